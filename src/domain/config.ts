@@ -1,0 +1,283 @@
+import { z } from "zod";
+import { durationSchema } from "./duration.js";
+
+/**
+ * The drbot configuration file, one YAML document. Secrets never live here: they are named by the
+ * environment variable that holds them (`passwordEnv`), so the file can be reviewed and committed.
+ */
+
+/** Names people type in commands: letters, digits, dash, underscore, dot. Nothing a shell could act on. */
+export const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+export const nameSchema = z
+  .string()
+  .regex(NAME_PATTERN, "use lowercase letters, digits, '.', '_' and '-' (at most 63), starting and ending with a letter or digit");
+
+/** Kubernetes namespace and object names (RFC 1123 labels / subdomains). */
+export const k8sNameSchema = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "not a valid Kubernetes name");
+
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name like REDIS_PASSWORD");
+
+export const siteSchema = z
+  .object({
+    name: nameSchema,
+    role: z.enum(["primary", "dr"]),
+    region: z.string().max(64).optional(),
+    description: z.string().max(200).optional(),
+    kubeconfig: z
+      .object({
+        path: z.string().min(1).optional(),
+        context: z.string().min(1).optional(),
+        inCluster: z.boolean().default(false),
+      })
+      .strict()
+      .refine((k) => k.inCluster || k.path !== undefined || k.context !== undefined, {
+        message: "give a kubeconfig path and context, or inCluster: true",
+      }),
+    requestTimeout: durationSchema.default(10_000),
+  })
+  .strict();
+
+export const tierSchema = z
+  .object({
+    name: nameSchema,
+    description: z.string().max(200).optional(),
+    rto: durationSchema,
+    rpo: durationSchema,
+  })
+  .strict();
+
+export const workloadSchema = z
+  .object({
+    kind: z.enum(["Deployment", "StatefulSet"]).default("Deployment"),
+    namespace: k8sNameSchema,
+    /** "*" means every workload of that kind in the namespace, like `kubectl scale --all`. */
+    name: z.union([k8sNameSchema, z.literal("*")]),
+    /** Replicas when the application is active in a site. */
+    replicas: z.number().int().min(0).max(10_000),
+    /** Replicas on the standby site while it is not active (warm standby keeps some running). */
+    standbyReplicas: z.number().int().min(0).max(10_000).default(0),
+  })
+  .strict();
+
+export const healthCheckSchema = z
+  .object({
+    name: nameSchema,
+    url: z.url({ protocol: /^https?$/ }),
+    site: nameSchema.optional(),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyIncludes: z.string().max(1000).optional(),
+    timeout: durationSchema.default(5_000),
+  })
+  .strict();
+
+export const dataSourceSchema = z.discriminatedUnion("kind", [
+  z
+    .object({
+      name: nameSchema,
+      kind: z.literal("velero"),
+      site: nameSchema,
+      namespace: k8sNameSchema.default("velero"),
+      schedule: k8sNameSchema,
+    })
+    .strict(),
+  z
+    .object({
+      name: nameSchema,
+      kind: z.literal("etcd"),
+      endpoints: z.array(z.url()).min(1),
+      snapshotDir: z.string().min(1),
+      drDir: z.string().min(1).optional(),
+      caFile: z.string().optional(),
+      certFile: z.string().optional(),
+      keyFile: z.string().optional(),
+      retention: z.object({ count: z.number().int().min(1).default(10), maxAge: durationSchema.default(30 * 86_400_000) }).strict().prefault({}),
+    })
+    .strict(),
+  z
+    .object({
+      name: nameSchema,
+      kind: z.literal("longhorn"),
+      site: nameSchema,
+      namespace: k8sNameSchema.default("longhorn-system"),
+      volumes: z.array(k8sNameSchema).min(1),
+    })
+    .strict(),
+  z
+    .object({
+      name: nameSchema,
+      kind: z.literal("postgres"),
+      primary: z.object({ host: z.string().min(1), port: z.number().int().default(5432), user: z.string().min(1), database: z.string().default("postgres"), passwordEnv: envVarName.optional() }).strict(),
+      replica: z.object({ host: z.string().min(1), port: z.number().int().default(5432), user: z.string().min(1), database: z.string().default("postgres"), passwordEnv: envVarName.optional() }).strict(),
+      lagAlert: durationSchema.default(30_000),
+    })
+    .strict(),
+]);
+
+export const applicationSchema = z
+  .object({
+    name: nameSchema,
+    tier: nameSchema,
+    description: z.string().max(200).optional(),
+    strategy: z.enum(["hot", "warm", "cold"]).default("warm"),
+    namespaces: z.array(k8sNameSchema).min(1),
+    workloads: z.array(workloadSchema).default([]),
+    healthChecks: z.array(healthCheckSchema).default([]),
+    dataSources: z.array(nameSchema).default([]),
+  })
+  .strict();
+
+const principalsSchema = z
+  .object({
+    users: z.array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user ID like U012ABCDEF")).default([]),
+    groups: z.array(z.string().regex(/^S[A-Z0-9]{2,}$/, "a Slack user group ID like S012ABCDEF")).default([]),
+  })
+  .strict()
+  .prefault({});
+
+export const RUN_KINDS = ["failover", "failback", "drill", "verify"] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
+const permissionSchema = z
+  .object({ requesters: principalsSchema, approvers: principalsSchema })
+  .strict()
+  .prefault({});
+
+export const slackSchema = z
+  .object({
+    incidentChannels: z.array(z.string().regex(/^[CG][A-Z0-9]{2,}$/, "a Slack channel ID like C012ABCDEF")).default([]),
+    permissions: z
+      .object({
+        failover: permissionSchema,
+        failback: permissionSchema,
+        drill: permissionSchema,
+        verify: permissionSchema,
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const redisSchema = z
+  .object({
+    url: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional(),
+    sentinel: z
+      .object({
+        name: z.string().min(1),
+        sentinels: z.array(z.object({ host: z.string().min(1), port: z.number().int() }).strict()).min(1),
+        passwordEnv: envVarName.optional(),
+      })
+      .strict()
+      .optional(),
+    passwordEnv: envVarName.optional(),
+    keyPrefix: z.string().regex(/^[a-z0-9:_-]*$/).default("drbot:"),
+    commandTimeout: durationSchema.default(2_000),
+  })
+  .strict()
+  .refine((r) => !(r.url && r.sentinel), { message: "give either url or sentinel, not both" })
+  .prefault({});
+
+export const approvalsSchema = z
+  .object({
+    expiry: durationSchema.default(30 * 60_000),
+    required: z
+      .object({
+        failover: z.number().int().min(0).max(10).default(2),
+        failback: z.number().int().min(0).max(10).default(2),
+        drill: z.number().int().min(0).max(10).default(1),
+        verify: z.number().int().min(0).max(10).default(0),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+export const engineSchema = z
+  .object({
+    maxParallelSteps: z.number().int().min(1).max(256).default(16),
+    leaseTtl: durationSchema.default(15_000),
+  })
+  .strict()
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    sites: z.array(siteSchema).min(2, "at least a primary and a DR site"),
+    tiers: z.array(tierSchema).min(1),
+    applications: z.array(applicationSchema).min(1),
+    dataSources: z.array(dataSourceSchema).default([]),
+    slack: slackSchema.prefault({}),
+    redis: redisSchema,
+    approvals: approvalsSchema,
+    engine: engineSchema,
+    dns: z
+      .object({
+        records: z.array(z.object({ name: z.string().min(1), weights: z.record(nameSchema, z.number().int().min(0).max(255)) }).strict()).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const unique = (items: { name: string }[], key: string) => {
+      const seen = new Set<string>();
+      items.forEach((item, index) => {
+        if (seen.has(item.name)) ctx.addIssue({ code: "custom", path: [key, index, "name"], message: `duplicate name "${item.name}"` });
+        seen.add(item.name);
+      });
+    };
+    unique(config.sites, "sites");
+    unique(config.tiers, "tiers");
+    unique(config.applications, "applications");
+    unique(config.dataSources, "dataSources");
+    const roles = config.sites.map((s) => s.role);
+    if (roles.filter((r) => r === "primary").length !== 1)
+      ctx.addIssue({ code: "custom", path: ["sites"], message: "exactly one site must have role: primary" });
+    if (!roles.includes("dr")) ctx.addIssue({ code: "custom", path: ["sites"], message: "at least one site must have role: dr" });
+    const tiers = new Set(config.tiers.map((t) => t.name));
+    const sites = new Set(config.sites.map((s) => s.name));
+    const sources = new Set(config.dataSources.map((d) => d.name));
+    config.applications.forEach((app, index) => {
+      if (!tiers.has(app.tier))
+        ctx.addIssue({ code: "custom", path: ["applications", index, "tier"], message: `unknown tier "${app.tier}"; known: ${[...tiers].join(", ")}` });
+      app.dataSources.forEach((source, j) => {
+        if (!sources.has(source))
+          ctx.addIssue({ code: "custom", path: ["applications", index, "dataSources", j], message: `unknown data source "${source}"` });
+      });
+      app.healthChecks.forEach((check, j) => {
+        if (check.site && !sites.has(check.site))
+          ctx.addIssue({ code: "custom", path: ["applications", index, "healthChecks", j, "site"], message: `unknown site "${check.site}"` });
+      });
+      app.workloads.forEach((w, j) => {
+        if (!app.namespaces.includes(w.namespace))
+          ctx.addIssue({ code: "custom", path: ["applications", index, "workloads", j, "namespace"], message: `namespace "${w.namespace}" is not one of the application's namespaces` });
+      });
+    });
+    config.dataSources.forEach((source, index) => {
+      if ("site" in source && !sites.has(source.site))
+        ctx.addIssue({ code: "custom", path: ["dataSources", index, "site"], message: `unknown site "${source.site}"` });
+    });
+    config.dns.records.forEach((record, index) => {
+      for (const site of Object.keys(record.weights)) {
+        if (!sites.has(site)) ctx.addIssue({ code: "custom", path: ["dns", "records", index, "weights", site], message: `unknown site "${site}"` });
+      }
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type SiteConfig = Config["sites"][number];
+export type TierConfig = Config["tiers"][number];
+export type ApplicationConfig = Config["applications"][number];
+export type WorkloadConfig = ApplicationConfig["workloads"][number];
+export type DataSourceConfig = Config["dataSources"][number];
+export type Principals = Config["slack"]["permissions"]["failover"]["approvers"];
+
+export function primarySite(config: Config): SiteConfig {
+  return config.sites.find((s) => s.role === "primary")!;
+}
+
+export function drSite(config: Config): SiteConfig {
+  return config.sites.find((s) => s.role === "dr")!;
+}

@@ -1,0 +1,207 @@
+import type { RunKind } from "./config.js";
+import type { OnFailure, RunbookRtoPhase } from "./runbook.js";
+
+/** The run lifecycle of PRODUCT.md section 4. */
+export const RUN_STATES = [
+  "pending_approval",
+  "approved",
+  "running",
+  "waiting_manual",
+  "paused_failed_step",
+  "paused_by_operator",
+  "interrupted",
+  "completed",
+  "completed_with_exceptions",
+  "failed",
+  "aborted",
+  "rejected",
+  "expired",
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const TERMINAL_STATES: ReadonlySet<RunState> = new Set([
+  "completed",
+  "completed_with_exceptions",
+  "failed",
+  "aborted",
+  "rejected",
+  "expired",
+]);
+
+/** States in which an executor is (or should be) driving the run forward. */
+export const EXECUTING_STATES: ReadonlySet<RunState> = new Set(["approved", "running", "interrupted"]);
+
+export function isTerminal(state: RunState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+/**
+ * Allowed transitions. Anything else is a bug or a stale request, refused with `invalid_state`.
+ * `interrupted` is entered when an executor takes over a run whose previous owner died mid-step.
+ */
+const TRANSITIONS: Record<RunState, readonly RunState[]> = {
+  pending_approval: ["approved", "rejected", "expired", "aborted"],
+  approved: ["running", "aborted", "pending_approval"],
+  running: ["waiting_manual", "paused_failed_step", "paused_by_operator", "interrupted", "completed", "completed_with_exceptions", "failed", "aborted"],
+  waiting_manual: ["running", "paused_by_operator", "interrupted", "aborted"],
+  paused_failed_step: ["running", "aborted", "failed"],
+  paused_by_operator: ["running", "aborted"],
+  interrupted: ["running", "paused_failed_step", "aborted"],
+  completed: [],
+  completed_with_exceptions: [],
+  failed: [],
+  aborted: [],
+  rejected: [],
+  expired: [],
+};
+
+export function canTransition(from: RunState, to: RunState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export const STEP_STATUSES = ["not_started", "running", "waiting", "succeeded", "failed", "timed_out", "skipped"] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export function isStepFinished(status: StepStatus): boolean {
+  return status === "succeeded" || status === "skipped" || status === "failed" || status === "timed_out";
+}
+
+export type RunMode = "real" | "drill";
+
+export interface RunScope {
+  /** Applications the run touches, resolved from the tiers and applications the person named. */
+  applications: string[];
+  tiers: string[];
+  /** The site pair: where traffic moves from and to. */
+  fromSite: string;
+  toSite: string;
+}
+
+/** One concrete step of a plan: a runbook step with its placeholders expanded for one scope item. */
+export interface PlanStep {
+  id: string;
+  runbookStepId: string;
+  phase: string;
+  rtoPhase: RunbookRtoPhase;
+  title: string;
+  kind: string;
+  params: Record<string, unknown>;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  onFailure: OnFailure;
+  needs: string[];
+  group?: string;
+  concurrency?: number;
+  undo?: { kind: string; params: Record<string, unknown>; timeoutMs: number };
+  /** What the step will do, in one line, for the approval card and `plan`. */
+  summary: string;
+}
+
+export interface Plan {
+  runbook: string;
+  runbookTitle: string;
+  kind: RunKind;
+  mode: RunMode;
+  scope: RunScope;
+  steps: PlanStep[];
+  /** Readings that, if they change before the run starts, void the approvals (e.g. the backup chosen). */
+  pins: Record<string, string>;
+  hash: string;
+}
+
+export interface Approval {
+  userId: string;
+  at: number;
+  planHash: string;
+}
+
+export interface Decision {
+  userId: string;
+  at: number;
+  decision: "approved" | "rejected" | "aborted" | "resumed" | "skipped" | "paused";
+  note?: string;
+}
+
+export interface RtoTimes {
+  detectedAt?: number;
+  requestedAt: number;
+  approvedAt?: number;
+  activationStartedAt?: number;
+  activationEndedAt?: number;
+  validationEndedAt?: number;
+}
+
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  mode: RunMode;
+  runbook: string;
+  scopeKey: string;
+  scope: RunScope;
+  plan: Plan;
+  state: RunState;
+  stateReason?: string;
+  requestedBy: string;
+  reason: string;
+  channel?: string;
+  /** Where the request came from: slack, cli, watcher. */
+  source: string;
+  requiredApprovals: number;
+  approvals: Approval[];
+  decisions: Decision[];
+  expiresAt: number;
+  createdAt: number;
+  updatedAt: number;
+  rto: RtoTimes;
+  tierRtoMs: number;
+  tierRpoMs: number;
+  /** RPO exposure at request time, in ms (undefined when unknown), and whether approvers accepted it. */
+  rpoExposureMs?: number;
+  version: number;
+  /** Free-form annotations for surfaces (e.g. the Slack message holding the run's live view). */
+  annotations: Record<string, string>;
+}
+
+export interface StepRecord {
+  id: string;
+  status: StepStatus;
+  attempts: number;
+  startedAt?: number;
+  endedAt?: number;
+  output?: string;
+  error?: string;
+  /** How the last result was obtained: executed, or observed after a takeover. */
+  resolvedBy?: "executed" | "observed" | "operator";
+  /** Checklist ticks and other attestations: who did what when. */
+  attestations?: { item: string; userId: string; at: number }[];
+  /** Undo executed for this step (after an abort with compensation). */
+  undone?: boolean;
+}
+
+export type RunEventType =
+  | "run.requested"
+  | "run.approval"
+  | "run.refusal"
+  | "run.state"
+  | "run.takeover"
+  | "step.state"
+  | "step.observed"
+  | "step.attestation"
+  | "step.output"
+  | "run.note";
+
+export interface RunEvent {
+  type: RunEventType;
+  at: number;
+  actor: string;
+  runId: string;
+  stepId?: string;
+  data: Record<string, unknown>;
+  /** Stream id, filled in by the store on read. */
+  id?: string;
+}
+
+export function initialStepRecords(plan: Plan): StepRecord[] {
+  return plan.steps.map((s) => ({ id: s.id, status: "not_started" as const, attempts: 0 }));
+}

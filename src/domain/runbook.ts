@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { nameSchema, RUN_KINDS } from "./config.js";
+import { durationSchema } from "./duration.js";
+
+/**
+ * Runbooks are data: YAML files under runbooks/, parsed with these schemas at load time. Step
+ * parameters are checked against the step kind's own schema (see src/engine/step-kinds), after
+ * placeholders like `{{app.name}}` are expanded for every application the runbook could touch.
+ */
+
+export const stepIdSchema = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "step ids are kebab-case: lowercase letters, digits and '-'");
+
+export const ON_FAILURE = ["pause", "continue", "abort"] as const;
+export type OnFailure = (typeof ON_FAILURE)[number];
+
+/** Real runs, drills, or both. A drill never runs a `real`-only step (for example fencing the primary). */
+export const RUNS_IN = ["real", "drill", "both"] as const;
+export type RunsIn = (typeof RUNS_IN)[number];
+
+/** What a step is repeated over; its parameters may use the matching placeholders. */
+export const FOR_EACH = ["application", "namespace", "workload", "healthCheck", "tier"] as const;
+export type ForEach = (typeof FOR_EACH)[number];
+
+export const RTO_PHASES = ["activation", "validation"] as const;
+export type RunbookRtoPhase = (typeof RTO_PHASES)[number];
+
+const paramsSchema = z.record(z.string(), z.unknown()).default({});
+
+export const undoSchema = z
+  .object({
+    kind: z.string().min(1),
+    with: paramsSchema,
+    timeout: durationSchema.optional(),
+  })
+  .strict();
+
+export const stepSchema = z
+  .object({
+    id: stepIdSchema,
+    title: z.string().min(1).max(120),
+    kind: z.string().min(1),
+    with: paramsSchema,
+    timeout: durationSchema.optional(),
+    retries: z.number().int().min(0).max(10).default(0),
+    retryDelay: durationSchema.default(2_000),
+    onFailure: z.enum(ON_FAILURE).default("pause"),
+    runsIn: z.enum(RUNS_IN).default("both"),
+    forEach: z.enum(FOR_EACH).optional(),
+    /** Consecutive steps with the same group run side by side, at most `concurrency` at a time. */
+    group: stepIdSchema.optional(),
+    concurrency: z.number().int().min(1).max(256).optional(),
+    /** Extra steps that must have finished first (by default a step waits for the one before it). */
+    needs: z.array(stepIdSchema).default([]),
+    undo: undoSchema.optional(),
+  })
+  .strict();
+
+export const phaseSchema = z
+  .object({
+    name: stepIdSchema,
+    title: z.string().min(1).max(120).optional(),
+    /** Which part of the RTO this phase's time counts toward. */
+    rtoPhase: z.enum(RTO_PHASES).default("activation"),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+export const runbookSchema = z
+  .object({
+    name: nameSchema,
+    title: z.string().min(1).max(120),
+    description: z.string().max(2000).optional(),
+    kind: z.enum(RUN_KINDS),
+    /** Overrides the configured default number of approvers for this runbook. */
+    approvals: z.object({ required: z.number().int().min(0).max(10).optional(), expiry: durationSchema.optional() }).strict().prefault({}),
+    defaultTimeout: durationSchema.default(10 * 60_000),
+    phases: z.array(phaseSchema).min(1),
+  })
+  .strict();
+
+export type Runbook = z.output<typeof runbookSchema>;
+export type RunbookPhase = Runbook["phases"][number];
+export type RunbookStep = RunbookPhase["steps"][number];
+export type RunbookUndo = NonNullable<RunbookStep["undo"]>;

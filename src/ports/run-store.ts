@@ -1,0 +1,87 @@
+import type { RunEvent, RunRecord, StepRecord } from "../domain/run.js";
+
+/**
+ * Where runs, their steps, their audit trail, locks and deduplication keys live. Two
+ * implementations pass one contract suite (test/adapters/run-store.contract.ts): the in-memory store
+ * for unit tests and the Redis store for production.
+ *
+ * Every method has a deadline (the adapter's command timeout) and throws DrError("unavailable") when
+ * the store cannot be reached in time; none of them waits forever.
+ */
+export interface RunStore {
+  /** Creates a run with its steps and first event. Throws DrError("conflict") if the id exists. */
+  createRun(run: RunRecord, steps: StepRecord[], event: RunEvent): Promise<void>;
+
+  getRun(runId: string): Promise<RunRecord | undefined>;
+
+  getSteps(runId: string): Promise<Map<string, StepRecord>>;
+
+  /**
+   * Compare-and-set: writes `next` (whose version must be `expectedVersion + 1`) only if the stored
+   * version is `expectedVersion`, and, when `leaseToken` is given, only while that token still holds
+   * the run's execution lease. Appends `event` atomically with the write. Returns false when the
+   * version moved on; throws DrError("lost_lease") when the lease is held by someone else or expired.
+   */
+  updateRun(next: RunRecord, expectedVersion: number, event?: RunEvent, leaseToken?: string): Promise<boolean>;
+
+  /**
+   * Writes one step's record and appends its event atomically, only while `leaseToken` holds the
+   * run's execution lease (fencing: a deposed executor cannot write). Throws DrError("lost_lease").
+   * Operator actions that do not execute (checklist ticks) pass leaseToken undefined.
+   */
+  putStep(runId: string, step: StepRecord, event: RunEvent, leaseToken?: string): Promise<void>;
+
+  appendEvent(event: RunEvent): Promise<string>;
+
+  /** The run's audit trail in order, each event with its stream id. */
+  readEvents(runId: string, options?: { after?: string; limit?: number }): Promise<RunEvent[]>;
+
+  /** Newest first. */
+  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+
+  /** Ids of runs not yet in a terminal state, kept by createRun/updateRun. */
+  listActiveRunIds(): Promise<string[]>;
+
+  /**
+   * Takes every key of a scope for `runId`, all or none (one active run per scope). Keys already held
+   * by `runId` count as taken. The lock lives until released or `ttlMs` passes without renewal.
+   */
+  acquireScope(keys: string[], runId: string, ttlMs: number): Promise<{ ok: true } | { ok: false; heldBy: string }>;
+
+  /** Extends the scope keys still held by `runId`; returns false if any is held by another run. */
+  renewScope(keys: string[], runId: string, ttlMs: number): Promise<boolean>;
+
+  /** Deletes the scope keys held by `runId` (compare-and-delete); keys held by others are left alone. */
+  releaseScope(keys: string[], runId: string): Promise<void>;
+
+  /**
+   * Claims the execution lease of a run for `ownerId`. Each successful claim by a new owner gets a
+   * strictly larger fencing number; the returned token (`ownerId#fence`) is what writes present.
+   * A claim by the current owner renews and returns the same token.
+   */
+  claimLease(runId: string, ownerId: string, ttlMs: number): Promise<{ ok: true; token: string; fence: number; takeover: boolean } | { ok: false; heldBy: string }>;
+
+  /** Extends the lease if `token` still holds it. */
+  renewLease(runId: string, token: string, ttlMs: number): Promise<boolean>;
+
+  /** Releases the lease if `token` still holds it. */
+  releaseLease(runId: string, token: string): Promise<void>;
+
+  /** Who holds the lease now, if anyone. */
+  leaseHolder(runId: string): Promise<string | undefined>;
+
+  /**
+   * Records `value` under `key` unless the key was seen within `ttlMs`. The first caller gets
+   * `{ first: true }`; every later caller gets the value stored by the first.
+   */
+  dedupe(key: string, value: string, ttlMs: number): Promise<{ first: true } | { first: false; value: string }>;
+
+  /** Replaces the value of a dedupe key the caller created (e.g. "pending" becomes the run id). */
+  settleDedupe(key: string, value: string, ttlMs: number): Promise<void>;
+
+  /** Small key-value state for schedules and watchers (leader leases, last run times). */
+  kvGet(key: string): Promise<string | undefined>;
+  kvSet(key: string, value: string, options?: { ttlMs?: number; onlyIfAbsent?: boolean }): Promise<boolean>;
+
+  close(): Promise<void>;
+}
