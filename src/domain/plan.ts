@@ -1,0 +1,277 @@
+import { createHash } from "node:crypto";
+import type { ApplicationConfig, Config } from "./config.js";
+import { DrError } from "./errors.js";
+import type { Plan, PlanStep, RunMode, RunScope } from "./run.js";
+import type { Runbook, RunbookStep } from "./runbook.js";
+import { scopeApplications } from "./scope.js";
+import { expandTemplate, TemplateError } from "./template.js";
+
+/** What the plan builder needs to know of step kinds; the engine's registry provides it. */
+export interface StepCatalog {
+  describe(kind: string): StepKindDescription | undefined;
+  kinds(): string[];
+}
+
+export interface StepKindDescription {
+  parse(params: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; issues: { path: (string | number)[]; message: string }[] };
+  summarize(params: Record<string, unknown>): string;
+}
+
+export interface PlanIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+interface ForEachItem {
+  key: string;
+  vars: Record<string, unknown>;
+}
+
+export interface BuildPlanInput {
+  runbook: Runbook;
+  config: Config;
+  scope: RunScope;
+  mode: RunMode;
+  catalog: StepCatalog;
+  /** Readings the plan depends on (chosen backup, DNS records…); part of the hash. */
+  pins?: Record<string, string>;
+}
+
+/**
+ * Builds the concrete plan of a run: the runbook's steps filtered by mode, repeated over the scope,
+ * placeholders expanded, parameters parsed by their kind, dependencies resolved. The hash covers
+ * everything that decides what the run will do, so an approval binds to exactly this plan.
+ */
+export function buildPlan(input: BuildPlanInput): Plan {
+  const issues: PlanIssue[] = [];
+  const plan = assemblePlan(input, issues);
+  if (issues.length > 0) {
+    throw new DrError(
+      "invalid_runbook",
+      `runbook "${input.runbook.name}": ${issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ")}`,
+      { issues },
+    );
+  }
+  return plan;
+}
+
+function assemblePlan({ runbook, config, scope, mode, catalog, pins = {} }: BuildPlanInput, issues: PlanIssue[]): Plan {
+  const apps = scopeApplications(config, scope);
+  const baseContext = templateContext(config, scope, apps, mode, runbook);
+  const steps: PlanStep[] = [];
+  const instancesOf = new Map<string, string[]>();
+  let previousBlock: string[] = [];
+  let currentBlock: string[] = [];
+  let currentGroup: string | undefined;
+  const seen = new Set<string>();
+  // Explicit `needs` name runbook steps; they are resolved to instances once every step is known.
+  const explicitNeeds = new Map<string, string[]>();
+
+  runbook.phases.forEach((phase, phaseIndex) => {
+    phase.steps.forEach((step, stepIndex) => {
+      const path = ["phases", phaseIndex, "steps", stepIndex];
+      if (seen.has(step.id)) issues.push({ path: [...path, "id"], message: `duplicate step id "${step.id}"` });
+      seen.add(step.id);
+      if (!runsInMode(step, mode)) {
+        instancesOf.set(step.id, []);
+        return;
+      }
+      const kind = catalog.describe(step.kind);
+      if (!kind) {
+        issues.push({ path: [...path, "kind"], message: `unknown step kind "${step.kind}"; known kinds: ${catalog.kinds().join(", ")}` });
+        return;
+      }
+      // A new block starts unless this step continues the group of the previous one.
+      if (!(step.group && step.group === currentGroup)) {
+        if (currentBlock.length > 0) previousBlock = currentBlock;
+        currentBlock = [];
+      }
+      currentGroup = step.group;
+      const ids: string[] = [];
+      for (const item of forEachItems(step, config, scope, apps)) {
+        const id = item.key ? `${step.id}.${item.key}` : step.id;
+        let params: Record<string, unknown>;
+        try {
+          params = expandTemplate(step.with, { ...baseContext, ...item.vars }, [...path, "with"]) as Record<string, unknown>;
+        } catch (error) {
+          if (error instanceof TemplateError) {
+            issues.push({ path: error.path, message: error.message });
+            continue;
+          }
+          throw error;
+        }
+        const parsed = kind.parse(params);
+        if (!parsed.ok) {
+          for (const issue of parsed.issues) issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
+          continue;
+        }
+        let undo: PlanStep["undo"];
+        if (step.undo) {
+          const undoKind = catalog.describe(step.undo.kind);
+          if (!undoKind) {
+            issues.push({ path: [...path, "undo", "kind"], message: `unknown step kind "${step.undo.kind}"` });
+          } else {
+            const undoParams = undoKind.parse(expandTemplate(step.undo.with, { ...baseContext, ...item.vars }, [...path, "undo", "with"]));
+            if (undoParams.ok) undo = { kind: step.undo.kind, params: undoParams.value, timeoutMs: step.undo.timeout ?? step.timeout ?? runbook.defaultTimeout };
+            else for (const issue of undoParams.issues) issues.push({ path: [...path, "undo", "with", ...issue.path], message: issue.message });
+          }
+        }
+        steps.push({
+          id,
+          runbookStepId: step.id,
+          phase: phase.name,
+          rtoPhase: phase.rtoPhase,
+          title: item.key ? `${step.title} (${item.key})` : step.title,
+          kind: step.kind,
+          params: parsed.value,
+          timeoutMs: step.timeout ?? runbook.defaultTimeout,
+          retries: step.retries,
+          retryDelayMs: step.retryDelay,
+          onFailure: step.onFailure,
+          needs: [...previousBlock],
+          ...(step.group ? { group: step.group } : item.key ? { group: step.id } : {}),
+          ...(step.concurrency ? { concurrency: step.concurrency } : {}),
+          ...(undo ? { undo } : {}),
+          summary: kind.summarize(parsed.value),
+        });
+        ids.push(id);
+      }
+      instancesOf.set(step.id, ids);
+      currentBlock.push(...ids);
+      if (step.needs.length > 0) for (const id of ids) explicitNeeds.set(id, step.needs);
+    });
+  });
+
+  for (const step of steps) {
+    for (const need of explicitNeeds.get(step.id) ?? []) {
+      const targets = instancesOf.get(need);
+      if (targets === undefined) issues.push({ path: ["steps", step.runbookStepId, "needs"], message: `needs unknown step "${need}"` });
+      else step.needs.push(...targets.filter((t) => !step.needs.includes(t)));
+    }
+  }
+  const cycle = findCycle(steps);
+  if (cycle) issues.push({ path: ["steps", cycle[0]!, "needs"], message: `dependency cycle: ${cycle.join(" → ")}` });
+
+  const hash = hashPlan(runbook, mode, scope, steps, pins);
+  return { runbook: runbook.name, runbookTitle: runbook.title, kind: runbook.kind, mode, scope, steps, pins, hash };
+}
+
+function runsInMode(step: RunbookStep, mode: RunMode): boolean {
+  return step.runsIn === "both" || step.runsIn === mode;
+}
+
+function templateContext(config: Config, scope: RunScope, apps: ApplicationConfig[], mode: RunMode, runbook: Runbook) {
+  const namespaces = [...new Set(apps.flatMap((a) => a.namespaces))];
+  const workloads = apps.flatMap((a) => a.workloads.map((w) => ({ ...w, application: a.name })));
+  return {
+    run: { kind: runbook.kind, mode, runbook: runbook.name, drill: mode === "drill" },
+    sites: {
+      from: scope.fromSite,
+      to: scope.toSite,
+      primary: config.sites.find((s) => s.role === "primary")!.name,
+      dr: config.sites.find((s) => s.role === "dr")!.name,
+    },
+    scope: { applications: scope.applications, tiers: scope.tiers, namespaces, workloads },
+  };
+}
+
+function forEachItems(step: RunbookStep, config: Config, scope: RunScope, apps: ApplicationConfig[]): ForEachItem[] {
+  switch (step.forEach) {
+    case undefined:
+      return [{ key: "", vars: {} }];
+    case "application":
+      return apps.map((app) => ({ key: app.name, vars: { app } }));
+    case "namespace":
+      return [...new Set(apps.flatMap((a) => a.namespaces))].map((namespace) => ({
+        key: namespace,
+        vars: {
+          namespace,
+          workloads: apps.flatMap((a) => a.workloads.filter((w) => w.namespace === namespace)),
+        },
+      }));
+    case "workload":
+      return apps.flatMap((app) =>
+        app.workloads.map((workload) => ({
+          key: `${workload.namespace}.${workload.name === "*" ? "all" : workload.name}`,
+          vars: { app, workload },
+        })),
+      );
+    case "healthCheck":
+      return apps.flatMap((app) => app.healthChecks.map((check) => ({ key: `${app.name}.${check.name}`, vars: { app, check } })));
+    case "tier":
+      return config.tiers.filter((t) => scope.tiers.includes(t.name)).map((tier) => ({ key: tier.name, vars: { tier } }));
+  }
+}
+
+function findCycle(steps: PlanStep[]): string[] | undefined {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === "done") return undefined;
+    if (state.get(id) === "visiting") return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, "visiting");
+    stack.push(id);
+    for (const need of byId.get(id)?.needs ?? []) {
+      const found = visit(need);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(id, "done");
+    return undefined;
+  };
+  for (const step of steps) {
+    const found = visit(step.id);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function hashPlan(runbook: Runbook, mode: RunMode, scope: RunScope, steps: PlanStep[], pins: Record<string, string>): string {
+  const material = {
+    runbook: runbook.name,
+    kind: runbook.kind,
+    mode,
+    scope,
+    pins: sortKeys(pins),
+    steps: steps.map((s) => ({ id: s.id, kind: s.kind, params: sortKeys(s.params), needs: s.needs, onFailure: s.onFailure, undo: s.undo ? sortKeys(s.undo) : null })),
+  };
+  return createHash("sha256").update(JSON.stringify(material)).digest("hex").slice(0, 16);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${part}` : part), "");
+}
+
+/**
+ * Checks a runbook against the configuration at load time: every step for every application in
+ * both modes, so an error shows before anyone needs the runbook at 3 a.m.
+ */
+export function validateRunbook(runbook: Runbook, config: Config, catalog: StepCatalog): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  const scope: RunScope = {
+    applications: config.applications.map((a) => a.name),
+    tiers: config.tiers.map((t) => t.name),
+    fromSite: config.sites.find((s) => s.role === "primary")!.name,
+    toSite: config.sites.find((s) => s.role === "dr")!.name,
+  };
+  const seen = new Set<string>();
+  for (const mode of ["real", "drill"] as const) {
+    const found: PlanIssue[] = [];
+    assemblePlan({ runbook, config, scope, mode, catalog }, found);
+    for (const issue of found) {
+      const key = `${formatPath(issue.path)}|${issue.message}`;
+      if (!seen.has(key)) issues.push(issue);
+      seen.add(key);
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { durationSchema } from "../../domain/duration.js";
+import { abortableDelay, defineStepKind } from "../step-kind.js";
+
+/** Waits a fixed time (for example to let caches and DNS TTLs run out). Idempotent. */
+const waitParams = z.object({ duration: durationSchema }).strict();
+type WaitParams = z.output<typeof waitParams>;
+
+export const waitStep = defineStepKind<WaitParams>({
+  kind: "wait",
+  description: "Waits for a fixed duration, cut short by an abort.",
+  params: waitParams as z.ZodType<WaitParams>,
+  idempotent: true,
+  summarize: (p) => `wait ${p.duration} ms`,
+  async execute(ctx, p) {
+    await abortableDelay(p.duration, ctx.signal);
+    return { status: "succeeded", output: `waited ${p.duration} ms` };
+  },
+});
