@@ -158,6 +158,8 @@ export interface RunRecord {
   tierRpoMs: number;
   /** RPO exposure at request time, in ms (undefined when unknown), and whether approvers accepted it. */
   rpoExposureMs?: number;
+  /** An operator's request to the executor holding the run (it acts on it within a second). */
+  control?: { action: "abort" | "pause"; userId: string; at: number; note?: string };
   version: number;
   /** Free-form annotations for surfaces (e.g. the Slack message holding the run's live view). */
   annotations: Record<string, string>;

@@ -83,3 +83,7 @@ export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** A step kind of any parameter type, as the registry holds them; params are parsed by the kind's schema. */
+// biome-ignore lint/suspicious/noExplicitAny: kinds are stored side by side and called with their own parsed params
+export type AnyStepKind = StepKind<any>;

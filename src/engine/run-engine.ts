@@ -1,0 +1,486 @@
+import type { Config } from "../domain/config.js";
+import { DrError, isDrError } from "../domain/errors.js";
+import {
+  canTransition,
+  isStepFinished,
+  isTerminal,
+  type PlanStep,
+  type RunEvent,
+  type RunRecord,
+  type RunState,
+  type StepRecord,
+} from "../domain/run.js";
+import { scopeLockKeys } from "../domain/scope.js";
+import type { Clock } from "../ports/clock.js";
+import type { RunObserver } from "../ports/run-observer.js";
+import type { RunStore } from "../ports/run-store.js";
+import { abortableDelay, isIdempotent, type StepServices } from "./step-kind.js";
+import type { StepKindRegistry } from "./step-kinds/registry.js";
+import { observeStep, runStepAttempt, StepAbort, type StepRunnerDeps } from "./step-runner.js";
+
+export interface RunEngineOptions {
+  store: RunStore;
+  registry: StepKindRegistry;
+  services: StepServices;
+  config: Config;
+  clock: Clock;
+  /** Identifies this process as a lease holder (host, pid, random suffix). */
+  ownerId: string;
+  leaseTtlMs: number;
+  maxParallelSteps: number;
+  observer: RunObserver;
+  /** How long the scope lock lives without renewal; renewed while the run executes. */
+  scopeTtlMs: number;
+  /** How often an executing run checks for an operator's abort or pause. */
+  controlPollMs?: number;
+  outputLimit?: number;
+}
+
+export type DriveOutcome = { driven: true; state: RunState } | { driven: false; reason: "held" | "not_executable" | "lost_lease"; heldBy?: string; state?: RunState };
+
+/**
+ * Executes runs. `drive` takes a run's execution lease, moves it forward as far as it can go
+ * (until it completes, fails, pauses or waits for a person) and releases the lease. Every
+ * transition is persisted, fenced by the lease token, before observers hear of it. A process that
+ * takes over a run whose owner died re-observes every step that was in flight before going on.
+ */
+export class RunEngine {
+  private readonly active = new Map<string, Promise<DriveOutcome>>();
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly options: RunEngineOptions) {}
+
+  get ownerId(): string {
+    return this.options.ownerId;
+  }
+
+  /** Drives a run; concurrent calls for the same run in this process share one execution. */
+  drive(runId: string): Promise<DriveOutcome> {
+    const existing = this.active.get(runId);
+    // Something changed while a pass was under way (a tick, a resume): run one more pass after it.
+    if (existing) return existing.then(() => this.drive(runId));
+    const execution = new RunExecution(this.options, runId, this.shutdown.signal).start().finally(() => this.active.delete(runId));
+    this.active.set(runId, execution);
+    return execution;
+  }
+
+  /** Runs this process is executing right now. */
+  executing(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Stops every execution at its next step boundary without writing terminal states (another process resumes). */
+  async stop(): Promise<void> {
+    this.shutdown.abort(new StepAbort("shutdown"));
+    await Promise.allSettled([...this.active.values()]);
+  }
+}
+
+class RunExecution {
+  private run!: RunRecord;
+  private steps = new Map<string, StepRecord>();
+  private token = "";
+  private readonly abort = new AbortController();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly deps: StepRunnerDeps;
+  private readonly planSteps: Map<string, PlanStep>;
+  private pauseReason: string | undefined;
+  private failReason: string | undefined;
+  private operatorAbort: RunRecord["control"];
+  private operatorPause: RunRecord["control"];
+  private lostLease = false;
+  private readonly reevaluated = new Set<string>();
+
+  constructor(
+    private readonly o: RunEngineOptions,
+    private readonly runId: string,
+    shutdown: AbortSignal,
+  ) {
+    this.deps = { config: o.config, clock: o.clock, services: o.services, outputLimit: o.outputLimit ?? 4000 };
+    this.planSteps = new Map();
+    shutdown.addEventListener("abort", () => this.abort.abort(new StepAbort("shutdown")), { once: true });
+  }
+
+  async start(): Promise<DriveOutcome> {
+    const first = await this.o.store.getRun(this.runId);
+    if (!first) throw new DrError("unknown_run", `no run ${this.runId}`);
+    if (!isExecutable(first.state)) return { driven: false, reason: "not_executable", state: first.state };
+    const claim = await this.o.store.claimLease(this.runId, this.o.ownerId, this.o.leaseTtlMs);
+    if (!claim.ok) return { driven: false, reason: "held", heldBy: claim.heldBy };
+    this.token = claim.token;
+    const timers = this.startTimers();
+    try {
+      await this.load();
+      if (!isExecutable(this.run.state)) return { driven: false, reason: "not_executable", state: this.run.state };
+      for (const step of this.run.plan.steps) this.planSteps.set(step.id, step);
+      await this.execute();
+      return { driven: true, state: this.run.state };
+    } catch (error) {
+      if (this.lostLease || isDrError(error, "lost_lease")) return { driven: false, reason: "lost_lease" };
+      throw error;
+    } finally {
+      for (const t of timers) clearInterval(t);
+      this.abort.abort(new StepAbort("shutdown"));
+      await Promise.allSettled(this.inflight.values());
+      if (!this.lostLease) {
+        await this.o.store.releaseLease(this.runId, this.token).catch(() => undefined);
+      }
+    }
+  }
+
+  private startTimers(): NodeJS.Timeout[] {
+    const renew = setInterval(() => {
+      void this.renew();
+    }, Math.max(50, Math.floor(this.o.leaseTtlMs / 3)));
+    const control = setInterval(() => {
+      void this.pollControl();
+    }, this.o.controlPollMs ?? 1000);
+    renew.unref();
+    control.unref();
+    return [renew, control];
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      const ok = await this.o.store.renewLease(this.runId, this.token, this.o.leaseTtlMs);
+      if (!ok) this.loseLease();
+      else await this.o.store.renewScope(scopeLockKeys(this.run.scope, this.run.kind), this.runId, this.o.scopeTtlMs);
+    } catch {
+      // A failed renewal is retried on the next tick; the lease TTL leaves room for several.
+    }
+  }
+
+  private loseLease(): void {
+    this.lostLease = true;
+    this.abort.abort(new StepAbort("lost_lease"));
+  }
+
+  private async pollControl(): Promise<void> {
+    try {
+      const fresh = await this.o.store.getRun(this.runId);
+      if (fresh?.control) this.noteControl(fresh.control);
+    } catch {
+      // Checked again on the next tick.
+    }
+  }
+
+  private noteControl(control: NonNullable<RunRecord["control"]>): void {
+    if (control.action === "abort" && !this.operatorAbort) {
+      this.operatorAbort = control;
+      this.abort.abort(new StepAbort("operator_abort"));
+    } else if (control.action === "pause" && !this.operatorPause) {
+      this.operatorPause = control;
+    }
+  }
+
+  private async load(): Promise<void> {
+    const run = await this.o.store.getRun(this.runId);
+    if (!run) throw new DrError("unknown_run", `no run ${this.runId}`);
+    this.run = run;
+    this.steps = await this.o.store.getSteps(this.runId);
+    if (run.control) this.noteControl(run.control);
+  }
+
+  // ── persistence: write, then announce ──────────────────────────────────────────────────────────
+
+  private event(type: RunEvent["type"], data: Record<string, unknown>, stepId?: string): RunEvent {
+    return { type, at: this.o.clock.now(), actor: `engine:${this.o.ownerId}`, runId: this.runId, ...(stepId ? { stepId } : {}), data };
+  }
+
+  /** Compare-and-set with re-reads: operators may write the run (ticks, control) while it executes. */
+  private async saveRun(change: (run: RunRecord) => RunRecord | undefined, event: (run: RunRecord) => RunEvent): Promise<boolean> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const next = change(this.run);
+      if (!next) return false;
+      const stamped = { ...next, version: this.run.version + 1, updatedAt: this.o.clock.now() };
+      const ev = event(stamped);
+      if (await this.guard(this.o.store.updateRun(stamped, this.run.version, ev, this.token))) {
+        this.run = stamped;
+        this.o.observer.onRunEvent(ev, this.run, this.steps);
+        return true;
+      }
+      const fresh = await this.o.store.getRun(this.runId);
+      if (!fresh) throw new DrError("unknown_run", `run ${this.runId} disappeared`);
+      this.run = fresh;
+      this.steps = await this.o.store.getSteps(this.runId);
+      if (fresh.control) this.noteControl(fresh.control);
+    }
+    throw new DrError("conflict", `run ${this.runId} kept changing under the engine`);
+  }
+
+  private async transition(to: RunState, reason: string | undefined, extra: Partial<RunRecord> = {}): Promise<boolean> {
+    return this.saveRun(
+      (run) => (run.state === to || !canTransition(run.state, to) ? undefined : { ...run, ...extra, state: to, stateReason: reason }),
+      (run) => this.event("run.state", { state: to, from: this.run.state, ...(reason ? { reason } : {}), rto: run.rto }),
+    );
+  }
+
+  private async saveStep(record: StepRecord, type: RunEvent["type"] = "step.state", data: Record<string, unknown> = {}): Promise<void> {
+    const ev = this.event(type, { status: record.status, attempt: record.attempts, ...(record.error ? { error: record.error } : {}), ...data }, record.id);
+    await this.guard(this.o.store.putStep(this.runId, record, ev, this.token));
+    this.steps.set(record.id, record);
+    this.o.observer.onRunEvent(ev, this.run, this.steps);
+  }
+
+  private async guard<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      if (isDrError(error, "lost_lease")) this.loseLease();
+      throw error;
+    }
+  }
+
+  // ── execution ──────────────────────────────────────────────────────────────────────────────────
+
+  private async execute(): Promise<void> {
+    if (this.run.state === "approved") await this.transition("running", undefined);
+    if (!(await this.reobserveInterrupted())) return;
+    if (this.run.state === "interrupted") await this.transition("running", "every interrupted step was re-observed");
+
+    while (!this.lostLease) {
+      if (this.operatorAbort) break;
+      this.launchReady();
+      if (this.inflight.size === 0) break;
+      await Promise.race(this.inflight.values());
+    }
+    await Promise.allSettled(this.inflight.values());
+    if (this.lostLease) throw new DrError("lost_lease", `lost the lease of ${this.runId}`);
+    await this.settle();
+  }
+
+  /**
+   * After a takeover: steps left `running` by the dead owner are asked whether their effect holds.
+   * Holds → succeeded (observed). Does not hold → run again. Unknown → run again only if repeating is
+   * harmless; otherwise the run pauses for a person. Returns false when the run paused.
+   */
+  private async reobserveInterrupted(): Promise<boolean> {
+    const stranded = [...this.steps.values()].filter((s) => s.status === "running");
+    if (stranded.length === 0) return true;
+    if (this.run.state !== "interrupted") {
+      await this.saveRun(
+        (run) => (canTransition(run.state, "interrupted") ? { ...run, state: "interrupted", stateReason: `the previous executor stopped with ${stranded.length} step(s) in flight; re-observing them` } : undefined),
+        () => this.event("run.takeover", { owner: this.o.ownerId, inFlight: stranded.map((s) => s.id) }),
+      );
+    }
+    const unverifiable: string[] = [];
+    for (const record of stranded) {
+      const step = this.planSteps.get(record.id)!;
+      const kind = this.o.registry.get(step.kind);
+      const observation = kind
+        ? await observeStep(this.deps, kind, this.run, step, record, this.abort.signal)
+        : { holds: "unknown" as const, evidence: `unknown step kind ${step.kind}` };
+      if (observation.holds === true) {
+        await this.saveStep({ ...record, status: "succeeded", endedAt: this.o.clock.now(), resolvedBy: "observed", output: `observed after takeover: ${observation.evidence}` }, "step.observed", { holds: true, evidence: observation.evidence });
+      } else if (observation.holds === false || (kind && isIdempotent(kind, step.params))) {
+        await this.saveStep({ ...record, status: "not_started", resolvedBy: "observed", output: `observed after takeover: ${observation.evidence}; running it again` }, "step.observed", { holds: observation.holds, evidence: observation.evidence });
+      } else {
+        unverifiable.push(step.id);
+        await this.saveStep(
+          { ...record, status: "failed", endedAt: this.o.clock.now(), resolvedBy: "observed", error: `interrupted, and whether it took effect is unknown (${observation.evidence}); check by hand, then resume to repeat it or skip it` },
+          "step.observed",
+          { holds: "unknown", evidence: observation.evidence },
+        );
+      }
+    }
+    if (unverifiable.length > 0) {
+      await this.transition("paused_failed_step", `interrupted step(s) need a person: ${unverifiable.join(", ")}`);
+      return false;
+    }
+    return true;
+  }
+
+  private launchReady(): void {
+    if (this.pauseReason || this.failReason || this.operatorPause || this.abort.signal.aborted) return;
+    for (const step of this.run.plan.steps) {
+      if (this.inflight.size >= this.o.maxParallelSteps) return;
+      if (this.inflight.has(step.id) || !this.isReady(step)) continue;
+      if (!this.groupHasRoom(step)) continue;
+      const work = this.runStep(step)
+        .catch((error) => {
+          if (!isDrError(error, "lost_lease")) this.failReason = `engine error in ${step.id}: ${error instanceof Error ? error.message : String(error)}`;
+        })
+        .finally(() => this.inflight.delete(step.id));
+      this.inflight.set(step.id, work);
+    }
+  }
+
+  private isReady(step: PlanStep): boolean {
+    const record = this.steps.get(step.id);
+    if (!record) return false;
+    const runnable = record.status === "not_started" || (record.status === "waiting" && !this.reevaluated.has(step.id));
+    if (!runnable) return false;
+    return step.needs.every((need) => {
+      const dep = this.steps.get(need);
+      if (!dep) return false;
+      if (dep.status === "succeeded" || dep.status === "skipped") return true;
+      return (dep.status === "failed" || dep.status === "timed_out") && this.planSteps.get(need)?.onFailure === "continue";
+    });
+  }
+
+  private groupHasRoom(step: PlanStep): boolean {
+    if (!step.group || !step.concurrency) return true;
+    let running = 0;
+    for (const id of this.inflight.keys()) if (this.planSteps.get(id)?.group === step.group) running++;
+    return running < step.concurrency;
+  }
+
+  private async runStep(step: PlanStep): Promise<void> {
+    const kind = this.o.registry.get(step.kind);
+    let record = this.steps.get(step.id)!;
+    if (record.status === "waiting") {
+      await this.reevaluateWaiting(step, record);
+      return;
+    }
+    if (this.run.state === "waiting_manual") await this.transition("running", "a manual step is done");
+    await this.markRtoPhase(step);
+    if (!kind) {
+      await this.saveStep({ ...record, status: "failed", endedAt: this.o.clock.now(), error: `unknown step kind ${step.kind}` });
+      this.onStepFailed(step, `unknown step kind ${step.kind}`);
+      return;
+    }
+    for (;;) {
+      record = { ...record, status: "running", attempts: record.attempts + 1, startedAt: this.o.clock.now(), endedAt: undefined, error: undefined, resolvedBy: "executed" };
+      await this.saveStep(record);
+      const outcome = await runStepAttempt(this.deps, kind, this.run, step, record, this.abort.signal);
+      if (outcome.cause === "lost_lease" || outcome.cause === "shutdown") return; // another executor re-observes it
+      const finished: StepRecord = { ...record, status: outcome.status, output: outcome.output, ...(outcome.error ? { error: outcome.error } : {}), endedAt: this.o.clock.now() };
+      if (outcome.status === "succeeded" || outcome.status === "waiting") {
+        await this.saveStep(outcome.status === "waiting" ? { ...finished, endedAt: undefined } : finished);
+        return;
+      }
+      const retryable = outcome.cause === undefined || outcome.cause === "deadline";
+      if (retryable && record.attempts <= step.retries && !this.operatorAbort) {
+        await this.saveStep({ ...record, output: outcome.output, error: `attempt ${record.attempts} ${outcome.status}: ${outcome.error}; retrying` }, "step.state", { retrying: true });
+        try {
+          await abortableDelay(step.retryDelayMs, this.abort.signal);
+        } catch {
+          return;
+        }
+        continue;
+      }
+      await this.saveStep(finished);
+      this.onStepFailed(step, `${step.id} ${outcome.status === "timed_out" ? "timed out" : "failed"}: ${outcome.error ?? "no detail"}`);
+      return;
+    }
+  }
+
+  /**
+   * Manual steps (checklists, gates) are re-evaluated on every pass. They have no side effects, so
+   * nothing is written unless the answer changed: no "running" noise in the timeline per tick.
+   */
+  private async reevaluateWaiting(step: PlanStep, record: StepRecord): Promise<void> {
+    this.reevaluated.add(step.id);
+    const kind = this.o.registry.get(step.kind);
+    if (!kind) return;
+    const outcome = await runStepAttempt(this.deps, kind, this.run, step, record, this.abort.signal);
+    if (outcome.status === "waiting") {
+      if (outcome.output !== record.output) await this.saveStep({ ...record, output: outcome.output });
+      return;
+    }
+    if (this.run.state === "waiting_manual") await this.transition("running", "a manual step is done");
+    const finished: StepRecord = { ...record, status: outcome.status, output: outcome.output, endedAt: this.o.clock.now(), ...(outcome.error ? { error: outcome.error } : {}) };
+    await this.saveStep(finished);
+    if (outcome.status !== "succeeded") this.onStepFailed(step, `${step.id} failed: ${outcome.error ?? "no detail"}`);
+  }
+
+  private onStepFailed(step: PlanStep, reason: string): void {
+    if (this.operatorAbort) return;
+    if (step.onFailure === "pause") this.pauseReason ??= reason;
+    else if (step.onFailure === "abort") this.failReason ??= reason;
+  }
+
+  /** RTO bookkeeping: activation starts with the first activation step, validation with the first validation step. */
+  private async markRtoPhase(step: PlanStep): Promise<void> {
+    const now = this.o.clock.now();
+    if (step.rtoPhase === "activation" && this.run.rto.activationStartedAt === undefined) {
+      await this.saveRun((run) => (run.rto.activationStartedAt === undefined ? { ...run, rto: { ...run.rto, activationStartedAt: now } } : undefined), () => this.event("run.note", { rto: "activation_started" }));
+    }
+    if (step.rtoPhase === "validation" && this.run.rto.activationEndedAt === undefined) {
+      await this.saveRun(
+        (run) => (run.rto.activationEndedAt === undefined ? { ...run, rto: { ...run.rto, activationStartedAt: run.rto.activationStartedAt ?? now, activationEndedAt: now } } : undefined),
+        () => this.event("run.note", { rto: "validation_started" }),
+      );
+    }
+  }
+
+  /** Decides where the run stands once nothing is in flight, and persists it. */
+  private async settle(): Promise<void> {
+    // Ticks may have landed while we ran: read the steps again before deciding.
+    this.steps = await this.o.store.getSteps(this.runId);
+    const now = this.o.clock.now();
+    if (this.operatorAbort) {
+      await this.finishTerminal("aborted", `aborted by ${this.operatorAbort.userId}${this.operatorAbort.note ? `: ${this.operatorAbort.note}` : ""}`);
+      return;
+    }
+    if (this.failReason) {
+      await this.compensate();
+      await this.finishTerminal("failed", this.failReason);
+      return;
+    }
+    if (this.pauseReason) {
+      await this.transition("paused_failed_step", this.pauseReason);
+      return;
+    }
+    if (this.operatorPause) {
+      await this.saveRun(
+        (run) => (canTransition(run.state, "paused_by_operator") ? { ...run, state: "paused_by_operator", stateReason: `paused by ${this.operatorPause!.userId}`, control: undefined } : undefined),
+        () => this.event("run.state", { state: "paused_by_operator", by: this.operatorPause!.userId }),
+      );
+      return;
+    }
+    const records = this.run.plan.steps.map((s) => this.steps.get(s.id)!);
+    if (records.some((r) => r.status === "waiting")) {
+      // One compare-and-set, no blind retry: if anything changed since we read (a tick bumps the
+      // run's version), evaluate the manual steps again instead of going to sleep on stale data.
+      const waitingOn = records.filter((r) => r.status === "waiting").map((r) => r.id);
+      if (this.run.state === "waiting_manual") return;
+      const next: RunRecord = { ...this.run, state: "waiting_manual", stateReason: "waiting for a person", version: this.run.version + 1, updatedAt: now };
+      const ev = this.event("run.state", { state: "waiting_manual", from: this.run.state, waitingOn });
+      if (await this.guard(this.o.store.updateRun(next, this.run.version, ev, this.token))) {
+        this.run = next;
+        this.o.observer.onRunEvent(ev, this.run, this.steps);
+        return;
+      }
+      await this.load();
+      this.reevaluated.clear();
+      await this.execute();
+      return;
+    }
+    if (records.every((r) => isStepFinished(r.status))) {
+      const exceptions = records.filter((r) => r.status === "failed" || r.status === "timed_out").map((r) => r.id);
+      const rto = { ...this.run.rto, activationStartedAt: this.run.rto.activationStartedAt ?? now, activationEndedAt: this.run.rto.activationEndedAt ?? now, validationEndedAt: now };
+      await this.finishTerminal(exceptions.length ? "completed_with_exceptions" : "completed", exceptions.length ? `finished; failed but allowed to continue: ${exceptions.join(", ")}` : undefined, { rto });
+      return;
+    }
+    const stuck = records.filter((r) => r.status === "not_started").map((r) => r.id);
+    await this.transition("paused_failed_step", `steps cannot start because what they need did not succeed: ${stuck.slice(0, 10).join(", ")}`);
+  }
+
+  private async finishTerminal(state: RunState, reason: string | undefined, extra: Partial<RunRecord> = {}): Promise<void> {
+    await this.transition(state, reason, { ...extra, control: undefined });
+    if (isTerminal(this.run.state)) {
+      await this.o.store.releaseScope(scopeLockKeys(this.run.scope, this.run.kind), this.runId);
+    }
+  }
+
+  /** On a failure that aborts the run, undo what succeeded (newest first) where the runbook says how. */
+  private async compensate(): Promise<void> {
+    const done = this.run.plan.steps
+      .filter((s) => s.undo && this.steps.get(s.id)?.status === "succeeded" && !this.steps.get(s.id)?.undone)
+      .sort((a, b) => (this.steps.get(b.id)?.endedAt ?? 0) - (this.steps.get(a.id)?.endedAt ?? 0));
+    for (const step of done) {
+      const undo = step.undo!;
+      const kind = this.o.registry.get(undo.kind);
+      const record = this.steps.get(step.id)!;
+      if (!kind) continue;
+      const undoStep: PlanStep = { ...step, id: `${step.id}.undo`, kind: undo.kind, params: undo.params, timeoutMs: undo.timeoutMs };
+      const outcome = await runStepAttempt(this.deps, kind, this.run, undoStep, record, new AbortController().signal);
+      await this.saveStep({ ...record, undone: outcome.status === "succeeded", output: `${record.output ?? ""}\nundo: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ""}` }, "step.state", { undo: outcome.status });
+    }
+  }
+}
+
+function isExecutable(state: RunState): boolean {
+  return state === "approved" || state === "running" || state === "interrupted" || state === "waiting_manual";
+}
