@@ -183,10 +183,10 @@ export const approvalsSchema = z
     expiry: durationSchema.default(30 * 60_000),
     required: z
       .object({
-        failover: z.number().int().min(0).max(10).default(2),
-        failback: z.number().int().min(0).max(10).default(2),
-        drill: z.number().int().min(0).max(10).default(1),
-        verify: z.number().int().min(0).max(10).default(0),
+        failover: z.number().int().min(0).max(50).default(2),
+        failback: z.number().int().min(0).max(50).default(2),
+        drill: z.number().int().min(0).max(50).default(1),
+        verify: z.number().int().min(0).max(50).default(0),
       })
       .strict()
       .prefault({}),

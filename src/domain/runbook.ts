@@ -43,7 +43,7 @@ export const stepSchema = z
     kind: z.string().min(1),
     with: paramsSchema,
     timeout: durationSchema.optional(),
-    retries: z.number().int().min(0).max(10).default(0),
+    retries: z.number().int().min(0).max(50).default(0),
     retryDelay: durationSchema.default(2_000),
     onFailure: z.enum(ON_FAILURE).default("pause"),
     runsIn: z.enum(RUNS_IN).default("both"),
@@ -74,7 +74,7 @@ export const runbookSchema = z
     description: z.string().max(2000).optional(),
     kind: z.enum(RUN_KINDS),
     /** Overrides the configured default number of approvers for this runbook. */
-    approvals: z.object({ required: z.number().int().min(0).max(10).optional(), expiry: durationSchema.optional() }).strict().prefault({}),
+    approvals: z.object({ required: z.number().int().min(0).max(50).optional(), expiry: durationSchema.optional() }).strict().prefault({}),
     defaultTimeout: durationSchema.default(10 * 60_000),
     phases: z.array(phaseSchema).min(1),
   })
