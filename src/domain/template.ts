@@ -35,7 +35,9 @@ export function expandTemplate(value: unknown, context: TemplateContext, path: (
     if (whole) return lookup(context, whole[1]!, path);
     return value.replace(PLACEHOLDER, (_, dotted: string) => {
       const found = lookup(context, dotted, path);
-      return typeof found === "string" ? found : JSON.stringify(found);
+      if (typeof found === "string") return found;
+      if (Array.isArray(found) && found.every((f) => typeof f === "string")) return found.join(", ");
+      return JSON.stringify(found);
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => expandTemplate(item, context, [...path, i]));
