@@ -3,7 +3,7 @@ import { approve, isEligible, reject, voidApprovalsForDrift } from "../domain/ap
 import type { Config, RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import { buildPlan } from "../domain/plan.js";
-import { runExposure, type RpoReading, tierRpo, type TierRpo } from "../domain/rpo.js";
+import { type RpoReading, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
 import {
   type Decision,
   initialStepRecords,
@@ -72,7 +72,11 @@ export class DrService {
 
   runbook(name: string): Runbook {
     const found = this.d.runbooks.get(name);
-    if (!found) throw new DrError("invalid_input", `no runbook named "${name}"; known: ${[...this.d.runbooks.keys()].join(", ")}`);
+    if (!found)
+      throw new DrError(
+        "invalid_input",
+        `no runbook named "${name}"; known: ${[...this.d.runbooks.keys()].join(", ")}`,
+      );
     return found;
   }
 
@@ -82,11 +86,23 @@ export class DrService {
     return found;
   }
 
-  plan(input: { runbook: string; targets: readonly string[]; mode?: RunMode; pins?: Record<string, string> }): Plan {
+  plan(input: {
+    runbook: string;
+    targets: readonly string[];
+    mode?: RunMode;
+    pins?: Record<string, string>;
+  }): Plan {
     const runbook = this.runbook(input.runbook);
     const scope = resolveScope(this.d.config, input.targets, runbook.kind);
     const mode = input.mode ?? (runbook.kind === "drill" ? "drill" : "real");
-    return buildPlan({ runbook, config: this.d.config, scope, mode, catalog: this.d.registry, ...(input.pins ? { pins: input.pins } : {}) });
+    return buildPlan({
+      runbook,
+      config: this.d.config,
+      scope,
+      mode,
+      catalog: this.d.registry,
+      ...(input.pins ? { pins: input.pins } : {}),
+    });
   }
 
   async rpo(): Promise<TierRpo[]> {
@@ -97,7 +113,13 @@ export class DrService {
   async request(input: RequestInput): Promise<RequestOutcome> {
     const now = this.d.clock.now();
     const runbook = this.runbook(input.runbook);
-    await this.requirePrincipal(input.actor, runbook.kind, "requesters", `request ${runbook.kind} runs`, undefined);
+    await this.requirePrincipal(
+      input.actor,
+      runbook.kind,
+      "requesters",
+      `request ${runbook.kind} runs`,
+      undefined,
+    );
     const reason = cleanReason(input.reason);
     if (input.dedupeKey) {
       const seen = await this.d.store.dedupe(`request:${input.dedupeKey}`, "pending", DEDUPE_TTL_MS);
@@ -106,7 +128,12 @@ export class DrService {
         return { run, duplicate: true, exposure: undefined };
       }
     }
-    const plan = this.plan({ runbook: runbook.name, targets: input.targets, ...(input.mode ? { mode: input.mode } : {}), ...(input.pins ? { pins: input.pins } : {}) });
+    const plan = this.plan({
+      runbook: runbook.name,
+      targets: input.targets,
+      ...(input.mode ? { mode: input.mode } : {}),
+      ...(input.pins ? { pins: input.pins } : {}),
+    });
     const targets = strictestTargets(this.d.config, plan.scope);
     const exposure = runExposure(await this.rpo().catch(() => []), plan.scope.tiers);
     const required = runbook.approvals.required ?? this.d.config.approvals.required[runbook.kind];
@@ -131,7 +158,11 @@ export class DrService {
       expiresAt: now + expiryMs,
       createdAt: now,
       updatedAt: now,
-      rto: { requestedAt: now, ...(input.detectedAt !== undefined ? { detectedAt: input.detectedAt } : {}), ...(required === 0 ? { approvedAt: now } : {}) },
+      rto: {
+        requestedAt: now,
+        ...(input.detectedAt !== undefined ? { detectedAt: input.detectedAt } : {}),
+        ...(required === 0 ? { approvedAt: now } : {}),
+      },
       tierRtoMs: targets.rtoMs,
       tierRpoMs: targets.rpoMs,
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
@@ -141,10 +172,18 @@ export class DrService {
     try {
       await this.acquireScope(run, Math.max(expiryMs * 2, 6 * 3_600_000));
     } catch (error) {
-      if (input.dedupeKey) await this.d.store.settleDedupe(`request:${input.dedupeKey}`, "refused", DEDUPE_TTL_MS);
+      if (input.dedupeKey)
+        await this.d.store.settleDedupe(`request:${input.dedupeKey}`, "refused", DEDUPE_TTL_MS);
       throw error;
     }
-    const event = this.event(run.id, input.actor, "run.requested", { runbook: runbook.name, scope: plan.scope, planHash: plan.hash, reason, source: input.source, required });
+    const event = this.event(run.id, input.actor, "run.requested", {
+      runbook: runbook.name,
+      scope: plan.scope,
+      planHash: plan.hash,
+      reason,
+      source: input.source,
+      required,
+    });
     try {
       await this.d.store.createRun(run, initialStepRecords(plan), event);
     } catch (error) {
@@ -157,16 +196,49 @@ export class DrService {
     return { run, duplicate: false, exposure };
   }
 
-  async approve(input: { actor: string; runId: string; planHash: string }): Promise<{ run: RunRecord; started: boolean }> {
+  async approve(input: {
+    actor: string;
+    runId: string;
+    planHash: string;
+  }): Promise<{ run: RunRecord; started: boolean }> {
     const eligible = await this.isPrincipal(input.actor, await this.kindOf(input.runId), "approvers");
-    const result = await this.mutate(input.runId, input.actor, (run, now) => approve({ run, userId: input.actor, eligible, planHash: input.planHash, now }), "run.approval", (run) => ({ approvals: run.approvals.length, required: run.requiredApprovals, state: run.state }));
+    const result = await this.mutate(
+      input.runId,
+      input.actor,
+      (run, now) => approve({ run, userId: input.actor, eligible, planHash: input.planHash, now }),
+      "run.approval",
+      (run) => ({ approvals: run.approvals.length, required: run.requiredApprovals, state: run.state }),
+    );
     if (result.state !== "approved") return { run: result, started: false };
     // Last approval: the plan is computed again; if it drifted, the approvals are void.
-    const fresh = this.plan({ runbook: result.runbook, targets: result.scope.applications, mode: result.mode, pins: result.plan.pins });
+    const fresh = this.plan({
+      runbook: result.runbook,
+      targets: result.scope.applications,
+      mode: result.mode,
+      pins: result.plan.pins,
+    });
     if (fresh.hash !== result.plan.hash) {
       const runbook = this.runbook(result.runbook);
       const expiry = runbook.approvals.expiry ?? this.d.config.approvals.expiry;
-      const voided = await this.mutate(input.runId, "drbot", (run, now) => (run.state === "approved" ? { ok: true, run: voidApprovalsForDrift(run, fresh, now, expiry, "the plan changed before the run started") } : { ok: false, code: "already_decided", message: "already started" }), "run.state", () => ({ state: "pending_approval", reason: "plan drift", planHash: fresh.hash }));
+      const voided = await this.mutate(
+        input.runId,
+        "drbot",
+        (run, now) =>
+          run.state === "approved"
+            ? {
+                ok: true,
+                run: voidApprovalsForDrift(
+                  run,
+                  fresh,
+                  now,
+                  expiry,
+                  "the plan changed before the run started",
+                ),
+              }
+            : { ok: false, code: "already_decided", message: "already started" },
+        "run.state",
+        () => ({ state: "pending_approval", reason: "plan drift", planHash: fresh.hash }),
+      );
       return { run: voided, started: false };
     }
     this.startInBackground(result.id);
@@ -176,7 +248,13 @@ export class DrService {
   async reject(input: { actor: string; runId: string; note?: string }): Promise<RunRecord> {
     const eligible = await this.isPrincipal(input.actor, await this.kindOf(input.runId), "approvers");
     const note = input.note ? cleanReason(input.note) : undefined;
-    const run = await this.mutate(input.runId, input.actor, (r, now) => reject({ run: r, userId: input.actor, eligible, now, ...(note ? { note } : {}) }), "run.state", (r) => ({ state: r.state, by: input.actor }));
+    const run = await this.mutate(
+      input.runId,
+      input.actor,
+      (r, now) => reject({ run: r, userId: input.actor, eligible, now, ...(note ? { note } : {}) }),
+      "run.state",
+      (r) => ({ state: r.state, by: input.actor }),
+    );
     await this.d.store.releaseScope(scopeLockKeys(run.scope, run.kind), run.id);
     return run;
   }
@@ -189,14 +267,46 @@ export class DrService {
     const run = await this.requireRun(input.runId);
     await this.requireOperator(input.actor, run, "abort this run");
     const note = input.note ? cleanReason(input.note) : undefined;
-    const decision: Decision = { userId: input.actor, at: this.d.clock.now(), decision: "aborted", ...(note ? { note } : {}) };
-    const updated = await this.mutate(input.runId, input.actor, (r, now) => {
-      if (isTerminal(r.state)) return { ok: false, code: "already_decided", message: `run ${r.id} already ended (${r.state})` };
-      if (r.state === "running" || r.state === "approved" || r.state === "interrupted" || r.state === "waiting_manual") {
-        return { ok: true, run: { ...r, control: { action: "abort", userId: input.actor, at: now, ...(note ? { note } : {}) }, decisions: [...r.decisions, decision] } };
-      }
-      return { ok: true, run: { ...r, state: "aborted", stateReason: `aborted by ${input.actor}${note ? `: ${note}` : ""}`, decisions: [...r.decisions, decision] } };
-    }, "run.state", (r) => ({ state: r.state, control: r.control?.action, by: input.actor }));
+    const decision: Decision = {
+      userId: input.actor,
+      at: this.d.clock.now(),
+      decision: "aborted",
+      ...(note ? { note } : {}),
+    };
+    const updated = await this.mutate(
+      input.runId,
+      input.actor,
+      (r, now) => {
+        if (isTerminal(r.state))
+          return { ok: false, code: "already_decided", message: `run ${r.id} already ended (${r.state})` };
+        if (
+          r.state === "running" ||
+          r.state === "approved" ||
+          r.state === "interrupted" ||
+          r.state === "waiting_manual"
+        ) {
+          return {
+            ok: true,
+            run: {
+              ...r,
+              control: { action: "abort", userId: input.actor, at: now, ...(note ? { note } : {}) },
+              decisions: [...r.decisions, decision],
+            },
+          };
+        }
+        return {
+          ok: true,
+          run: {
+            ...r,
+            state: "aborted",
+            stateReason: `aborted by ${input.actor}${note ? `: ${note}` : ""}`,
+            decisions: [...r.decisions, decision],
+          },
+        };
+      },
+      "run.state",
+      (r) => ({ state: r.state, control: r.control?.action, by: input.actor }),
+    );
     if (isTerminal(updated.state)) {
       await this.d.store.releaseScope(scopeLockKeys(updated.scope, updated.kind), updated.id);
       return updated;
@@ -208,11 +318,27 @@ export class DrService {
   async pause(input: { actor: string; runId: string }): Promise<RunRecord> {
     const run = await this.requireRun(input.runId);
     await this.requireOperator(input.actor, run, "pause this run");
-    return this.mutate(input.runId, input.actor, (r, now) =>
-      r.state === "running" || r.state === "waiting_manual"
-        ? { ok: true, run: { ...r, control: { action: "pause", userId: input.actor, at: now }, decisions: [...r.decisions, { userId: input.actor, at: now, decision: "paused" }] } }
-        : { ok: false, code: "invalid_state", message: `run ${r.id} is ${r.state}; only a running run can be paused` },
-    "run.note", () => ({ control: "pause", by: input.actor }));
+    return this.mutate(
+      input.runId,
+      input.actor,
+      (r, now) =>
+        r.state === "running" || r.state === "waiting_manual"
+          ? {
+              ok: true,
+              run: {
+                ...r,
+                control: { action: "pause", userId: input.actor, at: now },
+                decisions: [...r.decisions, { userId: input.actor, at: now, decision: "paused" }],
+              },
+            }
+          : {
+              ok: false,
+              code: "invalid_state",
+              message: `run ${r.id} is ${r.state}; only a running run can be paused`,
+            },
+      "run.note",
+      () => ({ control: "pause", by: input.actor }),
+    );
   }
 
   /** Resumes a paused run: failed steps that paused it run again. Changing production needs an approver. */
@@ -220,20 +346,52 @@ export class DrService {
     const run = await this.requireRun(input.runId);
     await this.requireResumer(input.actor, run);
     if (run.state !== "paused_failed_step" && run.state !== "paused_by_operator") {
-      throw await this.refuse(run.id, input.actor, new DrError("invalid_state", `run ${run.id} is ${run.state}; only a paused run can be resumed`));
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError("invalid_state", `run ${run.id} is ${run.state}; only a paused run can be resumed`),
+      );
     }
     const steps = await this.d.store.getSteps(run.id);
     for (const step of run.plan.steps) {
       const record = steps.get(step.id);
-      if (record && (record.status === "failed" || record.status === "timed_out") && step.onFailure !== "continue") {
-        await this.d.store.putStep(run.id, { ...record, status: "not_started", error: undefined }, this.event(run.id, input.actor, "step.state", { status: "not_started", resumedBy: input.actor }, step.id));
+      if (
+        record &&
+        (record.status === "failed" || record.status === "timed_out") &&
+        step.onFailure !== "continue"
+      ) {
+        await this.d.store.putStep(
+          run.id,
+          { ...record, status: "not_started", error: undefined },
+          this.event(
+            run.id,
+            input.actor,
+            "step.state",
+            { status: "not_started", resumedBy: input.actor },
+            step.id,
+          ),
+        );
       }
     }
-    const updated = await this.mutate(run.id, input.actor, (r, now) =>
-      r.state === "paused_failed_step" || r.state === "paused_by_operator"
-        ? { ok: true, run: { ...r, state: "running", stateReason: `resumed by ${input.actor}`, control: undefined, decisions: [...r.decisions, { userId: input.actor, at: now, decision: "resumed" }] } }
-        : { ok: false, code: "invalid_state", message: `run ${r.id} is ${r.state}` },
-    "run.state", () => ({ state: "running", by: input.actor }));
+    const updated = await this.mutate(
+      run.id,
+      input.actor,
+      (r, now) =>
+        r.state === "paused_failed_step" || r.state === "paused_by_operator"
+          ? {
+              ok: true,
+              run: {
+                ...r,
+                state: "running",
+                stateReason: `resumed by ${input.actor}`,
+                control: undefined,
+                decisions: [...r.decisions, { userId: input.actor, at: now, decision: "resumed" }],
+              },
+            }
+          : { ok: false, code: "invalid_state", message: `run ${r.id} is ${r.state}` },
+      "run.state",
+      () => ({ state: "running", by: input.actor }),
+    );
     await this.driveSoon(updated.id);
     return (await this.d.store.getRun(updated.id)) ?? updated;
   }
@@ -243,51 +401,151 @@ export class DrService {
     await this.requireResumer(input.actor, run);
     const steps = await this.d.store.getSteps(run.id);
     const record = steps.get(input.stepId);
-    if (!record) throw await this.refuse(run.id, input.actor, new DrError("invalid_input", `run ${run.id} has no step "${input.stepId}"`));
+    if (!record)
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError("invalid_input", `run ${run.id} has no step "${input.stepId}"`),
+      );
     if (record.status === "succeeded" || record.status === "skipped" || record.status === "running") {
-      throw await this.refuse(run.id, input.actor, new DrError("invalid_state", `step ${input.stepId} is ${record.status}; it cannot be skipped`));
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError("invalid_state", `step ${input.stepId} is ${record.status}; it cannot be skipped`),
+      );
     }
-    if (isTerminal(run.state)) throw await this.refuse(run.id, input.actor, new DrError("already_decided", `run ${run.id} already ended (${run.state})`));
+    if (isTerminal(run.state))
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError("already_decided", `run ${run.id} already ended (${run.state})`),
+      );
     const now = this.d.clock.now();
-    await this.d.store.putStep(run.id, { ...record, status: "skipped", endedAt: now, resolvedBy: "operator", attestations: [...(record.attestations ?? []), { item: "skipped", userId: input.actor, at: now }] }, this.event(run.id, input.actor, "step.state", { status: "skipped", by: input.actor }, input.stepId));
-    const updated = await this.mutate(run.id, input.actor, (r, at) => {
-      const decisions = [...r.decisions, { userId: input.actor, at, decision: "skipped" as const, note: input.stepId }];
-      if (r.state === "paused_failed_step" || r.state === "paused_by_operator") return { ok: true, run: { ...r, state: "running", stateReason: `${input.stepId} skipped by ${input.actor}`, decisions } };
-      return { ok: true, run: { ...r, decisions } };
-    }, "run.note", () => ({ skipped: input.stepId, by: input.actor }));
+    await this.d.store.putStep(
+      run.id,
+      {
+        ...record,
+        status: "skipped",
+        endedAt: now,
+        resolvedBy: "operator",
+        attestations: [...(record.attestations ?? []), { item: "skipped", userId: input.actor, at: now }],
+      },
+      this.event(run.id, input.actor, "step.state", { status: "skipped", by: input.actor }, input.stepId),
+    );
+    const updated = await this.mutate(
+      run.id,
+      input.actor,
+      (r, at) => {
+        const decisions = [
+          ...r.decisions,
+          { userId: input.actor, at, decision: "skipped" as const, note: input.stepId },
+        ];
+        if (r.state === "paused_failed_step" || r.state === "paused_by_operator")
+          return {
+            ok: true,
+            run: {
+              ...r,
+              state: "running",
+              stateReason: `${input.stepId} skipped by ${input.actor}`,
+              decisions,
+            },
+          };
+        return { ok: true, run: { ...r, decisions } };
+      },
+      "run.note",
+      () => ({ skipped: input.stepId, by: input.actor }),
+    );
     await this.driveSoon(updated.id);
     return (await this.d.store.getRun(updated.id)) ?? updated;
   }
 
   /** Ticks a checklist item (or approves an in-run gate). Ticking twice is harmless. */
-  async tick(input: { actor: string; runId: string; stepId: string; item: string }): Promise<{ run: RunRecord; step: StepRecord }> {
+  async tick(input: {
+    actor: string;
+    runId: string;
+    stepId: string;
+    item: string;
+  }): Promise<{ run: RunRecord; step: StepRecord }> {
     const run = await this.requireRun(input.runId);
     const planStep = run.plan.steps.find((s) => s.id === input.stepId);
     const steps = await this.d.store.getSteps(run.id);
     const record = steps.get(input.stepId);
-    if (!planStep || !record) throw await this.refuse(run.id, input.actor, new DrError("invalid_input", `run ${run.id} has no step "${input.stepId}"`));
-    if (isTerminal(run.state)) throw await this.refuse(run.id, input.actor, new DrError("already_decided", `run ${run.id} already ended (${run.state})`));
-    if (record.status !== "waiting") throw await this.refuse(run.id, input.actor, new DrError("invalid_state", `step ${input.stepId} is not waiting for a person (it is ${record.status})`));
+    if (!planStep || !record)
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError("invalid_input", `run ${run.id} has no step "${input.stepId}"`),
+      );
+    if (isTerminal(run.state))
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError("already_decided", `run ${run.id} already ended (${run.state})`),
+      );
+    if (record.status !== "waiting")
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError(
+          "invalid_state",
+          `step ${input.stepId} is not waiting for a person (it is ${record.status})`,
+        ),
+      );
     if (planStep.kind === "checklist") {
       const items = (planStep.params.items as string[]) ?? [];
-      if (!items.includes(input.item)) throw await this.refuse(run.id, input.actor, new DrError("invalid_input", `"${input.item}" is not an item of ${input.stepId}`));
+      if (!items.includes(input.item))
+        throw await this.refuse(
+          run.id,
+          input.actor,
+          new DrError("invalid_input", `"${input.item}" is not an item of ${input.stepId}`),
+        );
       await this.requireOperator(input.actor, run, "tick checklist items");
     } else if (planStep.kind === "approval") {
-      if (input.item !== APPROVAL_GATE_ITEM) throw await this.refuse(run.id, input.actor, new DrError("invalid_input", "an approval gate is approved, not ticked"));
-      if (input.actor === run.requestedBy) throw await this.refuse(run.id, input.actor, new DrError("self_approval", "you requested this run; the gate needs someone else"));
-      if (!(await this.isPrincipal(input.actor, run.kind, "approvers"))) throw await this.refuse(run.id, input.actor, new DrError("not_eligible", `you are not an approver for ${run.kind} runs`));
+      if (input.item !== APPROVAL_GATE_ITEM)
+        throw await this.refuse(
+          run.id,
+          input.actor,
+          new DrError("invalid_input", "an approval gate is approved, not ticked"),
+        );
+      if (input.actor === run.requestedBy)
+        throw await this.refuse(
+          run.id,
+          input.actor,
+          new DrError("self_approval", "you requested this run; the gate needs someone else"),
+        );
+      if (!(await this.isPrincipal(input.actor, run.kind, "approvers")))
+        throw await this.refuse(
+          run.id,
+          input.actor,
+          new DrError("not_eligible", `you are not an approver for ${run.kind} runs`),
+        );
     } else {
-      throw await this.refuse(run.id, input.actor, new DrError("invalid_input", `step ${input.stepId} has nothing to tick`));
+      throw await this.refuse(
+        run.id,
+        input.actor,
+        new DrError("invalid_input", `step ${input.stepId} has nothing to tick`),
+      );
     }
-    const already = (record.attestations ?? []).some((a) => a.item === input.item && a.userId === input.actor);
+    const already = (record.attestations ?? []).some(
+      (a) => a.item === input.item && a.userId === input.actor,
+    );
     let step = record;
     if (!already) {
       const now = this.d.clock.now();
-      step = { ...record, attestations: [...(record.attestations ?? []), { item: input.item, userId: input.actor, at: now }] };
+      step = {
+        ...record,
+        attestations: [...(record.attestations ?? []), { item: input.item, userId: input.actor, at: now }],
+      };
       const ev = this.event(run.id, input.actor, "step.attestation", { item: input.item }, input.stepId);
       await this.d.store.putStep(run.id, step, ev);
       // Bump the run's version so an executor deciding to wait re-reads instead of missing the tick.
-      await this.mutate(run.id, input.actor, (r) => ({ ok: true, run: { ...r } }), "run.note", () => ({ tick: input.item, step: input.stepId }));
+      await this.mutate(
+        run.id,
+        input.actor,
+        (r) => ({ ok: true, run: { ...r } }),
+        "run.note",
+        () => ({ tick: input.item, step: input.stepId }),
+      );
       const fresh = (await this.d.store.getRun(run.id)) ?? run;
       this.d.observer.onRunEvent(ev, fresh, await this.d.store.getSteps(run.id));
     }
@@ -320,12 +578,27 @@ export class DrService {
     const driven: string[] = [];
     for (const run of await this.activeRuns()) {
       if (run.state === "pending_approval" && this.d.clock.now() >= run.expiresAt) {
-        const done = await this.mutate(run.id, "drbot", (r, now) => (r.state === "pending_approval" && now >= r.expiresAt ? { ok: true, run: { ...r, state: "expired", stateReason: "no decision before the approval expiry" } } : { ok: false, code: "already_decided", message: "decided" }), "run.state", () => ({ state: "expired" })).catch(() => undefined);
+        const done = await this.mutate(
+          run.id,
+          "drbot",
+          (r, now) =>
+            r.state === "pending_approval" && now >= r.expiresAt
+              ? {
+                  ok: true,
+                  run: { ...r, state: "expired", stateReason: "no decision before the approval expiry" },
+                }
+              : { ok: false, code: "already_decided", message: "decided" },
+          "run.state",
+          () => ({ state: "expired" }),
+        ).catch(() => undefined);
         if (done) {
           await this.d.store.releaseScope(scopeLockKeys(done.scope, done.kind), done.id);
           expired.push(run.id);
         }
-      } else if ((run.state === "approved" || run.state === "running" || run.state === "interrupted") && !(await this.d.store.leaseHolder(run.id))) {
+      } else if (
+        (run.state === "approved" || run.state === "running" || run.state === "interrupted") &&
+        !(await this.d.store.leaseHolder(run.id))
+      ) {
         driven.push(run.id);
         this.startInBackground(run.id);
       }
@@ -335,7 +608,11 @@ export class DrService {
 
   /** Audits bad input that never reached a run (unknown scope, malformed flags). */
   async auditRefusal(actor: string, error: DrError, data: Record<string, unknown> = {}): Promise<void> {
-    await this.d.store.appendEvent(this.event(AUDIT_STREAM, actor, "run.refusal", { code: error.code, message: error.message, ...data })).catch(() => undefined);
+    await this.d.store
+      .appendEvent(
+        this.event(AUDIT_STREAM, actor, "run.refusal", { code: error.code, message: error.message, ...data }),
+      )
+      .catch(() => undefined);
   }
 
   async auditTrail(limit = 100): Promise<RunEvent[]> {
@@ -366,7 +643,8 @@ export class DrService {
       const again = await this.d.store.dedupe(`request:${key}`, "pending", DEDUPE_TTL_MS);
       current = again.first ? "pending" : again.value;
     }
-    const run = current !== "pending" && current !== "refused" ? await this.d.store.getRun(current) : undefined;
+    const run =
+      current !== "pending" && current !== "refused" ? await this.d.store.getRun(current) : undefined;
     if (!run) throw new DrError("conflict", "this request was already received and is being handled");
     return run;
   }
@@ -378,7 +656,11 @@ export class DrService {
       if (got.ok) return;
       const holder = await this.d.store.getRun(got.heldBy);
       if (holder && !isTerminal(holder.state)) {
-        const error = new DrError("scope_busy", `run ${holder.id} (${holder.kind}, requested by ${holder.requestedBy}) is ${holder.state} for this scope`, { runId: holder.id, owner: holder.requestedBy, state: holder.state });
+        const error = new DrError(
+          "scope_busy",
+          `run ${holder.id} (${holder.kind}, requested by ${holder.requestedBy}) is ${holder.state} for this scope`,
+          { runId: holder.id, owner: holder.requestedBy, state: holder.state },
+        );
         throw await this.refuse(AUDIT_STREAM, run.requestedBy, error);
       }
       // The holder ended without releasing (a crash between the two writes): heal and retry.
@@ -390,7 +672,10 @@ export class DrService {
   private async mutate(
     runId: string,
     actor: string,
-    change: (run: RunRecord, now: number) => { ok: true; run: RunRecord } | { ok: false; code: DrError["code"]; message: string },
+    change: (
+      run: RunRecord,
+      now: number,
+    ) => { ok: true; run: RunRecord } | { ok: false; code: DrError["code"]; message: string },
     eventType: RunEvent["type"],
     eventData: (run: RunRecord) => Record<string, unknown>,
   ): Promise<RunRecord> {
@@ -410,12 +695,15 @@ export class DrService {
   }
 
   private async refuse(runId: string, actor: string, error: DrError): Promise<DrError> {
-    await this.d.store.appendEvent(this.event(runId, actor, "run.refusal", { code: error.code, message: error.message })).catch(() => undefined);
+    await this.d.store
+      .appendEvent(this.event(runId, actor, "run.refusal", { code: error.code, message: error.message }))
+      .catch(() => undefined);
     return error;
   }
 
   private async requireRun(runId: string): Promise<RunRecord> {
-    if (!/^[a-z0-9-]{1,64}$/.test(runId)) throw new DrError("invalid_input", `"${runId.slice(0, 40)}" is not a run id`);
+    if (!/^[a-z0-9-]{1,64}$/.test(runId))
+      throw new DrError("invalid_input", `"${runId.slice(0, 40)}" is not a run id`);
     const run = await this.d.store.getRun(runId);
     if (!run) throw new DrError("unknown_run", `no run ${runId}; see \`runs\` for recent ones`);
     return run;
@@ -425,15 +713,30 @@ export class DrService {
     return (await this.requireRun(runId)).kind;
   }
 
-  private async isPrincipal(userId: string, kind: RunKind, role: "requesters" | "approvers"): Promise<boolean> {
+  private async isPrincipal(
+    userId: string,
+    kind: RunKind,
+    role: "requesters" | "approvers",
+  ): Promise<boolean> {
     const principals = this.d.config.slack.permissions[kind][role];
-    const groups = principals.groups.length > 0 ? await this.d.directory.groupsOf(userId).catch(() => []) : [];
+    const groups =
+      principals.groups.length > 0 ? await this.d.directory.groupsOf(userId).catch(() => []) : [];
     return isEligible(principals, userId, groups);
   }
 
-  private async requirePrincipal(userId: string, kind: RunKind, role: "requesters" | "approvers", what: string, runId: string | undefined): Promise<void> {
+  private async requirePrincipal(
+    userId: string,
+    kind: RunKind,
+    role: "requesters" | "approvers",
+    what: string,
+    runId: string | undefined,
+  ): Promise<void> {
     if (await this.isPrincipal(userId, kind, role)) return;
-    throw await this.refuse(runId ?? AUDIT_STREAM, userId, new DrError("not_permitted", `you may not ${what}`));
+    throw await this.refuse(
+      runId ?? AUDIT_STREAM,
+      userId,
+      new DrError("not_permitted", `you may not ${what}`),
+    );
   }
 
   /** The requester or any approver of the run's kind may operate it (abort, pause, tick). */
@@ -446,10 +749,20 @@ export class DrService {
   private async requireResumer(userId: string, run: RunRecord): Promise<void> {
     if (run.mode === "drill" && userId === run.requestedBy) return;
     if (await this.isPrincipal(userId, run.kind, "approvers")) return;
-    throw await this.refuse(run.id, userId, new DrError("not_permitted", `only ${run.kind} approvers may resume or skip steps of this run`));
+    throw await this.refuse(
+      run.id,
+      userId,
+      new DrError("not_permitted", `only ${run.kind} approvers may resume or skip steps of this run`),
+    );
   }
 
-  private event(runId: string, actor: string, type: RunEvent["type"], data: Record<string, unknown>, stepId?: string): RunEvent {
+  private event(
+    runId: string,
+    actor: string,
+    type: RunEvent["type"],
+    data: Record<string, unknown>,
+    stepId?: string,
+  ): RunEvent {
     return { type, at: this.d.clock.now(), actor, runId, ...(stepId ? { stepId } : {}), data };
   }
 }
@@ -463,8 +776,11 @@ export function defaultRunId(kind: RunKind, now: number): string {
 
 /** Reasons are shown to people: one line, no control characters, bounded. */
 export function cleanReason(text: string): string {
-  const cleaned = text.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const cleaned = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   if (cleaned.length > REASON_MAX) return `${cleaned.slice(0, REASON_MAX - 1)}…`;
   return cleaned;
 }
-

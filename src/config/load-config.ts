@@ -9,7 +9,10 @@ export async function loadConfig(file: string): Promise<Config> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new DrError("invalid_config", `${file}: cannot read the configuration file (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new DrError(
+      "invalid_config",
+      `${file}: cannot read the configuration file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   return parseYamlWith(file, text, configSchema, "invalid_config");
 }

@@ -12,7 +12,11 @@ import { type FileIssue, formatIssues, lineOf, parseYamlWith } from "./yaml-issu
  * configuration. One broken runbook stops the load: drbot refuses to start rather than find out
  * during a failover. Errors name the file, the path inside it and the line.
  */
-export async function loadRunbooks(dir: string, config: Config, catalog: StepCatalog): Promise<Map<string, Runbook>> {
+export async function loadRunbooks(
+  dir: string,
+  config: Config,
+  catalog: StepCatalog,
+): Promise<Map<string, Runbook>> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith(".yaml") || n.endsWith(".yml")).sort();
@@ -28,20 +32,31 @@ export async function loadRunbooks(dir: string, config: Config, catalog: StepCat
     try {
       const runbook = parseYamlWith(file, text, runbookSchema, "invalid_runbook");
       if (runbooks.has(runbook.name)) {
-        issues.push({ file, path: "name", message: `runbook name "${runbook.name}" is also used by ${source.get(runbook.name)}` });
+        issues.push({
+          file,
+          path: "name",
+          message: `runbook name "${runbook.name}" is also used by ${source.get(runbook.name)}`,
+        });
         continue;
       }
       const found = validateRunbook(runbook, config, catalog);
       if (found.length > 0) {
         const lines = new LineCounter();
         const doc = parseDocument(text, { lineCounter: lines });
-        for (const issue of found) issues.push({ file, path: formatPath(issue.path), ...lineOf(doc, lines, issue.path), message: issue.message });
+        for (const issue of found)
+          issues.push({
+            file,
+            path: formatPath(issue.path),
+            ...lineOf(doc, lines, issue.path),
+            message: issue.message,
+          });
         continue;
       }
       runbooks.set(runbook.name, runbook);
       source.set(runbook.name, file);
     } catch (error) {
-      if (error instanceof DrError && Array.isArray(error.details.issues)) issues.push(...(error.details.issues as FileIssue[]));
+      if (error instanceof DrError && Array.isArray(error.details.issues))
+        issues.push(...(error.details.issues as FileIssue[]));
       else throw error;
     }
   }

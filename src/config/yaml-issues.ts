@@ -11,18 +11,30 @@ export interface FileIssue {
 }
 
 export function formatIssues(issues: readonly FileIssue[]): string {
-  return issues.map((i) => `${i.file}${i.line ? `:${i.line}` : ""}: ${i.path || "(top)"}: ${i.message}`).join("\n");
+  return issues
+    .map((i) => `${i.file}${i.line ? `:${i.line}` : ""}: ${i.path || "(top)"}: ${i.message}`)
+    .join("\n");
 }
 
 /**
  * Parses a YAML file with a zod schema. Errors name the file, the path inside it and its line, and
  * never echo the offending value (it could be a secret pasted in the wrong place).
  */
-export function parseYamlWith<S extends z.ZodType>(file: string, text: string, schema: S, code: DrErrorCode): z.output<S> {
+export function parseYamlWith<S extends z.ZodType>(
+  file: string,
+  text: string,
+  schema: S,
+  code: DrErrorCode,
+): z.output<S> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const issues = doc.errors.map((e) => ({ file, path: "", line: lines.linePos(e.pos[0]).line, message: e.message.split("\n")[0] ?? "invalid YAML" }));
+    const issues = doc.errors.map((e) => ({
+      file,
+      path: "",
+      line: lines.linePos(e.pos[0]).line,
+      message: e.message.split("\n")[0] ?? "invalid YAML",
+    }));
     throw new DrError(code, formatIssues(issues), { issues });
   }
   const result = schema.safeParse(doc.toJS({ maxAliasCount: 100 }));
@@ -34,7 +46,11 @@ export function parseYamlWith<S extends z.ZodType>(file: string, text: string, s
   throw new DrError(code, formatIssues(issues), { issues });
 }
 
-export function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: (string | number)[]): { line?: number } {
+export function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  path: (string | number)[],
+): { line?: number } {
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth), true);
     if (isNode(node) && node.range) return { line: lines.linePos(node.range[0]).line };

@@ -28,10 +28,18 @@ export interface ApprovalAttempt {
 
 export function checkDecisionAllowed(run: RunRecord, now: number): ApprovalRefusal | undefined {
   if (run.state === "expired" || (run.state === "pending_approval" && now >= run.expiresAt)) {
-    return { ok: false, code: "approval_expired", message: `request ${run.id} expired at ${new Date(run.expiresAt).toISOString()}; start a new request` };
+    return {
+      ok: false,
+      code: "approval_expired",
+      message: `request ${run.id} expired at ${new Date(run.expiresAt).toISOString()}; start a new request`,
+    };
   }
   if (run.state !== "pending_approval") {
-    return { ok: false, code: "already_decided", message: `request ${run.id} is no longer waiting for approval (it is ${run.state})` };
+    return {
+      ok: false,
+      code: "already_decided",
+      message: `request ${run.id} is no longer waiting for approval (it is ${run.state})`,
+    };
   }
   return undefined;
 }
@@ -40,13 +48,21 @@ export function approve({ run, userId, eligible, planHash, now }: ApprovalAttemp
   const closed = checkDecisionAllowed(run, now);
   if (closed) return closed;
   if (userId === run.requestedBy) {
-    return { ok: false, code: "self_approval", message: "you requested this run; approval must come from someone else" };
+    return {
+      ok: false,
+      code: "self_approval",
+      message: "you requested this run; approval must come from someone else",
+    };
   }
   if (!eligible) {
     return { ok: false, code: "not_eligible", message: `you are not an approver for ${run.kind} runs` };
   }
   if (planHash !== run.plan.hash) {
-    return { ok: false, code: "plan_changed", message: "the plan changed since this card was shown; review the new plan and approve that" };
+    return {
+      ok: false,
+      code: "plan_changed",
+      message: "the plan changed since this card was shown; review the new plan and approve that",
+    };
   }
   if (run.approvals.some((a) => a.userId === userId)) {
     return { ok: false, code: "already_approved", message: "you already approved this run" };
@@ -68,7 +84,13 @@ export function approve({ run, userId, eligible, planHash, now }: ApprovalAttemp
   };
 }
 
-export function reject({ run, userId, eligible, now, note }: Omit<ApprovalAttempt, "planHash"> & { note?: string }): ApprovalOutcome {
+export function reject({
+  run,
+  userId,
+  eligible,
+  now,
+  note,
+}: Omit<ApprovalAttempt, "planHash"> & { note?: string }): ApprovalOutcome {
   const closed = checkDecisionAllowed(run, now);
   if (closed) return closed;
   // The requester may withdraw their own request; anyone else must be an approver.
@@ -90,7 +112,13 @@ export function reject({ run, userId, eligible, now, note }: Omit<ApprovalAttemp
 }
 
 /** Approvals are void when the plan recomputed before start differs from the one approved. */
-export function voidApprovalsForDrift(run: RunRecord, newPlan: RunRecord["plan"], now: number, expiryMs: number, reason: string): RunRecord {
+export function voidApprovalsForDrift(
+  run: RunRecord,
+  newPlan: RunRecord["plan"],
+  now: number,
+  expiryMs: number,
+  reason: string,
+): RunRecord {
   return {
     ...run,
     plan: newPlan,

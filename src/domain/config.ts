@@ -10,7 +10,10 @@ import { durationSchema } from "./duration.js";
 export const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 export const nameSchema = z
   .string()
-  .regex(NAME_PATTERN, "use lowercase letters, digits, '.', '_' and '-' (at most 63), starting and ending with a letter or digit");
+  .regex(
+    NAME_PATTERN,
+    "use lowercase letters, digits, '.', '_' and '-' (at most 63), starting and ending with a letter or digit",
+  );
 
 /** Kubernetes namespace and object names (RFC 1123 labels / subdomains). */
 export const k8sNameSchema = z
@@ -92,7 +95,13 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
       caFile: z.string().optional(),
       certFile: z.string().optional(),
       keyFile: z.string().optional(),
-      retention: z.object({ count: z.number().int().min(1).default(10), maxAge: durationSchema.default(30 * 86_400_000) }).strict().prefault({}),
+      retention: z
+        .object({
+          count: z.number().int().min(1).default(10),
+          maxAge: durationSchema.default(30 * 86_400_000),
+        })
+        .strict()
+        .prefault({}),
     })
     .strict(),
   z
@@ -108,8 +117,24 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
     .object({
       name: nameSchema,
       kind: z.literal("postgres"),
-      primary: z.object({ host: z.string().min(1), port: z.number().int().default(5432), user: z.string().min(1), database: z.string().default("postgres"), passwordEnv: envVarName.optional() }).strict(),
-      replica: z.object({ host: z.string().min(1), port: z.number().int().default(5432), user: z.string().min(1), database: z.string().default("postgres"), passwordEnv: envVarName.optional() }).strict(),
+      primary: z
+        .object({
+          host: z.string().min(1),
+          port: z.number().int().default(5432),
+          user: z.string().min(1),
+          database: z.string().default("postgres"),
+          passwordEnv: envVarName.optional(),
+        })
+        .strict(),
+      replica: z
+        .object({
+          host: z.string().min(1),
+          port: z.number().int().default(5432),
+          user: z.string().min(1),
+          database: z.string().default("postgres"),
+          passwordEnv: envVarName.optional(),
+        })
+        .strict(),
       lagAlert: durationSchema.default(30_000),
     })
     .strict(),
@@ -146,7 +171,9 @@ const permissionSchema = z
 
 export const slackSchema = z
   .object({
-    incidentChannels: z.array(z.string().regex(/^[CG][A-Z0-9]{2,}$/, "a Slack channel ID like C012ABCDEF")).default([]),
+    incidentChannels: z
+      .array(z.string().regex(/^[CG][A-Z0-9]{2,}$/, "a Slack channel ID like C012ABCDEF"))
+      .default([]),
     permissions: z
       .object({
         failover: permissionSchema,
@@ -161,7 +188,10 @@ export const slackSchema = z
 
 export const redisSchema = z
   .object({
-    url: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL").optional(),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, "a redis:// or rediss:// URL")
+      .optional(),
     sentinel: z
       .object({
         name: z.string().min(1),
@@ -171,7 +201,10 @@ export const redisSchema = z
       .strict()
       .optional(),
     passwordEnv: envVarName.optional(),
-    keyPrefix: z.string().regex(/^[a-z0-9:_-]*$/).default("drbot:"),
+    keyPrefix: z
+      .string()
+      .regex(/^[a-z0-9:_-]*$/)
+      .default("drbot:"),
     commandTimeout: durationSchema.default(2_000),
   })
   .strict()
@@ -214,7 +247,16 @@ export const configSchema = z
     engine: engineSchema,
     dns: z
       .object({
-        records: z.array(z.object({ name: z.string().min(1), weights: z.record(nameSchema, z.number().int().min(0).max(255)) }).strict()).default([]),
+        records: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                weights: z.record(nameSchema, z.number().int().min(0).max(255)),
+              })
+              .strict(),
+          )
+          .default([]),
       })
       .strict()
       .prefault({}),
@@ -224,7 +266,12 @@ export const configSchema = z
     const unique = (items: { name: string }[], key: string) => {
       const seen = new Set<string>();
       items.forEach((item, index) => {
-        if (seen.has(item.name)) ctx.addIssue({ code: "custom", path: [key, index, "name"], message: `duplicate name "${item.name}"` });
+        if (seen.has(item.name))
+          ctx.addIssue({
+            code: "custom",
+            path: [key, index, "name"],
+            message: `duplicate name "${item.name}"`,
+          });
         seen.add(item.name);
       });
     };
@@ -235,33 +282,59 @@ export const configSchema = z
     const roles = config.sites.map((s) => s.role);
     if (roles.filter((r) => r === "primary").length !== 1)
       ctx.addIssue({ code: "custom", path: ["sites"], message: "exactly one site must have role: primary" });
-    if (!roles.includes("dr")) ctx.addIssue({ code: "custom", path: ["sites"], message: "at least one site must have role: dr" });
+    if (!roles.includes("dr"))
+      ctx.addIssue({ code: "custom", path: ["sites"], message: "at least one site must have role: dr" });
     const tiers = new Set(config.tiers.map((t) => t.name));
     const sites = new Set(config.sites.map((s) => s.name));
     const sources = new Set(config.dataSources.map((d) => d.name));
     config.applications.forEach((app, index) => {
       if (!tiers.has(app.tier))
-        ctx.addIssue({ code: "custom", path: ["applications", index, "tier"], message: `unknown tier "${app.tier}"; known: ${[...tiers].join(", ")}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["applications", index, "tier"],
+          message: `unknown tier "${app.tier}"; known: ${[...tiers].join(", ")}`,
+        });
       app.dataSources.forEach((source, j) => {
         if (!sources.has(source))
-          ctx.addIssue({ code: "custom", path: ["applications", index, "dataSources", j], message: `unknown data source "${source}"` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["applications", index, "dataSources", j],
+            message: `unknown data source "${source}"`,
+          });
       });
       app.healthChecks.forEach((check, j) => {
         if (check.site && !sites.has(check.site))
-          ctx.addIssue({ code: "custom", path: ["applications", index, "healthChecks", j, "site"], message: `unknown site "${check.site}"` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["applications", index, "healthChecks", j, "site"],
+            message: `unknown site "${check.site}"`,
+          });
       });
       app.workloads.forEach((w, j) => {
         if (!app.namespaces.includes(w.namespace))
-          ctx.addIssue({ code: "custom", path: ["applications", index, "workloads", j, "namespace"], message: `namespace "${w.namespace}" is not one of the application's namespaces` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["applications", index, "workloads", j, "namespace"],
+            message: `namespace "${w.namespace}" is not one of the application's namespaces`,
+          });
       });
     });
     config.dataSources.forEach((source, index) => {
       if ("site" in source && !sites.has(source.site))
-        ctx.addIssue({ code: "custom", path: ["dataSources", index, "site"], message: `unknown site "${source.site}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["dataSources", index, "site"],
+          message: `unknown site "${source.site}"`,
+        });
     });
     config.dns.records.forEach((record, index) => {
       for (const site of Object.keys(record.weights)) {
-        if (!sites.has(site)) ctx.addIssue({ code: "custom", path: ["dns", "records", index, "weights", site], message: `unknown site "${site}"` });
+        if (!sites.has(site))
+          ctx.addIssue({
+            code: "custom",
+            path: ["dns", "records", index, "weights", site],
+            message: `unknown site "${site}"`,
+          });
       }
     });
   });

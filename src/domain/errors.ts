@@ -29,7 +29,12 @@ export class DrError extends Error {
   readonly code: DrErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: DrErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: DrErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "DrError";
     this.code = code;

@@ -13,7 +13,11 @@ export interface StepCatalog {
 }
 
 export interface StepKindDescription {
-  parse(params: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; issues: { path: (string | number)[]; message: string }[] };
+  parse(
+    params: unknown,
+  ):
+    | { ok: true; value: Record<string, unknown> }
+    | { ok: false; issues: { path: (string | number)[]; message: string }[] };
   summarize(params: Record<string, unknown>): string;
 }
 
@@ -55,7 +59,10 @@ export function buildPlan(input: BuildPlanInput): Plan {
   return plan;
 }
 
-function assemblePlan({ runbook, config, scope, mode, catalog, pins = {} }: BuildPlanInput, issues: PlanIssue[]): Plan {
+function assemblePlan(
+  { runbook, config, scope, mode, catalog, pins = {} }: BuildPlanInput,
+  issues: PlanIssue[],
+): Plan {
   const apps = scopeApplications(config, scope);
   const baseContext = templateContext(config, scope, apps, mode, runbook);
   const steps: PlanStep[] = [];
@@ -70,7 +77,8 @@ function assemblePlan({ runbook, config, scope, mode, catalog, pins = {} }: Buil
   runbook.phases.forEach((phase, phaseIndex) => {
     phase.steps.forEach((step, stepIndex) => {
       const path = ["phases", phaseIndex, "steps", stepIndex];
-      if (seen.has(step.id)) issues.push({ path: [...path, "id"], message: `duplicate step id "${step.id}"` });
+      if (seen.has(step.id))
+        issues.push({ path: [...path, "id"], message: `duplicate step id "${step.id}"` });
       seen.add(step.id);
       if (!runsInMode(step, mode)) {
         instancesOf.set(step.id, []);
@@ -78,7 +86,10 @@ function assemblePlan({ runbook, config, scope, mode, catalog, pins = {} }: Buil
       }
       const kind = catalog.describe(step.kind);
       if (!kind) {
-        issues.push({ path: [...path, "kind"], message: `unknown step kind "${step.kind}"; known kinds: ${catalog.kinds().join(", ")}` });
+        issues.push({
+          path: [...path, "kind"],
+          message: `unknown step kind "${step.kind}"; known kinds: ${catalog.kinds().join(", ")}`,
+        });
         return;
       }
       // A new block starts unless this step continues the group of the previous one.
@@ -92,7 +103,10 @@ function assemblePlan({ runbook, config, scope, mode, catalog, pins = {} }: Buil
         const id = item.key ? `${step.id}.${item.key}` : step.id;
         let params: Record<string, unknown>;
         try {
-          params = expandTemplate(step.with, { ...baseContext, ...item.vars }, [...path, "with"]) as Record<string, unknown>;
+          params = expandTemplate(step.with, { ...baseContext, ...item.vars }, [...path, "with"]) as Record<
+            string,
+            unknown
+          >;
         } catch (error) {
           if (error instanceof TemplateError) {
             issues.push({ path: error.path, message: error.message });
@@ -102,18 +116,31 @@ function assemblePlan({ runbook, config, scope, mode, catalog, pins = {} }: Buil
         }
         const parsed = kind.parse(params);
         if (!parsed.ok) {
-          for (const issue of parsed.issues) issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
+          for (const issue of parsed.issues)
+            issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
           continue;
         }
         let undo: PlanStep["undo"];
         if (step.undo) {
           const undoKind = catalog.describe(step.undo.kind);
           if (!undoKind) {
-            issues.push({ path: [...path, "undo", "kind"], message: `unknown step kind "${step.undo.kind}"` });
+            issues.push({
+              path: [...path, "undo", "kind"],
+              message: `unknown step kind "${step.undo.kind}"`,
+            });
           } else {
-            const undoParams = undoKind.parse(expandTemplate(step.undo.with, { ...baseContext, ...item.vars }, [...path, "undo", "with"]));
-            if (undoParams.ok) undo = { kind: step.undo.kind, params: undoParams.value, timeoutMs: step.undo.timeout ?? step.timeout ?? runbook.defaultTimeout };
-            else for (const issue of undoParams.issues) issues.push({ path: [...path, "undo", "with", ...issue.path], message: issue.message });
+            const undoParams = undoKind.parse(
+              expandTemplate(step.undo.with, { ...baseContext, ...item.vars }, [...path, "undo", "with"]),
+            );
+            if (undoParams.ok)
+              undo = {
+                kind: step.undo.kind,
+                params: undoParams.value,
+                timeoutMs: step.undo.timeout ?? step.timeout ?? runbook.defaultTimeout,
+              };
+            else
+              for (const issue of undoParams.issues)
+                issues.push({ path: [...path, "undo", "with", ...issue.path], message: issue.message });
           }
         }
         steps.push({
@@ -145,22 +172,42 @@ function assemblePlan({ runbook, config, scope, mode, catalog, pins = {} }: Buil
   for (const step of steps) {
     for (const need of explicitNeeds.get(step.id) ?? []) {
       const targets = instancesOf.get(need);
-      if (targets === undefined) issues.push({ path: ["steps", step.runbookStepId, "needs"], message: `needs unknown step "${need}"` });
+      if (targets === undefined)
+        issues.push({
+          path: ["steps", step.runbookStepId, "needs"],
+          message: `needs unknown step "${need}"`,
+        });
       else step.needs.push(...targets.filter((t) => !step.needs.includes(t)));
     }
   }
   const cycle = findCycle(steps);
-  if (cycle) issues.push({ path: ["steps", cycle[0]!, "needs"], message: `dependency cycle: ${cycle.join(" → ")}` });
+  if (cycle)
+    issues.push({ path: ["steps", cycle[0]!, "needs"], message: `dependency cycle: ${cycle.join(" → ")}` });
 
   const hash = hashPlan(runbook, mode, scope, steps, pins);
-  return { runbook: runbook.name, runbookTitle: runbook.title, kind: runbook.kind, mode, scope, steps, pins, hash };
+  return {
+    runbook: runbook.name,
+    runbookTitle: runbook.title,
+    kind: runbook.kind,
+    mode,
+    scope,
+    steps,
+    pins,
+    hash,
+  };
 }
 
 function runsInMode(step: RunbookStep, mode: RunMode): boolean {
   return step.runsIn === "both" || step.runsIn === mode;
 }
 
-function templateContext(config: Config, scope: RunScope, apps: ApplicationConfig[], mode: RunMode, runbook: Runbook) {
+function templateContext(
+  config: Config,
+  scope: RunScope,
+  apps: ApplicationConfig[],
+  mode: RunMode,
+  runbook: Runbook,
+) {
   const namespaces = [...new Set(apps.flatMap((a) => a.namespaces))];
   const workloads = apps.flatMap((a) => a.workloads.map((w) => ({ ...w, application: a.name })));
   return {
@@ -175,7 +222,12 @@ function templateContext(config: Config, scope: RunScope, apps: ApplicationConfi
   };
 }
 
-function forEachItems(step: RunbookStep, config: Config, scope: RunScope, apps: ApplicationConfig[]): ForEachItem[] {
+function forEachItems(
+  step: RunbookStep,
+  config: Config,
+  scope: RunScope,
+  apps: ApplicationConfig[],
+): ForEachItem[] {
   switch (step.forEach) {
     case undefined:
       return [{ key: "", vars: {} }];
@@ -197,9 +249,13 @@ function forEachItems(step: RunbookStep, config: Config, scope: RunScope, apps: 
         })),
       );
     case "healthCheck":
-      return apps.flatMap((app) => app.healthChecks.map((check) => ({ key: `${app.name}.${check.name}`, vars: { app, check } })));
+      return apps.flatMap((app) =>
+        app.healthChecks.map((check) => ({ key: `${app.name}.${check.name}`, vars: { app, check } })),
+      );
     case "tier":
-      return config.tiers.filter((t) => scope.tiers.includes(t.name)).map((tier) => ({ key: tier.name, vars: { tier } }));
+      return config.tiers
+        .filter((t) => scope.tiers.includes(t.name))
+        .map((tier) => ({ key: tier.name, vars: { tier } }));
   }
 }
 
@@ -227,14 +283,27 @@ function findCycle(steps: PlanStep[]): string[] | undefined {
   return undefined;
 }
 
-function hashPlan(runbook: Runbook, mode: RunMode, scope: RunScope, steps: PlanStep[], pins: Record<string, string>): string {
+function hashPlan(
+  runbook: Runbook,
+  mode: RunMode,
+  scope: RunScope,
+  steps: PlanStep[],
+  pins: Record<string, string>,
+): string {
   const material = {
     runbook: runbook.name,
     kind: runbook.kind,
     mode,
     scope,
     pins: sortKeys(pins),
-    steps: steps.map((s) => ({ id: s.id, kind: s.kind, params: sortKeys(s.params), needs: s.needs, onFailure: s.onFailure, undo: s.undo ? sortKeys(s.undo) : null })),
+    steps: steps.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      params: sortKeys(s.params),
+      needs: s.needs,
+      onFailure: s.onFailure,
+      undo: s.undo ? sortKeys(s.undo) : null,
+    })),
   };
   return createHash("sha256").update(JSON.stringify(material)).digest("hex").slice(0, 16);
 }
@@ -242,13 +311,20 @@ function hashPlan(runbook: Runbook, mode: RunMode, scope: RunScope, steps: PlanS
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
 
 export function formatPath(path: readonly (string | number)[]): string {
-  return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${part}` : part), "");
+  return path.reduce<string>(
+    (out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    "",
+  );
 }
 
 /**

@@ -28,7 +28,9 @@ export interface TierRpo {
 
 export function tierRpo(config: Config, readings: readonly RpoReading[]): TierRpo[] {
   return config.tiers.map((tier) => {
-    const sources = new Set(config.applications.filter((a) => a.tier === tier.name).flatMap((a) => a.dataSources));
+    const sources = new Set(
+      config.applications.filter((a) => a.tier === tier.name).flatMap((a) => a.dataSources),
+    );
     const relevant = readings.filter((r) => sources.has(r.source));
     const missing = [...sources].filter((s) => !relevant.some((r) => r.source === s));
     const unknown = [...relevant.filter((r) => r.exposureMs === undefined).map((r) => r.source), ...missing];
@@ -62,5 +64,8 @@ export function tierRpo(config: Config, readings: readonly RpoReading[]): TierRp
 export function runExposure(tiers: readonly TierRpo[], scopeTiers: readonly string[]): TierRpo | undefined {
   return tiers
     .filter((t) => scopeTiers.includes(t.tier) && !t.unprotected)
-    .reduce<TierRpo | undefined>((worst, t) => (!worst || t.effectiveMs - t.targetMs > worst.effectiveMs - worst.targetMs ? t : worst), undefined);
+    .reduce<TierRpo | undefined>(
+      (worst, t) => (!worst || t.effectiveMs - t.targetMs > worst.effectiveMs - worst.targetMs ? t : worst),
+      undefined,
+    );
 }

@@ -24,7 +24,10 @@ export function measureRto(times: RtoTimes, targetMs: number, now: number): RtoM
     from === undefined ? undefined : Math.max(0, (to ?? now) - from);
   const decisionMs = span(times.requestedAt, times.approvedAt);
   const activationMs = span(times.activationStartedAt, times.activationEndedAt);
-  const validationMs = times.activationEndedAt !== undefined ? span(times.activationEndedAt, times.validationEndedAt) : undefined;
+  const validationMs =
+    times.activationEndedAt !== undefined
+      ? span(times.activationEndedAt, times.validationEndedAt)
+      : undefined;
   const finished = times.validationEndedAt !== undefined;
   const end = times.validationEndedAt ?? now;
   const totalMs = Math.max(0, end - start);

@@ -42,7 +42,16 @@ export function isTerminal(state: RunState): boolean {
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   pending_approval: ["approved", "rejected", "expired", "aborted"],
   approved: ["running", "aborted", "pending_approval"],
-  running: ["waiting_manual", "paused_failed_step", "paused_by_operator", "interrupted", "completed", "completed_with_exceptions", "failed", "aborted"],
+  running: [
+    "waiting_manual",
+    "paused_failed_step",
+    "paused_by_operator",
+    "interrupted",
+    "completed",
+    "completed_with_exceptions",
+    "failed",
+    "aborted",
+  ],
   waiting_manual: ["running", "paused_by_operator", "interrupted", "aborted"],
   paused_failed_step: ["running", "aborted", "failed"],
   paused_by_operator: ["running", "aborted"],
@@ -59,7 +68,15 @@ export function canTransition(from: RunState, to: RunState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-export const STEP_STATUSES = ["not_started", "running", "waiting", "succeeded", "failed", "timed_out", "skipped"] as const;
+export const STEP_STATUSES = [
+  "not_started",
+  "running",
+  "waiting",
+  "succeeded",
+  "failed",
+  "timed_out",
+  "skipped",
+] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export function isStepFinished(status: StepStatus): boolean {

@@ -10,7 +10,10 @@ import { durationSchema } from "./duration.js";
 
 export const stepIdSchema = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "step ids are kebab-case: lowercase letters, digits and '-'");
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    "step ids are kebab-case: lowercase letters, digits and '-'",
+  );
 
 export const ON_FAILURE = ["pause", "continue", "abort"] as const;
 export type OnFailure = (typeof ON_FAILURE)[number];
@@ -74,7 +77,10 @@ export const runbookSchema = z
     description: z.string().max(2000).optional(),
     kind: z.enum(RUN_KINDS),
     /** Overrides the configured default number of approvers for this runbook. */
-    approvals: z.object({ required: z.number().int().min(0).max(50).optional(), expiry: durationSchema.optional() }).strict().prefault({}),
+    approvals: z
+      .object({ required: z.number().int().min(0).max(50).optional(), expiry: durationSchema.optional() })
+      .strict()
+      .prefault({}),
     defaultTimeout: durationSchema.default(10 * 60_000),
     phases: z.array(phaseSchema).min(1),
   })

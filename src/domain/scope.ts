@@ -1,4 +1,11 @@
-import { type ApplicationConfig, type Config, NAME_PATTERN, type RunKind, drSite, primarySite } from "./config.js";
+import {
+  type ApplicationConfig,
+  type Config,
+  drSite,
+  NAME_PATTERN,
+  primarySite,
+  type RunKind,
+} from "./config.js";
 import { DrError } from "./errors.js";
 import type { RunScope } from "./run.js";
 
@@ -13,7 +20,9 @@ export function resolveScope(config: Config, targets: readonly string[], kind: R
   for (const raw of targets) {
     const target = raw.trim();
     if (!NAME_PATTERN.test(target)) {
-      throw new DrError("invalid_input", `"${truncate(target)}" is not a tier or application name`, { target: truncate(target) });
+      throw new DrError("invalid_input", `"${truncate(target)}" is not a tier or application name`, {
+        target: truncate(target),
+      });
     }
     const tier = config.tiers.find((t) => t.name === target);
     const app = config.applications.find((a) => a.name === target);

@@ -29,7 +29,11 @@ function lookup(context: TemplateContext, dotted: string, path: (string | number
   return value;
 }
 
-export function expandTemplate(value: unknown, context: TemplateContext, path: (string | number)[] = []): unknown {
+export function expandTemplate(
+  value: unknown,
+  context: TemplateContext,
+  path: (string | number)[] = [],
+): unknown {
   if (typeof value === "string") {
     const whole = WHOLE_PLACEHOLDER.exec(value);
     if (whole) return lookup(context, whole[1]!, path);

@@ -36,7 +36,9 @@ export interface RunEngineOptions {
   outputLimit?: number;
 }
 
-export type DriveOutcome = { driven: true; state: RunState } | { driven: false; reason: "held" | "not_executable" | "lost_lease"; heldBy?: string; state?: RunState };
+export type DriveOutcome =
+  | { driven: true; state: RunState }
+  | { driven: false; reason: "held" | "not_executable" | "lost_lease"; heldBy?: string; state?: RunState };
 
 /**
  * Executes runs. `drive` takes a run's execution lease, moves it forward as far as it can go
@@ -59,7 +61,9 @@ export class RunEngine {
     const existing = this.active.get(runId);
     // Something changed while a pass was under way (a tick, a resume): run one more pass after it.
     if (existing) return existing.then(() => this.drive(runId));
-    const execution = new RunExecution(this.options, runId, this.shutdown.signal).start().finally(() => this.active.delete(runId));
+    const execution = new RunExecution(this.options, runId, this.shutdown.signal)
+      .start()
+      .finally(() => this.active.delete(runId));
     this.active.set(runId, execution);
     return execution;
   }
@@ -96,7 +100,12 @@ class RunExecution {
     private readonly runId: string,
     shutdown: AbortSignal,
   ) {
-    this.deps = { config: o.config, clock: o.clock, services: o.services, outputLimit: o.outputLimit ?? 4000 };
+    this.deps = {
+      config: o.config,
+      clock: o.clock,
+      services: o.services,
+      outputLimit: o.outputLimit ?? 4000,
+    };
     this.planSteps = new Map();
     shutdown.addEventListener("abort", () => this.abort.abort(new StepAbort("shutdown")), { once: true });
   }
@@ -111,7 +120,8 @@ class RunExecution {
     const timers = this.startTimers();
     try {
       await this.load();
-      if (!isExecutable(this.run.state)) return { driven: false, reason: "not_executable", state: this.run.state };
+      if (!isExecutable(this.run.state))
+        return { driven: false, reason: "not_executable", state: this.run.state };
       for (const step of this.run.plan.steps) this.planSteps.set(step.id, step);
       await this.execute();
       return { driven: true, state: this.run.state };
@@ -129,9 +139,12 @@ class RunExecution {
   }
 
   private startTimers(): NodeJS.Timeout[] {
-    const renew = setInterval(() => {
-      void this.renew();
-    }, Math.max(50, Math.floor(this.o.leaseTtlMs / 3)));
+    const renew = setInterval(
+      () => {
+        void this.renew();
+      },
+      Math.max(50, Math.floor(this.o.leaseTtlMs / 3)),
+    );
     const control = setInterval(() => {
       void this.pollControl();
     }, this.o.controlPollMs ?? 1000);
@@ -144,7 +157,12 @@ class RunExecution {
     try {
       const ok = await this.o.store.renewLease(this.runId, this.token, this.o.leaseTtlMs);
       if (!ok) this.loseLease();
-      else await this.o.store.renewScope(scopeLockKeys(this.run.scope, this.run.kind), this.runId, this.o.scopeTtlMs);
+      else
+        await this.o.store.renewScope(
+          scopeLockKeys(this.run.scope, this.run.kind),
+          this.runId,
+          this.o.scopeTtlMs,
+        );
     } catch {
       // A failed renewal is retried on the next tick; the lease TTL leaves room for several.
     }
@@ -184,11 +202,21 @@ class RunExecution {
   // ── persistence: write, then announce ──────────────────────────────────────────────────────────
 
   private event(type: RunEvent["type"], data: Record<string, unknown>, stepId?: string): RunEvent {
-    return { type, at: this.o.clock.now(), actor: `engine:${this.o.ownerId}`, runId: this.runId, ...(stepId ? { stepId } : {}), data };
+    return {
+      type,
+      at: this.o.clock.now(),
+      actor: `engine:${this.o.ownerId}`,
+      runId: this.runId,
+      ...(stepId ? { stepId } : {}),
+      data,
+    };
   }
 
   /** Compare-and-set with re-reads: operators may write the run (ticks, control) while it executes. */
-  private async saveRun(change: (run: RunRecord) => RunRecord | undefined, event: (run: RunRecord) => RunEvent): Promise<boolean> {
+  private async saveRun(
+    change: (run: RunRecord) => RunRecord | undefined,
+    event: (run: RunRecord) => RunEvent,
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const next = change(this.run);
       if (!next) return false;
@@ -208,15 +236,41 @@ class RunExecution {
     throw new DrError("conflict", `run ${this.runId} kept changing under the engine`);
   }
 
-  private async transition(to: RunState, reason: string | undefined, extra: Partial<RunRecord> = {}): Promise<boolean> {
+  private async transition(
+    to: RunState,
+    reason: string | undefined,
+    extra: Partial<RunRecord> = {},
+  ): Promise<boolean> {
     return this.saveRun(
-      (run) => (run.state === to || !canTransition(run.state, to) ? undefined : { ...run, ...extra, state: to, stateReason: reason }),
-      (run) => this.event("run.state", { state: to, from: this.run.state, ...(reason ? { reason } : {}), rto: run.rto }),
+      (run) =>
+        run.state === to || !canTransition(run.state, to)
+          ? undefined
+          : { ...run, ...extra, state: to, stateReason: reason },
+      (run) =>
+        this.event("run.state", {
+          state: to,
+          from: this.run.state,
+          ...(reason ? { reason } : {}),
+          rto: run.rto,
+        }),
     );
   }
 
-  private async saveStep(record: StepRecord, type: RunEvent["type"] = "step.state", data: Record<string, unknown> = {}): Promise<void> {
-    const ev = this.event(type, { status: record.status, attempt: record.attempts, ...(record.error ? { error: record.error } : {}), ...data }, record.id);
+  private async saveStep(
+    record: StepRecord,
+    type: RunEvent["type"] = "step.state",
+    data: Record<string, unknown> = {},
+  ): Promise<void> {
+    const ev = this.event(
+      type,
+      {
+        status: record.status,
+        attempt: record.attempts,
+        ...(record.error ? { error: record.error } : {}),
+        ...data,
+      },
+      record.id,
+    );
     await this.guard(this.o.store.putStep(this.runId, record, ev, this.token));
     this.steps.set(record.id, record);
     this.o.observer.onRunEvent(ev, this.run, this.steps);
@@ -236,7 +290,8 @@ class RunExecution {
   private async execute(): Promise<void> {
     if (this.run.state === "approved") await this.transition("running", undefined);
     if (!(await this.reobserveInterrupted())) return;
-    if (this.run.state === "interrupted") await this.transition("running", "every interrupted step was re-observed");
+    if (this.run.state === "interrupted")
+      await this.transition("running", "every interrupted step was re-observed");
 
     while (!this.lostLease) {
       if (this.operatorAbort) break;
@@ -259,7 +314,14 @@ class RunExecution {
     if (stranded.length === 0) return true;
     if (this.run.state !== "interrupted") {
       await this.saveRun(
-        (run) => (canTransition(run.state, "interrupted") ? { ...run, state: "interrupted", stateReason: `the previous executor stopped with ${stranded.length} step(s) in flight; re-observing them` } : undefined),
+        (run) =>
+          canTransition(run.state, "interrupted")
+            ? {
+                ...run,
+                state: "interrupted",
+                stateReason: `the previous executor stopped with ${stranded.length} step(s) in flight; re-observing them`,
+              }
+            : undefined,
         () => this.event("run.takeover", { owner: this.o.ownerId, inFlight: stranded.map((s) => s.id) }),
       );
     }
@@ -271,20 +333,48 @@ class RunExecution {
         ? await observeStep(this.deps, kind, this.run, step, record, this.abort.signal)
         : { holds: "unknown" as const, evidence: `unknown step kind ${step.kind}` };
       if (observation.holds === true) {
-        await this.saveStep({ ...record, status: "succeeded", endedAt: this.o.clock.now(), resolvedBy: "observed", output: `observed after takeover: ${observation.evidence}` }, "step.observed", { holds: true, evidence: observation.evidence });
+        await this.saveStep(
+          {
+            ...record,
+            status: "succeeded",
+            endedAt: this.o.clock.now(),
+            resolvedBy: "observed",
+            output: `observed after takeover: ${observation.evidence}`,
+          },
+          "step.observed",
+          { holds: true, evidence: observation.evidence },
+        );
       } else if (observation.holds === false || (kind && isIdempotent(kind, step.params))) {
-        await this.saveStep({ ...record, status: "not_started", resolvedBy: "observed", output: `observed after takeover: ${observation.evidence}; running it again` }, "step.observed", { holds: observation.holds, evidence: observation.evidence });
+        await this.saveStep(
+          {
+            ...record,
+            status: "not_started",
+            resolvedBy: "observed",
+            output: `observed after takeover: ${observation.evidence}; running it again`,
+          },
+          "step.observed",
+          { holds: observation.holds, evidence: observation.evidence },
+        );
       } else {
         unverifiable.push(step.id);
         await this.saveStep(
-          { ...record, status: "failed", endedAt: this.o.clock.now(), resolvedBy: "observed", error: `interrupted, and whether it took effect is unknown (${observation.evidence}); check by hand, then resume to repeat it or skip it` },
+          {
+            ...record,
+            status: "failed",
+            endedAt: this.o.clock.now(),
+            resolvedBy: "observed",
+            error: `interrupted, and whether it took effect is unknown (${observation.evidence}); check by hand, then resume to repeat it or skip it`,
+          },
           "step.observed",
           { holds: "unknown", evidence: observation.evidence },
         );
       }
     }
     if (unverifiable.length > 0) {
-      await this.transition("paused_failed_step", `interrupted step(s) need a person: ${unverifiable.join(", ")}`);
+      await this.transition(
+        "paused_failed_step",
+        `interrupted step(s) need a person: ${unverifiable.join(", ")}`,
+      );
       return false;
     }
     return true;
@@ -298,7 +388,8 @@ class RunExecution {
       if (!this.groupHasRoom(step)) continue;
       const work = this.runStep(step)
         .catch((error) => {
-          if (!isDrError(error, "lost_lease")) this.failReason = `engine error in ${step.id}: ${error instanceof Error ? error.message : String(error)}`;
+          if (!isDrError(error, "lost_lease"))
+            this.failReason = `engine error in ${step.id}: ${error instanceof Error ? error.message : String(error)}`;
         })
         .finally(() => this.inflight.delete(step.id));
       this.inflight.set(step.id, work);
@@ -308,13 +399,17 @@ class RunExecution {
   private isReady(step: PlanStep): boolean {
     const record = this.steps.get(step.id);
     if (!record) return false;
-    const runnable = record.status === "not_started" || (record.status === "waiting" && !this.reevaluated.has(step.id));
+    const runnable =
+      record.status === "not_started" || (record.status === "waiting" && !this.reevaluated.has(step.id));
     if (!runnable) return false;
     return step.needs.every((need) => {
       const dep = this.steps.get(need);
       if (!dep) return false;
       if (dep.status === "succeeded" || dep.status === "skipped") return true;
-      return (dep.status === "failed" || dep.status === "timed_out") && this.planSteps.get(need)?.onFailure === "continue";
+      return (
+        (dep.status === "failed" || dep.status === "timed_out") &&
+        this.planSteps.get(need)?.onFailure === "continue"
+      );
     });
   }
 
@@ -335,23 +430,50 @@ class RunExecution {
     if (this.run.state === "waiting_manual") await this.transition("running", "a manual step is done");
     await this.markRtoPhase(step);
     if (!kind) {
-      await this.saveStep({ ...record, status: "failed", endedAt: this.o.clock.now(), error: `unknown step kind ${step.kind}` });
+      await this.saveStep({
+        ...record,
+        status: "failed",
+        endedAt: this.o.clock.now(),
+        error: `unknown step kind ${step.kind}`,
+      });
       this.onStepFailed(step, `unknown step kind ${step.kind}`);
       return;
     }
     for (;;) {
-      record = { ...record, status: "running", attempts: record.attempts + 1, startedAt: this.o.clock.now(), endedAt: undefined, error: undefined, resolvedBy: "executed" };
+      record = {
+        ...record,
+        status: "running",
+        attempts: record.attempts + 1,
+        startedAt: this.o.clock.now(),
+        endedAt: undefined,
+        error: undefined,
+        resolvedBy: "executed",
+      };
       await this.saveStep(record);
       const outcome = await runStepAttempt(this.deps, kind, this.run, step, record, this.abort.signal);
       if (outcome.cause === "lost_lease" || outcome.cause === "shutdown") return; // another executor re-observes it
-      const finished: StepRecord = { ...record, status: outcome.status, output: outcome.output, ...(outcome.error ? { error: outcome.error } : {}), endedAt: this.o.clock.now() };
+      const finished: StepRecord = {
+        ...record,
+        status: outcome.status,
+        output: outcome.output,
+        ...(outcome.error ? { error: outcome.error } : {}),
+        endedAt: this.o.clock.now(),
+      };
       if (outcome.status === "succeeded" || outcome.status === "waiting") {
         await this.saveStep(outcome.status === "waiting" ? { ...finished, endedAt: undefined } : finished);
         return;
       }
       const retryable = outcome.cause === undefined || outcome.cause === "deadline";
       if (retryable && record.attempts <= step.retries && !this.operatorAbort) {
-        await this.saveStep({ ...record, output: outcome.output, error: `attempt ${record.attempts} ${outcome.status}: ${outcome.error}; retrying` }, "step.state", { retrying: true });
+        await this.saveStep(
+          {
+            ...record,
+            output: outcome.output,
+            error: `attempt ${record.attempts} ${outcome.status}: ${outcome.error}; retrying`,
+          },
+          "step.state",
+          { retrying: true },
+        );
         try {
           await abortableDelay(step.retryDelayMs, this.abort.signal);
         } catch {
@@ -360,7 +482,10 @@ class RunExecution {
         continue;
       }
       await this.saveStep(finished);
-      this.onStepFailed(step, `${step.id} ${outcome.status === "timed_out" ? "timed out" : "failed"}: ${outcome.error ?? "no detail"}`);
+      this.onStepFailed(
+        step,
+        `${step.id} ${outcome.status === "timed_out" ? "timed out" : "failed"}: ${outcome.error ?? "no detail"}`,
+      );
       return;
     }
   }
@@ -379,9 +504,16 @@ class RunExecution {
       return;
     }
     if (this.run.state === "waiting_manual") await this.transition("running", "a manual step is done");
-    const finished: StepRecord = { ...record, status: outcome.status, output: outcome.output, endedAt: this.o.clock.now(), ...(outcome.error ? { error: outcome.error } : {}) };
+    const finished: StepRecord = {
+      ...record,
+      status: outcome.status,
+      output: outcome.output,
+      endedAt: this.o.clock.now(),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
     await this.saveStep(finished);
-    if (outcome.status !== "succeeded") this.onStepFailed(step, `${step.id} failed: ${outcome.error ?? "no detail"}`);
+    if (outcome.status !== "succeeded")
+      this.onStepFailed(step, `${step.id} failed: ${outcome.error ?? "no detail"}`);
   }
 
   private onStepFailed(step: PlanStep, reason: string): void {
@@ -394,11 +526,27 @@ class RunExecution {
   private async markRtoPhase(step: PlanStep): Promise<void> {
     const now = this.o.clock.now();
     if (step.rtoPhase === "activation" && this.run.rto.activationStartedAt === undefined) {
-      await this.saveRun((run) => (run.rto.activationStartedAt === undefined ? { ...run, rto: { ...run.rto, activationStartedAt: now } } : undefined), () => this.event("run.note", { rto: "activation_started" }));
+      await this.saveRun(
+        (run) =>
+          run.rto.activationStartedAt === undefined
+            ? { ...run, rto: { ...run.rto, activationStartedAt: now } }
+            : undefined,
+        () => this.event("run.note", { rto: "activation_started" }),
+      );
     }
     if (step.rtoPhase === "validation" && this.run.rto.activationEndedAt === undefined) {
       await this.saveRun(
-        (run) => (run.rto.activationEndedAt === undefined ? { ...run, rto: { ...run.rto, activationStartedAt: run.rto.activationStartedAt ?? now, activationEndedAt: now } } : undefined),
+        (run) =>
+          run.rto.activationEndedAt === undefined
+            ? {
+                ...run,
+                rto: {
+                  ...run.rto,
+                  activationStartedAt: run.rto.activationStartedAt ?? now,
+                  activationEndedAt: now,
+                },
+              }
+            : undefined,
         () => this.event("run.note", { rto: "validation_started" }),
       );
     }
@@ -410,7 +558,10 @@ class RunExecution {
     this.steps = await this.o.store.getSteps(this.runId);
     const now = this.o.clock.now();
     if (this.operatorAbort) {
-      await this.finishTerminal("aborted", `aborted by ${this.operatorAbort.userId}${this.operatorAbort.note ? `: ${this.operatorAbort.note}` : ""}`);
+      await this.finishTerminal(
+        "aborted",
+        `aborted by ${this.operatorAbort.userId}${this.operatorAbort.note ? `: ${this.operatorAbort.note}` : ""}`,
+      );
       return;
     }
     if (this.failReason) {
@@ -424,7 +575,15 @@ class RunExecution {
     }
     if (this.operatorPause) {
       await this.saveRun(
-        (run) => (canTransition(run.state, "paused_by_operator") ? { ...run, state: "paused_by_operator", stateReason: `paused by ${this.operatorPause!.userId}`, control: undefined } : undefined),
+        (run) =>
+          canTransition(run.state, "paused_by_operator")
+            ? {
+                ...run,
+                state: "paused_by_operator",
+                stateReason: `paused by ${this.operatorPause!.userId}`,
+                control: undefined,
+              }
+            : undefined,
         () => this.event("run.state", { state: "paused_by_operator", by: this.operatorPause!.userId }),
       );
       return;
@@ -435,7 +594,13 @@ class RunExecution {
       // run's version), evaluate the manual steps again instead of going to sleep on stale data.
       const waitingOn = records.filter((r) => r.status === "waiting").map((r) => r.id);
       if (this.run.state === "waiting_manual") return;
-      const next: RunRecord = { ...this.run, state: "waiting_manual", stateReason: "waiting for a person", version: this.run.version + 1, updatedAt: now };
+      const next: RunRecord = {
+        ...this.run,
+        state: "waiting_manual",
+        stateReason: "waiting for a person",
+        version: this.run.version + 1,
+        updatedAt: now,
+      };
       const ev = this.event("run.state", { state: "waiting_manual", from: this.run.state, waitingOn });
       if (await this.guard(this.o.store.updateRun(next, this.run.version, ev, this.token))) {
         this.run = next;
@@ -448,16 +613,34 @@ class RunExecution {
       return;
     }
     if (records.every((r) => isStepFinished(r.status))) {
-      const exceptions = records.filter((r) => r.status === "failed" || r.status === "timed_out").map((r) => r.id);
-      const rto = { ...this.run.rto, activationStartedAt: this.run.rto.activationStartedAt ?? now, activationEndedAt: this.run.rto.activationEndedAt ?? now, validationEndedAt: now };
-      await this.finishTerminal(exceptions.length ? "completed_with_exceptions" : "completed", exceptions.length ? `finished; failed but allowed to continue: ${exceptions.join(", ")}` : undefined, { rto });
+      const exceptions = records
+        .filter((r) => r.status === "failed" || r.status === "timed_out")
+        .map((r) => r.id);
+      const rto = {
+        ...this.run.rto,
+        activationStartedAt: this.run.rto.activationStartedAt ?? now,
+        activationEndedAt: this.run.rto.activationEndedAt ?? now,
+        validationEndedAt: now,
+      };
+      await this.finishTerminal(
+        exceptions.length ? "completed_with_exceptions" : "completed",
+        exceptions.length ? `finished; failed but allowed to continue: ${exceptions.join(", ")}` : undefined,
+        { rto },
+      );
       return;
     }
     const stuck = records.filter((r) => r.status === "not_started").map((r) => r.id);
-    await this.transition("paused_failed_step", `steps cannot start because what they need did not succeed: ${stuck.slice(0, 10).join(", ")}`);
+    await this.transition(
+      "paused_failed_step",
+      `steps cannot start because what they need did not succeed: ${stuck.slice(0, 10).join(", ")}`,
+    );
   }
 
-  private async finishTerminal(state: RunState, reason: string | undefined, extra: Partial<RunRecord> = {}): Promise<void> {
+  private async finishTerminal(
+    state: RunState,
+    reason: string | undefined,
+    extra: Partial<RunRecord> = {},
+  ): Promise<void> {
     await this.transition(state, reason, { ...extra, control: undefined });
     if (isTerminal(this.run.state)) {
       await this.o.store.releaseScope(scopeLockKeys(this.run.scope, this.run.kind), this.runId);
@@ -474,9 +657,30 @@ class RunExecution {
       const kind = this.o.registry.get(undo.kind);
       const record = this.steps.get(step.id)!;
       if (!kind) continue;
-      const undoStep: PlanStep = { ...step, id: `${step.id}.undo`, kind: undo.kind, params: undo.params, timeoutMs: undo.timeoutMs };
-      const outcome = await runStepAttempt(this.deps, kind, this.run, undoStep, record, new AbortController().signal);
-      await this.saveStep({ ...record, undone: outcome.status === "succeeded", output: `${record.output ?? ""}\nundo: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ""}` }, "step.state", { undo: outcome.status });
+      const undoStep: PlanStep = {
+        ...step,
+        id: `${step.id}.undo`,
+        kind: undo.kind,
+        params: undo.params,
+        timeoutMs: undo.timeoutMs,
+      };
+      const outcome = await runStepAttempt(
+        this.deps,
+        kind,
+        this.run,
+        undoStep,
+        record,
+        new AbortController().signal,
+      );
+      await this.saveStep(
+        {
+          ...record,
+          undone: outcome.status === "succeeded",
+          output: `${record.output ?? ""}\nundo: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ""}`,
+        },
+        "step.state",
+        { undo: outcome.status },
+      );
     }
   }
 }

@@ -30,7 +30,10 @@ export type StepResult =
   | { status: "waiting"; output?: string }
   | { status: "failed"; error: string; output?: string };
 
-export type Observation = { holds: true; evidence: string } | { holds: false; evidence: string } | { holds: "unknown"; evidence: string };
+export type Observation =
+  | { holds: true; evidence: string }
+  | { holds: false; evidence: string }
+  | { holds: "unknown"; evidence: string };
 
 export interface StepContext {
   run: Pick<RunRecord, "id" | "kind" | "mode" | "requestedBy" | "reason" | "channel">;

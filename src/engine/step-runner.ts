@@ -53,14 +53,22 @@ export async function runStepAttempt(
   } catch (error) {
     const cause = abortCause(signal);
     const output = finishOutput(deps, lines, undefined);
-    if (cause === "deadline") return { status: "timed_out", output, error: `did not finish within ${step.timeoutMs} ms`, cause };
-    if (cause) return { status: "failed", output, error: cause === "operator_abort" ? "stopped by an operator's abort" : `stopped: ${cause}`, cause };
+    if (cause === "deadline")
+      return { status: "timed_out", output, error: `did not finish within ${step.timeoutMs} ms`, cause };
+    if (cause)
+      return {
+        status: "failed",
+        output,
+        error: cause === "operator_abort" ? "stopped by an operator's abort" : `stopped: ${cause}`,
+        cause,
+      };
     return { status: "failed", output, error: redact(describeError(error), deps.services.secrets) };
   } finally {
     clearTimeout(timer);
   }
   const output = finishOutput(deps, lines, result.output);
-  if (result.status === "failed") return { status: "failed", output, error: redact(result.error, deps.services.secrets) };
+  if (result.status === "failed")
+    return { status: "failed", output, error: redact(result.error, deps.services.secrets) };
   return { status: result.status, output };
 }
 
@@ -80,7 +88,10 @@ export async function observeStep(
     const ctx = stepContext(deps, run, step, record, signal, deps.clock.now() + timeoutMs, []);
     return await settleOnAbort(kind.observe(ctx, step.params), signal);
   } catch (error) {
-    return { holds: "unknown", evidence: `observation failed: ${redact(describeError(error), deps.services.secrets)}` };
+    return {
+      holds: "unknown",
+      evidence: `observation failed: ${redact(describeError(error), deps.services.secrets)}`,
+    };
   }
 }
 
@@ -94,7 +105,14 @@ function stepContext(
   lines: string[],
 ): StepContext {
   return {
-    run: { id: run.id, kind: run.kind, mode: run.mode, requestedBy: run.requestedBy, reason: run.reason, ...(run.channel ? { channel: run.channel } : {}) },
+    run: {
+      id: run.id,
+      kind: run.kind,
+      mode: run.mode,
+      requestedBy: run.requestedBy,
+      reason: run.reason,
+      ...(run.channel ? { channel: run.channel } : {}),
+    },
     step,
     attempt: record.attempts,
     mode: run.mode,

@@ -22,7 +22,12 @@ export interface RunStore {
    * the run's execution lease. Appends `event` atomically with the write. Returns false when the
    * version moved on; throws DrError("lost_lease") when the lease is held by someone else or expired.
    */
-  updateRun(next: RunRecord, expectedVersion: number, event?: RunEvent, leaseToken?: string): Promise<boolean>;
+  updateRun(
+    next: RunRecord,
+    expectedVersion: number,
+    event?: RunEvent,
+    leaseToken?: string,
+  ): Promise<boolean>;
 
   /**
    * Writes one step's record and appends its event atomically, only while `leaseToken` holds the
@@ -46,7 +51,11 @@ export interface RunStore {
    * Takes every key of a scope for `runId`, all or none (one active run per scope). Keys already held
    * by `runId` count as taken. The lock lives until released or `ttlMs` passes without renewal.
    */
-  acquireScope(keys: string[], runId: string, ttlMs: number): Promise<{ ok: true } | { ok: false; heldBy: string }>;
+  acquireScope(
+    keys: string[],
+    runId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true } | { ok: false; heldBy: string }>;
 
   /** Extends the scope keys still held by `runId`; returns false if any is held by another run. */
   renewScope(keys: string[], runId: string, ttlMs: number): Promise<boolean>;
@@ -59,7 +68,11 @@ export interface RunStore {
    * strictly larger fencing number; the returned token (`ownerId#fence`) is what writes present.
    * A claim by the current owner renews and returns the same token.
    */
-  claimLease(runId: string, ownerId: string, ttlMs: number): Promise<{ ok: true; token: string; fence: number; takeover: boolean } | { ok: false; heldBy: string }>;
+  claimLease(
+    runId: string,
+    ownerId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true; token: string; fence: number; takeover: boolean } | { ok: false; heldBy: string }>;
 
   /** Extends the lease if `token` still holds it. */
   renewLease(runId: string, token: string, ttlMs: number): Promise<boolean>;
@@ -74,7 +87,11 @@ export interface RunStore {
    * Records `value` under `key` unless the key was seen within `ttlMs`. The first caller gets
    * `{ first: true }`; every later caller gets the value stored by the first.
    */
-  dedupe(key: string, value: string, ttlMs: number): Promise<{ first: true } | { first: false; value: string }>;
+  dedupe(
+    key: string,
+    value: string,
+    ttlMs: number,
+  ): Promise<{ first: true } | { first: false; value: string }>;
 
   /** Replaces the value of a dedupe key the caller created (e.g. "pending" becomes the run id). */
   settleDedupe(key: string, value: string, ttlMs: number): Promise<void>;

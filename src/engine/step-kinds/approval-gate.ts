@@ -23,8 +23,15 @@ export const approvalGateStep = defineStepKind<GateParams>({
   idempotent: true,
   summarize: (p) => `approval gate: ${p.required} approver${p.required === 1 ? "" : "s"}`,
   async execute(ctx, p) {
-    const approvers = [...new Set(ctx.attestations.filter((a) => a.item === APPROVAL_GATE_ITEM && a.userId !== ctx.run.requestedBy).map((a) => a.userId))];
-    if (approvers.length < p.required) return { status: "waiting", output: `${p.prompt}: ${approvers.length}/${p.required} approvals` };
+    const approvers = [
+      ...new Set(
+        ctx.attestations
+          .filter((a) => a.item === APPROVAL_GATE_ITEM && a.userId !== ctx.run.requestedBy)
+          .map((a) => a.userId),
+      ),
+    ];
+    if (approvers.length < p.required)
+      return { status: "waiting", output: `${p.prompt}: ${approvers.length}/${p.required} approvals` };
     return { status: "succeeded", output: `approved by ${approvers.join(", ")}` };
   },
 });

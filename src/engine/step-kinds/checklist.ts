@@ -22,7 +22,9 @@ export const checklistStep = defineStepKind<ChecklistParams>({
   idempotent: true,
   summarize: (p) => `checklist of ${p.items.length} item${p.items.length === 1 ? "" : "s"}`,
   async execute(ctx, p) {
-    const counted = ctx.attestations.filter((a) => !p.requireOtherThanRequester || a.userId !== ctx.run.requestedBy);
+    const counted = ctx.attestations.filter(
+      (a) => !p.requireOtherThanRequester || a.userId !== ctx.run.requestedBy,
+    );
     const missing = p.items.filter((item) => !counted.some((a) => a.item === item));
     if (missing.length > 0) return { status: "waiting", output: `waiting for: ${missing.join("; ")}` };
     const lines = p.items.map((item) => {

@@ -6,7 +6,9 @@ const httpParams = z
   .object({
     url: z.url({ protocol: /^https?$/ }),
     method: z.enum(["GET", "HEAD"]).default("GET"),
-    expectStatus: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).default(200),
+    expectStatus: z
+      .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+      .default(200),
     bodyIncludes: z.string().max(1000).optional(),
     timeout: z.number().int().min(1).max(600_000).optional(),
   })
@@ -19,23 +21,38 @@ export const httpCheckStep = defineStepKind<HttpParams>({
   description: "Checks that a URL answers with the expected status (and body text) before the deadline.",
   params: httpParams as z.ZodType<HttpParams>,
   idempotent: true,
-  summarize: (p) => `${p.method} ${p.url} expects ${Array.isArray(p.expectStatus) ? p.expectStatus.join("/") : p.expectStatus}`,
+  summarize: (p) =>
+    `${p.method} ${p.url} expects ${Array.isArray(p.expectStatus) ? p.expectStatus.join("/") : p.expectStatus}`,
   async execute(ctx, p) {
-    const budget = Math.max(1, Math.min(p.timeout ?? Number.POSITIVE_INFINITY, ctx.deadline - ctx.clock.now()));
+    const budget = Math.max(
+      1,
+      Math.min(p.timeout ?? Number.POSITIVE_INFINITY, ctx.deadline - ctx.clock.now()),
+    );
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(budget)]);
     const started = ctx.clock.now();
     let response: Response;
     try {
       response = await fetch(p.url, { method: p.method, signal, redirect: "manual" });
     } catch (error) {
-      const reason = signal.aborted ? `no answer within ${budget} ms` : error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      const reason = signal.aborted
+        ? `no answer within ${budget} ms`
+        : error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error);
       return { status: "failed", error: `${p.url}: ${reason}` };
     }
     const body = p.method === "GET" ? await readText(response, signal) : "";
     const took = ctx.clock.now() - started;
     const expected = Array.isArray(p.expectStatus) ? p.expectStatus : [p.expectStatus];
     const output = `${p.method} ${p.url} → ${response.status} in ${took} ms`;
-    if (!expected.includes(response.status)) return { status: "failed", error: `${p.url} answered ${response.status}, expected ${expected.join(" or ")}`, output };
+    if (!expected.includes(response.status))
+      return {
+        status: "failed",
+        error: `${p.url} answered ${response.status}, expected ${expected.join(" or ")}`,
+        output,
+      };
     if (p.bodyIncludes !== undefined && !body.includes(p.bodyIncludes)) {
       return { status: "failed", error: `${p.url} answered without "${p.bodyIncludes}" in its body`, output };
     }

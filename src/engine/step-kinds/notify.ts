@@ -2,7 +2,9 @@ import { z } from "zod";
 import { defineStepKind } from "../step-kind.js";
 
 /** Posts a notice to the run's channel. Repeating it after a crash only repeats a notice. */
-const notifyParams = z.object({ text: z.string().min(1).max(2000), level: z.enum(["info", "warning"]).default("info") }).strict();
+const notifyParams = z
+  .object({ text: z.string().min(1).max(2000), level: z.enum(["info", "warning"]).default("info") })
+  .strict();
 type NotifyParams = z.output<typeof notifyParams>;
 
 export const notifyStep = defineStepKind<NotifyParams>({

@@ -35,14 +35,27 @@ export class StepKindRegistry implements StepCatalog {
       parse(params) {
         const result = found.params.safeParse(params);
         if (result.success) return { ok: true, value: result.data };
-        return { ok: false, issues: result.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message })) };
+        return {
+          ok: false,
+          issues: result.error.issues.map((i) => ({
+            path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+            message: i.message,
+          })),
+        };
       },
       summarize: (params) => found.summarize(params),
     };
   }
 }
 
-export const GENERIC_STEP_KINDS: AnyStepKind[] = [shellStep, httpCheckStep, checklistStep, approvalGateStep, waitStep, notifyStep];
+export const GENERIC_STEP_KINDS: AnyStepKind[] = [
+  shellStep,
+  httpCheckStep,
+  checklistStep,
+  approvalGateStep,
+  waitStep,
+  notifyStep,
+];
 
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
   return new StepKindRegistry().register(...declaredStepKinds, ...GENERIC_STEP_KINDS, ...extra);

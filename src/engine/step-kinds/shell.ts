@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Observation, defineStepKind, type StepContext } from "../step-kind.js";
+import { defineStepKind, type Observation, type StepContext } from "../step-kind.js";
 
 /**
  * Runs a program with an argument array (execa, no shell). The program name is checked; arguments
@@ -20,7 +20,10 @@ const shellParams = z
     /** Whether running the command twice is harmless; false makes drbot observe before repeating. */
     idempotent: z.boolean().default(false),
     /** A check whose exit code 0 means the effect already holds (run after a crash). */
-    check: z.object({ command: programSchema, args: z.array(z.string().max(4096)).max(256).default([]) }).strict().optional(),
+    check: z
+      .object({ command: programSchema, args: z.array(z.string().max(4096)).max(256).default([]) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -28,7 +31,8 @@ type ShellParams = z.output<typeof shellParams>;
 
 export const shellStep = defineStepKind<ShellParams>({
   kind: "shell",
-  description: "Runs a program with an argument list (no shell), captures its output and checks its exit code.",
+  description:
+    "Runs a program with an argument list (no shell), captures its output and checks its exit code.",
   params: shellParams as z.ZodType<ShellParams>,
   idempotent: (p) => p.idempotent,
   summarize: (p) => `run ${[p.command, ...p.args].map(quoteForDisplay).join(" ")}`,
@@ -40,10 +44,15 @@ export const shellStep = defineStepKind<ShellParams>({
       env: p.env,
     });
     const output = [result.stdout, result.stderr].filter((s) => s.length > 0).join("\n");
-    if (result.timedOut) return { status: "failed", error: `${p.command} did not finish before the step's deadline`, output };
+    if (result.timedOut)
+      return { status: "failed", error: `${p.command} did not finish before the step's deadline`, output };
     if (result.aborted) return { status: "failed", error: `${p.command} was stopped`, output };
     if (result.exitCode !== p.expectExitCode) {
-      return { status: "failed", error: `${p.command} exited with ${result.exitCode ?? "no code"} (expected ${p.expectExitCode})`, output };
+      return {
+        status: "failed",
+        error: `${p.command} exited with ${result.exitCode ?? "no code"} (expected ${p.expectExitCode})`,
+        output,
+      };
     }
     return { status: "succeeded", output };
   },
@@ -53,7 +62,8 @@ export const shellStep = defineStepKind<ShellParams>({
       timeoutMs: Math.max(1, ctx.deadline - ctx.clock.now()),
       signal: ctx.signal,
     });
-    if (result.timedOut || result.aborted || result.exitCode === undefined) return { holds: "unknown", evidence: "the check did not finish" };
+    if (result.timedOut || result.aborted || result.exitCode === undefined)
+      return { holds: "unknown", evidence: "the check did not finish" };
     return result.exitCode === 0
       ? { holds: true, evidence: `${p.check.command} exited 0` }
       : { holds: false, evidence: `${p.check.command} exited ${result.exitCode}` };

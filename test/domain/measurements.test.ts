@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { formatMs, parseDuration } from "../../src/domain/duration.js";
+import { redact, truncateOutput } from "../../src/domain/redact.js";
+import { runExposure, tierRpo } from "../../src/domain/rpo.js";
+import { measureRto } from "../../src/domain/rto.js";
+import { testConfig } from "../support/config-fixture.js";
+
+describe("RTO", () => {
+  it("splits the time into detection, decision, activation and validation against the target", () => {
+    const m = measureRto(
+      {
+        detectedAt: 0,
+        requestedAt: 60_000,
+        approvedAt: 180_000,
+        activationStartedAt: 181_000,
+        activationEndedAt: 600_000,
+        validationEndedAt: 900_000,
+      },
+      7_200_000,
+      1_000_000,
+    );
+    expect(m).toMatchObject({
+      detectionMs: 60_000,
+      decisionMs: 120_000,
+      activationMs: 419_000,
+      validationMs: 300_000,
+      totalMs: 900_000,
+      met: true,
+      finished: true,
+      remainingMs: 6_300_000,
+    });
+  });
+
+  it("counts running phases up to now", () => {
+    const m = measureRto({ requestedAt: 0, approvedAt: 10_000, activationStartedAt: 10_000 }, 20_000, 30_000);
+    expect(m).toMatchObject({ activationMs: 20_000, totalMs: 30_000, remainingMs: -10_000, met: undefined });
+  });
+});
+
+describe("RPO", () => {
+  const config = testConfig();
+  it("takes the worst source of each tier and compares it with the target", () => {
+    const tiers = tierRpo(config, [
+      { source: "pg", kind: "postgres", exposureMs: 5_000, at: 0, detail: "lag 5s" },
+      { source: "velero", kind: "velero", exposureMs: 5 * 3_600_000, at: 0, detail: "5h old" },
+    ]);
+    const tier1 = tiers.find((t) => t.tier === "tier1")!;
+    const tier3 = tiers.find((t) => t.tier === "tier3")!;
+    expect(tier1).toMatchObject({ effectiveMs: 5_000, withinTarget: true, worstSource: "pg" });
+    expect(tier3).toMatchObject({ effectiveMs: 5 * 3_600_000, withinTarget: false });
+    expect(runExposure(tiers, ["tier1", "tier3"])?.tier).toBe("tier3");
+  });
+
+  it("treats an unreadable source as the worst case and names it", () => {
+    const tiers = tierRpo(config, [
+      { source: "pg", kind: "postgres", exposureMs: undefined, at: 0, detail: "unreachable" },
+    ]);
+    expect(tiers.find((t) => t.tier === "tier1")).toMatchObject({
+      effectiveMs: Number.POSITIVE_INFINITY,
+      unknown: ["pg"],
+      withinTarget: false,
+    });
+    expect(tiers.find((t) => t.tier === "tier3")).toMatchObject({ unknown: ["velero"] });
+  });
+});
+
+describe("durations", () => {
+  it("parses and prints the forms people write", () => {
+    expect(parseDuration("2h")).toBe(7_200_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("500ms")).toBe(500);
+    expect(parseDuration("soon")).toBeUndefined();
+    expect(formatMs(5_400_000)).toBe("1h 30m");
+    expect(formatMs(42_000)).toBe("42s");
+  });
+});
+
+describe("redaction", () => {
+  it("removes tokens, passwords, private keys and known secret values", () => {
+    const text =
+      "token xoxb-123456789-abcdefgh password=hunter2 redis://user:s3cret@127.0.0.1 my-known-secret\n-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----";
+    const out = redact(text, ["my-known-secret"]);
+    for (const secret of ["xoxb-123456789", "hunter2", "s3cret", "my-known-secret", "abc\n"])
+      expect(out).not.toContain(secret);
+    expect(out).toContain("password=[redacted]");
+  });
+
+  it("keeps the head and the tail of long output", () => {
+    const out = truncateOutput(`start${"x".repeat(10_000)}end`, 1000);
+    expect(out.length).toBeLessThan(1100);
+    expect(out.startsWith("start")).toBe(true);
+    expect(out.endsWith("end")).toBe(true);
+  });
+});
