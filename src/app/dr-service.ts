@@ -36,6 +36,11 @@ export interface DrServiceDeps {
   /** Current RPO readings from every data source (empty until the data-source adapters are wired). */
   readRpo?: () => Promise<RpoReading[]>;
   newRunId?: (kind: RunKind, now: number) => string;
+  /**
+   * Start executing a run as soon as it is approved (the bot). The CLI turns this off and drives
+   * runs in the foreground instead, so a terminal that exits never leaves a step half done.
+   */
+  autoStart?: boolean;
 }
 
 export interface RequestInput {
@@ -622,11 +627,13 @@ export class DrService {
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────
 
   private startInBackground(runId: string): void {
+    if (this.d.autoStart === false) return;
     void this.d.engine.drive(runId).catch(() => undefined);
   }
 
   /** Drives now; if another process holds the lease, waits (bounded) for it to let go and tries again. */
   private async driveSoon(runId: string): Promise<DriveOutcome | undefined> {
+    if (this.d.autoStart === false) return undefined;
     const deadline = this.d.clock.now() + 5_000;
     for (;;) {
       const outcome = await this.d.engine.drive(runId).catch(() => undefined);

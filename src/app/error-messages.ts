@@ -1,0 +1,53 @@
+import type { DrErrorCode } from "../domain/errors.js";
+
+/** One table from error code to the words a person sees (Slack ephemerals and the CLI). */
+export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
+  invalid_config: "The configuration is invalid",
+  invalid_runbook: "A runbook is invalid",
+  invalid_input: "That input is not valid",
+  unknown_run: "No such run",
+  unknown_scope: "Unknown tier or application",
+  scope_busy: "Another run holds this scope",
+  not_permitted: "You are not allowed to do that",
+  wrong_channel: "Not in this channel",
+  self_approval: "You cannot approve your own request",
+  not_eligible: "You are not an approver for this kind of run",
+  already_approved: "You already approved this",
+  already_decided: "This request was already decided",
+  approval_expired: "This request has expired",
+  plan_changed: "The plan changed; review it again",
+  invalid_state: "Not possible in the run's current state",
+  lost_lease: "Another drbot process took over this run",
+  conflict: "Something changed at the same time; try again",
+  timeout: "No answer in time",
+  unavailable: "A service drbot needs is unavailable",
+  step_failed: "A step failed",
+  internal: "drbot hit an internal error",
+};
+
+/** CLI exit codes, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  refused: 1,
+  usage: 2,
+  invalidConfig: 3,
+  unavailable: 4,
+  runNotCompleted: 5,
+} as const;
+
+export function exitCodeFor(code: DrErrorCode): number {
+  switch (code) {
+    case "invalid_config":
+    case "invalid_runbook":
+      return EXIT.invalidConfig;
+    case "invalid_input":
+    case "unknown_scope":
+    case "unknown_run":
+      return EXIT.usage;
+    case "unavailable":
+    case "timeout":
+      return EXIT.unavailable;
+    default:
+      return EXIT.refused;
+  }
+}

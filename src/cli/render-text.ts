@@ -1,0 +1,65 @@
+import { formatMs } from "../domain/duration.js";
+import { measureRto } from "../domain/rto.js";
+import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
+import { describeScope } from "../domain/scope.js";
+
+/** Plain-text views for the terminal; the JSON output is the records themselves. */
+export function planText(plan: Plan): string {
+  const lines = [`Plan ${plan.hash}: ${plan.runbookTitle} (${plan.mode}) for ${describeScope(plan.scope)}`];
+  for (const step of plan.steps) lines.push(`  ${step.id.padEnd(40)} ${step.summary}`);
+  return lines.join("\n");
+}
+
+export function runLine(run: RunRecord): string {
+  return `${run.id.padEnd(34)} ${run.state.padEnd(26)} ${run.kind.padEnd(9)} ${run.scope.applications.join(",")}  by ${run.requestedBy}`;
+}
+
+const ICON: Record<StepRecord["status"], string> = {
+  not_started: "·",
+  running: "▶",
+  waiting: "⏸",
+  succeeded: "✓",
+  failed: "✗",
+  timed_out: "⏱",
+  skipped: "↷",
+};
+
+export function runText(
+  run: RunRecord,
+  steps: ReadonlyMap<string, StepRecord>,
+  now: number,
+  events: RunEvent[] = [],
+): string {
+  const rto = measureRto(run.rto, run.tierRtoMs, now);
+  const lines = [
+    `Run ${run.id}: ${run.plan.runbookTitle} (${run.mode})`,
+    `  state:     ${run.state}${run.stateReason ? ` (${run.stateReason})` : ""}`,
+    `  scope:     ${describeScope(run.scope)}`,
+    `  requested: by ${run.requestedBy}: ${run.reason || "(no reason given)"}`,
+    `  plan:      ${run.plan.hash}`,
+    `  approvals: ${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? ` (${run.approvals.map((a) => a.userId).join(", ")})` : ""}`,
+    `  RTO:       ${formatMs(rto.totalMs)} of ${formatMs(rto.targetMs)}${rto.finished ? (rto.met ? " (met)" : " (missed)") : ` (${formatMs(rto.remainingMs)} left)`}`,
+    "  steps:",
+  ];
+  for (const step of run.plan.steps) {
+    const record = steps.get(step.id);
+    const status = record?.status ?? "not_started";
+    const took = record?.startedAt && record.endedAt ? ` ${formatMs(record.endedAt - record.startedAt)}` : "";
+    lines.push(
+      `    ${ICON[status]} ${step.id.padEnd(40)} ${status}${took}${record?.error ? `: ${record.error}` : ""}`,
+    );
+  }
+  if (events.length > 0) {
+    lines.push("  timeline:");
+    for (const e of events.slice(-30))
+      lines.push(
+        `    ${new Date(e.at).toISOString()} ${e.actor.padEnd(14)} ${e.type}${e.stepId ? ` ${e.stepId}` : ""} ${compact(e.data)}`,
+      );
+  }
+  return lines.join("\n");
+}
+
+function compact(data: Record<string, unknown>): string {
+  const text = JSON.stringify(data);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}

@@ -1,0 +1,229 @@
+import { describe, expect, it } from "vitest";
+import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import type { DrError } from "../../src/domain/errors.js";
+import { testConfig, testRunbook } from "../support/config-fixture.js";
+import { effect, engineHarness } from "../support/engine-harness.js";
+
+const clock = { now: () => Date.now() };
+
+function setup(
+  options: { required?: number; approvers?: string[]; expiry?: string; clock?: { now(): number } } = {},
+) {
+  const approvers = options.approvers ?? ["U0A1", "U0A2", "U0A3"];
+  const config = testConfig({
+    slack: {
+      incidentChannels: ["C0INCIDENT"],
+      permissions: {
+        failover: {
+          requesters: { users: ["U0ONCALL", "U0ONCALL2"] },
+          approvers: { users: approvers, groups: ["S0CMD"] },
+        },
+        drill: { requesters: { users: ["U0ONCALL"] }, approvers: { users: [] } },
+      },
+    },
+  });
+  const runbook = testRunbook({
+    name: "failover",
+    approvals: { required: options.required ?? 2, ...(options.expiry ? { expiry: options.expiry } : {}) },
+    phases: [{ name: "main", steps: [effect("scale-up"), effect("switch-dns")] }],
+  });
+  const drill = testRunbook({
+    name: "drill",
+    kind: "drill",
+    phases: [{ name: "main", steps: [effect("drill-step")] }],
+  });
+  const time = options.clock ?? clock;
+  return engineHarness({ store: new MemoryRunStore(time), clock: time, config, runbooks: [runbook, drill] });
+}
+
+const request = (h: ReturnType<typeof setup>, extra: Record<string, unknown> = {}) =>
+  h.service.request({
+    actor: "U0ONCALL",
+    runbook: "failover",
+    targets: ["payments"],
+    reason: "DC1 unreachable",
+    source: "slack",
+    ...extra,
+  });
+
+describe("requesting a run", () => {
+  it("creates a pending request with the plan, its hash and the approvals needed", async () => {
+    const h = setup();
+    const { run, duplicate } = await request(h);
+    expect(duplicate).toBe(false);
+    expect(run).toMatchObject({
+      state: "pending_approval",
+      requiredApprovals: 2,
+      requestedBy: "U0ONCALL",
+      reason: "DC1 unreachable",
+    });
+    expect(run.plan.steps.map((s) => s.id)).toEqual(["scale-up", "switch-dns"]);
+    expect((await h.store.readEvents(run.id))[0]).toMatchObject({ type: "run.requested", actor: "U0ONCALL" });
+  });
+
+  it("refuses someone who may not request, and audits it", async () => {
+    const h = setup();
+    await expect(request(h, { actor: "U0STRANGER" })).rejects.toMatchObject({ code: "not_permitted" });
+    const audit = await h.service.auditTrail();
+    expect(audit.at(-1)).toMatchObject({
+      type: "run.refusal",
+      actor: "U0STRANGER",
+      data: { code: "not_permitted" },
+    });
+    expect(await h.store.listRuns()).toEqual([]);
+  });
+
+  it("starts one request when the same command is delivered 10 times", async () => {
+    const h = setup();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => request(h, { dedupeKey: "trigger-123" })),
+    );
+    const ids = new Set(outcomes.map((o) => o.run.id));
+    expect(ids.size).toBe(1);
+    expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
+    expect(await h.store.listRuns()).toHaveLength(1);
+  });
+
+  it("lets one of two simultaneous requests for the same scope through and names it to the other", async () => {
+    const h = setup();
+    const results = await Promise.allSettled([request(h), request(h, { actor: "U0ONCALL2" })]);
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof request>>>).value.run;
+    const error = lost[0]!.reason as DrError;
+    expect(error.code).toBe("scope_busy");
+    expect(error.details).toEqual({ runId: winner.id, owner: winner.requestedBy, state: "pending_approval" });
+    expect(error.message).toContain(winner.id);
+  });
+
+  it("frees the scope when a request is rejected", async () => {
+    const h = setup();
+    const { run } = await request(h);
+    await h.service.reject({ actor: "U0A1", runId: run.id, note: "not yet" });
+    const again = await request(h);
+    expect(again.run.id).not.toBe(run.id);
+  });
+});
+
+describe("approving a run", () => {
+  it("starts the run after two distinct approvers, never counting the requester", async () => {
+    const h = setup();
+    const { run } = await request(h);
+    await expect(
+      h.service.approve({ actor: "U0ONCALL", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "self_approval" });
+    await expect(
+      h.service.approve({ actor: "U0STRANGER", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "not_eligible" });
+    const first = await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+    expect(first.started).toBe(false);
+    await expect(
+      h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "already_approved" });
+    const second = await h.service.approve({ actor: "U0GROUPIE", runId: run.id, planHash: run.plan.hash });
+    expect(second.started).toBe(true);
+    const done = await h.waitForState(run.id, ["completed"]);
+    expect(done.approvals.map((a) => a.userId)).toEqual(["U0A1", "U0GROUPIE"]);
+    expect(h.ledger.entries).toEqual(["scale-up", "switch-dns"]);
+    const refusals = (await h.store.readEvents(run.id))
+      .filter((e) => e.type === "run.refusal")
+      .map((e) => [e.actor, e.data.code]);
+    expect(refusals).toEqual([
+      ["U0ONCALL", "self_approval"],
+      ["U0STRANGER", "not_eligible"],
+      ["U0A1", "already_approved"],
+    ]);
+  });
+
+  it("records exactly 20 approvals from 20 simultaneous approvers and starts the run once", async () => {
+    const approvers = Array.from({ length: 20 }, (_, i) => `U0APP${String(i).padStart(2, "0")}`);
+    const h = setup({ required: 20, approvers });
+    const { run } = await request(h);
+    const results = await Promise.all(
+      approvers.map((actor) => h.service.approve({ actor, runId: run.id, planHash: run.plan.hash })),
+    );
+    expect(results.filter((r) => r.started)).toHaveLength(1);
+    const done = await h.waitForState(run.id, ["completed"]);
+    expect(new Set(done.approvals.map((a) => a.userId)).size).toBe(20);
+    expect(done.approvals).toHaveLength(20);
+    expect(h.ledger.entries).toEqual(["scale-up", "switch-dns"]);
+    const starts = (await h.store.readEvents(run.id)).filter(
+      (e) => e.type === "run.state" && e.data.state === "running",
+    );
+    expect(starts).toHaveLength(1);
+  });
+
+  it("refuses an approval for a plan that is no longer the current one", async () => {
+    const h = setup();
+    const { run } = await request(h);
+    await expect(
+      h.service.approve({ actor: "U0A1", runId: run.id, planHash: "0000000000000000" }),
+    ).rejects.toMatchObject({ code: "plan_changed" });
+  });
+
+  it("voids the approvals when the plan drifts before the run starts", async () => {
+    const h = setup();
+    const { run } = await request(h);
+    await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+    // The runbook changes between the first and the last approval (someone merged a change).
+    h.runbooks.set(
+      "failover",
+      testRunbook({
+        name: "failover",
+        approvals: { required: 2 },
+        phases: [{ name: "main", steps: [effect("scale-up"), effect("switch-dns"), effect("extra")] }],
+      }),
+    );
+    const outcome = await h.service.approve({ actor: "U0A2", runId: run.id, planHash: run.plan.hash });
+    expect(outcome.started).toBe(false);
+    expect(outcome.run).toMatchObject({ state: "pending_approval", approvals: [] });
+    expect(outcome.run.plan.hash).not.toBe(run.plan.hash);
+    expect(outcome.run.stateReason).toContain("approvals voided");
+    expect(h.ledger.entries).toEqual([]);
+  });
+
+  it("expires requests nobody decided in time", async () => {
+    const time = {
+      at: Date.now(),
+      now() {
+        return this.at;
+      },
+    };
+    const h = setup({ expiry: "30m", clock: time });
+    const { run } = await request(h);
+    expect((await h.service.supervise()).expired).toEqual([]);
+    time.at += 30 * 60_000;
+    const swept = await h.service.supervise();
+    expect(swept.expired).toEqual([run.id]);
+    await expect(
+      h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "approval_expired" });
+    expect((await request(h)).run.id).not.toBe(run.id);
+  });
+
+  it("ends a rejected request for good", async () => {
+    const h = setup();
+    const { run } = await request(h);
+    const rejected = await h.service.reject({ actor: "U0A2", runId: run.id, note: "primary is back" });
+    expect(rejected).toMatchObject({ state: "rejected" });
+    await expect(
+      h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "already_decided" });
+  });
+
+  it("lets nobody approve when the approver list is empty", async () => {
+    const h = setup();
+    const { run } = await h.service.request({
+      actor: "U0ONCALL",
+      runbook: "drill",
+      targets: ["payments"],
+      reason: "quarterly",
+      source: "cli",
+    });
+    await expect(
+      h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "not_eligible" });
+  });
+});

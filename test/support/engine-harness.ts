@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { DrService } from "../../src/app/dr-service.js";
+import type { Config } from "../../src/domain/config.js";
+import { buildPlan } from "../../src/domain/plan.js";
+import { initialStepRecords, type RunEvent, type RunRecord, type RunState } from "../../src/domain/run.js";
+import type { Runbook } from "../../src/domain/runbook.js";
+import { resolveScope, scopeLockKeys } from "../../src/domain/scope.js";
+import { RunEngine } from "../../src/engine/run-engine.js";
+import { type AnyStepKind, abortableDelay, defineStepKind } from "../../src/engine/step-kind.js";
+import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
+import type { Clock } from "../../src/ports/clock.js";
+import type { CommandRunner } from "../../src/ports/command-runner.js";
+import type { RunObserver } from "../../src/ports/run-observer.js";
+import type { RunStore } from "../../src/ports/run-store.js";
+import { testConfig, testRunbook } from "./config-fixture.js";
+import { waitFor } from "./wait-for.js";
+
+/**
+ * A step kind whose effect is observable: it appends its key to a shared ledger. Not idempotent:
+ * after a takeover the engine must observe the ledger instead of appending again.
+ */
+export class Ledger {
+  readonly entries: string[] = [];
+  running = 0;
+  maxRunning = 0;
+  count(key: string): number {
+    return this.entries.filter((e) => e === key).length;
+  }
+}
+
+export function ledgerStepKind(
+  ledger: Ledger,
+  hooks: { before?: (key: string) => Promise<void> | void } = {},
+): AnyStepKind {
+  return defineStepKind({
+    kind: "test.effect",
+    description: "Appends its key to the ledger (observable, not idempotent).",
+    params: z
+      .object({ key: z.string(), holdMs: z.number().default(0), fail: z.boolean().default(false) })
+      .strict(),
+    idempotent: false,
+    summarize: (p) => `effect ${p.key}`,
+    async execute(ctx, p) {
+      ledger.running++;
+      ledger.maxRunning = Math.max(ledger.maxRunning, ledger.running);
+      try {
+        await hooks.before?.(p.key);
+        if (p.holdMs > 0) await abortableDelay(p.holdMs, ctx.signal);
+        if (p.fail) return { status: "failed", error: `${p.key} refused` };
+        ledger.entries.push(p.key);
+        return { status: "succeeded", output: `did ${p.key}` };
+      } finally {
+        ledger.running--;
+      }
+    },
+    async observe(_ctx, p) {
+      return ledger.count(p.key) > 0
+        ? { holds: true, evidence: `${p.key} is in the ledger` }
+        : { holds: false, evidence: `${p.key} is not in the ledger` };
+    },
+  });
+}
+
+export class RecordingObserver implements RunObserver {
+  readonly events: RunEvent[] = [];
+  onRunEvent(event: RunEvent): void {
+    this.events.push(event);
+  }
+  states(): string[] {
+    return this.events.filter((e) => e.type === "run.state").map((e) => String(e.data.state));
+  }
+}
+
+export const noCommands: CommandRunner = {
+  async run() {
+    throw new Error("no commands in this test");
+  },
+};
+
+export interface EngineHarness {
+  config: Config;
+  store: RunStore;
+  engine: RunEngine;
+  service: DrService;
+  observer: RecordingObserver;
+  ledger: Ledger;
+  runbooks: Map<string, Runbook>;
+  /** Creates an approved run of `steps` directly in the store, ready to drive. */
+  createApprovedRun(steps: unknown[], options?: { id?: string; targets?: string[] }): Promise<RunRecord>;
+  waitForState(runId: string, states: RunState[], timeoutMs?: number): Promise<RunRecord>;
+}
+
+export function engineHarness(options: {
+  store: RunStore;
+  clock?: Clock;
+  ownerId?: string;
+  leaseTtlMs?: number;
+  maxParallelSteps?: number;
+  ledger?: Ledger;
+  extraKinds?: AnyStepKind[];
+  commands?: CommandRunner;
+  runbooks?: Runbook[];
+  config?: Config;
+}): EngineHarness {
+  const config = options.config ?? testConfig();
+  const ledger = options.ledger ?? new Ledger();
+  const clock = options.clock ?? { now: () => Date.now() };
+  const registry = createStepKindRegistry(ledgerStepKind(ledger), ...(options.extraKinds ?? []));
+  const observer = new RecordingObserver();
+  const engine = new RunEngine({
+    store: options.store,
+    registry,
+    services: { commands: options.commands ?? noCommands, secrets: ["s3cret-token-value"] },
+    config,
+    clock,
+    ownerId: options.ownerId ?? "test-owner",
+    leaseTtlMs: options.leaseTtlMs ?? 5_000,
+    maxParallelSteps: options.maxParallelSteps ?? 8,
+    observer,
+    scopeTtlMs: 60_000,
+    controlPollMs: 50,
+  });
+  const runbooks = new Map((options.runbooks ?? []).map((r) => [r.name, r]));
+  const service = new DrService({
+    config,
+    runbooks,
+    store: options.store,
+    engine,
+    registry,
+    clock,
+    directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
+    observer,
+  });
+  let counter = 0;
+  return {
+    config,
+    store: options.store,
+    engine,
+    service,
+    observer,
+    ledger,
+    runbooks,
+    async createApprovedRun(steps, { id, targets = ["payments"] } = {}) {
+      const runbook = testRunbook({ phases: [{ name: "main", steps }] });
+      const scope = resolveScope(config, targets, "failover");
+      const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: registry });
+      const now = clock.now();
+      const run: RunRecord = {
+        id: id ?? `failover-test-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`,
+        kind: "failover",
+        mode: "real",
+        runbook: "test",
+        scopeKey: scopeLockKeys(scope, "failover").join(","),
+        scope,
+        plan,
+        state: "approved",
+        requestedBy: "U0ONCALL",
+        reason: "test",
+        source: "cli",
+        requiredApprovals: 0,
+        approvals: [],
+        decisions: [],
+        expiresAt: now + 60_000,
+        createdAt: now,
+        updatedAt: now,
+        rto: { requestedAt: now, approvedAt: now },
+        tierRtoMs: 7_200_000,
+        tierRpoMs: 900_000,
+        version: 1,
+        annotations: {},
+      };
+      await options.store.createRun(run, initialStepRecords(plan), {
+        type: "run.requested",
+        at: now,
+        actor: "U0ONCALL",
+        runId: run.id,
+        data: {},
+      });
+      return run;
+    },
+    async waitForState(runId, states, timeoutMs = 10_000) {
+      let last: RunRecord | undefined;
+      await waitFor(
+        async () => {
+          last = await options.store.getRun(runId);
+          return last !== undefined && states.includes(last.state);
+        },
+        { timeoutMs, description: `run ${runId} to reach ${states.join("|")} (last: ${last?.state})` },
+      );
+      return last!;
+    },
+  };
+}
+
+export function effect(
+  id: string,
+  extra: Record<string, unknown> = {},
+  params: Record<string, unknown> = {},
+) {
+  return { id, title: `Effect ${id}`, kind: "test.effect", with: { key: id, ...params }, ...extra };
+}
