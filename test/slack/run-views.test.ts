@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { buildPlan } from "../../src/domain/plan.js";
+import { initialStepRecords, type RunRecord, type StepRecord } from "../../src/domain/run.js";
+import { resolveScope } from "../../src/domain/scope.js";
+import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
+import { type Block, escapeMrkdwn, LIMITS } from "../../src/slack/views/block-kit.js";
+import { approvalCard, progressMessage } from "../../src/slack/views/run-views.js";
+import { testConfig, testRunbook } from "../support/config-fixture.js";
+
+const config = testConfig();
+
+function runOf(stepCount: number, reason = "DC1 down"): RunRecord {
+  const steps = Array.from({ length: stepCount }, (_, i) => ({
+    id: `step-${i}`,
+    title: `A fairly long step title number ${i} that goes on`,
+    kind: "wait",
+    with: { duration: "1s" },
+  }));
+  const runbook = testRunbook({ phases: [{ name: "activate", steps }] });
+  const scope = resolveScope(config, ["payments"], "failover");
+  const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: createStepKindRegistry() });
+  return {
+    id: "failover-1125-0300-abcdef",
+    kind: "failover",
+    mode: "real",
+    runbook: "test",
+    scopeKey: "k",
+    scope,
+    plan,
+    state: "pending_approval",
+    requestedBy: "U0ONCALL",
+    reason,
+    source: "slack",
+    requiredApprovals: 2,
+    approvals: [],
+    decisions: [],
+    expiresAt: Date.now() + 60_000,
+    createdAt: 0,
+    updatedAt: 0,
+    rto: { requestedAt: Date.now() },
+    tierRtoMs: 7_200_000,
+    tierRpoMs: 900_000,
+    version: 1,
+    annotations: {},
+  };
+}
+
+/** The limits Slack enforces with invalid_blocks; the emulator enforces the same in end-to-end tests. */
+function assertWithinLimits(blocks: Block[]): void {
+  expect(blocks.length).toBeLessThanOrEqual(LIMITS.blocks);
+  for (const block of blocks) {
+    if (block.type === "section") {
+      if (block.text) expect(block.text.text.length).toBeLessThanOrEqual(LIMITS.sectionText);
+      expect(block.fields?.length ?? 0).toBeLessThanOrEqual(LIMITS.fields);
+      for (const f of block.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(LIMITS.field);
+    }
+    if (block.type === "header") expect(block.text.text.length).toBeLessThanOrEqual(LIMITS.header);
+    if (block.type === "actions") expect(block.elements.length).toBeLessThanOrEqual(LIMITS.actionsElements);
+  }
+}
+
+describe("run views", () => {
+  it("renders a 200-step plan and its progress within Slack's limits", () => {
+    const run = runOf(200);
+    assertWithinLimits(approvalCard(run, Date.now()).blocks);
+    const steps = new Map<string, StepRecord>(
+      initialStepRecords(run.plan).map((s, i) => [
+        s.id,
+        i < 120
+          ? { ...s, status: "succeeded", attempts: 1, startedAt: 0, endedAt: 1500 }
+          : i < 125
+            ? { ...s, status: "failed", attempts: 2, error: "x".repeat(500) }
+            : s,
+      ]),
+    );
+    const progress = progressMessage(
+      { ...run, state: "paused_failed_step", stateReason: "step-120 failed" },
+      steps,
+      Date.now(),
+    );
+    assertWithinLimits(progress.blocks);
+    const text = JSON.stringify(progress.blocks);
+    expect(text).toContain("(200 steps)");
+    expect(text).toContain("dr:resume");
+  });
+
+  it("shows the plan, the approvals needed and buttons bound to the plan hash", () => {
+    const run = runOf(3);
+    const card = approvalCard(run, Date.now());
+    const text = JSON.stringify(card.blocks);
+    expect(text).toContain(run.plan.hash);
+    expect(text).toContain("0/2");
+    expect(text).toContain(`"value":"${run.id}|${run.plan.hash}"`);
+    expect(text).toContain('"action_id":"dr:reject"');
+  });
+
+  it("drops the buttons once the request is decided", () => {
+    const run = { ...runOf(3), state: "rejected" as const, stateReason: "rejected by U0A1" };
+    expect(JSON.stringify(approvalCard(run, Date.now()).blocks)).not.toContain("dr:approve");
+  });
+
+  it("escapes what people type so it cannot mention or format", () => {
+    const evil = "<!channel> @here *bold* <https://evil|click> `code`";
+    const escaped = escapeMrkdwn(evil);
+    expect(escaped).not.toContain("<!channel>");
+    expect(escaped).not.toContain("<https://");
+    expect(escaped).not.toMatch(/@here\b/);
+    expect(escaped).not.toContain("*bold*");
+    const card = JSON.stringify(approvalCard(runOf(1, evil), Date.now()).blocks);
+    expect(card).not.toContain("<!channel>");
+  });
+});
