@@ -16,7 +16,7 @@ import {
 } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
 import { resolveScope, scopeLockKeys, strictestTargets } from "../domain/scope.js";
-import type { DriveOutcome, RunEngine } from "../engine/run-engine.js";
+import type { RunEngine } from "../engine/run-engine.js";
 import { APPROVAL_GATE_ITEM } from "../engine/step-kinds/approval-gate.js";
 import type { StepKindRegistry } from "../engine/step-kinds/registry.js";
 import type { Clock } from "../ports/clock.js";
@@ -631,15 +631,21 @@ export class DrService {
     void this.d.engine.drive(runId).catch(() => undefined);
   }
 
-  /** Drives now; if another process holds the lease, waits (bounded) for it to let go and tries again. */
-  private async driveSoon(runId: string): Promise<DriveOutcome | undefined> {
-    if (this.d.autoStart === false) return undefined;
-    const deadline = this.d.clock.now() + 5_000;
-    for (;;) {
+  /**
+   * Drives the run in the background after a person acted (tick, resume, skip, abort). If another
+   * process holds the lease at that instant, tries again until it lets go (bounded), so the action is
+   * never lost between two executors.
+   */
+  private async driveSoon(runId: string): Promise<void> {
+    if (this.d.autoStart === false) return;
+    const deadline = Date.now() + 30_000;
+    const attempt = async (): Promise<void> => {
       const outcome = await this.d.engine.drive(runId).catch(() => undefined);
-      if (!outcome || outcome.driven || outcome.reason !== "held" || Date.now() >= deadline) return outcome;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+      if (outcome && !outcome.driven && outcome.reason === "held" && Date.now() < deadline) {
+        setTimeout(() => void attempt(), 100).unref();
+      }
+    };
+    void attempt();
   }
 
   private async waitForDedupedRun(value: string, key: string): Promise<RunRecord> {

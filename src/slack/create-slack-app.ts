@@ -1,0 +1,104 @@
+import { App, HTTPReceiver, LogLevel, type Receiver } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { DrService } from "../app/dr-service.js";
+import type { Clock } from "../ports/clock.js";
+import type { Directory } from "../ports/directory.js";
+import type { RunStore } from "../ports/run-store.js";
+import { registerActionListeners } from "./listeners/action-listeners.js";
+import { registerDrCommand } from "./listeners/dr-command.js";
+import { SlackRunNotifier } from "./slack-run-notifier.js";
+
+export interface SlackSettings {
+  mode: "http" | "socket";
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  apiUrl?: string;
+  port?: number;
+  /** Extra HTTP routes on the same port (health, readiness, metrics). */
+  routes?: { path: string; handler: (res: import("node:http").ServerResponse) => void | Promise<void> }[];
+}
+
+/** Reads the Slack settings from the environment; names what is missing, never prints a token. */
+export function slackSettingsFromEnv(env: NodeJS.ProcessEnv): SlackSettings | undefined {
+  const botToken = env.SLACK_BOT_TOKEN;
+  if (!botToken) return undefined;
+  const mode =
+    env.SLACK_SOCKET_MODE === "true" || (env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
+      ? "socket"
+      : "http";
+  if (mode === "http" && !env.SLACK_SIGNING_SECRET)
+    throw new Error("SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)");
+  if (mode === "socket" && !env.SLACK_APP_TOKEN)
+    throw new Error("SLACK_APP_TOKEN is required in Socket Mode");
+  return {
+    mode,
+    botToken,
+    ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
+    ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
+    ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+    port: Number(env.PORT ?? 3000),
+  };
+}
+
+export interface SlackSurface {
+  app: App;
+  notifier: SlackRunNotifier;
+  client: WebClient;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack surface: Bolt in HTTP mode (one endpoint, /slack/events, signatures verified) or Socket
+ * Mode. Listeners ack first and work after; everything goes through the use cases.
+ */
+export function createSlackApp(
+  settings: SlackSettings,
+  deps: { service: DrService; store: RunStore; clock: Clock; directory?: Directory },
+): SlackSurface {
+  const clientOptions = {
+    ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    // Honour Retry-After on 429 and retry a few times; every call has a deadline.
+    retryConfig: { retries: 5, factor: 1.5, minTimeout: 200, maxTimeout: 5_000 },
+    timeout: 10_000,
+  };
+  let receiver: Receiver | undefined;
+  if (settings.mode === "http") {
+    receiver = new HTTPReceiver({
+      signingSecret: settings.signingSecret!,
+      endpoints: "/slack/events",
+      processBeforeResponse: false,
+      port: settings.port ?? 3000,
+      customRoutes: (settings.routes ?? []).map((r) => ({
+        path: r.path,
+        method: ["GET"],
+        handler: (_req, res) => void r.handler(res),
+      })),
+    });
+  }
+  const app = new App({
+    token: settings.botToken,
+    ...(receiver
+      ? { receiver }
+      : { socketMode: true, appToken: settings.appToken!, installerOptions: { clientOptions } }),
+    clientOptions,
+    logLevel: LogLevel.WARN,
+  });
+  const client = app.client;
+  const defaultChannel = deps.service.config.slack.incidentChannels[0];
+  const notifier = new SlackRunNotifier(client, deps.store, deps.clock, defaultChannel);
+  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock });
+  registerActionListeners(app, { service: deps.service });
+  return {
+    app,
+    notifier,
+    client,
+    async start() {
+      await app.start(settings.port ?? 3000);
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

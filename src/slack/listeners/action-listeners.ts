@@ -1,0 +1,79 @@
+import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
+import type { DrService } from "../../app/dr-service.js";
+import { DrError } from "../../domain/errors.js";
+import { APPROVAL_GATE_ITEM } from "../../engine/step-kinds/approval-gate.js";
+import { ACTION } from "../views/run-views.js";
+import { replyError } from "./reply-error.js";
+
+/**
+ * Buttons on drbot's messages. Each click is acknowledged at once, then goes through a use case that
+ * checks who clicked; refusals reach only the clicker and the audit trail. Double clicks are
+ * harmless: a second approval or tick by the same person changes nothing.
+ */
+export function registerActionListeners(app: App, deps: { service: DrService }): void {
+  const on = (
+    pattern: string | RegExp,
+    handle: (value: string, actor: string, actionId: string) => Promise<string | undefined>,
+  ) => {
+    app.action<BlockAction<ButtonAction>>(pattern, async ({ ack, action, body, respond }) => {
+      await ack();
+      try {
+        const note = await handle(action.value ?? "", body.user.id, action.action_id);
+        if (note)
+          await respond({ response_type: "ephemeral", replace_original: false, text: note }).catch(
+            () => undefined,
+          );
+      } catch (error) {
+        await replyError(respond as RespondFn, error);
+      }
+    });
+  };
+  const split = (value: string, parts: number): string[] => {
+    const out = value.split("|");
+    if (out.length !== parts || out.some((p) => !/^[a-zA-Z0-9._-]{1,120}$/.test(p)))
+      throw new DrError("invalid_input", "this button carries an unexpected value");
+    return out;
+  };
+
+  on(ACTION.approve, async (value, actor) => {
+    const [runId, planHash] = split(value, 2) as [string, string];
+    const { run, started } = await deps.service.approve({ actor, runId, planHash });
+    if (run.state === "pending_approval" && run.stateReason?.startsWith("approvals voided"))
+      return "The plan changed before the run started, so every approval was voided. Review the new card.";
+    return started ? undefined : `Approved (${run.approvals.length}/${run.requiredApprovals}).`;
+  });
+  on(ACTION.reject, async (value, actor) => {
+    const [runId] = split(value, 1) as [string];
+    await deps.service.reject({ actor, runId });
+    return undefined;
+  });
+  on(new RegExp(`^${ACTION.tick}:\\d+$`), async (value, actor) => {
+    const [runId, stepId, index] = split(value, 3) as [string, string, string];
+    const { run } = await deps.service.show(runId);
+    const step = run.plan.steps.find((s) => s.id === stepId);
+    const item = (step?.params.items as string[] | undefined)?.[Number(index)];
+    if (!item) throw new DrError("invalid_input", "that checklist item does not exist");
+    await deps.service.tick({ actor, runId, stepId, item });
+    return undefined;
+  });
+  on(ACTION.gate, async (value, actor) => {
+    const [runId, stepId] = split(value, 2) as [string, string];
+    await deps.service.tick({ actor, runId, stepId, item: APPROVAL_GATE_ITEM });
+    return undefined;
+  });
+  on(ACTION.resume, async (value, actor) => {
+    const [runId] = split(value, 1) as [string];
+    await deps.service.resume({ actor, runId });
+    return undefined;
+  });
+  on(ACTION.skip, async (value, actor) => {
+    const [runId, stepId] = split(value, 2) as [string, string];
+    await deps.service.skip({ actor, runId, stepId });
+    return undefined;
+  });
+  on(ACTION.abort, async (value, actor) => {
+    const [runId] = split(value, 1) as [string];
+    await deps.service.abort({ actor, runId });
+    return undefined;
+  });
+}

@@ -1,0 +1,180 @@
+import type { WebClient } from "@slack/web-api";
+import { isStepFinished, type RunEvent, type RunRecord } from "../domain/run.js";
+import type { Clock } from "../ports/clock.js";
+import type { RunObserver } from "../ports/run-observer.js";
+import type { RunStore } from "../ports/run-store.js";
+import { approvalCard, progressMessage, stepReply } from "./views/run-views.js";
+
+/**
+ * Turns run transitions into Slack messages: the approval card and the live progress message are
+ * each edited in place, at most about once a second (coalesced: the newest persisted state always
+ * lands, read fresh from the store at send time), and every finished step gets one thread reply.
+ * Slack being slow, rate-limited (the WebClient honours Retry-After) or down never holds up a run.
+ */
+export interface MessageRefs {
+  channel: string;
+  cardTs?: string;
+  progressTs?: string;
+  /** Steps already given a thread reply, with the attempt reported (so retries reply again). */
+  replied: Record<string, number>;
+}
+
+interface Pending {
+  card: boolean;
+  progress: boolean;
+  replies: Set<string>;
+}
+
+export class SlackRunNotifier implements RunObserver {
+  private readonly pending = new Map<string, Pending>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly flushing = new Map<string, Promise<void>>();
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly store: RunStore,
+    private readonly clock: Clock,
+    private readonly defaultChannel: string | undefined,
+    private readonly minIntervalMs = 1000,
+  ) {}
+
+  /** Where a run's messages live; set when the card is posted. */
+  async refs(runId: string): Promise<MessageRefs | undefined> {
+    const raw = await this.store.kvGet(`slack:run:${runId}`);
+    return raw ? (JSON.parse(raw) as MessageRefs) : undefined;
+  }
+
+  private async saveRefs(runId: string, refs: MessageRefs): Promise<void> {
+    await this.store.kvSet(`slack:run:${runId}`, JSON.stringify(refs), { ttlMs: 90 * 86_400_000 });
+  }
+
+  /** Posts the approval card for a new request (called by the request listener, which knows the channel). */
+  async postCard(run: RunRecord, channel: string): Promise<MessageRefs> {
+    const view = approvalCard(run, this.clock.now());
+    const posted = await this.client.chat.postMessage({ channel, text: view.text, blocks: view.blocks });
+    const refs: MessageRefs = { channel, cardTs: posted.ts!, replied: {} };
+    await this.saveRefs(run.id, refs);
+    return refs;
+  }
+
+  onRunEvent(event: RunEvent, run: RunRecord): void {
+    const p = this.pending.get(run.id) ?? { card: false, progress: false, replies: new Set<string>() };
+    if (
+      event.type === "run.requested" ||
+      event.type === "run.approval" ||
+      (event.type === "run.state" &&
+        ["pending_approval", "approved", "rejected", "expired", "aborted", "running"].includes(
+          String(event.data.state),
+        ))
+    )
+      p.card = true;
+    if (run.state !== "pending_approval" && run.state !== "rejected" && run.state !== "expired")
+      p.progress = true;
+    if (
+      (event.type === "step.state" || event.type === "step.observed") &&
+      event.stepId &&
+      isStepFinished(event.data.status as never)
+    )
+      p.replies.add(event.stepId);
+    if (event.type === "run.refusal") return;
+    this.pending.set(run.id, p);
+    this.schedule(run.id);
+  }
+
+  /** Resolves when everything queued so far has been sent (tests and shutdown). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (
+      (this.pending.size > 0 || this.flushing.size > 0 || this.timers.size > 0) &&
+      Date.now() < deadline
+    ) {
+      await Promise.race([...this.flushing.values(), new Promise((r) => setTimeout(r, 20))]);
+    }
+  }
+
+  private schedule(runId: string): void {
+    if (this.timers.has(runId) || this.flushing.has(runId)) return;
+    const wait = Math.max(0, (this.lastSent.get(runId) ?? 0) + this.minIntervalMs - Date.now());
+    const timer = setTimeout(() => {
+      this.timers.delete(runId);
+      const work = this.flush(runId)
+        .catch((error) => {
+          this.errors.push(error instanceof Error ? error.message : String(error));
+        })
+        .finally(() => {
+          this.flushing.delete(runId);
+          this.lastSent.set(runId, Date.now());
+          if (this.pending.has(runId)) this.schedule(runId);
+        });
+      this.flushing.set(runId, work);
+    }, wait);
+    timer.unref();
+    this.timers.set(runId, timer);
+  }
+
+  private async flush(runId: string): Promise<void> {
+    const p = this.pending.get(runId);
+    if (!p) return;
+    this.pending.delete(runId);
+    try {
+      const [run, steps] = await Promise.all([this.store.getRun(runId), this.store.getSteps(runId)]);
+      if (!run) return;
+      let refs = await this.refs(runId);
+      const channel = refs?.channel ?? run.channel ?? this.defaultChannel;
+      if (!channel) return;
+      refs ??= { channel, replied: {} };
+      const now = this.clock.now();
+      if (p.card) {
+        const view = approvalCard(run, now);
+        if (refs.cardTs)
+          await this.client.chat.update({ channel, ts: refs.cardTs, text: view.text, blocks: view.blocks });
+        else
+          refs.cardTs = (
+            await this.client.chat.postMessage({ channel, text: view.text, blocks: view.blocks })
+          ).ts!;
+      }
+      if (p.progress) {
+        const view = progressMessage(run, steps, now);
+        if (refs.progressTs)
+          await this.client.chat.update({
+            channel,
+            ts: refs.progressTs,
+            text: view.text,
+            blocks: view.blocks,
+          });
+        else
+          refs.progressTs = (
+            await this.client.chat.postMessage({ channel, text: view.text, blocks: view.blocks })
+          ).ts!;
+      }
+      const thread = refs.progressTs;
+      if (thread) {
+        for (const step of run.plan.steps) {
+          const record = steps.get(step.id);
+          if (!record || !isStepFinished(record.status) || refs.replied[step.id] === record.attempts)
+            continue;
+          const view = stepReply(step, record);
+          await this.client.chat.postMessage({
+            channel,
+            thread_ts: thread,
+            text: view.text,
+            blocks: view.blocks,
+          });
+          refs.replied[step.id] = record.attempts;
+        }
+      }
+      await this.saveRefs(runId, refs);
+    } catch (error) {
+      // Keep what was asked for: the next flush sends the newest state.
+      const again = this.pending.get(runId) ?? { card: false, progress: false, replies: new Set<string>() };
+      this.pending.set(runId, {
+        card: again.card || p.card,
+        progress: again.progress || p.progress,
+        replies: new Set([...again.replies, ...p.replies]),
+      });
+      throw error;
+    }
+  }
+}
