@@ -183,7 +183,14 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
         runId: runId(),
         ...(flags.note ? { note: flags.note } : {}),
       });
-      if (!isTerminal(run.state)) return finish(rt, await drive(rt, run.id), flags, io);
+      if (!isTerminal(run.state)) {
+        const outcome = await rt.engine.drive(run.id);
+        if (!outcome.driven && outcome.reason === "held") {
+          emit({ ...run, executor: outcome.heldBy }, `${run.id}: abort requested; its executor (${outcome.heldBy}) stops it within a second`);
+          return EXIT.ok;
+        }
+        return finish(rt, (await rt.store.getRun(run.id)) ?? run, flags, io);
+      }
       emit(run, `${run.id}: ${run.state}`);
       return EXIT.ok;
     }
