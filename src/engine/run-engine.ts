@@ -557,6 +557,15 @@ class RunExecution {
     // Ticks may have landed while we ran: read the steps again before deciding.
     this.steps = await this.o.store.getSteps(this.runId);
     const now = this.o.clock.now();
+    // Decide from what is persisted, not only from this pass: a failure recorded by a previous
+    // executor that died before acting on it still pauses or aborts the run.
+    for (const step of this.run.plan.steps) {
+      const record = this.steps.get(step.id);
+      if (!record || (record.status !== "failed" && record.status !== "timed_out")) continue;
+      const reason = `${step.id} ${record.status === "timed_out" ? "timed out" : "failed"}: ${record.error ?? "no detail"}`;
+      if (step.onFailure === "abort") this.failReason ??= reason;
+      else if (step.onFailure === "pause") this.pauseReason ??= reason;
+    }
     if (this.operatorAbort) {
       await this.finishTerminal(
         "aborted",
