@@ -62,6 +62,9 @@ export type RequestOutcome = { run: RunRecord; duplicate: boolean; exposure: Tie
 const AUDIT_STREAM = "_audit";
 const DEDUPE_TTL_MS = 10 * 60_000;
 const REASON_MAX = 500;
+/** The scope lock's lease while a request is being written, and once it exists (renewed while it runs). */
+const SCOPE_CLAIM_TTL_MS = 30_000;
+const SCOPE_RUN_TTL_MS = 6 * 3_600_000;
 
 /**
  * The use cases every surface calls (Slack, the CLI, the watcher): request, approve, reject, abort,
@@ -175,7 +178,7 @@ export class DrService {
       annotations: {},
     };
     try {
-      await this.acquireScope(run, Math.max(expiryMs * 2, 6 * 3_600_000));
+      await this.acquireScope(run);
     } catch (error) {
       if (input.dedupeKey)
         await this.d.store.settleDedupe(`request:${input.dedupeKey}`, "refused", DEDUPE_TTL_MS);
@@ -195,6 +198,11 @@ export class DrService {
       await this.d.store.releaseScope(scopeLockKeys(plan.scope, runbook.kind), run.id);
       throw error;
     }
+    await this.d.store.renewScope(
+      scopeLockKeys(plan.scope, runbook.kind),
+      run.id,
+      Math.max(expiryMs * 2, SCOPE_RUN_TTL_MS),
+    );
     if (input.dedupeKey) await this.d.store.settleDedupe(`request:${input.dedupeKey}`, run.id, DEDUPE_TTL_MS);
     this.d.observer.onRunEvent(event, run, new Map());
     if (run.state === "approved") this.startInBackground(run.id);
@@ -662,13 +670,25 @@ export class DrService {
     return run;
   }
 
-  private async acquireScope(run: RunRecord, ttlMs: number): Promise<void> {
+  /**
+   * Takes the scope for a new request. The lock is taken with a short lease first and extended once
+   * the run exists, so a crash between the two writes frees the scope within seconds.
+   */
+  private async acquireScope(run: RunRecord): Promise<void> {
     const keys = scopeLockKeys(run.scope, run.kind);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const got = await this.d.store.acquireScope(keys, run.id, ttlMs);
+      const got = await this.d.store.acquireScope(keys, run.id, SCOPE_CLAIM_TTL_MS);
       if (got.ok) return;
-      const holder = await this.d.store.getRun(got.heldBy);
-      if (holder && !isTerminal(holder.state)) {
+      const holder = await this.awaitRun(got.heldBy, 2_000);
+      if (!holder) {
+        const error = new DrError("scope_busy", `request ${got.heldBy} for this scope is being created`, {
+          runId: got.heldBy,
+          owner: "unknown",
+          state: "being requested",
+        });
+        throw await this.refuse(AUDIT_STREAM, run.requestedBy, error);
+      }
+      if (!isTerminal(holder.state)) {
         const error = new DrError(
           "scope_busy",
           `run ${holder.id} (${holder.kind}, requested by ${holder.requestedBy}) is ${holder.state} for this scope`,
@@ -680,6 +700,16 @@ export class DrService {
       await this.d.store.releaseScope(keys, got.heldBy);
     }
     throw new DrError("conflict", "the scope lock kept changing; try again");
+  }
+
+  /** A run whose scope lock exists may be a moment from being written: wait for it, bounded. */
+  private async awaitRun(runId: string, timeoutMs: number): Promise<RunRecord | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await this.d.store.getRun(runId);
+      if (run || Date.now() >= deadline) return run;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   private async mutate(

@@ -660,7 +660,13 @@ class RunExecution {
   private async compensate(): Promise<void> {
     const done = this.run.plan.steps
       .filter((s) => s.undo && this.steps.get(s.id)?.status === "succeeded" && !this.steps.get(s.id)?.undone)
-      .sort((a, b) => (this.steps.get(b.id)?.endedAt ?? 0) - (this.steps.get(a.id)?.endedAt ?? 0));
+      .map((step, index) => ({ step, index }))
+      .sort(
+        (a, b) =>
+          (this.steps.get(b.step.id)?.endedAt ?? 0) - (this.steps.get(a.step.id)?.endedAt ?? 0) ||
+          b.index - a.index,
+      )
+      .map(({ step }) => step);
     for (const step of done) {
       const undo = step.undo!;
       const kind = this.o.registry.get(undo.kind);

@@ -1,0 +1,215 @@
+import { DrError } from "../../domain/errors.js";
+import { isTerminal, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
+import type { Clock } from "../../ports/clock.js";
+import type { RunStore } from "../../ports/run-store.js";
+
+interface Expiring {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * The run store in memory, for unit tests and the demo: the same contract as the Redis store
+ * (compare-and-set, fencing, TTLs evaluated against the injected clock), checked by the same suite.
+ * Values are copied in and out, so callers never share objects with the store.
+ */
+export class MemoryRunStore implements RunStore {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly steps = new Map<string, Map<string, StepRecord>>();
+  private readonly events = new Map<string, RunEvent[]>();
+  private readonly active = new Set<string>();
+  private readonly leases = new Map<string, Expiring>();
+  private readonly fences = new Map<string, number>();
+  private readonly scopes = new Map<string, Expiring>();
+  private readonly dedupes = new Map<string, Expiring>();
+  private readonly kv = new Map<string, Expiring>();
+  private sequence = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  async createRun(run: RunRecord, steps: StepRecord[], event: RunEvent): Promise<void> {
+    if (this.runs.has(run.id)) throw new DrError("conflict", `run ${run.id} already exists`);
+    this.runs.set(run.id, copy(run));
+    this.steps.set(run.id, new Map(steps.map((s) => [s.id, copy(s)])));
+    if (!isTerminal(run.state)) this.active.add(run.id);
+    this.push(event);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const run = this.runs.get(runId);
+    return run ? copy(run) : undefined;
+  }
+
+  async getSteps(runId: string): Promise<Map<string, StepRecord>> {
+    return new Map(
+      [...(this.steps.get(runId) ?? new Map<string, StepRecord>()).entries()].map(([k, v]) => [k, copy(v)]),
+    );
+  }
+
+  async updateRun(
+    next: RunRecord,
+    expectedVersion: number,
+    event?: RunEvent,
+    leaseToken?: string,
+  ): Promise<boolean> {
+    if (leaseToken !== undefined) this.checkLease(next.id, leaseToken);
+    const current = this.runs.get(next.id);
+    if (!current) throw new DrError("unknown_run", `no run ${next.id}`);
+    if (current.version !== expectedVersion) return false;
+    this.runs.set(next.id, copy(next));
+    if (isTerminal(next.state)) this.active.delete(next.id);
+    else this.active.add(next.id);
+    if (event) this.push(event);
+    return true;
+  }
+
+  async putStep(runId: string, step: StepRecord, event: RunEvent, leaseToken?: string): Promise<void> {
+    if (leaseToken !== undefined) this.checkLease(runId, leaseToken);
+    const steps = this.steps.get(runId);
+    if (!steps) throw new DrError("unknown_run", `no run ${runId}`);
+    steps.set(step.id, copy(step));
+    this.push(event);
+  }
+
+  async appendEvent(event: RunEvent): Promise<string> {
+    return this.push(event);
+  }
+
+  async readEvents(runId: string, options: { after?: string; limit?: number } = {}): Promise<RunEvent[]> {
+    const all = this.events.get(runId) ?? [];
+    const start = options.after ? all.findIndex((e) => e.id === options.after) + 1 : 0;
+    return all.slice(start, options.limit ? start + options.limit : undefined).map(copy);
+  }
+
+  async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
+    return [...this.runs.values()]
+      .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id))
+      .slice(0, options.limit ?? 50)
+      .map(copy);
+  }
+
+  async listActiveRunIds(): Promise<string[]> {
+    return [...this.active];
+  }
+
+  async acquireScope(
+    keys: string[],
+    runId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true } | { ok: false; heldBy: string }> {
+    for (const key of keys) {
+      const held = this.live(this.scopes, key);
+      if (held && held !== runId) return { ok: false, heldBy: held };
+    }
+    for (const key of keys) this.scopes.set(key, { value: runId, expiresAt: this.clock.now() + ttlMs });
+    return { ok: true };
+  }
+
+  async renewScope(keys: string[], runId: string, ttlMs: number): Promise<boolean> {
+    if (keys.some((k) => this.live(this.scopes, k) !== runId)) return false;
+    for (const key of keys) this.scopes.set(key, { value: runId, expiresAt: this.clock.now() + ttlMs });
+    return true;
+  }
+
+  async releaseScope(keys: string[], runId: string): Promise<void> {
+    for (const key of keys) if (this.live(this.scopes, key) === runId) this.scopes.delete(key);
+  }
+
+  async claimLease(
+    runId: string,
+    ownerId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true; token: string; fence: number; takeover: boolean } | { ok: false; heldBy: string }> {
+    const held = this.live(this.leases, runId);
+    if (held && !held.startsWith(`${ownerId}#`)) return { ok: false, heldBy: held };
+    if (held) {
+      this.leases.set(runId, { value: held, expiresAt: this.clock.now() + ttlMs });
+      return { ok: true, token: held, fence: Number(held.split("#").pop()), takeover: false };
+    }
+    const fence = (this.fences.get(runId) ?? 0) + 1;
+    this.fences.set(runId, fence);
+    const token = `${ownerId}#${fence}`;
+    this.leases.set(runId, { value: token, expiresAt: this.clock.now() + ttlMs });
+    return { ok: true, token, fence, takeover: fence > 1 };
+  }
+
+  async renewLease(runId: string, token: string, ttlMs: number): Promise<boolean> {
+    if (this.live(this.leases, runId) !== token) return false;
+    this.leases.set(runId, { value: token, expiresAt: this.clock.now() + ttlMs });
+    return true;
+  }
+
+  async releaseLease(runId: string, token: string): Promise<void> {
+    if (this.live(this.leases, runId) === token) this.leases.delete(runId);
+  }
+
+  async leaseHolder(runId: string): Promise<string | undefined> {
+    return this.live(this.leases, runId);
+  }
+
+  async dedupe(
+    key: string,
+    value: string,
+    ttlMs: number,
+  ): Promise<{ first: true } | { first: false; value: string }> {
+    const seen = this.live(this.dedupes, key);
+    if (seen !== undefined) return { first: false, value: seen };
+    this.dedupes.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+    return { first: true };
+  }
+
+  async settleDedupe(key: string, value: string, ttlMs: number): Promise<void> {
+    if (this.live(this.dedupes, key) !== undefined)
+      this.dedupes.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+  }
+
+  async kvGet(key: string): Promise<string | undefined> {
+    return this.live(this.kv, key);
+  }
+
+  async kvSet(
+    key: string,
+    value: string,
+    options: { ttlMs?: number; onlyIfAbsent?: boolean } = {},
+  ): Promise<boolean> {
+    if (options.onlyIfAbsent && this.live(this.kv, key) !== undefined) return false;
+    this.kv.set(key, {
+      value,
+      expiresAt: options.ttlMs ? this.clock.now() + options.ttlMs : Number.POSITIVE_INFINITY,
+    });
+    return true;
+  }
+
+  async close(): Promise<void> {}
+
+  private checkLease(runId: string, token: string): void {
+    const held = this.live(this.leases, runId);
+    if (held !== token)
+      throw new DrError(
+        "lost_lease",
+        `the lease of ${runId} is ${held ? `held by ${held}` : "expired"}, not by ${token}`,
+      );
+  }
+
+  private live(map: Map<string, Expiring>, key: string): string | undefined {
+    const entry = map.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.clock.now()) {
+      map.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  private push(event: RunEvent): string {
+    const id = `${this.clock.now()}-${++this.sequence}`;
+    const list = this.events.get(event.runId) ?? [];
+    list.push({ ...copy(event), id });
+    this.events.set(event.runId, list);
+    return id;
+  }
+}
+
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
