@@ -1,6 +1,11 @@
+import { connectRedis, createRedisClient } from "../adapters/redis/create-redis-client.js";
+import { RedisRunStore } from "../adapters/redis/redis-run-store.js";
 import type { Config } from "../domain/config.js";
 import type { RunStore } from "../ports/run-store.js";
 
-export async function openRedisStore(_config: Config, _env: NodeJS.ProcessEnv): Promise<RunStore> {
-  throw new Error("not wired yet");
+/** Opens the configured Redis and the run store on it. */
+export async function openRedisStore(config: Config, env: NodeJS.ProcessEnv): Promise<RunStore> {
+  const client = createRedisClient(config.redis, env);
+  await connectRedis(client, Math.max(config.redis.commandTimeout, 3_000));
+  return new RedisRunStore(client, config.redis.keyPrefix);
 }

@@ -1,0 +1,268 @@
+import type { Redis } from "ioredis";
+import { DrError } from "../../domain/errors.js";
+import { isTerminal, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
+import type { RunStore } from "../../ports/run-store.js";
+import { type RedisKeys, redisKeys } from "./redis-keys.js";
+import { SCRIPTS } from "./redis-scripts.js";
+
+type ScriptClient = Redis & {
+  drCreateRun(...args: (string | number)[]): Promise<number>;
+  drUpdateRun(...args: (string | number)[]): Promise<number>;
+  drPutStep(...args: (string | number)[]): Promise<string | number>;
+  drClaimLease(...args: (string | number)[]): Promise<[number, string, number?, number?]>;
+  drRenewLease(...args: (string | number)[]): Promise<number>;
+  drDeleteIfEquals(...args: (string | number)[]): Promise<number>;
+  drAcquireScope(numKeys: number, ...args: (string | number)[]): Promise<string>;
+  drRenewScope(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  drReleaseScope(numKeys: number, ...args: (string | number)[]): Promise<number>;
+};
+
+/**
+ * The run store on Redis (standalone or behind Sentinel). Writes that must go together are Lua
+ * scripts (one round trip each); executor writes are fenced by the lease token. Every command has
+ * the client's command timeout as its deadline; failures become DrError("unavailable") saying what
+ * was being done, never the connection details.
+ */
+export class RedisRunStore implements RunStore {
+  private readonly keys: RedisKeys;
+  private readonly redis: ScriptClient;
+
+  constructor(redis: Redis, keyPrefix = "drbot:") {
+    this.keys = redisKeys(keyPrefix);
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      if (!(name in redis))
+        redis.defineCommand(
+          name,
+          script.numberOfKeys >= 0
+            ? { numberOfKeys: script.numberOfKeys, lua: script.lua }
+            : { lua: script.lua },
+        );
+    }
+    this.redis = redis as ScriptClient;
+  }
+
+  async createRun(run: RunRecord, steps: StepRecord[], event: RunEvent): Promise<void> {
+    const k = this.keys;
+    const pairs = steps.flatMap((s) => [s.id, JSON.stringify(s)]);
+    const created = await this.call("create a run", () =>
+      this.redis.drCreateRun(
+        k.run(run.id),
+        k.steps(run.id),
+        k.events(run.id),
+        k.runsIndex(),
+        k.runsActive(),
+        JSON.stringify(run),
+        run.id,
+        run.createdAt,
+        isTerminal(run.state) ? "0" : "1",
+        JSON.stringify(event),
+        run.version,
+        ...pairs,
+      ),
+    );
+    if (created !== 1) throw new DrError("conflict", `run ${run.id} already exists`);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const doc = await this.call("read a run", () => this.redis.hget(this.keys.run(runId), "doc"));
+    return doc ? (JSON.parse(doc) as RunRecord) : undefined;
+  }
+
+  async getSteps(runId: string): Promise<Map<string, StepRecord>> {
+    const all = await this.call("read a run's steps", () => this.redis.hgetall(this.keys.steps(runId)));
+    return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as StepRecord]));
+  }
+
+  async updateRun(
+    next: RunRecord,
+    expectedVersion: number,
+    event?: RunEvent,
+    leaseToken?: string,
+  ): Promise<boolean> {
+    const k = this.keys;
+    const result = await this.call("update a run", () =>
+      this.redis.drUpdateRun(
+        k.run(next.id),
+        k.events(next.id),
+        k.runsActive(),
+        k.lease(next.id),
+        expectedVersion,
+        JSON.stringify(next),
+        next.id,
+        isTerminal(next.state) ? "0" : "1",
+        event ? JSON.stringify(event) : "",
+        leaseToken ?? "",
+        next.version,
+      ),
+    );
+    if (result === -1)
+      throw new DrError("lost_lease", `the lease of ${next.id} is no longer held by ${leaseToken}`);
+    if (result === -2) throw new DrError("unknown_run", `no run ${next.id}`);
+    return result === 1;
+  }
+
+  async putStep(runId: string, step: StepRecord, event: RunEvent, leaseToken?: string): Promise<void> {
+    const k = this.keys;
+    const result = await this.call("record a step", () =>
+      this.redis.drPutStep(
+        k.steps(runId),
+        k.events(runId),
+        k.lease(runId),
+        k.run(runId),
+        step.id,
+        JSON.stringify(step),
+        JSON.stringify(event),
+        leaseToken ?? "",
+      ),
+    );
+    if (result === -1)
+      throw new DrError("lost_lease", `the lease of ${runId} is no longer held by ${leaseToken}`);
+    if (result === -2) throw new DrError("unknown_run", `no run ${runId}`);
+  }
+
+  async appendEvent(event: RunEvent): Promise<string> {
+    const id = await this.call("append to the audit trail", () =>
+      this.redis.xadd(this.keys.events(event.runId), "*", "e", JSON.stringify(event)),
+    );
+    return id ?? "";
+  }
+
+  async readEvents(runId: string, options: { after?: string; limit?: number } = {}): Promise<RunEvent[]> {
+    const start = options.after ? `(${options.after}` : "-";
+    const entries = await this.call("read the audit trail", () =>
+      options.limit
+        ? this.redis.xrange(this.keys.events(runId), start, "+", "COUNT", options.limit)
+        : this.redis.xrange(this.keys.events(runId), start, "+"),
+    );
+    return entries.map(([id, fields]) => ({ ...(JSON.parse(fields[1] ?? "{}") as RunEvent), id }));
+  }
+
+  async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
+    const ids = await this.call("list runs", () =>
+      this.redis.zrevrange(this.keys.runsIndex(), 0, (options.limit ?? 50) - 1),
+    );
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.run(id), "doc");
+    const docs = await this.call("list runs", () => pipeline.exec());
+    return (docs ?? [])
+      .map(([, doc]) => doc)
+      .filter((doc): doc is string => typeof doc === "string")
+      .map((doc) => JSON.parse(doc) as RunRecord);
+  }
+
+  async listActiveRunIds(): Promise<string[]> {
+    return this.call("list active runs", () => this.redis.smembers(this.keys.runsActive()));
+  }
+
+  async acquireScope(
+    keys: string[],
+    runId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true } | { ok: false; heldBy: string }> {
+    const scopeKeys = keys.map((key) => this.keys.scope(key));
+    const held = await this.call("lock a scope", () =>
+      this.redis.drAcquireScope(scopeKeys.length, ...scopeKeys, runId, ttlMs),
+    );
+    return held ? { ok: false, heldBy: held } : { ok: true };
+  }
+
+  async renewScope(keys: string[], runId: string, ttlMs: number): Promise<boolean> {
+    const scopeKeys = keys.map((key) => this.keys.scope(key));
+    return (
+      (await this.call("renew a scope lock", () =>
+        this.redis.drRenewScope(scopeKeys.length, ...scopeKeys, runId, ttlMs),
+      )) === 1
+    );
+  }
+
+  async releaseScope(keys: string[], runId: string): Promise<void> {
+    if (keys.length === 0) return;
+    const scopeKeys = keys.map((key) => this.keys.scope(key));
+    await this.call("release a scope lock", () =>
+      this.redis.drReleaseScope(scopeKeys.length, ...scopeKeys, runId),
+    );
+  }
+
+  async claimLease(
+    runId: string,
+    ownerId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true; token: string; fence: number; takeover: boolean } | { ok: false; heldBy: string }> {
+    const reply = await this.call("claim a run's lease", () =>
+      this.redis.drClaimLease(this.keys.lease(runId), this.keys.fence(runId), ownerId, ttlMs),
+    );
+    if (reply[0] !== 1) return { ok: false, heldBy: reply[1] };
+    return { ok: true, token: reply[1], fence: Number(reply[2]), takeover: reply[3] === 1 };
+  }
+
+  async renewLease(runId: string, token: string, ttlMs: number): Promise<boolean> {
+    return (
+      (await this.call("renew a run's lease", () =>
+        this.redis.drRenewLease(this.keys.lease(runId), token, ttlMs),
+      )) === 1
+    );
+  }
+
+  async releaseLease(runId: string, token: string): Promise<void> {
+    await this.call("release a run's lease", () =>
+      this.redis.drDeleteIfEquals(this.keys.lease(runId), token),
+    );
+  }
+
+  async leaseHolder(runId: string): Promise<string | undefined> {
+    return (await this.call("read a run's lease", () => this.redis.get(this.keys.lease(runId)))) ?? undefined;
+  }
+
+  async dedupe(
+    key: string,
+    value: string,
+    ttlMs: number,
+  ): Promise<{ first: true } | { first: false; value: string }> {
+    const k = this.keys.dedupe(key);
+    const set = await this.call("deduplicate a request", () => this.redis.set(k, value, "PX", ttlMs, "NX"));
+    if (set === "OK") return { first: true };
+    const existing = await this.call("deduplicate a request", () => this.redis.get(k));
+    return existing === null ? this.dedupe(key, value, ttlMs) : { first: false, value: existing };
+  }
+
+  async settleDedupe(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.call("settle a deduplication key", () =>
+      this.redis.set(this.keys.dedupe(key), value, "PX", ttlMs, "XX"),
+    );
+  }
+
+  async kvGet(key: string): Promise<string | undefined> {
+    return (await this.call("read a value", () => this.redis.get(this.keys.kv(key)))) ?? undefined;
+  }
+
+  async kvSet(
+    key: string,
+    value: string,
+    options: { ttlMs?: number; onlyIfAbsent?: boolean } = {},
+  ): Promise<boolean> {
+    const k = this.keys.kv(key);
+    const reply = await this.call("write a value", () => {
+      if (options.ttlMs && options.onlyIfAbsent) return this.redis.set(k, value, "PX", options.ttlMs, "NX");
+      if (options.ttlMs) return this.redis.set(k, value, "PX", options.ttlMs);
+      if (options.onlyIfAbsent) return this.redis.set(k, value, "NX");
+      return this.redis.set(k, value);
+    });
+    return reply === "OK";
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private async call<T>(what: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (error instanceof DrError) throw error;
+      const reason =
+        error instanceof Error ? error.message.replace(/redis(s)?:\/\/[^\s]+/gi, "redis://…") : String(error);
+      throw new DrError("unavailable", `Redis did not ${what}: ${reason}`, {}, { cause: error });
+    }
+  }
+}

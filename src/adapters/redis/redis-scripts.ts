@@ -1,0 +1,122 @@
+/**
+ * Lua scripts run atomically by Redis. Each documents its KEYS, ARGV and reply. Registered with
+ * ioredis `defineCommand`, so they travel as EVALSHA: one round trip per call.
+ */
+export const SCRIPTS = {
+  /**
+   * createRun. The run is a hash: `doc` (JSON) and `v` (its version, compared by updates).
+   * KEYS: run, steps, events, runsIndex, runsActive.
+   * ARGV: runJson, runId, createdAt, active ("1"/"0"), eventJson, version, then stepId, stepJson pairs.
+   * Reply: 1 created, 0 the run id exists.
+   */
+  drCreateRun: {
+    numberOfKeys: 5,
+    lua: `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'v', ARGV[6])
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('XADD', KEYS[3], '*', 'e', ARGV[5])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+if ARGV[4] == '1' then redis.call('SADD', KEYS[5], ARGV[2]) end
+return 1`,
+  },
+  /**
+   * updateRun (compare-and-set, fenced). KEYS: run, events, runsActive, lease.
+   * ARGV: expectedVersion, runJson, runId, active ("1"/"0"), eventJson ("" for none), leaseToken ("" for none), newVersion.
+   * Reply: 1 written, 0 version moved on, -1 lease not held by the token, -2 no such run.
+   */
+  drUpdateRun: {
+    numberOfKeys: 4,
+    lua: `
+if ARGV[6] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[6] then return -1 end
+local version = redis.call('HGET', KEYS[1], 'v')
+if not version then return -2 end
+if version ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'v', ARGV[7])
+if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[3]) else redis.call('SREM', KEYS[3], ARGV[3]) end
+if ARGV[5] ~= '' then redis.call('XADD', KEYS[2], '*', 'e', ARGV[5]) end
+return 1`,
+  },
+  /**
+   * putStep (fenced). KEYS: steps, events, lease, run. ARGV: stepId, stepJson, eventJson, leaseToken ("" for none).
+   * Reply: stream id, or -1 lease not held by the token, -2 no such run.
+   */
+  drPutStep: {
+    numberOfKeys: 4,
+    lua: `
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[4] then return -1 end
+if redis.call('EXISTS', KEYS[4]) == 0 then return -2 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('XADD', KEYS[2], '*', 'e', ARGV[3])`,
+  },
+  /**
+   * claimLease. KEYS: lease, fence. ARGV: ownerId, ttlMs.
+   * Reply: {1, token, fence, takeover} claimed or renewed; {0, holderToken} held by another owner.
+   */
+  drClaimLease: {
+    numberOfKeys: 2,
+    lua: `
+local held = redis.call('GET', KEYS[1])
+if held then
+  if string.sub(held, 1, #ARGV[1] + 1) == ARGV[1] .. '#' then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return {1, held, tonumber(string.match(held, '#(%d+)$')), 0}
+  end
+  return {0, held}
+end
+local fence = redis.call('INCR', KEYS[2])
+local token = ARGV[1] .. '#' .. fence
+redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+local takeover = 0
+if fence > 1 then takeover = 1 end
+return {1, token, fence, takeover}`,
+  },
+  /** renewLease. KEYS: lease. ARGV: token, ttlMs. Reply: 1 renewed, 0 not held by the token. */
+  drRenewLease: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`,
+  },
+  /** Compare-and-delete. KEYS: key. ARGV: expected value. Reply: 1 deleted, 0 not. */
+  drDeleteIfEquals: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
+  /**
+   * acquireScope, all or none. KEYS: scope keys. ARGV: runId, ttlMs.
+   * Reply: "" acquired, or the run id holding a key.
+   */
+  drAcquireScope: {
+    numberOfKeys: -1,
+    lua: `
+for i = 1, #KEYS do
+  local held = redis.call('GET', KEYS[i])
+  if held and held ~= ARGV[1] then return held end
+end
+for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end
+return ''`,
+  },
+  /** renewScope. KEYS: scope keys. ARGV: runId, ttlMs. Reply: 1 renewed, 0 a key is not held by runId. */
+  drRenewScope: {
+    numberOfKeys: -1,
+    lua: `
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
+end
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+return 1`,
+  },
+  /** releaseScope. KEYS: scope keys. ARGV: runId. Deletes the keys runId holds. */
+  drReleaseScope: {
+    numberOfKeys: -1,
+    lua: `
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+end
+return 1`,
+  },
+} as const;
