@@ -1,24 +1,12 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { BenchResult, Figure } from "./bench-kit.js";
 
 /**
  * `npm run bench` runs every benchmark in bench/*.bench.ts; `npm run bench -- NAME` runs one. Each
  * prints its figures with their targets and writes them as JSON to bench/results/NAME.json.
  */
-export interface Figure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: { op: "<" | "<=" | ">" | ">="; value: number };
-}
-
-export interface BenchResult {
-  name: string;
-  figures: Figure[];
-  notes?: string[];
-}
-
 function meets(f: Figure): boolean | undefined {
   if (!f.target) return undefined;
   const { op, value } = f.target;
@@ -70,12 +58,6 @@ async function main(): Promise<void> {
 
 function round(n: number): number {
   return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 1000) / 1000;
-}
-
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
