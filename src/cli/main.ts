@@ -186,7 +186,10 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
       if (!isTerminal(run.state)) {
         const outcome = await rt.engine.drive(run.id);
         if (!outcome.driven && outcome.reason === "held") {
-          emit({ ...run, executor: outcome.heldBy }, `${run.id}: abort requested; its executor (${outcome.heldBy}) stops it within a second`);
+          emit(
+            { ...run, executor: outcome.heldBy },
+            `${run.id}: abort requested; its executor (${outcome.heldBy}) stops it within a second`,
+          );
           return EXIT.ok;
         }
         return finish(rt, (await rt.store.getRun(run.id)) ?? run, flags, io);

@@ -65,6 +65,7 @@ describe("drbot CLI", () => {
 
   async function cli(
     ...argv: string[]
+    // biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output is asserted field by field
   ): Promise<{ code: number; out: string; err: string; json: () => any }> {
     let out = "";
     let err = "";
