@@ -1,31 +1,76 @@
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
+import { WebClient } from "@slack/web-api";
 import type { Runtime } from "../runtime/create-runtime.js";
+import { createSlackApp, type SlackSurface, slackSettingsFromEnv } from "../slack/create-slack-app.js";
+import { SlackDirectory } from "../slack/slack-directory.js";
 import type { CliIo } from "./main.js";
 
 /**
- * `drbot serve`: the long-running process. Takes over runs whose owner died, expires stale
- * requests, and answers /healthz and /readyz. The Slack surface plugs in here.
+ * `drbot serve`: the long-running process. The Slack surface (HTTP on PORT at /slack/events, or
+ * Socket Mode) when SLACK_BOT_TOKEN is set; /healthz and /readyz on the same port; and the
+ * supervisor that takes over runs whose owner died and expires stale requests.
  */
 export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const port = Number(io.env.PORT ?? 3000);
   let ready = false;
-  const server = createServer((req, res) => {
-    if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-    if (req.url === "/readyz") {
-      void rt.store
-        .kvGet("readyz")
-        .then(() =>
-          res
-            .writeHead(ready ? 200 : 503, { "content-type": "text/plain" })
-            .end(ready ? "ready\n" : "starting\n"),
-        )
-        .catch(() => res.writeHead(503, { "content-type": "text/plain" }).end("store unavailable\n"));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(port, io.env.BIND_ADDRESS ?? "0.0.0.0", resolve));
-  io.out(`drbot serving on :${port} (engine owner ${rt.engine.ownerId})`);
+  const healthz = (res: ServerResponse) =>
+    void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+  const readyz = async (res: ServerResponse) => {
+    const storeOk = await rt.store.kvGet("readyz").then(
+      () => true,
+      () => false,
+    );
+    const ok = ready && storeOk;
+    res
+      .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
+      .end(ok ? "ready\n" : storeOk ? "starting\n" : "store unavailable\n");
+  };
+  const settings = slackSettingsFromEnv(io.env);
+  let surface: SlackSurface | undefined;
+  let plain: ReturnType<typeof createServer> | undefined;
+  if (settings) {
+    const groups = () => [
+      ...new Set(
+        Object.values(rt.config.slack.permissions).flatMap((p) => [
+          ...p.requesters.groups,
+          ...p.approvers.groups,
+        ]),
+      ),
+    ];
+    rt.directory.use(
+      new SlackDirectory(
+        new WebClient(settings.botToken, {
+          ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+          timeout: 5_000,
+        }),
+        groups,
+      ),
+    );
+    surface = createSlackApp(
+      {
+        ...settings,
+        port,
+        routes: [
+          { path: "/healthz", handler: healthz },
+          { path: "/readyz", handler: readyz },
+        ],
+      },
+      { service: rt.service, store: rt.store, clock: rt.clock },
+    );
+    rt.observers.attach(surface.notifier);
+    await surface.start();
+    io.out(`drbot serving Slack (${settings.mode} mode) on :${port}; engine owner ${rt.engine.ownerId}`);
+  } else {
+    plain = createServer((req, res) => {
+      if (req.url === "/healthz") return healthz(res);
+      if (req.url === "/readyz") return void readyz(res);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => plain!.listen(port, io.env.BIND_ADDRESS ?? "0.0.0.0", resolve));
+    io.out(
+      `drbot serving on :${port} without Slack (SLACK_BOT_TOKEN is not set); engine owner ${rt.engine.ownerId}`,
+    );
+  }
   const supervise = async () => {
     try {
       await rt.service.supervise();
@@ -45,6 +90,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     process.once("SIGTERM", resolve);
   });
   clearInterval(timer);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await surface?.stop();
+  if (plain) await new Promise<void>((resolve) => plain!.close(() => resolve()));
   return 0;
 }

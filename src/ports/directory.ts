@@ -8,3 +8,16 @@ export interface Directory {
 }
 
 export const noGroups: Directory = { groupsOf: async () => [] };
+
+/** A directory chosen after start-up (the Slack one exists only once the Slack client does). */
+export class DirectoryRelay implements Directory {
+  constructor(private target: Directory = noGroups) {}
+
+  use(directory: Directory): void {
+    this.target = directory;
+  }
+
+  groupsOf(userId: string): Promise<string[]> {
+    return this.target.groupsOf(userId);
+  }
+}

@@ -24,3 +24,19 @@ export function fanOut(observers: readonly RunObserver[]): RunObserver {
     },
   };
 }
+
+/**
+ * An observer attached later: the engine is built before the Slack surface that renders its runs,
+ * so it is given a relay, and the surface attaches itself once it exists.
+ */
+export class ObserverRelay implements RunObserver {
+  private readonly targets: RunObserver[] = [];
+
+  attach(observer: RunObserver): void {
+    this.targets.push(observer);
+  }
+
+  onRunEvent(event: RunEvent, run: RunRecord, steps: ReadonlyMap<string, StepRecord>): void {
+    fanOut(this.targets).onRunEvent(event, run, steps);
+  }
+}

@@ -10,8 +10,8 @@ import { RunEngine } from "../engine/run-engine.js";
 import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
 import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-kinds/registry.js";
 import { type Clock, systemClock } from "../ports/clock.js";
-import { type Directory, noGroups } from "../ports/directory.js";
-import { fanOut, type RunObserver } from "../ports/run-observer.js";
+import { type Directory, DirectoryRelay } from "../ports/directory.js";
+import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import { openRedisStore } from "./open-redis-store.js";
 
@@ -37,6 +37,11 @@ export interface Runtime {
   store: RunStore;
   engine: RunEngine;
   service: DrService;
+  clock: Clock;
+  /** Observers attached after start-up (the Slack notifier). */
+  observers: ObserverRelay;
+  /** Who belongs to which user group; the Slack surface plugs its directory in. */
+  directory: DirectoryRelay;
   close(): Promise<void>;
 }
 
@@ -52,7 +57,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await openRedisStore(config, env));
-  const observer = fanOut(options.observers ?? []);
+  const observer = new ObserverRelay();
+  for (const o of options.observers ?? []) observer.attach(o);
+  const directory = new DirectoryRelay(options.directory);
   const secrets = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN].filter(
     (s): s is string => typeof s === "string" && s.length > 0,
   );
@@ -76,7 +83,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     engine,
     registry,
     clock,
-    directory: options.directory ?? noGroups,
+    directory,
     observer,
     autoStart: options.autoStart ?? true,
   });
@@ -87,6 +94,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     store,
     engine,
     service,
+    clock,
+    observers: observer,
+    directory,
     async close() {
       await engine.stop();
       await store.close();

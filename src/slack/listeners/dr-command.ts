@@ -126,12 +126,23 @@ async function requestRun(kind: RunKind, cmd: DrCommand, inv: Invocation, deps: 
   const s = deps.service;
   const channels = s.config.slack.incidentChannels;
   if (!cmd.dryRun && !channels.includes(inv.channel)) {
-    throw new DrError(
+    const error = new DrError(
       "wrong_channel",
       channels.length
-        ? `${kind} runs are requested in ${channels.map((c) => `<#${c}>`).join(", ")}, where the incident is recorded`
+        ? `${kind} runs are requested in an incident channel, where the incident is recorded`
         : "no incident channel is configured (slack.incidentChannels), so no run can be requested",
+      { channel: inv.channel },
     );
+    await s.auditRefusal(inv.actor, error, { command: kind });
+    // Channel links are drbot's own markup, so this refusal is written here rather than escaped.
+    const where = channels.map((c) => `<#${c}>`).join(", ");
+    await ephemeral(
+      inv.respond,
+      channels.length
+        ? `*Not in this channel*: ${kind} runs are requested in ${where}, where the incident is recorded.`
+        : `*Not in this channel*: ${error.message}`,
+    );
+    return;
   }
   const runbook = s.runbookFor(kind);
   const pins = cmd.backup ? { backup: cmd.backup } : undefined;
