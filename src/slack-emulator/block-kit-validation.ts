@@ -20,20 +20,27 @@ type Json = Record<string, unknown>;
 
 export function validateBlocks(blocks: unknown): string[] {
   const errors: string[] = [];
-  const err = (reason: string, pointer: string) => errors.push(`${reason} [json-pointer:${pointer}]`);
+  const err = (reason: string, pointer: string): void => {
+    errors.push(`${reason} [json-pointer:${pointer}]`);
+  };
   if (!Array.isArray(blocks)) {
     err("must be an array", "/blocks");
     return errors;
   }
   if (blocks.length > 50) err("no more than 50 items allowed", "/blocks");
   const blockIds = new Set<string>();
-  blocks.forEach((raw, i) => {
+  for (const [i, raw] of blocks.entries()) {
     const at = `/blocks/${i}`;
-    if (!raw || typeof raw !== "object") return err("must be an object", at);
+    if (!raw || typeof raw !== "object") {
+      err("must be an object", at);
+      continue;
+    }
     const block = raw as Json;
     const type = block.type;
-    if (typeof type !== "string" || !KNOWN_BLOCKS.has(type))
-      return err("failed to match all allowed schemas", at);
+    if (typeof type !== "string" || !KNOWN_BLOCKS.has(type)) {
+      err("failed to match all allowed schemas", at);
+      continue;
+    }
     if (typeof block.block_id === "string") {
       if (block.block_id.length > 255) err("must be less than 256 characters", `${at}/block_id`);
       if (blockIds.has(block.block_id)) err("duplicate block_id", `${at}/block_id`);
@@ -50,7 +57,7 @@ export function validateBlocks(blocks: unknown): string[] {
           if (!Array.isArray(block.fields)) err("must be an array", `${at}/fields`);
           else {
             if (block.fields.length > 10) err("no more than 10 items allowed", `${at}/fields`);
-            block.fields.forEach((f, j) => textObject(f, `${at}/fields/${j}`, 2000, err));
+            for (const [j, f] of block.fields.entries()) textObject(f, `${at}/fields/${j}`, 2000, err);
           }
         }
         break;
@@ -60,7 +67,7 @@ export function validateBlocks(blocks: unknown): string[] {
         if (!Array.isArray(elements) || elements.length === 0)
           err("must provide at least 1 element", `${at}/elements`);
         else if (elements.length > 10) err("no more than 10 items allowed", `${at}/elements`);
-        else elements.forEach((e, j) => textObject(e, `${at}/elements/${j}`, 3000, err));
+        else for (const [j, e] of elements.entries()) textObject(e, `${at}/elements/${j}`, 3000, err);
         break;
       }
       case "actions": {
@@ -70,10 +77,10 @@ export function validateBlocks(blocks: unknown): string[] {
         else {
           if (elements.length > 25) err("no more than 25 items allowed", `${at}/elements`);
           const actionIds = new Set<string>();
-          elements.forEach((e, j) => {
+          for (const [j, e] of elements.entries()) {
             const el = e as Json;
             const p = `${at}/elements/${j}`;
-            if (el.type !== "button") return;
+            if (el.type !== "button") continue;
             textObject(el.text, `${p}/text`, 75, err, true);
             if (typeof el.action_id === "string") {
               if (el.action_id.length > 255) err("must be less than 256 characters", `${p}/action_id`);
@@ -91,14 +98,14 @@ export function validateBlocks(blocks: unknown): string[] {
               textObject(c.confirm, `${p}/confirm/confirm`, 30, err, true);
               textObject(c.deny, `${p}/confirm/deny`, 30, err, true);
             }
-          });
+          }
         }
         break;
       }
       default:
         break;
     }
-  });
+  }
   return errors;
 }
 
@@ -109,12 +116,12 @@ function textObject(
   err: (reason: string, pointer: string) => void,
   plainOnly = false,
 ): void {
-  if (!value || typeof value !== "object") return err("must be a text object", pointer);
-  const t = value as Json;
-  if (t.type !== "plain_text" && t.type !== "mrkdwn")
-    return err("failed to match all allowed schemas", pointer);
-  if (plainOnly && t.type !== "plain_text") return err("must be plain_text", `${pointer}/type`);
-  if (typeof t.text !== "string" || t.text.length === 0)
-    return err("must be more than 0 characters", `${pointer}/text`);
-  if (t.text.length > max) err(`must be less than ${max + 1} characters`, `${pointer}/text`);
+  const t = value && typeof value === "object" ? (value as Json) : undefined;
+  if (!t) err("must be a text object", pointer);
+  else if (t.type !== "plain_text" && t.type !== "mrkdwn")
+    err("failed to match all allowed schemas", pointer);
+  else if (plainOnly && t.type !== "plain_text") err("must be plain_text", `${pointer}/type`);
+  else if (typeof t.text !== "string" || t.text.length === 0)
+    err("must be more than 0 characters", `${pointer}/text`);
+  else if (t.text.length > max) err(`must be less than ${max + 1} characters`, `${pointer}/text`);
 }

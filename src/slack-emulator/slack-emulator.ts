@@ -411,7 +411,7 @@ export class SlackEmulator {
     }
   }
 
-  private api(method: string, req: IncomingMessage, raw: string, res: ServerResponse): void {
+  private api(method: string, req: IncomingMessage, raw: string, res: ServerResponse): undefined {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
     const args = parseArgs(req.headers["content-type"] ?? "", raw);
     const token = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "") || String(args.token ?? "");
@@ -561,7 +561,7 @@ export class SlackEmulator {
     }
   }
 
-  private respondUrl(id: string, raw: string, res: ServerResponse): void {
+  private respondUrl(id: string, raw: string, res: ServerResponse): undefined {
     const entry = this.responseUrls.get(id);
     if (!entry) return void res.writeHead(404).end("invalid_token");
     if (Date.now() > entry.expiresAt || entry.uses >= 5) return void res.writeHead(404).end("expired_url");
@@ -673,6 +673,8 @@ function safeJson(text: string): unknown {
   }
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** Answers with JSON; returns undefined so handlers can `return json(…)` in one line. */
+function json(res: ServerResponse, status: number, body: unknown): undefined {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
+  return undefined;
 }
