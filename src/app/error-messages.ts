@@ -22,6 +22,8 @@ export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   timeout: "No answer in time",
   unavailable: "A service drbot needs is unavailable",
   step_failed: "A step failed",
+  forbidden: "The cluster refused: missing rights",
+  not_found: "Not found on the cluster",
   internal: "drbot hit an internal error",
 };
 

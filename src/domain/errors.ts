@@ -23,6 +23,8 @@ export type DrErrorCode =
   | "timeout"
   | "unavailable"
   | "step_failed"
+  | "forbidden"
+  | "not_found"
   | "internal";
 
 export class DrError extends Error {
