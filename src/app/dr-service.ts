@@ -23,6 +23,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import type { SiteHealth } from "../ports/site.js";
 
 export interface DrServiceDeps {
   config: Config;
@@ -41,6 +42,18 @@ export interface DrServiceDeps {
    * runs in the foreground instead, so a terminal that exits never leaves a step half done.
    */
   autoStart?: boolean;
+  /** Reads one site's health; must not throw (an unreadable site reports itself as unreachable). */
+  siteHealth?: (site: string) => Promise<SiteHealth>;
+  /** How long `status` waits for a site before reporting it down. */
+  statusDeadlineMs?: number;
+}
+
+export interface StatusReport {
+  sites: (SiteHealth & { role: string })[];
+  rpo: TierRpo[];
+  activeRuns: RunRecord[];
+  warnings: string[];
+  tookMs: number;
 }
 
 export interface RequestInput {
@@ -116,6 +129,51 @@ export class DrService {
   async rpo(): Promise<TierRpo[]> {
     const readings = this.d.readRpo ? await this.d.readRpo() : [];
     return tierRpo(this.d.config, readings);
+  }
+
+  /**
+   * Health of both sites, RPO per tier, active runs: answered within the status deadline whatever
+   * the sites do. A site that has not answered by then is reported down, with the reason.
+   */
+  async status(): Promise<StatusReport> {
+    const started = Date.now();
+    const deadlineMs = this.d.statusDeadlineMs ?? 2_000;
+    const sites = await Promise.all(
+      this.d.config.sites.map(async (site) => {
+        const fallback: SiteHealth = {
+          site: site.name,
+          reachable: false,
+          ready: false,
+          nodes: [],
+          readyNodes: 0,
+          latencyMs: deadlineMs,
+          error: { code: "timeout", message: `no answer within ${deadlineMs} ms` },
+        };
+        const health = this.d.siteHealth
+          ? await withDeadline(
+              this.d
+                .siteHealth(site.name)
+                .catch((error: Error) => ({
+                  ...fallback,
+                  error: { code: "unavailable", message: error.message },
+                })),
+              deadlineMs,
+              fallback,
+            )
+          : { ...fallback, error: { code: "unavailable", message: "no Kubernetes access configured" } };
+        return { ...health, role: site.role };
+      }),
+    );
+    const [rpo, activeRuns] = await Promise.all([
+      withDeadline(this.rpo(), deadlineMs, []),
+      this.activeRuns(),
+    ]);
+    const warnings: string[] = [];
+    const dr = sites.find((s) => s.role === "dr");
+    if (dr && !dr.reachable) warnings.push(`the DR site ${dr.site} is not reachable: a failover cannot run`);
+    for (const t of rpo)
+      if (!t.withinTarget && !t.unprotected) warnings.push(`${t.tier}: data at risk exceeds the RPO target`);
+    return { sites, rpo, activeRuns, warnings, tookMs: Date.now() - started };
   }
 
   async request(input: RequestInput): Promise<RequestOutcome> {
@@ -815,6 +873,14 @@ export function defaultRunId(kind: RunKind, now: number): string {
   const stamp = `${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")}-${String(d.getUTCHours()).padStart(2, "0")}${String(d.getUTCMinutes()).padStart(2, "0")}`;
   const suffix = randomBytes(3).toString("hex");
   return `${kind}-${stamp}-${suffix}`;
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Reasons are shown to people: one line, no control characters, bounded. */

@@ -218,19 +218,22 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
       return flags.detach ? EXIT.ok : finish(rt, await drive(rt, runId()), flags, io);
     }
     case "status": {
-      const [active, rpo] = await Promise.all([s.activeRuns(), s.rpo()]);
-      emit(
-        { activeRuns: active, rpo },
-        [
-          `active runs: ${active.length}`,
-          ...active.map(runLine),
-          "RPO per tier:",
-          ...rpo.map(
-            (t) =>
-              `  ${t.tier}: ${Number.isFinite(t.effectiveMs) ? `${Math.round(t.effectiveMs / 1000)}s` : "unknown"} against ${Math.round(t.targetMs / 1000)}s${t.unknown.length ? ` (unknown: ${t.unknown.join(", ")})` : ""}`,
-          ),
-        ].join("\n"),
-      );
+      const report = await s.status();
+      const text = [
+        ...report.sites.map(
+          (site) =>
+            `${site.site.padEnd(8)} ${site.role.padEnd(8)} ${site.reachable ? `up, ${site.readyNodes}/${site.nodes.length} nodes Ready, ${site.version}` : `DOWN: ${site.error?.message}`}`,
+        ),
+        "RPO per tier:",
+        ...report.rpo.map(
+          (t) =>
+            `  ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? `${Math.round(t.effectiveMs / 1000)}s` : "unknown"} against ${Math.round(t.targetMs / 1000)}s${t.unknown.length ? ` (unknown: ${t.unknown.join(", ")})` : ""}`,
+        ),
+        `active runs: ${report.activeRuns.length}`,
+        ...report.activeRuns.map(runLine),
+        ...report.warnings.map((w) => `warning: ${w}`),
+      ];
+      emit(report, text.join("\n"));
       return EXIT.ok;
     }
     case "runs": {

@@ -1,18 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
+import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
 import { DrService } from "../app/dr-service.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
 import type { Config } from "../domain/config.js";
+import { DrError } from "../domain/errors.js";
 import type { Runbook } from "../domain/runbook.js";
 import { RunEngine } from "../engine/run-engine.js";
 import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
+import type { ArtifactStore, KubernetesServices } from "../engine/step-kinds/k8s-common.js";
 import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-kinds/registry.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import type { SitePort } from "../ports/site.js";
 import { openRedisStore } from "./open-redis-store.js";
 
 export interface RuntimeOptions {
@@ -28,6 +32,26 @@ export interface RuntimeOptions {
   services?: Partial<StepServices>;
   ownerId?: string;
   autoStart?: boolean;
+  /** Sites to use instead of the configured kubeconfigs (tests of the surfaces). */
+  sites?: KubernetesServices;
+}
+
+const ARTIFACT_TTL_MS = 90 * 86_400_000;
+
+/** Sites built on first use, so a missing kubeconfig fails the step that needs it, not start-up. */
+export function kubernetesSites(config: Config): KubernetesServices {
+  const built = new Map<string, SitePort>();
+  return {
+    site(name) {
+      const found = built.get(name);
+      if (found) return found;
+      const site = config.sites.find((s) => s.name === name);
+      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
+      const created = new KubernetesSite(site);
+      built.set(name, created);
+      return created;
+    },
+  };
 }
 
 export interface Runtime {
@@ -63,7 +87,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const secrets = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN].filter(
     (s): s is string => typeof s === "string" && s.length > 0,
   );
-  const services: StepServices = { commands: new ExecaCommandRunner(), secrets, ...options.services };
+  const sites = options.sites ?? kubernetesSites(config);
+  const artifacts: ArtifactStore = {
+    put: async (runId, key, value) =>
+      void (await store.kvSet(`artifact:${runId}:${key}`, value, { ttlMs: ARTIFACT_TTL_MS })),
+    get: (runId, key) => store.kvGet(`artifact:${runId}:${key}`),
+  };
+  const services: StepServices = {
+    commands: new ExecaCommandRunner(),
+    secrets,
+    sites,
+    artifacts,
+    ...options.services,
+  };
   const engine = new RunEngine({
     store,
     registry,
@@ -77,6 +113,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     scopeTtlMs: 6 * 3_600_000,
   });
   const service = new DrService({
+    siteHealth: async (name) => sites.site(name).health(),
     config,
     runbooks,
     store,

@@ -112,9 +112,12 @@ describe("Slack conversations", () => {
     h = await startSlackHarness({ runbooks: [failover] });
     const status = await h.dr("U0STRANGER", "status", RANDOM);
     expect(status.status).toBe(200);
-    expect(await h.lastEphemeral("U0STRANGER")).toContain("RPO per tier");
+    expect(await h.lastEphemeral("U0STRANGER")).toContain("Checking both sites");
+    await waitFor(() => h!.emulator.ephemerals("U0STRANGER").some((e) => e.text.includes("RPO per tier")), {
+      description: "the status",
+    });
     await h.dr("U0STRANGER", "frobnicate the cluster", RANDOM);
-    await waitFor(() => h!.emulator.ephemerals("U0STRANGER").length >= 2, { description: "help" });
+    await waitFor(() => h!.emulator.ephemerals("U0STRANGER").length >= 3, { description: "help" });
     expect(h.emulator.ephemerals("U0STRANGER").at(-1)!.text).toContain("/dr failover");
   });
 

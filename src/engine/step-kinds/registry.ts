@@ -4,6 +4,14 @@ import { approvalGateStep } from "./approval-gate.js";
 import { checklistStep } from "./checklist.js";
 import { declaredStepKinds } from "./declared.js";
 import { httpCheckStep } from "./http-check.js";
+import { k8sCapacityStep } from "./k8s-capacity.js";
+import { k8sDiffStep } from "./k8s-diff.js";
+import { k8sFenceStep } from "./k8s-fence.js";
+import { k8sHealthStep } from "./k8s-health.js";
+import { k8sIsolateStep, k8sUnisolateStep, k8sVerifyCleanStep } from "./k8s-isolation.js";
+import { k8sScaleStep } from "./k8s-scale.js";
+import { k8sSnapshotStep } from "./k8s-snapshot.js";
+import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
 import { waitStep } from "./wait.js";
@@ -57,6 +65,24 @@ export const GENERIC_STEP_KINDS: AnyStepKind[] = [
   notifyStep,
 ];
 
+export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
+  k8sHealthStep,
+  k8sCapacityStep,
+  k8sFenceStep,
+  k8sScaleStep,
+  k8sWaitReadyStep,
+  k8sSnapshotStep,
+  k8sDiffStep,
+  k8sIsolateStep,
+  k8sUnisolateStep,
+  k8sVerifyCleanStep,
+];
+
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
-  return new StepKindRegistry().register(...declaredStepKinds, ...GENERIC_STEP_KINDS, ...extra);
+  return new StepKindRegistry().register(
+    ...declaredStepKinds,
+    ...GENERIC_STEP_KINDS,
+    ...KUBERNETES_STEP_KINDS,
+    ...extra,
+  );
 }

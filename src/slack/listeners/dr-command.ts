@@ -60,6 +60,7 @@ async function handle(cmd: DrCommand, inv: Invocation, deps: Deps): Promise<void
     case "help":
       return void (await ephemeral(inv.respond, helpText()));
     case "status":
+      await ephemeral(inv.respond, ":hourglass_flowing_sand: Checking both sites…");
       return void (await ephemeral(inv.respond, await statusText(s)));
     case "failover":
     case "failback":
@@ -203,18 +204,28 @@ function requireArg(cmd: DrCommand, index: number, name: string): string {
 }
 
 async function statusText(s: DrService): Promise<string> {
-  const [active, rpo] = await Promise.all([s.activeRuns(), s.rpo()]);
+  const report = await s.status();
   const lines = ["*drbot status*"];
-  lines.push(`Sites: ${s.config.sites.map((site) => `${site.name} (${site.role})`).join(", ")}`);
-  lines.push("*RPO per tier*");
-  for (const t of rpo)
+  for (const site of report.sites) {
+    const state = site.reachable
+      ? site.ready
+        ? ":large_green_circle: healthy"
+        : ":large_yellow_circle: no Ready node"
+      : ":red_circle: down";
     lines.push(
-      `• ${t.tier}: ${Number.isFinite(t.effectiveMs) ? formatMs(t.effectiveMs) : "unknown"} of ${formatMs(t.targetMs)}${t.withinTarget ? "" : " :warning:"}${t.unknown.length ? ` (unknown: ${escapeMrkdwn(t.unknown.join(", "))})` : ""}`,
+      `• *${site.site}* (${site.role}): ${state}${site.reachable ? `, ${site.readyNodes}/${site.nodes.length} nodes Ready, ${site.version ?? ""}` : `: ${escapeMrkdwn(site.error?.message ?? "")}`}`,
     );
-  lines.push(`*Active runs*: ${active.length || "none"}`);
-  for (const r of active)
+  }
+  lines.push("*RPO per tier*");
+  for (const t of report.rpo)
+    lines.push(
+      `• ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? formatMs(t.effectiveMs) : "unknown"} of ${formatMs(t.targetMs)}${t.withinTarget || t.unprotected ? "" : " :warning:"}${t.unknown.length ? ` (unknown: ${escapeMrkdwn(t.unknown.join(", "))})` : ""}`,
+    );
+  lines.push(`*Active runs*: ${report.activeRuns.length || "none"}`);
+  for (const r of report.activeRuns)
     lines.push(
       `• \`${r.id}\` ${r.state.replace(/_/g, " ")}: ${r.scope.applications.join(", ")} by <@${r.requestedBy}>`,
     );
+  for (const w of report.warnings) lines.push(`:warning: ${escapeMrkdwn(w)}`);
   return lines.join("\n");
 }

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { nameSchema } from "../../domain/config.js";
+import type { Snapshot } from "../../ports/site.js";
+import { defineStepKind } from "../step-kind.js";
+import { artifactsOf } from "./k8s-common.js";
+import { diffSnapshots } from "./k8s-snapshot.js";
+
+/** Compares two snapshots taken earlier in the run and records the difference. Idempotent. */
+const label = z.string().regex(/^[a-z0-9-]{1,40}$/);
+const params = z.object({ site: nameSchema, before: label, after: label }).strict();
+type Params = z.output<typeof params>;
+
+export const k8sDiffStep = defineStepKind<Params>({
+  kind: "k8s.diff",
+  description: "Compares two snapshots of a run.",
+  params: params as z.ZodType<Params>,
+  idempotent: true,
+  summarize: (p) => `diff snapshots ${p.before} → ${p.after} of ${p.site}`,
+  async execute(ctx, p) {
+    const artifacts = artifactsOf(ctx);
+    const [a, b] = await Promise.all([
+      artifacts.get(ctx.run.id, `snapshot:${p.site}:${p.before}`),
+      artifacts.get(ctx.run.id, `snapshot:${p.site}:${p.after}`),
+    ]);
+    if (!a || !b)
+      return {
+        status: "failed",
+        error: `snapshot "${a ? p.after : p.before}" of ${p.site} was not taken in this run`,
+      };
+    const diff = diffSnapshots(JSON.parse(a) as Snapshot, JSON.parse(b) as Snapshot);
+    await artifacts.put(ctx.run.id, `diff:${p.site}:${p.before}:${p.after}`, JSON.stringify(diff));
+    const lines = [
+      ...diff.added.map((x) => `+ ${x}`),
+      ...diff.removed.map((x) => `- ${x}`),
+      ...diff.changed.map((x) => `~ ${x}`),
+    ];
+    return { status: "succeeded", output: lines.length ? lines.join("\n") : "no difference" };
+  },
+});

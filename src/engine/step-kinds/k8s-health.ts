@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { nameSchema } from "../../domain/config.js";
+import { defineStepKind } from "../step-kind.js";
+import { sitesOf } from "./k8s-common.js";
+
+/** Checks a site: API reachable, nodes Ready, expected node labels. Idempotent. */
+const params = z
+  .object({
+    site: nameSchema,
+    requireNodesReady: z.boolean().default(true),
+    labels: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+type Params = z.output<typeof params>;
+
+export const k8sHealthStep = defineStepKind<Params>({
+  kind: "k8s.health",
+  description: "Checks a site's API, nodes Ready and node labels.",
+  params: params as z.ZodType<Params>,
+  idempotent: true,
+  summarize: (p) => `health of ${p.site}`,
+  async execute(ctx, p) {
+    const health = await sitesOf(ctx).site(p.site).health();
+    if (!health.reachable)
+      return {
+        status: "failed",
+        error: `${p.site} is not reachable: ${health.error?.message ?? "no answer"}`,
+      };
+    const output = `${p.site}: API ${health.version}, ${health.readyNodes}/${health.nodes.length} nodes Ready (${Math.round(health.latencyMs)} ms)`;
+    if (p.requireNodesReady && health.readyNodes === 0)
+      return { status: "failed", error: `${p.site} has no Ready node`, output };
+    const unlabelled = health.nodes
+      .filter((n) => Object.entries(p.labels).some(([k, v]) => n.labels[k] !== v))
+      .map((n) => n.name);
+    if (unlabelled.length > 0)
+      return {
+        status: "failed",
+        error: `nodes without the labels ${JSON.stringify(p.labels)}: ${unlabelled.join(", ")}`,
+        output,
+      };
+    return { status: "succeeded", output };
+  },
+});

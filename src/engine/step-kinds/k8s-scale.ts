@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { defineStepKind } from "../step-kind.js";
+import { inParallel, refText, resolveTargets, sitesOf, workloadTarget } from "./k8s-common.js";
+
+/**
+ * Scales workloads through the scale subresource, many at once (`name: "*"` takes every workload of
+ * the namespace). Idempotent: scaling to N twice is scaling to N; observable by reading the scale.
+ */
+const params = z
+  .object({
+    ...workloadTarget,
+    replicas: z.number().int().min(0).max(10_000),
+    concurrency: z.number().int().min(1).max(64).default(10),
+  })
+  .strict();
+type Params = z.output<typeof params>;
+
+export const k8sScaleStep = defineStepKind<Params>({
+  kind: "k8s.scale",
+  description: "Scales workloads through the scale subresource.",
+  params: params as z.ZodType<Params>,
+  idempotent: true,
+  summarize: (p) => `scale ${p.kind} ${p.namespace}/${p.name} on ${p.site} to ${p.replicas}`,
+  async execute(ctx, p) {
+    const site = sitesOf(ctx).site(p.site);
+    const targets = await resolveTargets(site, p);
+    if (targets.length === 0)
+      return { status: "failed", error: `no ${p.kind.toLowerCase()} in ${p.namespace} on ${p.site}` };
+    await inParallel(targets, p.concurrency, async (ref) => {
+      await site.scale(ref, p.replicas);
+      ctx.log(`${refText(ref)} → ${p.replicas}`);
+    });
+    return {
+      status: "succeeded",
+      output: `scaled ${targets.length} workload(s) on ${p.site} to ${p.replicas}`,
+    };
+  },
+  async observe(ctx, p) {
+    const site = sitesOf(ctx).site(p.site);
+    const targets = await resolveTargets(site, p);
+    const off: string[] = [];
+    for (const ref of targets) if ((await site.readScale(ref)) !== p.replicas) off.push(refText(ref));
+    return off.length === 0
+      ? { holds: true, evidence: `${targets.length} workload(s) already at ${p.replicas}` }
+      : { holds: false, evidence: `not at ${p.replicas}: ${off.join(", ")}` };
+  },
+});
