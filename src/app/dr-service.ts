@@ -151,12 +151,10 @@ export class DrService {
         };
         const health = this.d.siteHealth
           ? await withDeadline(
-              this.d
-                .siteHealth(site.name)
-                .catch((error: Error) => ({
-                  ...fallback,
-                  error: { code: "unavailable", message: error.message },
-                })),
+              this.d.siteHealth(site.name).catch((error: Error) => ({
+                ...fallback,
+                error: { code: "unavailable", message: error.message },
+              })),
               deadlineMs,
               fallback,
             )
@@ -492,15 +490,15 @@ export class DrService {
         new DrError("already_decided", `run ${run.id} already ended (${run.state})`),
       );
     const now = this.d.clock.now();
+    await this.d.store.addAttestation(
+      run.id,
+      input.stepId,
+      { item: "skipped", userId: input.actor, at: now },
+      this.event(run.id, input.actor, "step.attestation", { item: "skipped" }, input.stepId),
+    );
     await this.d.store.putStep(
       run.id,
-      {
-        ...record,
-        status: "skipped",
-        endedAt: now,
-        resolvedBy: "operator",
-        attestations: [...(record.attestations ?? []), { item: "skipped", userId: input.actor, at: now }],
-      },
+      { ...record, status: "skipped", endedAt: now, resolvedBy: "operator" },
       this.event(run.id, input.actor, "step.state", { status: "skipped", by: input.actor }, input.stepId),
     );
     const updated = await this.mutate(
@@ -597,18 +595,14 @@ export class DrService {
         new DrError("invalid_input", `step ${input.stepId} has nothing to tick`),
       );
     }
-    const already = (record.attestations ?? []).some(
-      (a) => a.item === input.item && a.userId === input.actor,
-    );
+    const now = this.d.clock.now();
+    const attestation = { item: input.item, userId: input.actor, at: now };
+    const ev = this.event(run.id, input.actor, "step.attestation", { item: input.item }, input.stepId);
+    // Atomic and apart from the step record: an executor writing the step cannot lose a tick.
+    const added = await this.d.store.addAttestation(run.id, input.stepId, attestation, ev);
     let step = record;
-    if (!already) {
-      const now = this.d.clock.now();
-      step = {
-        ...record,
-        attestations: [...(record.attestations ?? []), { item: input.item, userId: input.actor, at: now }],
-      };
-      const ev = this.event(run.id, input.actor, "step.attestation", { item: input.item }, input.stepId);
-      await this.d.store.putStep(run.id, step, ev);
+    if (added) {
+      step = { ...record, attestations: [...(record.attestations ?? []), attestation] };
       // Bump the run's version so an executor deciding to wait re-reads instead of missing the tick.
       await this.mutate(
         run.id,

@@ -182,6 +182,12 @@ export interface RunRecord {
   annotations: Record<string, string>;
 }
 
+export interface Attestation {
+  item: string;
+  userId: string;
+  at: number;
+}
+
 export interface StepRecord {
   id: string;
   status: StepStatus;
@@ -192,8 +198,8 @@ export interface StepRecord {
   error?: string;
   /** How the last result was obtained: executed, or observed after a takeover. */
   resolvedBy?: "executed" | "observed" | "operator";
-  /** Checklist ticks and other attestations: who did what when. */
-  attestations?: { item: string; userId: string; at: number }[];
+  /** Checklist ticks and other attestations: who did what when (stored apart, see RunStore). */
+  attestations?: Attestation[];
   /** Undo executed for this step (after an abort with compensation). */
   undone?: boolean;
 }

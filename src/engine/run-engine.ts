@@ -494,8 +494,10 @@ class RunExecution {
    * Manual steps (checklists, gates) are re-evaluated on every pass. They have no side effects, so
    * nothing is written unless the answer changed: no "running" noise in the timeline per tick.
    */
-  private async reevaluateWaiting(step: PlanStep, record: StepRecord): Promise<void> {
+  private async reevaluateWaiting(step: PlanStep, stale: StepRecord): Promise<void> {
     this.reevaluated.add(step.id);
+    // People tick while we run: judge the step on the attestations stored now.
+    const record = (await this.o.store.getSteps(this.runId)).get(step.id) ?? stale;
     const kind = this.o.registry.get(step.kind);
     if (!kind) return;
     const outcome = await runStepAttempt(this.deps, kind, this.run, step, record, this.abort.signal);

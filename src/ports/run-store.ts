@@ -1,4 +1,4 @@
-import type { RunEvent, RunRecord, StepRecord } from "../domain/run.js";
+import type { Attestation, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 
 /**
  * Where runs, their steps, their audit trail, locks and deduplication keys live. Two
@@ -35,6 +35,14 @@ export interface RunStore {
    * Operator actions that do not execute (checklist ticks) pass leaseToken undefined.
    */
   putStep(runId: string, step: StepRecord, event: RunEvent, leaseToken?: string): Promise<void>;
+
+  /**
+   * Records a person's attestation on a step (a checklist tick, a gate approval) atomically, apart
+   * from the step record, so executor writes can never overwrite it. Returns false when the same
+   * person already attested the same item. Attestations come back on `getSteps`; `putStep` ignores
+   * the `attestations` field of what it is given.
+   */
+  addAttestation(runId: string, stepId: string, attestation: Attestation, event: RunEvent): Promise<boolean>;
 
   appendEvent(event: RunEvent): Promise<string>;
 

@@ -155,6 +155,34 @@ export function describeRunStoreContract(name: string, open: () => Promise<Store
       expect(await store.acquireScope([`a-${tag}`], "run-1", 200)).toEqual({ ok: false, heldBy: "run-2" });
     });
 
+    it("keeps every attestation, even when an executor writes a stale copy of the step", async () => {
+      const { store } = await open();
+      const run = runRecord({ state: "waiting_manual" });
+      await store.createRun(run, [step("check", "waiting")], event(run.id));
+      const stale = (await store.getSteps(run.id)).get("check")!;
+      const added = await Promise.all(
+        ["one", "two", "three", "four", "five"].map((item, i) =>
+          store.addAttestation(
+            run.id,
+            "check",
+            { item, userId: `U${i}`, at: i },
+            event(run.id, "step.attestation"),
+          ),
+        ),
+      );
+      expect(added).toEqual([true, true, true, true, true]);
+      expect(
+        await store.addAttestation(run.id, "check", { item: "one", userId: "U0", at: 9 }, event(run.id)),
+      ).toBe(false);
+      await store.putStep(run.id, { ...stale, output: "waiting for: …" }, event(run.id));
+      const after = (await store.getSteps(run.id)).get("check")!;
+      expect(after.output).toBe("waiting for: …");
+      expect(after.attestations?.map((a) => a.item).sort()).toEqual(["five", "four", "one", "three", "two"]);
+      await expect(
+        store.addAttestation(run.id, "nope", { item: "x", userId: "U1", at: 1 }, event(run.id)),
+      ).rejects.toBeInstanceOf(DrError);
+    });
+
     it("deduplicates: the first caller wins and later callers get its value", async () => {
       const { store } = await open();
       const key = `trigger-${process.pid}-${++counter}`;

@@ -112,7 +112,10 @@ describe("Slack conversations", () => {
     h = await startSlackHarness({ runbooks: [failover] });
     const status = await h.dr("U0STRANGER", "status", RANDOM);
     expect(status.status).toBe(200);
-    await waitFor(() => h!.emulator.ephemerals("U0STRANGER").some((e) => e.text.includes("Checking both sites")), { description: "the placeholder" });
+    await waitFor(
+      () => h!.emulator.ephemerals("U0STRANGER").some((e) => e.text.includes("Checking both sites")),
+      { description: "the placeholder" },
+    );
     await waitFor(() => h!.emulator.ephemerals("U0STRANGER").some((e) => e.text.includes("RPO per tier")), {
       description: "the status",
     });

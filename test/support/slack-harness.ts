@@ -48,6 +48,8 @@ export async function startSlackHarness(options: {
   ledger?: Ledger;
   store?: RunStore;
   config?: Config;
+  /** Extra step services, e.g. real Kubernetes sites. */
+  services?: Record<string, unknown>;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -80,6 +82,7 @@ export async function startSlackHarness(options: {
     services: {
       commands: { run: async () => Promise.reject(new Error("no commands")) },
       secrets: [emulator.botToken],
+      ...options.services,
     },
     ownerId: "slack-test",
     leaseTtlMs: 5_000,

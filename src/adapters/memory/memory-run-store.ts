@@ -1,5 +1,11 @@
 import { DrError } from "../../domain/errors.js";
-import { isTerminal, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
+import {
+  type Attestation,
+  isTerminal,
+  type RunEvent,
+  type RunRecord,
+  type StepRecord,
+} from "../../domain/run.js";
 import type { Clock } from "../../ports/clock.js";
 import type { RunStore } from "../../ports/run-store.js";
 
@@ -17,6 +23,7 @@ export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRecord>>();
   private readonly events = new Map<string, RunEvent[]>();
+  private readonly attestations = new Map<string, Map<string, Attestation[]>>();
   private readonly active = new Set<string>();
   private readonly leases = new Map<string, Expiring>();
   private readonly fences = new Map<string, number>();
@@ -30,7 +37,7 @@ export class MemoryRunStore implements RunStore {
   async createRun(run: RunRecord, steps: StepRecord[], event: RunEvent): Promise<void> {
     if (this.runs.has(run.id)) throw new DrError("conflict", `run ${run.id} already exists`);
     this.runs.set(run.id, copy(run));
-    this.steps.set(run.id, new Map(steps.map((s) => [s.id, copy(s)])));
+    this.steps.set(run.id, new Map(steps.map((s) => [s.id, withoutAttestations(s)])));
     if (!isTerminal(run.state)) this.active.add(run.id);
     this.push(event);
   }
@@ -41,9 +48,31 @@ export class MemoryRunStore implements RunStore {
   }
 
   async getSteps(runId: string): Promise<Map<string, StepRecord>> {
+    const attested = this.attestations.get(runId);
     return new Map(
-      [...(this.steps.get(runId) ?? new Map<string, StepRecord>()).entries()].map(([k, v]) => [k, copy(v)]),
+      [...(this.steps.get(runId) ?? new Map<string, StepRecord>()).entries()].map(([k, v]) => {
+        const list = attested?.get(k);
+        return [k, copy(list ? { ...v, attestations: list } : v)];
+      }),
     );
+  }
+
+  async addAttestation(
+    runId: string,
+    stepId: string,
+    attestation: Attestation,
+    event: RunEvent,
+  ): Promise<boolean> {
+    if (!this.steps.get(runId)?.has(stepId))
+      throw new DrError("unknown_run", `no step ${stepId} in run ${runId}`);
+    const byStep = this.attestations.get(runId) ?? new Map<string, Attestation[]>();
+    const list = byStep.get(stepId) ?? [];
+    if (list.some((a) => a.item === attestation.item && a.userId === attestation.userId)) return false;
+    list.push(copy(attestation));
+    byStep.set(stepId, list);
+    this.attestations.set(runId, byStep);
+    this.push(event);
+    return true;
   }
 
   async updateRun(
@@ -67,7 +96,7 @@ export class MemoryRunStore implements RunStore {
     if (leaseToken !== undefined) this.checkLease(runId, leaseToken);
     const steps = this.steps.get(runId);
     if (!steps) throw new DrError("unknown_run", `no run ${runId}`);
-    steps.set(step.id, copy(step));
+    steps.set(step.id, withoutAttestations(step));
     this.push(event);
   }
 
@@ -208,6 +237,11 @@ export class MemoryRunStore implements RunStore {
     this.events.set(event.runId, list);
     return id;
   }
+}
+
+function withoutAttestations(step: StepRecord): StepRecord {
+  const { attestations: _, ...rest } = step;
+  return copy(rest);
 }
 
 function copy<T>(value: T): T {

@@ -4,6 +4,7 @@ export function redisKeys(prefix: string) {
     run: (runId: string) => `${prefix}run:{${runId}}`,
     steps: (runId: string) => `${prefix}run:{${runId}}:steps`,
     events: (runId: string) => `${prefix}run:{${runId}}:events`,
+    attestations: (runId: string) => `${prefix}run:{${runId}}:attestations`,
     lease: (runId: string) => `${prefix}run:{${runId}}:lease`,
     fence: (runId: string) => `${prefix}run:{${runId}}:fence`,
     runsIndex: () => `${prefix}runs:index`,

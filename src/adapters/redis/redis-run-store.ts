@@ -1,6 +1,12 @@
 import type { Redis } from "ioredis";
 import { DrError } from "../../domain/errors.js";
-import { isTerminal, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
+import {
+  type Attestation,
+  isTerminal,
+  type RunEvent,
+  type RunRecord,
+  type StepRecord,
+} from "../../domain/run.js";
 import type { RunStore } from "../../ports/run-store.js";
 import { type RedisKeys, redisKeys } from "./redis-keys.js";
 import { SCRIPTS } from "./redis-scripts.js";
@@ -9,6 +15,7 @@ type ScriptClient = Redis & {
   drCreateRun(...args: (string | number)[]): Promise<number>;
   drUpdateRun(...args: (string | number)[]): Promise<number>;
   drPutStep(...args: (string | number)[]): Promise<string | number>;
+  drAddAttestation(...args: (string | number)[]): Promise<number>;
   drClaimLease(...args: (string | number)[]): Promise<[number, string, number?, number?]>;
   drRenewLease(...args: (string | number)[]): Promise<number>;
   drDeleteIfEquals(...args: (string | number)[]): Promise<number>;
@@ -43,7 +50,7 @@ export class RedisRunStore implements RunStore {
 
   async createRun(run: RunRecord, steps: StepRecord[], event: RunEvent): Promise<void> {
     const k = this.keys;
-    const pairs = steps.flatMap((s) => [s.id, JSON.stringify(s)]);
+    const pairs = steps.flatMap((s) => [s.id, JSON.stringify(withoutAttestations(s))]);
     const created = await this.call("create a run", () =>
       this.redis.drCreateRun(
         k.run(run.id),
@@ -69,8 +76,44 @@ export class RedisRunStore implements RunStore {
   }
 
   async getSteps(runId: string): Promise<Map<string, StepRecord>> {
-    const all = await this.call("read a run's steps", () => this.redis.hgetall(this.keys.steps(runId)));
-    return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as StepRecord]));
+    const replies = await this.call("read a run's steps", () =>
+      this.redis.pipeline().hgetall(this.keys.steps(runId)).hgetall(this.keys.attestations(runId)).exec(),
+    );
+    const [stepsReply, attestationsReply] = replies ?? [];
+    if (stepsReply?.[0])
+      throw new DrError("unavailable", `Redis did not read a run's steps: ${String(stepsReply[0])}`);
+    const steps = (stepsReply?.[1] ?? {}) as Record<string, string>;
+    const attested = (attestationsReply?.[1] ?? {}) as Record<string, string>;
+    return new Map(
+      Object.entries(steps).map(([id, json]) => {
+        const record = JSON.parse(json) as StepRecord;
+        const list = attested[id];
+        return [id, list ? { ...record, attestations: JSON.parse(list) as Attestation[] } : record];
+      }),
+    );
+  }
+
+  async addAttestation(
+    runId: string,
+    stepId: string,
+    attestation: Attestation,
+    event: RunEvent,
+  ): Promise<boolean> {
+    const k = this.keys;
+    const result = await this.call("record an attestation", () =>
+      this.redis.drAddAttestation(
+        k.attestations(runId),
+        k.events(runId),
+        k.steps(runId),
+        stepId,
+        JSON.stringify(attestation),
+        attestation.item,
+        attestation.userId,
+        JSON.stringify(event),
+      ),
+    );
+    if (result === -2) throw new DrError("unknown_run", `no step ${stepId} in run ${runId}`);
+    return result === 1;
   }
 
   async updateRun(
@@ -110,7 +153,7 @@ export class RedisRunStore implements RunStore {
         k.lease(runId),
         k.run(runId),
         step.id,
-        JSON.stringify(step),
+        JSON.stringify(withoutAttestations(step)),
         JSON.stringify(event),
         leaseToken ?? "",
       ),
@@ -265,4 +308,9 @@ export class RedisRunStore implements RunStore {
       throw new DrError("unavailable", `Redis did not ${what}: ${reason}`, {}, { cause: error });
     }
   }
+}
+
+function withoutAttestations(step: StepRecord): StepRecord {
+  const { attestations: _, ...rest } = step;
+  return rest;
 }

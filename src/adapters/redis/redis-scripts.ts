@@ -50,6 +50,26 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('XADD', KEYS[2], '*', 'e', ARGV[3])`,
   },
   /**
+   * addAttestation. KEYS: attestations (hash stepId → JSON array), events, steps.
+   * ARGV: stepId, attestationJson, item, userId, eventJson.
+   * Reply: 1 added, 0 the same person already attested the item, -2 no such step.
+   */
+  drAddAttestation: {
+    numberOfKeys: 3,
+    lua: `
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then return -2 end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+local list = {}
+if current then list = cjson.decode(current) end
+for _, a in ipairs(list) do
+  if a.item == ARGV[3] and a.userId == ARGV[4] then return 0 end
+end
+table.insert(list, cjson.decode(ARGV[2]))
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(list))
+redis.call('XADD', KEYS[2], '*', 'e', ARGV[5])
+return 1`,
+  },
+  /**
    * claimLease. KEYS: lease, fence. ARGV: ownerId, ttlMs.
    * Reply: {1, token, fence, takeover} claimed or renewed; {0, holderToken} held by another owner.
    */

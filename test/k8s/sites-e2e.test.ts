@@ -1,0 +1,247 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { KubernetesSite } from "../../src/adapters/kubernetes/kubernetes-site.js";
+import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import { loadRunbooks } from "../../src/config/load-runbooks.js";
+import { runbookSchema } from "../../src/domain/runbook.js";
+import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
+import { createRuntime, kubernetesSites, type Runtime } from "../../src/runtime/create-runtime.js";
+import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { INCIDENT, startSlackHarness } from "../support/slack-harness.js";
+import { waitFor } from "../support/wait-for.js";
+
+/**
+ * drbot against two real clusters: the shipped drill runbook end to end, a failover requested and
+ * approved in Slack that brings DC2's workloads up (checked with kubectl), and status while DC1 is
+ * hung or stopped.
+ */
+let clusters: TestClusters;
+let configFile: string;
+
+async function workloadsOn(ctx: string, replicas: Record<string, number>): Promise<void> {
+  for (const ns of ["production", "staging"]) await clusters.kubectl(ctx, "create", "namespace", ns);
+  await clusters.kubectl(
+    ctx,
+    "create",
+    "deployment",
+    "payments-api",
+    "-n",
+    "production",
+    "--image=registry.example/payments:2.0",
+    `--replicas=${replicas.production}`,
+  );
+  await clusters.kubectl(
+    ctx,
+    "create",
+    "deployment",
+    "payments-api",
+    "-n",
+    "staging",
+    "--image=registry.example/payments:2.0",
+    `--replicas=${replicas.staging}`,
+  );
+}
+
+beforeAll(async () => {
+  clusters = await startTestClusters();
+  await workloadsOn("dc1", { production: 3, staging: 2 });
+  await workloadsOn("dc2", { production: 0, staging: 0 });
+  const dir = await mkdtemp(join(tmpdir(), "drbot-k8s-e2e-"));
+  configFile = join(dir, "drbot.yaml");
+  const config = clusters.config();
+  await writeFile(
+    configFile,
+    stringify({
+      ...config,
+      slack: config.slack,
+      sites: config.sites.map((s) => ({ ...s, requestTimeout: "5s" })),
+    }),
+  );
+}, 600_000);
+afterAll(async () => {
+  await clusters?.stop();
+});
+
+const replicasOf = (ctx: string, ns: string) =>
+  clusters.kubectl(
+    ctx,
+    "get",
+    "deployment",
+    "payments-api",
+    "-n",
+    ns,
+    "-o",
+    "jsonpath={.spec.replicas}/{.status.readyReplicas}",
+  );
+
+describe("on two real clusters", () => {
+  it("runs the shipped drill end to end and leaves nothing behind", async () => {
+    const rt: Runtime = await createRuntime({
+      configPath: configFile,
+      runbooksDir: "runbooks",
+      store: new MemoryRunStore({ now: () => Date.now() }),
+    });
+    try {
+      const { run } = await rt.service.request({
+        actor: "U0ONCALL",
+        runbook: "drill",
+        targets: ["payments"],
+        reason: "quarterly drill",
+        source: "cli",
+      });
+      await rt.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+      await waitFor(async () => (await rt.store.getRun(run.id))?.state === "waiting_manual", {
+        timeoutMs: 30_000,
+        description: "the pre-test checklist",
+      });
+      const items = run.plan.steps.find((s) => s.id === "pre-test-checklist")!.params.items as string[];
+      for (const item of items)
+        await rt.service.tick({ actor: "U0A1", runId: run.id, stepId: "pre-test-checklist", item });
+      await waitFor(
+        async () =>
+          ["completed", "completed_with_exceptions", "paused_failed_step", "failed"].includes(
+            (await rt.store.getRun(run.id))!.state,
+          ),
+        { timeoutMs: 50_000, description: "the drill to finish" },
+      ).catch(async (e) => {
+        console.log(
+          JSON.stringify(await rt.store.getRun(run.id).then((r) => r?.state)),
+          JSON.stringify(
+            [...(await rt.store.getSteps(run.id)).values()].filter((s) => s.status !== "succeeded"),
+          ),
+        );
+        throw e;
+      });
+      const done = (await rt.store.getRun(run.id))!;
+      const steps = await rt.store.getSteps(run.id);
+      expect(done.state, JSON.stringify([...steps.values()].filter((s) => s.status !== "succeeded"))).toBe(
+        "completed",
+      );
+      expect(steps.get("wait-ready.production.payments-api")!.output).toContain("1 workload(s) ready on dc2");
+      expect(steps.get("diff")!.output).toContain(
+        "deployment production/payments-api".replace("deployment", "Deployment"),
+      );
+      expect(steps.get("verify-clean")!.output).toContain(`nothing labelled with ${run.id} remains`);
+      expect(steps.get("isolate")!.output).toContain("drbot-isolate");
+      expect(await replicasOf("dc2", "production")).toBe("0/");
+      expect(await clusters.kubectl("dc2", "get", "networkpolicy", "-A", "-o", "name")).toBe("");
+      expect(await replicasOf("dc1", "production")).toBe("3/3");
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("fails over from Slack: two approvals, and DC2's workloads are Ready by kubectl", async () => {
+    const config = clusters.config();
+    // The shipped failover without its Velero and DNS steps, whose adapters are not part of this build.
+    const shipped = await loadRunbooks("runbooks", config, createStepKindRegistry());
+    const failover = shipped.get("failover")!;
+    const k8sOnly = runbookSchema.parse({
+      ...failover,
+      phases: failover.phases
+        .map((p) => ({
+          ...p,
+          steps: p.steps.filter((s) => !["velero.restore", "dns.switch"].includes(s.kind)),
+        }))
+        .filter((p) => p.steps.length > 0),
+    });
+    const h = await startSlackHarness({
+      runbooks: [k8sOnly],
+      config,
+      services: { sites: kubernetesSites(config) },
+    });
+    try {
+      await h.dr("U0ONCALL", 'failover payments --reason "DC1 power loss"');
+      const card = await h.findMessage("Failover requested");
+      await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
+      await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+      const runId = (await h.store.listRuns())[0]!.id;
+      const progress = await h.findMessage(`Failover ${runId}`);
+      await waitFor(
+        () => JSON.stringify(h.emulator.message(INCIDENT, progress.ts)!.blocks).includes("Summary"),
+        { timeoutMs: 120_000, description: "the failover summary" },
+      );
+      expect((await h.store.getRun(runId))!.state).toBe("completed");
+      expect(await replicasOf("dc2", "production")).toBe("3/3");
+      expect(await replicasOf("dc2", "staging")).toBe("2/2");
+      // The primary answered, so it was fenced.
+      expect(
+        await clusters.kubectl(
+          "dc1",
+          "get",
+          "deployment",
+          "payments-api",
+          "-n",
+          "production",
+          "-o",
+          "jsonpath={.spec.replicas}",
+        ),
+      ).toBe("0");
+    } finally {
+      await h.stop();
+      await clusters.kubectl(
+        "dc1",
+        "scale",
+        "deployment",
+        "payments-api",
+        "-n",
+        "production",
+        "--replicas=3",
+      );
+    }
+  });
+
+  it("answers status within its deadline while DC1 hangs, marking DC1 down and DC2 healthy", async () => {
+    const config = clusters.config();
+    const hungFile = await clusters.hungKubeconfig();
+    const sites = {
+      site: (name: string) =>
+        name === "dc1"
+          ? new KubernetesSite({
+              ...config.sites[0]!,
+              kubeconfig: { path: hungFile, context: "dc1", inCluster: false },
+              requestTimeout: 30_000,
+            })
+          : new KubernetesSite(config.sites[1]!),
+    };
+    const rt = await createRuntime({
+      configPath: configFile,
+      runbooksDir: "runbooks",
+      store: new MemoryRunStore({ now: () => Date.now() }),
+      sites,
+    });
+    try {
+      const report = await rt.service.status();
+      // DC1's own request timeout is 30 s: this answer comes from the status deadline (2 s).
+      expect(report.sites.find((s) => s.site === "dc1")).toMatchObject({
+        reachable: false,
+        error: { code: "timeout", message: "no answer within 2000 ms" },
+      });
+      expect(report.sites.find((s) => s.site === "dc2")).toMatchObject({ reachable: true, ready: true });
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("answers status when DC1's API server is stopped", async () => {
+    await clusters.stopApiServer("dc1");
+    const rt = await createRuntime({
+      configPath: configFile,
+      runbooksDir: "runbooks",
+      store: new MemoryRunStore({ now: () => Date.now() }),
+    });
+    try {
+      const report = await rt.service.status();
+      expect(report.sites.find((s) => s.site === "dc1")).toMatchObject({
+        reachable: false,
+        error: { code: "unavailable" },
+      });
+      expect(report.sites.find((s) => s.site === "dc2")).toMatchObject({ reachable: true });
+    } finally {
+      await rt.close();
+    }
+  });
+});
