@@ -8,6 +8,7 @@ import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js"
 import { DirectoryRelay } from "../../src/ports/directory.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
+import type { SiteHealth } from "../../src/ports/site.js";
 import { createSlackApp, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { SlackDirectory } from "../../src/slack/slack-directory.js";
 import { type EmulatedMessage, SlackEmulator } from "../../src/slack-emulator/slack-emulator.js";
@@ -50,6 +51,8 @@ export async function startSlackHarness(options: {
   config?: Config;
   /** Extra step services, e.g. real Kubernetes sites. */
   services?: Record<string, unknown>;
+  /** How `/dr status` reads a site. */
+  siteHealth?: (site: string) => Promise<SiteHealth>;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -92,6 +95,7 @@ export async function startSlackHarness(options: {
     controlPollMs: 50,
   });
   const service = new DrService({
+    ...(options.siteHealth ? { siteHealth: options.siteHealth } : {}),
     config,
     runbooks: new Map(options.runbooks.map((r) => [r.name, r])),
     store,
