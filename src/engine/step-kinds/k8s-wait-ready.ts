@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { WorkloadState } from "../../ports/site.js";
-import { defineStepKind } from "../step-kind.js";
+import type { SitePort, WorkloadState } from "../../ports/site.js";
+import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
 import { inParallel, refText, resolveTargets, sitesOf, workloadTarget } from "./k8s-common.js";
 
 /** Waits until workloads have all their replicas ready (on the current generation). Idempotent. */
@@ -22,17 +22,35 @@ export const k8sWaitReadyStep = defineStepKind<Params>({
     `wait for ${p.namespace}/${p.name} on ${p.site}${p.replicas !== undefined ? ` (${p.replicas} ready)` : ""}`,
   async execute(ctx, p) {
     const site = sitesOf(ctx).site(p.site);
+    if (p.name === "*") return waitForNamespace(ctx, site, p);
     const targets = await resolveTargets(site, p);
     const done: WorkloadState[] = [];
     await inParallel(targets, p.concurrency, async (ref) => {
-      const state = await site.waitForRollout(ref, {
-        ...(p.replicas !== undefined ? { replicas: p.replicas } : {}),
-        deadline: ctx.deadline,
-        signal: ctx.signal,
-      });
+      const state = await site.waitForRollout(ref, { ...(p.replicas !== undefined ? { replicas: p.replicas } : {}), deadline: ctx.deadline, signal: ctx.signal });
       done.push(state);
       ctx.log(`${refText(ref)}: ${state.readyReplicas}/${state.replicas} ready`);
     });
     return { status: "succeeded", output: `${done.length} workload(s) ready on ${p.site}` };
   },
 });
+
+/**
+ * A whole namespace is watched with one list per poll rather than one read per workload: the same
+ * answer for a tenth of the API calls, which matters when a failover activates hundreds at once.
+ */
+async function waitForNamespace(ctx: StepContext, site: SitePort, p: Params): Promise<StepResult> {
+  let delay = 200;
+  for (;;) {
+    const all = await site.listWorkloads(p.kind, p.namespace);
+    const pending = all.filter((w) => {
+      const desired = p.replicas ?? w.replicas;
+      return !(w.observedGeneration >= w.generation && w.replicas === desired && w.readyReplicas === desired);
+    });
+    if (pending.length === 0) return { status: "succeeded", output: `${all.length} workload(s) ready in ${p.namespace} on ${p.site}` };
+    if (ctx.clock.now() + delay > ctx.deadline) {
+      return { status: "failed", error: `not ready at the deadline in ${p.namespace} on ${p.site}: ${pending.map((w) => `${w.name} ${w.readyReplicas}/${p.replicas ?? w.replicas}`).join(", ")}` };
+    }
+    await abortableDelay(delay, ctx.signal);
+    delay = Math.min(delay * 1.5, 1_000);
+  }
+}
