@@ -1,72 +1,140 @@
 import { ApiException } from "@kubernetes/client-node";
-import { DrError } from "../../domain/errors.js";
+import { DrError, type DrErrorCode } from "../../domain/errors.js";
+import { redact } from "../../domain/redact.js";
+import type { SiteErrorReason } from "../../ports/site.js";
 
 /**
- * Turns whatever client-node throws into DrError with what and where, and never a credential:
- * ApiException (HTTP status, JSON body), fetch failures (refused, reset), and aborts (deadline).
+ * The one error a site request ends in: a DrError (so Slack and the CLI word it like any other)
+ * that also says why (reason), on which site, and what drbot was doing. Built from status codes,
+ * errno codes and the API server's own message, never from request options, so no token or
+ * certificate can end up in it.
  */
-export function kubeError(error: unknown, site: string, what: string, timedOutAfterMs?: number): DrError {
-  if (timedOutAfterMs !== undefined || isAbort(error)) {
-    return new DrError("timeout", `site ${site}: no answer within ${timedOutAfterMs ?? "the"} ms to ${what}`);
-  }
-  if (error instanceof ApiException) {
-    const reason = parseReason(error.body);
-    const code =
-      error.code === 403
-        ? "forbidden"
-        : error.code === 404
-          ? "not_found"
-          : error.code === 409
-            ? "conflict"
-            : error.code === 401
-              ? "forbidden"
-              : error.code === 422
-                ? "invalid_input"
-                : "unavailable";
-    return new DrError(code, `site ${site}: could not ${what}: ${error.code} ${reason}`, {
-      status: error.code,
-    });
-  }
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
-  const errno =
-    (cause as NodeJS.ErrnoException | undefined)?.code ?? (error as NodeJS.ErrnoException | undefined)?.code;
-  if (
-    errno === "ECONNREFUSED" ||
-    errno === "ECONNRESET" ||
-    errno === "EHOSTUNREACH" ||
-    errno === "ENOTFOUND"
+export class KubeError extends DrError {
+  readonly reason: SiteErrorReason;
+  readonly site: string;
+  readonly operation: string;
+  readonly status: number | undefined;
+
+  constructor(
+    reason: SiteErrorReason,
+    where: { site: string; operation: string },
+    detail: string,
+    options: { status?: number; code?: DrErrorCode; cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
-    return new DrError("unavailable", `site ${site}: could not ${what}: API server unreachable (${errno})`);
+    super(
+      options.code ?? CODE_OF[reason],
+      redact(`site ${where.site}: could not ${where.operation}: ${detail}`),
+      { ...options.details, reason, site: where.site, operation: where.operation, status: options.status },
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = "KubeError";
+    this.reason = reason;
+    this.site = where.site;
+    this.operation = where.operation;
+    this.status = options.status;
   }
-  if (
-    errno === "UND_ERR_CONNECT_TIMEOUT" ||
-    errno === "UND_ERR_HEADERS_TIMEOUT" ||
-    errno === "UND_ERR_BODY_TIMEOUT"
-  ) {
-    return new DrError("timeout", `site ${site}: no answer in time to ${what}`);
-  }
-  const message = error instanceof Error ? (cause?.message ?? error.message) : String(error);
-  return new DrError("unavailable", `site ${site}: could not ${what}: ${message.split("\n")[0]}`);
 }
 
-function isAbort(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error.name === "AbortError" ||
-      error.name === "TimeoutError" ||
-      (error.cause instanceof Error &&
-        (error.cause.name === "AbortError" || error.cause.name === "TimeoutError")))
-  );
+const CODE_OF: Record<SiteErrorReason, DrErrorCode> = {
+  timeout: "timeout",
+  unreachable: "unavailable",
+  forbidden: "forbidden",
+  not_found: "not_found",
+  conflict: "conflict",
+  invalid: "invalid_input",
+  unknown: "unavailable",
+};
+
+const UNREACHABLE_ERRNOS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+const TIMEOUT_ERRNOS = new Set([
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/**
+ * Turns whatever client-node 2 throws into a KubeError: ApiException (status plus a JSON body as a
+ * string), `TypeError: fetch failed` with the errno in `cause`, and aborts (`TimeoutError` from
+ * AbortSignal.timeout, `AbortError` from a caller's signal), possibly wrapped once more.
+ */
+export function toKubeError(
+  error: unknown,
+  where: { site: string; operation: string },
+  deadline?: { timeoutMs: number; timedOut: boolean },
+): KubeError {
+  if (error instanceof KubeError) return error;
+  if (deadline?.timedOut || causes(error).some((e) => e.name === "TimeoutError"))
+    return new KubeError("timeout", where, `no answer within ${deadline?.timeoutMs ?? "the deadline in"} ms`);
+  if (causes(error).some((e) => e.name === "AbortError"))
+    return new KubeError(
+      "timeout",
+      where,
+      "stopped: the caller gave up (run aborted or its deadline passed)",
+    );
+  if (error instanceof ApiException) return fromStatus(error.code, error.body, where);
+  const errno = causes(error)
+    .map((e) => (e as NodeJS.ErrnoException).code)
+    .find((c): c is string => typeof c === "string");
+  if (errno && UNREACHABLE_ERRNOS.has(errno))
+    return new KubeError("unreachable", where, `API server unreachable (${errno})`);
+  if (errno && TIMEOUT_ERRNOS.has(errno))
+    return new KubeError("timeout", where, `no answer in time (${errno})`);
+  const innermost = causes(error).at(-1);
+  const message = innermost instanceof Error ? innermost.message : String(error);
+  return new KubeError("unknown", where, firstLine(message));
 }
 
-function parseReason(body: unknown): string {
+function fromStatus(status: number, body: unknown, where: { site: string; operation: string }): KubeError {
+  const detail = `${status} ${apiMessage(body)}`.trim();
+  const reason: SiteErrorReason =
+    status === 401 || status === 403
+      ? "forbidden"
+      : status === 404
+        ? "not_found"
+        : status === 409
+          ? "conflict"
+          : status === 400 || status === 422
+            ? "invalid"
+            : status === 408 || status === 504
+              ? "timeout"
+              : "unknown";
+  return new KubeError(reason, where, detail, { status });
+}
+
+/** The error and its causes, outermost first (client-node wraps fetch errors, which wrap errno). */
+function causes(error: unknown): Error[] {
+  const chain: Error[] = [];
+  let current: unknown = error;
+  while (current instanceof Error && chain.length < 5) {
+    chain.push(current);
+    current = current.cause;
+  }
+  return chain;
+}
+
+function apiMessage(body: unknown): string {
   try {
-    const parsed =
-      typeof body === "string"
-        ? (JSON.parse(body) as { message?: string; reason?: string })
-        : (body as { message?: string; reason?: string });
-    return parsed?.message ?? parsed?.reason ?? "";
+    const status = (typeof body === "string" ? JSON.parse(body) : body) as {
+      message?: string;
+      reason?: string;
+    } | null;
+    return firstLine(status?.message ?? status?.reason ?? "");
   } catch {
-    return typeof body === "string" ? body.slice(0, 200) : "";
+    return typeof body === "string" ? firstLine(body) : "";
   }
+}
+
+function firstLine(text: string): string {
+  return (text.split("\n")[0] ?? "").slice(0, 300);
 }

@@ -1,9 +1,11 @@
-import { existsSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import type { SiteConfig } from "../../domain/config.js";
-import { DrError } from "../../domain/errors.js";
 import {
+  type Drift,
+  type FenceResult,
   type NodeState,
+  type RequestOptions,
+  type RolloutOptions,
   RUN_ID_LABEL,
   type SiteCapacity,
   type SiteHealth,
@@ -13,90 +15,95 @@ import {
   type WorkloadRef,
   type WorkloadState,
 } from "../../ports/site.js";
-import { kubeError } from "./kube-error.js";
-import { parseCpuMillis, parseMemoryBytes } from "./quantities.js";
+import { compareInventories } from "./compare-snapshots.js";
+import { KubeError, toKubeError } from "./kube-error.js";
+import { loadKubeConfig } from "./load-kube-config.js";
+import { takeSnapshot } from "./take-snapshot.js";
+import { refText, waitForRollout } from "./wait-for-rollout.js";
+import { withDeadline } from "./with-deadline.js";
+import { nodeState, workloadState } from "./workload-state.js";
+
+/** Kinds drbot may create for a run, all carrying RUN_ID_LABEL; listByRunId looks at each. */
+const RUN_OBJECT_KINDS = [
+  "NetworkPolicy",
+  "ConfigMap",
+  "Service",
+  "Deployment",
+  "StatefulSet",
+  "Job",
+] as const;
 
 /**
- * A site on @kubernetes/client-node: one KubeConfig per site (never a shared one with context
- * switches), and every request carries an abort signal with the site's deadline, so a hung API
- * server becomes a `timeout` in bounded time instead of a stuck bot.
+ * A site on @kubernetes/client-node 2: one KubeConfig per site, and every request carries an abort
+ * signal with the site's deadline (see with-deadline.ts), so a hung API server becomes a `timeout`
+ * in bounded time instead of a stuck bot. Errors are KubeError (a DrError) naming site and action.
  */
 export class KubernetesSite implements SitePort {
   readonly name: string;
   private readonly apps: k8s.AppsV1Api;
   private readonly core: k8s.CoreV1Api;
+  private readonly batch: k8s.BatchV1Api;
   private readonly net: k8s.NetworkingV1Api;
   private readonly version: k8s.VersionApi;
+  private readonly probe: k8s.Health;
   private readonly timeoutMs: number;
 
+  /** Throws KubeError (invalid_config) when the kubeconfig or its context cannot be used. */
   constructor(site: SiteConfig, options: { kubeconfigPath?: string; timeoutMs?: number } = {}) {
     this.name = site.name;
     this.timeoutMs = options.timeoutMs ?? site.requestTimeout;
-    const kc = new k8s.KubeConfig();
-    const file = options.kubeconfigPath ?? site.kubeconfig.path;
-    if (site.kubeconfig.inCluster) {
-      kc.loadFromCluster();
-    } else {
-      if (!file || !existsSync(file))
-        throw new DrError(
-          "invalid_config",
-          `site ${site.name}: kubeconfig ${file ?? "(none)"} does not exist`,
-        );
-      try {
-        kc.loadFromFile(file);
-      } catch (error) {
-        throw new DrError(
-          "invalid_config",
-          `site ${site.name}: kubeconfig ${file} cannot be read (${error instanceof Error ? error.message.split("\n")[0] : "invalid"})`,
-        );
-      }
-      const context = site.kubeconfig.context ?? kc.getCurrentContext();
-      if (!kc.getContextObject(context))
-        throw new DrError(
-          "invalid_config",
-          `site ${site.name}: kubeconfig ${file} has no context "${context}"`,
-        );
-      kc.setCurrentContext(context);
-    }
+    const kc = loadKubeConfig(site, options);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.batch = kc.makeApiClient(k8s.BatchV1Api);
     this.net = kc.makeApiClient(k8s.NetworkingV1Api);
     this.version = kc.makeApiClient(k8s.VersionApi);
+    this.probe = new k8s.Health(kc);
   }
 
-  async health(): Promise<SiteHealth> {
+  async health(options?: RequestOptions): Promise<SiteHealth> {
     const started = performance.now();
-    try {
-      const [version, nodes] = await Promise.all([
-        this.call("read the version", (o) => this.version.getCode(o)),
-        this.nodes(),
-      ]);
-      const readyNodes = nodes.filter((n) => n.ready).length;
-      return {
-        site: this.name,
-        reachable: true,
-        ready: readyNodes > 0,
-        version: version.gitVersion,
-        nodes,
-        readyNodes,
-        latencyMs: performance.now() - started,
-      };
-    } catch (error) {
-      const e = error instanceof DrError ? error : kubeError(error, this.name, "check health");
+    const [version, ready, nodes] = await Promise.allSettled([
+      this.request("read the version", options, (o) => this.version.getCode(o)),
+      this.request("check /readyz", options, (_o, signal) => this.probe.readyz({ signal })),
+      this.nodes(options),
+    ]);
+    const latencyMs = performance.now() - started;
+    const failure = [version, ready, nodes].find((r) => r.status === "rejected");
+    if (version.status === "rejected" && nodes.status === "rejected") {
+      const e = toKubeError(failure?.reason, { site: this.name, operation: "check health" });
       return {
         site: this.name,
         reachable: false,
         ready: false,
         nodes: [],
         readyNodes: 0,
-        latencyMs: performance.now() - started,
-        error: { code: e.code, message: e.message },
+        latencyMs,
+        error: { code: e.code, reason: e.reason, message: e.message },
       };
     }
+    const nodeList = nodes.status === "fulfilled" ? nodes.value : [];
+    const readyNodes = nodeList.filter((n) => n.ready).length;
+    const apiReady = ready.status === "fulfilled" && ready.value;
+    const health: SiteHealth = {
+      site: this.name,
+      reachable: true,
+      ready: apiReady && readyNodes > 0,
+      apiReady,
+      nodes: nodeList,
+      readyNodes,
+      latencyMs,
+    };
+    if (version.status === "fulfilled") health.version = version.value.gitVersion;
+    if (failure) {
+      const e = toKubeError(failure.reason, { site: this.name, operation: "check health" });
+      health.error = { code: e.code, reason: e.reason, message: e.message };
+    }
+    return health;
   }
 
-  async capacity(): Promise<SiteCapacity> {
-    const nodes = await this.nodes();
+  async capacity(options?: RequestOptions): Promise<SiteCapacity> {
+    const nodes = await this.nodes(options);
     const ready = nodes.filter((n) => n.ready);
     return {
       site: this.name,
@@ -107,244 +114,223 @@ export class KubernetesSite implements SitePort {
     };
   }
 
-  async listWorkloads(kind: WorkloadKind, namespace: string): Promise<WorkloadState[]> {
+  async listWorkloads(
+    kind: WorkloadKind,
+    namespace: string,
+    options?: RequestOptions,
+  ): Promise<WorkloadState[]> {
     if (kind === "Deployment") {
-      const list = await this.call(`list deployments in ${namespace}`, (o) =>
+      const list = await this.request(`list deployments in ${namespace}`, options, (o) =>
         this.apps.listNamespacedDeployment({ namespace }, o),
       );
       return list.items.map((d) => workloadState("Deployment", d));
     }
-    const list = await this.call(`list statefulsets in ${namespace}`, (o) =>
+    const list = await this.request(`list statefulsets in ${namespace}`, options, (o) =>
       this.apps.listNamespacedStatefulSet({ namespace }, o),
     );
     return list.items.map((s) => workloadState("StatefulSet", s));
   }
 
-  async inventory(namespaces: readonly string[]): Promise<WorkloadState[]> {
+  async inventory(namespaces: readonly string[], options?: RequestOptions): Promise<WorkloadState[]> {
     const lists = await Promise.all(
       namespaces.flatMap((ns) => [
-        this.listWorkloads("Deployment", ns),
-        this.listWorkloads("StatefulSet", ns),
+        this.listWorkloads("Deployment", ns, options),
+        this.listWorkloads("StatefulSet", ns, options),
       ]),
     );
     return lists.flat();
   }
 
-  async readScale(ref: WorkloadRef): Promise<number> {
-    const scale = await this.call(`read the scale of ${describe(ref)}`, (o) =>
+  async read(ref: WorkloadRef, options?: RequestOptions): Promise<WorkloadState> {
+    const params = { name: ref.name, namespace: ref.namespace };
+    if (ref.kind === "Deployment") {
+      const d = await this.request(`read ${refText(ref)}`, options, (o) =>
+        this.apps.readNamespacedDeployment(params, o),
+      );
+      return workloadState("Deployment", d);
+    }
+    const s = await this.request(`read ${refText(ref)}`, options, (o) =>
+      this.apps.readNamespacedStatefulSet(params, o),
+    );
+    return workloadState("StatefulSet", s);
+  }
+
+  async readScale(ref: WorkloadRef, options?: RequestOptions): Promise<number> {
+    const params = { name: ref.name, namespace: ref.namespace };
+    const scale = await this.request(`read the scale of ${refText(ref)}`, options, (o) =>
       ref.kind === "Deployment"
-        ? this.apps.readNamespacedDeploymentScale({ name: ref.name, namespace: ref.namespace }, o)
-        : this.apps.readNamespacedStatefulSetScale({ name: ref.name, namespace: ref.namespace }, o),
+        ? this.apps.readNamespacedDeploymentScale(params, o)
+        : this.apps.readNamespacedStatefulSetScale(params, o),
     );
     return scale.spec?.replicas ?? 0;
   }
 
-  async scale(ref: WorkloadRef, replicas: number): Promise<void> {
-    const body = { spec: { replicas } };
-    await this.call(`scale ${describe(ref)} to ${replicas}`, (o) => {
-      const options = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch, o);
+  async scale(ref: WorkloadRef, replicas: number, options?: RequestOptions): Promise<void> {
+    // A merge patch on the scale subresource: generated patch methods default to JSON Patch, so the
+    // Content-Type must be set, and its key spelled exactly so (client-node #2160).
+    const params = { name: ref.name, namespace: ref.namespace, body: { spec: { replicas } } };
+    await this.request(`scale ${refText(ref)} to ${replicas}`, options, (o) => {
+      const patch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch, o);
       return ref.kind === "Deployment"
-        ? this.apps.patchNamespacedDeploymentScale(
-            { name: ref.name, namespace: ref.namespace, body },
-            options,
-          )
-        : this.apps.patchNamespacedStatefulSetScale(
-            { name: ref.name, namespace: ref.namespace, body },
-            options,
-          );
+        ? this.apps.patchNamespacedDeploymentScale(params, patch)
+        : this.apps.patchNamespacedStatefulSetScale(params, patch);
     });
   }
 
-  async read(ref: WorkloadRef): Promise<WorkloadState> {
-    if (ref.kind === "Deployment")
-      return workloadState(
-        "Deployment",
-        await this.call(`read ${describe(ref)}`, (o) =>
-          this.apps.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }, o),
-        ),
-      );
-    return workloadState(
-      "StatefulSet",
-      await this.call(`read ${describe(ref)}`, (o) =>
-        this.apps.readNamespacedStatefulSet({ name: ref.name, namespace: ref.namespace }, o),
-      ),
+  waitForRollout(ref: WorkloadRef, options: RolloutOptions): Promise<WorkloadState> {
+    return waitForRollout(this.name, ref, (signal) => this.read(ref, { signal }), options);
+  }
+
+  snapshot(namespaces: readonly string[] = [], options?: RequestOptions): Promise<Snapshot> {
+    return takeSnapshot(
+      this.name,
+      {
+        core: this.core,
+        apps: this.apps,
+        batch: this.batch,
+        request: (what, send) => this.request(what, options, send),
+      },
+      namespaces,
     );
   }
 
-  async waitForRollout(
-    ref: WorkloadRef,
-    options: {
-      replicas?: number;
-      deadline: number;
-      signal?: AbortSignal;
-      onProgress?: (state: WorkloadState) => void;
-    },
-  ): Promise<WorkloadState> {
-    let delay = 100;
-    for (;;) {
-      const state = await this.read(ref);
-      options.onProgress?.(state);
-      const desired = options.replicas ?? state.replicas;
-      const settled = state.observedGeneration >= state.generation && state.replicas === desired;
-      if (settled && state.readyReplicas === desired && (desired === 0 || state.updatedReplicas === desired))
-        return state;
-      if (Date.now() + delay > options.deadline)
-        throw new DrError(
-          "timeout",
-          `site ${this.name}: ${describe(ref)} has ${state.readyReplicas}/${desired} ready replicas at the deadline`,
-          { state },
-        );
-      if (options.signal?.aborted)
-        throw new DrError("timeout", `site ${this.name}: stopped waiting for ${describe(ref)}`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 1.5, 1_000);
-    }
-  }
-
-  async snapshot(namespaces: readonly string[]): Promise<Snapshot> {
-    const targets =
-      namespaces.length > 0
-        ? [...namespaces]
-        : (await this.call("list namespaces", (o) => this.core.listNamespace({}, o))).items.map(
-            (n) => n.metadata?.name ?? "",
-          );
-    const [workloads, pods] = await Promise.all([
-      this.inventory(targets),
-      Promise.all(
-        targets.map(
-          async (ns) =>
-            [
-              ns,
-              (
-                await this.call(`list pods in ${ns}`, (o) =>
-                  this.core.listNamespacedPod({ namespace: ns }, o),
-                )
-              ).items.filter((p) => p.status?.phase === "Running").length,
-            ] as const,
-        ),
-      ),
+  async drift(other: SitePort, namespaces: readonly string[], options?: RequestOptions): Promise<Drift> {
+    const [mine, theirs] = await Promise.all([
+      this.inventory(namespaces, options),
+      other.inventory(namespaces, options),
     ]);
-    return { site: this.name, takenAt: Date.now(), workloads, pods: Object.fromEntries(pods) };
+    return compareInventories({ site: this.name, workloads: mine }, { site: other.name, workloads: theirs });
   }
 
-  async isolate(runId: string, namespaces: readonly string[]): Promise<string[]> {
+  async fence(workloads: readonly WorkloadRef[], options?: RequestOptions): Promise<FenceResult> {
+    const result: FenceResult = { site: this.name, reachable: true, fenced: [], notFound: [], failed: [] };
+    for (const [index, ref] of workloads.entries()) {
+      try {
+        await this.scale(ref, 0, options);
+        result.fenced.push(ref);
+      } catch (error) {
+        const e = toKubeError(error, { site: this.name, operation: `fence ${refText(ref)}` });
+        if (e.reason === "not_found") {
+          result.notFound.push(ref);
+        } else if (e.reason === "timeout" || e.reason === "unreachable") {
+          // The site stopped answering: don't spend a deadline on each remaining workload.
+          result.reachable = false;
+          for (const rest of workloads.slice(index))
+            result.failed.push({ workload: rest, reason: e.reason, message: e.message });
+          break;
+        } else {
+          result.failed.push({ workload: ref, reason: e.reason, message: e.message });
+        }
+      }
+    }
+    return result;
+  }
+
+  async isolate(runId: string, namespaces: readonly string[], options?: RequestOptions): Promise<string[]> {
+    const name = isolationPolicyName(this.name, runId);
     const created: string[] = [];
     for (const namespace of namespaces) {
-      const name = `drbot-isolate-${runId}`.slice(0, 63).replace(/-+$/, "");
+      // Deny-all: selects every pod and allows no ingress and no egress.
       const body: k8s.V1NetworkPolicy = {
         metadata: {
           name,
           namespace,
           labels: { [RUN_ID_LABEL]: runId, "app.kubernetes.io/managed-by": "drbot" },
         },
-        spec: {
-          podSelector: {},
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ _from: [{ podSelector: {} }] }],
-          egress: [{ to: [{ podSelector: {} }] }],
-        },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
       };
       try {
-        await this.call(`isolate ${namespace}`, (o) =>
+        await this.request(`isolate namespace ${namespace}`, options, (o) =>
           this.net.createNamespacedNetworkPolicy({ namespace, body }, o),
         );
       } catch (error) {
-        if (!(error instanceof DrError && error.code === "conflict")) throw error;
+        if (!(error instanceof KubeError && error.reason === "conflict")) throw error;
       }
       created.push(`${namespace}/${name}`);
     }
     return created;
   }
 
-  async removeIsolation(runId: string): Promise<number> {
-    const policies = await this.call("list isolation policies", (o) =>
-      this.net.listNetworkPolicyForAllNamespaces({ labelSelector: `${RUN_ID_LABEL}=${runId}` }, o),
+  async removeIsolation(runId: string, options?: RequestOptions): Promise<number> {
+    const labelSelector = `${RUN_ID_LABEL}=${labelValue(this.name, runId)}`;
+    const policies = await this.request("list isolation policies", options, (o) =>
+      this.net.listNetworkPolicyForAllNamespaces({ labelSelector }, o),
     );
     for (const p of policies.items) {
-      await this.call(`remove isolation ${p.metadata?.namespace}/${p.metadata?.name}`, (o) =>
-        this.net.deleteNamespacedNetworkPolicy(
-          { name: p.metadata!.name!, namespace: p.metadata!.namespace! },
-          o,
-        ),
-      ).catch((error) => {
-        if (!(error instanceof DrError && error.code === "not_found")) throw error;
-      });
+      const params = { name: p.metadata?.name ?? "", namespace: p.metadata?.namespace ?? "" };
+      try {
+        await this.request(`remove isolation ${params.namespace}/${params.name}`, options, (o) =>
+          this.net.deleteNamespacedNetworkPolicy(params, o),
+        );
+      } catch (error) {
+        if (!(error instanceof KubeError && error.reason === "not_found")) throw error;
+      }
     }
     return policies.items.length;
   }
 
-  async listByRunId(runId: string): Promise<string[]> {
-    const policies = await this.call("list objects of a run", (o) =>
-      this.net.listNetworkPolicyForAllNamespaces({ labelSelector: `${RUN_ID_LABEL}=${runId}` }, o),
+  async listByRunId(runId: string, options?: RequestOptions): Promise<string[]> {
+    const labelSelector = `${RUN_ID_LABEL}=${labelValue(this.name, runId)}`;
+    const q = { labelSelector };
+    const lists = await Promise.all(
+      RUN_OBJECT_KINDS.map(async (kind) => {
+        const what = `list ${kind} objects of run ${runId}`;
+        const items: Array<{ metadata?: k8s.V1ObjectMeta }> = (
+          await this.request(
+            what,
+            options,
+            (o): Promise<{ items: Array<{ metadata?: k8s.V1ObjectMeta }> }> => {
+              switch (kind) {
+                case "NetworkPolicy":
+                  return this.net.listNetworkPolicyForAllNamespaces(q, o);
+                case "ConfigMap":
+                  return this.core.listConfigMapForAllNamespaces(q, o);
+                case "Service":
+                  return this.core.listServiceForAllNamespaces(q, o);
+                case "Deployment":
+                  return this.apps.listDeploymentForAllNamespaces(q, o);
+                case "StatefulSet":
+                  return this.apps.listStatefulSetForAllNamespaces(q, o);
+                case "Job":
+                  return this.batch.listJobForAllNamespaces(q, o);
+              }
+            },
+          )
+        ).items;
+        return items.map((i) => `${kind} ${i.metadata?.namespace}/${i.metadata?.name}`);
+      }),
     );
-    return policies.items.map((p) => `NetworkPolicy ${p.metadata?.namespace}/${p.metadata?.name}`);
+    return lists.flat().sort();
   }
 
-  private async nodes(): Promise<NodeState[]> {
-    const list = await this.call("list nodes", (o) => this.core.listNode({}, o));
-    return list.items.map((n) => ({
-      name: n.metadata?.name ?? "",
-      ready: n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
-      labels: n.metadata?.labels ?? {},
-      cpuMillis: parseCpuMillis(n.status?.allocatable?.cpu),
-      memoryBytes: parseMemoryBytes(n.status?.allocatable?.memory),
-    }));
+  private async nodes(options?: RequestOptions): Promise<NodeState[]> {
+    const list = await this.request("list nodes", options, (o) => this.core.listNode({}, o));
+    return list.items.map(nodeState);
   }
 
-  /** Runs one API request with this site's deadline and turns failures into DrError. */
-  private async call<T>(
+  private request<T>(
     what: string,
-    request: (options: k8s.ConfigurationOptions) => Promise<T>,
+    options: RequestOptions | undefined,
+    send: (o: k8s.ConfigurationOptions, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    const middleware = {
-      pre: (ctx: k8s.RequestContext) => {
-        ctx.setSignal(signal);
-        return new k8s.Observable(Promise.resolve(ctx));
-      },
-      post: (rsp: k8s.ResponseContext) => new k8s.Observable(Promise.resolve(rsp)),
-    };
-    // The signal also bounds the body read: a server that sends headers and then stalls cannot hold us.
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new DrError("timeout", `site ${this.name}: no answer within ${this.timeoutMs} ms to ${what}`),
-          ),
-        this.timeoutMs + 50,
-      );
-    });
-    try {
-      return await Promise.race([
-        request({ middleware: [middleware], middlewareMergeStrategy: "append" }),
-        deadline,
-      ]);
-    } catch (error) {
-      if (error instanceof DrError) throw error;
-      throw kubeError(error, this.name, what, signal.aborted ? this.timeoutMs : undefined);
-    } finally {
-      clearTimeout(timer);
-    }
+    return withDeadline({ site: this.name, operation: what }, this.timeoutMs, options?.signal, send);
   }
 }
 
-function describe(ref: WorkloadRef): string {
-  return `${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name}`;
+/** Run ids become label values and object names; refuse what Kubernetes would reject, up front. */
+function labelValue(site: string, runId: string): string {
+  if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(runId))
+    throw new KubeError(
+      "invalid",
+      { site, operation: `label objects of run ${runId}` },
+      "a run id must be a valid label value (at most 63 letters, digits, '-', '_' or '.')",
+    );
+  return runId;
 }
 
-function workloadState(kind: WorkloadKind, w: k8s.V1Deployment | k8s.V1StatefulSet): WorkloadState {
-  const status = w.status as (k8s.V1DeploymentStatus & k8s.V1StatefulSetStatus) | undefined;
-  return {
-    kind,
-    namespace: w.metadata?.namespace ?? "",
-    name: w.metadata?.name ?? "",
-    replicas: w.spec?.replicas ?? 0,
-    readyReplicas: status?.readyReplicas ?? 0,
-    updatedReplicas: status?.updatedReplicas ?? 0,
-    availableReplicas: status?.availableReplicas ?? 0,
-    generation: w.metadata?.generation ?? 0,
-    observedGeneration: status?.observedGeneration ?? 0,
-    images: w.spec?.template?.spec?.containers?.map((c) => c.image ?? "") ?? [],
-  };
+function isolationPolicyName(site: string, runId: string): string {
+  const safe = labelValue(site, runId)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-");
+  return `drbot-isolate-${safe}`.slice(0, 63).replace(/-+$/, "");
 }

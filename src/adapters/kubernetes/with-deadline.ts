@@ -1,0 +1,51 @@
+import {
+  type ConfigurationOptions,
+  Observable,
+  type RequestContext,
+  type ResponseContext,
+} from "@kubernetes/client-node";
+import { KubeError, toKubeError } from "./kube-error.js";
+
+/**
+ * Runs one API request with a deadline. client-node 2 has no request timeout of its own (undici
+ * waits 300 s for headers), so the signal goes in through a middleware that sets it on the request
+ * context; it covers connecting, the headers and the body. The race below is a second guard for
+ * work the signal does not reach (for example credential plugins), so the caller is released at
+ * the deadline whatever the library does.
+ *
+ * Middleware must return client-node's Observable; a plain Promise fails at request time.
+ */
+export async function withDeadline<T>(
+  where: { site: string; operation: string },
+  timeoutMs: number,
+  callerSignal: AbortSignal | undefined,
+  request: (options: ConfigurationOptions, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
+  const deadline = { timeoutMs, timedOut: false };
+  if (signal.aborted) throw toKubeError(signal.reason, where, { timeoutMs, timedOut: timeout.aborted });
+  const middleware = {
+    pre: (ctx: RequestContext) => {
+      ctx.setSignal(signal);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
+  };
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([
+      request({ middleware: [middleware], middlewareMergeStrategy: "append" }, signal),
+      aborted,
+    ]);
+  } catch (error) {
+    deadline.timedOut = timeout.aborted;
+    throw error instanceof KubeError ? error : toKubeError(error, where, deadline);
+  } finally {
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
+}
