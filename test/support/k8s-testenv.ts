@@ -1,110 +1,226 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { access, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { parse, stringify } from "yaml";
 import { type Config, configSchema } from "../../src/domain/config.js";
 
 /**
- * Two real local clusters for a test file, started by scripts/testenv in a temporary directory
- * (about 6 s with cached binaries) and stopped afterwards. Set DRBOT_TESTENV_DIR to reuse clusters
- * that are already up.
+ * Two real local clusters (dc1 primary, dc2 DR) for a test file, started by `scripts/testenv up` in
+ * a temporary directory (6-10 s with cached binaries) and stopped afterwards. With DRBOT_TESTENV_DIR
+ * set, clusters already up there are reused and left running.
+ *
+ * The binaries are built once by scripts/k8s-build (15-30 min, cached in ~/.cache/drbot-k8s). When
+ * they are missing this fails with that instruction instead of building inside a test run; such
+ * tests live under test/k8s/ or are named *.k8s.test.ts so they can be run or listed apart.
  */
+export type ClusterName = "dc1" | "dc2";
+
+export interface HungEndpoint {
+  port: number;
+  url: string;
+  /** A kubeconfig whose context `hung` points at the endpoint (with dc1's CA and credentials). */
+  kubeconfigPath: string;
+  context: "hung";
+  /** How many connections it has accepted (and never answered). */
+  connections(): number;
+  close(): Promise<void>;
+}
+
 export interface TestClusters {
   dir: string;
+  kubeconfigPath: string;
+  /** Same file as kubeconfigPath. */
   kubeconfig: string;
+  /** Admin contexts (client certificates, system:masters). */
+  contexts: Record<ClusterName, string>;
+  /** Token users without any rights until a test grants some. */
+  botContexts: Record<ClusterName, string>;
+  /** Token users that may only get, list and watch Deployments. */
+  readonlyContexts: Record<ClusterName, string>;
   kubectl(context: string, ...args: string[]): Promise<string>;
-  /** Stops a cluster's API server (its port then refuses connections). */
-  stopApiServer(cluster: "dc1" | "dc2"): Promise<void>;
-  /** A kubeconfig whose context `hung` points at a local port that accepts and never answers. */
+  /** Kills a cluster's API server: its port then refuses connections. */
+  stopApiServer(cluster: ClusterName): Promise<void>;
+  /** Starts it again on the same port and etcd and waits for /readyz. */
+  startApiServer(cluster: ClusterName): Promise<void>;
+  /** A local TCP server that accepts connections and never answers: a hung API server. */
+  hangEndpoint(): Promise<HungEndpoint>;
+  /** A copy of the kubeconfig with every server replaced by one hung endpoint (contexts kept). */
   hungKubeconfig(): Promise<string>;
+  /** A drbot configuration with both sites on these clusters. */
   config(overrides?: Record<string, unknown>): Config;
   stop(): Promise<void>;
 }
 
+const REQUIRED_BINARIES = [
+  "etcd",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kubectl",
+  "kwok",
+  "kwok-stages.yaml",
+];
+
+/** Where scripts/k8s-build keeps the binaries; throws, saying how to build them, when any is missing. */
+export async function requireClusterBinaries(): Promise<string> {
+  const bin = (await execa("bash", ["scripts/k8s-build", "bin-dir"])).stdout.trim().split("\n").pop() ?? "";
+  const missing: string[] = [];
+  for (const name of REQUIRED_BINARIES) {
+    try {
+      await access(join(bin, name));
+    } catch {
+      missing.push(name);
+    }
+  }
+  if (missing.length > 0)
+    throw new Error(
+      `Kubernetes test binaries missing in ${bin}: ${missing.join(", ")}. ` +
+        "Build them once with `bash scripts/k8s-build` (Go >= 1.24 and the Go module proxy; 15-30 min, cached).",
+    );
+  return bin;
+}
+
 export async function startTestClusters(): Promise<TestClusters> {
+  const bin = await requireClusterBinaries();
   const reuse = process.env.DRBOT_TESTENV_DIR;
   const dir = reuse ?? join(tmpdir(), `drbot-testenv-${process.pid}-${Date.now()}`);
-  const up = await execa("bash", ["scripts/testenv", "up"], {
-    env: { ...process.env, DRBOT_TESTENV_DIR: dir },
-    reject: false,
-    timeout: 45 * 60_000,
-  });
+  const env = { ...process.env, DRBOT_TESTENV_DIR: dir };
+  const testenv = (...args: string[]) =>
+    execa("bash", ["scripts/testenv", ...args], { env, reject: false, timeout: 180_000 });
+  const up = await testenv("up");
   if (up.exitCode !== 0)
-    throw new Error(
-      `scripts/testenv up failed (build the binaries with scripts/k8s-build):\n${up.stderr.slice(-2000)}`,
-    );
-  const bin = (await execa("bash", ["scripts/k8s-build", "bin-dir"])).stdout.trim().split("\n").pop()!;
-  const kubeconfig = join(dir, "kubeconfig");
-  const hung: { server?: Server; sockets: Set<Socket> } = { sockets: new Set() };
-  return {
+    throw new Error(`scripts/testenv up failed (logs in ${dir}/*/logs):\n${up.stderr.slice(-2000)}`);
+  const kubeconfigPath = join(dir, "kubeconfig");
+  const hung: HungEndpoint[] = [];
+
+  const clusters: TestClusters = {
     dir,
-    kubeconfig,
+    kubeconfigPath,
+    kubeconfig: kubeconfigPath,
+    contexts: { dc1: "dc1", dc2: "dc2" },
+    botContexts: { dc1: "dc1-bot", dc2: "dc2-bot" },
+    readonlyContexts: { dc1: "dc1-readonly", dc2: "dc2-readonly" },
     async kubectl(context, ...args) {
-      return (
-        await execa(join(bin, "kubectl"), ["--kubeconfig", kubeconfig, "--context", context, ...args], {
-          timeout: 60_000,
-        })
-      ).stdout;
+      const result = await execa(
+        join(bin, "kubectl"),
+        ["--kubeconfig", kubeconfigPath, "--context", context, ...args],
+        { timeout: 60_000 },
+      );
+      return result.stdout;
     },
     async stopApiServer(cluster) {
-      const pid = Number(await readFile(join(dir, cluster, "apiserver.pid"), "utf8"));
-      process.kill(pid, "SIGTERM");
+      const r = await testenv("stop-apiserver", cluster);
+      if (r.exitCode !== 0) throw new Error(`could not stop the API server of ${cluster}: ${r.stderr}`);
+    },
+    async startApiServer(cluster) {
+      const r = await testenv("start-apiserver", cluster);
+      if (r.exitCode !== 0) throw new Error(`could not start the API server of ${cluster}: ${r.stderr}`);
+    },
+    async hangEndpoint() {
+      const endpoint = await listenHung(dir, kubeconfigPath);
+      hung.push(endpoint);
+      return endpoint;
     },
     async hungKubeconfig() {
-      hung.server = createServer((socket) => {
-        hung.sockets.add(socket);
-        socket.on("close", () => hung.sockets.delete(socket));
-      });
-      await new Promise<void>((resolve) => hung.server!.listen(0, "127.0.0.1", resolve));
-      const port = (hung.server.address() as { port: number }).port;
-      const original = await readFile(kubeconfig, "utf8");
-      const file = join(dir, "hung.kubeconfig");
-      const server = /server: (https:\/\/127\.0\.0\.1:\d+)/.exec(original)![1]!;
-      await writeFile(file, original.replaceAll(server, `https://127.0.0.1:${port}`));
+      const endpoint = await clusters.hangEndpoint();
+      const original = await readFile(kubeconfigPath, "utf8");
+      const file = join(dir, `hung-all-${endpoint.port}.kubeconfig`);
+      await writeFile(file, original.replace(/https:\/\/127\.0\.0\.1:\d+/g, endpoint.url), { mode: 0o600 });
       return file;
     },
     config(overrides = {}) {
-      return configSchema.parse({
-        sites: [
-          {
-            name: "dc1",
-            role: "primary",
-            kubeconfig: { path: kubeconfig, context: "dc1" },
-            requestTimeout: "2s",
-          },
-          { name: "dc2", role: "dr", kubeconfig: { path: kubeconfig, context: "dc2" }, requestTimeout: "2s" },
-        ],
-        tiers: [{ name: "tier1", rto: "2h", rpo: "15m" }],
-        applications: [
-          {
-            name: "payments",
-            tier: "tier1",
-            namespaces: ["production", "staging"],
-            workloads: [
-              { namespace: "production", name: "payments-api", replicas: 3 },
-              { namespace: "staging", name: "payments-api", replicas: 2 },
-            ],
-          },
-        ],
-        slack: {
-          incidentChannels: ["C0INCIDENT"],
-          permissions: {
-            failover: { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } },
-            drill: { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1"] } },
-          },
-        },
-        ...overrides,
-      });
+      return testConfig(kubeconfigPath, overrides);
     },
     async stop() {
-      for (const s of hung.sockets) s.destroy();
-      hung.server?.close();
-      if (!reuse)
-        await execa("bash", ["scripts/testenv", "down"], {
-          env: { ...process.env, DRBOT_TESTENV_DIR: dir },
-          reject: false,
-        });
+      await Promise.all(hung.map((h) => h.close()));
+      if (!reuse) await testenv("down");
     },
   };
+  return clusters;
+}
+
+export async function stopTestClusters(clusters: TestClusters | undefined): Promise<void> {
+  await clusters?.stop();
+}
+
+async function listenHung(dir: string, kubeconfigPath: string): Promise<HungEndpoint> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server: Server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const url = `https://127.0.0.1:${port}`;
+  const kubeconfig = parse(await readFile(kubeconfigPath, "utf8")) as KubeconfigFile;
+  const cluster = kubeconfig.clusters.find((c) => c.name === "dc1")!;
+  const kubeconfigFile = join(dir, `hung-${port}.kubeconfig`);
+  await writeFile(
+    kubeconfigFile,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "hung", cluster: { ...cluster.cluster, server: url } }],
+      users: kubeconfig.users.filter((u) => u.name === "dc1-admin"),
+      contexts: [{ name: "hung", context: { cluster: "hung", user: "dc1-admin" } }],
+      "current-context": "hung",
+    }),
+    { mode: 0o600 },
+  );
+  return {
+    port,
+    url,
+    kubeconfigPath: kubeconfigFile,
+    context: "hung",
+    connections: () => accepted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface KubeconfigFile {
+  clusters: Array<{ name: string; cluster: Record<string, unknown> }>;
+  users: Array<{ name: string; user: Record<string, unknown> }>;
+}
+
+function testConfig(kubeconfigPath: string, overrides: Record<string, unknown>): Config {
+  return configSchema.parse({
+    sites: [
+      {
+        name: "dc1",
+        role: "primary",
+        kubeconfig: { path: kubeconfigPath, context: "dc1" },
+        requestTimeout: "2s",
+      },
+      { name: "dc2", role: "dr", kubeconfig: { path: kubeconfigPath, context: "dc2" }, requestTimeout: "2s" },
+    ],
+    tiers: [{ name: "tier1", rto: "2h", rpo: "15m" }],
+    applications: [
+      {
+        name: "payments",
+        tier: "tier1",
+        namespaces: ["production", "staging"],
+        workloads: [
+          { namespace: "production", name: "payments-api", replicas: 3 },
+          { namespace: "staging", name: "payments-api", replicas: 2 },
+        ],
+      },
+    ],
+    slack: {
+      incidentChannels: ["C0INCIDENT"],
+      permissions: {
+        failover: { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } },
+        drill: { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1"] } },
+      },
+    },
+    ...overrides,
+  });
 }

@@ -1,90 +1,309 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { diffSnapshots } from "../../../src/adapters/kubernetes/compare-snapshots.js";
+import type { KubeError } from "../../../src/adapters/kubernetes/kube-error.js";
 import { KubernetesSite } from "../../../src/adapters/kubernetes/kubernetes-site.js";
-import type { DrError } from "../../../src/domain/errors.js";
-import { RUN_ID_LABEL } from "../../../src/ports/site.js";
-import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
+import type { SiteConfig } from "../../../src/domain/config.js";
+import { RUN_ID_LABEL, type WorkloadRef } from "../../../src/ports/site.js";
+import {
+  type ClusterName,
+  startTestClusters,
+  stopTestClusters,
+  type TestClusters,
+} from "../../support/k8s-testenv.js";
 
-/** The site adapter against two real API servers (KWOK simulates nodes and pods). */
+/**
+ * The site adapter against two real API servers (own etcd, controllers and scheduler each; KWOK
+ * plays the nodes and makes scheduled pods Running and Ready).
+ */
 let clusters: TestClusters;
 let dc1: KubernetesSite;
 let dc2: KubernetesSite;
 
+const api = (namespace: string, name = "payments-api"): WorkloadRef => ({
+  kind: "Deployment",
+  namespace,
+  name,
+});
+
+function siteOn(
+  cluster: ClusterName,
+  over: { context?: string; path?: string; requestTimeout?: number } = {},
+) {
+  const base: SiteConfig = clusters.config().sites.find((s) => s.name === cluster)!;
+  return new KubernetesSite({
+    ...base,
+    kubeconfig: {
+      path: over.path ?? clusters.kubeconfigPath,
+      context: over.context ?? clusters.contexts[cluster],
+      inCluster: false,
+    },
+    requestTimeout: over.requestTimeout ?? base.requestTimeout,
+  });
+}
+
+async function apply(context: string, yaml: string): Promise<void> {
+  const file = join(
+    clusters.dir,
+    `apply-${context}-${Date.now()}-${Math.random().toString(36).slice(2)}.yaml`,
+  );
+  await writeFile(file, yaml);
+  await clusters.kubectl(context, "apply", "-f", file);
+}
+
+const deployment = (namespace: string, name: string, image: string, replicas: number, extra = "") => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: app, image: "${image}"}]${extra}
+`;
+
+const statefulSet = (namespace: string, name: string) => `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  replicas: 1
+  serviceName: ${name}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers: [{name: app, image: "registry.example/${name}:5.1"}]
+`;
+
+/** The error a request ended in; fails the test if it succeeded. */
+async function failureOf(work: Promise<unknown>): Promise<KubeError> {
+  try {
+    await work;
+  } catch (error) {
+    return error as KubeError;
+  }
+  throw new Error("expected the request to fail, and it succeeded");
+}
+
+const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+};
+
 beforeAll(async () => {
   clusters = await startTestClusters();
-  const config = clusters.config();
-  dc1 = new KubernetesSite(config.sites[0]!);
-  dc2 = new KubernetesSite(config.sites[1]!);
-  for (const ctx of ["dc1", "dc2"]) {
-    await clusters.kubectl(ctx, "create", "namespace", "production");
+  dc1 = siteOn("dc1");
+  dc2 = siteOn("dc2");
+  for (const cluster of ["dc1", "dc2"] as const) {
+    const ctx = clusters.contexts[cluster];
+    for (const ns of ["production", "drift", "fence", "isolation-a", "isolation-b"])
+      await clusters.kubectl(ctx, "create", "namespace", ns);
+    await apply(
+      ctx,
+      deployment("production", "payments-api", "registry.example/payments:1.4", cluster === "dc1" ? 3 : 0),
+    );
     await clusters.kubectl(
       ctx,
       "create",
-      "deployment",
+      "service",
+      "clusterip",
       "payments-api",
       "-n",
       "production",
-      "--image=registry.example/payments:1.4",
-      `--replicas=${ctx === "dc1" ? 3 : 0}`,
+      "--tcp=80:8080",
     );
   }
-}, 600_000);
+}, 180_000);
+
 afterAll(async () => {
-  await clusters?.stop();
+  await stopTestClusters(clusters);
 });
 
-describe("KubernetesSite", () => {
-  it("reports health: API reachable, nodes Ready with the seed's labels", async () => {
-    const health = await dc2.health();
-    expect(health).toMatchObject({ site: "dc2", reachable: true, ready: true, readyNodes: 3 });
-    expect(health.version).toMatch(/^v1\.\d+/);
-    expect(health.nodes[0]!.labels).toMatchObject({ environment: "dr", datacenter: "dc2" });
+describe("KubernetesSite on real clusters", () => {
+  it("reports both sites healthy: API ready, version, nodes Ready with the seed's labels", async () => {
+    const [h1, h2] = await Promise.all([dc1.health(), dc2.health()]);
+    for (const [h, labels] of [
+      [h1, { environment: "production", datacenter: "dc1" }],
+      [h2, { environment: "dr", datacenter: "dc2" }],
+    ] as const) {
+      expect(h).toMatchObject({ reachable: true, ready: true, apiReady: true, readyNodes: 3 });
+      expect(h.error).toBeUndefined();
+      expect(h.version).toBe("v1.36.3");
+      for (const node of h.nodes) expect(node.labels).toMatchObject(labels);
+    }
+    expect(h1.nodes.map((n) => n.name).sort()).toEqual(["dc1-node-0", "dc1-node-1", "dc1-node-2"]);
   });
 
-  it("compares capacity of the two sites", async () => {
+  it("sums allocatable CPU and memory of Ready nodes, so the sites can be compared", async () => {
     const [a, b] = await Promise.all([dc1.capacity(), dc2.capacity()]);
-    expect(a).toMatchObject({ nodes: 3, readyNodes: 3, cpuMillis: 96_000 });
-    expect(b.memoryBytes).toBe(3 * 128 * 2 ** 30);
+    expect(a).toEqual({
+      site: "dc1",
+      nodes: 3,
+      readyNodes: 3,
+      cpuMillis: 96_000,
+      memoryBytes: 3 * 128 * 2 ** 30,
+    });
+    expect(b).toMatchObject({ site: "dc2", cpuMillis: a.cpuMillis, memoryBytes: a.memoryBytes });
   });
 
-  it("scales through the scale subresource and waits until the pods are Ready", async () => {
-    const ref = { kind: "Deployment" as const, namespace: "production", name: "payments-api" };
+  it("scales through the scale subresource and waits until KWOK's pods are Ready, then back to 0", async () => {
+    const ref = api("production");
     expect(await dc2.readScale(ref)).toBe(0);
     await dc2.scale(ref, 3);
+    expect(await dc2.readScale(ref)).toBe(3);
     const progress: number[] = [];
-    const state = await dc2.waitForRollout(ref, {
+    const up = await timed(() =>
+      dc2.waitForRollout(ref, {
+        replicas: 3,
+        deadline: Date.now() + 30_000,
+        onProgress: (s) => progress.push(s.readyReplicas),
+      }),
+    );
+    expect(up.value).toMatchObject({
       replicas: 3,
-      deadline: Date.now() + 60_000,
-      onProgress: (s) => progress.push(s.readyReplicas),
+      readyReplicas: 3,
+      images: ["registry.example/payments:1.4"],
     });
-    expect(state).toMatchObject({ replicas: 3, readyReplicas: 3, images: ["registry.example/payments:1.4"] });
+    expect(progress.at(-1)).toBe(3);
+    const ready = "jsonpath={.status.readyReplicas}";
+    expect(
+      await clusters.kubectl("dc2", "get", "deployment", "payments-api", "-n", "production", "-o", ready),
+    ).toBe("3");
+    console.info(`[timing] dc2 scale 0→3 Ready in ${Math.round(up.ms)} ms`);
+
+    await dc2.scale(ref, 0);
+    const down = await dc2.waitForRollout(ref, { replicas: 0, deadline: Date.now() + 30_000 });
+    expect(down).toMatchObject({ replicas: 0, statusReplicas: 0, readyReplicas: 0 });
     expect(
       await clusters.kubectl(
         "dc2",
         "get",
-        "deployment",
-        "payments-api",
+        "pods",
         "-n",
         "production",
+        "-l",
+        "app=payments-api",
         "-o",
-        "jsonpath={.status.readyReplicas}",
+        "name",
       ),
-    ).toBe("3");
+    ).toBe("");
   });
 
-  it("lists the inventory and snapshots what runs", async () => {
-    const inventory = await dc1.inventory(["production"]);
-    expect(inventory).toEqual([
-      expect.objectContaining({ kind: "Deployment", name: "payments-api", replicas: 3 }),
+  it("gives up on a rollout that cannot finish at its deadline, with the last state", async () => {
+    await apply(
+      "dc2",
+      deployment(
+        "production",
+        "unschedulable",
+        "registry.example/x:1",
+        2,
+        "\n      nodeSelector: {datacenter: nowhere}",
+      ),
+    );
+    const started = Date.now();
+    const error = await failureOf(
+      dc2.waitForRollout(api("production", "unschedulable"), { replicas: 2, deadline: started + 1_500 }),
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error).toMatchObject({ code: "timeout", reason: "timeout", site: "dc2" });
+    expect(error.message).toMatch(
+      /^site dc2: could not wait for deployment production\/unschedulable .*: 0\/2 ready/,
+    );
+  });
+
+  it("reads the inventory and finds the drift of DC2 against DC1", async () => {
+    await apply(
+      "dc1",
+      `${deployment("drift", "web", "registry.example/web:2.0", 2)}---${statefulSet("drift", "ledger")}`,
+    );
+    await apply(
+      "dc2",
+      deployment("drift", "web", "registry.example/web:1.9", 0) +
+        "---" +
+        deployment("drift", "debug", "registry.example/debug:1", 0),
+    );
+    const inventory = await dc1.inventory(["drift"]);
+    expect(inventory.map((w) => `${w.kind} ${w.name} ${w.replicas} ${w.images.join(",")}`).sort()).toEqual([
+      "Deployment web 2 registry.example/web:2.0",
+      "StatefulSet ledger 1 registry.example/ledger:5.1",
     ]);
-    const snapshot = await dc2.snapshot(["production"]);
-    expect(snapshot.workloads).toHaveLength(1);
-    expect(snapshot.pods.production).toBe(3);
+    const drift = await dc1.drift(dc2, ["drift"]);
+    const web = api("drift", "web");
+    expect(drift).toEqual({
+      reference: "dc1",
+      candidate: "dc2",
+      missing: [{ kind: "StatefulSet", namespace: "drift", name: "ledger" }],
+      extra: [api("drift", "debug")],
+      images: [
+        { workload: web, reference: ["registry.example/web:2.0"], candidate: ["registry.example/web:1.9"] },
+      ],
+      replicas: [{ workload: web, reference: 2, candidate: 0 }],
+    });
   });
 
-  it("isolates namespaces with policies carrying the run id, and removes them", async () => {
-    const created = await dc2.isolate("drill-1125-0300-abc123", ["production"]);
-    expect(created).toEqual(["production/drbot-isolate-drill-1125-0300-abc123"]);
-    expect(await dc2.isolate("drill-1125-0300-abc123", ["production"])).toHaveLength(1); // idempotent
+  it("snapshots what kubectl get all shows, and diffs two snapshots", async () => {
+    const before = await dc1.snapshot(["production"]);
+    expect(before.objects).toEqual(
+      expect.arrayContaining([
+        { kind: "Deployment", namespace: "production", name: "payments-api", status: "3/3" },
+        { kind: "Service", namespace: "production", name: "payments-api", status: "ClusterIP 80/TCP" },
+        expect.objectContaining({ kind: "ReplicaSet", namespace: "production" }),
+      ]),
+    );
+    expect(before.objects.filter((o) => o.kind === "Pod")).toHaveLength(3);
+    expect(before.pods).toEqual({ production: 3 });
+
+    await dc1.scale(api("production"), 1);
+    await dc1.waitForRollout(api("production"), { replicas: 1, deadline: Date.now() + 30_000 });
+    const after = await dc1.snapshot(["production"]);
+    expect(diffSnapshots(before, after)).toEqual({
+      added: [],
+      removed: [],
+      changed: [
+        { object: "Deployment production/payments-api", field: "readyReplicas", before: "3", after: "1" },
+        { object: "Deployment production/payments-api", field: "replicas", before: "3", after: "1" },
+      ],
+      runningPods: [{ namespace: "production", before: 3, after: 1 }],
+    });
+    await dc1.scale(api("production"), 3);
+
+    const all = await dc2.snapshot();
+    expect(all.namespaces).toEqual([]);
+    expect(all.objects).toContainEqual({
+      kind: "Service",
+      namespace: "default",
+      name: "kubernetes",
+      status: "ClusterIP 443/TCP",
+    });
+  });
+
+  it("isolates namespaces with deny-all policies carrying the run id, lists and removes only that run's", async () => {
+    const runA = "drill-1125-0300-abc123";
+    const runB = "drill-1125-0400-def456";
+    expect(await dc2.isolate(runA, ["isolation-a", "isolation-b"])).toEqual([
+      `isolation-a/drbot-isolate-${runA}`,
+      `isolation-b/drbot-isolate-${runA}`,
+    ]);
+    expect(await dc2.isolate(runA, ["isolation-a"])).toHaveLength(1); // idempotent
+    await dc2.isolate(runB, ["isolation-a"]);
+    const spec = JSON.parse(
+      await clusters.kubectl(
+        "dc2",
+        "get",
+        "networkpolicy",
+        `drbot-isolate-${runA}`,
+        "-n",
+        "isolation-a",
+        "-o",
+        "jsonpath={.spec}",
+      ),
+    );
+    expect(spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     expect(
       await clusters.kubectl(
         "dc2",
@@ -92,90 +311,169 @@ describe("KubernetesSite", () => {
         "networkpolicy",
         "-A",
         "-l",
-        `${RUN_ID_LABEL}=drill-1125-0300-abc123`,
+        `${RUN_ID_LABEL}=${runA}`,
         "-o",
         "name",
       ),
-    ).toContain("drbot-isolate");
-    expect(await dc2.listByRunId("drill-1125-0300-abc123")).toHaveLength(1);
-    expect(await dc2.removeIsolation("drill-1125-0300-abc123")).toBe(1);
-    expect(await dc2.listByRunId("drill-1125-0300-abc123")).toEqual([]);
-  });
-
-  it("says what and where when a workload does not exist", async () => {
-    const error = await dc2
-      .scale({ kind: "Deployment", namespace: "production", name: "ghost" }, 1)
-      .catch((e: DrError) => e);
-    expect(error).toMatchObject({ code: "not_found" });
-    expect((error as DrError).message).toContain(
-      "site dc2: could not scale deployment production/ghost to 1: 404",
+    ).toBe(
+      `networkpolicy.networking.k8s.io/drbot-isolate-${runA}\nnetworkpolicy.networking.k8s.io/drbot-isolate-${runA}`,
     );
+    expect(await dc2.listByRunId(runA)).toEqual([
+      `NetworkPolicy isolation-a/drbot-isolate-${runA}`,
+      `NetworkPolicy isolation-b/drbot-isolate-${runA}`,
+    ]);
+
+    expect(await dc2.removeIsolation(runA)).toBe(2);
+    expect(await dc2.listByRunId(runA)).toEqual([]);
+    expect(await dc2.removeIsolation(runA)).toBe(0);
+    expect(await dc2.listByRunId(runB)).toEqual([`NetworkPolicy isolation-a/drbot-isolate-${runB}`]);
+    expect(await dc1.listByRunId(runB)).toEqual([]);
   });
 
-  it("reports a user without rights as forbidden, naming the site and the action", async () => {
-    const config = clusters.config();
-    const bot = new KubernetesSite({
-      ...config.sites[1]!,
-      kubeconfig: { path: clusters.kubeconfig, context: "dc2-bot", inCluster: false },
+  it("refuses a run id Kubernetes could not carry as a label", async () => {
+    await expect(dc2.isolate("not a label!", ["isolation-a"])).rejects.toMatchObject({
+      code: "invalid_input",
+      reason: "invalid",
     });
-    const error = await bot
-      .scale({ kind: "Deployment", namespace: "production", name: "payments-api" }, 0)
-      .catch((e: DrError) => e);
-    expect(error).toMatchObject({ code: "forbidden" });
-    expect((error as DrError).message).toMatch(
-      /site dc2: could not scale deployment production\/payments-api to 0: 403/,
-    );
+  });
+
+  it("fences: scales the named workloads to 0 and reports those that do not exist", async () => {
+    await apply("dc1", deployment("fence", "checkout", "registry.example/checkout:3", 2));
+    await dc1.waitForRollout(api("fence", "checkout"), { replicas: 2, deadline: Date.now() + 30_000 });
+    const result = await dc1.fence([api("fence", "checkout"), api("fence", "ghost")]);
+    expect(result).toEqual({
+      site: "dc1",
+      reachable: true,
+      fenced: [api("fence", "checkout")],
+      notFound: [api("fence", "ghost")],
+      failed: [],
+    });
     expect(
       await clusters.kubectl(
-        "dc2",
+        "dc1",
         "get",
         "deployment",
-        "payments-api",
+        "checkout",
         "-n",
-        "production",
+        "fence",
         "-o",
         "jsonpath={.spec.replicas}",
       ),
-    ).toBe("3");
+    ).toBe("0");
   });
 
-  it("refuses a missing kubeconfig or context with the file and context named", () => {
-    const config = clusters.config();
-    expect(
-      () =>
-        new KubernetesSite({
-          ...config.sites[0]!,
-          kubeconfig: { path: "/nonexistent/kubeconfig", context: "dc1", inCluster: false },
-        }),
-    ).toThrow(/kubeconfig \/nonexistent\/kubeconfig does not exist/);
-    expect(
-      () =>
-        new KubernetesSite({
-          ...config.sites[0]!,
-          kubeconfig: { path: clusters.kubeconfig, context: "dc9", inCluster: false },
-        }),
-    ).toThrow(/has no context "dc9"/);
+  it("says what and where when a workload does not exist", async () => {
+    const error = await failureOf(dc2.scale(api("production", "ghost"), 1));
+    expect(error).toMatchObject({ code: "not_found", reason: "not_found", site: "dc2", status: 404 });
+    expect(error.message).toMatch(/^site dc2: could not scale deployment production\/ghost to 1: 404 /);
+  });
+
+  it("reports a user without any rights as forbidden, naming the site and the action, and changes nothing", async () => {
+    const bot = siteOn("dc2", { context: clusters.botContexts.dc2 });
+    const error = await failureOf(bot.scale(api("production"), 5));
+    expect(error).toMatchObject({ code: "forbidden", reason: "forbidden", site: "dc2", status: 403 });
+    expect(error.message).toMatch(
+      /^site dc2: could not scale deployment production\/payments-api to 5: 403 .*"drbot-bot" cannot patch resource "deployments\/scale"/,
+    );
+    expect(error.message).not.toContain(
+      await clusters.kubectl(
+        "dc2",
+        "config",
+        "view",
+        "--raw",
+        "-o",
+        'jsonpath={.users[?(@.name=="dc2-bot")].user.token}',
+      ),
+    );
+    expect(await dc2.readScale(api("production"))).toBe(0);
+  });
+
+  it("lets a user that may only read Deployments list them, and reports everything else as forbidden", async () => {
+    const reader = siteOn("dc2", { context: clusters.readonlyContexts.dc2 });
+    expect((await reader.listWorkloads("Deployment", "production")).map((w) => w.name)).toContain(
+      "payments-api",
+    );
+    await expect(reader.listWorkloads("StatefulSet", "production")).rejects.toMatchObject({
+      reason: "forbidden",
+      message: expect.stringMatching(/^site dc2: could not list statefulsets in production: 403 /),
+    });
+    await expect(reader.scale(api("production"), 2)).rejects.toMatchObject({
+      reason: "forbidden",
+      operation: "scale deployment production/payments-api to 2",
+    });
+    const health = await reader.health();
+    expect(health).toMatchObject({ reachable: true, error: { code: "forbidden" } });
+  });
+
+  it("refuses a missing context or kubeconfig with the file and the context named", () => {
+    expect(() => siteOn("dc1", { context: "dc9" })).toThrow(
+      `site dc1: could not load kubeconfig ${clusters.kubeconfigPath} (context "dc9"): it has no context "dc9" (it has: dc1, dc1-bot, dc1-readonly, dc2, dc2-bot, dc2-readonly)`,
+    );
+    expect(() => siteOn("dc1", { path: join(clusters.dir, "missing.kubeconfig") })).toThrow(
+      /^site dc1: could not load kubeconfig .*missing\.kubeconfig \(context "dc1"\): the file does not exist$/,
+    );
   });
 
   it("turns an API server that accepts and never answers into a timeout within the deadline", async () => {
-    const config = clusters.config();
-    const hung = new KubernetesSite({
-      ...config.sites[0]!,
-      kubeconfig: { path: await clusters.hungKubeconfig(), context: "dc1", inCluster: false },
-      requestTimeout: 1_000,
+    const hung = await clusters.hangEndpoint();
+    const site = siteOn("dc1", { path: hung.kubeconfigPath, context: hung.context, requestTimeout: 1_000 });
+
+    const health = await timed(() => site.health());
+    expect(health.value).toMatchObject({ reachable: false, error: { code: "timeout", reason: "timeout" } });
+    expect(health.ms).toBeGreaterThanOrEqual(900);
+    expect(health.ms).toBeLessThan(2_000);
+
+    const scale = await timed(() => failureOf(site.scale(api("production"), 0)));
+    expect(scale.value).toMatchObject({ code: "timeout", reason: "timeout", site: "dc1" });
+    expect((scale.value as KubeError).message).toBe(
+      "site dc1: could not scale deployment production/payments-api to 0: no answer within 1000 ms",
+    );
+    expect(scale.ms).toBeLessThan(2_000);
+    expect(hung.connections()).toBeGreaterThan(0);
+
+    // The caller's signal cuts a request shorter than the site's deadline.
+    const patient = siteOn("dc1", {
+      path: hung.kubeconfigPath,
+      context: hung.context,
+      requestTimeout: 30_000,
     });
-    const health = await hung.health();
-    expect(health).toMatchObject({ reachable: false, error: { code: "timeout" } });
-    expect(health.latencyMs).toBeLessThan(5_000);
-    await expect(
-      hung.scale({ kind: "Deployment", namespace: "production", name: "payments-api" }, 0),
-    ).rejects.toMatchObject({ code: "timeout" });
+    const cut = await timed(() =>
+      failureOf(patient.readScale(api("production"), { signal: AbortSignal.timeout(300) })),
+    );
+    expect(cut.value).toMatchObject({ reason: "timeout" });
+    expect(cut.ms).toBeLessThan(1_500);
+
+    const fence = await timed(() => site.fence([api("production"), api("production", "other")]));
+    expect(fence.value).toMatchObject({ reachable: false, fenced: [] });
+    expect(fence.value.failed.map((f) => f.reason)).toEqual(["timeout", "timeout"]);
+    expect(fence.ms).toBeLessThan(2_000);
+    console.info(
+      `[timing] hung endpoint: health ${Math.round(health.ms)} ms, scale ${Math.round(scale.ms)} ms (deadline 1000 ms)`,
+    );
+    await hung.close();
   });
 
-  it("reports a stopped API server as unreachable", async () => {
+  it("reports a stopped API server as unreachable at once, and healthy again once it is back", async () => {
     await clusters.stopApiServer("dc1");
-    const health = await dc1.health();
-    expect(health).toMatchObject({ reachable: false, error: { code: "unavailable" } });
-    expect((await dc2.health()).reachable).toBe(true);
+    try {
+      const health = await timed(() => dc1.health());
+      expect(health.value).toMatchObject({
+        reachable: false,
+        error: { code: "unavailable", reason: "unreachable" },
+      });
+      expect(health.value.error?.message).toContain("site dc1");
+      expect(health.ms).toBeLessThan(1_000);
+      const error = await failureOf(dc1.readScale(api("production")));
+      expect(error).toMatchObject({ reason: "unreachable", code: "unavailable" });
+      expect(error.message).toMatch(
+        /^site dc1: could not read the scale of deployment production\/payments-api: API server unreachable \(ECONNREFUSED\)$/,
+      );
+      expect((await dc2.health()).reachable).toBe(true);
+      console.info(`[timing] stopped API server reported in ${Math.round(health.ms)} ms`);
+    } finally {
+      await clusters.startApiServer("dc1");
+    }
+    expect(await dc1.health()).toMatchObject({ reachable: true, ready: true });
+    expect(await dc1.readScale(api("production"))).toBe(3);
   });
 });
