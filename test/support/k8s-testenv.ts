@@ -63,9 +63,16 @@ const REQUIRED_BINARIES = [
   "kwok-stages.yaml",
 ];
 
-/** Where scripts/k8s-build keeps the binaries; throws, saying how to build them, when any is missing. */
-export async function requireClusterBinaries(): Promise<string> {
-  const bin = (await execa("bash", ["scripts/k8s-build", "bin-dir"])).stdout.trim().split("\n").pop() ?? "";
+/**
+ * Where scripts/k8s-build keeps the binaries (DRBOT_K8S_BIN or the versioned cache); throws, saying
+ * how to build them, when any is missing. Never builds: that takes 15-30 minutes.
+ */
+export async function requireClusterBinaries(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const bin =
+    (await execa("bash", ["scripts/k8s-build", "bin-dir"], { env, extendEnv: false })).stdout
+      .trim()
+      .split("\n")
+      .pop() ?? "";
   const missing: string[] = [];
   for (const name of REQUIRED_BINARIES) {
     try {
