@@ -77,6 +77,8 @@ const DEDUPE_TTL_MS = 10 * 60_000;
 const REASON_MAX = 500;
 /** The scope lock's lease while a request is being written, and once it exists (renewed while it runs). */
 const SCOPE_CLAIM_TTL_MS = 30_000;
+/** How long one reading of the sites answers `status` for everyone. */
+const STATUS_REUSE_MS = 2_000;
 const SCOPE_RUN_TTL_MS = 6 * 3_600_000;
 
 /**
@@ -136,6 +138,25 @@ export class DrService {
    * the sites do. A site that has not answered by then is reported down, with the reason.
    */
   async status(): Promise<StatusReport> {
+    // Fifty people typing /dr status during an outage get one reading of the sites, not fifty:
+    // concurrent callers share the reading in flight, and a reading serves for a short while.
+    const now = Date.now();
+    if (this.statusCache && now - this.statusCache.at < STATUS_REUSE_MS) return this.statusCache.report;
+    this.statusInFlight ??= this.readStatus()
+      .then((report) => {
+        this.statusCache = { at: Date.now(), report };
+        return report;
+      })
+      .finally(() => {
+        this.statusInFlight = undefined;
+      });
+    return this.statusInFlight;
+  }
+
+  private statusInFlight: Promise<StatusReport> | undefined;
+  private statusCache: { at: number; report: StatusReport } | undefined;
+
+  private async readStatus(): Promise<StatusReport> {
     const started = Date.now();
     const deadlineMs = this.d.statusDeadlineMs ?? 2_000;
     const sites = await Promise.all(
