@@ -1,4 +1,4 @@
-import { access, readFile, writeFile } from "node:fs/promises";
+import { access, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -142,7 +142,10 @@ export async function startTestClusters(): Promise<TestClusters> {
     },
     async stop() {
       await Promise.all(hung.map((h) => h.close()));
-      if (!reuse) await testenv("down");
+      if (reuse) return;
+      const down = await testenv("down");
+      // Keep the logs of clusters that did not stop cleanly; otherwise leave nothing in /tmp.
+      if (down.exitCode === 0) await rm(dir, { recursive: true, force: true });
     },
   };
   return clusters;
