@@ -1,0 +1,465 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type AckMessage, type AppAck, ackMessage } from "./app-ack.js";
+import { validateBlocks } from "./block-kit-validation.js";
+import { type ResolvedOptions, resolveOptions, type SlackEmulatorOptions } from "./emulator-options.js";
+import { type EmulatorEvent, EventLog, type LoggedEvent } from "./event-log.js";
+import type { InjectedFault } from "./fault-injector.js";
+import { receiveUpload } from "./file-methods.js";
+import { deliverOverHttp } from "./http-delivery.js";
+import {
+  actionTs,
+  type BlockActionInput,
+  blockActionsPayload,
+  newTriggerId,
+  type SlashCommandInput,
+  slashCommandFields,
+} from "./interaction-payloads.js";
+import type { RateLimitRule } from "./rate-limiter.js";
+import { type SigningForgery, signatureHeaders } from "./request-signing.js";
+import { ResponseUrls } from "./response-urls.js";
+import { SocketModeServer } from "./socket-mode-server.js";
+import { type WaitOptions, waitForCondition } from "./wait-for-condition.js";
+import { WebApiDispatcher } from "./web-api-dispatcher.js";
+import { readBody } from "./web-api-request.js";
+import {
+  type MessageVersion,
+  type StoredEphemeral,
+  type StoredFile,
+  type StoredMessage,
+  WorkspaceState,
+} from "./workspace-state.js";
+
+/**
+ * drbot's own Slack, for tests and benchmarks. The bot reaches it through the real @slack/bolt and
+ * @slack/web-api with only the base URL changed (`slackApiUrl: emulator.apiUrl`). It keeps the
+ * workspace's messages (with every edit), answers the Web API with Slack's errors, limits and
+ * 429s, and delivers slash commands and button clicks exactly as Slack does, over signed HTTP or
+ * Socket Mode, measuring the app's ack against Slack's 3-second deadline. Binds 127.0.0.1 only.
+ */
+export interface InteractionResult extends AppAck {
+  kind: "slash_command" | "block_actions";
+  responseUrl: string;
+  triggerId: string;
+  /** 0 for the first delivery, N for the Nth redelivery. */
+  retryNum: number;
+  /** What was sent: the slash command's form fields or the block_actions JSON. */
+  payload: Record<string, unknown>;
+}
+
+export interface DeliveryOptions {
+  /** HTTP mode: bend the signature, to check the app refuses what Slack would never send. */
+  forgery?: SigningForgery;
+}
+
+interface SentInteraction {
+  kind: InteractionResult["kind"];
+  payload: Record<string, unknown>;
+  formBody: string;
+  responseUrl: string;
+  triggerId: string;
+}
+
+export class SlackEmulator {
+  readonly options: ResolvedOptions;
+  private readonly log: EventLog;
+  private readonly state: WorkspaceState;
+  private readonly api: WebApiDispatcher;
+  private readonly responseUrls: ResponseUrls;
+  private readonly sockets: SocketModeServer;
+  private readonly sent = new WeakMap<InteractionResult, SentInteraction>();
+  private server?: Server;
+  private origin = "";
+
+  constructor(options: SlackEmulatorOptions = {}) {
+    this.options = resolveOptions(options);
+    this.log = new EventLog(this.options.now);
+    this.state = new WorkspaceState(this.options.now, this.log);
+    const baseUrl = () => this.baseUrl;
+    this.sockets = new SocketModeServer({
+      appId: this.options.appId,
+      log: this.log,
+      timing: this.options,
+    });
+    this.api = new WebApiDispatcher({
+      options: this.options,
+      state: this.state,
+      log: this.log,
+      baseUrl,
+      openSocketUrl: () => this.sockets.issueUrl(this.baseUrl),
+    });
+    this.responseUrls = new ResponseUrls({
+      options: this.options,
+      state: this.state,
+      log: this.log,
+      baseUrl,
+    });
+  }
+
+  get botToken(): string {
+    return this.options.botToken;
+  }
+  get appToken(): string {
+    return this.options.appToken;
+  }
+  get signingSecret(): string {
+    return this.options.signingSecret;
+  }
+  get botUserId(): string {
+    return this.options.botUserId;
+  }
+  get botId(): string {
+    return this.options.botId;
+  }
+  get teamId(): string {
+    return this.options.teamId;
+  }
+
+  /** http://127.0.0.1:PORT once started. */
+  get baseUrl(): string {
+    if (!this.origin) throw new Error("the Slack emulator is not started");
+    return this.origin;
+  }
+
+  /** What to pass as WebClient's `slackApiUrl`. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/`;
+  }
+
+  /** Where HTTP-mode interactions go (the app's Request URL). */
+  setRequestUrl(url: string): void {
+    this.options.requestUrl = url;
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Listens on 127.0.0.1 on a free port and returns the base URL. */
+  async start(): Promise<string> {
+    const server = createServer((req, res) => void this.route(req, res));
+    server.on("upgrade", (req, socket, head) => this.sockets.handleUpgrade(req, socket, head));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.server = server;
+    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.origin;
+  }
+
+  /** Closes the server, every WebSocket and every kept-alive connection. */
+  async stop(): Promise<void> {
+    this.sockets.close();
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // ── the workspace as tests see it ─────────────────────────────────────────────────────────────
+
+  /** Top-level messages in a channel, oldest first, without deleted ones. */
+  messages(channel: string): StoredMessage[] {
+    return this.state.topLevel(channel);
+  }
+
+  /** Replies in the thread under `ts`, oldest first, without the parent. */
+  thread(channel: string, ts: string): StoredMessage[] {
+    return this.state.replies(channel, ts);
+  }
+
+  /** One message, deleted or not. */
+  message(channel: string, ts: string): StoredMessage | undefined {
+    return this.state.find(channel, ts);
+  }
+
+  /** Every version a message had, oldest first (the post, then each edit). */
+  versions(channel: string, ts: string): MessageVersion[] {
+    return this.state.find(channel, ts)?.versions ?? [];
+  }
+
+  lastVersion(channel: string, ts: string): MessageVersion | undefined {
+    return this.versions(channel, ts).at(-1);
+  }
+
+  /** Ephemerals still shown, oldest first; every user's when `userId` is left out. */
+  ephemerals(userId?: string): StoredEphemeral[] {
+    return this.state.ephemerals(userId);
+  }
+
+  files(): StoredFile[] {
+    return [...this.state.files.values()].filter((f) => f.completed);
+  }
+
+  /** Posts a message as a human (for history, threads, and replies the bot should see). */
+  postUserMessage(channel: string, userId: string, text: string, threadTs?: string): StoredMessage {
+    return this.state.post({
+      channel,
+      userId,
+      text,
+      blocks: [],
+      ...(threadTs ? { threadTs } : {}),
+      via: "user",
+    });
+  }
+
+  events<T extends EmulatorEvent["type"]>(type?: T): Extract<LoggedEvent, { type: T }>[] {
+    return this.log.list(type);
+  }
+
+  // ── traffic: counts, rate limits, faults ──────────────────────────────────────────────────────
+
+  /** Calls received for a method (every call, refused ones included), or for all methods. */
+  callCount(method?: string): number {
+    return this.api.callCount(method);
+  }
+
+  callCounts(): Record<string, number> {
+    return this.api.callCounts();
+  }
+
+  resetCallCounts(): void {
+    this.api.resetCallCounts();
+  }
+
+  /** From now on, calls over the rule's rate get HTTP 429 with Retry-After. */
+  rateLimit(method: string, rule: RateLimitRule): void {
+    this.api.rateLimiter.set(method, rule);
+  }
+
+  clearRateLimits(method?: string): void {
+    this.api.rateLimiter.clear(method);
+  }
+
+  /** The next `times` calls of `method` fail with an HTTP status or a platform error. */
+  failNext(method: string, fault: InjectedFault, times = 1): void {
+    this.api.faults.failNext(method, fault, times);
+  }
+
+  /** How many accepted posts a response_url has had. */
+  responseUrlUses(url: string): number {
+    return this.responseUrls.uses(url);
+  }
+
+  // ── interactions, delivered as Slack delivers them ────────────────────────────────────────────
+
+  async sendSlashCommand(input: SlashCommandInput & DeliveryOptions): Promise<InteractionResult> {
+    const responseUrl = this.responseUrls.issue({
+      kind: "slash_command",
+      channel: input.channelId,
+      userId: input.userId,
+    });
+    const triggerId = newTriggerId();
+    const payload = slashCommandFields(input, this.options, { responseUrl, triggerId });
+    return this.deliver(
+      {
+        kind: "slash_command",
+        payload,
+        formBody: new URLSearchParams(payload).toString(),
+        responseUrl,
+        triggerId,
+      },
+      0,
+      input.forgery,
+    );
+  }
+
+  /**
+   * Clicks a component on a message: the element is looked up by action_id in the message's
+   * current blocks (its block_id, text, value and style are echoed as Slack does).
+   */
+  async sendBlockAction(input: BlockActionInput & DeliveryOptions): Promise<InteractionResult> {
+    const message = input.isEphemeral ? undefined : this.state.find(input.channelId, input.messageTs);
+    const ephemeral = input.isEphemeral ? this.state.findEphemeral(input.messageTs) : undefined;
+    if (!message && !ephemeral && input.value === undefined)
+      throw new Error(`no message ${input.messageTs} in ${input.channelId} to click on`);
+    const responseUrl = this.responseUrls.issue({
+      kind: "block_actions",
+      channel: input.channelId,
+      userId: input.userId,
+      messageTs: input.messageTs,
+      isEphemeral: input.isEphemeral === true,
+    });
+    const triggerId = newTriggerId();
+    const payload = blockActionsPayload(
+      input,
+      this.options,
+      { ...(message ? { message } : {}), blocks: message?.blocks ?? ephemeral?.blocks ?? [] },
+      { responseUrl, triggerId, actionTs: actionTs(this.options.now()) },
+    );
+    const formBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.deliver(
+      { kind: "block_actions", payload, formBody, responseUrl, triggerId },
+      0,
+      input.forgery,
+    );
+  }
+
+  /**
+   * Sends an earlier interaction again, as a retry: `X-Slack-Retry-Num` / `X-Slack-Retry-Reason`
+   * over HTTP, `retry_attempt` / `retry_reason` in Socket Mode. Same payload, fresh signature.
+   */
+  async redeliver(
+    previous: InteractionResult,
+    options: { reason?: string } & DeliveryOptions = {},
+  ): Promise<InteractionResult> {
+    const sent = this.sent.get(previous);
+    if (!sent) throw new Error("redeliver takes a result returned by this emulator");
+    return this.deliver(sent, previous.retryNum + 1, options.forgery, options.reason ?? "http_timeout");
+  }
+
+  /** Signature headers for a body, as Slack would send them (or forged), for hand-made requests. */
+  signatureHeaders(body: string, forgery?: SigningForgery): Record<string, string> {
+    return signatureHeaders(this.options.signingSecret, Date.now(), body, forgery);
+  }
+
+  private async deliver(
+    sent: SentInteraction,
+    retryNum: number,
+    forgery?: SigningForgery,
+    retryReason = "http_timeout",
+  ): Promise<InteractionResult> {
+    let ack: AppAck;
+    if (this.options.mode === "socket") {
+      ack = await this.sockets.deliver(
+        sent.kind === "slash_command" ? "slash_commands" : "interactive",
+        sent.payload,
+        retryNum > 0 ? { num: retryNum, reason: retryReason } : undefined,
+      );
+    } else {
+      const url = this.options.requestUrl;
+      if (!url)
+        throw new Error("HTTP mode needs the app's request URL: pass requestUrl or call setRequestUrl");
+      // Signed with the real clock: the app checks the timestamp against its own clock.
+      const headers = signatureHeaders(this.options.signingSecret, Date.now(), sent.formBody, forgery);
+      if (retryNum > 0) {
+        headers["x-slack-retry-num"] = String(retryNum);
+        headers["x-slack-retry-reason"] = retryReason;
+      }
+      ack = await deliverOverHttp({ url, body: sent.formBody, headers }, this.options);
+    }
+    this.log.record({
+      type: "interaction_delivered",
+      kind: sent.kind,
+      outcome: ack.outcome,
+      status: ack.status,
+      ackMs: ack.ackMs,
+      retryNum,
+    });
+    if (sent.kind === "slash_command") this.showAckMessage(sent, ackMessage(ack));
+    const result: InteractionResult = {
+      ...ack,
+      kind: sent.kind,
+      responseUrl: sent.responseUrl,
+      triggerId: sent.triggerId,
+      retryNum,
+      payload: sent.payload,
+    };
+    this.sent.set(result, sent);
+    return result;
+  }
+
+  /** A slash command's immediate response: ephemeral by default, or in the channel with the command. */
+  private showAckMessage(sent: SentInteraction, message: AckMessage | undefined): void {
+    if (!message || (message.blocks !== undefined && validateBlocks(message.blocks).length > 0)) return;
+    const channel = String(sent.payload.channel_id);
+    const userId = String(sent.payload.user_id);
+    const content = { text: message.text ?? "", blocks: message.blocks ?? [] };
+    if (message.response_type === "in_channel") {
+      this.state.post({
+        channel,
+        userId,
+        text: `${sent.payload.command} ${sent.payload.text}`.trim(),
+        blocks: [],
+        via: "user",
+      });
+      this.state.post({
+        channel,
+        userId: this.options.botUserId,
+        botId: this.options.botId,
+        ...content,
+        via: "slash_ack",
+      });
+    } else {
+      this.state.addEphemeral({ channel, userId, ...content, via: "slash_ack" });
+    }
+  }
+
+  // ── Socket Mode ───────────────────────────────────────────────────────────────────────────────
+
+  get socketConnections(): number {
+    return this.sockets.connectionCount;
+  }
+
+  /** Resolves once at least `count` apps are connected over Socket Mode. */
+  async waitForSocket(options: WaitOptions & { count?: number } = {}): Promise<void> {
+    const count = options.count ?? 1;
+    await this.waitFor(() => this.sockets.connectionCount >= count, {
+      description: `${count} Socket Mode connection(s)`,
+      ...options,
+    });
+  }
+
+  /** Sends Slack's `disconnect` message to every connection; the client reconnects on its own. */
+  disconnectSockets(reason: "warning" | "refresh_requested" | "link_disabled" = "refresh_requested"): void {
+    this.sockets.sendDisconnect(reason);
+  }
+
+  // ── waiting on conditions ─────────────────────────────────────────────────────────────────────
+
+  /** Resolves with the probe's first truthy value, re-checked whenever the workspace changes. */
+  waitFor<T>(probe: () => T | undefined | null | false, options: WaitOptions = {}): Promise<T> {
+    return waitForCondition(this.log, probe, options);
+  }
+
+  /** The first top-level message in `channel` matching `match` (a substring of its text, or a test). */
+  waitForMessage(
+    channel: string,
+    match: string | ((m: StoredMessage) => boolean),
+    options: WaitOptions = {},
+  ): Promise<StoredMessage> {
+    const test = typeof match === "string" ? (m: StoredMessage) => m.text.includes(match) : match;
+    return this.waitFor(() => this.messages(channel).find(test), {
+      description: `a message in ${channel} matching ${String(match)}`,
+      ...options,
+    });
+  }
+
+  /** The first ephemeral to `userId` matching `match`. */
+  waitForEphemeral(
+    userId: string,
+    match: string | ((e: StoredEphemeral) => boolean),
+    options: WaitOptions = {},
+  ): Promise<StoredEphemeral> {
+    const test = typeof match === "string" ? (e: StoredEphemeral) => e.text.includes(match) : match;
+    return this.waitFor(() => this.ephemerals(userId).find(test), {
+      description: `an ephemeral to ${userId} matching ${String(match)}`,
+      ...options,
+    });
+  }
+
+  // ── HTTP routing ──────────────────────────────────────────────────────────────────────────────
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? "/", this.origin);
+      const raw = await readBody(req);
+      if (url.pathname.startsWith("/api/")) return await this.api.handle(req, res, url, raw);
+      if (req.method === "POST" && url.pathname.startsWith("/response/"))
+        return this.responseUrls.handle(url.pathname.slice("/response/".length), raw, res);
+      if (req.method === "POST" && url.pathname.startsWith("/upload/")) {
+        const fileId = url.pathname.slice("/upload/".length);
+        const answer = await receiveUpload(this.state, fileId, req.headers["content-type"] ?? "", raw);
+        res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.body);
+        return;
+      }
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+    } catch (error) {
+      // An emulator bug must surface in the test, not hang it: answer 500 with the reason.
+      if (!res.headersSent)
+        res
+          .writeHead(500, { "content-type": "application/json" })
+          .end(JSON.stringify({ ok: false, error: "emulator_error", detail: String(error) }));
+    }
+  }
+}
