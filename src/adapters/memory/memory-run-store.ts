@@ -14,15 +14,23 @@ interface Expiring {
   expiresAt: number;
 }
 
+/** A run's audit trail, with the last id handed out (ids grow like a Redis stream's: `ms-seq`). */
+interface EventStream {
+  entries: RunEvent[];
+  lastMs: number;
+  lastSeq: number;
+}
+
 /**
  * The run store in memory, for unit tests and the demo: the same contract as the Redis store
- * (compare-and-set, fencing, TTLs evaluated against the injected clock), checked by the same suite.
- * Values are copied in and out, so callers never share objects with the store.
+ * (compare-and-set, fencing, TTLs evaluated against the injected clock, stream-like event ids),
+ * checked by the same suite. Values are copied in and out, so callers never share objects with the
+ * store. Nothing here waits, so no method can hang.
  */
 export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, Map<string, StepRecord>>();
-  private readonly events = new Map<string, RunEvent[]>();
+  private readonly events = new Map<string, EventStream>();
   private readonly attestations = new Map<string, Map<string, Attestation[]>>();
   private readonly active = new Set<string>();
   private readonly leases = new Map<string, Expiring>();
@@ -30,7 +38,6 @@ export class MemoryRunStore implements RunStore {
   private readonly scopes = new Map<string, Expiring>();
   private readonly dedupes = new Map<string, Expiring>();
   private readonly kv = new Map<string, Expiring>();
-  private sequence = 0;
 
   constructor(private readonly clock: Clock) {}
 
@@ -49,10 +56,11 @@ export class MemoryRunStore implements RunStore {
 
   async getSteps(runId: string): Promise<Map<string, StepRecord>> {
     const attested = this.attestations.get(runId);
+    const stored = this.steps.get(runId) ?? new Map<string, StepRecord>();
     return new Map(
-      [...(this.steps.get(runId) ?? new Map<string, StepRecord>()).entries()].map(([k, v]) => {
-        const list = attested?.get(k);
-        return [k, copy(list ? { ...v, attestations: list } : v)];
+      [...stored.entries()].map(([id, record]) => {
+        const list = attested?.get(id);
+        return [id, copy(list ? { ...record, attestations: list } : record)];
       }),
     );
   }
@@ -81,6 +89,7 @@ export class MemoryRunStore implements RunStore {
     event?: RunEvent,
     leaseToken?: string,
   ): Promise<boolean> {
+    checkNextVersion(next, expectedVersion);
     if (leaseToken !== undefined) this.checkLease(next.id, leaseToken);
     const current = this.runs.get(next.id);
     if (!current) throw new DrError("unknown_run", `no run ${next.id}`);
@@ -105,14 +114,15 @@ export class MemoryRunStore implements RunStore {
   }
 
   async readEvents(runId: string, options: { after?: string; limit?: number } = {}): Promise<RunEvent[]> {
-    const all = this.events.get(runId) ?? [];
-    const start = options.after ? all.findIndex((e) => e.id === options.after) + 1 : 0;
-    return all.slice(start, options.limit ? start + options.limit : undefined).map(copy);
+    const entries = this.events.get(runId)?.entries ?? [];
+    const { after } = options;
+    const newer = after ? entries.filter((e) => compareStreamIds(e.id!, after) > 0) : entries;
+    return newer.slice(0, options.limit ? options.limit : undefined).map(copy);
   }
 
   async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
     return [...this.runs.values()]
-      .sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id))
+      .sort((a, b) => b.createdAt - a.createdAt || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0))
       .slice(0, options.limit ?? 50)
       .map(copy);
   }
@@ -128,16 +138,20 @@ export class MemoryRunStore implements RunStore {
   ): Promise<{ ok: true } | { ok: false; heldBy: string }> {
     for (const key of keys) {
       const held = this.live(this.scopes, key);
-      if (held && held !== runId) return { ok: false, heldBy: held };
+      if (held !== undefined && held !== runId) return { ok: false, heldBy: held };
     }
     for (const key of keys) this.scopes.set(key, { value: runId, expiresAt: this.clock.now() + ttlMs });
     return { ok: true };
   }
 
   async renewScope(keys: string[], runId: string, ttlMs: number): Promise<boolean> {
-    if (keys.some((k) => this.live(this.scopes, k) !== runId)) return false;
-    for (const key of keys) this.scopes.set(key, { value: runId, expiresAt: this.clock.now() + ttlMs });
-    return true;
+    let all = true;
+    for (const key of keys) {
+      if (this.live(this.scopes, key) === runId)
+        this.scopes.set(key, { value: runId, expiresAt: this.clock.now() + ttlMs });
+      else all = false;
+    }
+    return all;
   }
 
   async releaseScope(keys: string[], runId: string): Promise<void> {
@@ -150,15 +164,17 @@ export class MemoryRunStore implements RunStore {
     ttlMs: number,
   ): Promise<{ ok: true; token: string; fence: number; takeover: boolean } | { ok: false; heldBy: string }> {
     const held = this.live(this.leases, runId);
-    if (held && !held.startsWith(`${ownerId}#`)) return { ok: false, heldBy: held };
-    if (held) {
-      this.leases.set(runId, { value: held, expiresAt: this.clock.now() + ttlMs });
-      return { ok: true, token: held, fence: Number(held.split("#").pop()), takeover: false };
+    const expiresAt = this.clock.now() + ttlMs;
+    if (held !== undefined) {
+      const holder = parseLeaseToken(held);
+      if (holder.ownerId !== ownerId) return { ok: false, heldBy: held };
+      this.leases.set(runId, { value: held, expiresAt });
+      return { ok: true, token: held, fence: holder.fence, takeover: false };
     }
     const fence = (this.fences.get(runId) ?? 0) + 1;
     this.fences.set(runId, fence);
     const token = `${ownerId}#${fence}`;
-    this.leases.set(runId, { value: token, expiresAt: this.clock.now() + ttlMs });
+    this.leases.set(runId, { value: token, expiresAt });
     return { ok: true, token, fence, takeover: fence > 1 };
   }
 
@@ -217,9 +233,11 @@ export class MemoryRunStore implements RunStore {
       throw new DrError(
         "lost_lease",
         `the lease of ${runId} is ${held ? `held by ${held}` : "expired"}, not by ${token}`,
+        { runId, holder: held },
       );
   }
 
+  /** The value under `key` while its TTL runs, as Redis would answer; expired entries are dropped. */
   private live(map: Map<string, Expiring>, key: string): string | undefined {
     const entry = map.get(key);
     if (!entry) return undefined;
@@ -230,13 +248,41 @@ export class MemoryRunStore implements RunStore {
     return entry.value;
   }
 
+  /** Appends to the run's stream; ids are `ms-seq` and strictly increase, even if the clock steps back. */
   private push(event: RunEvent): string {
-    const id = `${this.clock.now()}-${++this.sequence}`;
-    const list = this.events.get(event.runId) ?? [];
-    list.push({ ...copy(event), id });
-    this.events.set(event.runId, list);
+    const stream = this.events.get(event.runId) ?? { entries: [], lastMs: 0, lastSeq: -1 };
+    const now = this.clock.now();
+    if (now > stream.lastMs) {
+      stream.lastMs = now;
+      stream.lastSeq = 0;
+    } else stream.lastSeq++;
+    const id = `${stream.lastMs}-${stream.lastSeq}`;
+    stream.entries.push({ ...copy(event), id });
+    this.events.set(event.runId, stream);
     return id;
   }
+}
+
+/** A compare-and-set write moves the version by exactly one (the Redis store checks the same). */
+function checkNextVersion(next: RunRecord, expectedVersion: number): void {
+  if (next.version !== expectedVersion + 1)
+    throw new DrError(
+      "internal",
+      `run ${next.id}: a write expecting version ${expectedVersion} must carry version ${expectedVersion + 1}, not ${next.version}`,
+    );
+}
+
+/** A lease token is `ownerId#fence`; the owner id may itself contain '#'. */
+function parseLeaseToken(token: string): { ownerId: string; fence: number } {
+  const at = token.lastIndexOf("#");
+  return { ownerId: token.slice(0, at), fence: Number(token.slice(at + 1)) };
+}
+
+/** Orders Redis stream ids (`ms-seq`, or a bare `ms`) numerically, as XRANGE does. */
+function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split("-").map(Number);
+  const [bMs = 0, bSeq = 0] = b.split("-").map(Number);
+  return aMs - bMs || aSeq - bSeq;
 }
 
 function withoutAttestations(step: StepRecord): StepRecord {

@@ -1,4 +1,22 @@
-/** Every Redis key drbot uses, in one place. All carry the configured prefix (default "drbot:"). */
+/**
+ * Every Redis key drbot uses, in one place. All carry the configured prefix (default "drbot:").
+ * A run's keys put its id in literal braces (a Redis Cluster hash tag), so they would share one slot;
+ * `<id>` and `<key>` below are placeholders.
+ *
+ * | key                     | type       | holds                                           |
+ * | ----------------------- | ---------- | ----------------------------------------------- |
+ * | run:{<id>}              | hash       | `doc` RunRecord JSON, `v` its version           |
+ * | run:{<id>}:steps        | hash       | stepId → StepRecord JSON (without attestations) |
+ * | run:{<id>}:attestations | hash       | stepId → Attestation[] JSON                     |
+ * | run:{<id>}:events       | stream     | audit trail, field `e` = RunEvent JSON          |
+ * | run:{<id>}:lease        | string+TTL | `ownerId#fence` of the executor holding the run |
+ * | run:{<id>}:fence        | string     | INCR counter behind the fencing numbers, no TTL |
+ * | runs:index              | sorted set | run ids scored by createdAt                     |
+ * | runs:active             | set        | ids of runs not in a terminal state             |
+ * | scope:<key>             | string+TTL | id of the run holding that scope key            |
+ * | dedupe:<key>            | string+TTL | value stored by the first caller                |
+ * | kv:<key>                | string     | small state for schedules and watchers          |
+ */
 export function redisKeys(prefix: string) {
   return {
     run: (runId: string) => `${prefix}run:{${runId}}`,

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { DrError } from "../../domain/errors.js";
+import { DrError, describeError } from "../../domain/errors.js";
 import {
   type Attestation,
   isTerminal,
@@ -8,6 +8,7 @@ import {
   type StepRecord,
 } from "../../domain/run.js";
 import type { RunStore } from "../../ports/run-store.js";
+import { redactRedisUrls } from "./create-redis-client.js";
 import { type RedisKeys, redisKeys } from "./redis-keys.js";
 import { SCRIPTS } from "./redis-scripts.js";
 
@@ -22,6 +23,7 @@ type ScriptClient = Redis & {
   drAcquireScope(numKeys: number, ...args: (string | number)[]): Promise<string>;
   drRenewScope(numKeys: number, ...args: (string | number)[]): Promise<number>;
   drReleaseScope(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  drDedupe(...args: (string | number)[]): Promise<string | null>;
 };
 
 /**
@@ -79,11 +81,10 @@ export class RedisRunStore implements RunStore {
     const replies = await this.call("read a run's steps", () =>
       this.redis.pipeline().hgetall(this.keys.steps(runId)).hgetall(this.keys.attestations(runId)).exec(),
     );
-    const [stepsReply, attestationsReply] = replies ?? [];
-    if (stepsReply?.[0])
-      throw new DrError("unavailable", `Redis did not read a run's steps: ${String(stepsReply[0])}`);
-    const steps = (stepsReply?.[1] ?? {}) as Record<string, string>;
-    const attested = (attestationsReply?.[1] ?? {}) as Record<string, string>;
+    const [steps = {}, attested = {}] = pipelineResults<Record<string, string>>(
+      "read a run's steps",
+      replies,
+    );
     return new Map(
       Object.entries(steps).map(([id, json]) => {
         const record = JSON.parse(json) as StepRecord;
@@ -122,6 +123,7 @@ export class RedisRunStore implements RunStore {
     event?: RunEvent,
     leaseToken?: string,
   ): Promise<boolean> {
+    checkNextVersion(next, expectedVersion);
     const k = this.keys;
     const result = await this.call("update a run", () =>
       this.redis.drUpdateRun(
@@ -138,8 +140,7 @@ export class RedisRunStore implements RunStore {
         next.version,
       ),
     );
-    if (result === -1)
-      throw new DrError("lost_lease", `the lease of ${next.id} is no longer held by ${leaseToken}`);
+    if (result === -1) throw lostLease(next.id, leaseToken);
     if (result === -2) throw new DrError("unknown_run", `no run ${next.id}`);
     return result === 1;
   }
@@ -158,8 +159,7 @@ export class RedisRunStore implements RunStore {
         leaseToken ?? "",
       ),
     );
-    if (result === -1)
-      throw new DrError("lost_lease", `the lease of ${runId} is no longer held by ${leaseToken}`);
+    if (result === -1) throw lostLease(runId, leaseToken);
     if (result === -2) throw new DrError("unknown_run", `no run ${runId}`);
   }
 
@@ -187,9 +187,11 @@ export class RedisRunStore implements RunStore {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.keys.run(id), "doc");
-    const docs = await this.call("list runs", () => pipeline.exec());
-    return (docs ?? [])
-      .map(([, doc]) => doc)
+    const docs = pipelineResults<string | null>(
+      "list runs",
+      await this.call("list runs", () => pipeline.exec()),
+    );
+    return docs
       .filter((doc): doc is string => typeof doc === "string")
       .map((doc) => JSON.parse(doc) as RunRecord);
   }
@@ -262,11 +264,10 @@ export class RedisRunStore implements RunStore {
     value: string,
     ttlMs: number,
   ): Promise<{ first: true } | { first: false; value: string }> {
-    const k = this.keys.dedupe(key);
-    const set = await this.call("deduplicate a request", () => this.redis.set(k, value, "PX", ttlMs, "NX"));
-    if (set === "OK") return { first: true };
-    const existing = await this.call("deduplicate a request", () => this.redis.get(k));
-    return existing === null ? this.dedupe(key, value, ttlMs) : { first: false, value: existing };
+    const seen = await this.call("deduplicate a request", () =>
+      this.redis.drDedupe(this.keys.dedupe(key), value, ttlMs),
+    );
+    return seen === null ? { first: true } : { first: false, value: seen };
   }
 
   async settleDedupe(key: string, value: string, ttlMs: number): Promise<void> {
@@ -294,20 +295,46 @@ export class RedisRunStore implements RunStore {
     return reply === "OK";
   }
 
+  /** Closes the connection; QUIT has the command deadline, and a dead connection is just dropped. */
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
+  /** Runs one Redis call; anything it throws becomes DrError("unavailable") saying what was being done. */
   private async call<T>(what: string, command: () => Promise<T>): Promise<T> {
     try {
       return await command();
     } catch (error) {
-      if (error instanceof DrError) throw error;
-      const reason =
-        error instanceof Error ? error.message.replace(/redis(s)?:\/\/[^\s]+/gi, "redis://…") : String(error);
-      throw new DrError("unavailable", `Redis did not ${what}: ${reason}`, {}, { cause: error });
+      throw unavailable(what, error);
     }
   }
+}
+
+function unavailable(what: string, error: unknown): DrError {
+  if (error instanceof DrError) return error;
+  const reason = redactRedisUrls(describeError(error));
+  return new DrError("unavailable", `Redis did not ${what}: ${reason}`, {}, { cause: error });
+}
+
+/** The replies of a pipeline, in order; the first failed command fails the whole read. */
+function pipelineResults<T>(what: string, replies: [Error | null, unknown][] | null): T[] {
+  if (!replies) throw new DrError("unavailable", `Redis did not ${what}: the pipeline was discarded`);
+  return replies.map(([error, reply]) => {
+    if (error) throw unavailable(what, error);
+    return reply as T;
+  });
+}
+
+function checkNextVersion(next: RunRecord, expectedVersion: number): void {
+  if (next.version !== expectedVersion + 1)
+    throw new DrError(
+      "internal",
+      `run ${next.id}: a write expecting version ${expectedVersion} must carry version ${expectedVersion + 1}, not ${next.version}`,
+    );
+}
+
+function lostLease(runId: string, token: string | undefined): DrError {
+  return new DrError("lost_lease", `the lease of ${runId} is no longer held by ${token}`, { runId });
 }
 
 function withoutAttestations(step: StepRecord): StepRecord {

@@ -1,6 +1,13 @@
 /**
  * Lua scripts run atomically by Redis. Each documents its KEYS, ARGV and reply. Registered with
- * ioredis `defineCommand`, so they travel as EVALSHA: one round trip per call.
+ * ioredis `defineCommand`, so they travel as EVALSHA: one round trip per call (EVAL once after a
+ * Redis restart empties the script cache). Key names come from redis-keys.ts; scripts only touch
+ * the keys they are given.
+ *
+ * Layout the scripts share: a run is a hash `run:{id}` with `doc` (the RunRecord as JSON) and `v`
+ * (its version, so compare-and-set never decodes the document); steps a hash stepId → JSON;
+ * events a stream whose entries carry the event JSON in field `e`; the lease a string
+ * `ownerId#fence` with a TTL; scope locks strings holding the run id, with a TTL.
  */
 export const SCRIPTS = {
   /**
@@ -70,17 +77,21 @@ redis.call('XADD', KEYS[2], '*', 'e', ARGV[5])
 return 1`,
   },
   /**
-   * claimLease. KEYS: lease, fence. ARGV: ownerId, ttlMs.
-   * Reply: {1, token, fence, takeover} claimed or renewed; {0, holderToken} held by another owner.
+   * claimLease. The token is `ownerId#fence`; the fence comes from INCR on a key that never expires,
+   * so every new holder gets a strictly larger number, across restarts too (with AOF).
+   * KEYS: lease, fence. ARGV: ownerId, ttlMs.
+   * Reply: {1, token, fence, takeover (1 when someone held it before)} claimed, or renewed when the
+   * same owner holds it (takeover 0); {0, holderToken} held by another owner.
    */
   drClaimLease: {
     numberOfKeys: 2,
     lua: `
 local held = redis.call('GET', KEYS[1])
 if held then
-  if string.sub(held, 1, #ARGV[1] + 1) == ARGV[1] .. '#' then
+  local owner, fence = string.match(held, '^(.*)#(%d+)$')
+  if owner == ARGV[1] then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
-    return {1, held, tonumber(string.match(held, '#(%d+)$')), 0}
+    return {1, held, tonumber(fence), 0}
   end
   return {0, held}
 end
@@ -120,15 +131,18 @@ end
 for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end
 return ''`,
   },
-  /** renewScope. KEYS: scope keys. ARGV: runId, ttlMs. Reply: 1 renewed, 0 a key is not held by runId. */
+  /**
+   * renewScope. KEYS: scope keys. ARGV: runId, ttlMs. Extends every key runId still holds.
+   * Reply: 1 all were held by runId, 0 at least one is held by another run or has lapsed.
+   */
   drRenewScope: {
     numberOfKeys: -1,
     lua: `
+local all = 1
 for i = 1, #KEYS do
-  if redis.call('GET', KEYS[i]) ~= ARGV[1] then return 0 end
+  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2]) else all = 0 end
 end
-for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
-return 1`,
+return all`,
   },
   /** releaseScope. KEYS: scope keys. ARGV: runId. Deletes the keys runId holds. */
   drReleaseScope: {
@@ -138,5 +152,17 @@ for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
 end
 return 1`,
+  },
+  /**
+   * dedupe: SET NX PX that answers with what is already there, in one round trip.
+   * KEYS: dedupe key. ARGV: value, ttlMs. Reply: false (nil) when stored first, else the stored value.
+   */
+  drDedupe: {
+    numberOfKeys: 1,
+    lua: `
+local seen = redis.call('GET', KEYS[1])
+if seen then return seen end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`,
   },
 } as const;
