@@ -1,239 +1,411 @@
 import { describe, expect, it } from "vitest";
-import { DrError } from "../../src/domain/errors.js";
-import type { RunEvent, RunRecord, StepRecord } from "../../src/domain/run.js";
+import { TERMINAL_STATES } from "../../src/domain/run.js";
 import type { RunStore } from "../../src/ports/run-store.js";
-import { waitFor } from "../support/wait-for.js";
+import { nextVersion, runEvent, runRecord, stepRecord, uniqueId } from "../support/run-fixtures.js";
 
 export interface StoreFixture {
   store: RunStore;
-  /** Lets `ms` pass for TTLs: the fake clock moves, or real time is waited out on a condition. */
+  /**
+   * Lets `ms` pass for TTLs, then `until` must hold: the in-memory store moves its fake clock; the
+   * Redis store waits in real time until `until` holds, with a deadline.
+   */
   elapse(ms: number, until: () => Promise<boolean>): Promise<void>;
 }
 
-let counter = 0;
-export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
-  const id = overrides.id ?? `failover-contract-${process.pid}-${++counter}`;
-  const scope = { applications: ["payments"], tiers: ["tier1"], fromSite: "dc1", toSite: "dc2" };
-  return {
-    id,
-    kind: "failover",
-    mode: "real",
-    runbook: "failover",
-    scopeKey: "k",
-    scope,
-    plan: {
-      runbook: "failover",
-      runbookTitle: "F",
-      kind: "failover",
-      mode: "real",
-      scope,
-      steps: [],
-      pins: {},
-      hash: "h1",
-    },
-    state: "pending_approval",
-    requestedBy: "U0ONCALL",
-    reason: "r",
-    source: "cli",
-    requiredApprovals: 2,
-    approvals: [],
-    decisions: [],
-    expiresAt: 0,
-    createdAt: Date.now() + counter,
-    updatedAt: 0,
-    rto: { requestedAt: 0 },
-    tierRtoMs: 1,
-    tierRpoMs: 1,
-    version: 1,
-    annotations: {},
-    ...overrides,
-  };
+/** Orders stream ids (`ms-seq`) the way Redis does. */
+function isAfter(id: string, previous: string): boolean {
+  const [ms = 0, seq = 0] = id.split("-").map(Number);
+  const [pms = 0, pseq = 0] = previous.split("-").map(Number);
+  return ms > pms || (ms === pms && seq > pseq);
 }
 
-const event = (
-  runId: string,
-  type: RunEvent["type"] = "run.note",
-  data: Record<string, unknown> = {},
-): RunEvent => ({ type, at: Date.now(), actor: "test", runId, data });
-const step = (id: string, status: StepRecord["status"] = "not_started"): StepRecord => ({
-  id,
-  status,
-  attempts: 0,
-});
-
-/** One contract, two stores: the in-memory store must behave exactly like the Redis one. */
+/**
+ * One contract, two stores: the in-memory store must behave exactly like the Redis one. `open`
+ * gives each test a store of its own (a fresh instance or a fresh key prefix).
+ */
 export function describeRunStoreContract(name: string, open: () => Promise<StoreFixture>): void {
   describe(`${name} run store`, () => {
-    it("creates and reads back a run with its steps, and refuses a second run with the same id", async () => {
-      const { store } = await open();
-      const run = runRecord();
-      await store.createRun(run, [step("a"), step("b")], event(run.id, "run.requested"));
-      expect(await store.getRun(run.id)).toEqual(run);
-      expect([...(await store.getSteps(run.id)).keys()].sort()).toEqual(["a", "b"]);
-      await expect(store.createRun(run, [], event(run.id))).rejects.toMatchObject({ code: "conflict" });
-      expect(await store.getRun("nope")).toBeUndefined();
-    });
-
-    it("writes with compare-and-set and refuses a stale version", async () => {
-      const { store } = await open();
-      const run = runRecord();
-      await store.createRun(run, [], event(run.id));
-      expect(await store.updateRun({ ...run, reason: "second", version: 2 }, 1, event(run.id))).toBe(true);
-      expect(await store.updateRun({ ...run, reason: "stale", version: 2 }, 1)).toBe(false);
-      expect((await store.getRun(run.id))?.reason).toBe("second");
-    });
-
-    it("loses no update when 20 writers race with retries", async () => {
-      const { store } = await open();
-      const run = runRecord();
-      await store.createRun(run, [], event(run.id));
-      await Promise.all(
-        Array.from({ length: 20 }, async (_, i) => {
-          for (;;) {
-            const current = (await store.getRun(run.id))!;
-            const next = {
-              ...current,
-              approvals: [...current.approvals, { userId: `U${i}`, at: i, planHash: "h1" }],
-              version: current.version + 1,
-            };
-            if (await store.updateRun(next, current.version)) return;
-          }
-        }),
-      );
-      const final = (await store.getRun(run.id))!;
-      expect(final.approvals).toHaveLength(20);
-      expect(final.version).toBe(21);
-    });
-
-    it("fences executor writes by the lease token", async () => {
-      const { store, elapse } = await open();
-      const run = runRecord({ state: "running" });
-      await store.createRun(run, [step("a")], event(run.id));
-      const first = await store.claimLease(run.id, "owner-1", 200);
-      if (!first.ok) throw new Error("first claim refused");
-      await store.putStep(run.id, step("a", "running"), event(run.id), first.token);
-      expect(await store.claimLease(run.id, "owner-2", 200)).toMatchObject({
-        ok: false,
-        heldBy: first.token,
+    describe("runs", () => {
+      it("creates a run with its steps and reads it back", async () => {
+        const { store } = await open();
+        const run = runRecord();
+        await store.createRun(run, [stepRecord("a"), stepRecord("b")], runEvent(run.id, "run.requested"));
+        expect(await store.getRun(run.id)).toEqual(run);
+        const steps = await store.getSteps(run.id);
+        expect([...steps.keys()].sort()).toEqual(["a", "b"]);
+        expect(steps.get("a")).toEqual(stepRecord("a"));
       });
-      await elapse(250, async () => (await store.leaseHolder(run.id)) === undefined);
-      await expect(
-        store.putStep(run.id, step("a", "succeeded"), event(run.id), first.token),
-      ).rejects.toMatchObject({ code: "lost_lease" });
-      const second = await store.claimLease(run.id, "owner-2", 10_000);
-      if (!second.ok) throw new Error("second claim refused");
-      expect(second.fence).toBeGreaterThan(first.fence);
-      expect(second.takeover).toBe(true);
-      await expect(store.updateRun({ ...run, version: 2 }, 1, undefined, first.token)).rejects.toBeInstanceOf(
-        DrError,
-      );
-      expect(await store.updateRun({ ...run, version: 2 }, 1, undefined, second.token)).toBe(true);
-      expect(await store.renewLease(run.id, first.token, 1000)).toBe(false);
-      await store.releaseLease(run.id, first.token);
-      expect(await store.leaseHolder(run.id)).toBe(second.token);
-      const again = await store.claimLease(run.id, "owner-2", 10_000);
-      expect(again).toMatchObject({ ok: true, token: second.token, takeover: false });
-      await store.releaseLease(run.id, second.token);
-      expect(await store.leaseHolder(run.id)).toBeUndefined();
-    });
 
-    it("locks a scope all or none and names the holder", async () => {
-      const { store, elapse } = await open();
-      const tag = `${process.pid}-${++counter}`;
-      expect(await store.acquireScope([`a-${tag}`, `b-${tag}`], "run-1", 200)).toEqual({ ok: true });
-      expect(await store.acquireScope([`c-${tag}`, `b-${tag}`], "run-2", 200)).toEqual({
-        ok: false,
-        heldBy: "run-1",
+      it("refuses a second run with the same id, keeping the first", async () => {
+        const { store } = await open();
+        const run = runRecord();
+        await store.createRun(run, [stepRecord("a")], runEvent(run.id));
+        await expect(
+          store.createRun({ ...run, reason: "again" }, [], runEvent(run.id)),
+        ).rejects.toMatchObject({ code: "conflict" });
+        expect((await store.getRun(run.id))?.reason).toBe(run.reason);
+        expect((await store.readEvents(run.id)).length).toBe(1);
       });
-      expect(await store.acquireScope([`c-${tag}`], "run-3", 10_000)).toEqual({ ok: true }); // c was not taken by run-2
-      expect(await store.acquireScope([`a-${tag}`], "run-1", 200)).toEqual({ ok: true });
-      await store.releaseScope([`a-${tag}`], "run-2");
-      expect(await store.acquireScope([`a-${tag}`], "run-2", 200)).toEqual({ ok: false, heldBy: "run-1" });
-      expect(await store.renewScope([`a-${tag}`, `b-${tag}`], "run-1", 200)).toBe(true);
-      expect(await store.renewScope([`a-${tag}`, `c-${tag}`], "run-1", 200)).toBe(false);
-      await elapse(250, async () => (await store.acquireScope([`a-${tag}`, `b-${tag}`], "run-2", 10_000)).ok);
-      expect(await store.acquireScope([`a-${tag}`], "run-1", 200)).toEqual({ ok: false, heldBy: "run-2" });
+
+      it("answers nothing for a run that does not exist", async () => {
+        const { store } = await open();
+        expect(await store.getRun("no-such-run")).toBeUndefined();
+        expect((await store.getSteps("no-such-run")).size).toBe(0);
+        expect(await store.readEvents("no-such-run")).toEqual([]);
+      });
+
+      it("writes with compare-and-set and refuses a stale version", async () => {
+        const { store } = await open();
+        const run = runRecord();
+        await store.createRun(run, [], runEvent(run.id));
+        expect(await store.updateRun(nextVersion(run, { reason: "second" }), 1, runEvent(run.id))).toBe(true);
+        expect(await store.updateRun(nextVersion(run, { reason: "stale" }), 1, runEvent(run.id))).toBe(false);
+        expect(await store.getRun(run.id)).toMatchObject({ reason: "second", version: 2 });
+        expect((await store.readEvents(run.id)).length).toBe(2);
+      });
+
+      it("refuses a write whose version does not move by exactly one", async () => {
+        const { store } = await open();
+        const run = runRecord();
+        await store.createRun(run, [], runEvent(run.id));
+        await expect(store.updateRun({ ...run, reason: "same version" }, 1)).rejects.toMatchObject({
+          code: "internal",
+        });
+        expect(await store.getRun(run.id)).toEqual(run);
+      });
+
+      it("refuses to update a run that does not exist", async () => {
+        const { store } = await open();
+        await expect(store.updateRun(nextVersion(runRecord()), 1)).rejects.toMatchObject({
+          code: "unknown_run",
+        });
+      });
+
+      it("loses no update when 20 writers race with retries", async () => {
+        const { store } = await open();
+        const run = runRecord();
+        await store.createRun(run, [], runEvent(run.id));
+        await Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            for (;;) {
+              const current = (await store.getRun(run.id))!;
+              const next = nextVersion(current, {
+                approvals: [...current.approvals, { userId: `U${i}`, at: i, planHash: "plan-hash-1" }],
+              });
+              if (await store.updateRun(next, current.version)) return;
+            }
+          }),
+        );
+        const final = (await store.getRun(run.id))!;
+        expect(final.approvals.map((a) => a.userId).sort()).toEqual(
+          Array.from({ length: 20 }, (_, i) => `U${i}`).sort(),
+        );
+        expect(final.version).toBe(21);
+      });
+
+      it("lists runs newest first, up to the limit", async () => {
+        const { store } = await open();
+        const runs = [3_000, 1_000, 2_000].map((createdAt) => runRecord({ createdAt }));
+        for (const run of runs) await store.createRun(run, [], runEvent(run.id));
+        expect((await store.listRuns()).map((r) => r.createdAt)).toEqual([3_000, 2_000, 1_000]);
+        expect((await store.listRuns({ limit: 2 })).map((r) => r.createdAt)).toEqual([3_000, 2_000]);
+      });
+
+      it("lists a run as active until it reaches any terminal state", async () => {
+        const { store } = await open();
+        const terminal = [...TERMINAL_STATES];
+        const runs = terminal.map(() => runRecord({ state: "running" }));
+        for (const run of runs) await store.createRun(run, [], runEvent(run.id));
+        const ended = runRecord({ state: "rejected" });
+        await store.createRun(ended, [], runEvent(ended.id));
+        expect((await store.listActiveRunIds()).sort()).toEqual(runs.map((r) => r.id).sort());
+
+        const [stillRunning, ...ending] = runs;
+        await store.updateRun(nextVersion(stillRunning!, { state: "waiting_manual" }), 1);
+        await Promise.all(
+          ending.map((run, i) => store.updateRun(nextVersion(run, { state: terminal[i + 1]! }), 1)),
+        );
+        expect(await store.listActiveRunIds()).toEqual([stillRunning!.id]);
+        await store.updateRun(nextVersion(nextVersion(stillRunning!), { state: terminal[0]! }), 2);
+        expect(await store.listActiveRunIds()).toEqual([]);
+      });
     });
 
-    it("keeps every attestation, even when an executor writes a stale copy of the step", async () => {
-      const { store } = await open();
-      const run = runRecord({ state: "waiting_manual" });
-      await store.createRun(run, [step("check", "waiting")], event(run.id));
-      const stale = (await store.getSteps(run.id)).get("check")!;
-      const added = await Promise.all(
-        ["one", "two", "three", "four", "five"].map((item, i) =>
-          store.addAttestation(
-            run.id,
-            "check",
-            { item, userId: `U${i}`, at: i },
-            event(run.id, "step.attestation"),
+    describe("audit trail", () => {
+      it("keeps every run's events in order, each with an increasing id", async () => {
+        const { store } = await open();
+        const run = runRecord();
+        const other = runRecord();
+        await store.createRun(run, [stepRecord("a")], runEvent(run.id, "run.requested"));
+        await store.createRun(other, [], runEvent(other.id, "run.requested"));
+        await store.putStep(run.id, stepRecord("a", { status: "running" }), runEvent(run.id, "step.state"));
+        const appended = await store.appendEvent(runEvent(run.id, "run.refusal", { why: "busy" }));
+        await store.updateRun(nextVersion(run), 1, runEvent(run.id, "run.state"));
+
+        const events = await store.readEvents(run.id);
+        expect(events.map((e) => e.type)).toEqual([
+          "run.requested",
+          "step.state",
+          "run.refusal",
+          "run.state",
+        ]);
+        expect(events[2]).toEqual({ ...runEvent(run.id, "run.refusal", { why: "busy" }), id: appended });
+        for (let i = 1; i < events.length; i++)
+          expect(isAfter(events[i]!.id!, events[i - 1]!.id!)).toBe(true);
+        expect((await store.readEvents(other.id)).map((e) => e.type)).toEqual(["run.requested"]);
+      });
+
+      it("reads the events after a given id, up to a limit", async () => {
+        const { store } = await open();
+        const run = runRecord();
+        await store.createRun(run, [], runEvent(run.id, "run.requested"));
+        for (let n = 1; n <= 4; n++) await store.appendEvent(runEvent(run.id, "run.note", { n }));
+        const [first, second] = await store.readEvents(run.id);
+        expect((await store.readEvents(run.id, { after: first!.id! })).map((e) => e.data.n)).toEqual([
+          1, 2, 3, 4,
+        ]);
+        expect(
+          (await store.readEvents(run.id, { after: second!.id!, limit: 2 })).map((e) => e.data.n),
+        ).toEqual([2, 3]);
+        expect(await store.readEvents(run.id, { limit: 1 })).toEqual([first]);
+      });
+    });
+
+    describe("execution lease and fencing", () => {
+      it("gives the lease to one owner at a time and names the holder to others", async () => {
+        const { store } = await open();
+        const run = runRecord({ state: "running" });
+        await store.createRun(run, [], runEvent(run.id));
+        const first = await store.claimLease(run.id, "exec-a", 10_000);
+        expect(first).toMatchObject({ ok: true, token: "exec-a#1", fence: 1, takeover: false });
+        expect(await store.claimLease(run.id, "exec-b", 10_000)).toEqual({ ok: false, heldBy: "exec-a#1" });
+        expect(await store.claimLease(run.id, "exec-a#1", 10_000)).toEqual({ ok: false, heldBy: "exec-a#1" });
+        expect(await store.claimLease(run.id, "exec-a", 10_000)).toEqual(first);
+        expect(await store.leaseHolder(run.id)).toBe("exec-a#1");
+      });
+
+      it("hands out strictly larger fencing numbers on every new claim", async () => {
+        const { store } = await open();
+        const run = runRecord({ state: "running" });
+        await store.createRun(run, [], runEvent(run.id));
+        const fences: number[] = [];
+        for (const owner of ["exec-a", "exec-b", "exec-a", "exec-c"]) {
+          const claim = await store.claimLease(run.id, owner, 10_000);
+          if (!claim.ok) throw new Error(`${owner} was refused the free lease`);
+          expect(claim.token).toBe(`${owner}#${claim.fence}`);
+          expect(claim.takeover).toBe(fences.length > 0);
+          fences.push(claim.fence);
+          await store.releaseLease(run.id, claim.token);
+        }
+        expect(fences).toEqual([...fences].sort((a, b) => a - b));
+        expect(new Set(fences).size).toBe(fences.length);
+      });
+
+      it("refuses to renew or release the lease with a token that does not hold it", async () => {
+        const { store } = await open();
+        const run = runRecord({ state: "running" });
+        await store.createRun(run, [], runEvent(run.id));
+        const claim = await store.claimLease(run.id, "exec-a", 10_000);
+        if (!claim.ok) throw new Error("claim refused");
+        expect(await store.renewLease(run.id, "exec-b#1", 10_000)).toBe(false);
+        expect(await store.renewLease(run.id, "exec-a#2", 10_000)).toBe(false);
+        await store.releaseLease(run.id, "exec-b#1");
+        expect(await store.leaseHolder(run.id)).toBe(claim.token);
+        expect(await store.renewLease(run.id, claim.token, 10_000)).toBe(true);
+        await store.releaseLease(run.id, claim.token);
+        expect(await store.leaseHolder(run.id)).toBeUndefined();
+        expect(await store.renewLease(run.id, claim.token, 10_000)).toBe(false);
+      });
+
+      it("refuses an executor's writes once its lease has expired", async () => {
+        const { store, elapse } = await open();
+        const run = runRecord({ state: "running" });
+        await store.createRun(run, [stepRecord("a")], runEvent(run.id));
+        const claim = await store.claimLease(run.id, "exec-a", 200);
+        if (!claim.ok) throw new Error("claim refused");
+        await store.putStep(run.id, stepRecord("a", { status: "running" }), runEvent(run.id), claim.token);
+        await elapse(250, async () => (await store.leaseHolder(run.id)) === undefined);
+
+        await expect(
+          store.putStep(run.id, stepRecord("a", { status: "succeeded" }), runEvent(run.id), claim.token),
+        ).rejects.toMatchObject({ code: "lost_lease" });
+        await expect(
+          store.updateRun(nextVersion(run), 1, runEvent(run.id), claim.token),
+        ).rejects.toMatchObject({
+          code: "lost_lease",
+        });
+        expect(await store.renewLease(run.id, claim.token, 10_000)).toBe(false);
+        expect((await store.getSteps(run.id)).get("a")?.status).toBe("running");
+        expect(await store.getRun(run.id)).toEqual(run);
+      });
+
+      it("fences a deposed executor out after a takeover", async () => {
+        const { store, elapse } = await open();
+        const run = runRecord({ state: "running" });
+        await store.createRun(run, [stepRecord("a")], runEvent(run.id));
+        const first = await store.claimLease(run.id, "exec-a", 200);
+        if (!first.ok) throw new Error("first claim refused");
+        await elapse(250, async () => (await store.leaseHolder(run.id)) === undefined);
+        const second = await store.claimLease(run.id, "exec-b", 10_000);
+        if (!second.ok) throw new Error("takeover refused");
+        expect(second.takeover).toBe(true);
+        expect(second.fence).toBeGreaterThan(first.fence);
+
+        await expect(
+          store.putStep(run.id, stepRecord("a", { status: "succeeded" }), runEvent(run.id), first.token),
+        ).rejects.toMatchObject({ code: "lost_lease" });
+        await expect(store.updateRun(nextVersion(run), 1, undefined, first.token)).rejects.toMatchObject({
+          code: "lost_lease",
+        });
+        await store.releaseLease(run.id, first.token);
+        expect(await store.leaseHolder(run.id)).toBe(second.token);
+
+        const observed = stepRecord("a", { status: "succeeded", resolvedBy: "observed" });
+        await store.putStep(run.id, observed, runEvent(run.id, "step.observed"), second.token);
+        expect(await store.updateRun(nextVersion(run), 1, undefined, second.token)).toBe(true);
+        expect((await store.getSteps(run.id)).get("a")).toEqual(observed);
+      });
+
+      it("takes operator step writes without a token, and refuses steps of unknown runs", async () => {
+        const { store } = await open();
+        const run = runRecord({ state: "waiting_manual" });
+        await store.createRun(run, [stepRecord("check")], runEvent(run.id));
+        await store.claimLease(run.id, "exec-a", 10_000);
+        await store.putStep(
+          run.id,
+          stepRecord("check", { status: "waiting", output: "tick it" }),
+          runEvent(run.id),
+        );
+        expect((await store.getSteps(run.id)).get("check")?.output).toBe("tick it");
+        await expect(
+          store.putStep("no-such-run", stepRecord("check"), runEvent("no-such-run")),
+        ).rejects.toMatchObject({ code: "unknown_run" });
+      });
+    });
+
+    describe("attestations", () => {
+      it("keeps every attestation, even when an executor writes a stale copy of the step", async () => {
+        const { store } = await open();
+        const run = runRecord({ state: "waiting_manual" });
+        await store.createRun(run, [stepRecord("check", { status: "waiting" })], runEvent(run.id));
+        const stale = (await store.getSteps(run.id)).get("check")!;
+        const added = await Promise.all(
+          ["one", "two", "three", "four", "five"].map((item, i) =>
+            store.addAttestation(
+              run.id,
+              "check",
+              { item, userId: `U${i}`, at: i },
+              runEvent(run.id, "step.attestation"),
+            ),
           ),
-        ),
-      );
-      expect(added).toEqual([true, true, true, true, true]);
-      expect(
-        await store.addAttestation(run.id, "check", { item: "one", userId: "U0", at: 9 }, event(run.id)),
-      ).toBe(false);
-      await store.putStep(run.id, { ...stale, output: "waiting for: …" }, event(run.id));
-      const after = (await store.getSteps(run.id)).get("check")!;
-      expect(after.output).toBe("waiting for: …");
-      expect(after.attestations?.map((a) => a.item).sort()).toEqual(["five", "four", "one", "three", "two"]);
-      await expect(
-        store.addAttestation(run.id, "nope", { item: "x", userId: "U1", at: 1 }, event(run.id)),
-      ).rejects.toBeInstanceOf(DrError);
+        );
+        expect(added).toEqual([true, true, true, true, true]);
+        expect(
+          await store.addAttestation(run.id, "check", { item: "one", userId: "U0", at: 9 }, runEvent(run.id)),
+        ).toBe(false);
+        await store.putStep(
+          run.id,
+          { ...stale, output: "waiting for: …", attestations: [] },
+          runEvent(run.id),
+        );
+        const after = (await store.getSteps(run.id)).get("check")!;
+        expect(after.output).toBe("waiting for: …");
+        expect(after.attestations?.map((a) => a.item).sort()).toEqual([
+          "five",
+          "four",
+          "one",
+          "three",
+          "two",
+        ]);
+        expect((await store.readEvents(run.id)).filter((e) => e.type === "step.attestation")).toHaveLength(5);
+        await expect(
+          store.addAttestation(run.id, "nope", { item: "x", userId: "U1", at: 1 }, runEvent(run.id)),
+        ).rejects.toMatchObject({ code: "unknown_run" });
+      });
     });
 
-    it("deduplicates: the first caller wins and later callers get its value", async () => {
-      const { store } = await open();
-      const key = `trigger-${process.pid}-${++counter}`;
-      const results = await Promise.all(
-        Array.from({ length: 10 }, () => store.dedupe(key, "pending", 10_000)),
-      );
-      expect(results.filter((r) => r.first)).toHaveLength(1);
-      await store.settleDedupe(key, "run-42", 10_000);
-      expect(await store.dedupe(key, "pending", 10_000)).toEqual({ first: false, value: "run-42" });
+    describe("scope locks", () => {
+      it("takes every key of a scope or none, and names the run holding one", async () => {
+        const { store } = await open();
+        const [a, b, c] = [uniqueId("scope-a"), uniqueId("scope-b"), uniqueId("scope-c")];
+        expect(await store.acquireScope([a, b], "run-1", 10_000)).toEqual({ ok: true });
+        expect(await store.acquireScope([c, b], "run-2", 10_000)).toEqual({ ok: false, heldBy: "run-1" });
+        expect(await store.acquireScope([c], "run-3", 10_000)).toEqual({ ok: true });
+        expect(await store.acquireScope([a, b], "run-1", 10_000)).toEqual({ ok: true });
+      });
+
+      it("releases only the keys the run holds", async () => {
+        const { store } = await open();
+        const [a, b] = [uniqueId("scope-a"), uniqueId("scope-b")];
+        await store.acquireScope([a], "run-1", 10_000);
+        await store.acquireScope([b], "run-2", 10_000);
+        await store.releaseScope([a, b], "run-2");
+        expect(await store.acquireScope([a], "run-3", 10_000)).toEqual({ ok: false, heldBy: "run-1" });
+        expect(await store.acquireScope([b], "run-3", 10_000)).toEqual({ ok: true });
+        await store.releaseScope([a], "run-1");
+        expect(await store.acquireScope([a], "run-3", 10_000)).toEqual({ ok: true });
+        await store.releaseScope([], "run-3");
+      });
+
+      it("frees keys whose TTL passed without renewal, and keeps renewed ones", async () => {
+        const { store, elapse } = await open();
+        const [a, b, c] = [uniqueId("scope-a"), uniqueId("scope-b"), uniqueId("scope-c")];
+        await store.acquireScope([a, b], "run-1", 200);
+        await store.acquireScope([c], "run-3", 10_000);
+        expect(await store.renewScope([a, b], "run-1", 200)).toBe(true);
+        expect(await store.renewScope([a, c], "run-1", 10_000)).toBe(false);
+        await elapse(250, async () => (await store.acquireScope([b], "run-2", 10_000)).ok);
+        expect(await store.acquireScope([a], "run-2", 10_000)).toEqual({ ok: false, heldBy: "run-1" });
+        expect(await store.renewScope([b], "run-1", 10_000)).toBe(false);
+        expect(await store.acquireScope([c], "run-2", 10_000)).toEqual({ ok: false, heldBy: "run-3" });
+      });
     });
 
-    it("keeps the audit trail in order with ids, and lists runs newest first", async () => {
-      const { store } = await open();
-      const older = runRecord({ createdAt: 1_000 });
-      const newer = runRecord({ createdAt: 2_000 });
-      await store.createRun(older, [step("a")], event(older.id, "run.requested"));
-      await store.createRun(newer, [], event(newer.id, "run.requested"));
-      await store.putStep(older.id, step("a", "running"), event(older.id, "step.state", { n: 1 }));
-      await store.appendEvent(event(older.id, "run.refusal", { n: 2 }));
-      const events = await store.readEvents(older.id);
-      expect(events.map((e) => e.type)).toEqual(["run.requested", "step.state", "run.refusal"]);
-      expect(new Set(events.map((e) => e.id)).size).toBe(3);
-      expect(await store.readEvents(older.id, { after: events[0]!.id, limit: 1 })).toMatchObject([
-        { type: "step.state" },
-      ]);
-      const listed = (await store.listRuns({ limit: 500 })).map((r) => r.id);
-      expect(listed.indexOf(newer.id)).toBeLessThan(listed.indexOf(older.id));
+    describe("deduplication", () => {
+      it("lets the first caller win and gives later callers its value", async () => {
+        const { store } = await open();
+        const key = uniqueId("trigger");
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.dedupe(key, `pending-${i}`, 10_000)),
+        );
+        const winners = results.filter((r) => r.first);
+        expect(winners).toHaveLength(1);
+        const winner = results.indexOf(winners[0]!);
+        for (const r of results) if (!r.first) expect(r.value).toBe(`pending-${winner}`);
+        await store.settleDedupe(key, "run-42", 10_000);
+        expect(await store.dedupe(key, "pending", 10_000)).toEqual({ first: false, value: "run-42" });
+      });
+
+      it("does not settle a key nobody created, and forgets a key after its TTL", async () => {
+        const { store, elapse } = await open();
+        const never = uniqueId("never");
+        await store.settleDedupe(never, "run-1", 10_000);
+        expect(await store.dedupe(never, "pending", 10_000)).toEqual({ first: true });
+        const key = uniqueId("brief");
+        expect(await store.dedupe(key, "pending", 200)).toEqual({ first: true });
+        await elapse(250, async () => (await store.dedupe(key, "again", 10_000)).first);
+        expect(await store.dedupe(key, "later", 10_000)).toEqual({ first: false, value: "again" });
+      });
     });
 
-    it("tracks active runs and drops them when they end", async () => {
-      const { store } = await open();
-      const run = runRecord();
-      await store.createRun(run, [], event(run.id));
-      expect(await store.listActiveRunIds()).toContain(run.id);
-      await store.updateRun({ ...run, state: "completed", version: 2 }, 1);
-      expect(await store.listActiveRunIds()).not.toContain(run.id);
-    });
+    describe("key-value state", () => {
+      it("keeps small values, with only-if-absent and expiry", async () => {
+        const { store, elapse } = await open();
+        const key = uniqueId("kv");
+        expect(await store.kvGet(key)).toBeUndefined();
+        expect(await store.kvSet(key, "one", { onlyIfAbsent: true })).toBe(true);
+        expect(await store.kvSet(key, "two", { onlyIfAbsent: true })).toBe(false);
+        expect(await store.kvGet(key)).toBe("one");
+        expect(await store.kvSet(key, "three")).toBe(true);
+        expect(await store.kvGet(key)).toBe("three");
 
-    it("keeps small values, with only-if-absent and expiry", async () => {
-      const { store, elapse } = await open();
-      const key = `k-${process.pid}-${++counter}`;
-      expect(await store.kvSet(key, "one", { onlyIfAbsent: true })).toBe(true);
-      expect(await store.kvSet(key, "two", { onlyIfAbsent: true })).toBe(false);
-      expect(await store.kvGet(key)).toBe("one");
-      await store.kvSet(`${key}-ttl`, "soon gone", { ttlMs: 100 });
-      await elapse(150, async () => (await store.kvGet(`${key}-ttl`)) === undefined);
-      expect(await store.kvGet(`${key}-ttl`)).toBeUndefined();
+        await store.kvSet(`${key}-ttl`, "soon gone", { ttlMs: 200 });
+        expect(await store.kvSet(`${key}-ttl`, "refused", { ttlMs: 200, onlyIfAbsent: true })).toBe(false);
+        await elapse(250, async () => (await store.kvGet(`${key}-ttl`)) === undefined);
+        expect(await store.kvSet(`${key}-ttl`, "back", { ttlMs: 10_000, onlyIfAbsent: true })).toBe(true);
+        expect(await store.kvGet(`${key}-ttl`)).toBe("back");
+        expect(await store.kvGet(key)).toBe("three");
+      });
     });
   });
-}
-
-export async function waitOut(ms: number, until: () => Promise<boolean>): Promise<void> {
-  await waitFor(until, { timeoutMs: ms + 5_000, intervalMs: 20, description: `${ms} ms of TTL to pass` });
 }

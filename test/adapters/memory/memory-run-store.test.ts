@@ -1,19 +1,25 @@
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { describeRunStoreContract } from "../run-store.contract.js";
 
-describeRunStoreContract("in-memory", async () => {
-  const clock = {
-    at: Date.now(),
-    now() {
-      return this.at;
+/** A clock the test moves by hand: TTLs pass instantly and exactly. */
+function fakeClock(start = 1_700_000_000_000) {
+  let at = start;
+  return {
+    now: () => at,
+    advance(ms: number) {
+      at += ms;
     },
   };
-  const store = new MemoryRunStore(clock);
+}
+
+describeRunStoreContract("in-memory", async () => {
+  const clock = fakeClock();
   return {
-    store,
+    store: new MemoryRunStore(clock),
     async elapse(ms, until) {
-      clock.at += ms;
-      if (!(await until())) throw new Error(`${ms} ms passed but the condition does not hold`);
+      clock.advance(ms);
+      if (!(await until()))
+        throw new Error(`${ms} ms passed on the fake clock but the condition does not hold`);
     },
   };
 });

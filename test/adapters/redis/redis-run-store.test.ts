@@ -1,78 +1,135 @@
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis, createRedisClient } from "../../../src/adapters/redis/create-redis-client.js";
 import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
-import { configSchema } from "../../../src/domain/config.js";
-import type { RunStore } from "../../../src/ports/run-store.js";
+import type { Config } from "../../../src/domain/config.js";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.js";
-import { openTestRedisStore } from "../../support/redis-store-fixture.js";
-import { describeRunStoreContract, runRecord, waitOut } from "../run-store.contract.js";
+import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
+import { waitFor } from "../../support/wait-for.js";
+import { describeRunStoreContract } from "../run-store.contract.js";
+
+function redisConfig(overrides: Partial<Config["redis"]>): Config["redis"] {
+  return { keyPrefix: "drbot:", commandTimeout: 2_000, ...overrides };
+}
 
 let server: RedisServer;
-const stores: RunStore[] = [];
+const clients: Redis[] = [];
+
+/** A store on its own key prefix, through the production client factory. */
+async function openStore(url: string, options: Partial<Config["redis"]> = {}, env: NodeJS.ProcessEnv = {}) {
+  const config = redisConfig({ url, keyPrefix: `${uniqueId("test")}:`, ...options });
+  const client = createRedisClient(config, env);
+  clients.push(client);
+  await connectRedis(client, 5_000);
+  return new RedisRunStore(client, config.keyPrefix);
+}
+
 beforeAll(async () => {
   server = await startRedisServer({ appendOnly: true });
 });
 afterAll(async () => {
-  await Promise.all(stores.map((s) => s.close()));
+  for (const client of clients) client.disconnect();
   await server?.stop();
 });
 
-describeRunStoreContract("Redis", async () => {
-  const store = await openTestRedisStore(server.url, `contract-${Math.random().toString(36).slice(2)}:`);
-  stores.push(store);
-  return { store, elapse: waitOut };
-});
+describeRunStoreContract("Redis", async () => ({
+  store: await openStore(server.url),
+  async elapse(ms, until) {
+    await waitFor(until, { timeoutMs: ms + 5_000, intervalMs: 20, description: `${ms} ms of TTL to pass` });
+  },
+}));
 
 describe("Redis run store on a real server", () => {
-  it("loses no run, step or event across a Redis restart", async () => {
-    const store = await openTestRedisStore(server.url, "restart:");
-    stores.push(store);
-    const run = runRecord();
-    await store.createRun(run, [{ id: "a", status: "not_started", attempts: 0 }], {
-      type: "run.requested",
-      at: 1,
-      actor: "t",
-      runId: run.id,
-      data: {},
-    });
+  it("loses no run, step, attestation, event or fencing number across a Redis restart", async () => {
+    const store = await openStore(server.url);
+    const run = runRecord({ state: "running" });
+    await store.createRun(run, [stepRecord("a"), stepRecord("check")], runEvent(run.id, "run.requested"));
+    const lease = await store.claimLease(run.id, "exec-a", 60_000);
+    if (!lease.ok) throw new Error("claim refused");
     await store.putStep(
       run.id,
-      { id: "a", status: "succeeded", attempts: 1 },
-      { type: "step.state", at: 2, actor: "t", runId: run.id, data: {} },
+      stepRecord("a", { status: "succeeded", attempts: 1 }),
+      runEvent(run.id, "step.state"),
+      lease.token,
     );
+    await store.addAttestation(
+      run.id,
+      "check",
+      { item: "dns", userId: "U1", at: 1 },
+      runEvent(run.id, "step.attestation"),
+    );
+    const before = await store.readEvents(run.id);
+
     await server.restart();
+
     // The client reconnects by itself; commands issued meanwhile wait in its queue, bounded.
     expect(await store.getRun(run.id)).toEqual(run);
-    expect((await store.getSteps(run.id)).get("a")).toMatchObject({ status: "succeeded" });
-    expect((await store.readEvents(run.id)).map((e) => e.type)).toEqual(["run.requested", "step.state"]);
+    const steps = await store.getSteps(run.id);
+    expect(steps.get("a")).toEqual(stepRecord("a", { status: "succeeded", attempts: 1 }));
+    expect(steps.get("check")?.attestations).toEqual([{ item: "dns", userId: "U1", at: 1 }]);
+    expect(await store.readEvents(run.id)).toEqual(before);
+    expect(await store.listActiveRunIds()).toEqual([run.id]);
+    expect(await store.leaseHolder(run.id)).toBe(lease.token);
+    await store.releaseLease(run.id, lease.token);
+    const next = await store.claimLease(run.id, "exec-b", 60_000);
+    expect(next).toMatchObject({ ok: true, takeover: true });
+    expect(next.ok && next.fence).toBeGreaterThan(lease.fence);
   });
 
   it("answers unavailable within the command deadline when Redis is gone", async () => {
     const lonely = await startRedisServer();
-    const config = configSchema.parse({
-      sites: [
-        { name: "dc1", role: "primary", kubeconfig: { context: "a" } },
-        { name: "dc2", role: "dr", kubeconfig: { context: "b" } },
-      ],
-      tiers: [{ name: "t", rto: "1h", rpo: "1m" }],
-      applications: [{ name: "a", tier: "t", namespaces: ["n"] }],
-      redis: { url: lonely.url, commandTimeout: "300ms" },
-    });
-    const client = createRedisClient(config.redis, {});
-    await connectRedis(client, 2_000);
-    const store = new RedisRunStore(client, "gone:");
+    const store = await openStore(lonely.url, { commandTimeout: 300 });
     await store.kvSet("x", "1");
     await lonely.stop();
-    await expect(store.getRun("anything")).rejects.toMatchObject({ code: "unavailable" });
-    client.disconnect();
+    await expect(store.getRun("anything")).rejects.toMatchObject({
+      code: "unavailable",
+      message: expect.stringContaining("Redis did not read a run"),
+    });
+    await expect(
+      store.putStep("anything", stepRecord("a"), runEvent("anything"), "exec-a#1"),
+    ).rejects.toMatchObject({ code: "unavailable" });
   });
 
-  it("refuses to connect to a missing server with a message that hides the URL's password", async () => {
+  it("authenticates with the password from the variable passwordEnv names", async () => {
+    const locked = await startRedisServer({ requirePass: "s3cret-pass" });
+    try {
+      const store = await openStore(
+        locked.url,
+        { passwordEnv: "TEST_REDIS_PASSWORD" },
+        {
+          TEST_REDIS_PASSWORD: "s3cret-pass",
+        },
+      );
+      expect(await store.kvSet("k", "v")).toBe(true);
+
+      const wrong = createRedisClient(redisConfig({ url: locked.url, passwordEnv: "TEST_REDIS_PASSWORD" }), {
+        TEST_REDIS_PASSWORD: "not-the-pass",
+      });
+      const error = await connectRedis(wrong, 2_000).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "unavailable" });
+      expect(String((error as Error).message)).not.toContain("not-the-pass");
+    } finally {
+      await locked.stop();
+    }
+  });
+
+  it("refuses a passwordEnv naming a variable that is not set", () => {
+    expect(() =>
+      createRedisClient(redisConfig({ url: "redis://127.0.0.1:1", passwordEnv: "TEST_REDIS_UNSET" }), {}),
+    ).toThrow(
+      expect.objectContaining({
+        code: "invalid_config",
+        message: expect.stringContaining("TEST_REDIS_UNSET"),
+      }),
+    );
+  });
+
+  it("says it cannot reach a missing server without showing the URL's credentials", async () => {
     const client = createRedisClient(
-      { url: "redis://:hunter2@127.0.0.1:1", keyPrefix: "x:", commandTimeout: 300 },
+      redisConfig({ url: "redis://drbot:hunter2@127.0.0.1:1", commandTimeout: 300 }),
       {},
     );
-    const error = await connectRedis(client, 500).catch((e: Error) => e);
+    const error = await connectRedis(client, 500).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "unavailable" });
     expect(String((error as Error).message)).not.toContain("hunter2");
   });
