@@ -6,7 +6,7 @@ import type {
   SnapshotObject,
   WorkloadRef,
   WorkloadState,
-} from "../../ports/site.js";
+} from "../ports/site.js";
 
 /**
  * Pure comparisons of site data (no client library, no I/O), so they can be tested on plain

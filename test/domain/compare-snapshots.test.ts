@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  compareInventories,
-  diffSnapshots,
-  isEmptyDiff,
-} from "../../../src/adapters/kubernetes/compare-snapshots.js";
-import type { Snapshot, SnapshotObject, WorkloadState } from "../../../src/ports/site.js";
+import { compareInventories, diffSnapshots, isEmptyDiff } from "../../src/domain/compare-snapshots.js";
+import type { Snapshot, SnapshotObject, WorkloadState } from "../../src/ports/site.js";
 
 function workload(name: string, over: Partial<WorkloadState> = {}): WorkloadState {
   return {

@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { compareInventories } from "../../domain/compare-snapshots.js";
 import type { SiteConfig } from "../../domain/config.js";
 import {
   type Drift,
@@ -15,7 +16,6 @@ import {
   type WorkloadRef,
   type WorkloadState,
 } from "../../ports/site.js";
-import { compareInventories } from "./compare-snapshots.js";
 import { KubeError, toKubeError } from "./kube-error.js";
 import { loadKubeConfig } from "./load-kube-config.js";
 import { takeSnapshot } from "./take-snapshot.js";

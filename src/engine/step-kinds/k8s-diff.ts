@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { nameSchema } from "../../domain/config.js";
 import type { Snapshot } from "../../ports/site.js";
 import { defineStepKind } from "../step-kind.js";
 import { artifactsOf } from "./k8s-common.js";
-import { diffSnapshots } from "./k8s-snapshot.js";
 
 /** Compares two snapshots taken earlier in the run and records the difference. Idempotent. */
 const label = z.string().regex(/^[a-z0-9-]{1,40}$/);
@@ -32,7 +32,8 @@ export const k8sDiffStep = defineStepKind<Params>({
     const lines = [
       ...diff.added.map((x) => `+ ${x}`),
       ...diff.removed.map((x) => `- ${x}`),
-      ...diff.changed.map((x) => `~ ${x}`),
+      ...diff.changed.map((c) => `~ ${c.object}: ${c.field} ${c.before} → ${c.after}`),
+      ...diff.runningPods.map((p) => `~ running pods in ${p.namespace}: ${p.before} → ${p.after}`),
     ];
     return { status: "succeeded", output: lines.length ? lines.join("\n") : "no difference" };
   },

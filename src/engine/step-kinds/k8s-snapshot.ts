@@ -29,30 +29,3 @@ export const k8sSnapshotStep = defineStepKind<Params>({
     };
   },
 });
-
-export interface SnapshotDiff {
-  added: string[];
-  removed: string[];
-  changed: string[];
-}
-
-/** What differs between two snapshots: workloads added or removed, replicas and images changed. */
-export function diffSnapshots(before: Snapshot, after: Snapshot): SnapshotDiff {
-  const key = (w: Snapshot["workloads"][number]) => `${w.kind} ${w.namespace}/${w.name}`;
-  const a = new Map(before.workloads.map((w) => [key(w), w]));
-  const b = new Map(after.workloads.map((w) => [key(w), w]));
-  const changed: string[] = [];
-  for (const [k, w] of b) {
-    const old = a.get(k);
-    if (!old) continue;
-    if (old.replicas !== w.replicas || old.readyReplicas !== w.readyReplicas)
-      changed.push(`${k}: replicas ${old.readyReplicas}/${old.replicas} → ${w.readyReplicas}/${w.replicas}`);
-    if (old.images.join(",") !== w.images.join(","))
-      changed.push(`${k}: images ${old.images.join(",")} → ${w.images.join(",")}`);
-  }
-  return {
-    added: [...b.keys()].filter((k) => !a.has(k)),
-    removed: [...a.keys()].filter((k) => !b.has(k)),
-    changed,
-  };
-}

@@ -26,7 +26,11 @@ export const k8sWaitReadyStep = defineStepKind<Params>({
     const targets = await resolveTargets(site, p);
     const done: WorkloadState[] = [];
     await inParallel(targets, p.concurrency, async (ref) => {
-      const state = await site.waitForRollout(ref, { ...(p.replicas !== undefined ? { replicas: p.replicas } : {}), deadline: ctx.deadline, signal: ctx.signal });
+      const state = await site.waitForRollout(ref, {
+        ...(p.replicas !== undefined ? { replicas: p.replicas } : {}),
+        deadline: ctx.deadline,
+        signal: ctx.signal,
+      });
       done.push(state);
       ctx.log(`${refText(ref)}: ${state.readyReplicas}/${state.replicas} ready`);
     });
@@ -41,14 +45,27 @@ export const k8sWaitReadyStep = defineStepKind<Params>({
 async function waitForNamespace(ctx: StepContext, site: SitePort, p: Params): Promise<StepResult> {
   let delay = 200;
   for (;;) {
-    const all = await site.listWorkloads(p.kind, p.namespace);
+    const all = await site.listWorkloads(p.kind, p.namespace, { signal: ctx.signal });
     const pending = all.filter((w) => {
       const desired = p.replicas ?? w.replicas;
-      return !(w.observedGeneration >= w.generation && w.replicas === desired && w.readyReplicas === desired);
+      // Same rule as a single rollout: current generation, every replica ready, and no old pod left over.
+      return !(
+        w.observedGeneration >= w.generation &&
+        w.replicas === desired &&
+        w.readyReplicas === desired &&
+        (w.statusReplicas ?? 0) === desired
+      );
     });
-    if (pending.length === 0) return { status: "succeeded", output: `${all.length} workload(s) ready in ${p.namespace} on ${p.site}` };
+    if (pending.length === 0)
+      return {
+        status: "succeeded",
+        output: `${all.length} workload(s) ready in ${p.namespace} on ${p.site}`,
+      };
     if (ctx.clock.now() + delay > ctx.deadline) {
-      return { status: "failed", error: `not ready at the deadline in ${p.namespace} on ${p.site}: ${pending.map((w) => `${w.name} ${w.readyReplicas}/${p.replicas ?? w.replicas}`).join(", ")}` };
+      return {
+        status: "failed",
+        error: `not ready at the deadline in ${p.namespace} on ${p.site}: ${pending.map((w) => `${w.name} ${w.readyReplicas}/${p.replicas ?? w.replicas}`).join(", ")}`,
+      };
     }
     await abortableDelay(delay, ctx.signal);
     delay = Math.min(delay * 1.5, 1_000);

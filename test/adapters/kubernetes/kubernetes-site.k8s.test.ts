@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffSnapshots } from "../../../src/adapters/kubernetes/compare-snapshots.js";
 import type { KubeError } from "../../../src/adapters/kubernetes/kube-error.js";
 import { KubernetesSite } from "../../../src/adapters/kubernetes/kubernetes-site.js";
+import { diffSnapshots } from "../../../src/domain/compare-snapshots.js";
 import type { SiteConfig } from "../../../src/domain/config.js";
 import { RUN_ID_LABEL, type WorkloadRef } from "../../../src/ports/site.js";
 import {
