@@ -148,7 +148,7 @@ export class SlackEmulator {
 
   /** Closes the server, every WebSocket and every kept-alive connection. */
   async stop(): Promise<void> {
-    this.sockets.close();
+    await this.sockets.close();
     const server = this.server;
     if (!server) return;
     this.server = undefined;

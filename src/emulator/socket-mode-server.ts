@@ -143,7 +143,11 @@ export class SocketModeServer {
     }
   }
 
-  close(): void {
+  /**
+   * Ends every connection with a close handshake (an app that is itself disconnecting gets to finish
+   * its own), forcing the ones that do not answer within `graceMs`.
+   */
+  async close(graceMs = 1_000): Promise<void> {
     for (const [envelopeId, pending] of this.pending) {
       this.pending.delete(envelopeId);
       pending.settle({
@@ -154,7 +158,23 @@ export class SocketModeServer {
         body: "emulator stopped",
       });
     }
-    for (const ws of this.connections.values()) ws.terminate();
+    await Promise.all(
+      [...this.connections.values()].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === ws.CLOSED) return resolve();
+            const force = setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, graceMs);
+            ws.once("close", () => {
+              clearTimeout(force);
+              resolve();
+            });
+            if (ws.readyState === ws.OPEN) ws.close(1001, "emulator stopping");
+          }),
+      ),
+    );
     this.connections.clear();
     this.wss.close();
   }

@@ -1,4 +1,4 @@
-import { WebClient } from "@slack/web-api";
+import { WebClient, WebClientEvent } from "@slack/web-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
 
@@ -19,7 +19,7 @@ describe("rate limits", () => {
       retryConfig: { retries: 3, minTimeout: 10, maxTimeout: 50 },
     });
     const rateLimited: number[] = [];
-    client.on("rate_limited", (retryAfterSec: number) => rateLimited.push(retryAfterSec));
+    client.on(WebClientEvent.RATE_LIMITED, (retryAfterSec: number) => rateLimited.push(retryAfterSec));
     const posted = await client.chat.postMessage({ channel: "C0GENERAL", text: "v1" });
     emulator.rateLimit("chat.update", { perSecondPerChannel: 1 });
 

@@ -233,3 +233,15 @@ describe("the emulated Web API", () => {
     expect(emulator.events("message_posted")).toHaveLength(1);
   });
 });
+
+describe("the emulator's lifecycle", () => {
+  it("listens on 127.0.0.1 only, and after stop() nothing answers any more", async () => {
+    const own = new SlackEmulator();
+    const base = await own.start();
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const keptAlive = new WebClient(own.botToken, { slackApiUrl: own.apiUrl, retryConfig: { retries: 0 } });
+    await keptAlive.auth.test();
+    await own.stop();
+    await expect(keptAlive.auth.test()).rejects.toMatchObject({ code: "slack_webapi_request_error" });
+  });
+});
