@@ -1,20 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type AckMessage, type AppAck, ackMessage } from "./app-ack.js";
-import { validateBlocks } from "./block-kit-validation.js";
 import { type ResolvedOptions, resolveOptions, type SlackEmulatorOptions } from "./emulator-options.js";
 import { type EmulatorEvent, EventLog, type LoggedEvent } from "./event-log.js";
 import type { InjectedFault } from "./fault-injector.js";
 import { receiveUpload } from "./file-methods.js";
-import { deliverOverHttp } from "./http-delivery.js";
-import {
-  actionTs,
-  type BlockActionInput,
-  blockActionsPayload,
-  newTriggerId,
-  type SlashCommandInput,
-  slashCommandFields,
-} from "./interaction-payloads.js";
+import type { BlockActionInput, SlashCommandInput } from "./interaction-payloads.js";
+import { type DeliveryOptions, type InteractionResult, InteractionSender } from "./interaction-sender.js";
 import type { RateLimitRule } from "./rate-limiter.js";
 import { type SigningForgery, signatureHeaders } from "./request-signing.js";
 import { ResponseUrls } from "./response-urls.js";
@@ -30,6 +21,22 @@ import {
   WorkspaceState,
 } from "./workspace-state.js";
 
+export type { AppAck } from "./app-ack.js";
+export type {
+  EmulatedChannel,
+  EmulatedUser,
+  EmulatedUsergroup,
+  SlackEmulatorOptions,
+} from "./emulator-options.js";
+export type { DeliveryOutcome, EmulatorEvent, LoggedEvent } from "./event-log.js";
+export type { InjectedFault } from "./fault-injector.js";
+export type { BlockActionInput, SlashCommandInput } from "./interaction-payloads.js";
+export type { DeliveryOptions, InteractionResult } from "./interaction-sender.js";
+export type { RateLimitRule } from "./rate-limiter.js";
+export type { SigningForgery } from "./request-signing.js";
+export type { WaitOptions } from "./wait-for-condition.js";
+export type { MessageVersion, StoredEphemeral, StoredFile, StoredMessage } from "./workspace-state.js";
+
 /**
  * drbot's own Slack, for tests and benchmarks. The bot reaches it through the real @slack/bolt and
  * @slack/web-api with only the base URL changed (`slackApiUrl: emulator.apiUrl`). It keeps the
@@ -37,29 +44,6 @@ import {
  * 429s, and delivers slash commands and button clicks exactly as Slack does, over signed HTTP or
  * Socket Mode, measuring the app's ack against Slack's 3-second deadline. Binds 127.0.0.1 only.
  */
-export interface InteractionResult extends AppAck {
-  kind: "slash_command" | "block_actions";
-  responseUrl: string;
-  triggerId: string;
-  /** 0 for the first delivery, N for the Nth redelivery. */
-  retryNum: number;
-  /** What was sent: the slash command's form fields or the block_actions JSON. */
-  payload: Record<string, unknown>;
-}
-
-export interface DeliveryOptions {
-  /** HTTP mode: bend the signature, to check the app refuses what Slack would never send. */
-  forgery?: SigningForgery;
-}
-
-interface SentInteraction {
-  kind: InteractionResult["kind"];
-  payload: Record<string, unknown>;
-  formBody: string;
-  responseUrl: string;
-  triggerId: string;
-}
-
 export class SlackEmulator {
   readonly options: ResolvedOptions;
   private readonly log: EventLog;
@@ -67,7 +51,7 @@ export class SlackEmulator {
   private readonly api: WebApiDispatcher;
   private readonly responseUrls: ResponseUrls;
   private readonly sockets: SocketModeServer;
-  private readonly sent = new WeakMap<InteractionResult, SentInteraction>();
+  private readonly interactions: InteractionSender;
   private server?: Server;
   private origin = "";
 
@@ -93,6 +77,13 @@ export class SlackEmulator {
       state: this.state,
       log: this.log,
       baseUrl,
+    });
+    this.interactions = new InteractionSender({
+      options: this.options,
+      state: this.state,
+      log: this.log,
+      responseUrls: this.responseUrls,
+      sockets: this.sockets,
     });
   }
 
@@ -243,146 +234,32 @@ export class SlackEmulator {
 
   // ── interactions, delivered as Slack delivers them ────────────────────────────────────────────
 
-  async sendSlashCommand(input: SlashCommandInput & DeliveryOptions): Promise<InteractionResult> {
-    const responseUrl = this.responseUrls.issue({
-      kind: "slash_command",
-      channel: input.channelId,
-      userId: input.userId,
-    });
-    const triggerId = newTriggerId();
-    const payload = slashCommandFields(input, this.options, { responseUrl, triggerId });
-    return this.deliver(
-      {
-        kind: "slash_command",
-        payload,
-        formBody: new URLSearchParams(payload).toString(),
-        responseUrl,
-        triggerId,
-      },
-      0,
-      input.forgery,
-    );
+  sendSlashCommand(input: SlashCommandInput & DeliveryOptions): Promise<InteractionResult> {
+    return this.interactions.sendSlashCommand(input);
   }
 
   /**
    * Clicks a component on a message: the element is looked up by action_id in the message's
    * current blocks (its block_id, text, value and style are echoed as Slack does).
    */
-  async sendBlockAction(input: BlockActionInput & DeliveryOptions): Promise<InteractionResult> {
-    const message = input.isEphemeral ? undefined : this.state.find(input.channelId, input.messageTs);
-    const ephemeral = input.isEphemeral ? this.state.findEphemeral(input.messageTs) : undefined;
-    if (!message && !ephemeral && input.value === undefined)
-      throw new Error(`no message ${input.messageTs} in ${input.channelId} to click on`);
-    const responseUrl = this.responseUrls.issue({
-      kind: "block_actions",
-      channel: input.channelId,
-      userId: input.userId,
-      messageTs: input.messageTs,
-      isEphemeral: input.isEphemeral === true,
-    });
-    const triggerId = newTriggerId();
-    const payload = blockActionsPayload(
-      input,
-      this.options,
-      { ...(message ? { message } : {}), blocks: message?.blocks ?? ephemeral?.blocks ?? [] },
-      { responseUrl, triggerId, actionTs: actionTs(this.options.now()) },
-    );
-    const formBody = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-    return this.deliver(
-      { kind: "block_actions", payload, formBody, responseUrl, triggerId },
-      0,
-      input.forgery,
-    );
+  sendBlockAction(input: BlockActionInput & DeliveryOptions): Promise<InteractionResult> {
+    return this.interactions.sendBlockAction(input);
   }
 
   /**
    * Sends an earlier interaction again, as a retry: `X-Slack-Retry-Num` / `X-Slack-Retry-Reason`
    * over HTTP, `retry_attempt` / `retry_reason` in Socket Mode. Same payload, fresh signature.
    */
-  async redeliver(
+  redeliver(
     previous: InteractionResult,
     options: { reason?: string } & DeliveryOptions = {},
   ): Promise<InteractionResult> {
-    const sent = this.sent.get(previous);
-    if (!sent) throw new Error("redeliver takes a result returned by this emulator");
-    return this.deliver(sent, previous.retryNum + 1, options.forgery, options.reason ?? "http_timeout");
+    return this.interactions.redeliver(previous, options);
   }
 
   /** Signature headers for a body, as Slack would send them (or forged), for hand-made requests. */
   signatureHeaders(body: string, forgery?: SigningForgery): Record<string, string> {
     return signatureHeaders(this.options.signingSecret, Date.now(), body, forgery);
-  }
-
-  private async deliver(
-    sent: SentInteraction,
-    retryNum: number,
-    forgery?: SigningForgery,
-    retryReason = "http_timeout",
-  ): Promise<InteractionResult> {
-    let ack: AppAck;
-    if (this.options.mode === "socket") {
-      ack = await this.sockets.deliver(
-        sent.kind === "slash_command" ? "slash_commands" : "interactive",
-        sent.payload,
-        retryNum > 0 ? { num: retryNum, reason: retryReason } : undefined,
-      );
-    } else {
-      const url = this.options.requestUrl;
-      if (!url)
-        throw new Error("HTTP mode needs the app's request URL: pass requestUrl or call setRequestUrl");
-      // Signed with the real clock: the app checks the timestamp against its own clock.
-      const headers = signatureHeaders(this.options.signingSecret, Date.now(), sent.formBody, forgery);
-      if (retryNum > 0) {
-        headers["x-slack-retry-num"] = String(retryNum);
-        headers["x-slack-retry-reason"] = retryReason;
-      }
-      ack = await deliverOverHttp({ url, body: sent.formBody, headers }, this.options);
-    }
-    this.log.record({
-      type: "interaction_delivered",
-      kind: sent.kind,
-      outcome: ack.outcome,
-      status: ack.status,
-      ackMs: ack.ackMs,
-      retryNum,
-    });
-    if (sent.kind === "slash_command") this.showAckMessage(sent, ackMessage(ack));
-    const result: InteractionResult = {
-      ...ack,
-      kind: sent.kind,
-      responseUrl: sent.responseUrl,
-      triggerId: sent.triggerId,
-      retryNum,
-      payload: sent.payload,
-    };
-    this.sent.set(result, sent);
-    return result;
-  }
-
-  /** A slash command's immediate response: ephemeral by default, or in the channel with the command. */
-  private showAckMessage(sent: SentInteraction, message: AckMessage | undefined): void {
-    if (!message || (message.blocks !== undefined && validateBlocks(message.blocks).length > 0)) return;
-    const channel = String(sent.payload.channel_id);
-    const userId = String(sent.payload.user_id);
-    const content = { text: message.text ?? "", blocks: message.blocks ?? [] };
-    if (message.response_type === "in_channel") {
-      this.state.post({
-        channel,
-        userId,
-        text: `${sent.payload.command} ${sent.payload.text}`.trim(),
-        blocks: [],
-        via: "user",
-      });
-      this.state.post({
-        channel,
-        userId: this.options.botUserId,
-        botId: this.options.botId,
-        ...content,
-        via: "slash_ack",
-      });
-    } else {
-      this.state.addEphemeral({ channel, userId, ...content, via: "slash_ack" });
-    }
   }
 
   // ── Socket Mode ───────────────────────────────────────────────────────────────────────────────

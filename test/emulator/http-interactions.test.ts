@@ -233,6 +233,37 @@ describe("button clicks over HTTP", () => {
     expect(emulator.responseUrlUses(click.responseUrl)).toBe(1);
   });
 
+  it("on an ephemeral message carry no message, and respond() replaces that ephemeral for the user", async () => {
+    const seen: BlockAction[] = [];
+    apps.push(
+      await startHttpApp(emulator, (app) => {
+        app.action("dr:approve", async ({ body, ack, respond }) => {
+          await ack();
+          seen.push(body as BlockAction);
+          await respond({ replace_original: true, text: "Thanks, noted" });
+        });
+      }),
+    );
+    const sent = await apps[0]!.app.client.chat.postEphemeral({
+      channel: "C0INCIDENT",
+      user: "U0BOB",
+      text: "Approve run-1?",
+      blocks: [approveButton],
+    });
+    await emulator.sendBlockAction({
+      userId: "U0BOB",
+      channelId: "C0INCIDENT",
+      messageTs: sent.message_ts!,
+      actionId: "dr:approve",
+      isEphemeral: true,
+    });
+
+    expect(seen[0]?.container).toMatchObject({ is_ephemeral: true, message_ts: sent.message_ts });
+    expect(seen[0]?.message).toBeUndefined();
+    await emulator.waitForEphemeral("U0BOB", "Thanks, noted");
+    expect(emulator.ephemerals("U0BOB").map((e) => e.text)).toEqual(["Thanks, noted"]);
+  });
+
   it("refuse to click a button that is not on the message, unless the test forces a value", async () => {
     const posted = emulator.postUserMessage("C0INCIDENT", "U0ALICE", "no buttons here");
     await expect(
