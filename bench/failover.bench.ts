@@ -2,8 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { execa } from "execa";
-import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
 import { KubernetesSite } from "../src/adapters/kubernetes/kubernetes-site.js";
+import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
 import { configSchema } from "../src/domain/config.js";
 import { buildPlan } from "../src/domain/plan.js";
 import { initialStepRecords, type RunRecord } from "../src/domain/run.js";
@@ -30,24 +30,32 @@ export async function run(): Promise<BenchResult> {
     const manifest = namespaces
       .flatMap((ns) => [
         `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}`,
-        ...Array.from({ length: PER_NAMESPACE }, (_, j) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-${j}, namespace: ${ns}}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: app-${j}}}\n  template:\n    metadata: {labels: {app: app-${j}}}\n    spec: {containers: [{name: c, image: registry.example/app:1}]}`),
+        ...Array.from(
+          { length: PER_NAMESPACE },
+          (_, j) =>
+            `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-${j}, namespace: ${ns}}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: app-${j}}}\n  template:\n    metadata: {labels: {app: app-${j}}}\n    spec: {containers: [{name: c, image: registry.example/app:1}]}`,
+        ),
       ])
       .join("\n---\n");
     const file = join(clusters.dir, "bench-workloads.yaml");
     await writeFile(file, manifest);
     await clusters.kubectl("dc2", "apply", "-f", file);
     const kubectl = (await execa("bash", ["scripts/k8s-build", "bin-dir"])).stdout.trim().split("\n").pop()!;
-    const k = (...args: string[]) => execa(join(kubectl, "kubectl"), ["--kubeconfig", clusters.kubeconfig, "--context", "dc2", ...args]);
+    const k = (...args: string[]) =>
+      execa(join(kubectl, "kubectl"), ["--kubeconfig", clusters.kubeconfig, "--context", "dc2", ...args]);
     const settleAtZero = async () => {
       await Promise.all(namespaces.map((ns) => k("scale", "deployment", "--all", "--replicas=0", "-n", ns)));
-      for (const ns of namespaces) await k("wait", "--for=delete", "pod", "--all", "-n", ns, "--timeout=120s").catch(() => undefined);
+      for (const ns of namespaces)
+        await k("wait", "--for=delete", "pod", "--all", "-n", ns, "--timeout=120s").catch(() => undefined);
     };
 
     // Baseline: what scripts/07-execute-failover.sh does, namespace by namespace, then rollout status.
     await settleAtZero();
     const baselineStart = performance.now();
     for (const ns of namespaces) await k("scale", "deployment", "--all", `--replicas=${REPLICAS}`, "-n", ns);
-    for (const ns of namespaces) for (let j = 0; j < PER_NAMESPACE; j++) await k("rollout", "status", `deployment/app-${j}`, "-n", ns, "--timeout=300s");
+    for (const ns of namespaces)
+      for (let j = 0; j < PER_NAMESPACE; j++)
+        await k("rollout", "status", `deployment/app-${j}`, "-n", ns, "--timeout=300s");
     const baselineMs = performance.now() - baselineStart;
 
     // drbot: the same activation as a runbook, steps in parallel.
@@ -58,7 +66,14 @@ export async function run(): Promise<BenchResult> {
         { name: "dc2", role: "dr", kubeconfig: { path: clusters.kubeconfig, context: "dc2" } },
       ],
       tiers: [{ name: "tier1", rto: "2h", rpo: "15m" }],
-      applications: [{ name: "bench", tier: "tier1", namespaces, workloads: namespaces.map((ns) => ({ namespace: ns, name: "*", replicas: REPLICAS })) }],
+      applications: [
+        {
+          name: "bench",
+          tier: "tier1",
+          namespaces,
+          workloads: namespaces.map((ns) => ({ namespace: ns, name: "*", replicas: REPLICAS })),
+        },
+      ],
     });
     const runbook = runbookSchema.parse({
       name: "bench",
@@ -68,8 +83,35 @@ export async function run(): Promise<BenchResult> {
         {
           name: "activate",
           steps: [
-            { id: "scale-up", title: "Scale up", kind: "k8s.scale", forEach: "workload", concurrency: 20, with: { site: "dc2", namespace: "{{workload.namespace}}", name: "*", replicas: REPLICAS, concurrency: 10 } },
-            { id: "wait-ready", title: "Wait", kind: "k8s.wait-ready", forEach: "workload", concurrency: 20, with: { site: "dc2", namespace: "{{workload.namespace}}", name: "*", replicas: REPLICAS, concurrency: 10 }, timeout: "5m" },
+            {
+              id: "scale-up",
+              title: "Scale up",
+              kind: "k8s.scale",
+              forEach: "workload",
+              concurrency: 20,
+              with: {
+                site: "dc2",
+                namespace: "{{workload.namespace}}",
+                name: "*",
+                replicas: REPLICAS,
+                concurrency: 10,
+              },
+            },
+            {
+              id: "wait-ready",
+              title: "Wait",
+              kind: "k8s.wait-ready",
+              forEach: "workload",
+              concurrency: 20,
+              with: {
+                site: "dc2",
+                namespace: "{{workload.namespace}}",
+                name: "*",
+                replicas: REPLICAS,
+                concurrency: 10,
+              },
+              timeout: "5m",
+            },
           ],
         },
       ],
@@ -92,10 +134,36 @@ export async function run(): Promise<BenchResult> {
     const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: registry });
     const now = Date.now();
     const record: RunRecord = {
-      id: "bench-failover", kind: "failover", mode: "real", runbook: "bench", scopeKey: "bench", scope, plan, state: "approved", requestedBy: "U0BENCH", reason: "bench", source: "cli",
-      requiredApprovals: 0, approvals: [], decisions: [], expiresAt: now + 3_600_000, createdAt: now, updatedAt: now, rto: { requestedAt: now }, tierRtoMs: 7_200_000, tierRpoMs: 900_000, version: 1, annotations: {},
+      id: "bench-failover",
+      kind: "failover",
+      mode: "real",
+      runbook: "bench",
+      scopeKey: "bench",
+      scope,
+      plan,
+      state: "approved",
+      requestedBy: "U0BENCH",
+      reason: "bench",
+      source: "cli",
+      requiredApprovals: 0,
+      approvals: [],
+      decisions: [],
+      expiresAt: now + 3_600_000,
+      createdAt: now,
+      updatedAt: now,
+      rto: { requestedAt: now },
+      tierRtoMs: 7_200_000,
+      tierRpoMs: 900_000,
+      version: 1,
+      annotations: {},
     };
-    await store.createRun(record, initialStepRecords(plan), { type: "run.requested", at: now, actor: "bench", runId: record.id, data: {} });
+    await store.createRun(record, initialStepRecords(plan), {
+      type: "run.requested",
+      at: now,
+      actor: "bench",
+      runId: record.id,
+      data: {},
+    });
     const reads = { count: 0 };
     const originalRead = site.read.bind(site);
     site.read = async (ref) => {
@@ -103,8 +171,20 @@ export async function run(): Promise<BenchResult> {
       return originalRead(ref);
     };
     const engine = new RunEngine({
-      store, registry, config, clock: { now: () => Date.now() }, ownerId: "bench", leaseTtlMs: 15_000, maxParallelSteps: 40, scopeTtlMs: 60_000, observer: { onRunEvent: () => {} },
-      services: { commands: { run: async () => Promise.reject(new Error("none")) }, secrets: [], sites: { site: () => counted } },
+      store,
+      registry,
+      config,
+      clock: { now: () => Date.now() },
+      ownerId: "bench",
+      leaseTtlMs: 15_000,
+      maxParallelSteps: 40,
+      scopeTtlMs: 60_000,
+      observer: { onRunEvent: () => {} },
+      services: {
+        commands: { run: async () => Promise.reject(new Error("none")) },
+        secrets: [],
+        sites: { site: () => counted },
+      },
     });
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
@@ -115,20 +195,39 @@ export async function run(): Promise<BenchResult> {
     const outcome = await engine.drive(record.id);
     const drbotMs = performance.now() - drbotStart;
     clearInterval(sampler);
-    if (!outcome.driven || outcome.state !== "completed") throw new Error(`drbot's activation ended ${JSON.stringify(outcome)}`);
-    const ready = await k("get", "deployments", "-A", "-o", "jsonpath={range .items[*]}{.status.readyReplicas}{\"\\n\"}{end}");
+    if (!outcome.driven || outcome.state !== "completed")
+      throw new Error(`drbot's activation ended ${JSON.stringify(outcome)}`);
+    const ready = await k(
+      "get",
+      "deployments",
+      "-A",
+      "-o",
+      'jsonpath={range .items[*]}{.status.readyReplicas}{"\\n"}{end}',
+    );
     const readyCount = ready.stdout.split("\n").filter((l) => l.trim() === String(REPLICAS)).length;
     return {
       name: "failover",
       figures: [
-        { name: "deployments activated", value: readyCount, unit: "deployments", target: { op: ">=", value: NAMESPACES * PER_NAMESPACE } },
+        {
+          name: "deployments activated",
+          value: readyCount,
+          unit: "deployments",
+          target: { op: ">=", value: NAMESPACES * PER_NAMESPACE },
+        },
         { name: "baseline (kubectl scale --all + rollout status)", value: baselineMs, unit: "ms" },
         { name: "drbot", value: drbotMs, unit: "ms" },
-        { name: "drbot / baseline", value: drbotMs / baselineMs, unit: "ratio", target: { op: "<=", value: 0.5 } },
+        {
+          name: "drbot / baseline",
+          value: drbotMs / baselineMs,
+          unit: "ratio",
+          target: { op: "<=", value: 0.5 },
+        },
         { name: "drbot API calls (plus rollout polls)", value: apiCalls + reads.count, unit: "calls" },
         { name: "drbot peak RSS", value: peakRss / 2 ** 20, unit: "MB", target: { op: "<", value: 200 } },
       ],
-      notes: [`${NAMESPACES} namespaces × ${PER_NAMESPACE} deployments × ${REPLICAS} replica on KWOK; RSS is the benchmark process (drbot's engine, client and store in one process)`],
+      notes: [
+        `${NAMESPACES} namespaces × ${PER_NAMESPACE} deployments × ${REPLICAS} replica on KWOK; RSS is the benchmark process (drbot's engine, client and store in one process)`,
+      ],
     };
   } finally {
     await clusters.stop();
