@@ -3,7 +3,7 @@ import { approve, isEligible, reject, voidApprovalsForDrift } from "../domain/ap
 import type { Config, RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import { buildPlan } from "../domain/plan.js";
-import { type RpoReading, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
+import { type RpoReading, rpoRiskOf, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
 import {
   type Decision,
   initialStepRecords,
@@ -221,6 +221,11 @@ export class DrService {
     });
     const targets = strictestTargets(this.d.config, plan.scope);
     const exposure = runExposure(await this.rpo().catch(() => []), plan.scope.tiers);
+    // Only a real failover loses data: drills leave the primary running, failback follows a sync.
+    // Without any RPO reader (no data-source adapters in this process) nothing is measured, and the
+    // card says "not measured" rather than asking people to accept an unknown.
+    const rpoRisk =
+      this.d.readRpo && runbook.kind === "failover" && plan.mode === "real" ? rpoRiskOf(exposure) : undefined;
     const required = runbook.approvals.required ?? this.d.config.approvals.required[runbook.kind];
     const expiryMs = runbook.approvals.expiry ?? this.d.config.approvals.expiry;
     const id = (this.d.newRunId ?? defaultRunId)(runbook.kind, now);
@@ -251,6 +256,7 @@ export class DrService {
       tierRtoMs: targets.rtoMs,
       tierRpoMs: targets.rpoMs,
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
+      ...(rpoRisk ? { rpoRisk } : {}),
       version: 1,
       annotations: {},
     };
@@ -290,14 +296,29 @@ export class DrService {
     actor: string;
     runId: string;
     planHash: string;
+    /** The approver accepts a data loss beyond the tier's RPO (required when the run has an rpoRisk). */
+    acceptsDataLoss?: boolean;
   }): Promise<{ run: RunRecord; started: boolean }> {
     const eligible = await this.isPrincipal(input.actor, await this.kindOf(input.runId), "approvers");
     const result = await this.mutate(
       input.runId,
       input.actor,
-      (run, now) => approve({ run, userId: input.actor, eligible, planHash: input.planHash, now }),
+      (run, now) =>
+        approve({
+          run,
+          userId: input.actor,
+          eligible,
+          planHash: input.planHash,
+          now,
+          acceptsDataLoss: input.acceptsDataLoss === true,
+        }),
       "run.approval",
-      (run) => ({ approvals: run.approvals.length, required: run.requiredApprovals, state: run.state }),
+      (run) => ({
+        approvals: run.approvals.length,
+        required: run.requiredApprovals,
+        state: run.state,
+        ...(run.rpoRisk ? { acceptedDataLoss: true } : {}),
+      }),
     );
     if (result.state !== "approved") return { run: result, started: false };
     // Last approval: the plan is computed again; if it drifted, the approvals are void.

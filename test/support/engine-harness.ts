@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
 import { buildPlan } from "../../src/domain/plan.js";
+import type { RpoReading } from "../../src/domain/rpo.js";
 import { initialStepRecords, type RunEvent, type RunRecord, type RunState } from "../../src/domain/run.js";
 import type { Runbook } from "../../src/domain/runbook.js";
 import { resolveScope, scopeLockKeys } from "../../src/domain/scope.js";
@@ -101,6 +102,7 @@ export function engineHarness(options: {
   commands?: CommandRunner;
   runbooks?: Runbook[];
   config?: Config;
+  readRpo?: () => Promise<RpoReading[]>;
 }): EngineHarness {
   const config = options.config ?? testConfig();
   const ledger = options.ledger ?? new Ledger();
@@ -130,6 +132,7 @@ export function engineHarness(options: {
     clock,
     directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
     observer,
+    ...(options.readRpo ? { readRpo: options.readRpo } : {}),
   });
   let counter = 0;
   return {
