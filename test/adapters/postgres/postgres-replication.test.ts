@@ -1,0 +1,247 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PostgresReplication } from "../../../src/adapters/postgres/postgres-replication.js";
+import { readPostgresRpo } from "../../../src/adapters/postgres/read-postgres-rpo.js";
+import type { Config } from "../../../src/domain/config.js";
+import { tierRpo } from "../../../src/domain/rpo.js";
+import type { StepContext, StepServices } from "../../../src/engine/step-kind.js";
+import { dbLagGateStep } from "../../../src/engine/step-kinds/db-lag-gate.js";
+import { dbPromoteStep } from "../../../src/engine/step-kinds/db-promote.js";
+import type { PostgresSourceConfig } from "../../../src/ports/database-replication.js";
+import { testConfig } from "../../support/config-fixture.js";
+import { type PostgresPair, startPostgresPair } from "../../support/postgres-pair.js";
+import { freePort } from "../../support/redis-server.js";
+import { waitFor } from "../../support/wait-for.js";
+
+/**
+ * drbot against two real PostgreSQL servers in streaming replication: lag on an idle primary, lag
+ * under write load while the replica's replay is paused, unreachable and hung servers, passwords,
+ * and promotion of the replica (last, since it ends the replication).
+ */
+let pair: PostgresPair;
+let replication: PostgresReplication;
+const LAG_ALERT_MS = 1_000;
+
+beforeAll(async () => {
+  pair = await startPostgresPair();
+  replication = new PostgresReplication({ PG_TEST_PASSWORD: pair.drbotPassword });
+}, 120_000);
+afterAll(async () => {
+  await pair?.stop();
+});
+
+function configWith(source: Record<string, unknown>): Config {
+  return testConfig({
+    dataSources: [source, { name: "velero", kind: "velero", site: "dc1", schedule: "daily" }],
+  });
+}
+
+function postgresSource(config: Config): PostgresSourceConfig {
+  return config.dataSources.find((d): d is PostgresSourceConfig => d.kind === "postgres")!;
+}
+
+function stepContext(
+  config: Config,
+  services: Partial<StepServices> = {},
+  lines: string[] = [],
+): StepContext {
+  return {
+    run: { id: "failover-test", kind: "failover", mode: "real", requestedBy: "U0ONCALL", reason: "test" },
+    step: {
+      id: "db",
+      runbookStepId: "db",
+      phase: "activate",
+      rtoPhase: "activation",
+      title: "db",
+      kind: "db.promote",
+      params: {},
+      timeoutMs: 30_000,
+      retries: 0,
+      retryDelayMs: 0,
+      onFailure: "pause",
+      needs: [],
+      summary: "db",
+    },
+    attempt: 1,
+    mode: "real",
+    scope: { applications: ["payments"], tiers: ["tier1"], fromSite: "dc1", toSite: "dc2" },
+    config,
+    signal: AbortSignal.timeout(30_000),
+    deadline: Date.now() + 30_000,
+    clock: { now: () => Date.now() },
+    services: {
+      commands: { run: async () => ({ exitCode: 0, stdout: "", stderr: "" }) } as never,
+      secrets: [],
+      replication,
+      ...services,
+    },
+    log: (line) => void lines.push(line),
+    attestations: [],
+  } as StepContext;
+}
+
+/** Age of the replica's last replayed commit, computed the naive way (what an idle primary breaks). */
+async function naiveReplayAgeMs(): Promise<number> {
+  const [row] = await pair.sql<{ age_ms: number | null }>(
+    "replica",
+    "SELECT (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::float8 AS age_ms",
+  );
+  return row?.age_ms ?? 0;
+}
+
+async function replicaHasCaughtUp(): Promise<boolean> {
+  const [primary] = await pair.sql<{ lsn: string }>("primary", "SELECT pg_current_wal_lsn()::text AS lsn");
+  const [replica] = await pair.sql<{ caught_up: boolean }>(
+    "replica",
+    "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up",
+    [primary!.lsn],
+  );
+  return replica?.caught_up === true;
+}
+
+describe("replication lag read from the databases", () => {
+  it("is zero on an idle primary, even when the last replayed commit is older than the alert threshold", async () => {
+    const config = configWith(pair.source({ lagAlert: "1s" }));
+    await pair.sql("primary", "INSERT INTO load (payload) VALUES ('before going idle')");
+    await waitFor(replicaHasCaughtUp, { timeoutMs: 10_000, description: "the replica to replay the insert" });
+    await waitFor(async () => (await naiveReplayAgeMs()) > LAG_ALERT_MS, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      description: "the last replayed commit to be older than the alert threshold",
+    });
+
+    const lag = await replication.readLag(postgresSource(config));
+    const reading = await readPostgresRpo(postgresSource(config), { replication, now: () => 42 });
+
+    expect(lag).toMatchObject({ lagMs: 0, state: "caught_up", alert: false, bytesBehind: 0 });
+    expect(lag.detail).toMatch(/not lag: the primary has written nothing since/);
+    expect(reading).toMatchObject({ source: "pg", kind: "postgres", exposureMs: 0, at: 42 });
+  });
+
+  it("grows under write load while replay is paused, crosses the alert threshold, and the lag gate refuses", async () => {
+    const config = configWith(pair.source({ lagAlert: "1s" }));
+    const source = postgresSource(config);
+    await pair.sql("replica", "SELECT pg_wal_replay_pause()");
+    let writing = true;
+    const load = (async () => {
+      let i = 0;
+      while (writing) await pair.sql("primary", "INSERT INTO load (payload) VALUES ($1)", [`row ${i++}`]);
+    })();
+    try {
+      let last = await replication.readLag(source);
+      await waitFor(
+        async () => {
+          last = await replication.readLag(source);
+          return last.lagMs !== undefined && last.lagMs > LAG_ALERT_MS;
+        },
+        { timeoutMs: 20_000, intervalMs: 200, description: "the lag to cross the alert threshold" },
+      );
+      expect(last).toMatchObject({ state: "behind", alert: true });
+      expect(last.bytesBehind).toBeGreaterThan(0);
+      expect(last.detail).toMatch(/replay is paused on the replica; above the 1\.0s alert threshold/);
+
+      const gate = await dbLagGateStep.execute(stepContext(config), { source: "*" });
+      expect(gate).toMatchObject({ status: "failed" });
+      expect(gate.status === "failed" && gate.error).toMatch(/pg: lag .* is above the limit of 1\.0s/);
+    } finally {
+      writing = false;
+      await load;
+      await pair.sql("replica", "SELECT pg_wal_replay_resume()");
+    }
+
+    await waitFor(replicaHasCaughtUp, {
+      timeoutMs: 20_000,
+      description: "the replica to catch up after resuming",
+    });
+    const gate = await dbLagGateStep.execute(stepContext(config), { source: "pg" });
+    expect(gate).toMatchObject({ status: "succeeded" });
+  });
+
+  it("is unknown when a server does not answer, and the tier counts it as the worst case", async () => {
+    const deadPort = await freePort();
+    const config = configWith(
+      pair.source({
+        replica: { host: "127.0.0.1", port: deadPort, user: "drbot", passwordEnv: "PG_TEST_PASSWORD" },
+      }),
+    );
+
+    const reading = await readPostgresRpo(postgresSource(config), { replication, now: () => 0 });
+    const [tier1] = tierRpo(config, [reading]);
+
+    expect(reading.exposureMs).toBeUndefined();
+    expect(reading.detail).toMatch(/^lag unknown: the replica did not answer .*unreachable \(ECONNREFUSED\)/);
+    expect(tier1).toMatchObject({ tier: "tier1", effectiveMs: Number.POSITIVE_INFINITY, unknown: ["pg"] });
+    expect(tier1?.withinTarget).toBe(false);
+  });
+
+  it("gives up on a server that accepts connections but never answers, at the source's deadline", async () => {
+    const held: Socket[] = [];
+    const silent: Server = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const config = configWith(
+        pair.source({
+          timeout: "500ms",
+          primary: { host: "127.0.0.1", port, user: "drbot", passwordEnv: "PG_TEST_PASSWORD" },
+        }),
+      );
+
+      const lag = await replication.readLag(postgresSource(config));
+
+      expect(lag.lagMs).toBeUndefined();
+      expect(lag.detail).toMatch(
+        /the primary did not answer \(pg primary \(127\.0\.0\.1:\d+\): .*no answer within 500 ms\)/,
+      );
+      expect(lag.detail).toMatch(
+        /the replica's last replayed commit is from .*whatever the primary committed after that is at risk/,
+      );
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it("takes the password from passwordEnv and never shows it, right or wrong", async () => {
+    const config = configWith(pair.source());
+    const wrong = "wrong-password-4f2a9c";
+    const refused = await new PostgresReplication({ PG_TEST_PASSWORD: wrong }).readLag(
+      postgresSource(config),
+    );
+    const unset = await new PostgresReplication({}).readLag(postgresSource(config));
+
+    expect(refused.lagMs).toBeUndefined();
+    expect(refused.detail).toMatch(/password authentication failed for user "drbot"/);
+    expect(refused.detail).not.toContain(wrong);
+    expect(unset.detail).toMatch(
+      /replica\.passwordEnv names PG_TEST_PASSWORD, but that environment variable is not set/,
+    );
+    expect(JSON.stringify([refused, unset])).not.toContain(pair.drbotPassword);
+  });
+});
+
+describe("promotion of the replica", () => {
+  it("promotes the replica once the primary is gone, observes it, and a second promotion finds it already done", async () => {
+    const config = configWith(pair.source({ lagAlert: "1s" }));
+    const ctx = stepContext(config);
+    expect(await dbPromoteStep.observe!(ctx, { source: "*" })).toMatchObject({ holds: false });
+
+    await pair.primary.stop();
+    const lost = await replication.readLag(postgresSource(config));
+    expect(lost.lagMs).toBeUndefined();
+    expect(lost.detail).toMatch(/the primary did not answer/);
+
+    const lines: string[] = [];
+    const first = await dbPromoteStep.execute(stepContext(config, {}, lines), { source: "*" });
+    expect(first).toMatchObject({ status: "succeeded", output: "promoted: pg" });
+    expect(lines.join("\n")).toMatch(/pg: before promotion, lag unknown: the primary did not answer/);
+    expect(lines.join("\n")).toMatch(/pg: promoted: the replica has left recovery and accepts writes/);
+    expect(await dbPromoteStep.observe!(ctx, { source: "*" })).toMatchObject({ holds: true });
+    await pair.sql("replica", "INSERT INTO load (payload) VALUES ('written on the promoted replica')");
+
+    const again: string[] = [];
+    const second = await dbPromoteStep.execute(stepContext(config, {}, again), { source: "pg" });
+    expect(second).toMatchObject({ status: "succeeded" });
+    expect(again.join("\n")).toMatch(/pg: already out of recovery: nothing to promote/);
+  });
+});
