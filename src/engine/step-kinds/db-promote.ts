@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { describeError } from "../../domain/errors.js";
 import { defineStepKind } from "../step-kind.js";
-import { dbSourceParam, describeSource, postgresSources, remainingMs, replicationOf } from "./db-common.js";
+import { dbSourceParam, postgresSources, remainingMs, replicationOf } from "./db-common.js";
 
 /**
  * Promotes the PostgreSQL replica of each source to primary (pg_promote) and checks that it has left
@@ -18,7 +18,10 @@ export const dbPromoteStep = defineStepKind<Params>({
   description: "Promotes the PostgreSQL replica to primary, unless it already is.",
   params: params as z.ZodType<Params>,
   idempotent: false,
-  summarize: (p) => `promote the ${describeSource(p.source)} replica`,
+  summarize: (p) =>
+    p.source === "*"
+      ? "promote the PostgreSQL replicas of the run's applications"
+      : `promote the ${p.source} replica`,
   async execute(ctx, p) {
     const replication = replicationOf(ctx);
     const sources = postgresSources(ctx, p.source);

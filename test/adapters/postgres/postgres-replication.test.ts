@@ -1,5 +1,10 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { PostgresReplication } from "../../../src/adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../../../src/adapters/postgres/read-postgres-rpo.js";
 import type { Config } from "../../../src/domain/config.js";
@@ -8,7 +13,9 @@ import type { StepContext, StepServices } from "../../../src/engine/step-kind.js
 import { dbLagGateStep } from "../../../src/engine/step-kinds/db-lag-gate.js";
 import { dbPromoteStep } from "../../../src/engine/step-kinds/db-promote.js";
 import type { PostgresSourceConfig } from "../../../src/ports/database-replication.js";
+import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { testConfig } from "../../support/config-fixture.js";
+import { noCommands } from "../../support/engine-harness.js";
 import { type PostgresPair, startPostgresPair } from "../../support/postgres-pair.js";
 import { freePort } from "../../support/redis-server.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -70,14 +77,14 @@ function stepContext(
     deadline: Date.now() + 30_000,
     clock: { now: () => Date.now() },
     services: {
-      commands: { run: async () => ({ exitCode: 0, stdout: "", stderr: "" }) } as never,
+      commands: noCommands,
       secrets: [],
       replication,
       ...services,
     },
     log: (line) => void lines.push(line),
     attestations: [],
-  } as StepContext;
+  };
 }
 
 /** Age of the replica's last replayed commit, computed the naive way (what an idle primary breaks). */
@@ -175,6 +182,8 @@ describe("replication lag read from the databases", () => {
   });
 
   it("gives up on a server that accepts connections but never answers, at the source's deadline", async () => {
+    await pair.sql("primary", "INSERT INTO load (payload) VALUES ('replayed before the primary goes silent')");
+    await waitFor(replicaHasCaughtUp, { timeoutMs: 10_000, description: "the replica to replay the insert" });
     const held: Socket[] = [];
     const silent: Server = createServer((socket) => void held.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
@@ -196,6 +205,23 @@ describe("replication lag read from the databases", () => {
       expect(lag.detail).toMatch(
         /the replica's last replayed commit is from .*whatever the primary committed after that is at risk/,
       );
+
+      // An operator's abort arrives while drbot waits on the silent server: the call stops there.
+      const operator = new AbortController();
+      silent.once("connection", () => operator.abort());
+      const aborted = await replication.readLag(
+        postgresSource(
+          configWith(
+            pair.source({
+              timeout: "1m",
+              primary: { host: "127.0.0.1", port, user: "drbot", passwordEnv: "PG_TEST_PASSWORD" },
+            }),
+          ),
+        ),
+        { signal: operator.signal },
+      );
+      expect(aborted).toMatchObject({ lagMs: undefined, state: "unknown" });
+      expect(aborted.detail).toMatch(/did not answer .*stopped: the caller gave up/);
     } finally {
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
@@ -217,6 +243,59 @@ describe("replication lag read from the databases", () => {
       /replica\.passwordEnv names PG_TEST_PASSWORD, but that environment variable is not set/,
     );
     expect(JSON.stringify([refused, unset])).not.toContain(pair.drbotPassword);
+  });
+});
+
+describe("drbot's runtime", () => {
+  it("reads the pair's lag for the tiers, and the shipped failover runbook promotes the replica in real runs only", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "drbot-pg-runtime-"));
+    const configPath = join(dir, "drbot.yaml");
+    const base = testConfig();
+    await writeFile(
+      configPath,
+      stringify({
+        sites: base.sites.map((s) => ({ name: s.name, role: s.role, kubeconfig: { context: s.name } })),
+        tiers: [
+          { name: "tier1", rto: "2h", rpo: "15m" },
+          { name: "tier3", rto: "8h", rpo: "4h" },
+        ],
+        applications: [
+          {
+            name: "payments",
+            tier: "tier1",
+            namespaces: ["production"],
+            workloads: [{ namespace: "production", name: "payments-api", replicas: 3 }],
+            dataSources: ["pg"],
+          },
+        ],
+        dataSources: [pair.source({ lagAlert: "30s" })],
+      }),
+    );
+    const runtime = await createRuntime({
+      configPath,
+      runbooksDir: "runbooks",
+      env: { PG_TEST_PASSWORD: pair.drbotPassword },
+      store: new MemoryRunStore({ now: () => Date.now() }),
+      autoStart: false,
+    });
+    try {
+      await waitFor(replicaHasCaughtUp, { timeoutMs: 10_000, description: "the replica to catch up" });
+      const [tier1] = await runtime.service.rpo();
+      expect(tier1).toMatchObject({ tier: "tier1", effectiveMs: 0, withinTarget: true, unknown: [] });
+      expect(tier1?.readings).toMatchObject([{ source: "pg", kind: "postgres", exposureMs: 0 }]);
+
+      const real = runtime.service.plan({ runbook: "failover", targets: ["payments"] });
+      const drill = runtime.service.plan({ runbook: "failover", targets: ["payments"], mode: "drill" });
+      expect(real.steps.find((s) => s.kind === "db.promote")).toMatchObject({
+        id: "promote-database",
+        params: { source: "*" },
+        summary: "promote the PostgreSQL replicas of the run's applications",
+      });
+      expect(drill.steps.some((s) => s.kind === "db.promote")).toBe(false);
+    } finally {
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
