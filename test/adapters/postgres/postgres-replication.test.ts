@@ -182,7 +182,10 @@ describe("replication lag read from the databases", () => {
   });
 
   it("gives up on a server that accepts connections but never answers, at the source's deadline", async () => {
-    await pair.sql("primary", "INSERT INTO load (payload) VALUES ('replayed before the primary goes silent')");
+    await pair.sql(
+      "primary",
+      "INSERT INTO load (payload) VALUES ('replayed before the primary goes silent')",
+    );
     await waitFor(replicaHasCaughtUp, { timeoutMs: 10_000, description: "the replica to replay the insert" });
     const held: Socket[] = [];
     const silent: Server = createServer((socket) => void held.push(socket));
