@@ -19,10 +19,11 @@ export const dbLagGateStep = defineStepKind<Params>({
   summarize: (p) =>
     `replication lag of ${describeSource(p.source)} at most ${p.max === undefined ? "its alert threshold" : formatMs(p.max)}`,
   async execute(ctx, p) {
-    const replication = replicationOf(ctx);
     const sources = postgresSources(ctx, p.source);
+    // Checked before the adapter, so a scope without databases needs no PostgreSQL access at all.
     if (sources.length === 0)
       return { status: "succeeded", output: "no PostgreSQL data source protects the run's applications" };
+    const replication = replicationOf(ctx);
     const refusals: string[] = [];
     for (const source of sources) {
       const max = p.max ?? source.lagAlert;

@@ -23,10 +23,11 @@ export const dbPromoteStep = defineStepKind<Params>({
       ? "promote the PostgreSQL replicas of the run's applications"
       : `promote the ${p.source} replica`,
   async execute(ctx, p) {
-    const replication = replicationOf(ctx);
     const sources = postgresSources(ctx, p.source);
+    // Checked before the adapter, so a scope without databases needs no PostgreSQL access at all.
     if (sources.length === 0)
       return { status: "succeeded", output: "no PostgreSQL data source protects the run's applications" };
+    const replication = replicationOf(ctx);
     const failures: string[] = [];
     for (const source of sources) {
       const lag = await replication.readLag(source, {
@@ -46,8 +47,10 @@ export const dbPromoteStep = defineStepKind<Params>({
     return { status: "succeeded", output: `promoted: ${sources.map((s) => s.name).join(", ")}` };
   },
   async observe(ctx, p) {
-    const replication = replicationOf(ctx);
     const sources = postgresSources(ctx, p.source);
+    if (sources.length === 0)
+      return { holds: true, evidence: "no PostgreSQL data source protects the run's applications" };
+    const replication = replicationOf(ctx);
     const still: string[] = [];
     try {
       for (const source of sources)

@@ -9,15 +9,14 @@ import { PostgresReplication } from "../../../src/adapters/postgres/postgres-rep
 import { readPostgresRpo } from "../../../src/adapters/postgres/read-postgres-rpo.js";
 import type { Config } from "../../../src/domain/config.js";
 import { tierRpo } from "../../../src/domain/rpo.js";
-import type { StepContext, StepServices } from "../../../src/engine/step-kind.js";
 import { dbLagGateStep } from "../../../src/engine/step-kinds/db-lag-gate.js";
 import { dbPromoteStep } from "../../../src/engine/step-kinds/db-promote.js";
 import type { PostgresSourceConfig } from "../../../src/ports/database-replication.js";
 import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { testConfig } from "../../support/config-fixture.js";
-import { noCommands } from "../../support/engine-harness.js";
 import { type PostgresPair, startPostgresPair } from "../../support/postgres-pair.js";
 import { freePort } from "../../support/redis-server.js";
+import { stepContext } from "../../support/step-context.js";
 import { waitFor } from "../../support/wait-for.js";
 
 /**
@@ -47,45 +46,8 @@ function postgresSource(config: Config): PostgresSourceConfig {
   return config.dataSources.find((d): d is PostgresSourceConfig => d.kind === "postgres")!;
 }
 
-function stepContext(
-  config: Config,
-  services: Partial<StepServices> = {},
-  lines: string[] = [],
-): StepContext {
-  return {
-    run: { id: "failover-test", kind: "failover", mode: "real", requestedBy: "U0ONCALL", reason: "test" },
-    step: {
-      id: "db",
-      runbookStepId: "db",
-      phase: "activate",
-      rtoPhase: "activation",
-      title: "db",
-      kind: "db.promote",
-      params: {},
-      timeoutMs: 30_000,
-      retries: 0,
-      retryDelayMs: 0,
-      onFailure: "pause",
-      needs: [],
-      summary: "db",
-    },
-    attempt: 1,
-    mode: "real",
-    scope: { applications: ["payments"], tiers: ["tier1"], fromSite: "dc1", toSite: "dc2" },
-    config,
-    signal: AbortSignal.timeout(30_000),
-    deadline: Date.now() + 30_000,
-    clock: { now: () => Date.now() },
-    services: {
-      commands: noCommands,
-      secrets: [],
-      replication,
-      ...services,
-    },
-    log: (line) => void lines.push(line),
-    attestations: [],
-  };
-}
+const ctxFor = (config: Config, lines: string[] = []) =>
+  stepContext(config, { services: { replication }, lines });
 
 /** Age of the replica's last replayed commit, computed the naive way (what an idle primary breaks). */
 async function naiveReplayAgeMs(): Promise<number> {
@@ -147,7 +109,7 @@ describe("replication lag read from the databases", () => {
       expect(last.bytesBehind).toBeGreaterThan(0);
       expect(last.detail).toMatch(/replay is paused on the replica; above the 1\.0s alert threshold/);
 
-      const gate = await dbLagGateStep.execute(stepContext(config), { source: "*" });
+      const gate = await dbLagGateStep.execute(ctxFor(config), { source: "*" });
       expect(gate).toMatchObject({ status: "failed" });
       expect(gate.status === "failed" && gate.error).toMatch(/pg: lag .* is above the limit of 1\.0s/);
     } finally {
@@ -160,7 +122,7 @@ describe("replication lag read from the databases", () => {
       timeoutMs: 20_000,
       description: "the replica to catch up after resuming",
     });
-    const gate = await dbLagGateStep.execute(stepContext(config), { source: "pg" });
+    const gate = await dbLagGateStep.execute(ctxFor(config), { source: "pg" });
     expect(gate).toMatchObject({ status: "succeeded" });
   });
 
@@ -305,7 +267,7 @@ describe("drbot's runtime", () => {
 describe("promotion of the replica", () => {
   it("promotes the replica once the primary is gone, observes it, and a second promotion finds it already done", async () => {
     const config = configWith(pair.source({ lagAlert: "1s" }));
-    const ctx = stepContext(config);
+    const ctx = ctxFor(config);
     expect(await dbPromoteStep.observe!(ctx, { source: "*" })).toMatchObject({ holds: false });
 
     await pair.primary.stop();
@@ -314,7 +276,7 @@ describe("promotion of the replica", () => {
     expect(lost.detail).toMatch(/the primary did not answer/);
 
     const lines: string[] = [];
-    const first = await dbPromoteStep.execute(stepContext(config, {}, lines), { source: "*" });
+    const first = await dbPromoteStep.execute(ctxFor(config, lines), { source: "*" });
     expect(first).toMatchObject({ status: "succeeded", output: "promoted: pg" });
     expect(lines.join("\n")).toMatch(/pg: before promotion, lag unknown: the primary did not answer/);
     expect(lines.join("\n")).toMatch(/pg: promoted: the replica has left recovery and accepts writes/);
@@ -322,7 +284,7 @@ describe("promotion of the replica", () => {
     await pair.sql("replica", "INSERT INTO load (payload) VALUES ('written on the promoted replica')");
 
     const again: string[] = [];
-    const second = await dbPromoteStep.execute(stepContext(config, {}, again), { source: "pg" });
+    const second = await dbPromoteStep.execute(ctxFor(config, again), { source: "pg" });
     expect(second).toMatchObject({ status: "succeeded" });
     expect(again.join("\n")).toMatch(/pg: already out of recovery: nothing to promote/);
   });
