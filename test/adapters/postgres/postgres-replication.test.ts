@@ -13,9 +13,10 @@ import { dbLagGateStep } from "../../../src/engine/step-kinds/db-lag-gate.js";
 import { dbPromoteStep } from "../../../src/engine/step-kinds/db-promote.js";
 import type { PostgresSourceConfig } from "../../../src/ports/database-replication.js";
 import { createRuntime } from "../../../src/runtime/create-runtime.js";
-import { testConfig } from "../../support/config-fixture.js";
+import { testConfig, testRunbook } from "../../support/config-fixture.js";
 import { type PostgresPair, startPostgresPair } from "../../support/postgres-pair.js";
 import { freePort } from "../../support/redis-server.js";
+import { INCIDENT, startSlackHarness } from "../../support/slack-harness.js";
 import { stepContext } from "../../support/step-context.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -265,27 +266,66 @@ describe("drbot's runtime", () => {
 });
 
 describe("promotion of the replica", () => {
-  it("promotes the replica once the primary is gone, observes it, and a second promotion finds it already done", async () => {
+  it("is requested in Slack, approved by two people, promotes the replica once the primary is gone, and shows in the thread and the audit trail", async () => {
     const config = configWith(pair.source({ lagAlert: "1s" }));
-    const ctx = ctxFor(config);
-    expect(await dbPromoteStep.observe!(ctx, { source: "*" })).toMatchObject({ holds: false });
-
+    expect(await dbPromoteStep.observe!(ctxFor(config), { source: "*" })).toMatchObject({ holds: false });
     await pair.primary.stop();
-    const lost = await replication.readLag(postgresSource(config));
-    expect(lost.lagMs).toBeUndefined();
-    expect(lost.detail).toMatch(/the primary did not answer/);
 
-    const lines: string[] = [];
-    const first = await dbPromoteStep.execute(ctxFor(config, lines), { source: "*" });
-    expect(first).toMatchObject({ status: "succeeded", output: "promoted: pg" });
-    expect(lines.join("\n")).toMatch(/pg: before promotion, lag unknown: the primary did not answer/);
-    expect(lines.join("\n")).toMatch(/pg: promoted: the replica has left recovery and accepts writes/);
-    expect(await dbPromoteStep.observe!(ctx, { source: "*" })).toMatchObject({ holds: true });
+    const failover = testRunbook({
+      name: "failover",
+      title: "Fail over",
+      phases: [
+        {
+          name: "activate",
+          steps: [
+            {
+              id: "promote-database",
+              title: "Promote the PostgreSQL replicas",
+              kind: "db.promote",
+              with: { source: "*" },
+            },
+          ],
+        },
+      ],
+    });
+    const h = await startSlackHarness({ runbooks: [failover], config, services: { replication } });
+    try {
+      await h.dr("U0ONCALL", 'failover payments --reason "DC1 lost"');
+      const card = await h.findMessage("Failover requested");
+      await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
+      await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+      const runId = (await h.store.listRuns())[0]!.id;
+      await waitFor(async () => (await h.store.getRun(runId))?.state === "completed", {
+        timeoutMs: 30_000,
+        description: "the failover to complete",
+      });
+      const progress = await h.findMessage(`Failover ${runId}`);
+      await h.surface.notifier.idle();
+
+      const replies = h.emulator.thread(INCIDENT, progress.ts).map((m) => m.text);
+      expect(replies.some((t) => t.startsWith("Promote the PostgreSQL replicas: succeeded"))).toBe(true);
+      const step = (await h.store.getSteps(runId)).get("promote-database");
+      expect(step).toMatchObject({ status: "succeeded", output: expect.stringContaining("promoted: pg") });
+      expect(step?.output).toMatch(/pg: before promotion, lag unknown: the primary did not answer/);
+      const audit = JSON.stringify(await h.store.readEvents(runId));
+      expect(audit).toContain("promote-database");
+      expect(audit).not.toContain(pair.drbotPassword);
+    } finally {
+      await h.stop();
+    }
+    expect(await dbPromoteStep.observe!(ctxFor(config), { source: "*" })).toMatchObject({ holds: true });
     await pair.sql("replica", "INSERT INTO load (payload) VALUES ('written on the promoted replica')");
+  });
 
-    const again: string[] = [];
-    const second = await dbPromoteStep.execute(ctxFor(config, again), { source: "pg" });
-    expect(second).toMatchObject({ status: "succeeded" });
-    expect(again.join("\n")).toMatch(/pg: already out of recovery: nothing to promote/);
+  it("observes that a second promotion already happened and does nothing", async () => {
+    const config = configWith(pair.source());
+    const lines: string[] = [];
+    const second = await dbPromoteStep.execute(ctxFor(config, lines), { source: "pg" });
+    expect(second).toMatchObject({ status: "succeeded", output: "promoted: pg" });
+    expect(lines.join("\n")).toMatch(/pg: already out of recovery: nothing to promote/);
+    expect(await replication.readLag(postgresSource(config))).toMatchObject({
+      lagMs: undefined,
+      detail: expect.stringMatching(/not in recovery: it has been promoted/),
+    });
   });
 });
