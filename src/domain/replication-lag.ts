@@ -9,8 +9,8 @@ import { formatMs } from "./duration.js";
 /** What the primary says: how far it has written, and what each connected standby reports. */
 export interface PrimaryWalState {
   inRecovery: boolean;
-  /** pg_current_wal_lsn(): everything up to here is written on the primary. */
-  currentLsn: string;
+  /** pg_current_wal_lsn(): everything up to here is written on the primary (null in recovery). */
+  currentLsn: string | null;
   /** now() on the primary, ms since the epoch. */
   now: number;
   /** Rows of pg_stat_replication (the lag columns need pg_monitor, otherwise they are null). */
@@ -107,7 +107,7 @@ export function assessReplicationLag(input: {
     return unknown(`the primary did not answer (${primary.error}); ${last}`);
   }
   const p = primary.value;
-  if (p.inRecovery)
+  if (p.inRecovery || p.currentLsn === null)
     return unknown(
       "the configured primary is in recovery itself (a standby): has a failover already happened?",
     );

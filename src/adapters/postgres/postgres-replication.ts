@@ -132,7 +132,7 @@ export class PostgresReplication implements DatabaseReplication {
           }>(STANDBYS_SQL);
       return {
         inRecovery: row.in_recovery,
-        currentLsn: row.current_lsn ?? "0/0",
+        currentLsn: row.current_lsn,
         now: row.now_ms,
         standbys: standbys.map((s) => ({
           applicationName: s.application_name,
