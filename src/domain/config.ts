@@ -133,9 +133,13 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
           user: z.string().min(1),
           database: z.string().default("postgres"),
           passwordEnv: envVarName.optional(),
+          /** Its application_name in the primary's pg_stat_replication; without it the worst standby counts. */
+          applicationName: z.string().min(1).max(63).optional(),
         })
         .strict(),
       lagAlert: durationSchema.default(30_000),
+      /** Deadline for connecting to either server and for each query (promotion waits up to its step's timeout). */
+      timeout: durationSchema.default(5_000),
     })
     .strict(),
 ]);

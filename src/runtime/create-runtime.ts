@@ -2,17 +2,21 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
+import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
+import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { DrService } from "../app/dr-service.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
+import type { RpoReading } from "../domain/rpo.js";
 import type { Runbook } from "../domain/runbook.js";
 import { RunEngine } from "../engine/run-engine.js";
 import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
 import type { ArtifactStore, KubernetesServices } from "../engine/step-kinds/k8s-common.js";
 import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-kinds/registry.js";
 import { type Clock, systemClock } from "../ports/clock.js";
+import type { DatabaseReplication } from "../ports/database-replication.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
@@ -37,6 +41,8 @@ export interface RuntimeOptions {
 }
 
 const ARTIFACT_TTL_MS = 90 * 86_400_000;
+/** One RPO reading per source for `status` and the approval card, well inside the status deadline. */
+const RPO_READ_TIMEOUT_MS = 1_500;
 
 /** Sites built on first use, so a missing kubeconfig fails the step that needs it, not start-up. */
 export function kubernetesSites(config: Config): KubernetesServices {
@@ -84,22 +90,41 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const observer = new ObserverRelay();
   for (const o of options.observers ?? []) observer.attach(o);
   const directory = new DirectoryRelay(options.directory);
-  const secrets = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
-  );
+  const postgresSources = config.dataSources.filter((d) => d.kind === "postgres");
+  const secrets = [
+    env.SLACK_BOT_TOKEN,
+    env.SLACK_SIGNING_SECRET,
+    env.SLACK_APP_TOKEN,
+    ...postgresSources.flatMap((d) => [d.primary.passwordEnv, d.replica.passwordEnv].map((n) => n && env[n])),
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
   const sites = options.sites ?? kubernetesSites(config);
   const artifacts: ArtifactStore = {
     put: async (runId, key, value) =>
       void (await store.kvSet(`artifact:${runId}:${key}`, value, { ttlMs: ARTIFACT_TTL_MS })),
     get: (runId, key) => store.kvGet(`artifact:${runId}:${key}`),
   };
+  const replication = new PostgresReplication(env);
   const services: StepServices = {
     commands: new ExecaCommandRunner(),
     secrets,
     sites,
     artifacts,
+    replication,
     ...options.services,
   };
+  // Each data-source family adds its reader here; every reader answers for all its sources and never throws.
+  const rpoReaders: (() => Promise<RpoReading[]>)[] = [
+    () =>
+      Promise.all(
+        postgresSources.map((source) =>
+          readPostgresRpo(source, {
+            replication: (services.replication as DatabaseReplication | undefined) ?? replication,
+            now: () => clock.now(),
+            timeoutMs: Math.min(source.timeout, RPO_READ_TIMEOUT_MS),
+          }),
+        ),
+      ),
+  ];
   const engine = new RunEngine({
     store,
     registry,
@@ -114,6 +139,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
+    readRpo: async () => (await Promise.all(rpoReaders.map((read) => read()))).flat(),
     config,
     runbooks,
     store,

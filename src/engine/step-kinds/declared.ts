@@ -61,8 +61,6 @@ const longhornActivate = z
     namespace: k8sNameSchema.default("longhorn-system"),
   })
   .strict();
-const dbPromote = z.object({ source: nameSchema }).strict();
-const dbLagGate = z.object({ source: nameSchema, max: durationSchema.default(30_000) }).strict();
 const dnsSwitch = z
   .object({
     /** Record names from the configuration's dns.records, or "all". */
@@ -107,22 +105,6 @@ export const declaredStepKinds: AnyStepKind[] = [
     false,
     (p) => `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`,
     "Longhorn",
-  ),
-  declared(
-    "db.promote",
-    "Promotes the PostgreSQL replica to primary.",
-    dbPromote,
-    false,
-    (p) => `promote the ${p.source} replica`,
-    "PostgreSQL",
-  ),
-  declared(
-    "db.lag-gate",
-    "Refuses to go on while replication lag is above a limit.",
-    dbLagGate,
-    true,
-    (p) => `replication lag of ${p.source} under ${p.max} ms`,
-    "PostgreSQL",
   ),
   declared(
     "dns.switch",

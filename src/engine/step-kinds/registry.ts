@@ -2,6 +2,8 @@ import type { StepCatalog, StepKindDescription } from "../../domain/plan.js";
 import type { AnyStepKind } from "../step-kind.js";
 import { approvalGateStep } from "./approval-gate.js";
 import { checklistStep } from "./checklist.js";
+import { dbLagGateStep } from "./db-lag-gate.js";
+import { dbPromoteStep } from "./db-promote.js";
 import { declaredStepKinds } from "./declared.js";
 import { httpCheckStep } from "./http-check.js";
 import { k8sCapacityStep } from "./k8s-capacity.js";
@@ -78,11 +80,15 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
   k8sVerifyCleanStep,
 ];
 
+/** PostgreSQL replication: promotion and the lag gate (services.replication). */
+export const DATABASE_STEP_KINDS: AnyStepKind[] = [dbPromoteStep, dbLagGateStep];
+
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
   return new StepKindRegistry().register(
     ...declaredStepKinds,
     ...GENERIC_STEP_KINDS,
     ...KUBERNETES_STEP_KINDS,
+    ...DATABASE_STEP_KINDS,
     ...extra,
   );
 }
