@@ -51,6 +51,7 @@ describe("the DNS webhook provider", () => {
     server.behaviour = "fail-writes";
     const error = await provider()
       .applyWeights({ "app.example.com": { dc1: 0, dc2: 100 } })
+      .then(() => new Error("the write was accepted"))
       .catch((e: unknown) => e as Error);
     expect(error.message).toBe(
       `could not apply the DNS weights at ${server.url}: HTTP 503 zone is locked for maintenance`,
