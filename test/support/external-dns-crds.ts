@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import type { TestClusters } from "./k8s-testenv.js";
+import { waitFor } from "./wait-for.js";
 
 /**
  * external-dns's DNSEndpoint CRD, read at test time from the upstream project's Go module (kept in
@@ -39,7 +40,11 @@ export function dnsEndpointCrdFile(): Promise<string> {
   return crdFile;
 }
 
-/** Installs the DNSEndpoint CRD on one cluster and waits until the API server serves it. */
+/**
+ * Installs the DNSEndpoint CRD on one cluster and waits until the API server serves it: Established
+ * comes before the resource's storage is ready (a list then answers 429 "storage is
+ * (re)initializing"), so it also waits until a list succeeds.
+ */
 export async function installDnsEndpointCrd(clusters: TestClusters, context: string): Promise<void> {
   const file = await dnsEndpointCrdFile();
   await clusters.kubectl(context, "apply", "--server-side", "--field-manager=drbot-tests", "-f", file);
@@ -49,5 +54,13 @@ export async function installDnsEndpointCrd(clusters: TestClusters, context: str
     "--for=condition=Established",
     "--timeout=60s",
     `crd/${DNS_ENDPOINT_CRD}`,
+  );
+  await waitFor(
+    () =>
+      clusters.kubectl(context, "get", DNS_ENDPOINT_CRD, "-A", "-o", "name").then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 60_000, intervalMs: 200, description: `DNSEndpoints to be listable on ${context}` },
   );
 }
