@@ -4,10 +4,11 @@ import type { Config } from "../../../src/domain/config.js";
 import type { RunMode } from "../../../src/domain/run.js";
 import type { StepContext } from "../../../src/engine/step-kind.js";
 import { dnsSwitchStep } from "../../../src/engine/step-kinds/dns-switch.js";
+import { createStepKindRegistry } from "../../../src/engine/step-kinds/registry.js";
 import type { DnsProvider } from "../../../src/ports/dns.js";
 import { testConfig } from "../../support/config-fixture.js";
 import { type DnsWebhookServer, startDnsWebhookServer } from "../../support/dns-webhook-server.js";
-import { noCommands } from "../../support/engine-harness.js";
+import { stepContext } from "../../support/step-context.js";
 import { waitFor } from "../../support/wait-for.js";
 
 /** dns.switch against a real (local) webhook: the seed's 100/0 weights moved to DR and back. */
@@ -37,26 +38,14 @@ afterEach(async () => {
   await server.close();
 });
 
+/** The shared step context, with the DNS provider, the run's mode, and the log lines kept. */
 function context(options: { mode?: RunMode; services?: Record<string, unknown> } = {}): StepContext & {
   lines: string[];
 } {
   const lines: string[] = [];
+  const base = stepContext(config, { services: { dns, ...options.services }, lines });
   const mode = options.mode ?? "real";
-  return {
-    run: { id: "failover-test-1", kind: "failover", mode, requestedBy: "U0ONCALL", reason: "test" },
-    step: {} as StepContext["step"],
-    attempt: 1,
-    mode,
-    scope: {} as StepContext["scope"],
-    config,
-    signal: new AbortController().signal,
-    deadline: Date.now() + 60_000,
-    clock: { now: () => Date.now() },
-    services: { commands: noCommands, secrets: [], dns, ...options.services },
-    log: (line) => void lines.push(line),
-    attestations: [],
-    lines,
-  };
+  return { ...base, run: { ...base.run, mode }, mode, lines };
 }
 
 const params = (with_: Record<string, unknown>) => dnsSwitchStep.params.parse(with_);
@@ -181,6 +170,10 @@ describe("the dns.switch step", () => {
     await expect(
       dnsSwitchStep.execute(context({ services: { dns: undefined } }), params({ activeSite: "dc2" })),
     ).rejects.toThrow("this drbot process has no DNS provider configured (dns.provider)");
+  });
+
+  it("replaces the declared kind in the registry", () => {
+    expect(createStepKindRegistry().get("dns.switch")).toBe(dnsSwitchStep);
   });
 
   it("accepts the shipped runbooks' parameters", () => {
