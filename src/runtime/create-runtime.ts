@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { createDnsProvider, dnsSecrets } from "../adapters/dns/create-dns-provider.js";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
@@ -96,6 +97,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     env.SLACK_SIGNING_SECRET,
     env.SLACK_APP_TOKEN,
     ...postgresSources.flatMap((d) => [d.primary.passwordEnv, d.replica.passwordEnv].map((n) => n && env[n])),
+    ...dnsSecrets(config, env),
   ].filter((s): s is string => typeof s === "string" && s.length > 0);
   const sites = options.sites ?? kubernetesSites(config);
   const artifacts: ArtifactStore = {
@@ -104,12 +106,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     get: (runId, key) => store.kvGet(`artifact:${runId}:${key}`),
   };
   const replication = new PostgresReplication(env);
+  const commands = new ExecaCommandRunner();
   const services: StepServices = {
-    commands: new ExecaCommandRunner(),
+    commands,
     secrets,
     sites,
     artifacts,
     replication,
+    dns: createDnsProvider(config, { commands, env, secrets }),
     ...options.services,
   };
   // Each data-source family adds its reader here; every reader answers for all its sources and never throws.

@@ -5,7 +5,7 @@ import { type AnyStepKind, defineStepKind, type StepKind } from "../step-kind.js
 
 /**
  * Step kinds whose parameters are fixed here so runbooks validate today, and whose executors come
- * with their adapters (Velero, etcd, Longhorn, PostgreSQL, DNS). Until an adapter registers the
+ * with their adapters (Velero, etcd, Longhorn). Until an adapter registers the
  * real kind, a run that reaches one of these steps fails it with a clear message and pauses; it
  * never pretends the step happened.
  */
@@ -61,15 +61,6 @@ const longhornActivate = z
     namespace: k8sNameSchema.default("longhorn-system"),
   })
   .strict();
-const dnsSwitch = z
-  .object({
-    /** Record names from the configuration's dns.records, or "all". */
-    records: z.union([z.literal("all"), z.array(z.string().min(1).max(253)).min(1)]).default("all"),
-    /** The site that gets weight 100; every other site gets 0 (the seed's 100/0 switch). */
-    activeSite: nameSchema,
-    provider: z.enum(["external-dns", "command", "webhook"]).default("external-dns"),
-  })
-  .strict();
 const backupVerify = z.object({ sources: z.array(nameSchema).default([]) }).strict();
 
 export const declaredStepKinds: AnyStepKind[] = [
@@ -105,14 +96,6 @@ export const declaredStepKinds: AnyStepKind[] = [
     false,
     (p) => `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`,
     "Longhorn",
-  ),
-  declared(
-    "dns.switch",
-    "Moves DNS weight to one site (100) from the others (0) and reads it back.",
-    dnsSwitch,
-    true,
-    (p) => `DNS ${p.records === "all" ? "all records" : p.records.join(", ")} → ${p.activeSite} 100`,
-    "DNS",
   ),
   declared(
     "backup.verify",

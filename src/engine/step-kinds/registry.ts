@@ -5,6 +5,7 @@ import { checklistStep } from "./checklist.js";
 import { dbLagGateStep } from "./db-lag-gate.js";
 import { dbPromoteStep } from "./db-promote.js";
 import { declaredStepKinds } from "./declared.js";
+import { dnsSwitchStep } from "./dns-switch.js";
 import { httpCheckStep } from "./http-check.js";
 import { k8sCapacityStep } from "./k8s-capacity.js";
 import { k8sDiffStep } from "./k8s-diff.js";
@@ -89,6 +90,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     ...GENERIC_STEP_KINDS,
     ...KUBERNETES_STEP_KINDS,
     ...DATABASE_STEP_KINDS,
+    dnsSwitchStep,
     ...extra,
   );
 }
