@@ -73,6 +73,8 @@ export interface RequestInput {
 export type RequestOutcome = { run: RunRecord; duplicate: boolean; exposure: TierRpo | undefined };
 
 const AUDIT_STREAM = "_audit";
+/** Who requests the calendar's verify runs: drbot itself, as the configuration (reviewed by people) says. */
+export const SCHEDULE_ACTOR = "drbot";
 const DEDUPE_TTL_MS = 10 * 60_000;
 const REASON_MAX = 500;
 /** The scope lock's lease while a request is being written, and once it exists (renewed while it runs). */
@@ -198,13 +200,16 @@ export class DrService {
   async request(input: RequestInput): Promise<RequestOutcome> {
     const now = this.d.clock.now();
     const runbook = this.runbook(input.runbook);
-    await this.requirePrincipal(
-      input.actor,
-      runbook.kind,
-      "requesters",
-      `request ${runbook.kind} runs`,
-      undefined,
-    );
+    const byCalendar =
+      input.source === "schedule" && input.actor === SCHEDULE_ACTOR && runbook.kind === "verify";
+    if (!byCalendar)
+      await this.requirePrincipal(
+        input.actor,
+        runbook.kind,
+        "requesters",
+        `request ${runbook.kind} runs`,
+        undefined,
+      );
     const reason = cleanReason(input.reason);
     if (input.dedupeKey) {
       const seen = await this.d.store.dedupe(`request:${input.dedupeKey}`, "pending", DEDUPE_TTL_MS);

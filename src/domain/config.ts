@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "./duration.js";
+import { calendarSchema, watchSchema } from "./watch-config.js";
 
 /**
  * The drbot configuration file, one YAML document. Secrets never live here: they are named by the
@@ -299,6 +300,8 @@ export const configSchema = z
     redis: redisSchema,
     approvals: approvalsSchema,
     engine: engineSchema,
+    watch: watchSchema,
+    calendar: calendarSchema,
     dns: z
       .object({
         /** Who applies and reports DNS weights; without one, dns.switch steps fail clearly. */

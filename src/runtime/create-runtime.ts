@@ -73,6 +73,8 @@ export interface Runtime {
   observers: ObserverRelay;
   /** Who belongs to which user group; the Slack surface plugs its directory in. */
   directory: DirectoryRelay;
+  /** The Kubernetes sites (the watcher probes the primary through them). */
+  sites: KubernetesServices;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     observers: observer,
     directory,
+    sites,
     async close() {
       await engine.stop();
       await store.close();
