@@ -17,8 +17,8 @@ export interface WatchDeps {
   service: DrService;
   store: Pick<RunStore, "kvGet" | "kvSet">;
   clock: Clock;
-  /** The primary site, probed through its health(). */
-  primary: SitePort;
+  /** The primary site, probed through its health(); without it nothing is watched. */
+  primary?: SitePort;
   lease: LeaderLease;
   notifier: WatchNotifier;
   /** Unique to this replica. */
@@ -46,21 +46,23 @@ export function startWatch(d: WatchDeps): WatchHandle {
   const report = (what: string) => (error: unknown) =>
     d.log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   if (d.config.calendar.schedules.length > 0) DrCalendar.check(d.config.calendar, d.service);
-  const watcher = d.config.watch.enabled
-    ? new PrimaryWatcher({
-        site: d.primary.name,
-        probes: primaryProbes(d.config, d.primary),
-        intervalMs: d.config.watch.interval,
-        probeTimeoutMs: d.config.watch.probeTimeout,
-        failureThreshold: d.config.watch.failureThreshold,
-        recoveryThreshold: d.config.watch.recoveryThreshold,
-        clock: d.clock,
-        store: d.store,
-        notifier: d.notifier,
-        channel,
-        onError: report("watcher"),
-      })
-    : undefined;
+  const primary = d.primary;
+  const watcher =
+    d.config.watch.enabled && primary
+      ? new PrimaryWatcher({
+          site: primary.name,
+          probes: primaryProbes(d.config, primary),
+          intervalMs: d.config.watch.interval,
+          probeTimeoutMs: d.config.watch.probeTimeout,
+          failureThreshold: d.config.watch.failureThreshold,
+          recoveryThreshold: d.config.watch.recoveryThreshold,
+          clock: d.clock,
+          store: d.store,
+          notifier: d.notifier,
+          channel,
+          onError: report("watcher"),
+        })
+      : undefined;
   const calendar =
     d.config.calendar.schedules.length > 0
       ? new DrCalendar({
@@ -79,7 +81,7 @@ export function startWatch(d: WatchDeps): WatchHandle {
     token: d.token,
     ttlMs: d.config.watch.leaseTtl,
     onGained: () => {
-      d.log(`leading: watching ${d.primary.name} and running the DR calendar (${d.token})`);
+      d.log(`leading: watching ${primary?.name ?? "nothing"} and running the DR calendar (${d.token})`);
       watcher?.start();
       calendar?.start();
     },
