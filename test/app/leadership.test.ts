@@ -26,8 +26,14 @@ async function replica(name: string, prefix: string, ttlMs = 1_000) {
   const log: string[] = [];
   const beats = { count: 0 };
   const counted = {
-    acquire: (n: string, t: string, ms: number) => (beats.count++, lease.acquire(n, t, ms)),
-    renew: (n: string, t: string, ms: number) => (beats.count++, lease.renew(n, t, ms)),
+    acquire: (n: string, t: string, ms: number) => {
+      beats.count++;
+      return lease.acquire(n, t, ms);
+    },
+    renew: (n: string, t: string, ms: number) => {
+      beats.count++;
+      return lease.renew(n, t, ms);
+    },
     release: (n: string, t: string) => lease.release(n, t),
     holder: (n: string) => lease.holder(n),
   };

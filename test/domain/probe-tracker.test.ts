@@ -65,7 +65,7 @@ describe("the probe tracker", () => {
 
   it("keeps one alert open however long the failures go on", () => {
     const t = tracker();
-    for (let i = 0; i < 10; i++) t.round({ api: false, "app:payments/api": i > 4 ? false : true });
+    for (let i = 0; i < 10; i++) t.round({ api: false, "app:payments/api": i <= 4 });
     expect(t.events.map((e) => e.type)).toEqual(["alert_opened"]);
     expect(t.state.alert?.failing.map((f) => f.target)).toEqual(["api", "app:payments/api"]);
   });
