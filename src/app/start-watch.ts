@@ -8,7 +8,7 @@ import { DrCalendar } from "./dr-calendar.js";
 import type { DrService } from "./dr-service.js";
 import { Leadership } from "./leadership.js";
 import { primaryProbes } from "./primary-probes.js";
-import { PrimaryWatcher } from "./primary-watcher.js";
+import { PrimaryWatcher, type PrimaryWatcherOptions } from "./primary-watcher.js";
 
 export const LEADER_LEASE = "watch";
 
@@ -24,6 +24,8 @@ export interface WatchDeps {
   /** Unique to this replica. */
   token: string;
   log: (line: string) => void;
+  /** Told about every probing round (tests, metrics). */
+  onRound?: PrimaryWatcherOptions["onRound"];
 }
 
 export interface WatchHandle {
@@ -61,6 +63,7 @@ export function startWatch(d: WatchDeps): WatchHandle {
           notifier: d.notifier,
           channel,
           onError: report("watcher"),
+          ...(d.onRound ? { onRound: d.onRound } : {}),
         })
       : undefined;
   const calendar =
