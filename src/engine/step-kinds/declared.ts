@@ -51,6 +51,11 @@ const veleroRestore = z
     schedule: k8sNameSchema.optional(),
     namespaces: z.array(k8sNameSchema).default([]),
     veleroNamespace: k8sNameSchema.default("velero"),
+    /** Restores each namespace N into PREFIX+N (Velero's namespaceMapping): the monthly restore test. */
+    namespacePrefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "lowercase letters, digits and '-', at most 31")
+      .optional(),
   })
   .strict();
 const etcdSnapshot = z.object({ source: nameSchema }).strict();

@@ -8,6 +8,7 @@ import { declaredStepKinds } from "./declared.js";
 import { dnsSwitchStep } from "./dns-switch.js";
 import { httpCheckStep } from "./http-check.js";
 import { k8sCapacityStep } from "./k8s-capacity.js";
+import { k8sDeleteNamespaceStep } from "./k8s-delete-namespace.js";
 import { k8sDiffStep } from "./k8s-diff.js";
 import { k8sFenceStep } from "./k8s-fence.js";
 import { k8sHealthStep } from "./k8s-health.js";
@@ -79,6 +80,7 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
   k8sIsolateStep,
   k8sUnisolateStep,
   k8sVerifyCleanStep,
+  k8sDeleteNamespaceStep,
 ];
 
 /** PostgreSQL replication: promotion and the lag gate (services.replication). */
