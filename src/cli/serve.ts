@@ -2,6 +2,7 @@ import { createServer, type ServerResponse } from "node:http";
 import { WebClient } from "@slack/web-api";
 import { startWatch } from "../app/start-watch.js";
 import { primarySite } from "../domain/config.js";
+import type { SitePort } from "../ports/site.js";
 import { logWatchNotifier } from "../ports/watch-notifier.js";
 import type { Runtime } from "../runtime/create-runtime.js";
 import { openLeaderLease } from "../runtime/open-leader-lease.js";
@@ -100,7 +101,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     service: rt.service,
     store: rt.store,
     clock: rt.clock,
-    primary: rt.sites.site(primarySite(rt.config).name),
+    primary: primaryOrNothing(rt, io),
     lease,
     notifier:
       surface && hasChannel ? new SlackWatchNotifier(surface.client, rt.store) : logWatchNotifier(io.err),
@@ -117,4 +118,14 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   await surface?.stop();
   if (plain) await new Promise<void>((resolve) => plain!.close(() => resolve()));
   return 0;
+}
+
+/** The primary to watch; a kubeconfig that cannot be loaded is reported, and serving goes on without watching. */
+function primaryOrNothing(rt: Runtime, io: CliIo): SitePort | undefined {
+  try {
+    return rt.sites.site(primarySite(rt.config).name);
+  } catch (error) {
+    io.err(`watcher: cannot reach the primary: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
