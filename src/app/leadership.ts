@@ -87,8 +87,9 @@ export class Leadership {
       }
     } catch (error) {
       this.o.onError?.(error);
-      // Unconfirmed: the lease may lapse before the next beat could renew it, so step down now.
-      if (this.leading && Date.now() + this.o.ttlMs / 3 >= this.confirmedAt + this.o.ttlMs) this.lose();
+      // One missed beat is tolerated (a blip); past half the TTL unconfirmed, the next beat could come
+      // after the lease lapsed and another replica took it, so step down now.
+      if (this.leading && Date.now() - this.confirmedAt >= this.o.ttlMs / 2) this.lose();
     }
   }
 

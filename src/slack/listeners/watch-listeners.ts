@@ -25,7 +25,7 @@ export function registerWatchListeners(app: App, deps: Deps): void {
       await ack();
       try {
         const value = action.value ?? "";
-        if (!/^[a-z0-9-]{1,120}$/.test(value))
+        if (!/^[a-z0-9._-]{1,120}$/.test(value))
           throw new DrError("invalid_input", "this button carries an unexpected value");
         const outcome = await request(value, body.user.id);
         const run = outcome.run;
