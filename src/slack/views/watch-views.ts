@@ -25,14 +25,20 @@ export const WATCH_ACTION = {
 const slackDate = (ms: number) =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;
 
+/** One line per failing check, whole lines only (a cut could break a date token), within the section limit. */
 function failingLines(alert: WatchAlert): string {
-  return alert.failing
-    .slice(0, 20)
-    .map(
-      (f) =>
-        `• \`${escapeMrkdwn(f.target)}\`: ${escapeMrkdwn(clip(f.detail, 200))} (${f.failures}× since ${slackDate(f.since)})`,
-    )
-    .join("\n");
+  const lines: string[] = [];
+  let used = 0;
+  for (const [i, f] of alert.failing.entries()) {
+    const line = `• \`${escapeMrkdwn(f.target)}\`: ${escapeMrkdwn(clip(f.detail, 200))} (${f.failures}× since ${slackDate(f.since)})`;
+    if (used + line.length + 80 > LIMITS.sectionText - 40) {
+      lines.push(`… and ${alert.failing.length - i} more failing check(s)`);
+      break;
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  return lines.join("\n");
 }
 
 export function alertOpenedView(alert: WatchAlert, applications: readonly string[]): View {
