@@ -48,8 +48,10 @@ export class PrimaryWatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
-  /** Notifications that failed (Slack down); retried every round until they land. */
+  /** Notifications not delivered yet, oldest first; a failed one is retried after the next round. */
   private unsent: Array<() => Promise<void>> = [];
+  /** Delivery runs beside the rounds: a slow or absent Slack never delays probing. */
+  private delivering: Promise<void> | undefined;
 
   constructor(private readonly o: PrimaryWatcherOptions) {}
 
@@ -69,6 +71,15 @@ export class PrimaryWatcher {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    // A post in flight may finish, within a bound: a hung Slack must not hold up a shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.delivering, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+    clearTimeout(timer);
+  }
+
+  /** Resolves once every notification queued so far was delivered or failed (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.delivering;
   }
 
   /** One round: every probe in parallel, each within the probe deadline. */
@@ -81,7 +92,7 @@ export class PrimaryWatcher {
       if (event.type === "alert_opened") await this.opened(event.alert, results);
       else await this.cleared(event.alert);
     }
-    await this.flushUnsent();
+    this.deliver();
     this.o.onRound?.(results, events);
     return events;
   }
@@ -148,7 +159,7 @@ export class PrimaryWatcher {
       ttlMs: ALERT_RECORD_TTL_MS,
     });
     await this.o.store.kvSet(OPEN_ALERT_KEY, JSON.stringify(alert));
-    await this.send(() => this.o.notifier.alertOpened(alert, { channel: this.o.channel, applications }));
+    this.send(() => this.o.notifier.alertOpened(alert, { channel: this.o.channel, applications }));
   }
 
   private async cleared(alert: WatchAlert): Promise<void> {
@@ -161,24 +172,30 @@ export class PrimaryWatcher {
       { ttlMs: ALERT_RECORD_TTL_MS },
     );
     await this.o.store.kvSet(OPEN_ALERT_KEY, "");
-    await this.send(() => this.o.notifier.alertCleared(alert, { channel }));
+    this.send(() => this.o.notifier.alertCleared(alert, { channel }));
   }
 
-  /** Queued in order and sent at once; whatever fails stays queued, in order, for the next round. */
-  private async send(notify: () => Promise<void>): Promise<void> {
+  /** Queued in order; delivered in order by one courier, which stops at the first failure. */
+  private send(notify: () => Promise<void>): void {
     this.unsent.push(notify);
-    await this.flushUnsent();
   }
 
-  private async flushUnsent(): Promise<void> {
-    while (this.unsent.length > 0) {
-      try {
-        await this.unsent[0]!();
-      } catch (error) {
-        this.o.onError?.(error);
-        return;
+  private deliver(): void {
+    if (this.delivering || this.unsent.length === 0) return;
+    this.delivering = (async () => {
+      while (this.unsent.length > 0) {
+        try {
+          await this.unsent[0]!();
+        } catch (error) {
+          // Left queued, in order, for the courier after the next round: an alert is never
+          // cleared in Slack before it was posted there.
+          this.o.onError?.(error);
+          return;
+        }
+        this.unsent.shift();
       }
-      this.unsent.shift();
-    }
+    })().finally(() => {
+      this.delivering = undefined;
+    });
   }
 }

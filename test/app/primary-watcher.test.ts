@@ -71,6 +71,7 @@ describe("the primary watcher", () => {
       rounds.push(await w.round());
       now += 1_000;
     }
+    await w.idle();
     expect(rounds.map((events) => events.map((e) => e.type))).toEqual([[], [], ["alert_opened"]]);
     expect(w.openAlert?.failing).toEqual([
       { target: "api", since: 1_000_000, failures: 3, detail: "no answer within 100 ms" },
@@ -90,6 +91,7 @@ describe("the primary watcher", () => {
       await first.round();
       now += 1_000;
     }
+    await first.idle();
     const alert = JSON.parse((await store.kvGet(OPEN_ALERT_KEY))!) as WatchAlert;
     expect(alert.firstFailureAt).toBe(1_000_000);
 
@@ -100,6 +102,7 @@ describe("the primary watcher", () => {
     const [cleared] = await second.round();
     expect(cleared).toMatchObject({ type: "alert_cleared", alert: { id: alert.id } });
     expect(await store.kvGet(OPEN_ALERT_KEY)).toBe("");
+    await second.idle();
     expect(notifier.said).toEqual([`opened ${alert.id} payments`, `cleared ${alert.id}`]);
   });
 
@@ -110,12 +113,39 @@ describe("the primary watcher", () => {
     const w = watcher([api], new MemoryRunStore(clock), notifier, clock);
     notifier.down = true;
     api.mode = "down";
-    for (let i = 0; i < 3; i++) await w.round();
+    for (let i = 0; i < 3; i++) {
+      await w.round();
+      await w.idle();
+    }
     api.mode = "up";
-    for (let i = 0; i < 2; i++) await w.round();
+    for (let i = 0; i < 2; i++) {
+      await w.round();
+      await w.idle();
+    }
     expect(notifier.said).toEqual([]);
     notifier.down = false;
     await w.round();
+    await w.idle();
     expect(notifier.said.map((s) => s.split(" ")[0])).toEqual(["opened", "cleared"]);
+  });
+
+  it("keeps probing while Slack hangs on the alert", async () => {
+    const clock = { now: () => 1_000_000 };
+    const api = switchable("api", ["payments"]);
+    const said: string[] = [];
+    const hanging: WatchNotifier = {
+      alertOpened: () => new Promise(() => {}),
+      alertCleared: async () => void said.push("cleared"),
+      reminder: async () => {},
+      scheduleFailed: async () => {},
+    };
+    const w = watcher([api], new MemoryRunStore(clock), hanging, clock);
+    api.mode = "down";
+    const events = [];
+    for (let i = 0; i < 3; i++) events.push(...(await w.round()));
+    api.mode = "up";
+    for (let i = 0; i < 2; i++) events.push(...(await w.round()));
+    expect(events.map((e) => e.type)).toEqual(["alert_opened", "alert_cleared"]);
+    expect(said).toEqual([]);
   });
 });
