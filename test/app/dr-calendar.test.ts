@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RedisLeaderLease } from "../../src/adapters/redis/redis-leader-lease.js";
-import { lastRunKey } from "../../src/app/dr-calendar.js";
+import { DrCalendar, lastRunKey } from "../../src/app/dr-calendar.js";
+import type { DrService } from "../../src/app/dr-service.js";
 import { startWatch, type WatchHandle } from "../../src/app/start-watch.js";
 import type { Config } from "../../src/domain/config.js";
+import { calendarSchema } from "../../src/domain/watch-config.js";
 import type { Clock } from "../../src/ports/clock.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import { registerWatchListeners } from "../../src/slack/listeners/watch-listeners.js";
@@ -215,5 +217,26 @@ describe("the DR test calendar", () => {
     const seen = d.h.ephemeralCount("U0STRANGER");
     await d.h.emulator.click("U0STRANGER", INCIDENT, reminder.ts, WATCH_ACTION.reminderRequest);
     expect(await d.h.lastEphemeral("U0STRANGER", seen)).toContain("drill");
+  });
+
+  it("refuses at start-up a schedule that would run a drill or failover by itself, or names no loaded runbook", () => {
+    const runbooks = new Map([verify, drill].map((r) => [r.name, r]));
+    const service = {
+      runbook: (name: string) => {
+        const found = runbooks.get(name);
+        if (!found) throw new Error(`no runbook named "${name}"`);
+        return found;
+      },
+    } as unknown as DrService;
+    const calendar = (schedule: Record<string, unknown>) =>
+      calendarSchema.parse({ schedules: [{ name: "s", cron: "0 6 * * MON", ...schedule }] });
+    expect(() => DrCalendar.check(calendar({ run: "backup-verify" }), service)).not.toThrow();
+    expect(() => DrCalendar.check(calendar({ remind: "drill" }), service)).not.toThrow();
+    expect(() => DrCalendar.check(calendar({ run: "drill" }), service)).toThrow(
+      /only verify runbooks run by themselves/,
+    );
+    expect(() => DrCalendar.check(calendar({ run: "nightly" }), service)).toThrow(
+      /no runbook named "nightly"/,
+    );
   });
 });
