@@ -53,7 +53,6 @@ const veleroRestore = z
     veleroNamespace: k8sNameSchema.default("velero"),
   })
   .strict();
-const etcdSnapshot = z.object({ source: nameSchema }).strict();
 const longhornActivate = z
   .object({
     site: nameSchema,
@@ -80,14 +79,6 @@ export const declaredStepKinds: AnyStepKind[] = [
     (p) =>
       `Velero restore on ${p.site} from ${p.backup === "newest" ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}` : p.backup}`,
     "Velero",
-  ),
-  declared(
-    "etcd.snapshot",
-    "Saves, verifies, copies and prunes an etcd snapshot.",
-    etcdSnapshot,
-    true,
-    (p) => `etcd snapshot of ${p.source}`,
-    "etcd",
   ),
   declared(
     "longhorn.activate",
