@@ -32,15 +32,17 @@ export function applyRetention<T extends RetainedCopy>(
   protect: readonly string[] = [],
 ): RetentionDecision<T> {
   const newestFirst = [...copies].sort((a, b) => b.takenAt - a.takenAt || b.id.localeCompare(a.id));
-  const keep: T[] = [];
+  // Protected copies take their places among the `count` first.
+  const keep: T[] = newestFirst.filter((c) => protect.includes(c.id));
   const remove: { copy: T; why: string }[] = [];
   for (const copy of newestFirst) {
     const age = now - copy.takenAt;
-    if (protect.includes(copy.id)) keep.push(copy);
-    else if (keep.length >= policy.count)
+    if (protect.includes(copy.id)) continue;
+    if (keep.length >= policy.count)
       remove.push({ copy, why: `beyond the newest ${policy.count} good copies` });
     else if (age > policy.maxAgeMs) remove.push({ copy, why: `older than ${formatMs(policy.maxAgeMs)}` });
     else keep.push(copy);
   }
+  keep.sort((a, b) => b.takenAt - a.takenAt || b.id.localeCompare(a.id));
   return { keep, remove };
 }

@@ -33,6 +33,8 @@ export async function readEtcdRpo(source: EtcdSourceConfig, deps: EtcdRpoDeps): 
     detail,
   });
   const timeoutMs = deps.timeoutMs ?? 30_000;
+  // deps.now is the reading's time (the caller's clock); the deadline is wall time.
+  const deadline = Date.now() + timeoutMs;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
   const tools = etcdTools(deps.commands, source.binDir);
@@ -43,7 +45,7 @@ export async function readEtcdRpo(source: EtcdSourceConfig, deps: EtcdRpoDeps): 
     for (const file of files) {
       const result = await verifyEtcdSnapshot(tools, source.name, file, {
         signal,
-        timeoutMs: Math.max(0, deps.now + timeoutMs - Date.now()),
+        timeoutMs: Math.max(0, deadline - Date.now()),
         cache: deps.cache,
       });
       if (!result.ok) {
