@@ -91,6 +91,7 @@ export async function applySnapshotRetention(
       removed.push({ file: bad.file, why: `did not verify (${bad.why}) and is past maxAge` });
     }
   }
+  await removeStaleTemporaries(dir, source, limits.now);
   return {
     kept: decision.keep.length,
     removed,
@@ -102,4 +103,19 @@ export async function applySnapshotRetention(
 
 async function removeSnapshot(file: string): Promise<void> {
   await Promise.all([file, manifestPath(file), checksumPath(file)].map((f) => rm(f, { force: true })));
+}
+
+/** Temporary files a crashed save or copy left behind (.etcd-snapshot-…db.saving, .part, .copying). */
+const STALE_AFTER_MS = 86_400_000;
+async function removeStaleTemporaries(dir: string, source: string, now: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(`.etcd-snapshot-${source}-`)) continue;
+    const file = join(dir, name);
+    const modified = await stat(file).then(
+      (s) => s.mtimeMs,
+      () => now,
+    );
+    if (now - modified > STALE_AFTER_MS) await rm(file, { force: true });
+  }
 }

@@ -23,6 +23,7 @@ import { VerificationCache, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js
  */
 export class EtcdSnapshotService implements EtcdSnapshots {
   private readonly cache = new VerificationCache();
+  private rpoInFlight: Promise<RpoReading[]> | undefined;
 
   constructor(
     private readonly config: Config,
@@ -94,10 +95,16 @@ export class EtcdSnapshotService implements EtcdSnapshots {
     return { found: false, evidence: `no snapshot of this step in ${source.snapshotDir}` };
   }
 
-  /** One reading per etcd source; never throws. */
+  /**
+   * One reading per etcd source; never throws. Callers at the same time share one reading, so fifty
+   * /dr status commands do not verify the same snapshot fifty times over.
+   */
   readRpo(now: number, signal?: AbortSignal): Promise<RpoReading[]> {
-    return Promise.all(
+    this.rpoInFlight ??= Promise.all(
       this.sources().map((s) => readEtcdRpo(s, { commands: this.commands, now, signal, cache: this.cache })),
-    );
+    ).finally(() => {
+      this.rpoInFlight = undefined;
+    });
+    return this.rpoInFlight;
   }
 }

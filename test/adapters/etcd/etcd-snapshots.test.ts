@@ -11,7 +11,7 @@ import {
   unlink,
   writeFile,
 } from "node:fs/promises";
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { execa } from "execa";
@@ -321,6 +321,44 @@ describe("runEtcdSnapshotJob", () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => hung.close(() => resolve()));
+    }
+  });
+
+  it("ends etcdctl at the job's deadline when etcd answers the health check and then stalls the snapshot", async () => {
+    // A proxy that lets the first connection (drbot's health check) through and holds every later one;
+    // all its sockets are destroyed afterwards, or closing it would wait for them.
+    const etcdPort = Number(new URL(etcd.endpoint).port);
+    const held = new Set<Socket>();
+    let connections = 0;
+    const proxy = createServer((client) => {
+      connections++;
+      held.add(client);
+      if (connections > 1) return;
+      const upstream = connect(etcdPort, "127.0.0.1");
+      held.add(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const port = (proxy.address() as { port: number }).port;
+    try {
+      const error = await failureOf(
+        runEtcdSnapshotJob(source({ endpoints: [`https://127.0.0.1:${port}`] }), {
+          commands,
+          now: () => T0,
+          timeoutMs: 4_000,
+        }),
+      );
+      expect(error.failure).toBe("timeout");
+      expect(error.message).toMatch(
+        new RegExp(`^etcd etcd-dc1: could not save a snapshot \\(https://127.0.0.1:${port}\\): `),
+      );
+      expect(connections).toBeGreaterThan(1);
+      expect(await readdir(join(work, "local"))).toEqual([]);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 
