@@ -6,7 +6,7 @@ import { describeError } from "../../domain/errors.js";
 import { EtcdError } from "./etcd-error.js";
 import { type EtcdTools, runTool, toolReason } from "./etcd-tools.js";
 import { checksumPath, manifestPath } from "./snapshot-manifest.js";
-import { type VerifiedSnapshot, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js";
+import { type VerificationCache, type VerifiedSnapshot, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js";
 
 export interface DrCopy {
   file: string;
@@ -25,7 +25,13 @@ export async function copySnapshotToDr(
   source: string,
   snapshot: VerifiedSnapshot,
   drDir: string,
-  options: { useRsync: boolean; signal: AbortSignal; deadline: number; log: (line: string) => void },
+  options: {
+    useRsync: boolean;
+    signal: AbortSignal;
+    deadline: number;
+    log: (line: string) => void;
+    cache?: VerificationCache | undefined;
+  },
 ): Promise<DrCopy> {
   const name = basename(snapshot.file);
   const target = join(drDir, name);
@@ -58,6 +64,7 @@ export async function copySnapshotToDr(
     const verified = await verifyEtcdSnapshot(tools, source, target, {
       signal: options.signal,
       timeoutMs: remaining(),
+      cache: options.cache,
     });
     if (!verified.ok)
       throw new EtcdError("copy_failed", { ...where, operation: "verify the DR copy" }, verified.why);

@@ -9,7 +9,7 @@ import { EtcdError } from "./etcd-error.js";
 import { etcdTools } from "./etcd-tools.js";
 import { probeEtcdEndpoints } from "./probe-etcd-endpoint.js";
 import { saveEtcdSnapshot } from "./save-etcd-snapshot.js";
-import type { VerificationCache } from "./verify-etcd-snapshot.js";
+import { VerificationCache } from "./verify-etcd-snapshot.js";
 
 export type EtcdSourceConfig = Extract<DataSourceConfig, { kind: "etcd" }>;
 
@@ -44,6 +44,8 @@ export async function runEtcdSnapshotJob(
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
   const tools = etcdTools(deps.commands, source.binDir);
+  // Retention verifies every file; within one job each file is read once.
+  const cache = deps.cache ?? new VerificationCache();
   const tls = { caFile: source.caFile, certFile: source.certFile, keyFile: source.keyFile };
   try {
     const probe = await probeEtcdEndpoints(source.name, source.endpoints, tls, {
@@ -63,7 +65,7 @@ export async function runEtcdSnapshotJob(
         dialTimeoutMs: source.requestTimeout,
         tag: deps.tag,
       },
-      { signal, deadline, cache: deps.cache },
+      { signal, deadline, cache },
     );
     log(
       `saved ${basename(saved.file)}: ${saved.sizeBytes} bytes, hash ${saved.status.hash}, revision ${saved.status.revision}, ${saved.status.totalKey} keys`,
@@ -90,7 +92,7 @@ export async function runEtcdSnapshotJob(
         deadline,
         now: now(),
         protect: [keep],
-        ...(deps.cache ? { cache: deps.cache } : {}),
+        cache,
       });
       report.removed.push(...outcome.removed);
       report.rejected.push(...outcome.rejected);
@@ -103,6 +105,7 @@ export async function runEtcdSnapshotJob(
         signal,
         deadline,
         log,
+        cache,
       });
       report.drCopy = { file: copy.file, method: copy.method };
       log(`copied to ${copy.file} (${copy.method}) and verified`);

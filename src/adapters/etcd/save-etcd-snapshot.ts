@@ -4,7 +4,12 @@ import { EtcdError } from "./etcd-error.js";
 import { type EtcdTools, runTool, toolReason } from "./etcd-tools.js";
 import type { EtcdTls } from "./probe-etcd-endpoint.js";
 import { type SnapshotManifest, snapshotFileName, writeManifest } from "./snapshot-manifest.js";
-import { type VerificationCache, type VerifiedSnapshot, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js";
+import {
+  rememberVerified,
+  type VerificationCache,
+  type VerifiedSnapshot,
+  verifyEtcdSnapshot,
+} from "./verify-etcd-snapshot.js";
 
 export interface SaveRequest {
   source: string;
@@ -84,7 +89,9 @@ export async function saveEtcdSnapshot(
     };
     await writeManifest(final, manifest);
     await rename(temporary, final);
-    return { ...verified, file: final, manifest, takenAt: request.takenAt };
+    const saved: VerifiedSnapshot = { ...verified, file: final, manifest, takenAt: request.takenAt };
+    await rememberVerified(limits.cache, saved);
+    return saved;
   } finally {
     await rm(temporary, { force: true });
     await rm(`${temporary}.part`, { force: true });

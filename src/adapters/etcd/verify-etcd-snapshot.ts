@@ -32,19 +32,29 @@ export type Verification = VerifiedSnapshot | { ok: false; file: string; why: st
 export interface VerifyLimits {
   signal: AbortSignal;
   timeoutMs: number;
-  /** Results by file identity (path, size, mtime): status readers verify the same files often. */
+  /** Status readers verify the same files often. */
   cache?: VerificationCache | undefined;
 }
 
+/**
+ * Verification results by file identity (path, size, mtime, manifest). Entries expire after
+ * `ttlMs`: bit rot on disk changes no mtime, so a file is read again at least that often.
+ */
 export class VerificationCache {
-  private readonly entries = new Map<string, Verification>();
-  constructor(private readonly max = 256) {}
+  private readonly entries = new Map<string, { at: number; value: Verification }>();
+  constructor(
+    private readonly ttlMs = 3_600_000,
+    private readonly max = 256,
+  ) {}
   get(key: string): Verification | undefined {
-    return this.entries.get(key);
+    const entry = this.entries.get(key);
+    if (entry && Date.now() - entry.at <= this.ttlMs) return entry.value;
+    this.entries.delete(key);
+    return undefined;
   }
   set(key: string, value: Verification): void {
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, value);
+    this.entries.set(key, { at: Date.now(), value });
   }
 }
 
@@ -69,12 +79,29 @@ export async function verifyEtcdSnapshot(
     return bad(`cannot read it (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`);
   }
   const manifestRead = await readManifest(file);
-  const key = `${file}\0${info.size}\0${info.mtimeMs}\0${manifestRead && "sha256" in manifestRead ? manifestRead.sha256 : ""}`;
+  const key = cacheKey(file, info, manifestRead && "sha256" in manifestRead ? manifestRead.sha256 : "");
   const cached = limits.cache?.get(key);
   if (cached) return cached;
   const result = await verifyUncached(tools, source, file, info, manifestRead, limits);
   limits.cache?.set(key, result);
   return result;
+}
+
+function cacheKey(file: string, info: { size: number; mtimeMs: number }, manifestSha256: string): string {
+  return `${file}\0${info.size}\0${info.mtimeMs}\0${manifestSha256}`;
+}
+
+/**
+ * Records a verification done under another name (the temporary file before its rename), so the
+ * same bytes are not read again in the same job. Only for a file whose manifest was just written.
+ */
+export async function rememberVerified(
+  cache: VerificationCache | undefined,
+  verified: VerifiedSnapshot,
+): Promise<void> {
+  if (!cache || !verified.manifest) return;
+  const info = await stat(verified.file);
+  cache.set(cacheKey(verified.file, info, verified.manifest.sha256), verified);
 }
 
 async function verifyUncached(
