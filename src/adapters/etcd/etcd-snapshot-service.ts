@@ -11,6 +11,7 @@ import type {
   TaggedSnapshot,
 } from "../../ports/etcd-snapshots.js";
 import { listSnapshotFiles } from "./apply-snapshot-retention.js";
+import { EtcdError } from "./etcd-error.js";
 import { etcdTools } from "./etcd-tools.js";
 import { readEtcdRpo } from "./read-etcd-rpo.js";
 import { type EtcdSourceConfig, runEtcdSnapshotJob } from "./run-etcd-snapshot-job.js";
@@ -24,6 +25,7 @@ import { VerificationCache, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js
 export class EtcdSnapshotService implements EtcdSnapshots {
   private readonly cache = new VerificationCache();
   private rpoInFlight: Promise<RpoReading[]> | undefined;
+  private readonly running = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly config: Config,
@@ -46,15 +48,34 @@ export class EtcdSnapshotService implements EtcdSnapshots {
     return found;
   }
 
-  take(name: string, options: EtcdSnapshotOptions & { timeoutMs?: number }): Promise<EtcdSnapshotReport> {
-    return runEtcdSnapshotJob(this.source(name), {
-      commands: this.commands,
-      signal: options.signal,
-      tag: options.tag,
-      log: options.log,
-      cache: this.cache,
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    });
+  /**
+   * One job per source at a time in this process (the scheduler's and a run's step may meet):
+   * retention in one job would otherwise delete files the other is verifying. A job waiting for
+   * another gives up when its own signal ends.
+   */
+  async take(
+    name: string,
+    options: EtcdSnapshotOptions & { timeoutMs?: number },
+  ): Promise<EtcdSnapshotReport> {
+    const source = this.source(name);
+    const previous = this.running.get(name);
+    const job = (async () => {
+      if (previous) await untilSettledOrAborted(previous, options.signal, name);
+      return runEtcdSnapshotJob(source, {
+        commands: this.commands,
+        signal: options.signal,
+        tag: options.tag,
+        log: options.log,
+        cache: this.cache,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
+    })();
+    this.running.set(name, job);
+    try {
+      return await job;
+    } finally {
+      if (this.running.get(name) === job) this.running.delete(name);
+    }
   }
 
   /** Reads manifests to find the step's snapshot, then verifies only that one (and its DR copy). */
@@ -107,4 +128,25 @@ export class EtcdSnapshotService implements EtcdSnapshots {
     });
     return this.rpoInFlight;
   }
+}
+
+function untilSettledOrAborted(job: Promise<unknown>, signal: AbortSignal, source: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        new EtcdError(
+          "timeout",
+          { source, operation: "take a snapshot" },
+          "another snapshot of it was still running",
+        ),
+      );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    void job
+      .catch(() => undefined)
+      .then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+  });
 }

@@ -370,6 +370,15 @@ describe("runEtcdSnapshotJob", () => {
     expect(report.endpoint).toBe(etcd.endpoint);
   });
 
+  it("names an unreadable key file without reading anything of it into the message", async () => {
+    const missing = join(work, "missing-client.key");
+    const error = await failureOf(
+      runEtcdSnapshotJob(source({ keyFile: missing }), { commands, now: () => T0 }),
+    );
+    expect(error.failure).toBe("tls_files_unreadable");
+    expect(error.message).toBe(`etcd etcd-dc1: could not read the TLS files (${missing}): ENOENT`);
+  });
+
   it("names the missing tool when etcdctl is not installed", async () => {
     const error = await failureOf(
       runEtcdSnapshotJob(source({ binDir: join(work, "no-bin") }), { commands, now: () => T0 }),
@@ -441,7 +450,7 @@ describe("the etcd.snapshot step", () => {
     } as unknown as StepContext;
   }
 
-  function service() {
+  function service(keep = 10) {
     return new EtcdSnapshotService(
       configSchema.parse({
         sites: [
@@ -461,6 +470,7 @@ describe("the etcd.snapshot step", () => {
             drDir: join(work, "dr"),
             ...etcd.tls,
             binDir: etcd.binDir,
+            retention: { count: keep },
           },
         ],
       }),
@@ -493,6 +503,19 @@ describe("the etcd.snapshot step", () => {
     const broken = await etcdSnapshotStep.observe!(ctx, { source: "etcd-dc1" });
     expect(broken.holds).toBe(false);
     expect(broken.evidence).toContain("verifies but its DR copy does not");
+  });
+
+  it("runs one job per source at a time, so concurrent snapshots never see each other's files half done", async () => {
+    const etcdService = service(1);
+    const signal = AbortSignal.timeout(60_000);
+    const reports = await Promise.all([
+      etcdService.take("etcd-dc1", { signal }),
+      etcdService.take("etcd-dc1", { signal }),
+      etcdService.take("etcd-dc1", { signal }),
+    ]);
+    for (const r of reports) expect(r.rejected).toEqual([]);
+    expect(await snapshotsIn(join(work, "local"))).toEqual([basename(reports[2]!.snapshot.file)]);
+    expect(await snapshotsIn(join(work, "dr"))).toEqual([basename(reports[2]!.snapshot.file)]);
   });
 
   it("fails the step with the adapter's reason when the source is not configured", async () => {
