@@ -17,6 +17,8 @@ export interface SnapshotTag {
 
 export interface EtcdSnapshotOptions {
   signal: AbortSignal;
+  /** The whole job's time budget; etcdctl's own timeouts are set from it (default 10 minutes). */
+  timeoutMs?: number;
   tag?: SnapshotTag;
   log?: (line: string) => void;
 }

@@ -30,6 +30,7 @@ export const etcdSnapshotStep = defineStepKind<Params>({
     try {
       const report = await etcdSnapshotsOf(ctx).take(p.source, {
         signal: ctx.signal,
+        timeoutMs: Math.max(1_000, ctx.deadline - ctx.clock.now()),
         tag: { runId: ctx.run.id, stepId: ctx.step.id },
         log: (line) => ctx.log(line),
       });

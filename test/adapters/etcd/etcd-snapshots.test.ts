@@ -445,6 +445,7 @@ describe("the etcd.snapshot step", () => {
       step: { id: stepId },
       signal: AbortSignal.timeout(60_000),
       deadline: Date.now() + 60_000,
+      clock: { now: () => Date.now() },
       services: { commands, secrets: [], etcd: service },
       log: (line: string) => log.push(line),
     } as unknown as StepContext;
