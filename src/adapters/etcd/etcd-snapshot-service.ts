@@ -28,7 +28,7 @@ export class EtcdSnapshotService implements EtcdSnapshots {
   private readonly running = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly config: Config,
+    readonly config: Config,
     private readonly commands: CommandRunner,
   ) {}
 

@@ -5,7 +5,7 @@ import { type AnyStepKind, defineStepKind, type StepKind } from "../step-kind.js
 
 /**
  * Step kinds whose parameters are fixed here so runbooks validate today, and whose executors come
- * with their adapters (Velero, etcd, Longhorn). Until an adapter registers the
+ * with their adapters (Velero, Longhorn). Until an adapter registers the
  * real kind, a run that reaches one of these steps fails it with a clear message and pauses; it
  * never pretends the step happened.
  */

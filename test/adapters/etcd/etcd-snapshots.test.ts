@@ -31,9 +31,11 @@ import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js
 import { configSchema, dataSourceSchema } from "../../../src/domain/config.js";
 import type { StepContext } from "../../../src/engine/step-kind.js";
 import { etcdSnapshotStep } from "../../../src/engine/step-kinds/etcd-snapshot.js";
+import { createStepKindRegistry } from "../../../src/engine/step-kinds/registry.js";
 import type { CommandRunner } from "../../../src/ports/command-runner.js";
 import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { type EtcdServer, startEtcdServer } from "../../support/etcd-server.js";
+import { stepContext } from "../../support/step-context.js";
 import { waitFor } from "../../support/wait-for.js";
 
 /**
@@ -433,22 +435,9 @@ describe("readEtcdRpo", () => {
 });
 
 describe("the etcd.snapshot step", () => {
-  function stepContext(service: EtcdSnapshotService, stepId: string, log: string[]): StepContext {
-    return {
-      run: {
-        id: "verify-1125-0600-abc123",
-        kind: "verify",
-        mode: "real",
-        requestedBy: "U0ONCALL",
-        reason: "weekly",
-      },
-      step: { id: stepId },
-      signal: AbortSignal.timeout(60_000),
-      deadline: Date.now() + 60_000,
-      clock: { now: () => Date.now() },
-      services: { commands, secrets: [], etcd: service },
-      log: (line: string) => log.push(line),
-    } as unknown as StepContext;
+  function stepContextFor(etcdService: EtcdSnapshotService, stepId: string, lines: string[]): StepContext {
+    const ctx = stepContext(etcdService.config, { services: { commands, etcd: etcdService }, lines });
+    return { ...ctx, run: { ...ctx.run, id: "verify-1125-0600-abc123" }, step: { ...ctx.step, id: stepId } };
   }
 
   function service(keep = 10) {
@@ -482,7 +471,7 @@ describe("the etcd.snapshot step", () => {
   it("takes a verified snapshot and, after a crash, observes that this step's snapshot and its DR copy hold", async () => {
     const etcdService = service();
     const log: string[] = [];
-    const ctx = stepContext(etcdService, "etcd-snapshot", log);
+    const ctx = stepContextFor(etcdService, "etcd-snapshot", log);
     expect((await etcdSnapshotStep.observe!(ctx, { source: "etcd-dc1" })).holds).toBe(false);
 
     const result = await etcdSnapshotStep.execute(ctx, { source: "etcd-dc1" });
@@ -494,7 +483,7 @@ describe("the etcd.snapshot step", () => {
     const observed = await etcdSnapshotStep.observe!(ctx, { source: "etcd-dc1" });
     expect(observed.holds).toBe(true);
     expect(observed.evidence).toContain("verifies, and so does its DR copy");
-    const other = await etcdSnapshotStep.observe!(stepContext(etcdService, "another-step", []), {
+    const other = await etcdSnapshotStep.observe!(stepContextFor(etcdService, "another-step", []), {
       source: "etcd-dc1",
     });
     expect(other).toEqual({ holds: false, evidence: `no snapshot of this step in ${join(work, "local")}` });
@@ -519,8 +508,17 @@ describe("the etcd.snapshot step", () => {
     expect(await snapshotsIn(join(work, "dr"))).toEqual([basename(reports[2]!.snapshot.file)]);
   });
 
+  it("replaces the declared etcd.snapshot kind in the registry, with the parameters the shipped runbooks use", () => {
+    const registry = createStepKindRegistry();
+    expect(registry.get("etcd.snapshot")).toBe(etcdSnapshotStep);
+    expect(registry.describe("etcd.snapshot")?.parse({ source: "etcd-dc1" })).toEqual({
+      ok: true,
+      value: { source: "etcd-dc1" },
+    });
+  });
+
   it("fails the step with the adapter's reason when the source is not configured", async () => {
-    const result = await etcdSnapshotStep.execute(stepContext(service(), "s", []), { source: "etcd-dc9" });
+    const result = await etcdSnapshotStep.execute(stepContextFor(service(), "s", []), { source: "etcd-dc9" });
     expect(result).toEqual({
       status: "failed",
       error: 'no etcd data source named "etcd-dc9"; known: etcd-dc1',
