@@ -96,6 +96,12 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
       caFile: z.string().optional(),
       certFile: z.string().optional(),
       keyFile: z.string().optional(),
+      /** Where etcdctl and etcdutl are; unset means on PATH (production). */
+      binDir: z.string().min(1).optional(),
+      /** How the snapshot reaches drDir: rsync when it is installed (else a copy), or a plain copy. */
+      copyWith: z.enum(["copy", "rsync"]).default("copy"),
+      /** Deadline for connecting to an endpoint (TLS handshake included). */
+      requestTimeout: durationSchema.default(10_000),
       retention: z
         .object({
           count: z.number().int().min(1).default(10),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { createDnsProvider, dnsSecrets } from "../adapters/dns/create-dns-provider.js";
+import { EtcdSnapshotService } from "../adapters/etcd/etcd-snapshot-service.js";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
@@ -109,6 +110,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const replication = new PostgresReplication(env);
   const commands = new ExecaCommandRunner();
+  const etcd = new EtcdSnapshotService(config, commands);
   const services: StepServices = {
     commands,
     secrets,
@@ -116,6 +118,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     artifacts,
     replication,
     dns: createDnsProvider(config, { commands, env, secrets }),
+    etcd,
     ...options.services,
   };
   // Each data-source family adds its reader here; every reader answers for all its sources and never throws.
@@ -130,6 +133,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           }),
         ),
       ),
+    () => etcd.readRpo(clock.now()),
   ];
   const engine = new RunEngine({
     store,

@@ -5,7 +5,7 @@ import { type AnyStepKind, defineStepKind, type StepKind } from "../step-kind.js
 
 /**
  * Step kinds whose parameters are fixed here so runbooks validate today, and whose executors come
- * with their adapters (Velero, etcd, Longhorn). Until an adapter registers the
+ * with their adapters (Velero, Longhorn). Until an adapter registers the
  * real kind, a run that reaches one of these steps fails it with a clear message and pauses; it
  * never pretends the step happened.
  */
@@ -58,7 +58,6 @@ const veleroRestore = z
       .optional(),
   })
   .strict();
-const etcdSnapshot = z.object({ source: nameSchema }).strict();
 const longhornActivate = z
   .object({
     site: nameSchema,
@@ -85,14 +84,6 @@ export const declaredStepKinds: AnyStepKind[] = [
     (p) =>
       `Velero restore on ${p.site} from ${p.backup === "newest" ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}` : p.backup}`,
     "Velero",
-  ),
-  declared(
-    "etcd.snapshot",
-    "Saves, verifies, copies and prunes an etcd snapshot.",
-    etcdSnapshot,
-    true,
-    (p) => `etcd snapshot of ${p.source}`,
-    "etcd",
   ),
   declared(
     "longhorn.activate",

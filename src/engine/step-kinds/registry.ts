@@ -6,6 +6,7 @@ import { dbLagGateStep } from "./db-lag-gate.js";
 import { dbPromoteStep } from "./db-promote.js";
 import { declaredStepKinds } from "./declared.js";
 import { dnsSwitchStep } from "./dns-switch.js";
+import { etcdSnapshotStep } from "./etcd-snapshot.js";
 import { httpCheckStep } from "./http-check.js";
 import { k8sCapacityStep } from "./k8s-capacity.js";
 import { k8sDeleteNamespaceStep } from "./k8s-delete-namespace.js";
@@ -93,6 +94,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     ...KUBERNETES_STEP_KINDS,
     ...DATABASE_STEP_KINDS,
     dnsSwitchStep,
+    etcdSnapshotStep,
     ...extra,
   );
 }
