@@ -6,6 +6,8 @@ import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
+import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
+import { VeleroSite } from "../adapters/velero/velero-site.js";
 import { DrService } from "../app/dr-service.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
@@ -23,6 +25,7 @@ import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SitePort } from "../ports/site.js";
+import type { VeleroPort, VeleroServices } from "../ports/velero.js";
 import { openRedisStore } from "./open-redis-store.js";
 
 export interface RuntimeOptions {
@@ -40,6 +43,8 @@ export interface RuntimeOptions {
   autoStart?: boolean;
   /** Sites to use instead of the configured kubeconfigs (tests of the surfaces). */
   sites?: KubernetesServices;
+  /** Velero access to use instead of the configured kubeconfigs. */
+  velero?: VeleroServices;
 }
 
 const ARTIFACT_TTL_MS = 90 * 86_400_000;
@@ -57,6 +62,23 @@ export function kubernetesSites(config: Config): KubernetesServices {
       if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
       const created = new KubernetesSite(site);
       built.set(name, created);
+      return created;
+    },
+  };
+}
+
+/** Velero per site and namespace, built on first use like the sites. */
+export function veleroSites(config: Config): VeleroServices {
+  const built = new Map<string, VeleroPort>();
+  return {
+    velero(name, namespace = "velero") {
+      const key = `${name}/${namespace}`;
+      const found = built.get(key);
+      if (found) return found;
+      const site = config.sites.find((s) => s.name === name);
+      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
+      const created = new VeleroSite(site, { namespace });
+      built.set(key, created);
       return created;
     },
   };
@@ -103,6 +125,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...dnsSecrets(config, env),
   ].filter((s): s is string => typeof s === "string" && s.length > 0);
   const sites = options.sites ?? kubernetesSites(config);
+  const velero = options.velero ?? veleroSites(config);
   const artifacts: ArtifactStore = {
     put: async (runId, key, value) =>
       void (await store.kvSet(`artifact:${runId}:${key}`, value, { ttlMs: ARTIFACT_TTL_MS })),
@@ -116,6 +139,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     secrets,
     sites,
     artifacts,
+    velero,
     replication,
     dns: createDnsProvider(config, { commands, env, secrets }),
     etcd,
@@ -134,6 +158,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         ),
       ),
     () => etcd.readRpo(clock.now()),
+    () =>
+      Promise.all(
+        config.dataSources
+          .filter((d) => d.kind === "velero")
+          .map((source) =>
+            readVeleroRpo(source, velero, clock.now(), { signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS) }),
+          ),
+      ),
   ];
   const engine = new RunEngine({
     store,

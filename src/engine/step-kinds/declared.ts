@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
-import { durationSchema } from "../../domain/duration.js";
 import { type AnyStepKind, defineStepKind, type StepKind } from "../step-kind.js";
 
 /**
  * Step kinds whose parameters are fixed here so runbooks validate today, and whose executors come
- * with their adapters (Velero, Longhorn). Until an adapter registers the
+ * with their adapters (Longhorn). Until an adapter registers the
  * real kind, a run that reaches one of these steps fails it with a clear message and pauses; it
  * never pretends the step happened.
  */
@@ -35,29 +34,6 @@ function declared<P extends Record<string, unknown>>(
   });
 }
 
-const veleroBackup = z
-  .object({
-    site: nameSchema,
-    namespaces: z.array(k8sNameSchema).min(1),
-    ttl: durationSchema.default(30 * 86_400_000),
-    veleroNamespace: k8sNameSchema.default("velero"),
-  })
-  .strict();
-const veleroRestore = z
-  .object({
-    site: nameSchema,
-    /** "newest" takes the newest Completed backup of the schedule; a name pins one (ransomware). */
-    backup: z.union([z.literal("newest"), k8sNameSchema]).default("newest"),
-    schedule: k8sNameSchema.optional(),
-    namespaces: z.array(k8sNameSchema).default([]),
-    veleroNamespace: k8sNameSchema.default("velero"),
-    /** Restores each namespace N into PREFIX+N (Velero's namespaceMapping): the monthly restore test. */
-    namespacePrefix: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "lowercase letters, digits and '-', at most 31")
-      .optional(),
-  })
-  .strict();
 const longhornActivate = z
   .object({
     site: nameSchema,
@@ -68,23 +44,6 @@ const longhornActivate = z
 const backupVerify = z.object({ sources: z.array(nameSchema).default([]) }).strict();
 
 export const declaredStepKinds: AnyStepKind[] = [
-  declared(
-    "velero.backup",
-    "Takes a Velero backup on demand (before a planned failover).",
-    veleroBackup,
-    false,
-    (p) => `Velero backup of ${p.namespaces.join(", ")} on ${p.site}`,
-    "Velero",
-  ),
-  declared(
-    "velero.restore",
-    "Restores from the newest good Velero backup or a chosen one, watching every phase.",
-    veleroRestore,
-    false,
-    (p) =>
-      `Velero restore on ${p.site} from ${p.backup === "newest" ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}` : p.backup}`,
-    "Velero",
-  ),
   declared(
     "longhorn.activate",
     "Activates Longhorn DR volumes on the DR site.",

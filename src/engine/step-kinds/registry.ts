@@ -19,6 +19,8 @@ import { k8sSnapshotStep } from "./k8s-snapshot.js";
 import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
+import { veleroBackupStep } from "./velero-backup.js";
+import { veleroRestoreStep } from "./velero-restore.js";
 import { waitStep } from "./wait.js";
 
 /**
@@ -57,6 +59,9 @@ export class StepKindRegistry implements StepCatalog {
         };
       },
       summarize: (params) => found.summarize(params),
+      ...(found.applyPins
+        ? { applyPins: (params, pins) => found.applyPins!(params, pins) as Record<string, unknown> }
+        : {}),
     };
   }
 }
@@ -86,6 +91,7 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
 
 /** PostgreSQL replication: promotion and the lag gate (services.replication). */
 export const DATABASE_STEP_KINDS: AnyStepKind[] = [dbPromoteStep, dbLagGateStep];
+export const VELERO_STEP_KINDS: AnyStepKind[] = [veleroBackupStep, veleroRestoreStep];
 
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
   return new StepKindRegistry().register(
@@ -95,6 +101,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     ...DATABASE_STEP_KINDS,
     dnsSwitchStep,
     etcdSnapshotStep,
+    ...VELERO_STEP_KINDS,
     ...extra,
   );
 }
