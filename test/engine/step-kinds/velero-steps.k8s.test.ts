@@ -1,0 +1,380 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VeleroSite } from "../../../src/adapters/velero/velero-site.js";
+import type { Config } from "../../../src/domain/config.js";
+import type { PlanStep } from "../../../src/domain/run.js";
+import type { StepContext, StepResult } from "../../../src/engine/step-kind.js";
+import { veleroBackupStep } from "../../../src/engine/step-kinds/velero-backup.js";
+import { veleroRestoreStep } from "../../../src/engine/step-kinds/velero-restore.js";
+import { systemClock } from "../../../src/ports/clock.js";
+import type { CommandRunner } from "../../../src/ports/command-runner.js";
+import type { VeleroServices } from "../../../src/ports/velero.js";
+import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
+import { installVeleroCrds } from "../../support/velero-crds.js";
+import { RESTORE_PHASES, VeleroTestController } from "../../support/velero-test-controller.js";
+import { waitFor } from "../../support/wait-for.js";
+
+/**
+ * velero.backup and velero.restore against a real API server serving Velero's CRDs on dc2 (the DR
+ * site, where failover restores); dc1 has no Velero. A test controller plays the Velero server.
+ */
+let clusters: TestClusters;
+let config: Config;
+let controller: VeleroTestController;
+let dc2: VeleroSite;
+const HOUR = 3_600_000;
+const now = Date.now();
+
+beforeAll(async () => {
+  clusters = await startTestClusters();
+  config = clusters.config();
+  await installVeleroCrds(clusters, clusters.contexts.dc2);
+  await clusters.kubectl(clusters.contexts.dc2, "create", "namespace", "velero");
+  controller = new VeleroTestController(clusters.kubeconfigPath, clusters.contexts.dc2, "velero");
+  controller.start();
+  dc2 = site("dc2");
+  // What dc2's Velero has synced from the shared storage location.
+  const completed = (name: string, ageMs: number, annotations: Record<string, string> = {}) =>
+    controller.putBackup({
+      name,
+      schedule: "nightly",
+      namespaces: ["production", "staging"],
+      phase: "Completed",
+      startedAt: now - ageMs,
+      completedAt: now - ageMs + 60_000,
+      expiresAt: now + 30 * 24 * HOUR,
+      annotations,
+    });
+  await completed("nightly-1", 48 * HOUR);
+  await completed("nightly-2", 24 * HOUR);
+  await completed("nightly-3", 2 * HOUR);
+  await controller.putBackup({
+    name: "nightly-4",
+    schedule: "nightly",
+    phase: "PartiallyFailed",
+    startedAt: now - HOUR,
+    errors: 4,
+  });
+  await completed("partial", 30 * HOUR, {
+    [RESTORE_PHASES]:
+      "InProgress,WaitingForPluginOperationsPartiallyFailed,FinalizingPartiallyFailed,PartiallyFailed",
+    "test.drbot.io/restore-warnings": "3",
+    "test.drbot.io/restore-errors": "2",
+  });
+  await completed("broken", 31 * HOUR, {
+    [RESTORE_PHASES]: "InProgress,Failed",
+    "test.drbot.io/restore-failure-reason":
+      "found a restore with status InProgress during the server starting",
+  });
+  await completed("invalid", 32 * HOUR, {
+    [RESTORE_PHASES]: "FailedValidation",
+    "test.drbot.io/restore-failure-reason": "Invalid included/excluded namespace lists",
+  });
+  await controller.putBackup({
+    name: "expired",
+    schedule: "monthly",
+    phase: "Completed",
+    startedAt: now - 100 * 24 * HOUR,
+    expiresAt: now - 10 * 24 * HOUR,
+  });
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await stopTestClusters(clusters);
+});
+
+function site(name: "dc1" | "dc2"): VeleroSite {
+  return new VeleroSite(config.sites.find((s) => s.name === name)!, { namespace: "velero" });
+}
+
+const velero: VeleroServices = { velero: (name) => (name === "dc2" ? dc2 : site("dc1")) };
+
+let runs = 0;
+
+/** A step context as the engine builds it, for one run and step; `log` lines are kept. */
+function contextFor(
+  stepId: string,
+  options: { runId?: string; attempt?: number; signal?: AbortSignal } = {},
+): StepContext & { lines: string[] } {
+  const lines: string[] = [];
+  const step: PlanStep = {
+    id: stepId,
+    runbookStepId: stepId,
+    phase: "activate",
+    rtoPhase: "activation",
+    title: stepId,
+    kind: "velero.restore",
+    params: {},
+    timeoutMs: 60_000,
+    retries: 0,
+    retryDelayMs: 0,
+    onFailure: "pause",
+    needs: [],
+    summary: stepId,
+  };
+  return {
+    run: {
+      id: options.runId ?? `failover-test-${++runs}`,
+      kind: "failover",
+      mode: "real",
+      requestedBy: "U0ONCALL",
+      reason: "test",
+    },
+    step,
+    attempt: options.attempt ?? 1,
+    mode: "real",
+    scope: { applications: ["payments"], tiers: ["tier1"], fromSite: "dc1", toSite: "dc2" },
+    config,
+    signal: options.signal ?? AbortSignal.timeout(60_000),
+    deadline: Date.now() + 60_000,
+    clock: systemClock,
+    services: { commands: {} as CommandRunner, secrets: [], velero },
+    log: (line) => lines.push(line),
+    attestations: [],
+    lines,
+  };
+}
+
+const restoreParams = (over: Record<string, unknown> = {}) =>
+  veleroRestoreStep.params.parse({ site: "dc2", backup: "newest", namespaces: ["production"], ...over });
+
+async function restoreOf(runId: string) {
+  const [restore] = await dc2.listRestores({ labelSelector: `drbot.io/run-id=${runId}` });
+  return restore!;
+}
+
+describe("velero.restore", () => {
+  it("restores from the newest Completed backup of the schedule, watching every phase to Completed", async () => {
+    const ctx = contextFor("restore-backup");
+
+    const result = await veleroRestoreStep.execute(ctx, restoreParams({ schedule: "nightly" }));
+
+    expect(result).toEqual({
+      status: "succeeded",
+      output: expect.stringMatching(
+        /^restore drbot-.* \(from backup nightly-3\) Completed with 0 error\(s\), 0 warning\(s\) on dc2$/,
+      ),
+    });
+    const restore = await restoreOf(ctx.run.id);
+    expect(restore).toMatchObject({
+      backupName: "nightly-3",
+      includedNamespaces: ["production"],
+      phase: "Completed",
+    });
+    expect(restore.labels).toMatchObject({
+      "drbot.io/run-id": ctx.run.id,
+      "drbot.io/step": "restore-backup",
+    });
+    expect(controller.restorePhases.get(restore.name)).toEqual([
+      "InProgress",
+      "WaitingForPluginOperations",
+      "Finalizing",
+      "Completed",
+    ]);
+    expect(ctx.lines.some((l) => l.includes("restoring from nightly-3: newest good backup of nightly"))).toBe(
+      true,
+    );
+    expect(ctx.lines.at(-1)).toMatch(/: Completed/);
+  });
+
+  it("restores from a chosen backup when one is pinned, even when newer ones exist", async () => {
+    const pinned = veleroRestoreStep.applyPins!(restoreParams(), { backup: "nightly-1" });
+    expect(veleroRestoreStep.summarize(pinned)).toBe(
+      "Velero restore on dc2 from backup nightly-1 (production)",
+    );
+    const ctx = contextFor("restore-backup");
+
+    const result = await veleroRestoreStep.execute(ctx, pinned);
+
+    expect(result.status).toBe("succeeded");
+    expect((await restoreOf(ctx.run.id)).backupName).toBe("nightly-1");
+  });
+
+  it("fails on PartiallyFailed with the warnings and errors counted: it is never a success", async () => {
+    const ctx = contextFor("restore-backup");
+
+    const result = await veleroRestoreStep.execute(ctx, restoreParams({ backup: "partial" }));
+
+    expect(result.status).toBe("failed");
+    expect((result as Extract<StepResult, { status: "failed" }>).error).toMatch(
+      /ended PartiallyFailed with 2 error\(s\), 3 warning\(s\); PartiallyFailed is not a success/,
+    );
+    const restore = await restoreOf(ctx.run.id);
+    expect(controller.restorePhases.get(restore.name)).toEqual([
+      "InProgress",
+      "WaitingForPluginOperationsPartiallyFailed",
+      "FinalizingPartiallyFailed",
+      "PartiallyFailed",
+    ]);
+    expect(
+      ctx.lines.some(
+        (l) =>
+          l.includes("WaitingForPluginOperationsPartiallyFailed") && l.includes("will not end Completed"),
+      ),
+    ).toBe(true);
+  });
+
+  it("fails on Failed with Velero's failure reason as evidence", async () => {
+    const result = await veleroRestoreStep.execute(
+      contextFor("restore-backup"),
+      restoreParams({ backup: "broken" }),
+    );
+    expect(result).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/ended Failed .*failure reason: found a restore with status InProgress/),
+    });
+  });
+
+  it("fails on FailedValidation with the validation errors as evidence", async () => {
+    const result = await veleroRestoreStep.execute(
+      contextFor("restore-backup"),
+      restoreParams({ backup: "invalid" }),
+    );
+    expect(result).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(
+        /ended FailedValidation .*validation errors: Invalid included\/excluded namespace lists/,
+      ),
+    });
+  });
+
+  it("fails with the evidence, creating no Restore, when the schedule has no backup at all", async () => {
+    const ctx = contextFor("restore-backup");
+    const result = await veleroRestoreStep.execute(ctx, restoreParams({ schedule: "weekly" }));
+    expect(result).toEqual({
+      status: "failed",
+      error: "no restore on dc2: there is no backup of schedule weekly at all",
+    });
+    expect(await dc2.listRestores({ labelSelector: `drbot.io/run-id=${ctx.run.id}` })).toEqual([]);
+  });
+
+  it("fails with the evidence when the newest backup has expired", async () => {
+    const result = await veleroRestoreStep.execute(
+      contextFor("restore-backup"),
+      restoreParams({ schedule: "monthly" }),
+    );
+    expect(result).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(
+        /no good backup of schedule monthly .*the newest, expired, expired at .*its data may already be deleted/,
+      ),
+    });
+  });
+
+  it("refuses a chosen backup that is not Completed, or does not exist", async () => {
+    const partial = await veleroRestoreStep.execute(
+      contextFor("restore-backup"),
+      restoreParams({ backup: "nightly-4" }),
+    );
+    const missing = await veleroRestoreStep.execute(
+      contextFor("restore-backup"),
+      restoreParams({ backup: "nightly-9" }),
+    );
+    expect(partial).toEqual({
+      status: "failed",
+      error:
+        "no restore on dc2: the chosen backup nightly-4 is PartiallyFailed with 4 error(s), not Completed",
+    });
+    expect(missing).toEqual({
+      status: "failed",
+      error: "no restore on dc2: the chosen backup nightly-9 does not exist",
+    });
+  });
+
+  it("fails saying Velero is not installed on a site without it", async () => {
+    const attempt = veleroRestoreStep.execute(contextFor("restore-backup"), restoreParams({ site: "dc1" }));
+    await expect(attempt).rejects.toThrow(/site dc1: .*Velero is not installed/);
+  });
+
+  it("after a crash, watches the Restore it already created instead of creating a second, and observes it once Completed", async () => {
+    const runId = `failover-crash-${Date.now()}`;
+    const params = restoreParams({ schedule: "nightly" });
+    controller.pause();
+    const crash = new AbortController();
+    const first = veleroRestoreStep.execute(
+      contextFor("restore-backup", { runId, signal: crash.signal }),
+      params,
+    );
+    await waitFor(
+      async () => (await dc2.listRestores({ labelSelector: `drbot.io/run-id=${runId}` })).length === 1,
+      {
+        timeoutMs: 20_000,
+        description: "the first attempt to create its Restore",
+      },
+    );
+    crash.abort(new Error("the process died"));
+    await expect(first).rejects.toThrow("the process died");
+
+    const afterCrash = await veleroRestoreStep.observe!(
+      contextFor("restore-backup", { runId, attempt: 1 }),
+      params,
+    );
+    expect(afterCrash).toEqual({
+      holds: false,
+      evidence: expect.stringMatching(
+        /restore drbot-.* is New on dc2; the step will watch it, not create another/,
+      ),
+    });
+
+    controller.resume();
+    const takeover = contextFor("restore-backup", { runId, attempt: 2 });
+    const second = await veleroRestoreStep.execute(takeover, params);
+
+    expect(second.status).toBe("succeeded");
+    expect(takeover.lines[0]).toMatch(/restore drbot-.* of this step exists already \(New\); watching it/);
+    expect(await dc2.listRestores({ labelSelector: `drbot.io/run-id=${runId}` })).toHaveLength(1);
+    expect(
+      await veleroRestoreStep.observe!(contextFor("restore-backup", { runId, attempt: 2 }), params),
+    ).toEqual({
+      holds: true,
+      evidence: expect.stringMatching(
+        /\(from backup nightly-3\) Completed with 0 error\(s\), 0 warning\(s\) on dc2$/,
+      ),
+    });
+  });
+
+  it("observes a Restore of the step that failed as unknown, so a person decides whether to restore again", async () => {
+    const ctx = contextFor("restore-backup");
+    await veleroRestoreStep.execute(ctx, restoreParams({ backup: "broken" }));
+
+    const observation = await veleroRestoreStep.observe!(ctx, restoreParams({ backup: "broken" }));
+
+    expect(observation).toMatchObject({ holds: "unknown", evidence: expect.stringMatching(/ended Failed/) });
+  });
+});
+
+describe("velero.backup", () => {
+  it("takes a backup on demand labelled with the run, waits for Completed and reports when it expires", async () => {
+    const ctx = contextFor("backup-before");
+    const params = veleroBackupStep.params.parse({
+      site: "dc2",
+      namespaces: ["production", "staging"],
+      ttl: "72h",
+    });
+
+    const result = await veleroBackupStep.execute(ctx, params);
+
+    expect(result).toEqual({
+      status: "succeeded",
+      output: expect.stringMatching(
+        /^backup drbot-.* Completed with 0 error\(s\), 0 warning\(s\) on dc2, expires 20/,
+      ),
+    });
+    const [backup] = await dc2.listBackups({ labelSelector: `drbot.io/run-id=${ctx.run.id}` });
+    expect(backup).toMatchObject({ includedNamespaces: ["production", "staging"], phase: "Completed" });
+    expect(backup!.expiresAt! - backup!.startedAt!).toBeGreaterThan(71 * HOUR);
+    expect(await veleroBackupStep.observe!(ctx, params)).toMatchObject({ holds: true });
+
+    const again = await veleroBackupStep.execute(ctx, params);
+    expect(again.status).toBe("succeeded");
+    expect(await dc2.listBackups({ labelSelector: `drbot.io/run-id=${ctx.run.id}` })).toHaveLength(1);
+  });
+
+  it("observes that no backup of the step exists yet, so running it takes one", async () => {
+    const params = veleroBackupStep.params.parse({ site: "dc2", namespaces: ["production"] });
+    expect(await veleroBackupStep.observe!(contextFor("backup-before"), params)).toEqual({
+      holds: false,
+      evidence: "no backup of this step exists on dc2; it will be taken",
+    });
+  });
+});
