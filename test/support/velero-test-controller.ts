@@ -27,7 +27,12 @@ const DEFAULT_BACKUP = ["InProgress", "Finalizing", "Completed"];
 const DEFAULT_RESTORE = ["InProgress", "WaitingForPluginOperations", "Finalizing", "Completed"];
 
 interface Obj {
-  metadata: { name: string; annotations?: Record<string, string>; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+    resourceVersion?: string;
+  };
   spec: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
@@ -184,12 +189,16 @@ export class VeleroTestController {
         status.expiration = new Date(Date.now() + ttl).toISOString();
       }
     }
+    // With the resourceVersion read, so a stale read cannot move an object twice (409 instead).
+    await this.patch(plural, o.metadata.name, {
+      metadata: { resourceVersion: o.metadata.resourceVersion },
+      status,
+    });
     if (plural === "restores") {
       const list = this.restorePhases.get(o.metadata.name) ?? [];
       list.push(next);
       this.restorePhases.set(o.metadata.name, list);
     }
-    await this.patch(plural, o.metadata.name, { status });
   }
 
   private async finish(plural: "restores", o: Obj, status: Record<string, unknown>): Promise<void> {

@@ -168,11 +168,15 @@ export class VeleroSite implements VeleroPort {
   }
 }
 
-/** A missing object (or namespace) names itself in the 404; a resource type nobody serves does not. */
+/**
+ * A missing object (or namespace) names itself in a JSON 404; a resource type nobody serves gets the
+ * API server's plain "404 page not found" (or, through aggregation, "could not find the requested
+ * resource").
+ */
 function isUnserved(error: unknown): boolean {
   return (
     error instanceof KubeError &&
     error.reason === "not_found" &&
-    error.message.includes("could not find the requested resource")
+    /page not found|could not find the requested resource/.test(error.message)
   );
 }

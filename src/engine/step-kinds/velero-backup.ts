@@ -9,6 +9,7 @@ import {
   stepLabels,
   stepObjectName,
   stepSelector,
+  untilAnswered,
   veleroOf,
   watchPhases,
 } from "./velero-common.js";
@@ -37,7 +38,9 @@ export const veleroBackupStep = defineStepKind<Params>({
   summarize: (p) => `Velero backup of ${p.namespaces.join(", ")} on ${p.site}`,
   async execute(ctx, p) {
     const velero = veleroOf(ctx).velero(p.site, p.veleroNamespace);
-    const existing = await velero.listBackups({ signal: ctx.signal, labelSelector: stepSelector(ctx) });
+    const existing = await untilAnswered(ctx, "list this step's backups", () =>
+      velero.listBackups({ signal: ctx.signal, labelSelector: stepSelector(ctx) }),
+    );
     let backup: BackupInfo | undefined =
       existing.find((b) => attemptOf(b.labels) === ctx.attempt) ??
       existing.find((b) => backupVerdict(b).state !== "failed");

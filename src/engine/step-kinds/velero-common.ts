@@ -52,6 +52,35 @@ function labelValue(text: string): string {
 }
 
 /**
+ * Repeats a request that timed out or found the API server unreachable until it answers or the
+ * step's signal fires. Only for requests that are safe to repeat: reads, and creates of objects
+ * with a fixed name (a second create meets the first object, see VeleroPort).
+ */
+export async function untilAnswered<T>(
+  ctx: StepContext,
+  what: string,
+  request: () => Promise<T>,
+): Promise<T> {
+  let delay = 200;
+  for (;;) {
+    try {
+      return await request();
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (!isTransient(error)) throw error;
+      ctx.log(`${what}: ${(error as Error).message}; trying again`);
+    }
+    await abortableDelay(delay, ctx.signal);
+    delay = Math.min(delay * 2, 2_000);
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  const reason = (error as { details?: { reason?: string } } | undefined)?.details?.reason;
+  return reason === "timeout" || reason === "unreachable" || reason === "unknown";
+}
+
+/**
  * Polls a Velero object until its phase is terminal or the step's signal fires. Polling, not a
  * watch: a watch can stall silently after an API server restart, and a restore can run for the
  * step's whole timeout. Failed reads (timeout, unreachable) are logged and retried; the step's
@@ -84,8 +113,7 @@ export async function watchPhases<T extends { phase: string; warnings: number; e
       if (verdict.state !== "running") return { object, verdict };
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      const reason = (error as { details?: { reason?: string } }).details?.reason;
-      if (!(reason === "timeout" || reason === "unreachable" || reason === "unknown")) throw error;
+      if (!isTransient(error)) throw error;
       ctx.log(`${what}: could not read it (${(error as Error).message}); trying again`);
     }
     await abortableDelay(delay, ctx.signal);

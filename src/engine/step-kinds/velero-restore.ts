@@ -9,6 +9,7 @@ import {
   stepLabels,
   stepObjectName,
   stepSelector,
+  untilAnswered,
   veleroOf,
   watchPhases,
 } from "./velero-common.js";
@@ -49,7 +50,9 @@ export const veleroRestoreStep = defineStepKind<Params>({
     if (restore) {
       ctx.log(`restore ${restore.name} of this step exists already (${restore.phase || "New"}); watching it`);
     } else {
-      const backups = await velero.listBackups({ signal: ctx.signal });
+      const backups = await untilAnswered(ctx, "list backups", () =>
+        velero.listBackups({ signal: ctx.signal }),
+      );
       const point = chooseRestorePoint(backups, {
         backup: p.backup,
         ...(p.schedule ? { schedule: p.schedule } : {}),
@@ -58,14 +61,14 @@ export const veleroRestoreStep = defineStepKind<Params>({
       });
       if (!point.ok) return { status: "failed", error: `no restore on ${p.site}: ${point.evidence}` };
       ctx.log(`restoring from ${point.backup.name}: ${point.why}`);
-      restore = await velero.createRestore(
-        {
-          name: stepObjectName(ctx),
-          backupName: point.backup.name,
-          includedNamespaces: p.namespaces,
-          labels: stepLabels(ctx),
-        },
-        { signal: ctx.signal },
+      const restoreSpec = {
+        name: stepObjectName(ctx),
+        backupName: point.backup.name,
+        includedNamespaces: p.namespaces,
+        labels: stepLabels(ctx),
+      };
+      restore = await untilAnswered(ctx, "create the restore", () =>
+        velero.createRestore(restoreSpec, { signal: ctx.signal }),
       );
       ctx.log(`created restore ${velero.namespace}/${restore.name} on ${p.site}`);
     }
@@ -112,7 +115,9 @@ export const veleroRestoreStep = defineStepKind<Params>({
  * An earlier attempt's failed Restore is not adopted: retrying after a failure means restoring again.
  */
 async function adoptable(ctx: StepContext, velero: VeleroPort): Promise<RestoreInfo | undefined> {
-  const restores = await velero.listRestores({ signal: ctx.signal, labelSelector: stepSelector(ctx) });
+  const restores = await untilAnswered(ctx, "list this step's restores", () =>
+    velero.listRestores({ signal: ctx.signal, labelSelector: stepSelector(ctx) }),
+  );
   const own = restores.find((r) => attemptOf(r.labels) === ctx.attempt);
   if (own) return own;
   return restores.find((r) => restoreVerdict(r).state !== "failed");
