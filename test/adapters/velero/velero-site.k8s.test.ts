@@ -1,9 +1,15 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { readVeleroRpo } from "../../../src/adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../../../src/adapters/velero/velero-site.js";
 import { recentBackups, veleroOverview } from "../../../src/app/velero-overview.js";
 import type { DataSourceConfig } from "../../../src/domain/config.js";
 import { isVeleroNotInstalled, type VeleroServices } from "../../../src/ports/velero.js";
+import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { installVeleroCrds } from "../../support/velero-crds.js";
 import { VeleroTestController } from "../../support/velero-test-controller.js";
@@ -250,5 +256,62 @@ describe("RPO from Velero", () => {
   it("is unknown, saying so, on a site where Velero is not installed", async () => {
     const reading = await readVeleroRpo(source("dc2", "daily"), services("velero"), now);
     expect(reading).toMatchObject({ exposureMs: undefined, detail: "Velero is not installed on dc2" });
+  });
+
+  it("reaches each tier's RPO through the runtime's readRpo", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "drbot-velero-rpo-"));
+    const configFile = join(dir, "drbot.yaml");
+    const config = clusters.config();
+    await writeFile(
+      configFile,
+      stringify({
+        sites: config.sites.map((s) => ({ ...s, requestTimeout: "5s" })),
+        tiers: [
+          { name: "tier1", rto: "2h", rpo: "15m" },
+          { name: "tier2", rto: "4h", rpo: "4h" },
+        ],
+        applications: [
+          {
+            name: "payments",
+            tier: "tier1",
+            namespaces: ["production"],
+            workloads: [{ namespace: "production", name: "payments-api", replicas: 3 }],
+            dataSources: ["velero-daily"],
+          },
+          {
+            name: "portal",
+            tier: "tier2",
+            namespaces: ["staging"],
+            workloads: [{ namespace: "staging", name: "portal", replicas: 2 }],
+            dataSources: ["velero-daily"],
+          },
+        ],
+        dataSources: [{ name: "velero-daily", kind: "velero", site: "dc1", schedule: "daily" }],
+        slack: config.slack,
+      }),
+    );
+    const rt = await createRuntime({
+      configPath: configFile,
+      runbooksDir: "runbooks",
+      store: new MemoryRunStore({ now: () => Date.now() }),
+      autoStart: false,
+    });
+    try {
+      const [tier1, tier2] = await rt.service.rpo();
+
+      // daily-b, from the first RPO test: started 3 hours before `now`.
+      expect(tier1).toMatchObject({
+        tier: "tier1",
+        worstSource: "velero-daily",
+        withinTarget: false,
+        unknown: [],
+      });
+      expect(tier1!.effectiveMs).toBeGreaterThanOrEqual(3 * HOUR);
+      expect(tier1!.effectiveMs).toBeLessThan(3 * HOUR + 10 * 60_000);
+      expect(tier2).toMatchObject({ tier: "tier2", withinTarget: true });
+    } finally {
+      await rt.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
