@@ -1,3 +1,4 @@
+import type { Config, DataSourceConfig } from "../domain/config.js";
 import { describeError } from "../domain/errors.js";
 import {
   dataTime,
@@ -6,12 +7,14 @@ import {
   newestGoodByNamespace,
   newestGoodBySchedule,
 } from "../domain/restore-point.js";
+import type { RunScope } from "../domain/run.js";
 import {
   type BackupInfo,
   isVeleroNotInstalled,
   type ScheduleInfo,
   type StorageLocationInfo,
   type VeleroPort,
+  type VeleroServices,
 } from "../ports/velero.js";
 
 /**
@@ -122,4 +125,35 @@ function notReadable(
   return isVeleroNotInstalled(error)
     ? { site, installed: false, detail: `Velero is not installed on ${site}` }
     : { site, installed: "unknown", detail: `could not read Velero on ${site}: ${describeError(error)}` };
+}
+
+/**
+ * Restore points for a run's approval card and `/dr failover --backup NAME`: the recent backups of
+ * every Velero schedule protecting the scope's applications, as the site that would restore
+ * (the run's target) sees them. One entry per data source; never throws.
+ */
+export async function restorePointsForScope(
+  config: Config,
+  velero: VeleroServices,
+  scope: Pick<RunScope, "applications" | "toSite">,
+  options: { now: number; limit?: number; signal?: AbortSignal },
+): Promise<Array<{ source: string; schedule: string } & Awaited<ReturnType<typeof recentBackups>>>> {
+  const names = new Set(
+    config.applications.filter((a) => scope.applications.includes(a.name)).flatMap((a) => a.dataSources),
+  );
+  const sources = config.dataSources.filter(
+    (s): s is Extract<DataSourceConfig, { kind: "velero" }> => s.kind === "velero" && names.has(s.name),
+  );
+  return Promise.all(
+    sources.map(async (source) => {
+      let port: VeleroPort;
+      try {
+        port = velero.velero(scope.toSite, source.namespace);
+      } catch (error) {
+        return { source: source.name, schedule: source.schedule, ...notReadable(scope.toSite, error) };
+      }
+      const found = await recentBackups(port, { ...options, schedule: source.schedule });
+      return { source: source.name, schedule: source.schedule, ...found };
+    }),
+  );
 }

@@ -98,6 +98,8 @@ export interface Runtime {
   directory: DirectoryRelay;
   /** The Kubernetes sites (the watcher probes the primary through them). */
   sites: KubernetesServices;
+  /** Velero per site, for restore points on the approval card (src/app/velero-overview.ts). */
+  velero: VeleroServices;
   close(): Promise<void>;
 }
 
@@ -203,6 +205,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     observers: observer,
     directory,
     sites,
+    velero,
     async close() {
       await engine.stop();
       await store.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VeleroSite } from "../../../src/adapters/velero/velero-site.js";
+import { restorePointsForScope } from "../../../src/app/velero-overview.js";
 import type { Config } from "../../../src/domain/config.js";
 import type { PlanStep } from "../../../src/domain/run.js";
 import type { StepContext, StepResult } from "../../../src/engine/step-kind.js";
@@ -376,5 +377,47 @@ describe("velero.backup", () => {
       holds: false,
       evidence: "no backup of this step exists on dc2; it will be taken",
     });
+  });
+});
+
+describe("restore points for the approval card", () => {
+  it("lists the recent backups of the scope's schedules as the restoring site sees them, marking the usable ones", async () => {
+    const withVelero = clusters.config({
+      applications: [
+        {
+          name: "payments",
+          tier: "tier1",
+          namespaces: ["production"],
+          workloads: [{ namespace: "production", name: "payments-api", replicas: 3 }],
+          dataSources: ["velero-nightly"],
+        },
+      ],
+      dataSources: [{ name: "velero-nightly", kind: "velero", site: "dc1", schedule: "nightly" }],
+    });
+
+    const [onDr] = await restorePointsForScope(
+      withVelero,
+      velero,
+      { applications: ["payments"], toSite: "dc2" },
+      { now, limit: 3 },
+    );
+    const [onPrimary] = await restorePointsForScope(
+      withVelero,
+      velero,
+      { applications: ["payments"], toSite: "dc1" },
+      { now },
+    );
+
+    expect(onDr).toMatchObject({
+      source: "velero-nightly",
+      schedule: "nightly",
+      installed: true,
+      backups: [
+        { name: "nightly-4", phase: "PartiallyFailed", good: false, dataAt: now - HOUR },
+        { name: "nightly-3", phase: "Completed", good: true, dataAt: now - 2 * HOUR },
+        { name: "nightly-2", phase: "Completed", good: true, dataAt: now - 24 * HOUR },
+      ],
+    });
+    expect(onPrimary).toMatchObject({ installed: false, detail: "Velero is not installed on dc1" });
   });
 });
