@@ -48,6 +48,7 @@ export interface SeedBackup {
   warnings?: number;
   errors?: number;
   annotations?: Record<string, string>;
+  storageLocation?: string;
 }
 
 export class VeleroTestController {
@@ -117,7 +118,11 @@ export class VeleroTestController {
         labels: seed.schedule ? { "velero.io/schedule-name": seed.schedule } : {},
         annotations: seed.annotations ?? {},
       },
-      spec: { includedNamespaces: seed.namespaces ?? ["*"], ttl: "720h0m0s" },
+      spec: {
+        includedNamespaces: seed.namespaces ?? ["*"],
+        ttl: "720h0m0s",
+        ...(seed.storageLocation ? { storageLocation: seed.storageLocation } : {}),
+      },
       status,
     });
   }
@@ -132,13 +137,17 @@ export class VeleroTestController {
     });
   }
 
-  async putStorageLocation(name: string): Promise<void> {
+  async putStorageLocation(
+    name: string,
+    status: { phase: "Available" | "Unavailable"; message?: string } = { phase: "Available" },
+    isDefault = true,
+  ): Promise<void> {
     await this.create("backupstoragelocations", {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: "BackupStorageLocation",
       metadata: { name, namespace: this.namespace },
-      spec: { provider: "aws", default: true, objectStorage: { bucket: "dr-backups" } },
-      status: { phase: "Available" },
+      spec: { provider: "aws", default: isDefault, objectStorage: { bucket: "dr-backups" } },
+      status,
     });
   }
 

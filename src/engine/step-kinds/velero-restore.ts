@@ -2,7 +2,7 @@ import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { chooseRestorePoint } from "../../domain/restore-point.js";
 import { restoreVerdict } from "../../domain/velero-phases.js";
-import type { RestoreInfo, VeleroPort } from "../../ports/velero.js";
+import type { BackupInfo, RestoreInfo, VeleroPort } from "../../ports/velero.js";
 import { defineStepKind, type StepContext } from "../step-kind.js";
 import {
   attemptOf,
@@ -60,6 +60,8 @@ export const veleroRestoreStep = defineStepKind<Params>({
         now: ctx.clock.now(),
       });
       if (!point.ok) return { status: "failed", error: `no restore on ${p.site}: ${point.evidence}` };
+      const unreadable = await storageProblem(ctx, velero, point.backup);
+      if (unreadable) return { status: "failed", error: `no restore on ${p.site}: ${unreadable}` };
       ctx.log(`restoring from ${point.backup.name}: ${point.why}`);
       const restoreSpec = {
         name: stepObjectName(ctx),
@@ -127,4 +129,26 @@ function newestRestore(restores: readonly RestoreInfo[]): RestoreInfo {
   return [...restores].sort(
     (a, b) => b.createdAt - a.createdAt || attemptOf(b.labels) - attemptOf(a.labels),
   )[0]!;
+}
+
+/**
+ * Velero reads the backup's contents from its storage location: when the site's Velero reports that
+ * location Unavailable (or has no such location), the Restore would fail anyway, later and with
+ * less to go on. Said up front, with Velero's own message.
+ */
+async function storageProblem(
+  ctx: StepContext,
+  velero: VeleroPort,
+  backup: BackupInfo,
+): Promise<string | undefined> {
+  const locations = await untilAnswered(ctx, "list storage locations", () =>
+    velero.listStorageLocations({ signal: ctx.signal }),
+  );
+  const wanted = backup.storageLocation;
+  const location = wanted ? locations.find((l) => l.name === wanted) : locations.find((l) => l.isDefault);
+  if (wanted && !location)
+    return `backup ${backup.name} is in storage location ${wanted}, which Velero on ${velero.site} does not have`;
+  if (location?.phase === "Unavailable")
+    return `storage location ${location.name} is Unavailable${location.message ? ` (${location.message})` : ""}, so Velero cannot read backup ${backup.name}`;
+  return undefined;
 }

@@ -282,6 +282,32 @@ describe("velero.restore", () => {
     });
   });
 
+  it("fails with Velero's message, creating no Restore, when the backup's storage location is Unavailable", async () => {
+    await controller.putStorageLocation(
+      "offsite",
+      { phase: "Unavailable", message: "rpc error: bucket dr-offsite not reachable" },
+      false,
+    );
+    await controller.putBackup({
+      name: "offsite-1",
+      schedule: "offsite",
+      phase: "Completed",
+      startedAt: now - HOUR,
+      expiresAt: now + HOUR,
+      storageLocation: "offsite",
+    });
+    const ctx = contextFor("restore-backup");
+
+    const result = await veleroRestoreStep.execute(ctx, restoreParams({ schedule: "offsite" }));
+
+    expect(result).toEqual({
+      status: "failed",
+      error:
+        "no restore on dc2: storage location offsite is Unavailable (rpc error: bucket dr-offsite not reachable), so Velero cannot read backup offsite-1",
+    });
+    expect(await dc2.listRestores({ labelSelector: `drbot.io/run-id=${ctx.run.id}` })).toEqual([]);
+  });
+
   it("fails saying Velero is not installed on a site without it", async () => {
     const attempt = veleroRestoreStep.execute(contextFor("restore-backup"), restoreParams({ site: "dc1" }));
     await expect(attempt).rejects.toThrow(/site dc1: .*Velero is not installed/);
