@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { VeleroSite } from "../../../src/adapters/velero/velero-site.js";
 import { restorePointsForScope } from "../../../src/app/velero-overview.js";
 import type { Config } from "../../../src/domain/config.js";
@@ -9,6 +10,7 @@ import { veleroRestoreStep } from "../../../src/engine/step-kinds/velero-restore
 import { systemClock } from "../../../src/ports/clock.js";
 import type { CommandRunner } from "../../../src/ports/command-runner.js";
 import type { VeleroServices } from "../../../src/ports/velero.js";
+import { engineHarness } from "../../support/engine-harness.js";
 import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { installVeleroCrds } from "../../support/velero-crds.js";
 import { RESTORE_PHASES, VeleroTestController } from "../../support/velero-test-controller.js";
@@ -445,5 +447,83 @@ describe("restore points for the approval card", () => {
       ],
     });
     expect(onPrimary).toMatchObject({ installed: false, detail: "Velero is not installed on dc1" });
+  });
+});
+
+describe("a run taken over after its executor died during a restore", () => {
+  const restoreStep = {
+    id: "restore",
+    title: "Restore the newest good backup",
+    kind: "velero.restore",
+    with: { site: "dc2", backup: "newest", schedule: "nightly", namespaces: ["production"] },
+  };
+
+  /** A run whose executor created a Restore (attempt 1) and died with the step still running. */
+  async function strandedRun(restoreBackup: string) {
+    const h = engineHarness({ store: new MemoryRunStore(systemClock), services: { velero } });
+    const run = await h.createApprovedRun([restoreStep]);
+    const current = (await h.store.getRun(run.id))!;
+    await h.store.updateRun({ ...current, state: "running", version: current.version + 1 }, current.version);
+    const record = (await h.store.getSteps(run.id)).get("restore")!;
+    await h.store.putStep(
+      run.id,
+      { ...record, status: "running", attempts: 1, startedAt: Date.now() },
+      { type: "step.state", at: Date.now(), actor: "dead-owner", runId: run.id, data: { status: "running" } },
+    );
+    await dc2.createRestore({
+      name: `dead-owner-${run.id}`.slice(0, 63),
+      backupName: restoreBackup,
+      includedNamespaces: ["production"],
+      labels: { "drbot.io/run-id": run.id, "drbot.io/step": "restore", "drbot.io/attempt": "1" },
+    });
+    return { h, run };
+  }
+
+  it("watches the Restore the dead executor created to Completed, and never creates a second", async () => {
+    controller.pause();
+    try {
+      const { h, run } = await strandedRun("nightly-3");
+      const driving = h.engine.drive(run.id);
+      await waitFor(async () => (await h.store.readEvents(run.id)).some((e) => e.type === "step.observed"), {
+        timeoutMs: 20_000,
+        description: "the new executor to observe the stranded step",
+      });
+      controller.resume();
+
+      expect(await driving).toEqual({ driven: true, state: "completed" });
+      const observed = (await h.store.readEvents(run.id)).find((e) => e.type === "step.observed")!;
+      expect(observed.data).toMatchObject({
+        holds: false,
+        evidence: expect.stringMatching(/is New on dc2; the step will watch it, not create another/),
+      });
+      expect((await h.store.getSteps(run.id)).get("restore")).toMatchObject({
+        status: "succeeded",
+        attempts: 2,
+      });
+      const restores = await dc2.listRestores({ labelSelector: `drbot.io/run-id=${run.id}` });
+      expect(restores.map((r) => [r.name, r.phase])).toEqual([
+        [`dead-owner-${run.id}`.slice(0, 63), "Completed"],
+      ]);
+    } finally {
+      controller.resume();
+    }
+  });
+
+  it("pauses the run with Velero's evidence when the dead executor's Restore failed", async () => {
+    const { h, run } = await strandedRun("broken");
+    await waitFor(
+      async () =>
+        (await dc2.listRestores({ labelSelector: `drbot.io/run-id=${run.id}` }))[0]?.phase === "Failed",
+      {
+        timeoutMs: 20_000,
+        description: "the stranded Restore to fail",
+      },
+    );
+
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
+    expect((await h.store.getSteps(run.id)).get("restore")!.error).toMatch(
+      /whether it took effect is unknown \(restore dead-owner-.* ended Failed .*failure reason: found a restore/,
+    );
+    expect(await dc2.listRestores({ labelSelector: `drbot.io/run-id=${run.id}` })).toHaveLength(1);
   });
 });
