@@ -49,6 +49,7 @@ export interface SeedBackup {
   errors?: number;
   annotations?: Record<string, string>;
   storageLocation?: string;
+  labels?: Record<string, string>;
 }
 
 export class VeleroTestController {
@@ -115,7 +116,7 @@ export class VeleroTestController {
       metadata: {
         name: seed.name,
         namespace: this.namespace,
-        labels: seed.schedule ? { "velero.io/schedule-name": seed.schedule } : {},
+        labels: { ...seed.labels, ...(seed.schedule ? { "velero.io/schedule-name": seed.schedule } : {}) },
         annotations: seed.annotations ?? {},
       },
       spec: {

@@ -24,8 +24,8 @@ export function stepLabels(ctx: StepContext): Record<string, string> {
   };
 }
 
-export function stepSelector(ctx: StepContext): string {
-  return `${RUN_ID_LABEL}=${labelValue(ctx.run.id)},${STEP_LABEL}=${labelValue(ctx.step.id)}`;
+export function stepSelector(ctx: StepContext, stepId: string = ctx.step.id): string {
+  return `${RUN_ID_LABEL}=${labelValue(ctx.run.id)},${STEP_LABEL}=${labelValue(stepId)}`;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { chooseRestorePoint } from "../../domain/restore-point.js";
-import { restoreVerdict } from "../../domain/velero-phases.js";
+import { backupVerdict, restoreVerdict } from "../../domain/velero-phases.js";
 import type { BackupInfo, RestoreInfo, VeleroPort } from "../../ports/velero.js";
-import { defineStepKind, type StepContext } from "../step-kind.js";
+import { abortableDelay, defineStepKind, type StepContext } from "../step-kind.js";
 import {
   attemptOf,
   stepLabels,
@@ -29,6 +29,15 @@ const params = z
     /** "newest" takes the newest good backup (of the schedule); a name pins one (ransomware). */
     backup: z.union([z.literal("newest"), k8sNameSchema]).default("newest"),
     schedule: k8sNameSchema.optional(),
+    /**
+     * Restore the backup an earlier velero.backup step of this run took (failback: back up DR, then
+     * restore that on the primary), found by its run and step labels once Velero on this site has
+     * synced it from the storage location. Never an older backup in its place.
+     */
+    fromStep: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "a step id of this runbook")
+      .optional(),
     namespaces: z.array(k8sNameSchema).default([]),
     veleroNamespace: k8sNameSchema.default("velero"),
   })
@@ -41,20 +50,33 @@ export const veleroRestoreStep = defineStepKind<Params>({
   params: params as z.ZodType<Params>,
   idempotent: false,
   summarize: (p) =>
-    `Velero restore on ${p.site} from ${p.backup === "newest" ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}` : `backup ${p.backup}`}${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}`,
+    `Velero restore on ${p.site} from ${
+      p.fromStep
+        ? `the backup taken by step ${p.fromStep}`
+        : p.backup === "newest"
+          ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}`
+          : `backup ${p.backup}`
+    }${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}`,
   // `/dr failover --backup NAME` replaces "newest"; a backup the runbook names itself stays.
-  applyPins: (p, pins) => (pins.backup && p.backup === "newest" ? { ...p, backup: pins.backup } : p),
+  applyPins: (p, pins) =>
+    pins.backup && p.backup === "newest" && !p.fromStep ? { ...p, backup: pins.backup } : p,
   async execute(ctx, p) {
     const velero = veleroOf(ctx).velero(p.site, p.veleroNamespace);
     let restore = await adoptable(ctx, velero);
     if (restore) {
       ctx.log(`restore ${restore.name} of this step exists already (${restore.phase || "New"}); watching it`);
     } else {
+      let backup = p.backup;
+      if (p.fromStep) {
+        const taken = await waitForRunBackup(ctx, velero, p.fromStep);
+        if (!taken.ok) return { status: "failed", error: `no restore on ${p.site}: ${taken.evidence}` };
+        backup = taken.name;
+      }
       const backups = await untilAnswered(ctx, "list backups", () =>
         velero.listBackups({ signal: ctx.signal }),
       );
       const point = chooseRestorePoint(backups, {
-        backup: p.backup,
+        backup,
         ...(p.schedule ? { schedule: p.schedule } : {}),
         namespaces: p.namespaces,
         now: ctx.clock.now(),
@@ -151,4 +173,41 @@ async function storageProblem(
   if (location?.phase === "Unavailable")
     return `storage location ${location.name} is Unavailable${location.message ? ` (${location.message})` : ""}, so Velero cannot read backup ${backup.name}`;
   return undefined;
+}
+
+const SYNC_POLL_MS = 2_000;
+
+/**
+ * Waits until the backup step `fromStep` of this run took is on this site and done. Velero brings
+ * backups in from the storage location on its sync period (a minute by default), so the backup just
+ * taken on the other site may not be here yet; restoring the newest one here instead would quietly
+ * restore older data. Gives up, with that evidence, a second before the step's deadline.
+ */
+async function waitForRunBackup(
+  ctx: StepContext,
+  velero: VeleroPort,
+  fromStep: string,
+): Promise<{ ok: true; name: string } | { ok: false; evidence: string }> {
+  let told = false;
+  for (;;) {
+    const backups = await untilAnswered(ctx, `list the backups of step ${fromStep}`, () =>
+      velero.listBackups({ signal: ctx.signal, labelSelector: stepSelector(ctx, fromStep) }),
+    );
+    const done = backups
+      .filter((b) => backupVerdict(b).state === "succeeded")
+      .sort((a, b) => attemptOf(b.labels) - attemptOf(a.labels))[0];
+    if (done) {
+      ctx.log(`backup ${done.name} taken by step ${fromStep} is on ${velero.site}`);
+      return { ok: true, name: done.name };
+    }
+    if (ctx.clock.now() + SYNC_POLL_MS + 1_000 > ctx.deadline)
+      return {
+        ok: false,
+        evidence: `the backup taken by step ${fromStep} of this run did not reach ${velero.site} Completed before the step's deadline (${backups.map((b) => `${b.name} ${b.phase || "New"}`).join(", ") || "not synced from the storage location yet"})`,
+      };
+    if (!told)
+      ctx.log(`waiting for Velero on ${velero.site} to bring in the backup taken by step ${fromStep}`);
+    told = true;
+    await abortableDelay(SYNC_POLL_MS, ctx.signal);
+  }
 }

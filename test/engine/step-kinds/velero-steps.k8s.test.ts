@@ -97,7 +97,7 @@ let runs = 0;
 /** A step context as the engine builds it, for one run and step; `log` lines are kept. */
 function contextFor(
   stepId: string,
-  options: { runId?: string; attempt?: number; signal?: AbortSignal } = {},
+  options: { runId?: string; attempt?: number; signal?: AbortSignal; deadline?: number } = {},
 ): StepContext & { lines: string[] } {
   const lines: string[] = [];
   const step: PlanStep = {
@@ -129,7 +129,7 @@ function contextFor(
     scope: { applications: ["payments"], tiers: ["tier1"], fromSite: "dc1", toSite: "dc2" },
     config,
     signal: options.signal ?? AbortSignal.timeout(60_000),
-    deadline: Date.now() + 60_000,
+    deadline: options.deadline ?? Date.now() + 60_000,
     clock: systemClock,
     services: { commands: {} as CommandRunner, secrets: [], velero },
     log: (line) => lines.push(line),
@@ -193,6 +193,45 @@ describe("velero.restore", () => {
 
     expect(result.status).toBe("succeeded");
     expect((await restoreOf(ctx.run.id)).backupName).toBe("nightly-1");
+  });
+
+  it("restores the backup an earlier step of the run took once Velero has synced it here, not an older one", async () => {
+    const ctx = contextFor("restore-primary");
+    const restoring = veleroRestoreStep.execute(ctx, restoreParams({ fromStep: "backup-dr" }));
+    await waitFor(
+      () =>
+        ctx.lines.some((l) =>
+          l.includes("waiting for Velero on dc2 to bring in the backup taken by step backup-dr"),
+        ),
+      {
+        timeoutMs: 20_000,
+        description: "the step to wait for the synced backup",
+      },
+    );
+    // What Velero's storage-location sync brings in: the backup with the labels drbot gave it on DR.
+    await controller.putBackup({
+      name: `synced-${ctx.run.id}`,
+      namespaces: ["production"],
+      phase: "Completed",
+      startedAt: Date.now() - 60_000,
+      expiresAt: Date.now() + HOUR,
+      labels: { "drbot.io/run-id": ctx.run.id, "drbot.io/step": "backup-dr", "drbot.io/attempt": "1" },
+    });
+
+    expect((await restoring).status).toBe("succeeded");
+    expect((await restoreOf(ctx.run.id)).backupName).toBe(`synced-${ctx.run.id}`);
+  });
+
+  it("fails with the evidence when the run's backup does not reach the site before the step's deadline", async () => {
+    const result = await veleroRestoreStep.execute(
+      contextFor("restore-primary", { deadline: Date.now() + 2_500 }),
+      restoreParams({ fromStep: "backup-dr" }),
+    );
+    expect(result).toEqual({
+      status: "failed",
+      error:
+        "no restore on dc2: the backup taken by step backup-dr of this run did not reach dc2 Completed before the step's deadline (not synced from the storage location yet)",
+    });
   });
 
   it("fails on PartiallyFailed with the warnings and errors counted: it is never a success", async () => {
