@@ -66,6 +66,7 @@ export interface RestoreInfo {
   scheduleName?: string;
   phase: RestorePhase | "";
   includedNamespaces: string[];
+  namespaceMapping: Record<string, string>;
   createdAt: number;
   startedAt?: number;
   completedAt?: number;
@@ -108,6 +109,8 @@ export interface NewRestore {
   name: string;
   backupName: string;
   includedNamespaces: string[];
+  /** Restore namespace A into B (Velero's namespaceMapping), for restore tests beside production. */
+  namespaceMapping?: Record<string, string>;
   labels: Record<string, string>;
 }
 

@@ -34,6 +34,7 @@ function restore(phase: RestoreInfo["phase"], over: Partial<RestoreInfo> = {}): 
     backupName: "daily-1",
     phase,
     includedNamespaces: [],
+    namespaceMapping: {},
     createdAt: now,
     warnings: 0,
     errors: 0,

@@ -55,6 +55,7 @@ export function restoreInfo(raw: unknown): RestoreInfo {
     backupName: str(spec.backupName),
     phase: str(status.phase) as RestorePhase | "",
     includedNamespaces: strings(spec.includedNamespaces),
+    namespaceMapping: stringMap(spec.namespaceMapping),
     createdAt: time(o.metadata?.creationTimestamp) ?? 0,
     warnings: int(status.warnings),
     errors: int(status.errors),
@@ -116,6 +117,13 @@ function int(value: unknown): number {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }
 
 function time(value: unknown): number | undefined {

@@ -86,6 +86,7 @@ export class VeleroSite implements VeleroPort {
       spec: {
         backupName: restore.backupName,
         ...(restore.includedNamespaces.length > 0 ? { includedNamespaces: restore.includedNamespaces } : {}),
+        ...(restore.namespaceMapping ? { namespaceMapping: restore.namespaceMapping } : {}),
       },
     };
     return restoreInfo(await this.create("restores", restore.name, body, options));

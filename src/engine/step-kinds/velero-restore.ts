@@ -40,6 +40,11 @@ const params = z
       .optional(),
     namespaces: z.array(k8sNameSchema).default([]),
     veleroNamespace: k8sNameSchema.default("velero"),
+    /** Restores each namespace N into PREFIX+N (Velero's namespaceMapping): the monthly restore test. */
+    namespacePrefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "lowercase letters, digits and '-', at most 31")
+      .optional(),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -56,7 +61,7 @@ export const veleroRestoreStep = defineStepKind<Params>({
         : p.backup === "newest"
           ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}`
           : `backup ${p.backup}`
-    }${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}`,
+    }${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}${p.namespacePrefix ? ` into ${p.namespacePrefix}*` : ""}`,
   // `/dr failover --backup NAME` replaces "newest"; a backup the runbook names itself stays.
   applyPins: (p, pins) =>
     pins.backup && p.backup === "newest" && !p.fromStep ? { ...p, backup: pins.backup } : p,
@@ -90,6 +95,13 @@ export const veleroRestoreStep = defineStepKind<Params>({
         backupName: point.backup.name,
         includedNamespaces: p.namespaces,
         labels: stepLabels(ctx),
+        ...(p.namespacePrefix
+          ? {
+              namespaceMapping: Object.fromEntries(
+                p.namespaces.map((ns) => [ns, `${p.namespacePrefix}${ns}`]),
+              ),
+            }
+          : {}),
       };
       restore = await untilAnswered(ctx, "create the restore", () =>
         velero.createRestore(restoreSpec, { signal: ctx.signal }),

@@ -182,6 +182,21 @@ describe("velero.restore", () => {
     expect(ctx.lines.at(-1)).toMatch(/: Completed/);
   });
 
+  it("restores into scratch namespaces beside production when given a prefix (the monthly restore test)", async () => {
+    const ctx = contextFor("restore");
+
+    const result = await veleroRestoreStep.execute(
+      ctx,
+      restoreParams({ namespaces: ["production", "staging"], namespacePrefix: "drbot-restore-" }),
+    );
+
+    expect(result.status).toBe("succeeded");
+    expect((await restoreOf(ctx.run.id)).namespaceMapping).toEqual({
+      production: "drbot-restore-production",
+      staging: "drbot-restore-staging",
+    });
+  });
+
   it("restores from a chosen backup when one is pinned, even when newer ones exist", async () => {
     const pinned = veleroRestoreStep.applyPins!(restoreParams(), { backup: "nightly-1" });
     expect(veleroRestoreStep.summarize(pinned)).toBe(
