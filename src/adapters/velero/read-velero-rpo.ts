@@ -2,7 +2,12 @@ import type { DataSourceConfig } from "../../domain/config.js";
 import { describeError } from "../../domain/errors.js";
 import { dataTime, isExpired, newestFirst } from "../../domain/restore-point.js";
 import type { RpoReading } from "../../domain/rpo.js";
-import { type BackupInfo, isVeleroNotInstalled, type VeleroServices } from "../../ports/velero.js";
+import {
+  type BackupInfo,
+  isVeleroNotInstalled,
+  VELERO_SCHEDULE_LABEL,
+  type VeleroServices,
+} from "../../ports/velero.js";
 
 type VeleroSource = Extract<DataSourceConfig, { kind: "velero" }>;
 
@@ -27,9 +32,11 @@ export async function readVeleroRpo(
   });
   let backups: BackupInfo[];
   try {
-    backups = await velero
-      .velero(source.site, source.namespace)
-      .listBackups(options.signal ? { signal: options.signal } : {});
+    // Only the schedule's backups: a site keeps hundreds, and status has a deadline.
+    backups = await velero.velero(source.site, source.namespace).listBackups({
+      labelSelector: `${VELERO_SCHEDULE_LABEL}=${source.schedule}`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (error) {
     if (isVeleroNotInstalled(error)) return reading(undefined, `Velero is not installed on ${source.site}`);
     return reading(undefined, `could not read Velero backups: ${describeError(error)}`);
