@@ -172,6 +172,26 @@ describe("Velero on a site, through its CRDs", () => {
     expect(await site.getRestore("no-such-restore")).toBeUndefined();
   });
 
+  it("gives up on a hung API server at the site's deadline, and the RPO reading says why", async () => {
+    const hung = await clusters.hangEndpoint();
+    const base = clusters.config().sites.find((s) => s.name === "dc1")!;
+    const site = new VeleroSite(
+      { ...base, kubeconfig: { path: hung.kubeconfigPath, context: hung.context, inCluster: false } },
+      { timeoutMs: 300 },
+    );
+
+    const listing = await site.listBackups().catch((e: unknown) => e);
+    const reading = await readVeleroRpo(source("dc1", "daily"), { velero: () => site }, now);
+
+    expect(listing).toMatchObject({ code: "timeout", reason: "timeout" });
+    expect(reading).toMatchObject({
+      exposureMs: undefined,
+      detail:
+        "could not read Velero backups: site dc1: could not list Velero backups in velero: no answer within 300 ms",
+    });
+    expect(hung.connections()).toBeGreaterThan(0);
+  });
+
   it("reports a site without Velero as not installed, not as a crash", async () => {
     const dc2 = siteOn("dc2", "velero");
 
