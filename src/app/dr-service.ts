@@ -12,6 +12,7 @@ import {
   type RunEvent,
   type RunMode,
   type RunRecord,
+  type RunScope,
   type StepRecord,
 } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
@@ -24,6 +25,7 @@ import type { Directory } from "../ports/directory.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SiteHealth } from "../ports/site.js";
+import type { ScopeRestorePoints } from "./velero-overview.js";
 
 export interface DrServiceDeps {
   config: Config;
@@ -46,6 +48,8 @@ export interface DrServiceDeps {
   siteHealth?: (site: string) => Promise<SiteHealth>;
   /** How long `status` waits for a site before reporting it down. */
   statusDeadlineMs?: number;
+  /** Recent Velero backups protecting a scope, as its target site sees them (velero-overview.ts). */
+  restorePoints?: (scope: Pick<RunScope, "applications" | "toSite">) => Promise<ScopeRestorePoints>;
 }
 
 export interface StatusReport {
@@ -128,6 +132,15 @@ export class DrService {
       catalog: this.d.registry,
       ...(input.pins ? { pins: input.pins } : {}),
     });
+  }
+
+  /**
+   * The restore points a run could use, for the approval card and `/dr failover --backup NAME`:
+   * recent backups of each Velero schedule protecting the scope, with their times and whether each
+   * is usable. Empty when this process has no Velero access; a site without Velero says so.
+   */
+  async restorePoints(scope: Pick<RunScope, "applications" | "toSite">): Promise<ScopeRestorePoints> {
+    return this.d.restorePoints ? this.d.restorePoints(scope) : [];
   }
 
   async rpo(): Promise<TierRpo[]> {

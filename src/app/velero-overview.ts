@@ -132,12 +132,16 @@ function notReadable(
  * every Velero schedule protecting the scope's applications, as the site that would restore
  * (the run's target) sees them. One entry per data source; never throws.
  */
+export type ScopeRestorePoints = Array<
+  { source: string; schedule: string } & Awaited<ReturnType<typeof recentBackups>>
+>;
+
 export async function restorePointsForScope(
   config: Config,
   velero: VeleroServices,
   scope: Pick<RunScope, "applications" | "toSite">,
   options: { now: number; limit?: number; signal?: AbortSignal },
-): Promise<Array<{ source: string; schedule: string } & Awaited<ReturnType<typeof recentBackups>>>> {
+): Promise<ScopeRestorePoints> {
   const names = new Set(
     config.applications.filter((a) => scope.applications.includes(a.name)).flatMap((a) => a.dataSources),
   );

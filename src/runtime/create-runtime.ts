@@ -9,6 +9,7 @@ import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../adapters/velero/velero-site.js";
 import { DrService } from "../app/dr-service.js";
+import { restorePointsForScope } from "../app/velero-overview.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
 import type { Config } from "../domain/config.js";
@@ -184,6 +185,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
     readRpo: async () => (await Promise.all(rpoReaders.map((read) => read()))).flat(),
+    restorePoints: (scope) =>
+      restorePointsForScope(config, velero, scope, {
+        now: clock.now(),
+        signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS),
+      }),
     config,
     runbooks,
     store,

@@ -329,6 +329,17 @@ describe("RPO from Velero", () => {
       expect(tier1!.effectiveMs).toBeGreaterThanOrEqual(3 * HOUR);
       expect(tier1!.effectiveMs).toBeLessThan(3 * HOUR + 10 * 60_000);
       expect(tier2).toMatchObject({ tier: "tier2", withinTarget: true });
+      expect(await rt.service.restorePoints({ applications: ["payments"], toSite: "dc1" })).toMatchObject([
+        {
+          source: "velero-daily",
+          installed: true,
+          backups: [
+            { name: "daily-c", phase: "PartiallyFailed", good: false },
+            { name: "daily-b", phase: "Completed", good: true, dataAt: now - 3 * HOUR },
+            { name: "daily-a", phase: "Completed", good: true },
+          ],
+        },
+      ]);
     } finally {
       await rt.close();
       await rm(dir, { recursive: true, force: true });
