@@ -453,6 +453,43 @@ describe("velero.backup", () => {
     expect(await dc2.listBackups({ labelSelector: `drbot.io/run-id=${ctx.run.id}` })).toHaveLength(1);
   });
 
+  it("fails when the backup ends PartiallyFailed, with its counts: it is never a success", async () => {
+    controller.backupScript = {
+      phases: [
+        "InProgress",
+        "WaitingForPluginOperationsPartiallyFailed",
+        "FinalizingPartiallyFailed",
+        "PartiallyFailed",
+      ],
+      warnings: 1,
+      errors: 5,
+    };
+    try {
+      const ctx = contextFor("backup-before");
+      const result = await veleroBackupStep.execute(
+        ctx,
+        veleroBackupStep.params.parse({ site: "dc2", namespaces: ["production"] }),
+      );
+
+      expect(result).toMatchObject({
+        status: "failed",
+        error: expect.stringMatching(
+          /^backup drbot-.* ended PartiallyFailed with 5 error\(s\), 1 warning\(s\); PartiallyFailed is not a success/,
+        ),
+      });
+      expect(
+        await veleroBackupStep.observe!(
+          ctx,
+          veleroBackupStep.params.parse({ site: "dc2", namespaces: ["production"] }),
+        ),
+      ).toMatchObject({
+        holds: "unknown",
+      });
+    } finally {
+      controller.backupScript = { phases: ["InProgress", "Finalizing", "Completed"], warnings: 0, errors: 0 };
+    }
+  });
+
   it("observes that no backup of the step exists yet, so running it takes one", async () => {
     const params = veleroBackupStep.params.parse({ site: "dc2", namespaces: ["production"] });
     expect(await veleroBackupStep.observe!(contextFor("backup-before"), params)).toEqual({
