@@ -12,6 +12,7 @@ import {
   type RunEvent,
   type RunMode,
   type RunRecord,
+  type RunRestorePoints,
   type RunScope,
   type StepRecord,
 } from "../domain/run.js";
@@ -139,6 +140,28 @@ export class DrService {
    * recent backups of each Velero schedule protecting the scope, with their times and whether each
    * is usable. Empty when this process has no Velero access; a site without Velero says so.
    */
+  /** The five newest backups per schedule for the approval card, within the status deadline. */
+  private async restorePointsOnCard(
+    scope: Pick<RunScope, "applications" | "toSite">,
+  ): Promise<RunRestorePoints[]> {
+    const found = await withDeadline(
+      this.restorePoints(scope).catch(() => []),
+      this.d.statusDeadlineMs ?? 2_000,
+      [] as ScopeRestorePoints,
+    );
+    return found.map((entry) =>
+      entry.installed === true
+        ? {
+            source: entry.source,
+            schedule: entry.schedule,
+            backups: entry.backups
+              .slice(0, 5)
+              .map((b) => ({ name: b.name, dataAt: b.dataAt, phase: b.phase, good: b.good })),
+          }
+        : { source: entry.source, schedule: entry.schedule, detail: entry.detail, backups: [] },
+    );
+  }
+
   async restorePoints(scope: Pick<RunScope, "applications" | "toSite">): Promise<ScopeRestorePoints> {
     return this.d.restorePoints ? this.d.restorePoints(scope) : [];
   }
@@ -238,7 +261,11 @@ export class DrService {
       ...(input.pins ? { pins: input.pins } : {}),
     });
     const targets = strictestTargets(this.d.config, plan.scope);
-    const exposure = runExposure(await this.rpo().catch(() => []), plan.scope.tiers);
+    const [readings, restorePoints] = await Promise.all([
+      this.rpo().catch(() => []),
+      runbook.kind === "failover" ? this.restorePointsOnCard(plan.scope) : Promise.resolve(undefined),
+    ]);
+    const exposure = runExposure(readings, plan.scope.tiers);
     // Only a real failover loses data: drills leave the primary running, failback follows a sync.
     // Without any RPO reader (no data-source adapters in this process) nothing is measured, and the
     // card says "not measured" rather than asking people to accept an unknown.
@@ -275,6 +302,7 @@ export class DrService {
       tierRpoMs: targets.rpoMs,
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
       ...(rpoRisk ? { rpoRisk } : {}),
+      ...(restorePoints && restorePoints.length > 0 ? { restorePoints } : {}),
       version: 1,
       annotations: {},
     };
