@@ -197,6 +197,12 @@ export class DrService {
   private async readStatus(): Promise<StatusReport> {
     const started = Date.now();
     const deadlineMs = this.d.statusDeadlineMs ?? 2_000;
+    // Sites, data sources and runs are read at the same time: the answer takes the slowest of them,
+    // bounded by the deadline, never their sum.
+    const rpoReading = withDeadline(this.rpo(), deadlineMs, []);
+    const activeReading = this.activeRuns();
+    // Awaited below; marked handled now so a Redis failure while the sites answer is not "unhandled".
+    activeReading.catch(() => undefined);
     const sites = await Promise.all(
       this.d.config.sites.map(async (site) => {
         const fallback: SiteHealth = {
@@ -221,10 +227,7 @@ export class DrService {
         return { ...health, role: site.role };
       }),
     );
-    const [rpo, activeRuns] = await Promise.all([
-      withDeadline(this.rpo(), deadlineMs, []),
-      this.activeRuns(),
-    ]);
+    const [rpo, activeRuns] = await Promise.all([rpoReading, activeReading]);
     const warnings: string[] = [];
     const dr = sites.find((s) => s.role === "dr");
     if (dr && !dr.reachable) warnings.push(`the DR site ${dr.site} is not reachable: a failover cannot run`);
