@@ -1,15 +1,15 @@
 import * as k8s from "@kubernetes/client-node";
 import type { ZodType } from "zod";
 import type { SiteConfig } from "../../domain/config.js";
+import { describeError } from "../../domain/errors.js";
 import {
-  type BackupTargetState,
   type LonghornPort,
   type LonghornVolume,
   longhornNotInstalled,
   type VolumeBackupStatus,
 } from "../../ports/longhorn.js";
 import type { RequestOptions } from "../../ports/site.js";
-import { KubeError, toKubeError } from "../kubernetes/kube-error.js";
+import { KubeError } from "../kubernetes/kube-error.js";
 import { loadKubeConfig } from "../kubernetes/load-kube-config.js";
 import { withDeadline } from "../kubernetes/with-deadline.js";
 import {
@@ -22,6 +22,7 @@ import {
   backupTargetObject,
   backupTime,
   backupVolumeObject,
+  DEFAULT_BACKUP_TARGET,
   LONGHORN_GROUP,
   LONGHORN_VERSION,
   parseItems,
@@ -97,7 +98,9 @@ export class LonghornSite implements LonghornPort {
       const myBvs = bvs.filter(
         (v) => v.metadata.labels?.[BACKUP_VOLUME_LABEL] === bv && ofTarget(v.metadata.labels),
       );
-      const targetState = targets.map(toBackupTarget).find((t) => t.name === (target ?? "default"));
+      const targetState = targets
+        .map(toBackupTarget)
+        .find((t) => t.name === (target ?? DEFAULT_BACKUP_TARGET));
       return {
         volume: name,
         backupVolume: bv,
@@ -108,7 +111,7 @@ export class LonghornSite implements LonghornPort {
         inProgress: mine.filter((b) => b.status?.state === "InProgress" || b.status?.state === "Pending")
           .length,
         recurringJobs: volume ? backupJobsFor(volume.labels, jobs) : [],
-        target: targetState satisfies BackupTargetState | undefined,
+        target: targetState,
       };
     });
   }
@@ -133,7 +136,8 @@ export class LonghornSite implements LonghornPort {
     const { namespace, name } = volume;
     const selector = `${BACKUP_VOLUME_LABEL}=${volume.backupVolume},${BACKUP_TARGET_LABEL}=${volume.backupTargetName}`;
     const bvs = await this.list("backupvolumes", namespace, options, backupVolumeObject, selector);
-    // Longhorn skips the sync when the backup volume is gone, so as not to block activation.
+    // Longhorn skips the sync when the backup volume is gone, so as not to block activation (and
+    // refuses when two match, which its own webhook prevents from happening).
     if (bvs.length === 1) {
       const bv = bvs[0]!;
       const syncRequestedAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
@@ -168,7 +172,7 @@ export class LonghornSite implements LonghornPort {
       const object = await this.request(what, options, (o) =>
         this.api.getNamespacedCustomObject({ ...this.on("volumes", namespace), name }, o),
       );
-      const parsed = parseObject(volumeObject, object, `volume ${namespace}/${name}`);
+      const parsed = this.parse(what, () => parseObject(volumeObject, object, `volume ${namespace}/${name}`));
       return { ...toVolume(parsed), labels: parsed.metadata.labels ?? {} };
     } catch (error) {
       if (!(error instanceof KubeError && error.reason === "not_found")) throw error;
@@ -192,13 +196,12 @@ export class LonghornSite implements LonghornPort {
           o,
         ),
       );
-      return parseItems(schema, list, `Longhorn ${plural}`);
+      return this.parse(what, () => parseItems(schema, list, `Longhorn ${plural}`));
     } catch (error) {
       // Listing a resource type the API server does not serve is the only way a list gets 404.
       if (error instanceof KubeError && error.reason === "not_found")
         throw longhornNotInstalled(this.site, what);
-      if (error instanceof KubeError) throw error;
-      throw new KubeError("invalid", { site: this.site, operation: what }, String((error as Error).message));
+      throw error;
     }
   }
 
@@ -225,11 +228,18 @@ export class LonghornSite implements LonghornPort {
     options: RequestOptions | undefined,
     send: (o: k8s.ConfigurationOptions, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    return withDeadline({ site: this.site, operation: what }, this.timeoutMs, options?.signal, send).catch(
-      (error: unknown) => {
-        throw toKubeError(error, { site: this.site, operation: what });
-      },
-    );
+    return withDeadline({ site: this.site, operation: what }, this.timeoutMs, options?.signal, send);
+  }
+
+  /** An object that is not what Longhorn writes (another Longhorn version?) is an error, named so. */
+  private parse<T>(what: string, parse: () => T): T {
+    try {
+      return parse();
+    } catch (error) {
+      throw new KubeError("invalid", { site: this.site, operation: what }, describeError(error), {
+        code: "unavailable",
+      });
+    }
   }
 }
 

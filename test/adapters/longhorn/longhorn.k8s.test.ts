@@ -1,11 +1,16 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { LonghornSite } from "../../../src/adapters/longhorn/longhorn-site.js";
 import { type LonghornSource, readLonghornRpo } from "../../../src/adapters/longhorn/read-longhorn-rpo.js";
+import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import type { SiteConfig } from "../../../src/domain/config.js";
 import type { RunMode } from "../../../src/domain/run.js";
 import type { StepContext } from "../../../src/engine/step-kind.js";
 import { longhornActivateStep } from "../../../src/engine/step-kinds/longhorn-activate.js";
 import { isLonghornNotInstalled, type LonghornServices } from "../../../src/ports/longhorn.js";
+import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { FakeLonghorn } from "../../support/longhorn-controller.js";
 import { installLonghornCrds } from "../../support/longhorn-crds.js";
@@ -219,6 +224,61 @@ describe("Longhorn backup ages", () => {
     );
     expect(reading.exposureMs).toBeUndefined();
     expect(reading.detail).toContain("no answer within 300 ms");
+  });
+});
+
+describe("the Longhorn adapter", () => {
+  it("refuses to activate a volume that changed since it was read, instead of overwriting it", async () => {
+    const site = services.site("dc2");
+    const stale = (await site.readVolume("longhorn-system", "spare-data"))!;
+    await clusters.kubectl(
+      "dc2",
+      "label",
+      "volumes.longhorn.io/spare-data",
+      "-n",
+      "longhorn-system",
+      "touched=yes",
+    );
+
+    const error = await site.activate(stale).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: "conflict" });
+    expect(await volume("spare-data")).toMatchObject({ specStandby: true, isStandby: true });
+  });
+
+  it("feeds the tier's RPO in a runtime configured with a Longhorn source", async () => {
+    // Written as a person would: durations as text (numbers in the file would mean seconds).
+    const config = clusters.config();
+    const configPath = join(clusters.dir, "drbot-longhorn.yaml");
+    await writeFile(
+      configPath,
+      stringify({
+        sites: config.sites.map((site) => ({ ...site, requestTimeout: "5s" })),
+        tiers: [{ name: "tier1", rto: "2h", rpo: "15m" }],
+        applications: config.applications.map((a) => ({ ...a, dataSources: ["longhorn-critical"] })),
+        dataSources: [source(["portal-data", "orders-data-dr"])],
+        slack: config.slack,
+      }),
+    );
+    const runtime = await createRuntime({
+      configPath,
+      runbooksDir: "runbooks",
+      store: new MemoryRunStore({ now: () => Date.now() }),
+      autoStart: false,
+    });
+    try {
+      const [tier1] = await runtime.service.rpo();
+      expect(tier1).toMatchObject({
+        tier: "tier1",
+        worstSource: "longhorn-critical",
+        withinTarget: false,
+        unknown: [],
+      });
+      expect(tier1?.effectiveMs).toBeGreaterThanOrEqual(50 * MIN);
+      expect(tier1?.readings[0]?.detail).toContain("orders-data-dr (backup-orders-1");
+    } finally {
+      await runtime.close();
+    }
   });
 });
 
