@@ -149,7 +149,7 @@ beforeAll(async () => {
   await longhorn.drVolume({ name: "drill-data", lastBackup: "backup-drill-data", lastBackupAt: ago(10) });
   longhorn.behave("stuck-data", "stuck");
   longhorn.start();
-});
+}, 300_000);
 
 afterAll(async () => {
   longhorn?.stop();
