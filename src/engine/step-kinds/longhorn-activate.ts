@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { type Config, k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { DrError, describeError, isDrError } from "../../domain/errors.js";
 import {
   isLonghornNotInstalled,
   type LonghornPort,
   type LonghornServices,
   type LonghornVolume,
+  type VolumeBackupStatus,
 } from "../../ports/longhorn.js";
 import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
 import {
@@ -26,6 +27,11 @@ import {
  * 3. verify, until the step's deadline, that Longhorn really finished: not standby any more, nothing
  *    left to restore, robustness healthy.
  *
+ * The volumes are named directly (`volumes` in `namespace`) or through the configuration's
+ * `longhorn` data sources (`sources`), so a runbook can say `sources: "{{app.dataSources}}"` with
+ * `forEach: app`: other kinds of source are ignored, and an application without a Longhorn source
+ * has nothing to activate.
+ *
  * Idempotent: an active volume is left alone and a volume already activating is only verified, so
  * re-running the step (a retry, a takeover after a crash) never repeats an action blindly. In a drill
  * only the preflight runs: activating would end the DR copy, which a drill must not do.
@@ -33,24 +39,44 @@ import {
 const params = z
   .object({
     site: nameSchema,
-    volumes: z.array(k8sNameSchema).min(1),
+    volumes: z.array(k8sNameSchema).min(1).optional(),
     namespace: k8sNameSchema.default("longhorn-system"),
+    /** Names of data sources; the volumes of those of kind longhorn are activated. */
+    sources: z.array(nameSchema).optional(),
     /** Accept degraded volumes (fewer healthy replicas than asked), for a DR site short of nodes. */
     allowDegraded: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((p) => (p.volumes === undefined) !== (p.sources === undefined), {
+    message: "give either volumes (and namespace) or sources (names of longhorn data sources)",
+  });
 type Params = z.output<typeof params>;
+
+interface VolumeRef {
+  namespace: string;
+  name: string;
+}
 
 export const longhornActivateStep = defineStepKind<Params>({
   kind: "longhorn.activate",
   description: "Activates Longhorn DR volumes on the DR site, after a preflight, and verifies them.",
   params: params as z.ZodType<Params>,
   idempotent: true,
-  summarize: (p) => `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`,
+  summarize: (p) =>
+    p.volumes
+      ? `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`
+      : `activate the Longhorn volumes of ${p.sources?.join(", ") || "no source"} on ${p.site}`,
   async execute(ctx, p) {
+    const refs = volumesOf(ctx.config, p);
+    if ("failed" in refs) return refs.failed;
+    if (refs.length === 0)
+      return {
+        status: "succeeded",
+        output: `no Longhorn data source among ${p.sources?.join(", ") || "none"}`,
+      };
     const longhorn = longhornOf(ctx).site(p.site);
     const rules: ReadinessRules = { allowDegraded: p.allowDegraded };
-    const read = await readAll(ctx, longhorn, p);
+    const read = await readAll(ctx, longhorn, p.site, refs);
     if ("failed" in read) return read.failed;
     const { volumes } = read;
 
@@ -78,23 +104,22 @@ export const longhornActivateStep = defineStepKind<Params>({
       await activateOne(ctx, longhorn, volume);
       ctx.log(`${volume.name}: activation requested (spec.Standby=false)`);
     }
-    return verify(ctx, longhorn, p, rules, standby.length);
+    return verify(ctx, longhorn, p.site, refs, rules, standby.length);
   },
   async observe(ctx, p) {
+    const refs = volumesOf(ctx.config, p);
+    if ("failed" in refs) return { holds: "unknown", evidence: refs.failed.error };
+    if (refs.length === 0) return { holds: true, evidence: "no Longhorn volume to activate" };
     const longhorn = longhornOf(ctx).site(p.site);
     const rules: ReadinessRules = { allowDegraded: p.allowDegraded };
     try {
-      const states = await Promise.all(
-        p.volumes.map((name) => longhorn.readVolume(p.namespace, name, { signal: ctx.signal })),
+      const states = await readVolumes(ctx, longhorn, refs);
+      const pending = states.flatMap((v, i) =>
+        v && isActiveAndHealthy(v, rules) ? [] : [v ? describeVolume(v) : `${refText(refs[i]!)} not found`],
       );
-      const missing = p.volumes.filter((_, i) => states[i] === undefined);
-      if (missing.length > 0)
-        return { holds: false, evidence: `no Longhorn volume ${missing.join(", ")} on ${p.site}` };
-      const present = states as LonghornVolume[];
-      const pending = present.filter((v) => !isActiveAndHealthy(v, rules));
       return pending.length === 0
-        ? { holds: true, evidence: `${present.length} volume(s) already active and healthy on ${p.site}` }
-        : { holds: false, evidence: pending.map(describeVolume).join("; ") };
+        ? { holds: true, evidence: `${refs.length} volume(s) already active and healthy on ${p.site}` }
+        : { holds: false, evidence: pending.join("; ") };
     } catch (error) {
       return { holds: "unknown", evidence: describeError(error) };
     }
@@ -107,37 +132,67 @@ function longhornOf(ctx: StepContext): LonghornServices {
   return longhorn;
 }
 
+/** The volumes named by the parameters, in order, without repeats. */
+function volumesOf(config: Config, p: Params): VolumeRef[] | { failed: { status: "failed"; error: string } } {
+  if (p.volumes) return p.volumes.map((name) => ({ namespace: p.namespace, name }));
+  const refs = new Map<string, VolumeRef>();
+  for (const name of p.sources ?? []) {
+    const source = config.dataSources.find((s) => s.name === name);
+    if (!source) return { failed: { status: "failed", error: `no data source named "${name}"` } };
+    if (source.kind !== "longhorn") continue;
+    for (const volume of source.volumes)
+      refs.set(`${source.namespace}/${volume}`, { namespace: source.namespace, name: volume });
+  }
+  return [...refs.values()];
+}
+
+const refText = (ref: VolumeRef) => `${ref.namespace}/${ref.name}`;
+
+function readVolumes(ctx: StepContext, longhorn: LonghornPort, refs: readonly VolumeRef[]) {
+  return Promise.all(refs.map((r) => longhorn.readVolume(r.namespace, r.name, { signal: ctx.signal })));
+}
+
 type Read =
-  | {
-      volumes: {
-        volume: LonghornVolume;
-        backups: Awaited<ReturnType<LonghornPort["backupStatus"]>>[number];
-      }[];
-    }
+  | { volumes: { volume: LonghornVolume; backups: VolumeBackupStatus | undefined }[] }
   | { failed: StepResult };
 
-async function readAll(ctx: StepContext, longhorn: LonghornPort, p: Params): Promise<Read> {
-  const options = { signal: ctx.signal };
+async function readAll(
+  ctx: StepContext,
+  longhorn: LonghornPort,
+  site: string,
+  refs: VolumeRef[],
+): Promise<Read> {
+  const namespaces = [...new Set(refs.map((r) => r.namespace))];
   try {
-    const [states, backups] = await Promise.all([
-      Promise.all(p.volumes.map((name) => longhorn.readVolume(p.namespace, name, options))),
-      longhorn.backupStatus(p.namespace, p.volumes, options),
+    const [states, statuses] = await Promise.all([
+      readVolumes(ctx, longhorn, refs),
+      Promise.all(
+        namespaces.map((ns) =>
+          longhorn.backupStatus(
+            ns,
+            refs.filter((r) => r.namespace === ns).map((r) => r.name),
+            { signal: ctx.signal },
+          ),
+        ),
+      ),
     ]);
-    const missing = p.volumes.filter((_, i) => states[i] === undefined);
+    const missing = refs.filter((_, i) => states[i] === undefined);
     if (missing.length > 0)
       return {
         failed: {
           status: "failed",
-          error: `no Longhorn volume ${missing.join(", ")} in ${p.namespace} on ${p.site}; nothing activated`,
+          error: `no Longhorn volume ${missing.map(refText).join(", ")} on ${site}; nothing activated`,
         },
       };
+    const backupsOf = (ref: VolumeRef) =>
+      statuses[namespaces.indexOf(ref.namespace)]?.find((s) => s.volume === ref.name);
     return {
-      volumes: (states as LonghornVolume[]).map((volume, i) => ({ volume, backups: backups[i]! })),
+      volumes: refs.map((ref, i) => ({ volume: states[i] as LonghornVolume, backups: backupsOf(ref) })),
     };
   } catch (error) {
     if (isLonghornNotInstalled(error))
       return {
-        failed: { status: "failed", error: `Longhorn is not installed on ${p.site}; nothing activated` },
+        failed: { status: "failed", error: `Longhorn is not installed on ${site}; nothing activated` },
       };
     throw error;
   }
@@ -160,27 +215,26 @@ async function activateOne(ctx: StepContext, longhorn: LonghornPort, volume: Lon
 async function verify(
   ctx: StepContext,
   longhorn: LonghornPort,
-  p: Params,
+  site: string,
+  refs: readonly VolumeRef[],
   rules: ReadinessRules,
   activated: number,
 ): Promise<StepResult> {
   let delay = 200;
   for (;;) {
-    const states = await Promise.all(
-      p.volumes.map((name) => longhorn.readVolume(p.namespace, name, { signal: ctx.signal })),
-    );
+    const states = await readVolumes(ctx, longhorn, refs);
     const pending = states.flatMap((v, i) =>
-      v && isActiveAndHealthy(v, rules) ? [] : [v ? describeVolume(v) : `${p.volumes[i]} not found`],
+      v && isActiveAndHealthy(v, rules) ? [] : [v ? describeVolume(v) : `${refText(refs[i]!)} not found`],
     );
     if (pending.length === 0)
       return {
         status: "succeeded",
-        output: `${p.volumes.length} Longhorn volume(s) active and healthy on ${p.site} (${activated} activated now)`,
+        output: `${refs.length} Longhorn volume(s) active and healthy on ${site} (${activated} activated now)`,
       };
     if (ctx.clock.now() + delay > ctx.deadline)
       return {
         status: "failed",
-        error: `not active and healthy at the deadline on ${p.site}: ${pending.join("; ")}`,
+        error: `not active and healthy at the deadline on ${site}: ${pending.join("; ")}`,
       };
     await abortableDelay(delay, ctx.signal);
     delay = Math.min(delay * 1.5, 1_000);

@@ -390,6 +390,42 @@ describe("longhorn.activate", () => {
     expect(await volume("drill-data")).toMatchObject({ specStandby: true, isStandby: true });
   });
 
+  it("activates the volumes of the Longhorn data sources it is given, ignoring other kinds of source", async () => {
+    const config = clusters.config({
+      dataSources: [
+        { name: "longhorn-spare", kind: "longhorn", site: "dc2", volumes: ["spare-data"] },
+        { name: "velero-daily", kind: "velero", site: "dc1", schedule: "daily" },
+      ],
+    });
+    const params = longhornActivateStep.params.parse({
+      site: "dc2",
+      sources: ["velero-daily", "longhorn-spare"],
+    });
+    const ctx = { ...stepContext(params), config };
+
+    const result = await longhornActivateStep.execute(ctx, params);
+
+    expect(result).toEqual({
+      status: "succeeded",
+      output: "1 Longhorn volume(s) active and healthy on dc2 (1 activated now)",
+    });
+    expect(await volume("spare-data")).toEqual({
+      specStandby: false,
+      isStandby: false,
+      robustness: "healthy",
+    });
+  });
+
+  it("has nothing to do for an application without a Longhorn source", async () => {
+    const params = longhornActivateStep.params.parse({ site: "dc2", sources: [] });
+    const ctx = stepContext(params);
+    expect(await longhornActivateStep.execute(ctx, params)).toEqual({
+      status: "succeeded",
+      output: "no Longhorn data source among none",
+    });
+    expect(await longhornActivateStep.observe!(ctx, params)).toMatchObject({ holds: true });
+  });
+
   it("fails clearly on a site where Longhorn is not installed", async () => {
     const { params, ctx } = activate(["portal-data"], { lh: services });
     const result = await longhornActivateStep.execute(ctx, params);
