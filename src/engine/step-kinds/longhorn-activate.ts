@@ -100,8 +100,8 @@ export const longhornActivateStep = defineStepKind<Params>({
         output: `drill: preflight passed for ${volumes.length} volume(s) on ${p.site}; ${standby.length} left standby (activation cannot be undone)`,
       };
 
-    for (const volume of standby) {
-      await activateOne(ctx, longhorn, volume);
+    for (const { volume, backups } of volumes.filter((v) => volumePhase(v.volume) === "standby")) {
+      await activateOne(ctx, longhorn, volume, backups, rules);
       ctx.log(`${volume.name}: activation requested (spec.Standby=false)`);
     }
     return verify(ctx, longhorn, p.site, refs, rules, standby.length);
@@ -198,18 +198,40 @@ async function readAll(
   }
 }
 
-/** One activation; on a conflict the volume changed under us: read it again and act on what it is now. */
-async function activateOne(ctx: StepContext, longhorn: LonghornPort, volume: LonghornVolume): Promise<void> {
-  try {
-    await longhorn.activate(volume, { signal: ctx.signal });
-  } catch (error) {
-    if (!isDrError(error, "conflict")) throw error;
+/**
+ * One activation. A conflict means the volume changed since it was read (Longhorn writes its status
+ * often, and every write moves the resourceVersion): read it again, stop if someone else activated
+ * it, re-check it before acting on the fresh version, and try again a few times, as Longhorn's own
+ * API retries on conflict.
+ */
+async function activateOne(
+  ctx: StepContext,
+  longhorn: LonghornPort,
+  volume: LonghornVolume,
+  backups: VolumeBackupStatus | undefined,
+  rules: ReadinessRules,
+): Promise<void> {
+  let current = volume;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await longhorn.activate(current, { signal: ctx.signal });
+      return;
+    } catch (error) {
+      if (!isDrError(error, "conflict") || attempt >= MAX_ACTIVATE_ATTEMPTS) throw error;
+    }
     const now = await longhorn.readVolume(volume.namespace, volume.name, { signal: ctx.signal });
     if (!now)
       throw new DrError("not_found", `Longhorn volume ${volume.namespace}/${volume.name} disappeared`);
-    if (volumePhase(now) === "standby") await longhorn.activate(now, { signal: ctx.signal });
+    if (volumePhase(now) !== "standby") return;
+    const problems = preflightProblems(now, backups, rules);
+    if (problems.length > 0)
+      throw new DrError("step_failed", `${now.name} ${problems.join("; ")} (found when activating it)`);
+    ctx.log(`${now.name}: changed since it was read, activating the new version`);
+    current = now;
   }
 }
+
+const MAX_ACTIVATE_ATTEMPTS = 5;
 
 /** Polls until every volume is active and healthy, or fails with each laggard's state at the deadline. */
 async function verify(

@@ -83,8 +83,8 @@ function stepContext(
   };
 }
 
-const activate = (volumes: string[], options: Parameters<typeof stepContext>[1] = {}) => {
-  const params = longhornActivateStep.params.parse({ site: options.lh ? "dc1" : "dc2", volumes });
+const activate = (volumes: string[], options: Parameters<typeof stepContext>[1] & { site?: string } = {}) => {
+  const params = longhornActivateStep.params.parse({ site: options.site ?? "dc2", volumes });
   return { params, ctx: stepContext(params, options) };
 };
 
@@ -128,7 +128,7 @@ beforeAll(async () => {
 
   await longhorn.drVolume({ name: "empty-data" });
 
-  for (const name of ["sick-data", "spare-data", "stuck-data", "broken-data", "drill-data"]) {
+  for (const name of ["sick-data", "spare-data", "stuck-data", "broken-data", "drill-data", "racy-data"]) {
     await longhorn.backup(name, `backup-${name}`, "Completed", ago(10));
     await longhorn.backupVolume(name, `backup-${name}`, ago(10));
   }
@@ -147,6 +147,7 @@ beforeAll(async () => {
     restoreFailure: "failed to restore backup-broken-data: checksum mismatch",
   });
   await longhorn.drVolume({ name: "drill-data", lastBackup: "backup-drill-data", lastBackupAt: ago(10) });
+  await longhorn.drVolume({ name: "racy-data", lastBackup: "backup-racy-data", lastBackupAt: ago(10) });
   longhorn.behave("stuck-data", "stuck");
   longhorn.start();
 }, 300_000);
@@ -380,6 +381,46 @@ describe("longhorn.activate", () => {
     });
   });
 
+  it("activates the new version of a volume that changed between the preflight and the activation", async () => {
+    // Longhorn writes a volume's status often; here it happens right before drbot's first patch.
+    let touched = false;
+    const racing: LonghornServices = {
+      site(name) {
+        const real = services.site(name);
+        return {
+          site: real.site,
+          readVolume: (...args) => real.readVolume(...args),
+          backupStatus: (...args) => real.backupStatus(...args),
+          async activate(volume, options) {
+            if (!touched) {
+              touched = true;
+              await clusters.kubectl(
+                "dc2",
+                "label",
+                "volumes.longhorn.io/racy-data",
+                "-n",
+                "longhorn-system",
+                "raced=yes",
+              );
+            }
+            return real.activate(volume, options);
+          },
+        };
+      },
+    };
+    const { params, ctx } = activate(["racy-data"], { lh: racing, site: "dc2" });
+    const lines: string[] = [];
+    ctx.log = (line) => lines.push(line);
+
+    const result = await longhornActivateStep.execute(ctx, params);
+
+    expect(result).toEqual({
+      status: "succeeded",
+      output: "1 Longhorn volume(s) active and healthy on dc2 (1 activated now)",
+    });
+    expect(lines).toContain("racy-data: changed since it was read, activating the new version");
+  });
+
   it("only runs the preflight in a drill: activation cannot be undone", async () => {
     const { params, ctx } = activate(["drill-data"], { mode: "drill" });
     const result = await longhornActivateStep.execute(ctx, params);
@@ -427,7 +468,7 @@ describe("longhorn.activate", () => {
   });
 
   it("fails clearly on a site where Longhorn is not installed", async () => {
-    const { params, ctx } = activate(["portal-data"], { lh: services });
+    const { params, ctx } = activate(["portal-data"], { site: "dc1" });
     const result = await longhornActivateStep.execute(ctx, params);
     expect(result).toEqual({
       status: "failed",
