@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -14,6 +14,7 @@ import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { FakeLonghorn } from "../../support/longhorn-controller.js";
 import { installLonghornCrds } from "../../support/longhorn-crds.js";
+import { waitFor } from "../../support/wait-for.js";
 
 /**
  * Longhorn through its real CRDs (from longhorn-manager's Go module) on two real API servers: DC2
@@ -128,7 +129,15 @@ beforeAll(async () => {
 
   await longhorn.drVolume({ name: "empty-data" });
 
-  for (const name of ["sick-data", "spare-data", "stuck-data", "broken-data", "drill-data", "racy-data"]) {
+  for (const name of [
+    "sick-data",
+    "spare-data",
+    "stuck-data",
+    "broken-data",
+    "drill-data",
+    "racy-data",
+    "e2e-data",
+  ]) {
     await longhorn.backup(name, `backup-${name}`, "Completed", ago(10));
     await longhorn.backupVolume(name, `backup-${name}`, ago(10));
   }
@@ -148,6 +157,7 @@ beforeAll(async () => {
   });
   await longhorn.drVolume({ name: "drill-data", lastBackup: "backup-drill-data", lastBackupAt: ago(10) });
   await longhorn.drVolume({ name: "racy-data", lastBackup: "backup-racy-data", lastBackupAt: ago(10) });
+  await longhorn.drVolume({ name: "e2e-data", lastBackup: "backup-e2e-data", lastBackupAt: ago(10) });
   longhorn.behave("stuck-data", "stuck");
   longhorn.start();
 }, 300_000);
@@ -475,5 +485,87 @@ describe("longhorn.activate", () => {
       error: "Longhorn is not installed on dc1; nothing activated",
     });
     expect(await longhornActivateStep.observe!(ctx, params)).toMatchObject({ holds: "unknown" });
+  });
+});
+
+describe("a failover with Longhorn", () => {
+  it("activates each application's Longhorn volumes once two people approve, with the step in the audit trail", async () => {
+    const dir = join(clusters.dir, "failover-longhorn");
+    await mkdir(join(dir, "runbooks"), { recursive: true });
+    const config = clusters.config();
+    await writeFile(
+      join(dir, "drbot.yaml"),
+      stringify({
+        sites: config.sites.map((site) => ({ ...site, requestTimeout: "5s" })),
+        tiers: [{ name: "tier1", rto: "2h", rpo: "15m" }],
+        applications: config.applications.map((a) => ({ ...a, dataSources: ["longhorn-e2e"] })),
+        dataSources: [{ ...source(["e2e-data"]), name: "longhorn-e2e" }],
+        slack: config.slack,
+      }),
+    );
+    await writeFile(
+      join(dir, "runbooks", "failover.yaml"),
+      stringify({
+        name: "failover",
+        title: "Fail over with Longhorn",
+        kind: "failover",
+        phases: [
+          {
+            name: "data",
+            steps: [
+              {
+                id: "volumes",
+                title: "Activate Longhorn volumes",
+                kind: "longhorn.activate",
+                forEach: "application",
+                with: { site: "{{sites.to}}", sources: "{{app.dataSources}}" },
+                timeout: "1m",
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const runtime = await createRuntime({
+      configPath: join(dir, "drbot.yaml"),
+      runbooksDir: join(dir, "runbooks"),
+      store: new MemoryRunStore({ now: () => Date.now() }),
+      env: {},
+    });
+    try {
+      const { run, exposure } = await runtime.service.request({
+        actor: "U0ONCALL",
+        runbook: "failover",
+        targets: ["payments"],
+        reason: "DC1 unreachable",
+        source: "cli",
+      });
+      // The newest backup of e2e-data is 10 minutes old: within tier1's 15 minutes.
+      expect(exposure).toMatchObject({ tier: "tier1", worstSource: "longhorn-e2e", withinTarget: true });
+      for (const approver of ["U0A1", "U0A2"])
+        await runtime.service.approve({ actor: approver, runId: run.id, planHash: run.plan.hash });
+      await waitFor(async () => (await runtime.store.getRun(run.id))?.state === "completed", {
+        timeoutMs: 30_000,
+        description: "the failover to complete",
+      });
+
+      const steps = await runtime.store.getSteps(run.id);
+      expect(steps.get("volumes.payments")).toMatchObject({
+        status: "succeeded",
+        output: expect.stringContaining("1 Longhorn volume(s) active and healthy on dc2 (1 activated now)"),
+      });
+      expect(await volume("e2e-data")).toEqual({
+        specStandby: false,
+        isStandby: false,
+        robustness: "healthy",
+      });
+      const events = await runtime.store.readEvents(run.id);
+      const trail = events
+        .filter((e) => e.type === "step.state" && e.stepId === "volumes.payments")
+        .map((e) => e.data.status);
+      expect(trail).toEqual(expect.arrayContaining(["running", "succeeded"]));
+    } finally {
+      await runtime.close();
+    }
   });
 });
