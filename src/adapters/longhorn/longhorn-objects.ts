@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redact } from "../../domain/redact.js";
 import type {
   BackupTargetState,
   LonghornVolume,
@@ -147,7 +148,7 @@ export function toVolume(object: z.output<typeof volumeObject>): LonghornVolume 
         type: c.type ?? "",
         status: c.status ?? "",
         reason: c.reason ?? "",
-        message: c.message ?? "",
+        message: redact(c.message ?? ""),
       }),
     ),
     resourceVersion: m.resourceVersion ?? "",
@@ -159,7 +160,8 @@ export function toBackupTarget(object: z.output<typeof backupTargetObject>): Bac
   return {
     name: object.metadata.name,
     available: object.status?.available ?? undefined,
-    message: failing?.message ?? undefined,
+    // Longhorn quotes the target's URL in its messages; a URL can carry credentials.
+    message: failing?.message ? redact(failing.message) : undefined,
   };
 }
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   backupJobsFor,
+  backupTargetObject,
   parseObject,
   parseTime,
   recurringJobObject,
+  toBackupTarget,
   toVolume,
   volumeObject,
 } from "../../../src/adapters/longhorn/longhorn-objects.js";
@@ -77,5 +79,28 @@ describe("Longhorn's timestamps", () => {
     expect(parseTime("")).toBeUndefined();
     expect(parseTime("yesterday")).toBeUndefined();
     expect(parseTime("2026-11-25T08:00:00Z")).toBe(Date.parse("2026-11-25T08:00:00Z"));
+  });
+});
+
+describe("a BackupTarget object", () => {
+  it("says why it is unavailable without repeating credentials from the URL it quotes", () => {
+    const target = toBackupTarget(
+      parseObject(
+        backupTargetObject,
+        {
+          metadata: { name: "default" },
+          status: {
+            available: false,
+            conditions: [
+              { type: "Unavailable", message: "cannot reach s3://backup:hunter22@minio.dc2:9000/longhorn" },
+            ],
+          },
+        },
+        "backup target",
+      ),
+    );
+    expect(target).toMatchObject({ name: "default", available: false });
+    expect(target.message).toContain("cannot reach s3://backup:[redacted]");
+    expect(target.message).not.toContain("hunter22");
   });
 });
