@@ -216,6 +216,21 @@ describe("Longhorn backup ages", () => {
     expect(isLonghornNotInstalled(error)).toBe(true);
   });
 
+  it("makes the reading unknown, saying why, when drbot may not read Longhorn's objects", async () => {
+    const site = siteConfig("dc2", {
+      kubeconfig: { path: clusters.kubeconfigPath, context: clusters.botContexts.dc2, inCluster: false },
+    });
+    const reading = await readLonghornRpo(
+      source(["portal-data"]),
+      { site: () => new LonghornSite(site) },
+      now,
+    );
+    expect(reading.exposureMs).toBeUndefined();
+    expect(reading.detail).toMatch(
+      /^could not read Longhorn on dc2: site dc2: could not read Longhorn volume longhorn-system\/portal-data: 403 /,
+    );
+  });
+
   it("tells a missing volume apart from a missing Longhorn", async () => {
     await expect(
       services.site("dc2").readVolume("longhorn-system", "no-such-volume"),
