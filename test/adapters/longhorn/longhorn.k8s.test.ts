@@ -14,6 +14,7 @@ import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { FakeLonghorn } from "../../support/longhorn-controller.js";
 import { installLonghornCrds } from "../../support/longhorn-crds.js";
+import { stepContext } from "../../support/step-context.js";
 import { waitFor } from "../../support/wait-for.js";
 
 /**
@@ -37,56 +38,28 @@ function source(volumes: string[], site = "dc2"): LonghornSource {
   return { name: "longhorn-critical", kind: "longhorn", site, namespace: "longhorn-system", volumes };
 }
 
-function stepContext(
-  params: Record<string, unknown>,
+/** The shared step context, with Longhorn, the step's mode and a deadline of its own. */
+function activationContext(
   options: { mode?: RunMode; timeoutMs?: number; lh?: LonghornServices } = {},
 ): StepContext {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const log: string[] = [];
+  const mode = options.mode ?? "real";
+  const ctx = stepContext(clusters.config(), { services: { longhorn: options.lh ?? services } });
   return {
-    run: {
-      id: "failover-test",
-      kind: "failover",
-      mode: options.mode ?? "real",
-      requestedBy: "U0ONCALL",
-      reason: "test",
-      channel: "C0INCIDENT",
-    },
-    step: {
-      id: "activate-volumes",
-      runbookStepId: "activate-volumes",
-      phase: "data",
-      rtoPhase: "activation",
-      title: "Activate Longhorn volumes",
-      kind: "longhorn.activate",
-      params,
-      timeoutMs,
-      retries: 0,
-      retryDelayMs: 0,
-      onFailure: "pause",
-      needs: [],
-      summary: "",
-    },
-    attempt: 1,
-    mode: options.mode ?? "real",
-    scope: { applications: ["customer-portal"], tiers: ["tier1"], fromSite: "dc1", toSite: "dc2" },
-    config: clusters.config(),
+    ...ctx,
+    mode,
+    run: { ...ctx.run, mode },
     signal: AbortSignal.timeout(timeoutMs + 5_000),
     deadline: Date.now() + timeoutMs,
-    clock: { now: () => Date.now() },
-    services: {
-      commands: { run: async () => ({ exitCode: 0, stdout: "", stderr: "" }) } as never,
-      secrets: [],
-      longhorn: options.lh ?? services,
-    },
-    log: (line) => log.push(line),
-    attestations: [],
   };
 }
 
-const activate = (volumes: string[], options: Parameters<typeof stepContext>[1] & { site?: string } = {}) => {
+const activate = (
+  volumes: string[],
+  options: Parameters<typeof activationContext>[0] & { site?: string } = {},
+) => {
   const params = longhornActivateStep.params.parse({ site: options.site ?? "dc2", volumes });
-  return { params, ctx: stepContext(params, options) };
+  return { params, ctx: activationContext(options) };
 };
 
 async function volume(name: string) {
@@ -467,7 +440,7 @@ describe("longhorn.activate", () => {
       site: "dc2",
       sources: ["velero-daily", "longhorn-spare"],
     });
-    const ctx = { ...stepContext(params), config };
+    const ctx = { ...activationContext(), config };
 
     const result = await longhornActivateStep.execute(ctx, params);
 
@@ -484,7 +457,7 @@ describe("longhorn.activate", () => {
 
   it("has nothing to do for an application without a Longhorn source", async () => {
     const params = longhornActivateStep.params.parse({ site: "dc2", sources: [] });
-    const ctx = stepContext(params);
+    const ctx = activationContext();
     expect(await longhornActivateStep.execute(ctx, params)).toEqual({
       status: "succeeded",
       output: "no Longhorn data source among none",

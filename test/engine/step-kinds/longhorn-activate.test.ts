@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildPlan } from "../../../src/domain/plan.js";
 import { resolveScope } from "../../../src/domain/scope.js";
+import { longhornActivateStep } from "../../../src/engine/step-kinds/longhorn-activate.js";
 import { createStepKindRegistry } from "../../../src/engine/step-kinds/registry.js";
 import { testConfig, testRunbook } from "../../support/config-fixture.js";
 
@@ -32,6 +33,10 @@ function plan(step: Record<string, unknown>) {
 }
 
 describe("longhorn.activate in a runbook", () => {
+  it("is the real step kind, not the declared placeholder", () => {
+    expect(createStepKindRegistry().get("longhorn.activate")).toBe(longhornActivateStep);
+  });
+
   it("takes each application's data sources, so one step per application covers its volumes", () => {
     const p = plan({
       kind: "longhorn.activate",
