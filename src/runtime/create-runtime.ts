@@ -195,7 +195,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           source.kind === "longhorn"
             ? [
                 readLonghornRpo(source, services.longhorn as LonghornServices, clock.now(), {
-                  signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS),
+                  timeoutMs: RPO_READ_TIMEOUT_MS,
                 }),
               ]
             : [],

@@ -21,7 +21,7 @@ export async function readLonghornRpo(
   source: LonghornSource,
   longhorn: LonghornServices,
   now: number,
-  options?: RequestOptions,
+  options: RequestOptions & { timeoutMs?: number } = {},
 ): Promise<RpoReading> {
   const reading = (exposureMs: number | undefined, detail: string): RpoReading => ({
     source: source.name,
@@ -30,12 +30,20 @@ export async function readLonghornRpo(
     at: now,
     detail,
   });
+  // A reading for status has a budget of its own, shorter than the site's request timeout.
+  const budget = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const signals = [options.signal, budget].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
   let statuses: VolumeBackupStatus[];
   try {
-    statuses = await longhorn.site(source.site).backupStatus(source.namespace, source.volumes, options);
+    statuses = await longhorn
+      .site(source.site)
+      .backupStatus(source.namespace, source.volumes, signal ? { signal } : {});
   } catch (error) {
     if (isLonghornNotInstalled(error))
       return reading(undefined, `Longhorn is not installed on ${source.site}`);
+    if (budget?.aborted)
+      return reading(undefined, `no answer from Longhorn on ${source.site} within ${options.timeoutMs} ms`);
     return reading(undefined, `could not read Longhorn on ${source.site}: ${describeError(error)}`);
   }
   const notes = statuses.flatMap(notesOf);

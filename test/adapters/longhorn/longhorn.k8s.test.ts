@@ -204,6 +204,26 @@ describe("Longhorn backup ages", () => {
     );
   });
 
+  it("gives up at the reading's own budget, shorter than the site's request timeout", async () => {
+    const hung = await clusters.hangEndpoint();
+    const site = siteConfig("dc2", {
+      kubeconfig: { path: hung.kubeconfigPath, context: hung.context, inCluster: false },
+      requestTimeout: 30_000,
+    });
+    const reading = await readLonghornRpo(
+      source(["portal-data"]),
+      { site: () => new LonghornSite(site) },
+      now,
+      {
+        timeoutMs: 200,
+      },
+    );
+    expect(reading).toMatchObject({
+      exposureMs: undefined,
+      detail: "no answer from Longhorn on dc2 within 200 ms",
+    });
+  });
+
   it("tells a missing volume apart from a missing Longhorn", async () => {
     await expect(
       services.site("dc2").readVolume("longhorn-system", "no-such-volume"),
