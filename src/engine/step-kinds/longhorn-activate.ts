@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Config, k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { DrError, describeError, isDrError } from "../../domain/errors.js";
 import {
   isLonghornNotInstalled,
@@ -28,9 +28,10 @@ import {
  *    left to restore, robustness healthy.
  *
  * The volumes are named directly (`volumes` in `namespace`) or through the configuration's
- * `longhorn` data sources (`sources`), so a runbook can say `sources: "{{app.dataSources}}"` with
- * `forEach: app`: other kinds of source are ignored, and an application without a Longhorn source
- * has nothing to activate.
+ * `longhorn` data sources (`sources`): `"*"` for every Longhorn source protecting the run's
+ * applications (the shipped failover runbook), or names, so `sources: "{{app.dataSources}}"` with
+ * `forEach: application` works too. Other kinds of source are ignored; no Longhorn source, nothing
+ * to activate (and no Longhorn access needed).
  *
  * Idempotent: an active volume is left alone and a volume already activating is only verified, so
  * re-running the step (a retry, a takeover after a crash) never repeats an action blindly. In a drill
@@ -41,8 +42,8 @@ const params = z
     site: nameSchema,
     volumes: z.array(k8sNameSchema).min(1).optional(),
     namespace: k8sNameSchema.default("longhorn-system"),
-    /** Names of data sources; the volumes of those of kind longhorn are activated. */
-    sources: z.array(nameSchema).optional(),
+    /** Data source names, or "*" for the run's applications' sources; only kind longhorn counts. */
+    sources: z.union([z.literal("*"), z.array(nameSchema)]).optional(),
     /** Accept degraded volumes (fewer healthy replicas than asked), for a DR site short of nodes. */
     allowDegraded: z.boolean().default(false),
   })
@@ -65,15 +66,13 @@ export const longhornActivateStep = defineStepKind<Params>({
   summarize: (p) =>
     p.volumes
       ? `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`
-      : `activate the Longhorn volumes of ${p.sources?.join(", ") || "no source"} on ${p.site}`,
+      : p.sources === "*"
+        ? `activate the Longhorn volumes of the run's applications on ${p.site}`
+        : `activate the Longhorn volumes of ${p.sources?.join(", ") || "no source"} on ${p.site}`,
   async execute(ctx, p) {
-    const refs = volumesOf(ctx.config, p);
+    const refs = volumesOf(ctx, p);
     if ("failed" in refs) return refs.failed;
-    if (refs.length === 0)
-      return {
-        status: "succeeded",
-        output: `no Longhorn data source among ${p.sources?.join(", ") || "none"}`,
-      };
+    if (refs.length === 0) return { status: "succeeded", output: NOTHING_TO_ACTIVATE };
     const longhorn = longhornOf(ctx).site(p.site);
     const rules: ReadinessRules = { allowDegraded: p.allowDegraded };
     const read = await readAll(ctx, longhorn, p.site, refs);
@@ -107,9 +106,9 @@ export const longhornActivateStep = defineStepKind<Params>({
     return verify(ctx, longhorn, p.site, refs, rules, standby.length);
   },
   async observe(ctx, p) {
-    const refs = volumesOf(ctx.config, p);
+    const refs = volumesOf(ctx, p);
     if ("failed" in refs) return { holds: "unknown", evidence: refs.failed.error };
-    if (refs.length === 0) return { holds: true, evidence: "no Longhorn volume to activate" };
+    if (refs.length === 0) return { holds: true, evidence: NOTHING_TO_ACTIVATE };
     const longhorn = longhornOf(ctx).site(p.site);
     const rules: ReadinessRules = { allowDegraded: p.allowDegraded };
     try {
@@ -132,11 +131,23 @@ function longhornOf(ctx: StepContext): LonghornServices {
   return longhorn;
 }
 
+const NOTHING_TO_ACTIVATE = "no Longhorn data source among the step's sources: nothing to activate";
+
 /** The volumes named by the parameters, in order, without repeats. */
-function volumesOf(config: Config, p: Params): VolumeRef[] | { failed: { status: "failed"; error: string } } {
+function volumesOf(
+  ctx: StepContext,
+  p: Params,
+): VolumeRef[] | { failed: { status: "failed"; error: string } } {
   if (p.volumes) return p.volumes.map((name) => ({ namespace: p.namespace, name }));
+  const config = ctx.config;
+  const names =
+    p.sources === "*"
+      ? config.applications
+          .filter((a) => ctx.scope.applications.includes(a.name))
+          .flatMap((a) => a.dataSources)
+      : (p.sources ?? []);
   const refs = new Map<string, VolumeRef>();
-  for (const name of p.sources ?? []) {
+  for (const name of names) {
     const source = config.dataSources.find((s) => s.name === name);
     if (!source) return { failed: { status: "failed", error: `no data source named "${name}"` } };
     if (source.kind !== "longhorn") continue;

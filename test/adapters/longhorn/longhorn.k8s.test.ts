@@ -480,7 +480,7 @@ describe("longhorn.activate", () => {
     const ctx = activationContext();
     expect(await longhornActivateStep.execute(ctx, params)).toEqual({
       status: "succeeded",
-      output: "no Longhorn data source among none",
+      output: "no Longhorn data source among the step's sources: nothing to activate",
     });
     expect(await longhornActivateStep.observe!(ctx, params)).toMatchObject({ holds: true });
   });
@@ -497,7 +497,7 @@ describe("longhorn.activate", () => {
 });
 
 describe("a failover with Longhorn", () => {
-  it("activates each application's Longhorn volumes once two people approve, with the step in the audit trail", async () => {
+  it("activates the Longhorn volumes of the run's applications once two people approve, with the step in the audit trail", async () => {
     const dir = join(clusters.dir, "failover-longhorn");
     await mkdir(join(dir, "runbooks"), { recursive: true });
     const config = clusters.config();
@@ -525,8 +525,8 @@ describe("a failover with Longhorn", () => {
                 id: "volumes",
                 title: "Activate Longhorn volumes",
                 kind: "longhorn.activate",
-                forEach: "application",
-                with: { site: "{{sites.to}}", sources: "{{app.dataSources}}" },
+                // As in the shipped failover runbook: every Longhorn source of the run's applications.
+                with: { site: "{{sites.to}}", sources: "*" },
                 timeout: "1m",
               },
             ],
@@ -558,7 +558,7 @@ describe("a failover with Longhorn", () => {
       });
 
       const steps = await runtime.store.getSteps(run.id);
-      expect(steps.get("volumes.payments")).toMatchObject({
+      expect(steps.get("volumes")).toMatchObject({
         status: "succeeded",
         output: expect.stringContaining("1 Longhorn volume(s) active and healthy on dc2 (1 activated now)"),
       });
@@ -569,7 +569,7 @@ describe("a failover with Longhorn", () => {
       });
       const events = await runtime.store.readEvents(run.id);
       const trail = events
-        .filter((e) => e.type === "step.state" && e.stepId === "volumes.payments")
+        .filter((e) => e.type === "step.state" && e.stepId === "volumes")
         .map((e) => e.data.status);
       expect(trail).toEqual(expect.arrayContaining(["running", "succeeded"]));
     } finally {

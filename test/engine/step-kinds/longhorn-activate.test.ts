@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadRunbooks } from "../../../src/config/load-runbooks.js";
 import { buildPlan } from "../../../src/domain/plan.js";
 import { resolveScope } from "../../../src/domain/scope.js";
 import { longhornActivateStep } from "../../../src/engine/step-kinds/longhorn-activate.js";
@@ -49,6 +50,13 @@ describe("longhorn.activate in a runbook", () => {
     ]);
   });
 
+  it("takes every Longhorn source of the run's applications in one step, as the shipped failover does", () => {
+    const p = plan({ kind: "longhorn.activate", with: { site: "{{sites.to}}", sources: "*" } });
+    expect(p.steps.map((s) => s.summary)).toEqual([
+      "activate the Longhorn volumes of the run's applications on dc2",
+    ]);
+  });
+
   it("keeps the declared parameters: volumes in a namespace", () => {
     const p = plan({ kind: "longhorn.activate", with: { site: "dc2", volumes: ["portal-data"] } });
     expect(p.steps[0]?.params).toMatchObject({
@@ -65,5 +73,21 @@ describe("longhorn.activate in a runbook", () => {
         with: { site: "dc2", volumes: ["portal-data"], sources: ["longhorn-payments"] },
       }),
     ).toThrow(/give either volumes \(and namespace\) or sources/);
+  });
+
+  it("is in the shipped failover, before the workloads start, for every Longhorn source in scope", async () => {
+    const registry = createStepKindRegistry();
+    const failover = (await loadRunbooks("runbooks", config, registry)).get("failover")!;
+    const steps = buildPlan({
+      runbook: failover,
+      config,
+      scope: resolveScope(config, ["payments"], "failover"),
+      mode: "real",
+      catalog: registry,
+    }).steps.map((s) => s.id);
+    expect(steps).toContain("activate-volumes");
+    expect(steps.indexOf("activate-volumes")).toBeLessThan(
+      steps.findIndex((id) => id.startsWith("scale-up")),
+    );
   });
 });
