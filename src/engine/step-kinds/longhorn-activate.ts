@@ -9,6 +9,7 @@ import {
   type VolumeBackupStatus,
 } from "../../ports/longhorn.js";
 import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
+import { inParallel } from "./k8s-common.js";
 import {
   describeVolume,
   isActiveAndHealthy,
@@ -92,17 +93,18 @@ export const longhornActivateStep = defineStepKind<Params>({
         output: volumes.map(({ volume }) => describeVolume(volume)).join("\n"),
       };
 
-    const standby = volumes.filter(({ volume }) => volumePhase(volume) === "standby").map((v) => v.volume);
+    const standby = volumes.filter(({ volume }) => volumePhase(volume) === "standby");
     if (ctx.mode === "drill")
       return {
         status: "succeeded",
         output: `drill: preflight passed for ${volumes.length} volume(s) on ${p.site}; ${standby.length} left standby (activation cannot be undone)`,
       };
 
-    for (const { volume, backups } of volumes.filter((v) => volumePhase(v.volume) === "standby")) {
+    // A few at a time: each is three requests, and a failover may activate dozens of volumes.
+    await inParallel(standby, ACTIVATE_CONCURRENCY, async ({ volume, backups }) => {
       await activateOne(ctx, longhorn, volume, backups, rules);
       ctx.log(`${volume.name}: activation requested (spec.Standby=false)`);
-    }
+    });
     return verify(ctx, longhorn, p.site, refs, rules, standby.length);
   },
   async observe(ctx, p) {
@@ -243,6 +245,7 @@ async function activateOne(
 }
 
 const MAX_ACTIVATE_ATTEMPTS = 5;
+const ACTIVATE_CONCURRENCY = 5;
 
 /** Polls until every volume is active and healthy, or fails with each laggard's state at the deadline. */
 async function verify(
