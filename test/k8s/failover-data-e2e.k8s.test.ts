@@ -1,0 +1,293 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
+import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
+import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { FakeLonghorn } from "../support/longhorn-controller.js";
+import { installLonghornCrds } from "../support/longhorn-crds.js";
+import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
+import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { installVeleroCrds } from "../support/velero-crds.js";
+import { VeleroTestController } from "../support/velero-test-controller.js";
+import { waitFor } from "../support/wait-for.js";
+
+/**
+ * The whole product on the local test environment: a real `drbot serve` process (Redis, Bolt over
+ * HTTP) answering the Slack emulator, two real clusters with Velero's, Longhorn's and external-dns's
+ * CRDs on DC2 (test controllers play their servers), and two PostgreSQL servers in streaming
+ * replication. `/dr failover` is approved by two people; the shipped failover restores the newest
+ * Velero backup, activates the Longhorn DR volume, promotes the replica and switches DNS, and each
+ * of those is checked on the real servers, in the channel's timeline and in the audit trail.
+ */
+const INCIDENT = "C0INCIDENT";
+const MIN = 60_000;
+
+let clusters: TestClusters;
+let velero: VeleroTestController;
+let longhorn: FakeLonghorn;
+let pg: PostgresPair;
+let redis: RedisServer;
+let emulator: SlackEmulator;
+let serve: ResultPromise | undefined;
+let work: string;
+let env: Record<string, string>;
+
+async function deployments(context: "dc1" | "dc2", production: number, staging: number): Promise<void> {
+  for (const [ns, replicas] of [
+    ["production", production],
+    ["staging", staging],
+  ] as const) {
+    await clusters.kubectl(context, "create", "namespace", ns);
+    await clusters.kubectl(
+      context,
+      "create",
+      "deployment",
+      "payments-api",
+      "-n",
+      ns,
+      "--image=registry.example/payments:2.0",
+      `--replicas=${replicas}`,
+    );
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "drbot-failover-data-"));
+  [clusters, pg, redis] = await Promise.all([startTestClusters(), startPostgresPair(), startRedisServer()]);
+  await deployments("dc1", 3, 2);
+  await deployments("dc2", 0, 0);
+  const ago = (ms: number) => Date.now() - ms;
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+  // Velero on DC2, where failover restores: a storage location and last night's good backup.
+  await installVeleroCrds(clusters, "dc2");
+  await clusters.kubectl("dc2", "create", "namespace", "velero");
+  velero = new VeleroTestController(clusters.kubeconfigPath, "dc2", "velero");
+  velero.start();
+  await velero.putStorageLocation("default");
+  await velero.putBackup({
+    name: "daily-backup-20261125",
+    schedule: "daily-backup",
+    namespaces: ["production", "staging"],
+    phase: "Completed",
+    startedAt: ago(6 * MIN),
+    completedAt: ago(5 * MIN),
+    expiresAt: Date.now() + 30 * 86_400_000,
+  });
+
+  // Longhorn on DC2: the DR (standby) volume of payments-data, restored from a backup 2 minutes old.
+  await clusters.kubectl("dc2", "create", "namespace", "longhorn-system");
+  await installLonghornCrds(clusters, "dc2");
+  longhorn = new FakeLonghorn(clusters.kubeconfigPath, "dc2");
+  longhorn.start();
+  await longhorn.backupTarget("default", true);
+  await longhorn.backup("payments-data", "backup-payments-1", "Completed", iso(ago(2 * MIN)));
+  await longhorn.backupVolume("payments-data", "backup-payments-1", iso(ago(2 * MIN)));
+  await longhorn.drVolume({
+    name: "payments-data",
+    lastBackup: "backup-payments-1",
+    lastBackupAt: iso(ago(2 * MIN)),
+  });
+
+  // external-dns on DC2, where it survives the loss of DC1: the seed's weights, DC1 100 / DC2 0.
+  await installDnsEndpointCrd(clusters, "dc2");
+  await clusters.kubectl("dc2", "create", "namespace", "dns");
+
+  emulator = new SlackEmulator({
+    users: [
+      { id: "U0ONCALL", name: "oncall" },
+      { id: "U0A1", name: "approver1" },
+      { id: "U0A2", name: "approver2" },
+    ],
+    channels: [{ id: INCIDENT, name: "incident" }],
+  });
+  await emulator.start();
+  const port = await freePort();
+  emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
+
+  const base = clusters.config();
+  const permissions = { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } };
+  const configFile = join(work, "drbot.yaml");
+  await writeFile(
+    configFile,
+    stringify({
+      sites: base.sites.map((s) => ({ ...s, requestTimeout: "15s" })),
+      tiers: [{ name: "tier1", rto: "2h", rpo: "15m" }],
+      applications: base.applications.map((a) => ({
+        ...a,
+        dataSources: ["velero-daily", "longhorn-critical", "postgres-main"],
+      })),
+      dataSources: [
+        { name: "velero-daily", kind: "velero", site: "dc2", schedule: "daily-backup" },
+        { name: "longhorn-critical", kind: "longhorn", site: "dc2", volumes: ["payments-data"] },
+        pg.source({ name: "postgres-main" }),
+      ],
+      slack: { incidentChannels: [INCIDENT], permissions: { failover: permissions, failback: permissions } },
+      redis: { url: redis.url },
+      dns: {
+        provider: { kind: "external-dns", site: "dc2", namespace: "dns" },
+        records: [
+          {
+            name: "payments.example.com",
+            type: "CNAME",
+            ttl: 60,
+            weights: { dc1: 100, dc2: 0 },
+            targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
+          },
+        ],
+      },
+    }),
+  );
+  env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/root",
+    DRBOT_CONFIG: configFile,
+    DRBOT_RUNBOOKS: join(process.cwd(), "runbooks"),
+    PORT: String(port),
+    BIND_ADDRESS: "127.0.0.1",
+    SLACK_BOT_TOKEN: emulator.botToken,
+    SLACK_SIGNING_SECRET: emulator.signingSecret,
+    SLACK_API_URL: emulator.apiUrl,
+    PG_TEST_PASSWORD: pg.drbotPassword,
+  };
+  serve = execa(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+    env,
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
+  await waitFor(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) }).catch(
+        () => undefined,
+      );
+      return res?.status === 200;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, description: "drbot serve to be ready" },
+  );
+}, 600_000);
+
+afterAll(async () => {
+  serve?.kill("SIGTERM");
+  await serve;
+  await velero?.stop();
+  longhorn?.stop();
+  await emulator?.stop();
+  await Promise.all([clusters?.stop(), pg?.stop(), redis?.stop()]);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const topLevel = (needle: string) =>
+  emulator.waitFor(() => emulator.messages(INCIDENT).find((m) => !m.threadTs && m.text.includes(needle)), {
+    timeoutMs: 30_000,
+  });
+
+describe("a failover with every data source, from Slack, on the local test environment", () => {
+  it("restores Velero's backup, activates the Longhorn volume, promotes the replica and switches DNS", async () => {
+    await emulator.sendSlashCommand({
+      userId: "U0ONCALL",
+      channelId: INCIDENT,
+      text: 'failover payments --reason "DC1 lost power"',
+    });
+    const card = await topLevel("Failover requested");
+    const cardText = JSON.stringify(card.blocks);
+    expect(cardText).toContain("Restore points");
+    expect(cardText).toMatch(/daily-backup-20261125[^"]*will be restored/);
+    expect(cardText).toContain("Data at risk now");
+
+    for (const approver of ["U0A1", "U0A2"])
+      await emulator.sendBlockAction({
+        userId: approver,
+        channelId: INCIDENT,
+        messageTs: card.ts,
+        actionId: "dr:approve",
+      });
+
+    const progress = await topLevel("Failover failover-");
+    const runId = /failover-[a-z0-9-]+/.exec(progress.text)![0];
+    await emulator.waitFor(
+      () => JSON.stringify(emulator.message(INCIDENT, progress.ts)?.blocks ?? []).includes("Summary"),
+      { timeoutMs: 240_000, description: "the failover summary" },
+    );
+    const show = await execa(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "show", runId, "--json"],
+      { env, extendEnv: false },
+    );
+    const shown = JSON.parse(show.stdout) as {
+      run: { state: string };
+      steps: Record<string, { status: string; output?: string }>;
+      events: { type: string; stepId?: string; data: Record<string, unknown> }[];
+    };
+    expect(shown.run.state, JSON.stringify(shown.steps)).toBe("completed");
+
+    // On the real servers.
+    expect(
+      await clusters.kubectl(
+        "dc2",
+        "get",
+        "deployment",
+        "payments-api",
+        "-n",
+        "production",
+        "-o",
+        "jsonpath={.status.readyReplicas}",
+      ),
+    ).toBe("3");
+    const restores = JSON.parse(
+      await clusters.kubectl("dc2", "get", "restores.velero.io", "-n", "velero", "-o", "json"),
+    ).items as { spec: { backupName: string }; status: { phase: string } }[];
+    expect(restores.map((r) => [r.spec.backupName, r.status.phase])).toEqual([
+      ["daily-backup-20261125", "Completed"],
+    ]);
+    expect(
+      await clusters.kubectl(
+        "dc2",
+        "get",
+        "volumes.longhorn.io",
+        "payments-data",
+        "-n",
+        "longhorn-system",
+        "-o",
+        "jsonpath={.spec.Standby}/{.status.isStandby}/{.status.robustness}",
+      ),
+    ).toBe("false/false/healthy");
+    expect(
+      await pg.sql<{ recovering: boolean }>("replica", "select pg_is_in_recovery() as recovering"),
+    ).toEqual([{ recovering: false }]);
+    const endpoints = JSON.parse(
+      await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", "dns", "-o", "json"),
+    ).items.flatMap((o: { spec: { endpoints: unknown[] } }) => o.spec.endpoints) as {
+      setIdentifier: string;
+      providerSpecific: { value: string }[];
+    }[];
+    expect(endpoints.map((e) => `${e.setIdentifier}=${e.providerSpecific[0]?.value}`).sort()).toEqual([
+      "dc1=0",
+      "dc2=100",
+    ]);
+
+    // In the channel's timeline: one reply per step in the run's thread, with its evidence.
+    const thread = emulator.thread(INCIDENT, progress.ts).map((m) => JSON.stringify(m.blocks));
+    const reply = (title: string) => thread.find((t) => t.includes(title)) ?? "";
+    expect(reply("Restore the newest good Velero backup")).toContain("daily-backup-20261125");
+    expect(reply("Activate the Longhorn DR volumes")).toContain("active and healthy on dc2");
+    expect(reply("Promote the PostgreSQL replicas")).toContain("succeeded");
+    expect(reply("DNS weights to DR")).toContain("payments.example.com: dc1 0, dc2 100");
+
+    // In the audit trail: every one of those steps, with the two approvals before them.
+    const approvals = shown.events.filter((e) => e.type === "run.approval");
+    expect(approvals).toHaveLength(2);
+    for (const step of ["restore-backup", "activate-volumes", "promote-database", "switch-dns"])
+      expect(shown.steps[step]?.status, step).toBe("succeeded");
+    const stepEvents = shown.events
+      .filter((e) => e.type === "step.state" && e.data.status === "succeeded")
+      .map((e) => e.stepId);
+    expect(stepEvents).toEqual(
+      expect.arrayContaining(["restore-backup", "activate-volumes", "promote-database", "switch-dns"]),
+    );
+  });
+});
