@@ -235,6 +235,15 @@ export const engineSchema = z
   .strict()
   .prefault({});
 
+/** Where drbot itself and its Redis run; `status` warns when either is in the primary site. */
+export const placementSchema = z
+  .object({
+    bot: nameSchema.optional(),
+    redis: nameSchema.optional(),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     sites: z.array(siteSchema).min(2, "at least a primary and a DR site"),
@@ -260,6 +269,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    placement: placementSchema,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -327,6 +337,11 @@ export const configSchema = z
           message: `unknown site "${source.site}"`,
         });
     });
+    for (const key of ["bot", "redis"] as const) {
+      const site = config.placement[key];
+      if (site && !sites.has(site))
+        ctx.addIssue({ code: "custom", path: ["placement", key], message: `unknown site "${site}"` });
+    }
     config.dns.records.forEach((record, index) => {
       for (const site of Object.keys(record.weights)) {
         if (!sites.has(site))

@@ -3,10 +3,13 @@ import { hostname } from "node:os";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
 import { DrService } from "../app/dr-service.js";
+import { RunReports } from "../app/report/run-reports.js";
+import { storeArtifacts } from "../app/store-artifacts.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
+import { type PlacementFacts, resolvePlacement } from "../domain/placement.js";
 import type { Runbook } from "../domain/runbook.js";
 import { RunEngine } from "../engine/run-engine.js";
 import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
@@ -36,8 +39,6 @@ export interface RuntimeOptions {
   sites?: KubernetesServices;
 }
 
-const ARTIFACT_TTL_MS = 90 * 86_400_000;
-
 /** Sites built on first use, so a missing kubeconfig fails the step that needs it, not start-up. */
 export function kubernetesSites(config: Config): KubernetesServices {
   const built = new Map<string, SitePort>();
@@ -54,8 +55,28 @@ export function kubernetesSites(config: Config): KubernetesServices {
   };
 }
 
+/** What the process knows about where it runs: in a pod or not, the site it was told, Redis's hosts. */
+export function placementFacts(config: Config, env: NodeJS.ProcessEnv): PlacementFacts {
+  const url = env.REDIS_URL ?? config.redis.url;
+  let redisHosts: string[] = config.redis.sentinel?.sentinels.map((s) => s.host) ?? [];
+  if (url && redisHosts.length === 0) {
+    try {
+      redisHosts = [new URL(url).hostname];
+    } catch {
+      redisHosts = [];
+    }
+  }
+  return {
+    inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
+    ...(env.DRBOT_SITE ? { siteFromEnv: env.DRBOT_SITE } : {}),
+    redisHosts,
+  };
+}
+
 export interface Runtime {
   config: Config;
+  /** The file the configuration was read from (readiness reports when it changes on disk). */
+  configPath: string;
   runbooks: Map<string, Runbook>;
   registry: StepKindRegistry;
   store: RunStore;
@@ -66,6 +87,10 @@ export interface Runtime {
   observers: ObserverRelay;
   /** Who belongs to which user group; the Slack surface plugs its directory in. */
   directory: DirectoryRelay;
+  /** Snapshots and diffs recorded by runs. */
+  artifacts: ArtifactStore;
+  /** Run reports (Markdown, JSON, timeline SVG). */
+  reports: RunReports;
   close(): Promise<void>;
 }
 
@@ -88,11 +113,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     (s): s is string => typeof s === "string" && s.length > 0,
   );
   const sites = options.sites ?? kubernetesSites(config);
-  const artifacts: ArtifactStore = {
-    put: async (runId, key, value) =>
-      void (await store.kvSet(`artifact:${runId}:${key}`, value, { ttlMs: ARTIFACT_TTL_MS })),
-    get: (runId, key) => store.kvGet(`artifact:${runId}:${key}`),
-  };
+  const artifacts: ArtifactStore = storeArtifacts(store);
   const services: StepServices = {
     commands: new ExecaCommandRunner(),
     secrets,
@@ -123,9 +144,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     directory,
     observer,
     autoStart: options.autoStart ?? true,
+    placement: resolvePlacement(config, placementFacts(config, env)),
   });
   return {
     config,
+    configPath: options.configPath,
     runbooks,
     registry,
     store,
@@ -134,6 +157,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     observers: observer,
     directory,
+    artifacts,
+    reports: new RunReports({ service, artifacts, clock }),
     async close() {
       await engine.stop();
       await store.close();
