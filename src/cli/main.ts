@@ -9,6 +9,7 @@ import { DrError, describeError, isDrError } from "../domain/errors.js";
 import { isTerminal, type RunRecord } from "../domain/run.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import { planText, runLine, runText } from "./render-text.js";
+import { writeReportFiles } from "./write-report-files.js";
 
 /**
  * The `drbot` CLI: the same use cases as Slack, for when Slack is down. Identity is explicit
@@ -28,6 +29,7 @@ const OPTIONS = {
   limit: { type: "string" },
   "idempotency-key": { type: "string" },
   detach: { type: "boolean", default: false },
+  out: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
 } as const;
@@ -241,10 +243,19 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
       emit(runs, runs.length ? runs.map(runLine).join("\n") : "no runs yet");
       return EXIT.ok;
     }
-    case "show":
-    case "report": {
+    case "show": {
       const { run, steps, events } = await s.show(runId());
       emit({ run, steps: Object.fromEntries(steps), events }, runText(run, steps, Date.now(), events));
+      return EXIT.ok;
+    }
+    case "report": {
+      const files = await rt.reports.files(runId());
+      if (flags.out) {
+        const written = await writeReportFiles(files, flags.out);
+        emit({ ...files.report, files: written }, `report of ${files.report.run.id}: ${written.join(", ")}`);
+        return EXIT.ok;
+      }
+      io.out(flags.json ? files.json.trimEnd() : files.markdown.trimEnd());
       return EXIT.ok;
     }
     case "serve": {
