@@ -74,7 +74,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       configPath,
       ...(flags.runbooks ? { runbooksDir: flags.runbooks } : {}),
       env: io.env,
-      autoStart: false,
+      // Only the bot executes runs on its own; other commands drive theirs in the foreground.
+      autoStart: name === "serve",
     });
     return await dispatch(runtime, name, args, flags, io);
   } catch (error) {
