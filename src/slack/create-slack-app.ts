@@ -20,6 +20,8 @@ export interface SlackSettings {
   port?: number;
   /** The fetch the WebClient uses (the metrics wrap it to count errors and 429s). */
   fetch?: typeof fetch;
+  /** Where failures off the request path (report uploads) are told. */
+  onError?: (message: string) => void;
   /** Extra HTTP routes on the same port (health, readiness, metrics). */
   routes?: { path: string; handler: (res: import("node:http").ServerResponse) => void | Promise<void> }[];
 }
@@ -99,7 +101,7 @@ export function createSlackApp(
   const reports =
     deps.reports ??
     new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });
-  const publisher = new SlackReportPublisher(client, reports, defaultChannel);
+  const publisher = new SlackReportPublisher(client, reports, defaultChannel, settings.onError);
   registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client });
   registerActionListeners(app, { service: deps.service });
   return {

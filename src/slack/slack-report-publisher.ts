@@ -27,6 +27,8 @@ export class SlackReportPublisher implements RunObserver {
     private readonly client: WebClient,
     private readonly reports: RunReports,
     private readonly defaultChannel: string | undefined,
+    /** Where failures are told (serve writes them to stderr); they never reach the run. */
+    private readonly onError: (message: string) => void = () => {},
   ) {}
 
   onRunEvent(event: RunEvent, run: RunRecord): void {
@@ -41,7 +43,9 @@ export class SlackReportPublisher implements RunObserver {
       .then((files) => uploadReport(this.client, files, channel, `The report of ${run.id}`))
       .then(() => void this.posted.push(run.id))
       .catch((error: unknown) => {
-        this.errors.push(`report of ${run.id}: ${error instanceof Error ? error.message : String(error)}`);
+        const message = `report of ${run.id} not posted: ${error instanceof Error ? error.message : String(error)}`;
+        this.errors.push(message);
+        this.onError(message);
       })
       .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
