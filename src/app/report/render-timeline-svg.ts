@@ -146,6 +146,7 @@ export function renderTimelineSvg(report: RunReport): string {
     const mx = x(at - t0);
     parts.push(
       `<line class="marker" data-marker="${name}" x1="${num(mx)}" y1="${ganttTop}" x2="${num(mx)}" y2="${rowsBottom}" stroke="#78909c" stroke-dasharray="2 3"/>`,
+      `<text class="marker-label" x="${num(mx + 3)}" y="${rowsBottom - 4}" fill="#78909c" font-size="10">${name}</text>`,
     );
   }
 
