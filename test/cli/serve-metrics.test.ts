@@ -236,6 +236,31 @@ describe("drbot serve", () => {
     expect(m.types.get("drbot_step_duration_seconds")).toBe("histogram");
   });
 
+  it("posts a run's report where /dr report is typed, and refuses an unknown run", async () => {
+    const drill = emulator.messages(INCIDENT).find((m) => m.text.startsWith("The report of drill-"))!;
+    const runId = json(drill).runId;
+    await emulator.sendSlashCommand({ userId: "U0A1", channelId: INCIDENT, text: `report ${runId}` });
+    await emulator.waitForEphemeral("U0A1", (e) => e.text.includes(`Report of \`${runId}\` posted here`), {
+      timeoutMs: 15_000,
+    });
+    const asked = emulator.messages(INCIDENT).find((m) => m.text.includes("asked for by"))!;
+    expect(asked.text).toContain(`The report of ${runId}, asked for by <@U0A1>: completed`);
+    expect(asked.fileIds).toHaveLength(3);
+    await emulator.sendSlashCommand({
+      userId: "U0A1",
+      channelId: INCIDENT,
+      text: "report drill-0000-0000-abcdef",
+    });
+    const refusal = await emulator.waitForEphemeral(
+      "U0A1",
+      (e) => e.text.includes("drill-0000-0000-abcdef"),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    expect(refusal.text).toContain("no run drill-0000-0000-abcdef");
+  });
+
   it("exposes RPO per tier and source, site health and where it runs", async () => {
     const m = await scrape();
     expect(m.value("drbot_rpo_target_seconds", { tier: "tier1" })).toBe(900);
