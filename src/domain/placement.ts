@@ -80,3 +80,10 @@ export function placementWarnings(config: Config, placement: Placement): string[
     );
   return [...warnings, ...placement.notes];
 }
+
+/** For status: "dc2 (configured); Redis: dc2 (detected in-cluster)". */
+export function describePlacement(placement: Placement): string {
+  const one = (l: Located) =>
+    l.site ? `${l.site} (${l.how === "config" ? "configured" : "detected in-cluster"})` : "unknown";
+  return `${one(placement.bot)}; Redis: ${one(placement.redis)}`;
+}

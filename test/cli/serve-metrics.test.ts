@@ -161,6 +161,7 @@ describe("drbot serve", () => {
     expect(status.text).toContain(
       "drbot runs in the primary site dc1 (detected in-cluster): if dc1 goes down, drbot goes with it",
     );
+    expect(status.text).toContain("*drbot runs in*: dc1 (detected in-cluster); Redis: unknown");
   });
 
   it("counts a drill's steps, its approval wait and Slack's refusals, and posts its report", async () => {

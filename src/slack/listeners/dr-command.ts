@@ -5,6 +5,7 @@ import type { RunReports } from "../../app/report/run-reports.js";
 import type { RunKind } from "../../domain/config.js";
 import { formatMs } from "../../domain/duration.js";
 import { DrError } from "../../domain/errors.js";
+import { describePlacement } from "../../domain/placement.js";
 import { runExposure } from "../../domain/rpo.js";
 import type { Clock } from "../../ports/clock.js";
 import { type DrCommand, helpText, parseDrCommand } from "../parse-dr-command.js";
@@ -239,6 +240,7 @@ async function statusText(s: DrService): Promise<string> {
     lines.push(
       `• ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? formatMs(t.effectiveMs) : "unknown"} of ${formatMs(t.targetMs)}${t.withinTarget || t.unprotected ? "" : " :warning:"}${t.unknown.length ? ` (unknown: ${escapeMrkdwn(t.unknown.join(", "))})` : ""}`,
     );
+  if (report.placement) lines.push(`*drbot runs in*: ${describePlacement(report.placement)}`);
   lines.push(`*Active runs*: ${report.activeRuns.length || "none"}`);
   for (const r of report.activeRuns)
     lines.push(
