@@ -1,4 +1,4 @@
-import type { SnapshotDiff } from "../ports/site.js";
+import type { Snapshot, SnapshotDiff } from "../ports/site.js";
 import type { RunKind } from "./config.js";
 import { formatMs } from "./duration.js";
 import { measureRto } from "./rto.js";
@@ -56,8 +56,25 @@ export interface RunReport {
   attestations: Array<{ stepId: string; stepTitle: string; item: string; userId: string; at: number }>;
   phases: Array<{ name: string; startedAt: number | undefined; endedAt: number | undefined }>;
   steps: ReportStep[];
+  /** Steps that did not succeed, or needed more than one attempt: what the review starts from. */
+  failures: Array<{
+    stepId: string;
+    title: string;
+    status: StepRecord["status"];
+    attempts: number;
+    error?: string;
+  }>;
   timeline: Array<{ at: number; actor: string; type: RunEvent["type"]; stepId?: string; text: string }>;
   drill?: {
+    /** State before and after, as the snapshot steps recorded it. */
+    snapshots: Array<{
+      stepId: string;
+      site: string;
+      label: string;
+      takenAt: number | undefined;
+      workloads: number | undefined;
+      runningPods: Record<string, number> | undefined;
+    }>;
     diffs: Array<{
       stepId: string;
       site: string;
@@ -97,6 +114,8 @@ export interface RunReportInput {
   events: readonly RunEvent[];
   /** Diffs recorded by k8s.diff steps, by step id (read from the run's artifacts). */
   diffs?: ReadonlyMap<string, SnapshotDiff>;
+  /** Snapshots recorded by k8s.snapshot steps, by step id. */
+  snapshots?: ReadonlyMap<string, Snapshot>;
   now: number;
 }
 
@@ -205,6 +224,17 @@ export function buildRunReport(input: RunReportInput): RunReport {
     attestations,
     phases,
     steps: stepRows,
+    failures: stepRows
+      .filter(
+        (s) => s.status === "failed" || s.status === "timed_out" || s.status === "skipped" || s.attempts > 1,
+      )
+      .map((s) => ({
+        stepId: s.id,
+        title: s.title,
+        status: s.status,
+        attempts: s.attempts,
+        ...(s.error ? { error: s.error } : {}),
+      })),
     timeline: events.slice(-TIMELINE_MAX).map((e) => ({
       at: e.at,
       actor: e.actor,
@@ -213,7 +243,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
       text: describeEvent(e),
     })),
   };
-  if (run.kind === "drill" || run.mode === "drill") report.drill = drillSection(run, stepRows, input.diffs);
+  if (run.kind === "drill" || run.mode === "drill")
+    report.drill = drillSection(run, stepRows, input.diffs, input.snapshots);
   report.outcome = outcomeLine(report);
   return report;
 }
@@ -222,6 +253,7 @@ function drillSection(
   run: RunRecord,
   rows: ReportStep[],
   diffs: ReadonlyMap<string, SnapshotDiff> | undefined,
+  snapshots: ReadonlyMap<string, Snapshot> | undefined,
 ): NonNullable<RunReport["drill"]> {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const plan = run.plan.steps;
@@ -237,6 +269,19 @@ function drillSection(
       };
     });
   return {
+    snapshots: plan
+      .filter((p) => p.kind === "k8s.snapshot")
+      .map((p) => {
+        const snap = snapshots?.get(p.id);
+        return {
+          stepId: p.id,
+          site: String(p.params.site ?? ""),
+          label: String(p.params.label ?? ""),
+          takenAt: snap?.takenAt,
+          workloads: snap?.workloads.length,
+          runningPods: snap?.pods,
+        };
+      }),
     diffs: plan
       .filter((p) => p.kind === "k8s.diff")
       .map((p) => ({

@@ -54,6 +54,12 @@ describe("a run's report", () => {
     ]);
   });
 
+  it("lists what failed or needed retries, for the review", () => {
+    expect(report.failures).toEqual([
+      { stepId: "scale-up", title: "Scale up on DR", status: "succeeded", attempts: 2 },
+    ]);
+  });
+
   it("tells the timeline in words", () => {
     expect(report.timeline.map((t) => t.text)).toEqual([
       "requested drill: quarterly (plan plan-hash-1, 1 approval(s) needed)",

@@ -207,6 +207,12 @@ describe("a drill's report on two real clusters", () => {
       ["DR cluster ready", "U0A1"],
       ["Backup jobs completed", "U0ONCALL"],
     ]);
+    expect(
+      report.drill!.snapshots.map((s) => [s.label, s.site, s.workloads, s.runningPods?.production ?? 0]),
+    ).toEqual([
+      ["before", "dc2", 2, 0],
+      ["after", "dc2", 2, 3],
+    ]);
     const diff = report.drill!.diffs[0]!.diff!;
     expect(diff.changed).toContainEqual(
       expect.objectContaining({

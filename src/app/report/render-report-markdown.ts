@@ -98,10 +98,35 @@ export function renderReportMarkdown(report: RunReport): string {
       }
     }
   }
+  line();
+  line("## What failed");
+  line();
+  if (report.failures.length === 0) line("Nothing: every step succeeded at its first attempt.");
+  for (const f of report.failures)
+    line(
+      `- ${cell(f.title)} (\`${f.stepId}\`): ${f.status.replace(/_/g, " ")} after ${f.attempts} attempt(s)${f.error ? `: ${cell(f.error)}` : ""}`,
+    );
   if (report.drill) {
     const d = report.drill;
     line();
     line("## Drill: before and after");
+    if (d.snapshots.length > 0) {
+      line();
+      line("| Snapshot | Site | Taken | Workloads | Running pods |");
+      line("|---|---|---|---|---|");
+      for (const s of d.snapshots)
+        line(
+          `| ${cell(s.label)} | ${cell(s.site)} | ${s.takenAt === undefined ? "not recorded" : iso(s.takenAt)} | ${s.workloads ?? "-"} | ${
+            s.runningPods
+              ? cell(
+                  Object.entries(s.runningPods)
+                    .map(([ns, n]) => `${ns}: ${n}`)
+                    .join(", ") || "none",
+                )
+              : "-"
+          } |`,
+        );
+    }
     for (const diff of d.diffs) {
       line();
       line(`Snapshot \`${diff.before}\` → \`${diff.after}\` on ${cell(diff.site)}:`);
@@ -129,6 +154,12 @@ export function renderReportMarkdown(report: RunReport): string {
     line();
     line(d.clean ? "Nothing of this drill remains." : "**Cleanup is not proven.**");
   }
+  line();
+  line("## Lessons to record");
+  line();
+  line("_For the review: what went well, what to change in the runbook, owners and dates._");
+  line();
+  line("- ");
   line();
   line("## Timeline");
   line();

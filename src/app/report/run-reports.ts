@@ -28,7 +28,16 @@ export class RunReports {
       const diff = await this.diffOf(run.id, step.params);
       if (diff) diffs.set(step.id, diff);
     }
-    return buildRunReport({ run, steps, events, diffs, now: this.d.clock.now() });
+    const snapshots = new Map<string, Snapshot>();
+    for (const step of run.plan.steps.filter((s) => s.kind === "k8s.snapshot")) {
+      const { site, label } = step.params as { site?: string; label?: string };
+      const snap =
+        site && label
+          ? parse<Snapshot>(await this.d.artifacts.get(run.id, `snapshot:${site}:${label}`))
+          : undefined;
+      if (snap) snapshots.set(step.id, snap);
+    }
+    return buildRunReport({ run, steps, events, diffs, snapshots, now: this.d.clock.now() });
   }
 
   async files(runId: string): Promise<RunReportFiles> {

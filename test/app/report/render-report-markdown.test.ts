@@ -17,6 +17,8 @@ describe("the Markdown report", () => {
       "## Approvals",
       "## Checklist attestations",
       "## Steps",
+      "## What failed",
+      "## Lessons to record",
       "## Drill: before and after",
       "## Drill: isolation and cleanup",
       "## Timeline",
@@ -28,6 +30,10 @@ describe("the Markdown report", () => {
     expect(md).toContain("Target 2h; took 2m 40s: met.");
     expect(md).toContain("| decision | 1m 30s | 1.25% |");
     expect(md).toContain("Data at risk when requested: 5m against a target of 15m: within target.");
+  });
+
+  it("says which steps needed more than one attempt", () => {
+    expect(md).toContain("- Scale up on DR (`scale-up`): succeeded after 2 attempt(s)");
   });
 
   it("names who ticked each checklist item and when", () => {
