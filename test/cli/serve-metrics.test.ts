@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
 import { parseExposition } from "../support/prometheus-text.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { type ServeProcess, startServeProcess } from "../support/serve-process.js";
 import { readTimelinePicture } from "../support/svg-picture.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -34,14 +34,8 @@ phases:
 
 let redis: RedisServer;
 let emulator: SlackEmulator;
-let serve: ResultPromise;
-let base = "";
-const output: string[] = [];
-
-async function get(path: string): Promise<{ status: number; body: string; type: string }> {
-  const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, body: await res.text(), type: res.headers.get("content-type") ?? "" };
-}
+let serve: ServeProcess;
+const get = (path: string) => serve.get(path);
 
 /** The run id a report message names. */
 function json(message: { text: string }): { runId: string } {
@@ -66,8 +60,7 @@ beforeAll(async () => {
   });
   await emulator.start();
   const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  emulator.setRequestUrl(`${base}/slack/events`);
+  emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
   const dir = await mkdtemp(join(tmpdir(), "drbot-serve-metrics-"));
   await mkdir(join(dir, "runbooks"));
   await writeFile(join(dir, "runbooks", "drill.yaml"), DRILL);
@@ -104,11 +97,8 @@ beforeAll(async () => {
       engine: { leaseTtl: "2s" },
     }),
   );
-  serve = execa(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      BIND_ADDRESS: "127.0.0.1",
+  serve = await startServeProcess(
+    {
       DRBOT_CONFIG: join(dir, "drbot.yaml"),
       DRBOT_RUNBOOKS: join(dir, "runbooks"),
       REDIS_URL: redis.url,
@@ -119,27 +109,12 @@ beforeAll(async () => {
       KUBERNETES_SERVICE_HOST: "10.96.0.1",
       DRBOT_SITE: "dc1",
     },
-    reject: false,
-    all: true,
-  });
-  serve.all?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  let exited = false;
-  void serve.then(() => {
-    exited = true;
-  });
-  await waitFor(async () => exited || (await get("/readyz").catch(() => ({ status: 0 }))).status === 200, {
-    timeoutMs: 60_000,
-    intervalMs: 100,
-    description: "drbot serve to be ready",
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}; its output:\n${output.join("")}`);
-  });
-  if (exited) throw new Error(`drbot serve exited; its output:\n${output.join("")}`);
+    { port },
+  );
 }, 90_000);
 
 afterAll(async () => {
-  serve?.kill("SIGTERM");
-  await serve;
+  await serve?.stop();
   await emulator?.stop();
   await redis?.stop();
 });
@@ -184,7 +159,7 @@ describe("drbot serve", () => {
       .catch((error: Error) => {
         const texts = emulator.messages(INCIDENT).map((m) => m.text);
         throw new Error(
-          `${error.message}; messages: ${JSON.stringify(texts)}; serve said:\n${output.join("")}`,
+          `${error.message}; messages: ${JSON.stringify(texts)}; serve said:\n${serve.output()}`,
         );
       });
     expect(posted.text).toMatch(/^The report of drill-\S+: completed: RTO/);
@@ -205,16 +180,18 @@ describe("drbot serve", () => {
       "| Settle (`settle`) | prepare | wait | succeeded | 1 |",
     );
 
-    // The notifier keeps editing after the report: wait for the refused edit to be counted.
+    // The notifier keeps posting after the report (the refused edit holds the progress post back a
+    // round): wait until both Slack refusals are counted.
     let m = await scrape();
     await waitFor(
       async () => {
         m = await scrape();
         return (
-          m.value("drbot_slack_api_errors_total", { method: "chat.update", error: "message_not_found" }) === 1
+          m.value("drbot_slack_api_errors_total", { method: "chat.update", error: "message_not_found" }) ===
+            1 && m.value("drbot_slack_api_rate_limited_total", { method: "chat.postMessage" }) === 1
         );
       },
-      { timeoutMs: 15_000, intervalMs: 200, description: "the refused chat.update in /metrics" },
+      { timeoutMs: 15_000, intervalMs: 200, description: "the refused edit and the 429 in /metrics" },
     );
     expect(m.value("drbot_runs", { kind: "drill", state: "completed" })).toBe(1);
     expect(
