@@ -14,13 +14,15 @@ import { serveRoutes } from "./serve-routes.js";
  * every drill and failover posted to its channel when it ends.
  */
 const SHUTDOWN_REPORTS_MS = 15_000;
+/** Runs counted by state on each scrape: each is a whole run document with its plan, so keep it bounded. */
+const RECENT_RUNS = 100;
 
 export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const port = Number(io.env.PORT ?? 3000);
   let ready = false;
   const metrics = new DrbotMetrics(
     rt.config,
-    { status: () => rt.service.status(), recentRuns: () => rt.service.runs(500) },
+    { status: () => rt.service.status(), recentRuns: () => rt.service.runs(RECENT_RUNS) },
     { processMetrics: true },
   );
   rt.observers.attach(metrics);

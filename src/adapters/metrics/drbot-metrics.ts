@@ -105,7 +105,7 @@ export class DrbotMetrics implements RunObserver {
     this.siteReadyNodes = gauge("drbot_site_ready_nodes", "Ready nodes of the site", ["site"]);
     this.siteNodes = gauge("drbot_site_nodes", "Nodes of the site", ["site"]);
     this.siteLatency = gauge("drbot_site_probe_seconds", "How long the site's health reading took", ["site"]);
-    this.runs = gauge("drbot_runs", "Recent runs (the newest 500) by kind and state", ["kind", "state"]);
+    this.runs = gauge("drbot_runs", "Recent runs (the newest 100) by kind and state", ["kind", "state"]);
     this.activeRuns = gauge("drbot_active_runs", "Runs not in a terminal state", []);
     this.placementInPrimary = gauge(
       "drbot_placement_in_primary",
