@@ -41,7 +41,8 @@ export function resolvePlacement(config: Config, facts: PlacementFacts): Placeme
   if (facts.inCluster) {
     if (facts.siteFromEnv && known.has(facts.siteFromEnv)) detected = facts.siteFromEnv;
     else {
-      if (facts.siteFromEnv) notes.push(`DRBOT_SITE names no configured site ("${facts.siteFromEnv.slice(0, 63)}")`);
+      if (facts.siteFromEnv)
+        notes.push(`DRBOT_SITE names no configured site ("${facts.siteFromEnv.slice(0, 63)}")`);
       // A site reached through the in-cluster service account is the cluster drbot runs in.
       const inCluster = config.sites.filter((s) => s.kubeconfig.inCluster);
       if (inCluster.length === 1) detected = inCluster[0]!.name;
