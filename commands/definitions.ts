@@ -74,7 +74,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   },
   {
     name: "run",
-    usage: 'run RUNBOOK [tier|app…] --reason "…" --as USER [--idempotency-key KEY] [--detach]',
+    usage:
+      'run RUNBOOK [tier|app…] --reason "…" --as USER [--backup NAME] [--idempotency-key KEY] [--detach]',
     summary: "Request a run (it waits for approvals)",
     changesProduction: true,
     slack: false,
@@ -82,7 +83,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   },
   {
     name: "approve",
-    usage: "approve RUN --plan HASH --as USER [--detach]",
+    usage: "approve RUN --plan HASH --as USER [--accept-data-loss] [--detach]",
     summary: "Approve a run's plan",
     changesProduction: true,
     slack: false,

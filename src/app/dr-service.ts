@@ -4,7 +4,7 @@ import type { Config, RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import { type Placement, placementWarnings } from "../domain/placement.js";
 import { buildPlan } from "../domain/plan.js";
-import { type RpoReading, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
+import { type RpoReading, rpoRiskOf, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
 import {
   type Decision,
   initialStepRecords,
@@ -13,6 +13,7 @@ import {
   type RunEvent,
   type RunMode,
   type RunRecord,
+  type RunScope,
   type StepRecord,
 } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
@@ -25,6 +26,7 @@ import type { Directory } from "../ports/directory.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SiteHealth } from "../ports/site.js";
+import type { ScopeRestorePoints } from "./velero-overview.js";
 
 export interface DrServiceDeps {
   config: Config;
@@ -49,6 +51,8 @@ export interface DrServiceDeps {
   statusDeadlineMs?: number;
   /** Where drbot and its Redis run (configured or detected); `status` warns when it is the primary. */
   placement?: Placement;
+  /** Recent Velero backups protecting a scope, as its target site sees them (velero-overview.ts). */
+  restorePoints?: (scope: Pick<RunScope, "applications" | "toSite">) => Promise<ScopeRestorePoints>;
 }
 
 export interface StatusReport {
@@ -77,6 +81,8 @@ export interface RequestInput {
 export type RequestOutcome = { run: RunRecord; duplicate: boolean; exposure: TierRpo | undefined };
 
 const AUDIT_STREAM = "_audit";
+/** Who requests the calendar's verify runs: drbot itself, as the configuration (reviewed by people) says. */
+export const SCHEDULE_ACTOR = "drbot";
 const DEDUPE_TTL_MS = 10 * 60_000;
 const REASON_MAX = 500;
 /** The scope lock's lease while a request is being written, and once it exists (renewed while it runs). */
@@ -130,6 +136,15 @@ export class DrService {
       catalog: this.d.registry,
       ...(input.pins ? { pins: input.pins } : {}),
     });
+  }
+
+  /**
+   * The restore points a run could use, for the approval card and `/dr failover --backup NAME`:
+   * recent backups of each Velero schedule protecting the scope, with their times and whether each
+   * is usable. Empty when this process has no Velero access; a site without Velero says so.
+   */
+  async restorePoints(scope: Pick<RunScope, "applications" | "toSite">): Promise<ScopeRestorePoints> {
+    return this.d.restorePoints ? this.d.restorePoints(scope) : [];
   }
 
   async rpo(): Promise<TierRpo[]> {
@@ -211,13 +226,16 @@ export class DrService {
   async request(input: RequestInput): Promise<RequestOutcome> {
     const now = this.d.clock.now();
     const runbook = this.runbook(input.runbook);
-    await this.requirePrincipal(
-      input.actor,
-      runbook.kind,
-      "requesters",
-      `request ${runbook.kind} runs`,
-      undefined,
-    );
+    const byCalendar =
+      input.source === "schedule" && input.actor === SCHEDULE_ACTOR && runbook.kind === "verify";
+    if (!byCalendar)
+      await this.requirePrincipal(
+        input.actor,
+        runbook.kind,
+        "requesters",
+        `request ${runbook.kind} runs`,
+        undefined,
+      );
     const reason = cleanReason(input.reason);
     if (input.dedupeKey) {
       const seen = await this.d.store.dedupe(`request:${input.dedupeKey}`, "pending", DEDUPE_TTL_MS);
@@ -234,6 +252,11 @@ export class DrService {
     });
     const targets = strictestTargets(this.d.config, plan.scope);
     const exposure = runExposure(await this.rpo().catch(() => []), plan.scope.tiers);
+    // Only a real failover loses data: drills leave the primary running, failback follows a sync.
+    // Without any RPO reader (no data-source adapters in this process) nothing is measured, and the
+    // card says "not measured" rather than asking people to accept an unknown.
+    const rpoRisk =
+      this.d.readRpo && runbook.kind === "failover" && plan.mode === "real" ? rpoRiskOf(exposure) : undefined;
     const required = runbook.approvals.required ?? this.d.config.approvals.required[runbook.kind];
     const expiryMs = runbook.approvals.expiry ?? this.d.config.approvals.expiry;
     const id = (this.d.newRunId ?? defaultRunId)(runbook.kind, now);
@@ -264,6 +287,7 @@ export class DrService {
       tierRtoMs: targets.rtoMs,
       tierRpoMs: targets.rpoMs,
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
+      ...(rpoRisk ? { rpoRisk } : {}),
       version: 1,
       annotations: {},
     };
@@ -303,14 +327,29 @@ export class DrService {
     actor: string;
     runId: string;
     planHash: string;
+    /** The approver accepts a data loss beyond the tier's RPO (required when the run has an rpoRisk). */
+    acceptsDataLoss?: boolean;
   }): Promise<{ run: RunRecord; started: boolean }> {
     const eligible = await this.isPrincipal(input.actor, await this.kindOf(input.runId), "approvers");
     const result = await this.mutate(
       input.runId,
       input.actor,
-      (run, now) => approve({ run, userId: input.actor, eligible, planHash: input.planHash, now }),
+      (run, now) =>
+        approve({
+          run,
+          userId: input.actor,
+          eligible,
+          planHash: input.planHash,
+          now,
+          acceptsDataLoss: input.acceptsDataLoss === true,
+        }),
       "run.approval",
-      (run) => ({ approvals: run.approvals.length, required: run.requiredApprovals, state: run.state }),
+      (run) => ({
+        approvals: run.approvals.length,
+        required: run.requiredApprovals,
+        state: run.state,
+        ...(run.rpoRisk ? { acceptedDataLoss: true } : {}),
+      }),
     );
     if (result.state !== "approved") return { run: result, started: false };
     // Last approval: the plan is computed again; if it drifted, the approvals are void.

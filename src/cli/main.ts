@@ -25,6 +25,8 @@ const OPTIONS = {
   as: { type: "string" },
   reason: { type: "string" },
   plan: { type: "string" },
+  backup: { type: "string" },
+  "accept-data-loss": { type: "boolean", default: false },
   note: { type: "string" },
   mode: { type: "string" },
   limit: { type: "string" },
@@ -147,6 +149,7 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
         targets,
         reason: flags.reason ?? "",
         source: "cli",
+        ...(flags.backup ? { pins: { backup: parseBackupName(flags.backup) } } : {}),
         ...(flags["idempotency-key"] ? { dedupeKey: `cli:${flags["idempotency-key"]}` } : {}),
         ...(mode ? { mode } : {}),
       });
@@ -164,7 +167,12 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
           "invalid_input",
           "approve binds to a plan: pass --plan HASH as shown by `drbot show RUN`",
         );
-      const { run, started } = await s.approve({ actor: actor(), runId: runId(), planHash: flags.plan });
+      const { run, started } = await s.approve({
+        actor: actor(),
+        runId: runId(),
+        planHash: flags.plan,
+        acceptsDataLoss: flags["accept-data-loss"] === true,
+      });
       if (started && !flags.detach) return finish(rt, await drive(rt, run.id), flags, io);
       emit(
         run,
@@ -330,4 +338,14 @@ if (invokedDirectly) {
     env: process.env,
   });
   process.exitCode = code;
+}
+
+/** Same rule as Slack's --backup: a Kubernetes object name, nothing a shell or API could misread. */
+function parseBackupName(name: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name))
+    throw new DrError(
+      "invalid_input",
+      `--backup takes a backup name (lowercase letters, digits, '-', '.'), not "${name.slice(0, 80)}"`,
+    );
+  return name;
 }

@@ -1,6 +1,7 @@
 import type { Principals } from "./config.js";
+import { formatMs } from "./duration.js";
 import type { DrErrorCode } from "./errors.js";
-import type { RunRecord } from "./run.js";
+import type { RpoRisk, RunRecord } from "./run.js";
 
 /**
  * The two-person rule (PRODUCT.md section 5) as a pure decision: given a run, who clicked, whether
@@ -24,6 +25,8 @@ export interface ApprovalAttempt {
   /** The plan hash shown to the approver (on the card, or `--plan` in the CLI). */
   planHash: string;
   now: number;
+  /** The approver saw the data-loss warning and accepted it (required when the run has an rpoRisk). */
+  acceptsDataLoss?: boolean;
 }
 
 export function checkDecisionAllowed(run: RunRecord, now: number): ApprovalRefusal | undefined {
@@ -44,7 +47,14 @@ export function checkDecisionAllowed(run: RunRecord, now: number): ApprovalRefus
   return undefined;
 }
 
-export function approve({ run, userId, eligible, planHash, now }: ApprovalAttempt): ApprovalOutcome {
+export function approve({
+  run,
+  userId,
+  eligible,
+  planHash,
+  now,
+  acceptsDataLoss,
+}: ApprovalAttempt): ApprovalOutcome {
   const closed = checkDecisionAllowed(run, now);
   if (closed) return closed;
   if (userId === run.requestedBy) {
@@ -67,7 +77,17 @@ export function approve({ run, userId, eligible, planHash, now }: ApprovalAttemp
   if (run.approvals.some((a) => a.userId === userId)) {
     return { ok: false, code: "already_approved", message: "you already approved this run" };
   }
-  const approvals = [...run.approvals, { userId, at: now, planHash }];
+  if (run.rpoRisk && !acceptsDataLoss) {
+    return {
+      ok: false,
+      code: "data_loss_not_accepted",
+      message: `this ${run.kind} would lose ${describeRpoRisk(run.rpoRisk)}; approve it with the button (or --accept-data-loss) that accepts this loss`,
+    };
+  }
+  const approvals = [
+    ...run.approvals,
+    { userId, at: now, planHash, ...(run.rpoRisk ? { acceptedDataLoss: true } : {}) },
+  ];
   const nowApproved = approvals.length >= run.requiredApprovals;
   return {
     ok: true,
@@ -130,6 +150,15 @@ export function voidApprovalsForDrift(
     updatedAt: now,
     version: run.version + 1,
   };
+}
+
+/** "2h 5m of data (source velero-daily), beyond the tier-1 RPO of 15m" in plain words. */
+export function describeRpoRisk(risk: RpoRisk): string {
+  const amount =
+    risk.exposureMs === undefined
+      ? `an unknown amount of data (${risk.unknown.join(", ") || "a source"} could not be read)`
+      : `${formatMs(risk.exposureMs)} of data${risk.source ? ` (newest recovery point of ${risk.source})` : ""}`;
+  return `${amount}, beyond the ${risk.tier} RPO of ${formatMs(risk.targetMs)}`;
 }
 
 export function approvalsMissing(run: RunRecord): number {

@@ -17,6 +17,7 @@ export type DrErrorCode =
   | "already_decided"
   | "approval_expired"
   | "plan_changed"
+  | "data_loss_not_accepted"
   | "invalid_state"
   | "lost_lease"
   | "conflict"

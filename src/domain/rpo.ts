@@ -1,4 +1,5 @@
 import type { Config } from "./config.js";
+import type { RpoRisk } from "./run.js";
 
 /**
  * RPO exposure: how much data a failover now would lose, per tier, from every source that protects
@@ -68,4 +69,20 @@ export function runExposure(tiers: readonly TierRpo[], scopeTiers: readonly stri
       (worst, t) => (!worst || t.effectiveMs - t.targetMs > worst.effectiveMs - worst.targetMs ? t : worst),
       undefined,
     );
+}
+
+/**
+ * What approvers must accept explicitly: the exposure of a real failover when it is beyond the tier's
+ * RPO or could not be measured. Undefined when the exposure is within target (or nothing protects
+ * the scope, so there is nothing to lose).
+ */
+export function rpoRiskOf(exposure: TierRpo | undefined): RpoRisk | undefined {
+  if (!exposure || exposure.withinTarget) return undefined;
+  return {
+    ...(Number.isFinite(exposure.effectiveMs) ? { exposureMs: exposure.effectiveMs } : {}),
+    targetMs: exposure.targetMs,
+    tier: exposure.tier,
+    ...(exposure.worstSource ? { source: exposure.worstSource } : {}),
+    unknown: exposure.unknown,
+  };
 }

@@ -131,6 +131,23 @@ export interface Approval {
   userId: string;
   at: number;
   planHash: string;
+  /** The approver explicitly accepted losing more data than the tier's RPO (see RunRecord.rpoRisk). */
+  acceptedDataLoss?: boolean;
+}
+
+/**
+ * A failover that would lose more data than the tier allows (or whose exposure could not be read):
+ * every approver must accept it explicitly, so nobody approves a data loss by accident.
+ */
+export interface RpoRisk {
+  /** Data at risk when the run was requested, in ms; absent when a source could not be read. */
+  exposureMs?: number;
+  targetMs: number;
+  tier: string;
+  /** The source with the oldest recovery point. */
+  source?: string;
+  /** Sources that could not be read (counted as the worst case). */
+  unknown: string[];
 }
 
 export interface Decision {
@@ -175,6 +192,8 @@ export interface RunRecord {
   tierRpoMs: number;
   /** RPO exposure at request time, in ms (undefined when unknown), and whether approvers accepted it. */
   rpoExposureMs?: number;
+  /** Set when approvers must accept a data loss beyond the tier's RPO. */
+  rpoRisk?: RpoRisk;
   /** An operator's request to the executor holding the run (it acts on it within a second). */
   control?: { action: "abort" | "pause"; userId: string; at: number; note?: string };
   version: number;

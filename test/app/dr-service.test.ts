@@ -1,13 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import type { DrError } from "../../src/domain/errors.js";
+import type { RpoReading } from "../../src/domain/rpo.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
 import { effect, engineHarness } from "../support/engine-harness.js";
 
 const clock = { now: () => Date.now() };
 
 function setup(
-  options: { required?: number; approvers?: string[]; expiry?: string; clock?: { now(): number } } = {},
+  options: {
+    required?: number;
+    approvers?: string[];
+    expiry?: string;
+    clock?: { now(): number };
+    readRpo?: () => Promise<RpoReading[]>;
+  } = {},
 ) {
   const approvers = options.approvers ?? ["U0A1", "U0A2", "U0A3"];
   const config = testConfig({
@@ -33,7 +40,13 @@ function setup(
     phases: [{ name: "main", steps: [effect("drill-step")] }],
   });
   const time = options.clock ?? clock;
-  return engineHarness({ store: new MemoryRunStore(time), clock: time, config, runbooks: [runbook, drill] });
+  return engineHarness({
+    store: new MemoryRunStore(time),
+    clock: time,
+    config,
+    runbooks: [runbook, drill],
+    ...(options.readRpo ? { readRpo: options.readRpo } : {}),
+  });
 }
 
 const request = (h: ReturnType<typeof setup>, extra: Record<string, unknown> = {}) =>
@@ -225,5 +238,55 @@ describe("approving a run", () => {
     await expect(
       h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
     ).rejects.toMatchObject({ code: "not_eligible" });
+  });
+});
+
+describe("a failover that would lose more data than the tier's RPO", () => {
+  const lagging = (exposureMs: number | undefined) => async (): Promise<RpoReading[]> => [
+    { source: "pg", kind: "postgres", exposureMs, at: Date.now(), detail: "replication lag" },
+  ];
+
+  it("records the risk on the request and refuses approvals that do not accept it", async () => {
+    const h = setup({ readRpo: lagging(3_600_000) });
+    const { run } = await request(h);
+    expect(run.rpoRisk).toMatchObject({
+      exposureMs: 3_600_000,
+      targetMs: 900_000,
+      tier: "tier1",
+      source: "pg",
+    });
+    await expect(
+      h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "data_loss_not_accepted" });
+    const refusals = (await h.store.readEvents(run.id)).filter((e) => e.type === "run.refusal");
+    expect(refusals.map((e) => [e.actor, e.data.code])).toEqual([["U0A1", "data_loss_not_accepted"]]);
+    const after = await h.service.approve({
+      actor: "U0A1",
+      runId: run.id,
+      planHash: run.plan.hash,
+      acceptsDataLoss: true,
+    });
+    expect(after.run.approvals).toEqual([
+      expect.objectContaining({ userId: "U0A1", acceptedDataLoss: true }),
+    ]);
+  });
+
+  it("treats an unreadable source as the worst case that must be accepted", async () => {
+    const h = setup({ readRpo: lagging(undefined) });
+    const { run } = await request(h);
+    expect(run.rpoRisk).toMatchObject({ unknown: ["pg"], targetMs: 900_000 });
+    expect(run.rpoRisk?.exposureMs).toBeUndefined();
+  });
+
+  it("asks nothing extra when the exposure is within the RPO", async () => {
+    const h = setup({ readRpo: lagging(60_000) });
+    const { run } = await request(h);
+    expect(run.rpoRisk).toBeUndefined();
+    const { run: approved } = await h.service.approve({
+      actor: "U0A1",
+      runId: run.id,
+      planHash: run.plan.hash,
+    });
+    expect(approved.approvals).toHaveLength(1);
   });
 });

@@ -123,4 +123,26 @@ describe("two-person approval", () => {
     expect(isEligible({ users: [], groups: [] }, "U0A1", ["S0CMD"])).toBe(false);
     expect(isEligible({ users: [], groups: ["S0CMD"] }, "U0X", ["S0CMD"])).toBe(true);
   });
+
+  it("needs every approver to accept a data loss beyond the RPO, and records that they did", () => {
+    const run = pendingRun({
+      rpoRisk: { exposureMs: 7_200_000, targetMs: 900_000, tier: "tier1", source: "pg", unknown: [] },
+    });
+    const refused = attempt(run, "U0A1");
+    expect(refused).toMatchObject({ ok: false, code: "data_loss_not_accepted" });
+    expect(!refused.ok && refused.message).toContain(
+      "2h of data (newest recovery point of pg), beyond the tier1 RPO of 15m",
+    );
+    const accepted = approve({
+      run,
+      userId: "U0A1",
+      eligible: true,
+      planHash: "plan-1",
+      now: 5,
+      acceptsDataLoss: true,
+    });
+    expect(accepted.ok && accepted.run.approvals).toEqual([
+      { userId: "U0A1", at: 5, planHash: "plan-1", acceptedDataLoss: true },
+    ]);
+  });
 });

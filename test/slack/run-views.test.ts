@@ -94,6 +94,29 @@ describe("run views", () => {
     expect(text).toContain('"action_id":"dr:reject"');
   });
 
+  it("says plainly when a failover loses more data than the RPO and asks for explicit acceptance", () => {
+    const run: RunRecord = {
+      ...runOf(3),
+      rpoRisk: {
+        exposureMs: 5_400_000,
+        targetMs: 900_000,
+        tier: "tier1",
+        source: "velero-daily",
+        unknown: [],
+      },
+      approvals: [{ userId: "U0A1", at: 1, planHash: "x", acceptedDataLoss: true }],
+    };
+    const text = JSON.stringify(approvalCard(run, Date.now()).blocks);
+    expect(text).toContain("This failover loses data.");
+    expect(text).toContain(
+      "1h 30m of data (newest recovery point of velero-daily), beyond the tier1 RPO of 15m",
+    );
+    expect(text).toContain("Approve, accepting data loss");
+    expect(text).toContain(`"value":"${run.id}|${run.plan.hash}|accept-data-loss"`);
+    expect(text).toContain("(accepted the data loss)");
+    expect(text).not.toContain(`"value":"${run.id}|${run.plan.hash}"`);
+  });
+
   it("drops the buttons once the request is decided", () => {
     const run = { ...runOf(3), state: "rejected" as const, stateReason: "rejected by U0A1" };
     expect(JSON.stringify(approvalCard(run, Date.now()).blocks)).not.toContain("dr:approve");

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
 import { buildPlan } from "../../src/domain/plan.js";
+import type { RpoReading } from "../../src/domain/rpo.js";
 import { initialStepRecords, type RunEvent, type RunRecord, type RunState } from "../../src/domain/run.js";
 import type { Runbook } from "../../src/domain/runbook.js";
 import { resolveScope, scopeLockKeys } from "../../src/domain/scope.js";
@@ -99,8 +100,11 @@ export function engineHarness(options: {
   ledger?: Ledger;
   extraKinds?: AnyStepKind[];
   commands?: CommandRunner;
+  /** More services for the steps (a Velero, a site…), beside the commands and the secrets. */
+  services?: Record<string, unknown>;
   runbooks?: Runbook[];
   config?: Config;
+  readRpo?: () => Promise<RpoReading[]>;
 }): EngineHarness {
   const config = options.config ?? testConfig();
   const ledger = options.ledger ?? new Ledger();
@@ -110,7 +114,11 @@ export function engineHarness(options: {
   const engine = new RunEngine({
     store: options.store,
     registry,
-    services: { commands: options.commands ?? noCommands, secrets: ["s3cret-token-value"] },
+    services: {
+      ...options.services,
+      commands: options.commands ?? noCommands,
+      secrets: ["s3cret-token-value"],
+    },
     config,
     clock,
     ownerId: options.ownerId ?? "test-owner",
@@ -130,6 +138,7 @@ export function engineHarness(options: {
     clock,
     directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
     observer,
+    ...(options.readRpo ? { readRpo: options.readRpo } : {}),
   });
   let counter = 0;
   return {

@@ -28,16 +28,25 @@ export function registerActionListeners(app: App, deps: { service: DrService }):
       }
     });
   };
-  const split = (value: string, parts: number): string[] => {
+  const split = (value: string, parts: number, optional = 0): string[] => {
     const out = value.split("|");
-    if (out.length !== parts || out.some((p) => !/^[a-zA-Z0-9._-]{1,120}$/.test(p)))
+    if (
+      out.length < parts ||
+      out.length > parts + optional ||
+      out.some((p) => !/^[a-zA-Z0-9._-]{1,120}$/.test(p))
+    )
       throw new DrError("invalid_input", "this button carries an unexpected value");
     return out;
   };
 
   on(ACTION.approve, async (value, actor) => {
-    const [runId, planHash] = split(value, 2) as [string, string];
-    const { run, started } = await deps.service.approve({ actor, runId, planHash });
+    const [runId, planHash, accept] = split(value, 2, 1) as [string, string, string | undefined];
+    const { run, started } = await deps.service.approve({
+      actor,
+      runId,
+      planHash,
+      acceptsDataLoss: accept === "accept-data-loss",
+    });
     if (run.state === "pending_approval" && run.stateReason?.startsWith("approvals voided"))
       return "The plan changed before the run started, so every approval was voided. Review the new card.";
     return started ? undefined : `Approved (${run.approvals.length}/${run.requiredApprovals}).`;

@@ -1,4 +1,4 @@
-import { approvalsMissing } from "../../domain/approval.js";
+import { approvalsMissing, describeRpoRisk } from "../../domain/approval.js";
 import { formatMs } from "../../domain/duration.js";
 import type { TierRpo } from "../../domain/rpo.js";
 import { measureRto } from "../../domain/rto.js";
@@ -83,12 +83,20 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
       `*Mode*\n${run.mode === "drill" ? "drill" : "real (changes production)"}`,
       `*Targets*\nRTO ${formatMs(run.tierRtoMs)} · RPO ${formatMs(run.tierRpoMs)}`,
       `*Data at risk now*\n${exposure ? exposureText(exposure, run.tierRpoMs) : run.rpoExposureMs !== undefined ? formatMs(run.rpoExposureMs) : "not measured"}`,
-      `*Approvals*\n${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? `: ${run.approvals.map((a) => user(a.userId)).join(", ")}` : ""}`,
+      `*Approvals*\n${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? `: ${run.approvals.map((a) => `${user(a.userId)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`).join(", ")}` : ""}`,
       `*Expires*\n${slackDate(run.expiresAt)}`,
       `*Plan*\n\`${run.plan.hash}\` · ${run.plan.steps.length} steps`,
     ]),
     section(planLines(run.plan.steps)),
   ];
+  if (run.rpoRisk)
+    blocks.splice(
+      2,
+      0,
+      section(
+        `:rotating_light: *This failover loses data.* It would lose ${escapeMrkdwn(describeRpoRisk(run.rpoRisk))}. Each approver must accept that loss explicitly.`,
+      ),
+    );
   if (Object.keys(run.plan.pins).length > 0)
     blocks.push(
       context([
@@ -101,14 +109,28 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
   if (run.state === "pending_approval" && now < run.expiresAt) {
     tail.push(
       actions(`approval:${run.id}`, [
-        button("Approve", ACTION.approve, `${run.id}|${run.plan.hash}`, {
-          style: "primary",
-          confirm: {
-            title: "Approve this plan?",
-            text: `You approve plan \`${run.plan.hash}\`: ${KIND_TITLE[run.kind].toLowerCase()} of ${run.scope.applications.join(", ")} to ${run.scope.toSite}. ${approvalsMissing(run)} approval(s) still needed.`,
-            confirm: "Approve",
-          },
-        }),
+        run.rpoRisk
+          ? button(
+              "Approve, accepting data loss",
+              ACTION.approve,
+              `${run.id}|${run.plan.hash}|accept-data-loss`,
+              {
+                style: "danger",
+                confirm: {
+                  title: "Accept the data loss?",
+                  text: `This ${KIND_TITLE[run.kind].toLowerCase()} would lose ${describeRpoRisk(run.rpoRisk)}. You approve plan \`${run.plan.hash}\` and accept that loss. ${approvalsMissing(run)} approval(s) still needed.`,
+                  confirm: "Approve and accept",
+                },
+              },
+            )
+          : button("Approve", ACTION.approve, `${run.id}|${run.plan.hash}`, {
+              style: "primary",
+              confirm: {
+                title: "Approve this plan?",
+                text: `You approve plan \`${run.plan.hash}\`: ${KIND_TITLE[run.kind].toLowerCase()} of ${run.scope.applications.join(", ")} to ${run.scope.toSite}. ${approvalsMissing(run)} approval(s) still needed.`,
+                confirm: "Approve",
+              },
+            }),
         button("Reject", ACTION.reject, run.id, {
           style: "danger",
           confirm: {
