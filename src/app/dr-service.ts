@@ -13,6 +13,7 @@ import {
   type RunEvent,
   type RunMode,
   type RunRecord,
+  type RunRestorePoints,
   type RunScope,
   type StepRecord,
 } from "../domain/run.js";
@@ -143,6 +144,28 @@ export class DrService {
    * recent backups of each Velero schedule protecting the scope, with their times and whether each
    * is usable. Empty when this process has no Velero access; a site without Velero says so.
    */
+  /** The five newest backups per schedule for the approval card, within the status deadline. */
+  private async restorePointsOnCard(
+    scope: Pick<RunScope, "applications" | "toSite">,
+  ): Promise<RunRestorePoints[]> {
+    const found = await withDeadline(
+      this.restorePoints(scope).catch(() => []),
+      this.d.statusDeadlineMs ?? 2_000,
+      [] as ScopeRestorePoints,
+    );
+    return found.map((entry) =>
+      entry.installed === true
+        ? {
+            source: entry.source,
+            schedule: entry.schedule,
+            backups: entry.backups
+              .slice(0, 5)
+              .map((b) => ({ name: b.name, dataAt: b.dataAt, phase: b.phase, good: b.good })),
+          }
+        : { source: entry.source, schedule: entry.schedule, detail: entry.detail, backups: [] },
+    );
+  }
+
   async restorePoints(scope: Pick<RunScope, "applications" | "toSite">): Promise<ScopeRestorePoints> {
     return this.d.restorePoints ? this.d.restorePoints(scope) : [];
   }
@@ -178,6 +201,12 @@ export class DrService {
   private async readStatus(): Promise<StatusReport> {
     const started = Date.now();
     const deadlineMs = this.d.statusDeadlineMs ?? 2_000;
+    // Sites, data sources and runs are read at the same time: the answer takes the slowest of them,
+    // bounded by the deadline, never their sum.
+    const rpoReading = withDeadline(this.rpo(), deadlineMs, []);
+    const activeReading = this.activeRuns();
+    // Awaited below; marked handled now so a Redis failure while the sites answer is not "unhandled".
+    activeReading.catch(() => undefined);
     const sites = await Promise.all(
       this.d.config.sites.map(async (site) => {
         const fallback: SiteHealth = {
@@ -202,10 +231,7 @@ export class DrService {
         return { ...health, role: site.role };
       }),
     );
-    const [rpo, activeRuns] = await Promise.all([
-      withDeadline(this.rpo(), deadlineMs, []),
-      this.activeRuns(),
-    ]);
+    const [rpo, activeRuns] = await Promise.all([rpoReading, activeReading]);
     const warnings: string[] = [];
     const dr = sites.find((s) => s.role === "dr");
     if (dr && !dr.reachable) warnings.push(`the DR site ${dr.site} is not reachable: a failover cannot run`);
@@ -251,7 +277,11 @@ export class DrService {
       ...(input.pins ? { pins: input.pins } : {}),
     });
     const targets = strictestTargets(this.d.config, plan.scope);
-    const exposure = runExposure(await this.rpo().catch(() => []), plan.scope.tiers);
+    const [readings, restorePoints] = await Promise.all([
+      this.rpo().catch(() => []),
+      runbook.kind === "failover" ? this.restorePointsOnCard(plan.scope) : Promise.resolve(undefined),
+    ]);
+    const exposure = runExposure(readings, plan.scope.tiers);
     // Only a real failover loses data: drills leave the primary running, failback follows a sync.
     // Without any RPO reader (no data-source adapters in this process) nothing is measured, and the
     // card says "not measured" rather than asking people to accept an unknown.
@@ -288,6 +318,7 @@ export class DrService {
       tierRpoMs: targets.rpoMs,
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
       ...(rpoRisk ? { rpoRisk } : {}),
+      ...(restorePoints && restorePoints.length > 0 ? { restorePoints } : {}),
       version: 1,
       annotations: {},
     };

@@ -136,6 +136,18 @@ export interface Approval {
 }
 
 /**
+ * The restore points approvers saw on the card (Velero backups of the scope's schedules, newest
+ * first), kept on the run as the record of what they chose from.
+ */
+export interface RunRestorePoints {
+  source: string;
+  schedule: string;
+  /** Why no list could be read (Velero not installed, site unreachable). */
+  detail?: string;
+  backups: { name: string; dataAt: number; phase: string; good: boolean }[];
+}
+
+/**
  * A failover that would lose more data than the tier allows (or whose exposure could not be read):
  * every approver must accept it explicitly, so nobody approves a data loss by accident.
  */
@@ -194,6 +206,8 @@ export interface RunRecord {
   rpoExposureMs?: number;
   /** Set when approvers must accept a data loss beyond the tier's RPO. */
   rpoRisk?: RpoRisk;
+  /** Recent backups of the scope when the run was requested (failover only). */
+  restorePoints?: RunRestorePoints[];
   /** An operator's request to the executor holding the run (it acts on it within a second). */
   control?: { action: "abort" | "pause"; userId: string; at: number; note?: string };
   version: number;

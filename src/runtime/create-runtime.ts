@@ -4,6 +4,8 @@ import { createDnsProvider, dnsSecrets } from "../adapters/dns/create-dns-provid
 import { EtcdSnapshotService } from "../adapters/etcd/etcd-snapshot-service.js";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
+import { LonghornSite } from "../adapters/longhorn/longhorn-site.js";
+import { readLonghornRpo } from "../adapters/longhorn/read-longhorn-rpo.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
@@ -26,6 +28,7 @@ import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-ki
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { DatabaseReplication } from "../ports/database-replication.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
+import type { LonghornPort, LonghornServices } from "../ports/longhorn.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SitePort } from "../ports/site.js";
@@ -105,6 +108,22 @@ export function veleroSites(config: Config): VeleroServices {
   };
 }
 
+/** Longhorn per site, built on first use like the sites (a bad kubeconfig fails the step or reading). */
+export function longhornSites(config: Config): LonghornServices {
+  const built = new Map<string, LonghornPort>();
+  return {
+    site(name) {
+      const found = built.get(name);
+      if (found) return found;
+      const site = config.sites.find((s) => s.name === name);
+      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
+      const created = new LonghornSite(site);
+      built.set(name, created);
+      return created;
+    },
+  };
+}
+
 export interface Runtime {
   config: Config;
   /** The file the configuration was read from (readiness reports when it changes on disk). */
@@ -168,6 +187,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     replication,
     dns: createDnsProvider(config, { commands, env, secrets }),
     etcd,
+    longhorn: longhornSites(config),
     ...options.services,
   };
   // Each data-source family adds its reader here; every reader answers for all its sources and never throws.
@@ -190,6 +210,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           .map((source) =>
             readVeleroRpo(source, velero, clock.now(), { signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS) }),
           ),
+      ),
+    () =>
+      Promise.all(
+        config.dataSources.flatMap((source) =>
+          source.kind === "longhorn"
+            ? [
+                readLonghornRpo(source, services.longhorn as LonghornServices, clock.now(), {
+                  timeoutMs: RPO_READ_TIMEOUT_MS,
+                }),
+              ]
+            : [],
+        ),
       ),
   ];
   const engine = new RunEngine({

@@ -14,6 +14,7 @@ function setup(
     expiry?: string;
     clock?: { now(): number };
     readRpo?: () => Promise<RpoReading[]>;
+    restorePoints?: Parameters<typeof engineHarness>[0]["restorePoints"];
   } = {},
 ) {
   const approvers = options.approvers ?? ["U0A1", "U0A2", "U0A3"];
@@ -46,6 +47,7 @@ function setup(
     config,
     runbooks: [runbook, drill],
     ...(options.readRpo ? { readRpo: options.readRpo } : {}),
+    ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
   });
 }
 
@@ -288,5 +290,39 @@ describe("a failover that would lose more data than the tier's RPO", () => {
       planHash: run.plan.hash,
     });
     expect(approved.approvals).toHaveLength(1);
+  });
+});
+
+describe("restore points on a failover request", () => {
+  it("keeps the five newest backups per schedule that approvers saw, or why there are none", async () => {
+    const backups = Array.from({ length: 7 }, (_, i) => ({
+      name: `daily-${i}`,
+      phase: "Completed",
+      dataAt: 1_000_000 - i * 1000,
+      good: true,
+      warnings: 0,
+      errors: 0,
+    }));
+    const h = setup({
+      restorePoints: async () => [
+        { source: "velero", schedule: "daily", site: "dc2", installed: true, backups },
+        {
+          source: "velero-b",
+          schedule: "hourly",
+          site: "dc2",
+          installed: false,
+          detail: "Velero is not installed on dc2",
+        },
+      ],
+    });
+    const { run } = await request(h);
+    expect(run.restorePoints).toEqual([
+      {
+        source: "velero",
+        schedule: "daily",
+        backups: backups.slice(0, 5).map(({ name, dataAt, phase, good }) => ({ name, dataAt, phase, good })),
+      },
+      { source: "velero-b", schedule: "hourly", detail: "Velero is not installed on dc2", backups: [] },
+    ]);
   });
 });

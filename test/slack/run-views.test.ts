@@ -117,6 +117,41 @@ describe("run views", () => {
     expect(text).not.toContain(`"value":"${run.id}|${run.plan.hash}"`);
   });
 
+  it("lists recent backups with their times and marks the one the plan restores", () => {
+    const now = Date.parse("2026-11-25T03:00:00Z");
+    const hour = 3_600_000;
+    const run: RunRecord = {
+      ...runOf(3),
+      restorePoints: [
+        {
+          source: "velero-daily",
+          schedule: "daily-backup",
+          backups: [
+            {
+              name: "daily-backup-20261125020000",
+              dataAt: now - hour,
+              phase: "PartiallyFailed",
+              good: false,
+            },
+            { name: "daily-backup-20261124020000", dataAt: now - 25 * hour, phase: "Completed", good: true },
+            { name: "daily-backup-20261123020000", dataAt: now - 49 * hour, phase: "Completed", good: true },
+          ],
+        },
+      ],
+    };
+    const text = JSON.stringify(approvalCard(run, now).blocks);
+    expect(text).toContain("Restore points");
+    expect(text).toContain("daily-backup-20261125020000");
+    expect(text).toContain("(1h ago) PartiallyFailed, not usable");
+    expect(text).toMatch(
+      /➡️ `daily-backup-20261124020000`[^\n]*\(1d 1h ago\) Completed \*← will be restored\*/,
+    );
+    const pinned = { ...run, plan: { ...run.plan, pins: { backup: "daily-backup-20261123020000" } } };
+    expect(JSON.stringify(approvalCard(pinned, now).blocks)).toMatch(
+      /➡️ `daily-backup-20261123020000`[^\n]*\*← pinned\*/,
+    );
+  });
+
   it("drops the buttons once the request is decided", () => {
     const run = { ...runOf(3), state: "rejected" as const, stateReason: "rejected by U0A1" };
     expect(JSON.stringify(approvalCard(run, Date.now()).blocks)).not.toContain("dr:approve");

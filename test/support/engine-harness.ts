@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DrService } from "../../src/app/dr-service.js";
+import { DrService, type DrServiceDeps } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
 import { buildPlan } from "../../src/domain/plan.js";
 import type { RpoReading } from "../../src/domain/rpo.js";
@@ -105,6 +105,7 @@ export function engineHarness(options: {
   runbooks?: Runbook[];
   config?: Config;
   readRpo?: () => Promise<RpoReading[]>;
+  restorePoints?: DrServiceDeps["restorePoints"];
 }): EngineHarness {
   const config = options.config ?? testConfig();
   const ledger = options.ledger ?? new Ledger();
@@ -139,6 +140,7 @@ export function engineHarness(options: {
     directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
     observer,
     ...(options.readRpo ? { readRpo: options.readRpo } : {}),
+    ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
   });
   let counter = 0;
   return {

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { nameSchema } from "../../domain/config.js";
 import { type AnyStepKind, defineStepKind, type StepKind } from "../step-kind.js";
 
 /**
  * Step kinds whose parameters are fixed here so runbooks validate today, and whose executors come
- * with their adapters (Longhorn). Until an adapter registers the
+ * with their adapters. Until an adapter registers the
  * real kind, a run that reaches one of these steps fails it with a clear message and pauses; it
  * never pretends the step happened.
  */
@@ -34,24 +34,9 @@ function declared<P extends Record<string, unknown>>(
   });
 }
 
-const longhornActivate = z
-  .object({
-    site: nameSchema,
-    volumes: z.array(k8sNameSchema).min(1),
-    namespace: k8sNameSchema.default("longhorn-system"),
-  })
-  .strict();
 const backupVerify = z.object({ sources: z.array(nameSchema).default([]) }).strict();
 
 export const declaredStepKinds: AnyStepKind[] = [
-  declared(
-    "longhorn.activate",
-    "Activates Longhorn DR volumes on the DR site.",
-    longhornActivate,
-    false,
-    (p) => `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`,
-    "Longhorn",
-  ),
   declared(
     "backup.verify",
     "Checks freshness and integrity of every backup source.",

@@ -17,6 +17,7 @@ import { k8sIsolateStep, k8sUnisolateStep, k8sVerifyCleanStep } from "./k8s-isol
 import { k8sScaleStep } from "./k8s-scale.js";
 import { k8sSnapshotStep } from "./k8s-snapshot.js";
 import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
+import { longhornActivateStep } from "./longhorn-activate.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
 import { veleroBackupStep } from "./velero-backup.js";
@@ -93,6 +94,9 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
 export const DATABASE_STEP_KINDS: AnyStepKind[] = [dbPromoteStep, dbLagGateStep];
 export const VELERO_STEP_KINDS: AnyStepKind[] = [veleroBackupStep, veleroRestoreStep];
 
+/** Longhorn: DR volume activation (services.longhorn). */
+export const LONGHORN_STEP_KINDS: AnyStepKind[] = [longhornActivateStep];
+
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
   return new StepKindRegistry().register(
     ...declaredStepKinds,
@@ -102,6 +106,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     dnsSwitchStep,
     etcdSnapshotStep,
     ...VELERO_STEP_KINDS,
+    ...LONGHORN_STEP_KINDS,
     ...extra,
   );
 }

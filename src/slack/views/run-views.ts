@@ -97,6 +97,7 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
         `:rotating_light: *This failover loses data.* It would lose ${escapeMrkdwn(describeRpoRisk(run.rpoRisk))}. Each approver must accept that loss explicitly.`,
       ),
     );
+  if (run.restorePoints?.length) blocks.push(section(restorePointLines(run, now)));
   if (Object.keys(run.plan.pins).length > 0)
     blocks.push(
       context([
@@ -148,6 +149,28 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
     text: clip(`${title}: ${run.approvals.length}/${run.requiredApprovals} approvals`, LIMITS.messageText),
     blocks: withinBlockBudget(blocks, tail),
   };
+}
+
+/** Recent backups per schedule, newest first, with the one this plan restores marked. */
+function restorePointLines(run: RunRecord, now: number): string {
+  const pinned = run.plan.pins.backup;
+  const lines = ["*Restore points* (newest first; `/dr failover … --backup NAME` picks another)"];
+  for (const entry of run.restorePoints ?? []) {
+    if (entry.detail) {
+      lines.push(`${escapeMrkdwn(entry.schedule)}: ${escapeMrkdwn(entry.detail)}`);
+      continue;
+    }
+    if (entry.backups.length === 0) {
+      lines.push(`${escapeMrkdwn(entry.schedule)}: :warning: no backup at all`);
+      continue;
+    }
+    const chosen = pinned ?? entry.backups.find((b) => b.good)?.name;
+    for (const b of entry.backups)
+      lines.push(
+        `${b.name === chosen ? "➡️" : b.good ? "▫️" : "✖️"} \`${escapeMrkdwn(b.name)}\` ${slackDate(b.dataAt)} (${formatMs(now - b.dataAt)} ago) ${escapeMrkdwn(b.phase)}${b.good ? "" : ", not usable"}${b.name === chosen ? (pinned ? " *← pinned*" : " *← will be restored*") : ""}`,
+      );
+  }
+  return clip(lines.join("\n"), LIMITS.sectionText);
 }
 
 function decisionLine(run: RunRecord): string {
