@@ -116,7 +116,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   {
     name: "report",
     usage: "report RUN",
-    summary: "The run's report",
+    summary: "The run's report: Markdown and JSON with a timeline picture (CLI: --out DIR writes the files)",
     changesProduction: false,
     slack: true,
     cli: true,

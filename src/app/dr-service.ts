@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { approve, isEligible, reject, voidApprovalsForDrift } from "../domain/approval.js";
 import type { Config, RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
+import { type Placement, placementWarnings } from "../domain/placement.js";
 import { buildPlan } from "../domain/plan.js";
 import { type RpoReading, rpoRiskOf, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
 import {
@@ -49,6 +50,8 @@ export interface DrServiceDeps {
   siteHealth?: (site: string) => Promise<SiteHealth>;
   /** How long `status` waits for a site before reporting it down. */
   statusDeadlineMs?: number;
+  /** Where drbot and its Redis run (configured or detected); `status` warns when it is the primary. */
+  placement?: Placement;
   /** Recent Velero backups protecting a scope, as its target site sees them (velero-overview.ts). */
   restorePoints?: (scope: Pick<RunScope, "applications" | "toSite">) => Promise<ScopeRestorePoints>;
 }
@@ -58,6 +61,7 @@ export interface StatusReport {
   rpo: TierRpo[];
   activeRuns: RunRecord[];
   warnings: string[];
+  placement?: Placement;
   tookMs: number;
 }
 
@@ -233,7 +237,16 @@ export class DrService {
     if (dr && !dr.reachable) warnings.push(`the DR site ${dr.site} is not reachable: a failover cannot run`);
     for (const t of rpo)
       if (!t.withinTarget && !t.unprotected) warnings.push(`${t.tier}: data at risk exceeds the RPO target`);
-    return { sites, rpo, activeRuns, warnings, tookMs: Date.now() - started };
+    const placement = this.d.placement;
+    if (placement) warnings.push(...placementWarnings(this.d.config, placement));
+    return {
+      sites,
+      rpo,
+      activeRuns,
+      warnings,
+      ...(placement ? { placement } : {}),
+      tookMs: Date.now() - started,
+    };
   }
 
   async request(input: RequestInput): Promise<RequestOutcome> {

@@ -6,9 +6,11 @@ import { parseArgs } from "node:util";
 import { COMMANDS, findCommand } from "../../commands/definitions.js";
 import { ERROR_HEADLINES, EXIT, exitCodeFor } from "../app/error-messages.js";
 import { DrError, describeError, isDrError } from "../domain/errors.js";
+import { describePlacement } from "../domain/placement.js";
 import { isTerminal, type RunRecord } from "../domain/run.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import { planText, runLine, runText } from "./render-text.js";
+import { writeReportFiles } from "./write-report-files.js";
 
 /**
  * The `drbot` CLI: the same use cases as Slack, for when Slack is down. Identity is explicit
@@ -30,6 +32,7 @@ const OPTIONS = {
   limit: { type: "string" },
   "idempotency-key": { type: "string" },
   detach: { type: "boolean", default: false },
+  out: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", default: false },
 } as const;
@@ -74,7 +77,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       configPath,
       ...(flags.runbooks ? { runbooksDir: flags.runbooks } : {}),
       env: io.env,
-      autoStart: false,
+      // Only the bot executes runs on its own; other commands drive theirs in the foreground.
+      autoStart: name === "serve",
     });
     return await dispatch(runtime, name, args, flags, io);
   } catch (error) {
@@ -237,6 +241,7 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
           (t) =>
             `  ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? `${Math.round(t.effectiveMs / 1000)}s` : "unknown"} against ${Math.round(t.targetMs / 1000)}s${t.unknown.length ? ` (unknown: ${t.unknown.join(", ")})` : ""}`,
         ),
+        ...(report.placement ? [`drbot runs in: ${describePlacement(report.placement)}`] : []),
         `active runs: ${report.activeRuns.length}`,
         ...report.activeRuns.map(runLine),
         ...report.warnings.map((w) => `warning: ${w}`),
@@ -249,10 +254,19 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
       emit(runs, runs.length ? runs.map(runLine).join("\n") : "no runs yet");
       return EXIT.ok;
     }
-    case "show":
-    case "report": {
+    case "show": {
       const { run, steps, events } = await s.show(runId());
       emit({ run, steps: Object.fromEntries(steps), events }, runText(run, steps, Date.now(), events));
+      return EXIT.ok;
+    }
+    case "report": {
+      const files = await rt.reports.files(runId());
+      if (flags.out) {
+        const written = await writeReportFiles(files, flags.out);
+        emit({ ...files.report, files: written }, `report of ${files.report.run.id}: ${written.join(", ")}`);
+        return EXIT.ok;
+      }
+      io.out(flags.json ? files.json.trimEnd() : files.markdown.trimEnd());
       return EXIT.ok;
     }
     case "serve": {

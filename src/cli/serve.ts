@@ -1,5 +1,6 @@
-import { createServer, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import { WebClient } from "@slack/web-api";
+import { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
 import { startWatch } from "../app/start-watch.js";
 import { primarySite } from "../domain/config.js";
 import type { SitePort } from "../ports/site.js";
@@ -11,27 +12,28 @@ import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
 import { SlackDirectory } from "../slack/slack-directory.js";
 import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
 import type { CliIo } from "./main.js";
+import { serveRoutes } from "./serve-routes.js";
 
 /**
  * `drbot serve`: the long-running process. The Slack surface (HTTP on PORT at /slack/events, or
- * Socket Mode) when SLACK_BOT_TOKEN is set; /healthz and /readyz on the same port; and the
- * supervisor that takes over runs whose owner died and expires stale requests.
+ * Socket Mode) when SLACK_BOT_TOKEN is set; /healthz, /readyz and /metrics on the same port; the
+ * supervisor that takes over runs whose owner died and expires stale requests; and the report of
+ * every drill and failover posted to its channel when it ends.
  */
+const SHUTDOWN_REPORTS_MS = 15_000;
+/** Runs counted by state on each scrape: each is a whole run document with its plan, so keep it bounded. */
+const RECENT_RUNS = 100;
+
 export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const port = Number(io.env.PORT ?? 3000);
   let ready = false;
-  const healthz = (res: ServerResponse) =>
-    void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-  const readyz = async (res: ServerResponse) => {
-    const storeOk = await rt.store.kvGet("readyz").then(
-      () => true,
-      () => false,
-    );
-    const ok = ready && storeOk;
-    res
-      .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
-      .end(ok ? "ready\n" : storeOk ? "starting\n" : "store unavailable\n");
-  };
+  const metrics = new DrbotMetrics(
+    rt.config,
+    { status: () => rt.service.status(), recentRuns: () => rt.service.runs(RECENT_RUNS) },
+    { processMetrics: true },
+  );
+  rt.observers.attach(metrics);
+  const routes = serveRoutes(rt, metrics, () => ready);
   const settings = slackSettingsFromEnv(io.env);
   let surface: SlackSurface | undefined;
   let plain: ReturnType<typeof createServer> | undefined;
@@ -44,40 +46,39 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
         ]),
       ),
     ];
+    const fetch = metrics.instrumentFetch();
     rt.directory.use(
       new SlackDirectory(
         new WebClient(settings.botToken, {
           ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
           timeout: 5_000,
+          fetch,
         }),
         groups,
       ),
     );
     surface = createSlackApp(
-      {
-        ...settings,
-        port,
-        routes: [
-          { path: "/healthz", handler: healthz },
-          { path: "/readyz", handler: readyz },
-        ],
-      },
-      { service: rt.service, store: rt.store, clock: rt.clock },
+      { ...settings, port, routes, fetch, onError: io.err },
+      { service: rt.service, store: rt.store, clock: rt.clock, reports: rt.reports },
     );
     rt.observers.attach(surface.notifier);
+    rt.observers.attach(surface.reports);
     registerWatchListeners(surface.app, { service: rt.service, store: rt.store, notifier: surface.notifier });
     await surface.start();
     io.out(`drbot serving Slack (${settings.mode} mode) on :${port}; engine owner ${rt.engine.ownerId}`);
-  } else {
+  }
+  // Without Slack, and in Socket Mode (whose receiver has no HTTP server), the endpoints get their own.
+  if (!settings || settings.mode === "socket") {
     plain = createServer((req, res) => {
-      if (req.url === "/healthz") return healthz(res);
-      if (req.url === "/readyz") return void readyz(res);
+      const route = routes.find((r) => r.path === (req.url ?? "").split("?")[0]);
+      if (route) return void route.handler(res);
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => plain!.listen(port, io.env.BIND_ADDRESS ?? "0.0.0.0", resolve));
-    io.out(
-      `drbot serving on :${port} without Slack (SLACK_BOT_TOKEN is not set); engine owner ${rt.engine.ownerId}`,
-    );
+    if (!settings)
+      io.out(
+        `drbot serving on :${port} without Slack (SLACK_BOT_TOKEN is not set); engine owner ${rt.engine.ownerId}`,
+      );
   }
   const supervise = async () => {
     try {
@@ -115,6 +116,10 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   await watch.stop();
   await lease.close();
   clearInterval(timer);
+  if (surface) {
+    const reports = surface.reports;
+    await Promise.race([reports.idle(), new Promise((r) => setTimeout(r, SHUTDOWN_REPORTS_MS).unref())]);
+  }
   await surface?.stop();
   if (plain) await new Promise<void>((resolve) => plain!.close(() => resolve()));
   return 0;

@@ -246,6 +246,14 @@ export const engineSchema = z
   .strict()
   .prefault({});
 
+/** Where drbot itself and its Redis run; `status` warns when either is in the primary site. */
+export const placementSchema = z
+  .object({
+    bot: nameSchema.optional(),
+    redis: nameSchema.optional(),
+  })
+  .strict()
+  .prefault({});
 /** A program and its arguments, run without a shell. */
 const hookCommandSchema = z
   .object({ command: z.string().min(1), args: z.array(z.string()).default([]) })
@@ -329,6 +337,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    placement: placementSchema,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -396,6 +405,11 @@ export const configSchema = z
           message: `unknown site "${source.site}"`,
         });
     });
+    for (const key of ["bot", "redis"] as const) {
+      const site = config.placement[key];
+      if (site && !sites.has(site))
+        ctx.addIssue({ code: "custom", path: ["placement", key], message: `unknown site "${site}"` });
+    }
     config.dns.records.forEach((record, index) => {
       for (const site of Object.keys(record.weights)) {
         if (!sites.has(site))

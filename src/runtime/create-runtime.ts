@@ -11,11 +11,14 @@ import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../adapters/velero/velero-site.js";
 import { DrService } from "../app/dr-service.js";
+import { RunReports } from "../app/report/run-reports.js";
+import { storeArtifacts } from "../app/store-artifacts.js";
 import { restorePointsForScope } from "../app/velero-overview.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
+import { type PlacementFacts, resolvePlacement } from "../domain/placement.js";
 import type { RpoReading } from "../domain/rpo.js";
 import type { Runbook } from "../domain/runbook.js";
 import { RunEngine } from "../engine/run-engine.js";
@@ -51,7 +54,6 @@ export interface RuntimeOptions {
   velero?: VeleroServices;
 }
 
-const ARTIFACT_TTL_MS = 90 * 86_400_000;
 /** One RPO reading per source for `status` and the approval card, well inside the status deadline. */
 const RPO_READ_TIMEOUT_MS = 1_500;
 
@@ -68,6 +70,24 @@ export function kubernetesSites(config: Config): KubernetesServices {
       built.set(name, created);
       return created;
     },
+  };
+}
+
+/** What the process knows about where it runs: in a pod or not, the site it was told, Redis's hosts. */
+export function placementFacts(config: Config, env: NodeJS.ProcessEnv): PlacementFacts {
+  const url = env.REDIS_URL ?? config.redis.url;
+  let redisHosts: string[] = config.redis.sentinel?.sentinels.map((s) => s.host) ?? [];
+  if (url && redisHosts.length === 0) {
+    try {
+      redisHosts = [new URL(url).hostname];
+    } catch {
+      redisHosts = [];
+    }
+  }
+  return {
+    inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
+    ...(env.DRBOT_SITE ? { siteFromEnv: env.DRBOT_SITE } : {}),
+    redisHosts,
   };
 }
 
@@ -106,6 +126,8 @@ export function longhornSites(config: Config): LonghornServices {
 
 export interface Runtime {
   config: Config;
+  /** The file the configuration was read from (readiness reports when it changes on disk). */
+  configPath: string;
   runbooks: Map<string, Runbook>;
   registry: StepKindRegistry;
   store: RunStore;
@@ -116,6 +138,10 @@ export interface Runtime {
   observers: ObserverRelay;
   /** Who belongs to which user group; the Slack surface plugs its directory in. */
   directory: DirectoryRelay;
+  /** Snapshots and diffs recorded by runs. */
+  artifacts: ArtifactStore;
+  /** Run reports (Markdown, JSON, timeline SVG). */
+  reports: RunReports;
   /** The Kubernetes sites (the watcher probes the primary through them). */
   sites: KubernetesServices;
   /** Velero per site, for restore points on the approval card (src/app/velero-overview.ts). */
@@ -148,11 +174,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   ].filter((s): s is string => typeof s === "string" && s.length > 0);
   const sites = options.sites ?? kubernetesSites(config);
   const velero = options.velero ?? veleroSites(config);
-  const artifacts: ArtifactStore = {
-    put: async (runId, key, value) =>
-      void (await store.kvSet(`artifact:${runId}:${key}`, value, { ttlMs: ARTIFACT_TTL_MS })),
-    get: (runId, key) => store.kvGet(`artifact:${runId}:${key}`),
-  };
+  const artifacts: ArtifactStore = storeArtifacts(store);
   const replication = new PostgresReplication(env);
   const commands = new ExecaCommandRunner();
   const etcd = new EtcdSnapshotService(config, commands);
@@ -231,9 +253,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     directory,
     observer,
     autoStart: options.autoStart ?? true,
+    placement: resolvePlacement(config, placementFacts(config, env)),
   });
   return {
     config,
+    configPath: options.configPath,
     runbooks,
     registry,
     store,
@@ -242,6 +266,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     observers: observer,
     directory,
+    artifacts,
+    reports: new RunReports({ service, artifacts, clock }),
     sites,
     velero,
     async close() {

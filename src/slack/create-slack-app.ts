@@ -1,11 +1,14 @@
 import { App, HTTPReceiver, LogLevel, type Receiver } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { DrService } from "../app/dr-service.js";
+import { RunReports } from "../app/report/run-reports.js";
+import { storeArtifacts } from "../app/store-artifacts.js";
 import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
 import type { RunStore } from "../ports/run-store.js";
 import { registerActionListeners } from "./listeners/action-listeners.js";
 import { registerDrCommand } from "./listeners/dr-command.js";
+import { SlackReportPublisher } from "./slack-report-publisher.js";
 import { SlackRunNotifier } from "./slack-run-notifier.js";
 
 export interface SlackSettings {
@@ -15,6 +18,10 @@ export interface SlackSettings {
   appToken?: string;
   apiUrl?: string;
   port?: number;
+  /** The fetch the WebClient uses (the metrics wrap it to count errors and 429s). */
+  fetch?: typeof fetch;
+  /** Where failures off the request path (report uploads) are told. */
+  onError?: (message: string) => void;
   /** Extra HTTP routes on the same port (health, readiness, metrics). */
   routes?: { path: string; handler: (res: import("node:http").ServerResponse) => void | Promise<void> }[];
 }
@@ -44,6 +51,8 @@ export function slackSettingsFromEnv(env: NodeJS.ProcessEnv): SlackSettings | un
 export interface SlackSurface {
   app: App;
   notifier: SlackRunNotifier;
+  /** Posts each drill's and failover's report when it ends; attach it to the run observers. */
+  reports: SlackReportPublisher;
   client: WebClient;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -55,10 +64,11 @@ export interface SlackSurface {
  */
 export function createSlackApp(
   settings: SlackSettings,
-  deps: { service: DrService; store: RunStore; clock: Clock; directory?: Directory },
+  deps: { service: DrService; store: RunStore; clock: Clock; directory?: Directory; reports?: RunReports },
 ): SlackSurface {
   const clientOptions = {
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
+    ...(settings.fetch ? { fetch: settings.fetch } : {}),
     // Honour Retry-After on 429 and retry a few times; every call has a deadline.
     retryConfig: { retries: 5, factor: 1.5, minTimeout: 200, maxTimeout: 5_000 },
     timeout: 10_000,
@@ -88,11 +98,16 @@ export function createSlackApp(
   const client = app.client;
   const defaultChannel = deps.service.config.slack.incidentChannels[0];
   const notifier = new SlackRunNotifier(client, deps.store, deps.clock, defaultChannel);
-  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock });
+  const reports =
+    deps.reports ??
+    new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });
+  const publisher = new SlackReportPublisher(client, reports, defaultChannel, settings.onError);
+  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client });
   registerActionListeners(app, { service: deps.service });
   return {
     app,
     notifier,
+    reports: publisher,
     client,
     async start() {
       await app.start(settings.port ?? 3000);

@@ -1,11 +1,15 @@
 import type { App, RespondFn } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
 import type { DrService } from "../../app/dr-service.js";
+import type { RunReports } from "../../app/report/run-reports.js";
 import type { RunKind } from "../../domain/config.js";
 import { formatMs } from "../../domain/duration.js";
 import { DrError } from "../../domain/errors.js";
+import { describePlacement } from "../../domain/placement.js";
 import { runExposure } from "../../domain/rpo.js";
 import type { Clock } from "../../ports/clock.js";
 import { type DrCommand, helpText, parseDrCommand } from "../parse-dr-command.js";
+import { uploadReport } from "../slack-report-publisher.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
 import { escapeMrkdwn } from "../views/block-kit.js";
 import { exposureText } from "../views/run-views.js";
@@ -15,6 +19,8 @@ interface Deps {
   service: DrService;
   notifier: SlackRunNotifier;
   clock: Clock;
+  reports: RunReports;
+  client: WebClient;
 }
 
 /** `/dr …`: acknowledged at once (nothing a cluster, Redis or Slack does can delay it), then handled. */
@@ -80,8 +86,21 @@ async function handle(cmd: DrCommand, inv: Invocation, deps: Deps): Promise<void
           : "No runs yet.",
       ));
     }
-    case "show":
     case "report": {
+      // The files go to the channel the command was typed in: reports are for everyone there.
+      const files = await deps.reports.files(requireArg(cmd, 0, "RUN"));
+      await uploadReport(
+        deps.client,
+        files,
+        inv.channel,
+        `The report of ${files.report.run.id}, asked for by <@${inv.actor}>`,
+      );
+      return void (await ephemeral(
+        inv.respond,
+        `Report of \`${files.report.run.id}\` posted here: ${escapeMrkdwn(files.report.outcome)}`,
+      ));
+    }
+    case "show": {
       const runId = requireArg(cmd, 0, "RUN");
       const { run, steps } = await s.show(runId);
       const lines = run.plan.steps.map(
@@ -221,6 +240,7 @@ async function statusText(s: DrService): Promise<string> {
     lines.push(
       `• ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? formatMs(t.effectiveMs) : "unknown"} of ${formatMs(t.targetMs)}${t.withinTarget || t.unprotected ? "" : " :warning:"}${t.unknown.length ? ` (unknown: ${escapeMrkdwn(t.unknown.join(", "))})` : ""}`,
     );
+  if (report.placement) lines.push(`*drbot runs in*: ${describePlacement(report.placement)}`);
   lines.push(`*Active runs*: ${report.activeRuns.length || "none"}`);
   for (const r of report.activeRuns)
     lines.push(

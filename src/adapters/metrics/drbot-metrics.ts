@@ -1,0 +1,348 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { StatusReport } from "../../app/dr-service.js";
+import { type Config, primarySite } from "../../domain/config.js";
+import { isStepFinished, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
+import type { RunObserver } from "../../ports/run-observer.js";
+
+/**
+ * drbot's Prometheus metrics, in a registry of their own (never prom-client's global one, so tests
+ * and several instances in one process do not collide). Three sources:
+ *
+ * - readings taken when Prometheus scrapes: RPO per tier and per source, backup ages and
+ *   replication lag (from the same RPO readings), site health, runs by state, where drbot runs. Each
+ *   scrape reads them once, within a deadline; a source that fails is reported by
+ *   `drbot_metrics_source_up{source}` = 0 and its series are left out rather than made up;
+ * - run events, as a run observer: step durations, approval wait times, run transitions;
+ * - the Slack WebClient's fetch, wrapped: calls, API errors and 429s per method.
+ */
+export interface MetricSources {
+  /** Sites, RPO and placement in one reading (DrService.status, which has its own deadline). */
+  status(): Promise<StatusReport>;
+  /** Recent runs, newest first. */
+  recentRuns(): Promise<RunRecord[]>;
+}
+
+export interface DrbotMetricsOptions {
+  /** How long one scrape waits for a source. */
+  sourceDeadlineMs?: number;
+  /** Node.js process metrics (heap, event loop lag); off in tests. */
+  processMetrics?: boolean;
+}
+
+const BACKUP_KINDS = new Set(["velero", "etcd", "longhorn"]);
+const SEEN_MAX = 10_000;
+
+export class DrbotMetrics implements RunObserver {
+  readonly registry = new Registry();
+  private readonly deadlineMs: number;
+  private readonly seenSteps = new Set<string>();
+  private readonly seenApprovals = new Set<string>();
+
+  private readonly rpoEffective: Gauge<"tier">;
+  private readonly rpoTarget: Gauge<"tier">;
+  private readonly rpoWithin: Gauge<"tier">;
+  private readonly rpoSource: Gauge<"tier" | "source" | "kind">;
+  private readonly rpoSourceUnknown: Gauge<"tier" | "source">;
+  private readonly backupAge: Gauge<"source" | "kind">;
+  private readonly replicationLag: Gauge<"source">;
+  private readonly siteUp: Gauge<"site" | "role">;
+  private readonly siteReady: Gauge<"site" | "role">;
+  private readonly siteReadyNodes: Gauge<"site">;
+  private readonly siteNodes: Gauge<"site">;
+  private readonly siteLatency: Gauge<"site">;
+  private readonly runs: Gauge<"kind" | "state">;
+  private readonly activeRuns: Gauge;
+  private readonly placementInPrimary: Gauge<"component">;
+  private readonly placementKnown: Gauge<"component">;
+  private readonly sourceUp: Gauge<"source">;
+  private readonly transitions: Counter<"kind" | "state">;
+  private readonly stepDuration: Histogram<"step_kind" | "status" | "run_kind">;
+  private readonly approvalWait: Histogram<"kind">;
+  private readonly slackCalls: Counter<"method">;
+  private readonly slackErrors: Counter<"method" | "error">;
+  private readonly slackRateLimited: Counter<"method">;
+
+  constructor(
+    private readonly config: Config,
+    private readonly sources: MetricSources,
+    options: DrbotMetricsOptions = {},
+  ) {
+    this.deadlineMs = options.sourceDeadlineMs ?? 5_000;
+    const registers = [this.registry];
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Gauge<L>({ name, help, labelNames, registers });
+    this.rpoEffective = gauge(
+      "drbot_rpo_effective_seconds",
+      "Data a failover now would lose per tier: the worst exposure of its sources (+Inf when a source is unknown)",
+      ["tier"],
+    );
+    this.rpoTarget = gauge("drbot_rpo_target_seconds", "The tier's RPO target", ["tier"]);
+    this.rpoWithin = gauge(
+      "drbot_rpo_within_target",
+      "1 when the tier's effective RPO is within its target",
+      ["tier"],
+    );
+    this.rpoSource = gauge(
+      "drbot_rpo_source_exposure_seconds",
+      "Exposure of one data source protecting a tier (age of the newest good copy, or replication lag)",
+      ["tier", "source", "kind"],
+    );
+    this.rpoSourceUnknown = gauge(
+      "drbot_rpo_source_unknown",
+      "1 when a data source of the tier could not be read",
+      ["tier", "source"],
+    );
+    this.backupAge = gauge("drbot_backup_age_seconds", "Age of the newest good backup or snapshot", [
+      "source",
+      "kind",
+    ]);
+    this.replicationLag = gauge("drbot_replication_lag_seconds", "Database replication lag", ["source"]);
+    this.siteUp = gauge("drbot_site_up", "1 when the site's API server answered", ["site", "role"]);
+    this.siteReady = gauge("drbot_site_ready", "1 when the site is ready (API /readyz and a Ready node)", [
+      "site",
+      "role",
+    ]);
+    this.siteReadyNodes = gauge("drbot_site_ready_nodes", "Ready nodes of the site", ["site"]);
+    this.siteNodes = gauge("drbot_site_nodes", "Nodes of the site", ["site"]);
+    this.siteLatency = gauge("drbot_site_probe_seconds", "How long the site's health reading took", ["site"]);
+    this.runs = gauge("drbot_runs", "Recent runs (the newest 100) by kind and state", ["kind", "state"]);
+    this.activeRuns = gauge("drbot_active_runs", "Runs not in a terminal state", []);
+    this.placementInPrimary = gauge(
+      "drbot_placement_in_primary",
+      "1 when drbot or its Redis runs in the primary site (it would go down with it)",
+      ["component"],
+    );
+    this.placementKnown = gauge(
+      "drbot_placement_known",
+      "1 when it is known (configured or detected) where drbot or its Redis runs",
+      ["component"],
+    );
+    this.sourceUp = gauge("drbot_metrics_source_up", "1 when the last scrape could read the source", [
+      "source",
+    ]);
+    this.transitions = new Counter({
+      name: "drbot_run_transitions_total",
+      help: "Run state transitions seen by this process",
+      labelNames: ["kind", "state"],
+      registers,
+    });
+    this.stepDuration = new Histogram({
+      name: "drbot_step_duration_seconds",
+      help: "Duration of finished steps executed by this process",
+      labelNames: ["step_kind", "status", "run_kind"],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    });
+    this.approvalWait = new Histogram({
+      name: "drbot_approval_wait_seconds",
+      help: "From the request to the last required approval",
+      labelNames: ["kind"],
+      buckets: [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
+      registers,
+    });
+    this.slackCalls = new Counter({
+      name: "drbot_slack_api_calls_total",
+      help: "HTTP requests to Slack's Web API (each retry counts)",
+      labelNames: ["method"],
+      registers,
+    });
+    this.slackErrors = new Counter({
+      name: "drbot_slack_api_errors_total",
+      help: "Slack Web API requests that failed: platform errors (ok: false), HTTP errors, timeouts, network",
+      labelNames: ["method", "error"],
+      registers,
+    });
+    this.slackRateLimited = new Counter({
+      name: "drbot_slack_api_rate_limited_total",
+      help: "Slack Web API requests answered 429 (rate limited)",
+      labelNames: ["method"],
+      registers,
+    });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "drbot_" });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text: readings refreshed first (each source within the deadline), then everything. */
+  async metrics(): Promise<string> {
+    await Promise.all([this.readStatus(), this.readRuns()]);
+    return this.registry.metrics();
+  }
+
+  // ── run events ─────────────────────────────────────────────────────────────────────────────────
+
+  onRunEvent(event: RunEvent, run: RunRecord, steps: ReadonlyMap<string, StepRecord>): void {
+    if (event.type === "run.state" || event.type === "run.requested")
+      this.transitions.inc({ kind: run.kind, state: run.state });
+    if (event.type === "step.state" || event.type === "step.observed") this.observeStep(event, run, steps);
+    if (run.state === "approved" && run.requiredApprovals > 0 && run.rto.approvedAt !== undefined) {
+      if (remember(this.seenApprovals, run.id))
+        this.approvalWait.observe(
+          { kind: run.kind },
+          Math.max(0, run.rto.approvedAt - run.rto.requestedAt) / 1000,
+        );
+    }
+  }
+
+  private observeStep(event: RunEvent, run: RunRecord, steps: ReadonlyMap<string, StepRecord>): void {
+    const record = event.stepId ? steps.get(event.stepId) : undefined;
+    if (
+      !record ||
+      !isStepFinished(record.status) ||
+      record.startedAt === undefined ||
+      record.endedAt === undefined
+    )
+      return;
+    if (!remember(this.seenSteps, `${run.id}:${record.id}:${record.attempts}:${record.status}`)) return;
+    const kind = run.plan.steps.find((s) => s.id === record.id)?.kind ?? "unknown";
+    this.stepDuration.observe(
+      { step_kind: kind, status: record.status, run_kind: run.kind },
+      Math.max(0, record.endedAt - record.startedAt) / 1000,
+    );
+  }
+
+  // ── Slack ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** A fetch for the Slack WebClient that counts every call, error and 429 by API method. */
+  instrumentFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
+    return async (input, init) => {
+      const method = slackMethodOf(input);
+      this.slackCalls.inc({ method });
+      let response: Response;
+      try {
+        response = await inner(input, init);
+      } catch (error) {
+        const name = error instanceof Error ? error.name : "";
+        this.slackErrors.inc({
+          method,
+          error: name === "TimeoutError" || name === "AbortError" ? "timeout" : "network",
+        });
+        throw error;
+      }
+      if (response.status === 429) this.slackRateLimited.inc({ method });
+      else if (response.status !== 200) this.slackErrors.inc({ method, error: `http_${response.status}` });
+      else if ((response.headers.get("content-type") ?? "").includes("application/json")) {
+        const body = (await response
+          .clone()
+          .json()
+          .catch(() => undefined)) as { ok?: boolean; error?: unknown } | undefined;
+        if (body?.ok === false) this.slackErrors.inc({ method, error: errorLabel(body.error) });
+      }
+      return response;
+    };
+  }
+
+  // ── readings ───────────────────────────────────────────────────────────────────────────────────
+
+  private async readStatus(): Promise<void> {
+    const report = await withDeadline(this.sources.status(), this.deadlineMs);
+    for (const g of [
+      this.rpoEffective,
+      this.rpoTarget,
+      this.rpoWithin,
+      this.rpoSource,
+      this.rpoSourceUnknown,
+      this.backupAge,
+      this.replicationLag,
+      this.siteUp,
+      this.siteReady,
+      this.siteReadyNodes,
+      this.siteNodes,
+      this.siteLatency,
+      this.placementInPrimary,
+      this.placementKnown,
+    ])
+      (g as Gauge<string>).reset();
+    this.sourceUp.set({ source: "status" }, report ? 1 : 0);
+    if (!report) return;
+    for (const t of report.rpo) {
+      this.rpoTarget.set({ tier: t.tier }, t.targetMs / 1000);
+      if (t.unprotected) continue;
+      this.rpoEffective.set({ tier: t.tier }, t.effectiveMs / 1000);
+      this.rpoWithin.set({ tier: t.tier }, t.withinTarget ? 1 : 0);
+      for (const r of t.readings)
+        if (r.exposureMs !== undefined)
+          this.rpoSource.set({ tier: t.tier, source: r.source, kind: r.kind }, r.exposureMs / 1000);
+      for (const source of t.unknown) this.rpoSourceUnknown.set({ tier: t.tier, source }, 1);
+    }
+    const readings = new Map(report.rpo.flatMap((t) => t.readings).map((r) => [r.source, r]));
+    for (const r of readings.values()) {
+      if (r.exposureMs === undefined) continue;
+      if (BACKUP_KINDS.has(r.kind))
+        this.backupAge.set({ source: r.source, kind: r.kind }, r.exposureMs / 1000);
+      else this.replicationLag.set({ source: r.source }, r.exposureMs / 1000);
+    }
+    for (const s of report.sites) {
+      this.siteUp.set({ site: s.site, role: s.role }, s.reachable ? 1 : 0);
+      this.siteReady.set({ site: s.site, role: s.role }, s.ready ? 1 : 0);
+      this.siteReadyNodes.set({ site: s.site }, s.readyNodes);
+      this.siteNodes.set({ site: s.site }, s.nodes.length);
+      this.siteLatency.set({ site: s.site }, s.latencyMs / 1000);
+    }
+    this.activeRuns.set(report.activeRuns.length);
+    const primary = primarySite(this.config).name;
+    for (const component of ["bot", "redis"] as const) {
+      const located = report.placement?.[component];
+      this.placementKnown.set({ component }, located?.site ? 1 : 0);
+      this.placementInPrimary.set({ component }, located?.site === primary ? 1 : 0);
+    }
+  }
+
+  private async readRuns(): Promise<void> {
+    const runs = await withDeadline(this.sources.recentRuns(), this.deadlineMs);
+    this.runs.reset();
+    this.sourceUp.set({ source: "runs" }, runs ? 1 : 0);
+    if (!runs) return;
+    const counts = new Map<string, { kind: string; state: string; n: number }>();
+    for (const r of runs) {
+      const key = `${r.kind}/${r.state}`;
+      const entry = counts.get(key) ?? { kind: r.kind, state: r.state, n: 0 };
+      entry.n++;
+      counts.set(key, entry);
+    }
+    for (const c of counts.values()) this.runs.set({ kind: c.kind, state: c.state }, c.n);
+  }
+}
+
+/** `https://slack.com/api/chat.postMessage` → chat.postMessage; upload URLs → file_upload; response_url. */
+export function slackMethodOf(input: string | URL | Request): string {
+  const raw = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+  let path = "";
+  try {
+    path = new URL(raw).pathname;
+  } catch {
+    return "unknown";
+  }
+  const api = /\/api\/([A-Za-z0-9_.]+)$/.exec(path);
+  if (api) return api[1]!;
+  if (/upload/.test(path)) return "file_upload";
+  // Slack's response_url endpoints (hooks.slack.com/commands|actions/…, the emulator's /response/…).
+  return /\/(commands|actions|response)\//.test(path) ? "response_url" : "other";
+}
+
+/** Slack's error codes are snake_case words; anything else is not trusted as a label value. */
+function errorLabel(error: unknown): string {
+  return typeof error === "string" && /^[a-z0-9_]{1,64}$/.test(error) ? error : "other";
+}
+
+function remember(seen: Set<string>, key: string): boolean {
+  if (seen.has(key)) return false;
+  if (seen.size >= SEEN_MAX) seen.clear();
+  seen.add(key);
+  return true;
+}
+
+/** The value, or undefined when it failed or took longer than `ms`. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,196 @@
+import { formatMs } from "../../domain/duration.js";
+import type { RunReport } from "../../domain/run-report.js";
+
+/**
+ * The report as Markdown, for the file posted to the channel and `drbot report`. Everything a person
+ * typed (reasons, notes) or a step printed is escaped for table cells or fenced, so it renders as text.
+ */
+const OUTPUT_MAX = 4_000;
+
+export function renderReportMarkdown(report: RunReport): string {
+  const r = report.run;
+  const out: string[] = [];
+  const line = (text = "") => out.push(text);
+  line(`# ${cell(r.title)}: ${r.id}`);
+  line();
+  line(`**${cell(report.outcome)}**`);
+  line();
+  line("| | |");
+  line("|---|---|");
+  line(`| Kind | ${r.kind} (${r.mode}) |`);
+  line(`| Runbook | ${cell(r.runbook)} |`);
+  line(`| Scope | ${cell(r.scopeText)} |`);
+  line(`| State | ${r.state.replace(/_/g, " ")}${r.stateReason ? `: ${cell(r.stateReason)}` : ""} |`);
+  line(`| Requested by | ${cell(r.requestedBy)} via ${cell(r.source)} at ${iso(r.createdAt)} |`);
+  line(`| Reason | ${cell(r.reason || "(none given)")} |`);
+  line(`| Plan | \`${cell(r.planHash)}\` |`);
+  line();
+  line("## RTO");
+  line();
+  line(
+    `Target ${formatMs(report.rto.targetMs)}; ${report.rto.finished ? `took ${formatMs(report.rto.totalMs)}: ${report.rto.met ? "met" : "**missed**"}` : `${formatMs(report.rto.totalMs)} so far, not finished`}.`,
+  );
+  line();
+  line("| Phase | Duration | Share of the budget |");
+  line("|---|---|---|");
+  for (const p of report.rto.phases)
+    line(
+      `| ${p.name} | ${p.ms === undefined ? "-" : formatMs(p.ms)} | ${p.ms === undefined ? "-" : `${((p.ms / report.rto.targetMs) * 100).toFixed(2)}%`} |`,
+    );
+  line(
+    `| **total** | **${formatMs(report.rto.totalMs)}** | ${((report.rto.totalMs / report.rto.targetMs) * 100).toFixed(2)}% |`,
+  );
+  line();
+  line("## RPO");
+  line();
+  line(
+    report.rpo.exposureMs === undefined
+      ? `Data at risk when requested: unknown (target ${formatMs(report.rpo.targetMs)}).`
+      : `Data at risk when requested: ${formatMs(report.rpo.exposureMs)} against a target of ${formatMs(report.rpo.targetMs)}: ${report.rpo.withinTarget ? "within target" : "**over target**"}.`,
+  );
+  line();
+  line("## Approvals");
+  line();
+  line(`${report.approvals.received.length} of ${report.approvals.required} required.`);
+  if (report.approvals.received.length > 0) {
+    line();
+    line("| Approver | At | After the request | Plan |");
+    line("|---|---|---|---|");
+    for (const a of report.approvals.received)
+      line(`| ${cell(a.userId)} | ${iso(a.at)} | ${formatMs(a.waitMs)} | \`${cell(a.planHash)}\` |`);
+  }
+  if (report.decisions.length > 0) {
+    line();
+    line("Decisions:");
+    line();
+    for (const d of report.decisions)
+      line(`- ${iso(d.at)} ${cell(d.userId)} ${d.decision}${d.note ? `: ${cell(d.note)}` : ""}`);
+  }
+  line();
+  line("## Checklist attestations");
+  line();
+  if (report.attestations.length === 0) line("None.");
+  else {
+    line("| Step | Item | Ticked by | At |");
+    line("|---|---|---|---|");
+    for (const a of report.attestations)
+      line(`| ${cell(a.stepTitle)} | ${cell(a.item)} | ${cell(a.userId)} | ${iso(a.at)} |`);
+  }
+  line();
+  line("## Steps");
+  line();
+  line("| Step | Phase | Kind | Status | Attempts | Started | Duration |");
+  line("|---|---|---|---|---|---|---|");
+  for (const s of report.steps)
+    line(
+      `| ${cell(s.title)} (\`${s.id}\`) | ${cell(s.phase)} | ${s.kind} | ${s.status.replace(/_/g, " ")}${s.resolvedBy === "observed" ? " (observed)" : ""}${s.undone ? ", undone" : ""} | ${s.attempts} | ${s.startedAt === undefined ? "-" : iso(s.startedAt)} | ${s.durationMs === undefined ? "-" : formatMs(s.durationMs)} |`,
+    );
+  const withOutput = report.steps.filter((s) => s.output || s.error);
+  if (withOutput.length > 0) {
+    line();
+    line("### Step output");
+    for (const s of withOutput) {
+      line();
+      line(`**${cell(s.title)}** (\`${s.id}\`)${s.error ? `: ${cell(s.error)}` : ""}`);
+      if (s.output) {
+        line();
+        fenced(out, s.output);
+      }
+    }
+  }
+  line();
+  line("## What failed");
+  line();
+  if (report.failures.length === 0) line("Nothing: every step succeeded at its first attempt.");
+  for (const f of report.failures)
+    line(
+      `- ${cell(f.title)} (\`${f.stepId}\`): ${f.status.replace(/_/g, " ")} after ${f.attempts} attempt(s)${f.error ? `: ${cell(f.error)}` : ""}`,
+    );
+  if (report.drill) {
+    const d = report.drill;
+    line();
+    line("## Drill: before and after");
+    if (d.snapshots.length > 0) {
+      line();
+      line("| Snapshot | Site | Taken | Workloads | Running pods |");
+      line("|---|---|---|---|---|");
+      for (const s of d.snapshots)
+        line(
+          `| ${cell(s.label)} | ${cell(s.site)} | ${s.takenAt === undefined ? "not recorded" : iso(s.takenAt)} | ${s.workloads ?? "-"} | ${
+            s.runningPods
+              ? cell(
+                  Object.entries(s.runningPods)
+                    .map(([ns, n]) => `${ns}: ${n}`)
+                    .join(", ") || "none",
+                )
+              : "-"
+          } |`,
+        );
+    }
+    for (const diff of d.diffs) {
+      line();
+      line(`Snapshot \`${diff.before}\` → \`${diff.after}\` on ${cell(diff.site)}:`);
+      line();
+      if (!diff.diff) line("No diff was recorded.");
+      else {
+        const rows = [
+          ...diff.diff.added.map((x) => `+ ${x}`),
+          ...diff.diff.removed.map((x) => `- ${x}`),
+          ...diff.diff.changed.map((c) => `~ ${c.object}: ${c.field} ${c.before} → ${c.after}`),
+          ...diff.diff.runningPods.map((p) => `~ running pods in ${p.namespace}: ${p.before} → ${p.after}`),
+        ];
+        fenced(out, rows.length ? rows.join("\n") : "no difference");
+      }
+    }
+    line();
+    line("## Drill: isolation and cleanup");
+    line();
+    for (const i of d.isolation)
+      line(`- ${cell(i.title)}: ${i.status.replace(/_/g, " ")}${i.output ? ` (${cell(i.output)})` : ""}`);
+    for (const c of d.cleanup)
+      line(
+        `- Cleanup proof (\`${c.stepId}\`): ${c.status.replace(/_/g, " ")}${c.proof ? `: ${cell(c.proof)}` : ""}${c.error ? `: ${cell(c.error)}` : ""}`,
+      );
+    line();
+    line(d.clean ? "Nothing of this drill remains." : "**Cleanup is not proven.**");
+  }
+  line();
+  line("## Lessons to record");
+  line();
+  line("_For the review: what went well, what to change in the runbook, owners and dates._");
+  line();
+  line("- ");
+  line();
+  line("## Timeline");
+  line();
+  line("| At (UTC) | Who | What |");
+  line("|---|---|---|");
+  for (const t of report.timeline) line(`| ${iso(t.at)} | ${cell(t.actor)} | ${cell(t.text)} |`);
+  line();
+  line(`_Generated by drbot at ${iso(report.generatedAt)}._`);
+  return `${out.join("\n")}\n`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
+/** Table cells: one line, pipes escaped, Markdown's active characters neutralised. */
+function cell(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, " ")
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/([`*_<>[\]])/g, "\\$1");
+}
+
+/** A fence longer than any backtick run in the text, so output can never close it early. */
+function fenced(out: string[], text: string): void {
+  const body =
+    text.length > OUTPUT_MAX
+      ? `${text.slice(0, OUTPUT_MAX)}\n… (${text.length - OUTPUT_MAX} more characters in the JSON report)`
+      : text;
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  out.push(fence, body, fence);
+}

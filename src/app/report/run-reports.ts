@@ -1,0 +1,77 @@
+import { diffSnapshots } from "../../domain/compare-snapshots.js";
+import { buildRunReport, type RunReport } from "../../domain/run-report.js";
+import type { ArtifactStore } from "../../engine/step-kinds/k8s-common.js";
+import type { Clock } from "../../ports/clock.js";
+import type { Snapshot, SnapshotDiff } from "../../ports/site.js";
+import type { DrService } from "../dr-service.js";
+import { renderReportMarkdown } from "./render-report-markdown.js";
+import { renderTimelineSvg } from "./render-timeline-svg.js";
+
+export interface RunReportFiles {
+  report: RunReport;
+  markdown: string;
+  json: string;
+  svg: string;
+}
+
+/**
+ * The report use case every surface calls (`drbot report`, `/dr report`, the file posted when a run
+ * ends): reads the run, its steps, its audit trail and its drill artifacts, and renders them.
+ */
+export class RunReports {
+  constructor(private readonly d: { service: DrService; artifacts: ArtifactStore; clock: Clock }) {}
+
+  async build(runId: string): Promise<RunReport> {
+    const { run, steps, events } = await this.d.service.show(runId);
+    const diffs = new Map<string, SnapshotDiff>();
+    for (const step of run.plan.steps.filter((s) => s.kind === "k8s.diff")) {
+      const diff = await this.diffOf(run.id, step.params);
+      if (diff) diffs.set(step.id, diff);
+    }
+    const snapshots = new Map<string, Snapshot>();
+    for (const step of run.plan.steps.filter((s) => s.kind === "k8s.snapshot")) {
+      const { site, label } = step.params as { site?: string; label?: string };
+      const snap =
+        site && label
+          ? parse<Snapshot>(await this.d.artifacts.get(run.id, `snapshot:${site}:${label}`))
+          : undefined;
+      if (snap) snapshots.set(step.id, snap);
+    }
+    return buildRunReport({ run, steps, events, diffs, snapshots, now: this.d.clock.now() });
+  }
+
+  async files(runId: string): Promise<RunReportFiles> {
+    const report = await this.build(runId);
+    return {
+      report,
+      markdown: renderReportMarkdown(report),
+      json: `${JSON.stringify(report, null, 2)}\n`,
+      svg: renderTimelineSvg(report),
+    };
+  }
+
+  /** The diff the step recorded; if only the snapshots survived, the diff is computed again from them. */
+  private async diffOf(runId: string, params: Record<string, unknown>): Promise<SnapshotDiff | undefined> {
+    const { site, before, after } = params as { site?: string; before?: string; after?: string };
+    if (!site || !before || !after) return undefined;
+    const a = this.d.artifacts;
+    const recorded = parse<SnapshotDiff>(await a.get(runId, `diff:${site}:${before}:${after}`));
+    if (recorded) return recorded;
+    const [b, c] = await Promise.all([
+      a.get(runId, `snapshot:${site}:${before}`),
+      a.get(runId, `snapshot:${site}:${after}`),
+    ]);
+    const sb = parse<Snapshot>(b);
+    const sc = parse<Snapshot>(c);
+    return sb && sc ? diffSnapshots(sb, sc) : undefined;
+  }
+}
+
+function parse<T>(raw: string | undefined): T | undefined {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { DrbotMetrics, slackMethodOf } from "../../../src/adapters/metrics/drbot-metrics.js";
+import type { StatusReport } from "../../../src/app/dr-service.js";
+import { tierRpo } from "../../../src/domain/rpo.js";
+import { testConfig } from "../../support/config-fixture.js";
+import { parseExposition } from "../../support/prometheus-text.js";
+
+/**
+ * How readings become series, with the sources passed in. The end-to-end scrape of a running
+ * `drbot serve` is in test/cli/serve-metrics.test.ts.
+ */
+const config = testConfig();
+const NOW = 1_700_000_000_000;
+
+function status(overrides: Partial<StatusReport> = {}): StatusReport {
+  return {
+    sites: [],
+    rpo: tierRpo(config, [
+      { source: "pg", kind: "postgres", exposureMs: 4_000, at: NOW, detail: "replay lag" },
+      { source: "velero", kind: "velero", exposureMs: 3 * 3_600_000, at: NOW, detail: "daily backup" },
+    ]),
+    activeRuns: [],
+    warnings: [],
+    tookMs: 1,
+    ...overrides,
+  };
+}
+
+describe("drbot's metrics", () => {
+  it("turn RPO readings into backup ages, replication lag and RPO per tier and source", async () => {
+    const metrics = new DrbotMetrics(config, { status: async () => status(), recentRuns: async () => [] });
+    const m = parseExposition(await metrics.metrics());
+    expect(m.value("drbot_replication_lag_seconds", { source: "pg" })).toBe(4);
+    expect(m.value("drbot_backup_age_seconds", { source: "velero", kind: "velero" })).toBe(10_800);
+    expect(
+      m.value("drbot_rpo_source_exposure_seconds", { tier: "tier1", source: "pg", kind: "postgres" }),
+    ).toBe(4);
+    expect(m.value("drbot_rpo_effective_seconds", { tier: "tier1" })).toBe(4);
+    expect(m.value("drbot_rpo_within_target", { tier: "tier1" })).toBe(1);
+    // tier3 allows 4h; its Velero backup is 3h old.
+    expect(m.value("drbot_rpo_effective_seconds", { tier: "tier3" })).toBe(10_800);
+    expect(m.value("drbot_rpo_within_target", { tier: "tier3" })).toBe(1);
+  });
+
+  it("leave out what a failed source would have said, and say the source is down", async () => {
+    const metrics = new DrbotMetrics(
+      config,
+      { status: () => Promise.reject(new Error("redis down")), recentRuns: () => new Promise(() => {}) },
+      { sourceDeadlineMs: 50 },
+    );
+    const m = parseExposition(await metrics.metrics());
+    expect(m.value("drbot_metrics_source_up", { source: "status" })).toBe(0);
+    expect(m.value("drbot_metrics_source_up", { source: "runs" })).toBe(0);
+    expect(m.all("drbot_rpo_effective_seconds")).toEqual([]);
+  });
+
+  it("keep to their own registry, so two instances do not collide", async () => {
+    const sources = { status: async () => status(), recentRuns: async () => [] };
+    const a = new DrbotMetrics(config, sources);
+    const b = new DrbotMetrics(config, sources);
+    expect(a.registry).not.toBe(b.registry);
+    expect(parseExposition(await b.metrics()).value("drbot_rpo_target_seconds", { tier: "tier1" })).toBe(900);
+  });
+
+  it("name Slack calls by API method", () => {
+    expect(slackMethodOf("https://slack.com/api/chat.postMessage")).toBe("chat.postMessage");
+    expect(slackMethodOf(new URL("https://files.slack.com/upload/v1/abc"))).toBe("file_upload");
+    expect(slackMethodOf("https://hooks.slack.com/commands/T1/2/x")).toBe("response_url");
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { renderReportMarkdown } from "../../../src/app/report/render-report-markdown.js";
+import { buildRunReport } from "../../../src/domain/run-report.js";
+import { finishedDrill } from "../../support/report-fixtures.js";
+import { stepRecord } from "../../support/run-fixtures.js";
+
+describe("the Markdown report", () => {
+  const { run, records, events, diffs } = finishedDrill();
+  const md = renderReportMarkdown(
+    buildRunReport({ run, steps: records, events, diffs, now: run.createdAt + 200_000 }),
+  );
+
+  it("has the sections people look for", () => {
+    for (const heading of [
+      "## RTO",
+      "## RPO",
+      "## Approvals",
+      "## Checklist attestations",
+      "## Steps",
+      "## What failed",
+      "## Lessons to record",
+      "## Drill: before and after",
+      "## Drill: isolation and cleanup",
+      "## Timeline",
+    ])
+      expect(md).toContain(heading);
+  });
+
+  it("states RTO and RPO against the tier's targets", () => {
+    expect(md).toContain("Target 2h; took 2m 40s: met.");
+    expect(md).toContain("| decision | 1m 30s | 1.25% |");
+    expect(md).toContain("Data at risk when requested: 5m against a target of 15m: within target.");
+  });
+
+  it("says which steps needed more than one attempt", () => {
+    expect(md).toContain("- Scale up on DR (`scale-up`): succeeded after 2 attempt(s)");
+  });
+
+  it("names who ticked each checklist item and when", () => {
+    expect(md).toContain("| Pre-test checklist | Stakeholders notified | U0ONCALL | 2026-11-25T09:01:35Z |");
+  });
+
+  it("shows each step's duration, the diff and the cleanup proof", () => {
+    expect(md).toContain("| Scale up on DR (`scale-up`) | failover | k8s.scale | succeeded | 2 |");
+    expect(md).toContain("~ Deployment production/payments-api: replicas 0 → 3");
+    expect(md).toContain(
+      `Cleanup proof (\`verify-clean\`): succeeded: nothing labelled with ${run.id} remains`,
+    );
+    expect(md).toContain("Nothing of this drill remains.");
+  });
+
+  it("keeps step output inside its fence and table cells on one line", () => {
+    const hostile = new Map(records);
+    hostile.set(
+      "isolate",
+      stepRecord("isolate", { status: "failed", error: "a | b\nc", output: "```\n# not a heading\n```" }),
+    );
+    const text = renderReportMarkdown(buildRunReport({ run, steps: hostile, events, now: run.createdAt }));
+    expect(text).toContain("**Isolate DR** (`isolate`): a \\| b c");
+    expect(text).toContain("````\n```\n# not a heading\n```\n````");
+  });
+});

@@ -1,0 +1,59 @@
+import { execa, type ResultPromise } from "execa";
+import { freePort } from "./redis-server.js";
+import { waitFor } from "./wait-for.js";
+
+/**
+ * `drbot serve` in a process of its own, as production runs it (Node with tsx, the CLI entry point),
+ * on a free port of 127.0.0.1; resolves once /readyz answers 200, fails with the process's output if
+ * it exits or is not ready within a minute. Stopped with SIGTERM, as Kubernetes stops a pod.
+ */
+export interface ServeProcess {
+  baseUrl: string;
+  port: number;
+  output(): string;
+  get(path: string): Promise<{ status: number; body: string; type: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startServeProcess(
+  env: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<ServeProcess> {
+  const port = options.port ?? (await freePort());
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const chunks: string[] = [];
+  const child: ResultPromise = execa(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+    env: { ...process.env, PORT: String(port), BIND_ADDRESS: "127.0.0.1", ...env },
+    reject: false,
+    all: true,
+  });
+  child.all?.on("data", (chunk: Buffer) => chunks.push(chunk.toString()));
+  let exited = false;
+  void child.then(() => {
+    exited = true;
+  });
+  const get = async (path: string) => {
+    const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, body: await res.text(), type: res.headers.get("content-type") ?? "" };
+  };
+  const output = () => chunks.join("");
+  await waitFor(async () => exited || (await get("/readyz").catch(() => ({ status: 0 }))).status === 200, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    description: "drbot serve to be ready",
+  }).catch((error: Error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${error.message}; its output:\n${output()}`);
+  });
+  if (exited) throw new Error(`drbot serve exited; its output:\n${output()}`);
+  return {
+    baseUrl,
+    port,
+    output,
+    get,
+    async stop() {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
+}
