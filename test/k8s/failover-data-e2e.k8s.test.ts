@@ -289,5 +289,5 @@ describe("a failover with every data source, from Slack, on the local test envir
     expect(stepEvents).toEqual(
       expect.arrayContaining(["restore-backup", "activate-volumes", "promote-database", "switch-dns"]),
     );
-  });
+  }, 300_000);
 });
