@@ -7,6 +7,7 @@ import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
+import type { RpoReading } from "../domain/rpo.js";
 import type { Runbook } from "../domain/runbook.js";
 import { RunEngine } from "../engine/run-engine.js";
 import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
@@ -32,8 +33,10 @@ export interface RuntimeOptions {
   services?: Partial<StepServices>;
   ownerId?: string;
   autoStart?: boolean;
-  /** Sites to use instead of the configured kubeconfigs (tests of the surfaces). */
+  /** Sites to use instead of the configured kubeconfigs (tests of the surfaces, the demo). */
   sites?: KubernetesServices;
+  /** Reads the data sources' RPO exposure (the demo passes simulated readings). */
+  readRpo?: () => Promise<RpoReading[]>;
 }
 
 const ARTIFACT_TTL_MS = 90 * 86_400_000;
@@ -114,6 +117,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
+    ...(options.readRpo ? { readRpo: options.readRpo } : {}),
     config,
     runbooks,
     store,
