@@ -78,6 +78,9 @@ describe.each(["http", "socket"] as const)("Slack in %s mode", (mode) => {
     expect(await h.lastEphemeral("U0ONCALL")).toContain(`Requested \`${runId}\``);
     expect(blocksText(card)).toContain("0/2");
     expect(blocksText(card)).not.toContain("<!channel>");
+    expect(h.emulator.messages(INCIDENT).filter((m) => m.text.startsWith("Failover requested"))).toHaveLength(
+      1,
+    );
 
     const seen = h.ephemeralCount("U0ONCALL");
     await h.click("U0ONCALL", INCIDENT, card.ts, "dr:approve");
