@@ -68,6 +68,8 @@ async function requestFailover(
   expect(ack.timedOut).toBe(false);
   const card = await h.findMessage("Failover requested");
   const runId = /"value":"(failover-[a-z0-9-]+)\|/.exec(blocksText(card))![1]!;
+  // The requester's confirmation comes after the card; later ephemerals are counted from here.
+  await h.emulator.waitForEphemeral("U0ONCALL", `Requested \`${runId}\``, { timeoutMs: 10_000 });
   return { card, runId };
 }
 
