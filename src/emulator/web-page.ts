@@ -56,6 +56,8 @@ const actionBody = z
     messageTs: z.string().regex(/^\d+\.\d+$/),
     actionId: z.string().min(1).max(255),
     isEphemeral: z.boolean().default(false),
+    /** Checkboxes: the values ticked after the change. */
+    selectedOptions: z.array(z.string().max(150)).max(10).optional(),
   })
   .strict();
 

@@ -119,6 +119,47 @@ describe("the emulator's web page", () => {
     ]);
   });
 
+  it("sends a checkboxes change with the options ticked, in the action and in state.values", async () => {
+    const received: unknown[] = [];
+    app = await startHttpApp(emulator, (bolt) => {
+      bolt.action("pick", async ({ ack, body, action }) => {
+        await ack();
+        received.push(
+          (action as { selected_options: Array<{ value: string }> }).selected_options.map((o) => o.value),
+        );
+        received.push(
+          (body as { state: { values: Record<string, Record<string, unknown>> } }).state.values.checks,
+        );
+      });
+    });
+    const options = ["a", "b", "c"].map((v) => ({
+      text: { type: "plain_text" as const, text: v.toUpperCase() },
+      value: v,
+    }));
+    const posted = await client.chat.postMessage({
+      channel: "C0INCIDENT",
+      text: "pick",
+      blocks: [
+        {
+          type: "actions",
+          block_id: "checks",
+          elements: [{ type: "checkboxes", action_id: "pick", options }],
+        },
+      ],
+    });
+    const answer = await post("/page/action", {
+      userId: "U0ALICE",
+      channelId: "C0INCIDENT",
+      messageTs: posted.ts,
+      actionId: "pick",
+      selectedOptions: ["a", "c"],
+    });
+    expect(await answer.json()).toMatchObject({ ok: true });
+    await emulator.waitFor(() => received.length === 2, { description: "the checkboxes action" });
+    expect(received[0]).toEqual(["a", "c"]);
+    expect(received[1]).toEqual({ pick: { type: "checkboxes", selected_options: [options[0], options[2]] } });
+  });
+
   it("refuses what the page would never send, saying why", async () => {
     const notCommand = await post("/page/command", {
       userId: "U0ALICE",

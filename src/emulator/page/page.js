@@ -117,9 +117,9 @@ function renderElement(element, source) {
     const initial = new Set((element.initial_options ?? []).map((o) => o.value));
     const boxes = (element.options ?? []).map(
       (o) =>
-        `<label><input type="checkbox" disabled ${initial.has(o.value) ? "checked" : ""}> ${textObject(o.text)}</label>`,
+        `<label><input type="checkbox" data-el="${key}" value="${escapeHtml(o.value ?? "")}" ${initial.has(o.value) ? "checked" : ""}> ${textObject(o.text)}</label>`,
     );
-    return `<div class="checkboxes">${boxes.join("")}</div>`;
+    return `<div class="checkboxes" data-action-id="${escapeHtml(element.action_id ?? "")}">${boxes.join("")}</div>`;
   }
   if (element.type === "image")
     return `<img src="${escapeHtml(element.image_url ?? "")}" alt="${escapeHtml(element.alt_text ?? "")}" width="16" height="16">`;
@@ -348,6 +348,24 @@ document.addEventListener("click", (event) => {
     view.dismissed.add(target.dataset.dismiss);
     return render();
   }
+});
+
+// Slack sends a checkboxes element's whole selection on every change.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || box.type !== "checkbox" || !box.dataset.el) return;
+  const found = elements.get(box.dataset.el);
+  if (!found) return;
+  const group = box.closest(".checkboxes");
+  const selected = [...(group?.querySelectorAll("input:checked") ?? [])].map((b) => b.value);
+  void post("/page/action", {
+    userId: view.user,
+    channelId: view.channel,
+    messageTs: found.source.ts,
+    actionId: found.element.action_id,
+    isEphemeral: found.source.isEphemeral,
+    selectedOptions: selected,
+  });
 });
 
 $("thread-close").addEventListener("click", () => {
