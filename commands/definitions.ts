@@ -74,7 +74,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   },
   {
     name: "run",
-    usage: 'run RUNBOOK [tier|app…] --reason "…" --as USER [--backup NAME] [--idempotency-key KEY] [--detach]',
+    usage:
+      'run RUNBOOK [tier|app…] --reason "…" --as USER [--backup NAME] [--idempotency-key KEY] [--detach]',
     summary: "Request a run (it waits for approvals)",
     changesProduction: true,
     slack: false,

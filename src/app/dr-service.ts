@@ -12,6 +12,7 @@ import {
   type RunEvent,
   type RunMode,
   type RunRecord,
+  type RunScope,
   type StepRecord,
 } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
@@ -24,6 +25,7 @@ import type { Directory } from "../ports/directory.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SiteHealth } from "../ports/site.js";
+import type { ScopeRestorePoints } from "./velero-overview.js";
 
 export interface DrServiceDeps {
   config: Config;
@@ -46,6 +48,8 @@ export interface DrServiceDeps {
   siteHealth?: (site: string) => Promise<SiteHealth>;
   /** How long `status` waits for a site before reporting it down. */
   statusDeadlineMs?: number;
+  /** Recent Velero backups protecting a scope, as its target site sees them (velero-overview.ts). */
+  restorePoints?: (scope: Pick<RunScope, "applications" | "toSite">) => Promise<ScopeRestorePoints>;
 }
 
 export interface StatusReport {
@@ -73,6 +77,8 @@ export interface RequestInput {
 export type RequestOutcome = { run: RunRecord; duplicate: boolean; exposure: TierRpo | undefined };
 
 const AUDIT_STREAM = "_audit";
+/** Who requests the calendar's verify runs: drbot itself, as the configuration (reviewed by people) says. */
+export const SCHEDULE_ACTOR = "drbot";
 const DEDUPE_TTL_MS = 10 * 60_000;
 const REASON_MAX = 500;
 /** The scope lock's lease while a request is being written, and once it exists (renewed while it runs). */
@@ -126,6 +132,15 @@ export class DrService {
       catalog: this.d.registry,
       ...(input.pins ? { pins: input.pins } : {}),
     });
+  }
+
+  /**
+   * The restore points a run could use, for the approval card and `/dr failover --backup NAME`:
+   * recent backups of each Velero schedule protecting the scope, with their times and whether each
+   * is usable. Empty when this process has no Velero access; a site without Velero says so.
+   */
+  async restorePoints(scope: Pick<RunScope, "applications" | "toSite">): Promise<ScopeRestorePoints> {
+    return this.d.restorePoints ? this.d.restorePoints(scope) : [];
   }
 
   async rpo(): Promise<TierRpo[]> {
@@ -198,13 +213,16 @@ export class DrService {
   async request(input: RequestInput): Promise<RequestOutcome> {
     const now = this.d.clock.now();
     const runbook = this.runbook(input.runbook);
-    await this.requirePrincipal(
-      input.actor,
-      runbook.kind,
-      "requesters",
-      `request ${runbook.kind} runs`,
-      undefined,
-    );
+    const byCalendar =
+      input.source === "schedule" && input.actor === SCHEDULE_ACTOR && runbook.kind === "verify";
+    if (!byCalendar)
+      await this.requirePrincipal(
+        input.actor,
+        runbook.kind,
+        "requesters",
+        `request ${runbook.kind} runs`,
+        undefined,
+      );
     const reason = cleanReason(input.reason);
     if (input.dedupeKey) {
       const seen = await this.d.store.dedupe(`request:${input.dedupeKey}`, "pending", DEDUPE_TTL_MS);

@@ -1,8 +1,15 @@
 import { createServer, type ServerResponse } from "node:http";
 import { WebClient } from "@slack/web-api";
+import { startWatch } from "../app/start-watch.js";
+import { primarySite } from "../domain/config.js";
+import type { SitePort } from "../ports/site.js";
+import { logWatchNotifier } from "../ports/watch-notifier.js";
 import type { Runtime } from "../runtime/create-runtime.js";
+import { openLeaderLease } from "../runtime/open-leader-lease.js";
 import { createSlackApp, type SlackSurface, slackSettingsFromEnv } from "../slack/create-slack-app.js";
+import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
 import { SlackDirectory } from "../slack/slack-directory.js";
+import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
 import type { CliIo } from "./main.js";
 
 /**
@@ -58,6 +65,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       { service: rt.service, store: rt.store, clock: rt.clock },
     );
     rt.observers.attach(surface.notifier);
+    registerWatchListeners(surface.app, { service: rt.service, store: rt.store, notifier: surface.notifier });
     await surface.start();
     io.out(`drbot serving Slack (${settings.mode} mode) on :${port}; engine owner ${rt.engine.ownerId}`);
   } else {
@@ -85,12 +93,39 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     () => void supervise(),
     Math.max(1000, Math.floor(rt.config.engine.leaseTtl / 2)),
   );
+  // Failure detection and the DR calendar run in whichever replica holds the leader lease.
+  const lease = await openLeaderLease(rt.config, io.env);
+  const hasChannel = Boolean(rt.config.watch.channel ?? rt.config.slack.incidentChannels[0]);
+  const watch = startWatch({
+    config: rt.config,
+    service: rt.service,
+    store: rt.store,
+    clock: rt.clock,
+    primary: primaryOrNothing(rt, io),
+    lease,
+    notifier:
+      surface && hasChannel ? new SlackWatchNotifier(surface.client, rt.store) : logWatchNotifier(io.err),
+    token: rt.engine.ownerId,
+    log: io.err,
+  });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  await watch.stop();
+  await lease.close();
   clearInterval(timer);
   await surface?.stop();
   if (plain) await new Promise<void>((resolve) => plain!.close(() => resolve()));
   return 0;
+}
+
+/** The primary to watch; a kubeconfig that cannot be loaded is reported, and serving goes on without watching. */
+function primaryOrNothing(rt: Runtime, io: CliIo): SitePort | undefined {
+  try {
+    return rt.sites.site(primarySite(rt.config).name);
+  } catch (error) {
+    io.err(`watcher: cannot reach the primary: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import type { Clock } from "../ports/clock.js";
 import type {
   Drift,
   FenceResult,
+  NamespaceDeleteOptions,
   NodeState,
   RequestOptions,
   RolloutOptions,
@@ -252,6 +253,14 @@ export class SimulatedSite implements SitePort {
   async listByRunId(runId: string, options: RequestOptions = {}): Promise<string[]> {
     this.check("list the run's objects", options);
     return (this.isolation.get(runId) ?? []).map((name) => `NetworkPolicy ${name}`);
+  }
+
+  /** Removes the namespace's workloads; false when it had none. */
+  async deleteNamespace(name: string, options: NamespaceDeleteOptions): Promise<boolean> {
+    this.check(`delete namespace ${name}`, options);
+    const doomed = [...this.workloads.entries()].filter(([, w]) => w.ref.namespace === name);
+    for (const [key] of doomed) this.workloads.delete(key);
+    return doomed.length > 0;
   }
 
   private check(what: string, options: RequestOptions): void {

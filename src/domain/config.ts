@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "./duration.js";
+import { calendarSchema, watchSchema } from "./watch-config.js";
 
 /**
  * The drbot configuration file, one YAML document. Secrets never live here: they are named by the
@@ -95,6 +96,12 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
       caFile: z.string().optional(),
       certFile: z.string().optional(),
       keyFile: z.string().optional(),
+      /** Where etcdctl and etcdutl are; unset means on PATH (production). */
+      binDir: z.string().min(1).optional(),
+      /** How the snapshot reaches drDir: rsync when it is installed (else a copy), or a plain copy. */
+      copyWith: z.enum(["copy", "rsync"]).default("copy"),
+      /** Deadline for connecting to an endpoint (TLS handshake included). */
+      requestTimeout: durationSchema.default(10_000),
       retention: z
         .object({
           count: z.number().int().min(1).default(10),
@@ -133,9 +140,13 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
           user: z.string().min(1),
           database: z.string().default("postgres"),
           passwordEnv: envVarName.optional(),
+          /** Its application_name in the primary's pg_stat_replication; without it the worst standby counts. */
+          applicationName: z.string().min(1).max(63).optional(),
         })
         .strict(),
       lagAlert: durationSchema.default(30_000),
+      /** Deadline for connecting to either server and for each query (promotion waits up to its step's timeout). */
+      timeout: durationSchema.default(5_000),
     })
     .strict(),
 ]);
@@ -235,6 +246,56 @@ export const engineSchema = z
   .strict()
   .prefault({});
 
+/** A program and its arguments, run without a shell. */
+const hookCommandSchema = z
+  .object({ command: z.string().min(1), args: z.array(z.string()).default([]) })
+  .strict();
+
+/**
+ * The DNS provider behind dns.switch. external-dns: DNSEndpoint objects on a site, one endpoint per
+ * record and site (setIdentifier = site, weight in providerSpecific). command: a program that
+ * applies a change batch file and one that prints the current weights. webhook: an HTTP endpoint
+ * that takes the desired weights (POST) and reports them (GET).
+ */
+export const dnsProviderSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z
+      .object({
+        kind: z.literal("external-dns"),
+        site: nameSchema,
+        namespace: k8sNameSchema.default("default"),
+        /** The providerSpecific property holding the weight (aws/weight for Route 53). */
+        weightProperty: z.string().min(1).default("aws/weight"),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal("command"),
+        /** Runs with the change batch's path as "{file}" in args, or as the last argument. */
+        apply: hookCommandSchema,
+        /** Prints {"records":[{"name","weights"}]} or Route 53's ListResourceRecordSets JSON. */
+        read: hookCommandSchema,
+        /** route53: a ChangeResourceRecordSets change batch; weights: drbot's {"records": [...]}. */
+        format: z.enum(["route53", "weights"]).default("route53"),
+        timeout: durationSchema.default(60_000),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal("webhook"),
+        url: z.url({ protocol: /^https?$/ }),
+        /** Where to GET the current weights; the same URL when absent. */
+        readUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** Environment variable holding a bearer token (never in the file, never logged). */
+        tokenEnv: envVarName.optional(),
+        timeout: durationSchema.default(10_000),
+      })
+      .strict(),
+  ],
+  { error: () => 'dns.provider.kind must be "external-dns", "command" or "webhook"' },
+);
+
 export const configSchema = z
   .object({
     sites: z.array(siteSchema).min(2, "at least a primary and a DR site"),
@@ -245,14 +306,22 @@ export const configSchema = z
     redis: redisSchema,
     approvals: approvalsSchema,
     engine: engineSchema,
+    watch: watchSchema,
+    calendar: calendarSchema,
     dns: z
       .object({
+        /** Who applies and reports DNS weights; without one, dns.switch steps fail clearly. */
+        provider: dnsProviderSchema.optional(),
         records: z
           .array(
             z
               .object({
                 name: z.string().min(1),
                 weights: z.record(nameSchema, z.number().int().min(0).max(255)),
+                /** Only needed to create records (DNSEndpoint endpoints, Route 53 record sets). */
+                type: z.enum(["A", "AAAA", "CNAME"]).optional(),
+                ttl: z.number().int().min(0).max(86_400).optional(),
+                targets: z.record(nameSchema, z.array(z.string().min(1)).min(1)).optional(),
               })
               .strict(),
           )
@@ -336,7 +405,32 @@ export const configSchema = z
             message: `unknown site "${site}"`,
           });
       }
+      for (const site of Object.keys(record.targets ?? {})) {
+        if (!(site in record.weights))
+          ctx.addIssue({
+            code: "custom",
+            path: ["dns", "records", index, "targets", site],
+            message: `site "${site}" has targets but no weight in this record`,
+          });
+      }
+      const provider = config.dns.provider;
+      if (provider?.kind === "command" && provider.format === "route53") {
+        const missing = Object.keys(record.weights).filter((site) => !record.targets?.[site]);
+        if (missing.length > 0)
+          ctx.addIssue({
+            code: "custom",
+            path: ["dns", "records", index, "targets"],
+            message: `a Route 53 change batch needs the record's targets for ${missing.join(", ")}`,
+          });
+      }
     });
+    const provider = config.dns.provider;
+    if (provider?.kind === "external-dns" && !sites.has(provider.site))
+      ctx.addIssue({
+        code: "custom",
+        path: ["dns", "provider", "site"],
+        message: `unknown site "${provider.site}"`,
+      });
   });
 
 export type Config = z.output<typeof configSchema>;
@@ -345,6 +439,8 @@ export type TierConfig = Config["tiers"][number];
 export type ApplicationConfig = Config["applications"][number];
 export type WorkloadConfig = ApplicationConfig["workloads"][number];
 export type DataSourceConfig = Config["dataSources"][number];
+export type DnsProviderConfig = z.output<typeof dnsProviderSchema>;
+export type DnsRecordConfig = Config["dns"]["records"][number];
 export type Principals = Config["slack"]["permissions"]["failover"]["approvers"];
 
 export function primarySite(config: Config): SiteConfig {

@@ -19,6 +19,11 @@ export interface StepKindDescription {
     | { ok: true; value: Record<string, unknown> }
     | { ok: false; issues: { path: (string | number)[]; message: string }[] };
   summarize(params: Record<string, unknown>): string;
+  /** How the kind honours the plan's pins (a chosen backup); absent when pins do not concern it. */
+  applyPins?(
+    params: Record<string, unknown>,
+    pins: Readonly<Record<string, string>>,
+  ): Record<string, unknown>;
 }
 
 export interface PlanIssue {
@@ -120,6 +125,7 @@ function assemblePlan(
             issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
           continue;
         }
+        if (kind.applyPins && Object.keys(pins).length > 0) parsed.value = kind.applyPins(parsed.value, pins);
         let undo: PlanStep["undo"];
         if (step.undo) {
           const undoKind = catalog.describe(step.undo.kind);

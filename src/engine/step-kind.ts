@@ -23,6 +23,11 @@ export interface StepKind<P extends Record<string, unknown> = Record<string, unk
   execute(ctx: StepContext, params: P): Promise<StepResult>;
   /** Does the effect already hold? Required for non-idempotent kinds to be resumed safely. */
   observe?(ctx: StepContext, params: P): Promise<Observation>;
+  /**
+   * Applies the plan's pins (`/dr failover --backup NAME` pins `backup`) to parsed params when the
+   * plan is built, so the plan, its hash and the approval card show what the step will really do.
+   */
+  applyPins?(params: P, pins: Readonly<Record<string, string>>): P;
 }
 
 export type StepResult =

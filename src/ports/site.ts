@@ -143,6 +143,11 @@ export interface RolloutOptions extends RequestOptions {
   onProgress?: (state: WorkloadState) => void;
 }
 
+export interface NamespaceDeleteOptions extends RequestOptions {
+  /** Epoch milliseconds. */
+  deadline: number;
+}
+
 export interface SitePort {
   readonly name: string;
   /** Never throws: an unreachable or hung site is reported as not reachable, within the deadline. */
@@ -171,6 +176,11 @@ export interface SitePort {
   removeIsolation(runId: string, options?: RequestOptions): Promise<number>;
   /** Everything drbot created for a run (objects labelled drbot.io/run-id), as "Kind namespace/name". */
   listByRunId(runId: string, options?: RequestOptions): Promise<string[]>;
+  /**
+   * Deletes a namespace and waits until it is gone; false when it did not exist. Idempotent. Throws
+   * DrError `timeout` when it is still terminating at the deadline.
+   */
+  deleteNamespace(name: string, options: NamespaceDeleteOptions): Promise<boolean>;
 }
 
 export const RUN_ID_LABEL = "drbot.io/run-id";

@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { createDnsProvider, dnsSecrets } from "../adapters/dns/create-dns-provider.js";
+import { EtcdSnapshotService } from "../adapters/etcd/etcd-snapshot-service.js";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
+import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
+import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
+import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
+import { VeleroSite } from "../adapters/velero/velero-site.js";
 import { DrService } from "../app/dr-service.js";
+import { restorePointsForScope } from "../app/velero-overview.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooks } from "../config/load-runbooks.js";
 import type { Config } from "../domain/config.js";
@@ -14,10 +21,12 @@ import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
 import type { ArtifactStore, KubernetesServices } from "../engine/step-kinds/k8s-common.js";
 import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-kinds/registry.js";
 import { type Clock, systemClock } from "../ports/clock.js";
+import type { DatabaseReplication } from "../ports/database-replication.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SitePort } from "../ports/site.js";
+import type { VeleroPort, VeleroServices } from "../ports/velero.js";
 import { openRedisStore } from "./open-redis-store.js";
 
 export interface RuntimeOptions {
@@ -35,11 +44,15 @@ export interface RuntimeOptions {
   autoStart?: boolean;
   /** Sites to use instead of the configured kubeconfigs (tests of the surfaces, the demo). */
   sites?: KubernetesServices;
-  /** Reads the data sources' RPO exposure (the demo passes simulated readings). */
+  /** Velero access to use instead of the configured kubeconfigs. */
+  velero?: VeleroServices;
+  /** Reads the data sources' RPO exposure instead of the configured readers (the demo simulates them). */
   readRpo?: () => Promise<RpoReading[]>;
 }
 
 const ARTIFACT_TTL_MS = 90 * 86_400_000;
+/** One RPO reading per source for `status` and the approval card, well inside the status deadline. */
+const RPO_READ_TIMEOUT_MS = 1_500;
 
 /** Sites built on first use, so a missing kubeconfig fails the step that needs it, not start-up. */
 export function kubernetesSites(config: Config): KubernetesServices {
@@ -57,6 +70,23 @@ export function kubernetesSites(config: Config): KubernetesServices {
   };
 }
 
+/** Velero per site and namespace, built on first use like the sites. */
+export function veleroSites(config: Config): VeleroServices {
+  const built = new Map<string, VeleroPort>();
+  return {
+    velero(name, namespace = "velero") {
+      const key = `${name}/${namespace}`;
+      const found = built.get(key);
+      if (found) return found;
+      const site = config.sites.find((s) => s.name === name);
+      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
+      const created = new VeleroSite(site, { namespace });
+      built.set(key, created);
+      return created;
+    },
+  };
+}
+
 export interface Runtime {
   config: Config;
   runbooks: Map<string, Runbook>;
@@ -69,6 +99,10 @@ export interface Runtime {
   observers: ObserverRelay;
   /** Who belongs to which user group; the Slack surface plugs its directory in. */
   directory: DirectoryRelay;
+  /** The Kubernetes sites (the watcher probes the primary through them). */
+  sites: KubernetesServices;
+  /** Velero per site, for restore points on the approval card (src/app/velero-overview.ts). */
+  velero: VeleroServices;
   close(): Promise<void>;
 }
 
@@ -87,22 +121,57 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const observer = new ObserverRelay();
   for (const o of options.observers ?? []) observer.attach(o);
   const directory = new DirectoryRelay(options.directory);
-  const secrets = [env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.SLACK_APP_TOKEN].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
-  );
+  const postgresSources = config.dataSources.filter((d) => d.kind === "postgres");
+  const secrets = [
+    env.SLACK_BOT_TOKEN,
+    env.SLACK_SIGNING_SECRET,
+    env.SLACK_APP_TOKEN,
+    ...postgresSources.flatMap((d) => [d.primary.passwordEnv, d.replica.passwordEnv].map((n) => n && env[n])),
+    ...dnsSecrets(config, env),
+  ].filter((s): s is string => typeof s === "string" && s.length > 0);
   const sites = options.sites ?? kubernetesSites(config);
+  const velero = options.velero ?? veleroSites(config);
   const artifacts: ArtifactStore = {
     put: async (runId, key, value) =>
       void (await store.kvSet(`artifact:${runId}:${key}`, value, { ttlMs: ARTIFACT_TTL_MS })),
     get: (runId, key) => store.kvGet(`artifact:${runId}:${key}`),
   };
+  const replication = new PostgresReplication(env);
+  const commands = new ExecaCommandRunner();
+  const etcd = new EtcdSnapshotService(config, commands);
   const services: StepServices = {
-    commands: new ExecaCommandRunner(),
+    commands,
     secrets,
     sites,
     artifacts,
+    velero,
+    replication,
+    dns: createDnsProvider(config, { commands, env, secrets }),
+    etcd,
     ...options.services,
   };
+  // Each data-source family adds its reader here; every reader answers for all its sources and never throws.
+  const rpoReaders: (() => Promise<RpoReading[]>)[] = [
+    () =>
+      Promise.all(
+        postgresSources.map((source) =>
+          readPostgresRpo(source, {
+            replication: (services.replication as DatabaseReplication | undefined) ?? replication,
+            now: () => clock.now(),
+            timeoutMs: Math.min(source.timeout, RPO_READ_TIMEOUT_MS),
+          }),
+        ),
+      ),
+    () => etcd.readRpo(clock.now()),
+    () =>
+      Promise.all(
+        config.dataSources
+          .filter((d) => d.kind === "velero")
+          .map((source) =>
+            readVeleroRpo(source, velero, clock.now(), { signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS) }),
+          ),
+      ),
+  ];
   const engine = new RunEngine({
     store,
     registry,
@@ -117,7 +186,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
-    ...(options.readRpo ? { readRpo: options.readRpo } : {}),
+    readRpo:
+      options.readRpo ?? (async () => (await Promise.all(rpoReaders.map((read) => read()))).flat()),
+    restorePoints: (scope) =>
+      restorePointsForScope(config, velero, scope, {
+        now: clock.now(),
+        signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS),
+      }),
     config,
     runbooks,
     store,
@@ -138,6 +213,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     clock,
     observers: observer,
     directory,
+    sites,
+    velero,
     async close() {
       await engine.stop();
       await store.close();

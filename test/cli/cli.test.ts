@@ -105,11 +105,37 @@ describe("drbot CLI", () => {
     expect(self.code).toBe(1);
     expect(self.err).toContain("You cannot approve your own request");
 
-    const first = await cli("approve", runId, "--plan", hash, "--as", "U0APPROVER1", "--json");
+    // The configured sources cannot be read here (no database, no Velero): the data at risk is
+    // unknown, the worst case, so approvers must accept the loss explicitly.
+    expect(requested.json().rpoRisk).toMatchObject({ tier: "tier1" });
+    const unaccepted = await cli("approve", runId, "--plan", hash, "--as", "U0APPROVER1");
+    expect(unaccepted.code).toBe(1);
+    expect(unaccepted.err).toContain("accept it explicitly");
+    expect(unaccepted.err).toContain("--accept-data-loss");
+
+    const first = await cli(
+      "approve",
+      runId,
+      "--plan",
+      hash,
+      "--as",
+      "U0APPROVER1",
+      "--accept-data-loss",
+      "--json",
+    );
     expect(first.code, first.err).toBe(0);
     expect(first.json()).toMatchObject({ state: "pending_approval", approvals: [{ userId: "U0APPROVER1" }] });
 
-    const second = await cli("approve", runId, "--plan", hash, "--as", "U0APPROVER2", "--json");
+    const second = await cli(
+      "approve",
+      runId,
+      "--plan",
+      hash,
+      "--as",
+      "U0APPROVER2",
+      "--accept-data-loss",
+      "--json",
+    );
     expect(second.code, second.err).toBe(0);
     expect(second.json().run).toMatchObject({ id: runId, state: "completed" });
 

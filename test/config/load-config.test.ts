@@ -27,7 +27,13 @@ describe("loadConfig", () => {
       required: { failover: 2, failback: 2, drill: 1 },
     });
     const runbooks = await loadRunbooks("runbooks", config, createStepKindRegistry());
-    expect([...runbooks.keys()].sort()).toEqual(["backup-verify", "drill", "failback", "failover"]);
+    expect([...runbooks.keys()].sort()).toEqual([
+      "backup-verify",
+      "drill",
+      "failback",
+      "failover",
+      "restore-test",
+    ]);
   });
 
   it("names the file, the path and the line of a mistake", async () => {

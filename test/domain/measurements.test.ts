@@ -72,6 +72,9 @@ describe("durations", () => {
     expect(parseDuration("soon")).toBeUndefined();
     expect(formatMs(5_400_000)).toBe("1h 30m");
     expect(formatMs(42_000)).toBe("42s");
+    expect(formatMs(90_061_000)).toBe("1d 1h 1m 1s");
+    expect(formatMs(40 * 86_400_000)).toBe("40d");
+    expect(formatMs(-120_000)).toBe("-2m");
   });
 });
 

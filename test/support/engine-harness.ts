@@ -100,6 +100,8 @@ export function engineHarness(options: {
   ledger?: Ledger;
   extraKinds?: AnyStepKind[];
   commands?: CommandRunner;
+  /** More services for the steps (a Velero, a site…), beside the commands and the secrets. */
+  services?: Record<string, unknown>;
   runbooks?: Runbook[];
   config?: Config;
   readRpo?: () => Promise<RpoReading[]>;
@@ -112,7 +114,11 @@ export function engineHarness(options: {
   const engine = new RunEngine({
     store: options.store,
     registry,
-    services: { commands: options.commands ?? noCommands, secrets: ["s3cret-token-value"] },
+    services: {
+      ...options.services,
+      commands: options.commands ?? noCommands,
+      secrets: ["s3cret-token-value"],
+    },
     config,
     clock,
     ownerId: options.ownerId ?? "test-owner",

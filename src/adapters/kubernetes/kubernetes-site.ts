@@ -4,6 +4,7 @@ import type { SiteConfig } from "../../domain/config.js";
 import {
   type Drift,
   type FenceResult,
+  type NamespaceDeleteOptions,
   type NodeState,
   type RequestOptions,
   type RolloutOptions,
@@ -16,6 +17,7 @@ import {
   type WorkloadRef,
   type WorkloadState,
 } from "../../ports/site.js";
+import { deleteNamespace } from "./delete-namespace.js";
 import { KubeError, toKubeError } from "./kube-error.js";
 import { loadKubeConfig } from "./load-kube-config.js";
 import { takeSnapshot } from "./take-snapshot.js";
@@ -306,6 +308,28 @@ export class KubernetesSite implements SitePort {
   private async nodes(options?: RequestOptions): Promise<NodeState[]> {
     const list = await this.request("list nodes", options, (o) => this.core.listNode({}, o));
     return list.items.map(nodeState);
+  }
+
+  async deleteNamespace(name: string, options: NamespaceDeleteOptions): Promise<boolean> {
+    return deleteNamespace(
+      this.name,
+      name,
+      {
+        remove: (signal) =>
+          this.request(`delete namespace ${name}`, { signal }, (o) => this.core.deleteNamespace({ name }, o)),
+        exists: (signal) =>
+          this.request(`read namespace ${name}`, { signal }, (o) =>
+            this.core.readNamespace({ name }, o),
+          ).then(
+            () => true,
+            (error) => {
+              if (error instanceof KubeError && error.reason === "not_found") return false;
+              throw error;
+            },
+          ),
+      },
+      options,
+    );
   }
 
   private request<T>(

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { SiteConfig } from "../../domain/config.js";
 import { KubeError } from "./kube-error.js";
+import { PooledKubeConfig } from "./pooled-kube-config.js";
 
 /**
  * One KubeConfig per site, fixed to the site's context. Never share one KubeConfig between sites and
@@ -11,8 +11,11 @@ import { KubeError } from "./kube-error.js";
  * Throws KubeError (code invalid_config) naming the file and the context when the file is missing
  * or unreadable, or the context (or the cluster or user it names) is not in it.
  */
-export function loadKubeConfig(site: SiteConfig, options: { kubeconfigPath?: string } = {}): KubeConfig {
-  const kc = new KubeConfig();
+export function loadKubeConfig(
+  site: SiteConfig,
+  options: { kubeconfigPath?: string } = {},
+): PooledKubeConfig {
+  const kc = new PooledKubeConfig();
   if (site.kubeconfig.inCluster) {
     try {
       kc.loadFromCluster();

@@ -16,6 +16,7 @@
  * | scope:<key>             | string+TTL | id of the run holding that scope key            |
  * | dedupe:<key>            | string+TTL | value stored by the first caller                |
  * | kv:<key>                | string     | small state for schedules and watchers          |
+ * | leader:<name>           | string+TTL | token of the replica leading (watcher, calendar) |
  */
 export function redisKeys(prefix: string) {
   return {
@@ -30,6 +31,7 @@ export function redisKeys(prefix: string) {
     scope: (key: string) => `${prefix}scope:${key}`,
     dedupe: (key: string) => `${prefix}dedupe:${key}`,
     kv: (key: string) => `${prefix}kv:${key}`,
+    leader: (name: string) => `${prefix}leader:${name}`,
   };
 }
 

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
-import { durationSchema } from "../../domain/duration.js";
 import { type AnyStepKind, defineStepKind, type StepKind } from "../step-kind.js";
 
 /**
  * Step kinds whose parameters are fixed here so runbooks validate today, and whose executors come
- * with their adapters (Velero, etcd, Longhorn, PostgreSQL, DNS). Until an adapter registers the
+ * with their adapters (Longhorn). Until an adapter registers the
  * real kind, a run that reaches one of these steps fails it with a clear message and pauses; it
  * never pretends the step happened.
  */
@@ -35,25 +34,6 @@ function declared<P extends Record<string, unknown>>(
   });
 }
 
-const veleroBackup = z
-  .object({
-    site: nameSchema,
-    namespaces: z.array(k8sNameSchema).min(1),
-    ttl: durationSchema.default(30 * 86_400_000),
-    veleroNamespace: k8sNameSchema.default("velero"),
-  })
-  .strict();
-const veleroRestore = z
-  .object({
-    site: nameSchema,
-    /** "newest" takes the newest Completed backup of the schedule; a name pins one (ransomware). */
-    backup: z.union([z.literal("newest"), k8sNameSchema]).default("newest"),
-    schedule: k8sNameSchema.optional(),
-    namespaces: z.array(k8sNameSchema).default([]),
-    veleroNamespace: k8sNameSchema.default("velero"),
-  })
-  .strict();
-const etcdSnapshot = z.object({ source: nameSchema }).strict();
 const longhornActivate = z
   .object({
     site: nameSchema,
@@ -61,45 +41,9 @@ const longhornActivate = z
     namespace: k8sNameSchema.default("longhorn-system"),
   })
   .strict();
-const dbPromote = z.object({ source: nameSchema }).strict();
-const dbLagGate = z.object({ source: nameSchema, max: durationSchema.default(30_000) }).strict();
-const dnsSwitch = z
-  .object({
-    /** Record names from the configuration's dns.records, or "all". */
-    records: z.union([z.literal("all"), z.array(z.string().min(1).max(253)).min(1)]).default("all"),
-    /** The site that gets weight 100; every other site gets 0 (the seed's 100/0 switch). */
-    activeSite: nameSchema,
-    provider: z.enum(["external-dns", "command", "webhook"]).default("external-dns"),
-  })
-  .strict();
 const backupVerify = z.object({ sources: z.array(nameSchema).default([]) }).strict();
 
 export const declaredStepKinds: AnyStepKind[] = [
-  declared(
-    "velero.backup",
-    "Takes a Velero backup on demand (before a planned failover).",
-    veleroBackup,
-    false,
-    (p) => `Velero backup of ${p.namespaces.join(", ")} on ${p.site}`,
-    "Velero",
-  ),
-  declared(
-    "velero.restore",
-    "Restores from the newest good Velero backup or a chosen one, watching every phase.",
-    veleroRestore,
-    false,
-    (p) =>
-      `Velero restore on ${p.site} from ${p.backup === "newest" ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}` : p.backup}`,
-    "Velero",
-  ),
-  declared(
-    "etcd.snapshot",
-    "Saves, verifies, copies and prunes an etcd snapshot.",
-    etcdSnapshot,
-    true,
-    (p) => `etcd snapshot of ${p.source}`,
-    "etcd",
-  ),
   declared(
     "longhorn.activate",
     "Activates Longhorn DR volumes on the DR site.",
@@ -107,30 +51,6 @@ export const declaredStepKinds: AnyStepKind[] = [
     false,
     (p) => `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`,
     "Longhorn",
-  ),
-  declared(
-    "db.promote",
-    "Promotes the PostgreSQL replica to primary.",
-    dbPromote,
-    false,
-    (p) => `promote the ${p.source} replica`,
-    "PostgreSQL",
-  ),
-  declared(
-    "db.lag-gate",
-    "Refuses to go on while replication lag is above a limit.",
-    dbLagGate,
-    true,
-    (p) => `replication lag of ${p.source} under ${p.max} ms`,
-    "PostgreSQL",
-  ),
-  declared(
-    "dns.switch",
-    "Moves DNS weight to one site (100) from the others (0) and reads it back.",
-    dnsSwitch,
-    true,
-    (p) => `DNS ${p.records === "all" ? "all records" : p.records.join(", ")} → ${p.activeSite} 100`,
-    "DNS",
   ),
   declared(
     "backup.verify",

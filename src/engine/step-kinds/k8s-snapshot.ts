@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
-import type { Snapshot } from "../../ports/site.js";
 import { defineStepKind } from "../step-kind.js";
 import { artifactsOf, sitesOf } from "./k8s-common.js";
 

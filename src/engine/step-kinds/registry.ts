@@ -2,9 +2,14 @@ import type { StepCatalog, StepKindDescription } from "../../domain/plan.js";
 import type { AnyStepKind } from "../step-kind.js";
 import { approvalGateStep } from "./approval-gate.js";
 import { checklistStep } from "./checklist.js";
+import { dbLagGateStep } from "./db-lag-gate.js";
+import { dbPromoteStep } from "./db-promote.js";
 import { declaredStepKinds } from "./declared.js";
+import { dnsSwitchStep } from "./dns-switch.js";
+import { etcdSnapshotStep } from "./etcd-snapshot.js";
 import { httpCheckStep } from "./http-check.js";
 import { k8sCapacityStep } from "./k8s-capacity.js";
+import { k8sDeleteNamespaceStep } from "./k8s-delete-namespace.js";
 import { k8sDiffStep } from "./k8s-diff.js";
 import { k8sFenceStep } from "./k8s-fence.js";
 import { k8sHealthStep } from "./k8s-health.js";
@@ -14,6 +19,8 @@ import { k8sSnapshotStep } from "./k8s-snapshot.js";
 import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
+import { veleroBackupStep } from "./velero-backup.js";
+import { veleroRestoreStep } from "./velero-restore.js";
 import { waitStep } from "./wait.js";
 
 /**
@@ -52,6 +59,9 @@ export class StepKindRegistry implements StepCatalog {
         };
       },
       summarize: (params) => found.summarize(params),
+      ...(found.applyPins
+        ? { applyPins: (params, pins) => found.applyPins!(params, pins) as Record<string, unknown> }
+        : {}),
     };
   }
 }
@@ -76,13 +86,22 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
   k8sIsolateStep,
   k8sUnisolateStep,
   k8sVerifyCleanStep,
+  k8sDeleteNamespaceStep,
 ];
+
+/** PostgreSQL replication: promotion and the lag gate (services.replication). */
+export const DATABASE_STEP_KINDS: AnyStepKind[] = [dbPromoteStep, dbLagGateStep];
+export const VELERO_STEP_KINDS: AnyStepKind[] = [veleroBackupStep, veleroRestoreStep];
 
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
   return new StepKindRegistry().register(
     ...declaredStepKinds,
     ...GENERIC_STEP_KINDS,
     ...KUBERNETES_STEP_KINDS,
+    ...DATABASE_STEP_KINDS,
+    dnsSwitchStep,
+    etcdSnapshotStep,
+    ...VELERO_STEP_KINDS,
     ...extra,
   );
 }

@@ -1,0 +1,183 @@
+import * as k8s from "@kubernetes/client-node";
+import type { SiteConfig } from "../../domain/config.js";
+import type { RequestOptions } from "../../ports/site.js";
+import {
+  type BackupInfo,
+  type NewBackup,
+  type NewRestore,
+  type RestoreInfo,
+  type ScheduleInfo,
+  type StorageLocationInfo,
+  type VeleroPort,
+  veleroNotInstalled,
+} from "../../ports/velero.js";
+import { KubeError } from "../kubernetes/kube-error.js";
+import { loadKubeConfig } from "../kubernetes/load-kube-config.js";
+import { withDeadline } from "../kubernetes/with-deadline.js";
+import { backupInfo, goDuration, restoreInfo, scheduleInfo, storageLocationInfo } from "./velero-objects.js";
+
+const GROUP = "velero.io";
+const VERSION = "v1";
+type Plural = "backups" | "restores" | "schedules" | "backupstoragelocations";
+
+/**
+ * Velero on one site through its CRDs with client-node's CustomObjectsApi, not the velero CLI:
+ * typed reads, no output scraping, and every request under the site's deadline (with-deadline.ts).
+ * A 404 on a list means the velero.io/v1 API is not served: Velero is not installed there.
+ */
+export class VeleroSite implements VeleroPort {
+  readonly site: string;
+  readonly namespace: string;
+  private readonly api: k8s.CustomObjectsApi;
+  private readonly timeoutMs: number;
+
+  /** Throws KubeError (invalid_config) when the kubeconfig or its context cannot be used. */
+  constructor(
+    site: SiteConfig,
+    options: { namespace?: string; kubeconfigPath?: string; timeoutMs?: number } = {},
+  ) {
+    this.site = site.name;
+    this.namespace = options.namespace ?? "velero";
+    this.timeoutMs = options.timeoutMs ?? site.requestTimeout;
+    this.api = loadKubeConfig(site, options).makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  async listBackups(options?: RequestOptions & { labelSelector?: string }): Promise<BackupInfo[]> {
+    return (await this.list("backups", options)).map(backupInfo);
+  }
+
+  async getBackup(name: string, options?: RequestOptions): Promise<BackupInfo | undefined> {
+    const raw = await this.get("backups", name, options);
+    return raw === undefined ? undefined : backupInfo(raw);
+  }
+
+  async listSchedules(options?: RequestOptions): Promise<ScheduleInfo[]> {
+    return (await this.list("schedules", options)).map(scheduleInfo);
+  }
+
+  async listStorageLocations(options?: RequestOptions): Promise<StorageLocationInfo[]> {
+    return (await this.list("backupstoragelocations", options)).map(storageLocationInfo);
+  }
+
+  async listRestores(options?: RequestOptions & { labelSelector?: string }): Promise<RestoreInfo[]> {
+    return (await this.list("restores", options)).map(restoreInfo);
+  }
+
+  async getRestore(name: string, options?: RequestOptions): Promise<RestoreInfo | undefined> {
+    const raw = await this.get("restores", name, options);
+    return raw === undefined ? undefined : restoreInfo(raw);
+  }
+
+  async createBackup(backup: NewBackup, options?: RequestOptions): Promise<BackupInfo> {
+    const body = {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "Backup",
+      metadata: { name: backup.name, namespace: this.namespace, labels: backup.labels },
+      spec: { includedNamespaces: backup.includedNamespaces, ttl: goDuration(backup.ttlMs) },
+    };
+    return backupInfo(await this.create("backups", backup.name, body, options));
+  }
+
+  async createRestore(restore: NewRestore, options?: RequestOptions): Promise<RestoreInfo> {
+    const body = {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "Restore",
+      metadata: { name: restore.name, namespace: this.namespace, labels: restore.labels },
+      spec: {
+        backupName: restore.backupName,
+        ...(restore.includedNamespaces.length > 0 ? { includedNamespaces: restore.includedNamespaces } : {}),
+        ...(restore.namespaceMapping ? { namespaceMapping: restore.namespaceMapping } : {}),
+      },
+    };
+    return restoreInfo(await this.create("restores", restore.name, body, options));
+  }
+
+  private async list(
+    plural: Plural,
+    options: (RequestOptions & { labelSelector?: string }) | undefined,
+  ): Promise<unknown[]> {
+    const what = `list Velero ${plural} in ${this.namespace}`;
+    try {
+      const list = (await this.request(what, options, (o) =>
+        this.api.listNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: this.namespace,
+            plural,
+            ...(options?.labelSelector ? { labelSelector: options.labelSelector } : {}),
+          },
+          o,
+        ),
+      )) as { items?: unknown[] };
+      return list.items ?? [];
+    } catch (error) {
+      // Listing never 404s for a missing object, only for a resource type nobody serves.
+      if (error instanceof KubeError && error.reason === "not_found")
+        throw veleroNotInstalled(this.site, what);
+      throw error;
+    }
+  }
+
+  private async get(plural: Plural, name: string, options: RequestOptions | undefined): Promise<unknown> {
+    const what = `read Velero ${plural} ${this.namespace}/${name}`;
+    try {
+      return await this.request(what, options, (o) =>
+        this.api.getNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace: this.namespace, plural, name },
+          o,
+        ),
+      );
+    } catch (error) {
+      if (isUnserved(error)) throw veleroNotInstalled(this.site, what);
+      if (error instanceof KubeError && error.reason === "not_found") return undefined;
+      throw error;
+    }
+  }
+
+  private async create(
+    plural: Plural,
+    name: string,
+    body: object,
+    options: RequestOptions | undefined,
+  ): Promise<unknown> {
+    const what = `create Velero ${plural} ${this.namespace}/${name}`;
+    try {
+      return await this.request(what, options, (o) =>
+        this.api.createNamespacedCustomObject(
+          { group: GROUP, version: VERSION, namespace: this.namespace, plural, body },
+          o,
+        ),
+      );
+    } catch (error) {
+      if (isUnserved(error)) throw veleroNotInstalled(this.site, what);
+      // Created before (a retry, or a takeover after a crash): the existing object is the answer.
+      if (error instanceof KubeError && error.reason === "conflict") {
+        const existing = await this.get(plural, name, options);
+        if (existing !== undefined) return existing;
+      }
+      throw error;
+    }
+  }
+
+  private request<T>(
+    what: string,
+    options: RequestOptions | undefined,
+    send: (o: k8s.ConfigurationOptions) => Promise<T>,
+  ): Promise<T> {
+    return withDeadline({ site: this.site, operation: what }, this.timeoutMs, options?.signal, send);
+  }
+}
+
+/**
+ * A missing object (or namespace) names itself in a JSON 404; a resource type nobody serves gets the
+ * API server's plain "404 page not found" (or, through aggregation, "could not find the requested
+ * resource").
+ */
+function isUnserved(error: unknown): boolean {
+  return (
+    error instanceof KubeError &&
+    error.reason === "not_found" &&
+    /page not found|could not find the requested resource/.test(error.message)
+  );
+}

@@ -1,0 +1,38 @@
+import { formatMs } from "../domain/duration.js";
+import { DrError } from "../domain/errors.js";
+import type { RunStore } from "../ports/run-store.js";
+import type { DrService, RequestOutcome } from "./dr-service.js";
+import { type AlertRecord, alertRecordKey } from "./primary-watcher.js";
+
+/**
+ * The alert's button: opens a failover request for the applications the alert put at stake, as the
+ * person who clicked (who must be allowed to request failovers), through the normal request path, so
+ * approvals are required as always. The first failed probe becomes the run's detection time, the
+ * start of its RTO. One request per alert: later clicks find the same run.
+ */
+export async function requestFailoverFromAlert(
+  deps: { service: DrService; store: Pick<RunStore, "kvGet"> },
+  input: { actor: string; alertId: string },
+): Promise<RequestOutcome & { record: AlertRecord }> {
+  const raw = await deps.store.kvGet(alertRecordKey(input.alertId));
+  if (!raw) throw new DrError("invalid_input", "this alert is unknown or too old; use /dr failover");
+  const record = JSON.parse(raw) as AlertRecord;
+  const { alert } = record;
+  if (alert.clearedAt !== undefined)
+    throw new DrError(
+      "invalid_state",
+      `${alert.site} recovered ${formatMs(alert.clearedAt - alert.openedAt)} after this alert; if a failover is still wanted, use /dr failover`,
+    );
+  const failing = alert.failing.map((f) => `${f.target}: ${f.detail}`).join("; ");
+  const outcome = await deps.service.request({
+    actor: input.actor,
+    runbook: deps.service.runbookFor("failover").name,
+    targets: record.applications,
+    reason: `${alert.site} down since ${new Date(alert.firstFailureAt).toISOString()} (alert ${alert.id}: ${failing})`,
+    source: "watcher",
+    channel: record.channel,
+    detectedAt: alert.firstFailureAt,
+    dedupeKey: `alert:${alert.id}`,
+  });
+  return { ...outcome, record };
+}

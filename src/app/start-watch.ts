@@ -1,0 +1,104 @@
+import type { Config } from "../domain/config.js";
+import type { Clock } from "../ports/clock.js";
+import type { LeaderLease } from "../ports/leader-lease.js";
+import type { RunStore } from "../ports/run-store.js";
+import type { SitePort } from "../ports/site.js";
+import type { WatchNotifier } from "../ports/watch-notifier.js";
+import { DrCalendar } from "./dr-calendar.js";
+import type { DrService } from "./dr-service.js";
+import { Leadership } from "./leadership.js";
+import { primaryProbes } from "./primary-probes.js";
+import { PrimaryWatcher, type PrimaryWatcherOptions } from "./primary-watcher.js";
+
+export const LEADER_LEASE = "watch";
+
+export interface WatchDeps {
+  config: Config;
+  service: DrService;
+  store: Pick<RunStore, "kvGet" | "kvSet">;
+  clock: Clock;
+  /** The primary site, probed through its health(); without it nothing is watched. */
+  primary?: SitePort;
+  lease: LeaderLease;
+  notifier: WatchNotifier;
+  /** Unique to this replica. */
+  token: string;
+  log: (line: string) => void;
+  /** Told about every probing round (tests, metrics). */
+  onRound?: PrimaryWatcherOptions["onRound"];
+}
+
+export interface WatchHandle {
+  leadership: Leadership;
+  watcher: PrimaryWatcher | undefined;
+  calendar: DrCalendar | undefined;
+  /** Stops watching and releases the lease so another replica takes over at once. */
+  stop(): Promise<void>;
+  /** Stops without releasing the lease, like a crash (tests of the takeover). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Starts the leader's work in this replica: every replica competes for the lease; the one holding it
+ * probes the primary and runs the calendar, and stops both the moment it loses the lease.
+ * Throws DrError("invalid_config") when the calendar names a runbook that is not loaded.
+ */
+export function startWatch(d: WatchDeps): WatchHandle {
+  const channel = d.config.watch.channel ?? d.config.slack.incidentChannels[0] ?? "";
+  const report = (what: string) => (error: unknown) =>
+    d.log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  if (d.config.calendar.schedules.length > 0) DrCalendar.check(d.config.calendar, d.service);
+  const primary = d.primary;
+  const watcher =
+    d.config.watch.enabled && primary
+      ? new PrimaryWatcher({
+          site: primary.name,
+          probes: primaryProbes(d.config, primary),
+          intervalMs: d.config.watch.interval,
+          probeTimeoutMs: d.config.watch.probeTimeout,
+          failureThreshold: d.config.watch.failureThreshold,
+          recoveryThreshold: d.config.watch.recoveryThreshold,
+          clock: d.clock,
+          store: d.store,
+          notifier: d.notifier,
+          channel,
+          onError: report("watcher"),
+          ...(d.onRound ? { onRound: d.onRound } : {}),
+        })
+      : undefined;
+  const calendar =
+    d.config.calendar.schedules.length > 0
+      ? new DrCalendar({
+          calendar: d.config.calendar,
+          service: d.service,
+          store: d.store,
+          clock: d.clock,
+          notifier: d.notifier,
+          channel,
+          onError: report("calendar"),
+        })
+      : undefined;
+  const leadership = new Leadership({
+    lease: d.lease,
+    name: LEADER_LEASE,
+    token: d.token,
+    ttlMs: d.config.watch.leaseTtl,
+    onGained: () => {
+      d.log(`leading: watching ${primary?.name ?? "nothing"} and running the DR calendar (${d.token})`);
+      watcher?.start();
+      calendar?.start();
+    },
+    onLost: () => {
+      d.log(`no longer leading (${d.token})`);
+      void watcher?.stop();
+      void calendar?.stop();
+    },
+    onError: report("leader lease"),
+  });
+  leadership.start();
+  const halt = async (release: boolean) => {
+    await (release ? leadership.stop() : leadership.abandon());
+    await Promise.all([watcher?.stop(), calendar?.stop()]);
+  };
+  return { leadership, watcher, calendar, stop: () => halt(true), abandon: () => halt(false) };
+}

@@ -1,0 +1,124 @@
+/**
+ * Failure detection of the primary, as a pure state machine: rounds of probe results go in (time is
+ * passed in), alert transitions come out. The seed's script 06 counts failed checks and acts at three;
+ * here a breach opens one alert (never a failover: people decide), and the alert clears only after
+ * every probe has succeeded `recoveryThreshold` rounds in a row, so a flapping primary neither
+ * floods the channel nor clears an alert between two failures.
+ *
+ * One open alert at a time: while it is open, further failures update it instead of opening another.
+ */
+export interface ProbeResult {
+  /** Stable name of what was probed, e.g. "api" or "app:payments/api". */
+  target: string;
+  ok: boolean;
+  /** When the probe started (epoch ms). */
+  at: number;
+  /** What was seen, for people: "connection refused", "no answer within 3000 ms", "503". */
+  detail: string;
+}
+
+export interface ProbeThresholds {
+  failureThreshold: number;
+  recoveryThreshold: number;
+}
+
+export interface TargetState {
+  failures: number;
+  successes: number;
+  /** Start of the current run of failures. */
+  failingSince?: number;
+  lastDetail: string;
+}
+
+export interface FailingTarget {
+  target: string;
+  since: number;
+  failures: number;
+  detail: string;
+}
+
+export interface WatchAlert {
+  id: string;
+  site: string;
+  /** The first failed probe of the streak that breached: the start of the RTO's detection phase. */
+  firstFailureAt: number;
+  /** When the threshold was reached and the alert opened. */
+  openedAt: number;
+  failing: FailingTarget[];
+  clearedAt?: number;
+}
+
+export interface TrackerState {
+  targets: Record<string, TargetState>;
+  alert?: WatchAlert;
+}
+
+export type TrackerEvent =
+  | { type: "alert_opened"; alert: WatchAlert }
+  | { type: "alert_cleared"; alert: WatchAlert };
+
+export const initialTrackerState = (alert?: WatchAlert): TrackerState => ({
+  targets: {},
+  ...(alert ? { alert } : {}),
+});
+
+/** Applies one round of results. Targets absent from the round keep their counts. */
+export function observeRound(
+  state: TrackerState,
+  results: readonly ProbeResult[],
+  now: number,
+  thresholds: ProbeThresholds,
+  site: string,
+): { state: TrackerState; events: TrackerEvent[] } {
+  const targets: Record<string, TargetState> = { ...state.targets };
+  for (const r of results) {
+    const before = targets[r.target] ?? { failures: 0, successes: 0, lastDetail: "" };
+    targets[r.target] = r.ok
+      ? { failures: 0, successes: before.successes + 1, lastDetail: r.detail }
+      : {
+          failures: before.failures + 1,
+          successes: 0,
+          failingSince: before.failingSince ?? r.at,
+          lastDetail: r.detail,
+        };
+  }
+  const failing = failingTargets(targets);
+  const events: TrackerEvent[] = [];
+  let alert = state.alert;
+  if (!alert) {
+    const breached = failing.filter((f) => f.failures >= thresholds.failureThreshold);
+    if (breached.length > 0) {
+      const firstFailureAt = Math.min(...breached.map((f) => f.since));
+      alert = { id: alertId(site, firstFailureAt), site, firstFailureAt, openedAt: now, failing };
+      events.push({ type: "alert_opened", alert });
+    }
+  } else {
+    const recovered =
+      failing.length === 0 &&
+      Object.values(targets).every((t) => t.successes >= thresholds.recoveryThreshold);
+    if (recovered) {
+      events.push({ type: "alert_cleared", alert: { ...alert, clearedAt: now } });
+      alert = undefined;
+    } else if (failing.length > 0) {
+      alert = { ...alert, failing };
+    }
+  }
+  return { state: { targets, ...(alert ? { alert } : {}) }, events };
+}
+
+function failingTargets(targets: Record<string, TargetState>): FailingTarget[] {
+  return Object.entries(targets)
+    .filter(([, t]) => t.failures > 0)
+    .map(([target, t]) => ({
+      target,
+      since: t.failingSince ?? 0,
+      failures: t.failures,
+      detail: t.lastDetail,
+    }))
+    .sort((a, b) => a.target.localeCompare(b.target));
+}
+
+/** Readable and unique per streak: the site and the first failure's time. */
+export function alertId(site: string, firstFailureAt: number): string {
+  return `${site}-${firstFailureAt.toString(36)}`;
+}

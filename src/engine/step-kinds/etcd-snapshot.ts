@@ -1,0 +1,60 @@
+import { basename } from "node:path";
+import { z } from "zod";
+import { nameSchema } from "../../domain/config.js";
+import { DrError, describeError } from "../../domain/errors.js";
+import type { EtcdSnapshots } from "../../ports/etcd-snapshots.js";
+import { defineStepKind, type StepContext } from "../step-kind.js";
+
+/**
+ * Saves an etcd snapshot of a configured source, verifies it, copies it to DR storage, verifies the
+ * copy and applies retention (the seed's script 02). Idempotent: another snapshot is harmless.
+ * Observable after a crash: the snapshot is tagged with the run and step in its manifest, so a
+ * process taking the run over finds it and, if it still verifies, does not take another.
+ */
+const params = z.object({ source: nameSchema }).strict();
+type Params = z.output<typeof params>;
+
+export function etcdSnapshotsOf(ctx: StepContext): EtcdSnapshots {
+  const etcd = ctx.services.etcd as EtcdSnapshots | undefined;
+  if (!etcd) throw new DrError("unavailable", "this drbot process has no etcd snapshot adapter configured");
+  return etcd;
+}
+
+export const etcdSnapshotStep = defineStepKind<Params>({
+  kind: "etcd.snapshot",
+  description: "Saves, verifies, copies and prunes an etcd snapshot.",
+  params: params as z.ZodType<Params>,
+  idempotent: true,
+  summarize: (p) => `etcd snapshot of ${p.source}`,
+  async execute(ctx, p) {
+    try {
+      const report = await etcdSnapshotsOf(ctx).take(p.source, {
+        signal: ctx.signal,
+        timeoutMs: Math.max(1_000, ctx.deadline - ctx.clock.now()),
+        tag: { runId: ctx.run.id, stepId: ctx.step.id },
+        log: (line) => ctx.log(line),
+      });
+      const s = report.snapshot;
+      const parts = [
+        `${basename(s.file)} from ${report.endpoint}: revision ${s.revision}, ${s.totalKeys} keys, hash ${s.hash}, verified`,
+        report.drCopy
+          ? `copied to ${report.drCopy.file} (${report.drCopy.method}) and verified`
+          : "no drDir: not copied",
+        `${report.removed.length} removed by retention`,
+      ];
+      if (report.rejected.length > 0)
+        parts.push(`${report.rejected.length} file(s) did not verify and are not counted`);
+      return { status: "succeeded", output: parts.join("; ") };
+    } catch (error) {
+      return { status: "failed", error: describeError(error) };
+    }
+  },
+  async observe(ctx, p) {
+    const found = await etcdSnapshotsOf(ctx).findTagged(
+      p.source,
+      { runId: ctx.run.id, stepId: ctx.step.id },
+      ctx.signal,
+    );
+    return { holds: found.found, evidence: found.evidence };
+  },
+});

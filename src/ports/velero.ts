@@ -1,0 +1,152 @@
+import { DrError } from "../domain/errors.js";
+import type { RequestOptions } from "./site.js";
+
+/**
+ * Velero on one site, through its CRDs (velero.io/v1), as plain data. The adapter is
+ * src/adapters/velero; the selection rules (newest good backup, expiry, verdicts) are pure, in
+ * src/domain/velero.ts.
+ *
+ * Contract for every method:
+ * - Each API request has the site's deadline; an optional caller signal cuts it shorter.
+ * - Failures are DrError naming the site and what was being done. When the velero.io/v1 API is not
+ *   served (the CRDs are absent) the error says Velero is not installed: `isVeleroNotInstalled`.
+ * - Times are epoch milliseconds.
+ */
+export type BackupPhase =
+  | "New"
+  | "Queued"
+  | "ReadyToStart"
+  | "FailedValidation"
+  | "InProgress"
+  | "WaitingForPluginOperations"
+  | "WaitingForPluginOperationsPartiallyFailed"
+  | "Finalizing"
+  | "FinalizingPartiallyFailed"
+  | "Completed"
+  | "PartiallyFailed"
+  | "Failed"
+  | "Deleting";
+
+export type RestorePhase =
+  | "New"
+  | "FailedValidation"
+  | "InProgress"
+  | "WaitingForPluginOperations"
+  | "WaitingForPluginOperationsPartiallyFailed"
+  | "Finalizing"
+  | "FinalizingPartiallyFailed"
+  | "Completed"
+  | "PartiallyFailed"
+  | "Failed";
+
+export interface BackupInfo {
+  name: string;
+  /** The schedule that made it (label velero.io/schedule-name); absent for on-demand backups. */
+  schedule?: string;
+  /** Empty until Velero has looked at it. */
+  phase: BackupPhase | "";
+  /** Namespaces it covers; empty or "*" means all. */
+  includedNamespaces: string[];
+  excludedNamespaces: string[];
+  createdAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  expiresAt?: number;
+  warnings: number;
+  errors: number;
+  failureReason?: string;
+  validationErrors: string[];
+  storageLocation?: string;
+  labels: Record<string, string>;
+}
+
+export interface RestoreInfo {
+  name: string;
+  backupName: string;
+  scheduleName?: string;
+  phase: RestorePhase | "";
+  includedNamespaces: string[];
+  namespaceMapping: Record<string, string>;
+  createdAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  warnings: number;
+  errors: number;
+  failureReason?: string;
+  validationErrors: string[];
+  itemsRestored?: number;
+  totalItems?: number;
+  labels: Record<string, string>;
+}
+
+export interface ScheduleInfo {
+  name: string;
+  cron: string;
+  paused: boolean;
+  phase: string;
+  lastBackupAt?: number;
+  /** Namespaces of the schedule's backup template; empty means all. */
+  includedNamespaces: string[];
+}
+
+export interface StorageLocationInfo {
+  name: string;
+  phase: string;
+  isDefault: boolean;
+  accessMode?: string;
+  lastSyncedAt?: number;
+  message?: string;
+}
+
+export interface NewBackup {
+  name: string;
+  includedNamespaces: string[];
+  ttlMs: number;
+  labels: Record<string, string>;
+}
+
+export interface NewRestore {
+  name: string;
+  backupName: string;
+  includedNamespaces: string[];
+  /** Restore namespace A into B (Velero's namespaceMapping), for restore tests beside production. */
+  namespaceMapping?: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface VeleroPort {
+  readonly site: string;
+  /** The namespace Velero's objects live in (usually "velero"). */
+  readonly namespace: string;
+  listBackups(options?: RequestOptions & { labelSelector?: string }): Promise<BackupInfo[]>;
+  getBackup(name: string, options?: RequestOptions): Promise<BackupInfo | undefined>;
+  listSchedules(options?: RequestOptions): Promise<ScheduleInfo[]>;
+  listStorageLocations(options?: RequestOptions): Promise<StorageLocationInfo[]>;
+  listRestores(options?: RequestOptions & { labelSelector?: string }): Promise<RestoreInfo[]>;
+  getRestore(name: string, options?: RequestOptions): Promise<RestoreInfo | undefined>;
+  /** Creates the Backup; when one of that name exists already it is returned as it is (idempotent). */
+  createBackup(backup: NewBackup, options?: RequestOptions): Promise<BackupInfo>;
+  /** Creates the Restore; when one of that name exists already it is returned as it is (idempotent). */
+  createRestore(restore: NewRestore, options?: RequestOptions): Promise<RestoreInfo>;
+}
+
+/** Velero per site: the step kinds and the RPO reader ask for a site and Velero's namespace. */
+export interface VeleroServices {
+  velero(site: string, namespace?: string): VeleroPort;
+}
+
+export const VELERO_SCHEDULE_LABEL = "velero.io/schedule-name";
+export const STEP_LABEL = "drbot.io/step";
+export const ATTEMPT_LABEL = "drbot.io/attempt";
+
+export function veleroNotInstalled(site: string, operation: string): DrError {
+  return new DrError(
+    "unavailable",
+    `site ${site}: could not ${operation}: Velero is not installed (the velero.io/v1 API is not served)`,
+    { reason: "not_installed", site, operation },
+  );
+}
+
+export function isVeleroNotInstalled(error: unknown): boolean {
+  return error instanceof DrError && error.details.reason === "not_installed";
+}

@@ -1,0 +1,36 @@
+import type { WatchAlert } from "../domain/probe-tracker.js";
+
+/** A reminder posted by the calendar, with a button that requests `runbook` for `targets`. */
+export interface CalendarReminder {
+  id: string;
+  schedule: string;
+  runbook: string;
+  targets: string[];
+  text: string;
+  channel: string;
+  at: number;
+}
+
+/**
+ * Where the watcher and the calendar tell people what they saw: the incident channel in Slack, a
+ * log without it. Implementations answer within their own deadline and throw on failure; callers
+ * keep going (a Slack outage must not stop detection) and retry what matters.
+ */
+export interface WatchNotifier {
+  alertOpened(alert: WatchAlert, context: { channel: string; applications: string[] }): Promise<void>;
+  /** Updates the alert where it was posted: recovered, no button any more. */
+  alertCleared(alert: WatchAlert, context: { channel: string }): Promise<void>;
+  reminder(reminder: CalendarReminder): Promise<void>;
+  /** A scheduled run could not be requested (bad scope, busy scope, no runbook). */
+  scheduleFailed(schedule: string, channel: string, message: string): Promise<void>;
+}
+
+export const logWatchNotifier = (log: (line: string) => void): WatchNotifier => ({
+  alertOpened: async (a, c) =>
+    log(
+      `ALERT ${a.site} down since ${new Date(a.firstFailureAt).toISOString()} (${a.failing.map((f) => `${f.target}: ${f.detail}`).join("; ")}); affected: ${c.applications.join(", ")}`,
+    ),
+  alertCleared: async (a) => log(`alert ${a.id} cleared: ${a.site} answers again`),
+  reminder: async (r) => log(`reminder ${r.schedule}: ${r.text}`),
+  scheduleFailed: async (s, _c, m) => log(`schedule ${s} failed: ${m}`),
+});

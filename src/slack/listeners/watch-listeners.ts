@@ -1,0 +1,51 @@
+import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
+import type { DrService, RequestOutcome } from "../../app/dr-service.js";
+import { requestFailoverFromAlert } from "../../app/request-failover-from-alert.js";
+import { requestFromReminder } from "../../app/request-from-reminder.js";
+import { DrError } from "../../domain/errors.js";
+import type { RunStore } from "../../ports/run-store.js";
+import type { SlackRunNotifier } from "../slack-run-notifier.js";
+import { WATCH_ACTION } from "../views/watch-views.js";
+import { replyError } from "./reply-error.js";
+
+interface Deps {
+  service: DrService;
+  store: Pick<RunStore, "kvGet">;
+  notifier: SlackRunNotifier;
+}
+
+/**
+ * The buttons on the watcher's alert ("Request failover") and on calendar reminders ("Start the
+ * drill"): acknowledged at once, then a normal request as the clicker; the approval card is posted
+ * like any other and refusals reach only the clicker.
+ */
+export function registerWatchListeners(app: App, deps: Deps): void {
+  const on = (actionId: string, request: (value: string, actor: string) => Promise<RequestOutcome>) => {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action, body, respond }) => {
+      await ack();
+      try {
+        const value = action.value ?? "";
+        if (!/^[a-z0-9._-]{1,120}$/.test(value))
+          throw new DrError("invalid_input", "this button carries an unexpected value");
+        const outcome = await request(value, body.user.id);
+        const run = outcome.run;
+        if (outcome.duplicate) {
+          await ephemeral(respond, `Already requested: \`${run.id}\` is ${run.state.replace(/_/g, " ")}.`);
+          return;
+        }
+        await deps.notifier.postCard(run, run.channel ?? body.channel?.id ?? "");
+        await ephemeral(
+          respond,
+          `Requested \`${run.id}\`: needs ${run.requiredApprovals} approval(s) from someone other than you.`,
+        );
+      } catch (error) {
+        await replyError(respond as RespondFn, error);
+      }
+    });
+  };
+  on(WATCH_ACTION.alertFailover, (alertId, actor) => requestFailoverFromAlert(deps, { actor, alertId }));
+  on(WATCH_ACTION.reminderRequest, (reminderId, actor) => requestFromReminder(deps, { actor, reminderId }));
+}
+
+const ephemeral = (respond: RespondFn, text: string) =>
+  respond({ response_type: "ephemeral", replace_original: false, text }).catch(() => undefined);

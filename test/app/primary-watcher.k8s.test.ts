@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KubernetesSite } from "../../src/adapters/kubernetes/kubernetes-site.js";
+import type { RedisLeaderLease } from "../../src/adapters/redis/redis-leader-lease.js";
+import type { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
+import { primaryProbes } from "../../src/app/primary-probes.js";
+import { PrimaryWatcher } from "../../src/app/primary-watcher.js";
+import { startWatch, type WatchHandle } from "../../src/app/start-watch.js";
+import type { Config } from "../../src/domain/config.js";
+import type { ProbeResult, TrackerEvent } from "../../src/domain/probe-tracker.js";
+import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
+import { registerWatchListeners } from "../../src/slack/listeners/watch-listeners.js";
+import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
+import { WATCH_ACTION } from "../../src/slack/views/watch-views.js";
+import { testRunbook } from "../support/config-fixture.js";
+import { effect } from "../support/engine-harness.js";
+import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { openTestRedisStore } from "../support/redis-store-fixture.js";
+import { INCIDENT, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
+import { waitFor } from "../support/wait-for.js";
+import { openTestLeaderLease } from "../support/watch-fixture.js";
+
+/**
+ * Failure detection against two real clusters, real Redis and the Slack emulator: DC1's API server
+ * is really stopped and started; two watcher replicas compete for the same lease.
+ */
+const failover = testRunbook({
+  name: "failover",
+  approvals: { required: 2 },
+  phases: [{ name: "activate", steps: [effect("scale-up")] }],
+});
+
+const INTERVAL = "1s";
+const RECOVERY = 3;
+
+let clusters: TestClusters;
+let redis: RedisServer;
+let store: RedisRunStore;
+let h: SlackHarness;
+let config: Config;
+const leases: RedisLeaderLease[] = [];
+const replicas: WatchHandle[] = [];
+const rounds: Array<{ replica: string; results: readonly ProbeResult[]; events: readonly TrackerEvent[] }> =
+  [];
+
+async function startReplica(token: string): Promise<WatchHandle> {
+  const lease = await openTestLeaderLease(redis.url, "watch:");
+  leases.push(lease);
+  const handle = startWatch({
+    config,
+    service: h.service,
+    store,
+    clock: { now: () => Date.now() },
+    primary: new KubernetesSite(config.sites[0]!),
+    lease,
+    notifier: new SlackWatchNotifier(h.surface.client, store),
+    token,
+    log: () => undefined,
+    onRound: (results, events) => rounds.push({ replica: token, results, events }),
+  });
+  replicas.push(handle);
+  return handle;
+}
+
+/** Alerts posted in the channel (as first posted: a cleared alert is edited in place). */
+const alerts = (): StoredMessage[] =>
+  h.emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes("(primary) is down"));
+const latest = (m: StoredMessage) => h.emulator.message(m.channel, m.ts)!;
+
+beforeAll(async () => {
+  [clusters, redis] = await Promise.all([startTestClusters(), startRedisServer()]);
+  config = clusters.config({
+    watch: {
+      interval: INTERVAL,
+      probeTimeout: "1s",
+      failureThreshold: 3,
+      recoveryThreshold: RECOVERY,
+      leaseTtl: "2s",
+    },
+  });
+  store = await openTestRedisStore(redis.url, "watch:");
+  h = await startSlackHarness({ runbooks: [failover], store, config });
+  registerWatchListeners(h.surface.app, { service: h.service, store, notifier: h.surface.notifier });
+});
+
+afterAll(async () => {
+  await Promise.all(replicas.map((r) => r.stop()));
+  await Promise.all(leases.map((l) => l.close()));
+  await h?.stop();
+  await store?.close();
+  await Promise.all([clusters?.stop(), redis?.stop()]);
+});
+
+describe("failure detection of the primary", () => {
+  it("alerts when DC1's API server stops, opens a failover request from the alert, and clears after the configured successes", async () => {
+    const a = await startReplica("replica-a");
+    await waitFor(() => a.leadership.isLeader, { description: "replica a to lead" });
+    await waitFor(() => rounds.some((r) => r.results.every((p) => p.ok)), { description: "a healthy round" });
+
+    const stoppedAt = Date.now();
+    await clusters.stopApiServer("dc1");
+    await waitFor(() => alerts().length === 1, {
+      timeoutMs: 30_000,
+      description: "the alert in the channel",
+    });
+    const alert = alerts()[0]!;
+    expect(JSON.stringify(alert.blocks)).toContain(WATCH_ACTION.alertFailover);
+    expect(JSON.stringify(alert.blocks)).toContain("payments");
+
+    await h.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    const card = await h.findMessage("Failover requested");
+    expect(JSON.stringify(card.blocks)).toContain("0/2");
+    const [run] = await store.listRuns();
+    expect(run).toMatchObject({
+      kind: "failover",
+      source: "watcher",
+      requestedBy: "U0ONCALL",
+      state: "pending_approval",
+    });
+    const opened = rounds.flatMap((r) => r.events).find((e) => e.type === "alert_opened")!;
+    expect(run!.rto.detectedAt).toBe(opened.alert.firstFailureAt);
+    expect(run!.rto.detectedAt).toBeGreaterThanOrEqual(stoppedAt);
+    expect(run!.reason).toContain("dc1 down since");
+
+    const seen = h.ephemeralCount("U0A1");
+    await h.click("U0A1", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    expect(await h.lastEphemeral("U0A1", seen)).toContain("may not request failover");
+    const seenOncall = h.ephemeralCount("U0ONCALL");
+    await h.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    expect(await h.lastEphemeral("U0ONCALL", seenOncall)).toContain(`Already requested: \`${run!.id}\``);
+    expect(await store.listRuns()).toHaveLength(1);
+
+    await clusters.startApiServer("dc1");
+    await waitFor(() => latest(alert).text.includes("recovered"), {
+      timeoutMs: 30_000,
+      description: "the alert to clear",
+    });
+    expect(JSON.stringify(latest(alert).blocks)).not.toContain(WATCH_ACTION.alertFailover);
+    expect(alerts()).toHaveLength(1);
+    // Cleared on the round that made RECOVERY healthy rounds in a row, not before.
+    const mine = rounds.filter((r) => r.replica === "replica-a");
+    const clearedAt = mine.findIndex((r) => r.events.some((e) => e.type === "alert_cleared"));
+    const healthyRun = mine.slice(clearedAt - RECOVERY + 1, clearedAt + 1);
+    expect(healthyRun.every((r) => r.results.every((p) => p.ok))).toBe(true);
+    expect(mine[clearedAt - RECOVERY]!.results.every((p) => p.ok)).toBe(false);
+  });
+
+  it("hands the watch to the other replica when the watching one dies", async () => {
+    const a = replicas[0]!;
+    const b = await startReplica("replica-b");
+    // For several rounds a keeps watching and b only waits: one watcher at a time.
+    const roundsOfA = rounds.filter((r) => r.replica === "replica-a").length;
+    await waitFor(() => rounds.filter((r) => r.replica === "replica-a").length >= roundsOfA + 3, {
+      timeoutMs: 15_000,
+      description: "three more rounds by replica a",
+    });
+    expect(a.leadership.isLeader).toBe(true);
+    expect(b.leadership.isLeader).toBe(false);
+    expect(rounds.filter((r) => r.replica === "replica-b")).toEqual([]);
+
+    await a.abandon();
+    await waitFor(() => b.leadership.isLeader, { timeoutMs: 10_000, description: "replica b to take over" });
+    await waitFor(() => rounds.some((r) => r.replica === "replica-b"), { description: "replica b to probe" });
+
+    const before = alerts().length;
+    await clusters.stopApiServer("dc1");
+    try {
+      await waitFor(() => alerts().length === before + 1, {
+        timeoutMs: 30_000,
+        description: "replica b's alert",
+      });
+    } finally {
+      await clusters.startApiServer("dc1");
+    }
+    const alert = alerts().at(-1)!;
+    await waitFor(() => latest(alert).text.includes("recovered"), {
+      timeoutMs: 30_000,
+      description: "it to clear",
+    });
+  });
+
+  it("counts a hung API server as down within the probe deadline", async () => {
+    const hung = await clusters.hangEndpoint();
+    const site = new KubernetesSite(
+      {
+        ...config.sites[0]!,
+        kubeconfig: { path: hung.kubeconfigPath, context: hung.context, inCluster: false },
+      },
+      {},
+    );
+    const events: TrackerEvent[] = [];
+    const watcher = new PrimaryWatcher({
+      site: "dc1",
+      probes: primaryProbes(config, site),
+      intervalMs: 1_000,
+      probeTimeoutMs: 500,
+      failureThreshold: 3,
+      recoveryThreshold: RECOVERY,
+      clock: { now: () => Date.now() },
+      store: { kvGet: async () => undefined, kvSet: async () => true },
+      notifier: {
+        alertOpened: async () => {},
+        alertCleared: async () => {},
+        reminder: async () => {},
+        scheduleFailed: async () => {},
+      },
+      channel: INCIDENT,
+    });
+    for (let i = 0; i < 3; i++) events.push(...(await watcher.round()));
+    expect(hung.connections()).toBeGreaterThan(0);
+    expect(events.map((e) => e.type)).toEqual(["alert_opened"]);
+    expect(watcher.openAlert?.failing[0]?.detail).toMatch(/no answer|timed out|timeout/i);
+  });
+});
