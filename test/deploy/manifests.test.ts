@@ -52,7 +52,7 @@ describe("the Kubernetes manifests", () => {
     expect(JSON.stringify(container.env)).not.toMatch(/xox[bp]-|xapp-/);
   });
 
-  it("grant the target clusters' drbot identity no secrets and no deletes beyond its own network policies", async () => {
+  it("grant the target clusters' drbot identity no secrets, and deletes only of isolation policies and scratch namespaces", async () => {
     const docs = await documents("deploy/target-cluster/drbot-access.yaml");
     const role = docs.find((d) => d.kind === "ClusterRole") as unknown as {
       rules: Array<{ resources?: string[]; verbs: string[] }>;
@@ -60,6 +60,7 @@ describe("the Kubernetes manifests", () => {
     const resources = role.rules.flatMap((r) => r.resources ?? []);
     expect(resources).not.toContain("secrets");
     for (const rule of role.rules)
-      if (rule.verbs.includes("delete")) expect(rule.resources).toEqual(["networkpolicies"]);
+      if (rule.verbs.includes("delete"))
+        expect([["networkpolicies"], ["namespaces"]]).toContainEqual(rule.resources);
   });
 });
