@@ -186,8 +186,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
-    readRpo:
-      options.readRpo ?? (async () => (await Promise.all(rpoReaders.map((read) => read()))).flat()),
+    readRpo: options.readRpo ?? (async () => (await Promise.all(rpoReaders.map((read) => read()))).flat()),
     restorePoints: (scope) =>
       restorePointsForScope(config, velero, scope, {
         now: clock.now(),
