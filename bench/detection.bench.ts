@@ -57,7 +57,7 @@ export async function run(): Promise<BenchResult> {
     log: () => undefined,
   });
   const alerts = () =>
-    h.emulator.channelMessages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes("is down"));
+    h.emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes("is down"));
   const samples: number[] = [];
   const stopCalls: number[] = [];
   const afterStop: number[] = [];

@@ -13,11 +13,22 @@ import { type BenchResult, type Figure, percentile } from "./bench-kit.js";
  * accepts connections and never answers. Also counts Slack API calls for a 30-step run.
  */
 const CONCURRENT = 50;
+const TAGS = ["OK", "HUNG"] as const;
 
-async function scenario(label: string, tag: string, h: SlackHarness): Promise<Figure[]> {
-  const users = Array.from({ length: CONCURRENT }, (_, i) => `U0${tag}${String(i).padStart(2, "0")}`);
+const scenarioUsers = (tag: string) =>
+  Array.from({ length: CONCURRENT }, (_, i) => `U0${tag}${String(i).padStart(2, "0")}`);
+const warmUpUsers = (tag: string) => Array.from({ length: 5 }, (_, i) => `U0WARM${tag}${i}`);
+
+/** Everyone the scenarios act as: the emulator answers user_not_found for people it does not know. */
+const benchUsers = TAGS.flatMap((tag) => [...scenarioUsers(tag), ...warmUpUsers(tag)]).map((id) => ({
+  id,
+  name: id.toLowerCase(),
+}));
+
+async function scenario(label: string, tag: (typeof TAGS)[number], h: SlackHarness): Promise<Figure[]> {
+  const users = scenarioUsers(tag);
   // Warm-up: the first requests pay for connections and compilation, not for drbot's design.
-  await Promise.all(Array.from({ length: 5 }, (_, i) => h.dr(`U0WARM${tag}${i}`, "help", "C0RANDOM")));
+  await Promise.all(warmUpUsers(tag).map((u) => h.dr(u, "help", "C0RANDOM")));
   const started = Date.now();
   const acks = await Promise.all(users.map((u) => h.dr(u, "status", "C0RANDOM")));
   const answered: number[] = [];
@@ -32,8 +43,7 @@ async function scenario(label: string, tag: string, h: SlackHarness): Promise<Fi
     },
     { timeoutMs: 60_000, intervalMs: 20, description: "every status answer" },
   );
-  const cards = () =>
-    h.emulator.channelMessages(INCIDENT).filter((m) => m.text.startsWith("Failover requested"));
+  const cards = () => h.emulator.messages(INCIDENT).filter((m) => m.text.startsWith("Failover requested"));
   const before = cards().length;
   await h.dr("U0ONCALL", `failover payments --reason "${label}"`);
   await waitFor(() => cards().length > before, { timeoutMs: 10_000, description: "the approval card" });
@@ -94,6 +104,7 @@ export async function run(): Promise<BenchResult> {
       config,
       services: { sites: healthy },
       siteHealth: (name) => reader(name),
+      extraUsers: benchUsers,
     });
     try {
       figures.push(...(await scenario("healthy", "OK", h)));
@@ -113,10 +124,10 @@ export async function run(): Promise<BenchResult> {
     try {
       await h.dr("U0ONCALL", 'failover payments --reason "count calls"');
       const card = await h.findMessage("Failover requested");
-      await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
+      await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
       await h.surface.notifier.idle();
-      h.emulator.resetCounts();
-      await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+      h.emulator.resetCallCounts();
+      await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
       const runId = (await h.store.listRuns())[0]!.id;
       const progress = await h.findMessage(`Failover ${runId}`);
       await waitFor(

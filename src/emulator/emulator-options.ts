@@ -1,3 +1,5 @@
+import type { WebPageOptions } from "./web-page.js";
+
 /**
  * What a test can configure on the emulator, and the defaults it gets otherwise. Ids follow Slack's
  * shapes (U…, C…, S…, B…, A…, T…) so Bolt's id-based logic (ignoreSelf, say(), routing) behaves as
@@ -53,9 +55,14 @@ export interface SlackEmulatorOptions {
   responseUrlTtlMs?: number;
   /** Wall clock for ts values, response_url expiry and rate-limit windows; tests may pass a fake one. */
   now?: () => number;
+  /** Serves a Slack-like page for people at `/` (the demo); off unless given. */
+  webPage?: WebPageOptions;
 }
 
-export type ResolvedOptions = Required<Omit<SlackEmulatorOptions, "requestUrl">> & { requestUrl?: string };
+export type ResolvedOptions = Required<Omit<SlackEmulatorOptions, "requestUrl" | "webPage">> & {
+  requestUrl?: string;
+  webPage?: WebPageOptions;
+};
 
 export const DEFAULT_USERS: EmulatedUser[] = [
   { id: "U0ALICE", name: "alice", realName: "Alice Oncall" },
@@ -76,6 +83,7 @@ export function resolveOptions(options: SlackEmulatorOptions): ResolvedOptions {
   return {
     mode: options.mode ?? "http",
     ...(options.requestUrl ? { requestUrl: options.requestUrl } : {}),
+    ...(options.webPage ? { webPage: options.webPage } : {}),
     signingSecret: options.signingSecret ?? "emulator-signing-secret",
     botToken: options.botToken ?? "xoxb-0000-emulator-bot",
     appToken: options.appToken ?? "xapp-1-A0DRBOT-emulator",

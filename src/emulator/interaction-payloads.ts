@@ -27,6 +27,8 @@ export interface BlockActionInput {
   blockId?: string;
   /** The clicked component sits on an ephemeral message (no `message` in the payload, as on Slack). */
   isEphemeral?: boolean;
+  /** For a checkboxes element: the values of the options ticked after this change. */
+  selectedOptions?: string[];
 }
 
 /** `<digits>.<digits>.<hex32>`, the shape of Slack's trigger ids. */
@@ -99,11 +101,13 @@ export function blockActionsPayload(
       `no element with action_id ${input.actionId} on message ${input.messageTs}; pass value to click anyway`,
     );
   const element = found?.element ?? { type: "button", text: { type: "plain_text", text: input.actionId } };
-  const user = findUser(options, input.userId);
+  const blockId = input.blockId ?? found?.blockId ?? "emu0";
+  if (element.type === "checkboxes")
+    return checkboxesPayload(input, options, { ...source, blocks }, ids, element, blockId);
   const action: Json = {
     type: element.type,
     action_id: input.actionId,
-    block_id: input.blockId ?? found?.blockId ?? "emu0",
+    block_id: blockId,
     ...(element.text ? { text: { ...(element.text as Json), emoji: true } } : {}),
     ...(input.value !== undefined || element.value !== undefined
       ? { value: input.value ?? element.value }
@@ -111,6 +115,47 @@ export function blockActionsPayload(
     ...(element.style ? { style: element.style } : {}),
     action_ts: ids.actionTs,
   };
+  return envelope(input, options, source, ids, blocks, [action], { values: {} });
+}
+
+/**
+ * Checkboxes: Slack sends the options ticked after the change, in the action and in `state.values`
+ * (docs.slack.dev/reference/block-kit/block-elements/checkboxes-element).
+ */
+function checkboxesPayload(
+  input: BlockActionInput,
+  options: ResolvedOptions,
+  source: { message?: StoredMessage; blocks: Json[] },
+  ids: { responseUrl: string; triggerId: string; actionTs: string },
+  element: Json,
+  blockId: string,
+): Json {
+  const all = Array.isArray(element.options) ? (element.options as Json[]) : [];
+  const wanted = new Set(input.selectedOptions ?? []);
+  const selected = all.filter((o) => wanted.has(String(o.value)));
+  const action: Json = {
+    type: "checkboxes",
+    action_id: input.actionId,
+    block_id: blockId,
+    selected_options: selected,
+    action_ts: ids.actionTs,
+  };
+  const state = {
+    values: { [blockId]: { [input.actionId]: { type: "checkboxes", selected_options: selected } } },
+  };
+  return envelope(input, options, source, ids, source.blocks, [action], state);
+}
+
+function envelope(
+  input: BlockActionInput,
+  options: ResolvedOptions,
+  source: { message?: StoredMessage; blocks: unknown[] },
+  ids: { responseUrl: string; triggerId: string; actionTs: string },
+  blocks: Json[],
+  actions: Json[],
+  state: Json,
+): Json {
+  const user = findUser(options, input.userId);
   return {
     type: "block_actions",
     user: {
@@ -135,8 +180,8 @@ export function blockActionsPayload(
     ...(source.message && !input.isEphemeral
       ? { message: { ...toApiMessage(source.message, options), blocks } }
       : {}),
-    state: { values: {} },
+    state,
     response_url: ids.responseUrl,
-    actions: [action],
+    actions,
   };
 }

@@ -13,6 +13,7 @@ import { SocketModeServer } from "./socket-mode-server.js";
 import { type WaitOptions, waitForCondition } from "./wait-for-condition.js";
 import { WebApiDispatcher } from "./web-api-dispatcher.js";
 import { readBody } from "./web-api-request.js";
+import { WebPage } from "./web-page.js";
 import {
   type MessageVersion,
   type StoredEphemeral,
@@ -35,6 +36,7 @@ export type { DeliveryOptions, InteractionResult } from "./interaction-sender.js
 export type { RateLimitRule } from "./rate-limiter.js";
 export type { SigningForgery } from "./request-signing.js";
 export type { WaitOptions } from "./wait-for-condition.js";
+export type { WebPageOptions } from "./web-page.js";
 export type { MessageVersion, StoredEphemeral, StoredFile, StoredMessage } from "./workspace-state.js";
 
 /**
@@ -52,6 +54,7 @@ export class SlackEmulator {
   private readonly responseUrls: ResponseUrls;
   private readonly sockets: SocketModeServer;
   private readonly interactions: InteractionSender;
+  private readonly page?: WebPage;
   private server?: Server;
   private origin = "";
 
@@ -85,6 +88,15 @@ export class SlackEmulator {
       responseUrls: this.responseUrls,
       sockets: this.sockets,
     });
+    const webPage = this.options.webPage;
+    if (webPage)
+      this.page = new WebPage({
+        options: { ...this.options, webPage },
+        state: this.state,
+        log: this.log,
+        sendSlashCommand: (input) => this.interactions.sendSlashCommand(input),
+        sendBlockAction: (input) => this.interactions.sendBlockAction(input),
+      });
   }
 
   get botToken(): string {
@@ -124,13 +136,13 @@ export class SlackEmulator {
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Listens on 127.0.0.1 on a free port and returns the base URL. */
-  async start(): Promise<string> {
+  /** Listens on 127.0.0.1 on `port` (a free one by default) and returns the base URL. */
+  async start(port = 0): Promise<string> {
     const server = createServer((req, res) => void this.route(req, res));
     server.on("upgrade", (req, socket, head) => this.sockets.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
+      server.listen(port, "127.0.0.1", () => resolve());
     });
     this.server = server;
     this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -330,6 +342,7 @@ export class SlackEmulator {
         res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.body);
         return;
       }
+      if (this.page && (await this.page.handle(req, res, url, raw))) return;
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
     } catch (error) {
       // An emulator bug must surface in the test, not hang it: answer 500 with the reason.

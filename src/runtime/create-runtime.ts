@@ -48,10 +48,12 @@ export interface RuntimeOptions {
   services?: Partial<StepServices>;
   ownerId?: string;
   autoStart?: boolean;
-  /** Sites to use instead of the configured kubeconfigs (tests of the surfaces). */
+  /** Sites to use instead of the configured kubeconfigs (tests of the surfaces, the demo). */
   sites?: KubernetesServices;
   /** Velero access to use instead of the configured kubeconfigs. */
   velero?: VeleroServices;
+  /** Reads the data sources' RPO exposure instead of the configured readers (the demo simulates them). */
+  readRpo?: () => Promise<RpoReading[]>;
 }
 
 /** One RPO reading per source for `status` and the approval card, well inside the status deadline. */
@@ -238,7 +240,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
-    readRpo: async () => (await Promise.all(rpoReaders.map((read) => read()))).flat(),
+    readRpo: options.readRpo ?? (async () => (await Promise.all(rpoReaders.map((read) => read()))).flat()),
     restorePoints: (scope) =>
       restorePointsForScope(config, velero, scope, {
         now: clock.now(),

@@ -22,6 +22,8 @@ export interface SlackSettings {
   fetch?: typeof fetch;
   /** Where failures off the request path (report uploads) are told. */
   onError?: (message: string) => void;
+  /** Interface to listen on (HTTP mode); all interfaces when left out, 127.0.0.1 for the demo. */
+  host?: string;
   /** Extra HTTP routes on the same port (health, readiness, metrics). */
   routes?: { path: string; handler: (res: import("node:http").ServerResponse) => void | Promise<void> }[];
 }
@@ -110,7 +112,8 @@ export function createSlackApp(
     reports: publisher,
     client,
     async start() {
-      await app.start(settings.port ?? 3000);
+      const port = settings.port ?? 3000;
+      await app.start(settings.host ? { port, host: settings.host } : port);
     },
     async stop() {
       await app.stop();

@@ -28,6 +28,8 @@ interface Pending {
 export class SlackRunNotifier implements RunObserver {
   private readonly pending = new Map<string, Pending>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The channel a request came from, for its first card (the request listener knows it). */
+  private readonly channels = new Map<string, string>();
   private readonly lastSent = new Map<string, number>();
   private readonly flushing = new Map<string, Promise<void>>();
   readonly errors: string[] = [];
@@ -50,13 +52,33 @@ export class SlackRunNotifier implements RunObserver {
     await this.store.kvSet(`slack:run:${runId}`, JSON.stringify(refs), { ttlMs: 90 * 86_400_000 });
   }
 
-  /** Posts the approval card for a new request (called by the request listener, which knows the channel). */
+  /**
+   * Posts the approval card for a new request (called by the request listener, which knows the
+   * channel). The card goes through the run's queue like every later edit: the request's own
+   * `run.requested` event schedules the same card, and one queue per run means one card (posting it
+   * here directly raced that event and could post two cards when the store is not in memory).
+   */
   async postCard(run: RunRecord, channel: string): Promise<MessageRefs> {
-    const view = approvalCard(run, this.clock.now());
-    const posted = await this.client.chat.postMessage({ channel, text: view.text, blocks: view.blocks });
-    const refs: MessageRefs = { channel, cardTs: posted.ts!, replied: {} };
-    await this.saveRefs(run.id, refs);
-    return refs;
+    this.channels.set(run.id, channel);
+    const p = this.pending.get(run.id) ?? { card: false, progress: false, replies: new Set<string>() };
+    p.card = true;
+    this.pending.set(run.id, p);
+    this.schedule(run.id);
+    await this.settled(run.id, 10_000);
+    return (await this.refs(run.id)) ?? { channel, replied: {} };
+  }
+
+  /** Resolves when nothing is queued or in flight for the run any more (or at the timeout). */
+  private async settled(runId: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (
+      (this.pending.has(runId) || this.flushing.has(runId) || this.timers.has(runId)) &&
+      Date.now() < deadline
+    ) {
+      // Always race a timer: the queue advances on timers, so waiting on microtasks alone would spin.
+      const inFlight = this.flushing.get(runId);
+      await Promise.race([...(inFlight ? [inFlight] : []), new Promise((r) => setTimeout(r, 20))]);
+    }
   }
 
   onRunEvent(event: RunEvent, run: RunRecord): void {
@@ -122,7 +144,7 @@ export class SlackRunNotifier implements RunObserver {
       const [run, steps] = await Promise.all([this.store.getRun(runId), this.store.getSteps(runId)]);
       if (!run) return;
       let refs = await this.refs(runId);
-      const channel = refs?.channel ?? run.channel ?? this.defaultChannel;
+      const channel = refs?.channel ?? this.channels.get(runId) ?? run.channel ?? this.defaultChannel;
       if (!channel) return;
       refs ??= { channel, replied: {} };
       const now = this.clock.now();

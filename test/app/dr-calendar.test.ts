@@ -208,14 +208,14 @@ describe("the DR test calendar", () => {
     });
     cleanups.push(d.stop);
     const reminder = await d.h.findMessage("Quarterly full DR drill");
-    await d.h.emulator.click("U0ONCALL", INCIDENT, reminder.ts, WATCH_ACTION.reminderRequest);
+    await d.h.click("U0ONCALL", INCIDENT, reminder.ts, WATCH_ACTION.reminderRequest);
     const card = await d.h.findMessage("DR drill requested");
     expect(JSON.stringify(card.blocks)).toContain("payments");
     const [run] = await d.store.listRuns();
     expect(run).toMatchObject({ kind: "drill", requestedBy: "U0ONCALL", state: "pending_approval" });
 
     const seen = d.h.ephemeralCount("U0STRANGER");
-    await d.h.emulator.click("U0STRANGER", INCIDENT, reminder.ts, WATCH_ACTION.reminderRequest);
+    await d.h.click("U0STRANGER", INCIDENT, reminder.ts, WATCH_ACTION.reminderRequest);
     expect(await d.h.lastEphemeral("U0STRANGER", seen)).toContain("drill");
   });
 

@@ -7,10 +7,10 @@ import { PrimaryWatcher } from "../../src/app/primary-watcher.js";
 import { startWatch, type WatchHandle } from "../../src/app/start-watch.js";
 import type { Config } from "../../src/domain/config.js";
 import type { ProbeResult, TrackerEvent } from "../../src/domain/probe-tracker.js";
+import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
 import { registerWatchListeners } from "../../src/slack/listeners/watch-listeners.js";
 import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
 import { WATCH_ACTION } from "../../src/slack/views/watch-views.js";
-import type { EmulatedMessage } from "../../src/slack-emulator/slack-emulator.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
@@ -63,11 +63,9 @@ async function startReplica(token: string): Promise<WatchHandle> {
 }
 
 /** Alerts posted in the channel (as first posted: a cleared alert is edited in place). */
-const alerts = (): EmulatedMessage[] =>
-  h.emulator
-    .channelMessages(INCIDENT)
-    .filter((m) => (m.versions[0]?.text ?? m.text).includes("(primary) is down"));
-const latest = (m: EmulatedMessage) => h.emulator.message(m.channel, m.ts)!;
+const alerts = (): StoredMessage[] =>
+  h.emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes("(primary) is down"));
+const latest = (m: StoredMessage) => h.emulator.message(m.channel, m.ts)!;
 
 beforeAll(async () => {
   [clusters, redis] = await Promise.all([startTestClusters(), startRedisServer()]);
@@ -109,7 +107,7 @@ describe("failure detection of the primary", () => {
     expect(JSON.stringify(alert.blocks)).toContain(WATCH_ACTION.alertFailover);
     expect(JSON.stringify(alert.blocks)).toContain("payments");
 
-    await h.emulator.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    await h.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
     const card = await h.findMessage("Failover requested");
     expect(JSON.stringify(card.blocks)).toContain("0/2");
     const [run] = await store.listRuns();
@@ -125,10 +123,10 @@ describe("failure detection of the primary", () => {
     expect(run!.reason).toContain("dc1 down since");
 
     const seen = h.ephemeralCount("U0A1");
-    await h.emulator.click("U0A1", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    await h.click("U0A1", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
     expect(await h.lastEphemeral("U0A1", seen)).toContain("may not request failover");
     const seenOncall = h.ephemeralCount("U0ONCALL");
-    await h.emulator.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    await h.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
     expect(await h.lastEphemeral("U0ONCALL", seenOncall)).toContain(`Already requested: \`${run!.id}\``);
     expect(await store.listRuns()).toHaveLength(1);
 

@@ -156,8 +156,8 @@ describe("on two real clusters", () => {
     try {
       await h.dr("U0ONCALL", 'failover payments --reason "DC1 power loss"');
       const card = await h.findMessage("Failover requested");
-      await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
-      await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+      await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+      await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
       const runId = (await h.store.listRuns())[0]!.id;
       const progress = await h.findMessage(`Failover ${runId}`);
       await waitFor(

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { EmulatedMessage } from "../../src/slack-emulator/slack-emulator.js";
+import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
 import { INCIDENT, RANDOM, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
@@ -47,10 +47,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-const blocksText = (m: EmulatedMessage) => JSON.stringify(m.blocks);
-const latest = (h: SlackHarness, m: EmulatedMessage) => h.emulator.message(m.channel, m.ts)!;
+const blocksText = (m: StoredMessage) => JSON.stringify(m.blocks);
+const invalidBlocks = (h: SlackHarness) =>
+  h.emulator.events("api_call").filter((call) => call.error === "invalid_blocks");
+const latest = (h: SlackHarness, m: StoredMessage) => h.emulator.message(m.channel, m.ts)!;
 
-async function waitForText(h: SlackHarness, m: EmulatedMessage, needle: string): Promise<void> {
+async function waitForText(h: SlackHarness, m: StoredMessage, needle: string): Promise<void> {
   await waitFor(() => blocksText(latest(h, m)).includes(needle), {
     timeoutMs: 15_000,
     description: `message ${m.ts} to show "${needle}"`,
@@ -60,12 +62,14 @@ async function waitForText(h: SlackHarness, m: EmulatedMessage, needle: string):
 async function requestFailover(
   h: SlackHarness,
   reason = "DC1 unreachable",
-): Promise<{ card: EmulatedMessage; runId: string }> {
+): Promise<{ card: StoredMessage; runId: string }> {
   const ack = await h.dr("U0ONCALL", `failover payments --reason "${reason}"`);
   expect(ack.status).toBe(200);
   expect(ack.timedOut).toBe(false);
   const card = await h.findMessage("Failover requested");
   const runId = /"value":"(failover-[a-z0-9-]+)\|/.exec(blocksText(card))![1]!;
+  // The requester's confirmation comes after the card; later ephemerals are counted from here.
+  await h.emulator.waitForEphemeral("U0ONCALL", `Requested \`${runId}\``, { timeoutMs: 10_000 });
   return { card, runId };
 }
 
@@ -76,22 +80,25 @@ describe.each(["http", "socket"] as const)("Slack in %s mode", (mode) => {
     expect(await h.lastEphemeral("U0ONCALL")).toContain(`Requested \`${runId}\``);
     expect(blocksText(card)).toContain("0/2");
     expect(blocksText(card)).not.toContain("<!channel>");
+    expect(h.emulator.messages(INCIDENT).filter((m) => m.text.startsWith("Failover requested"))).toHaveLength(
+      1,
+    );
 
     const seen = h.ephemeralCount("U0ONCALL");
-    await h.emulator.click("U0ONCALL", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0ONCALL", INCIDENT, card.ts, "dr:approve");
     expect(await h.lastEphemeral("U0ONCALL", seen)).toContain("You cannot approve your own request");
 
-    await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
     await waitForText(h, card, "1/2");
     // An approver through a Slack user group, resolved by usergroups.users.list.
-    await h.emulator.click("U0GROUPIE", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0GROUPIE", INCIDENT, card.ts, "dr:approve");
     await waitForText(h, card, "Approved");
 
     const progress = await h.findMessage(`Failover ${runId}`);
     await waitForText(h, progress, "dr:tick");
-    await h.emulator.click("U0A1", INCIDENT, progress.ts, "dr:tick", "|confirm|0");
+    await h.click("U0A1", INCIDENT, progress.ts, "dr:tick", "|confirm|0");
     await waitForText(h, progress, "Load balancer shows DC2: <@U0A1>");
-    await h.emulator.click("U0A2", INCIDENT, progress.ts, "dr:tick", "|confirm|1");
+    await h.click("U0A2", INCIDENT, progress.ts, "dr:tick", "|confirm|1");
     await waitForText(h, progress, "Summary");
     expect(blocksText(latest(h, progress))).toContain("completed");
     expect(h.ledger.entries).toEqual(["scale-up", "switch-dns", "smoke-test"]);
@@ -100,8 +107,8 @@ describe.each(["http", "socket"] as const)("Slack in %s mode", (mode) => {
     const replies = h.emulator.thread(INCIDENT, progress.ts).map((m) => m.text);
     expect(replies.some((t) => t.startsWith("Confirm DR traffic: succeeded"))).toBe(true);
     expect(replies.filter((t) => t.includes("succeeded"))).toHaveLength(4);
-    expect(h.emulator.invalidBlocks).toEqual([]);
-    expect(h.emulator.deliveries.every((d) => !d.timedOut)).toBe(true);
+    expect(invalidBlocks(h)).toEqual([]);
+    expect(h.emulator.events("interaction_delivered").every((d) => d.outcome === "acked")).toBe(true);
     const attestations = (await h.store.getSteps(runId)).get("confirm")!.attestations!;
     expect(attestations.map((a) => a.userId)).toEqual(["U0A1", "U0A2"]);
   });
@@ -134,7 +141,7 @@ describe("Slack conversations", () => {
     await waitFor(() => h!.emulator.ephemerals("U0ONCALL").length >= 2, { description: "second refusal" });
     expect(h.emulator.ephemerals("U0ONCALL").at(-1)!.text).toContain("say why");
     expect(await h.store.listRuns()).toEqual([]);
-    expect(h.emulator.channelMessages(INCIDENT)).toEqual([]);
+    expect(h.emulator.messages(INCIDENT)).toEqual([]);
   });
 
   it("parses malformed, huge and hostile input safely", async () => {
@@ -160,41 +167,33 @@ describe("Slack conversations", () => {
 
   it("rejects forged signatures, stale timestamps and replays (401) and records nothing", async () => {
     h = await startSlackHarness({ runbooks: [failover] });
-    const body = new URLSearchParams({
-      command: "/dr",
-      text: 'failover payments --reason "x"',
-      user_id: "U0ONCALL",
-      channel_id: INCIDENT,
-      trigger_id: "t1",
-      response_url: "http://127.0.0.1:9/x",
-      team_id: "T0EMULATOR",
-    }).toString();
-    expect((await h.emulator.postRaw(body, h.emulator.sign(body, undefined, "wrong-secret"))).status).toBe(
-      401,
-    );
-    expect(
-      (await h.emulator.postRaw(body, h.emulator.sign(body, Math.floor(Date.now() / 1000) - 6 * 60))).status,
-    ).toBe(401);
-    expect(
-      (
-        await h.emulator.postRaw(body, {
-          "x-slack-signature": "v0=00",
-          "x-slack-request-timestamp": String(Math.floor(Date.now() / 1000)),
-        })
-      ).status,
-    ).toBe(401);
+    const forgeries = [
+      { signingSecret: "wrong-secret" },
+      { timestampOffsetSec: -6 * 60 },
+      { signature: "v0=00" },
+      { omitHeaders: true },
+    ];
+    for (const forgery of forgeries) {
+      const answer = await h.emulator.sendSlashCommand({
+        userId: "U0ONCALL",
+        channelId: INCIDENT,
+        text: 'failover payments --reason "x"',
+        forgery,
+      });
+      expect(answer.status, JSON.stringify(forgery)).toBe(401);
+    }
     expect(await h.store.listRuns()).toEqual([]);
   });
 
   it("rejects a request: the card says so and the scope is free again", async () => {
     h = await startSlackHarness({ runbooks: [failover] });
     const { card, runId } = await requestFailover(h);
-    await h.emulator.click("U0STRANGER", INCIDENT, card.ts, "dr:reject");
+    await h.click("U0STRANGER", INCIDENT, card.ts, "dr:reject");
     expect(await h.lastEphemeral("U0STRANGER")).toContain("not an approver");
-    await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:reject");
+    await h.click("U0A2", INCIDENT, card.ts, "dr:reject");
     await waitForText(h, card, "rejected");
     expect(blocksText(latest(h, card))).not.toContain("dr:approve");
-    await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve").catch(() => undefined);
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve").catch(() => undefined);
     expect((await h.store.getRun(runId))!.state).toBe("rejected");
   });
 
@@ -239,15 +238,15 @@ describe("Slack conversations", () => {
       ledger,
     });
     const { card, runId } = await requestFailover(h);
-    await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
-    await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
     await waitForText(h, progress, "dr:resume");
     expect(blocksText(latest(h, progress))).toContain("DC2 API refused");
     const seen = h.ephemeralCount("U0ONCALL");
-    await h.emulator.click("U0ONCALL", INCIDENT, progress.ts, "dr:resume");
+    await h.click("U0ONCALL", INCIDENT, progress.ts, "dr:resume");
     expect(await h.lastEphemeral("U0ONCALL", seen)).toContain("You are not allowed");
-    await h.emulator.click("U0A1", INCIDENT, progress.ts, "dr:resume");
+    await h.click("U0A1", INCIDENT, progress.ts, "dr:resume");
     await waitForText(h, progress, "Summary");
     expect(ledger.entries).toEqual(["scale-up", "after"]);
   });
@@ -262,11 +261,11 @@ describe("Slack conversations", () => {
       ],
     });
     const { card, runId } = await requestFailover(h);
-    await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
-    await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
     await waitForText(h, progress, "dr:abort");
-    await h.emulator.click("U0A1", INCIDENT, progress.ts, "dr:abort");
+    await h.click("U0A1", INCIDENT, progress.ts, "dr:abort");
     await waitForText(h, progress, "aborted");
     expect((await h.store.getRun(runId))!.state).toBe("aborted");
     expect(h.ledger.entries).toEqual([]);
@@ -277,7 +276,7 @@ describe("Slack conversations", () => {
     await h.dr("U0ONCALL", 'drill payments --window "Sat 10:00-12:00"');
     const card = await h.findMessage("DR drill requested");
     expect(blocksText(card)).toContain("0/1");
-    await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage("DR drill drill-");
     await waitForText(h, progress, "Summary");
     expect(h.ledger.entries).toEqual(["drill-scale", "drill-check"]);
@@ -307,15 +306,16 @@ describe("Slack limits", () => {
     h = await startSlackHarness({
       runbooks: [testRunbook({ name: "failover", phases: [{ name: "fast", steps }] })],
     });
-    h.emulator.rateLimit("chat.update", { limit: 1, windowMs: 3_000, retryAfterSec: 1 });
     const { card, runId } = await requestFailover(h);
-    await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
-    await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    // From the last approval on, the next three edits are refused with 429 and Retry-After: 1.
+    h.emulator.rateLimit("chat.update", { nextCalls: 3, retryAfterSec: 1 });
+    await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
     await waitForText(h, progress, "Summary");
     await h.surface.notifier.idle();
     expect(h.emulator.callCount("chat.update"), `chat.update calls`).toBeGreaterThan(1);
-    expect(h.emulator.rateLimited.length).toBeGreaterThan(0);
+    expect(h.emulator.events("api_call").filter((call) => call.status === 429)).toHaveLength(3);
     const final = latest(h, progress);
     expect(blocksText(final)).toContain("30/30 done");
     expect(h.emulator.thread(INCIDENT, progress.ts)).toHaveLength(30);
@@ -328,12 +328,12 @@ describe("Slack limits", () => {
       runbooks: [testRunbook({ name: "failover", phases: [{ name: "big", steps }] })],
     });
     const { card, runId } = await requestFailover(h);
-    await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
-    await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
     await waitForText(h, progress, "Summary");
     await h.surface.notifier.idle();
-    expect(h.emulator.invalidBlocks).toEqual([]);
+    expect(invalidBlocks(h)).toEqual([]);
     expect(blocksText(latest(h, progress))).toContain("200/200 done");
   }, 120_000);
 });

@@ -2,6 +2,12 @@ import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
 import type { Runbook } from "../../src/domain/runbook.js";
+import {
+  type EmulatedUser,
+  type InteractionResult,
+  SlackEmulator,
+  type StoredMessage,
+} from "../../src/emulator/slack-emulator.js";
 import { RunEngine } from "../../src/engine/run-engine.js";
 import type { AnyStepKind } from "../../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
@@ -11,7 +17,6 @@ import type { RunStore } from "../../src/ports/run-store.js";
 import type { SiteHealth } from "../../src/ports/site.js";
 import { createSlackApp, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { SlackDirectory } from "../../src/slack/slack-directory.js";
-import { type EmulatedMessage, SlackEmulator } from "../../src/slack-emulator/slack-emulator.js";
 import { testConfig } from "./config-fixture.js";
 import { Ledger, ledgerStepKind } from "./engine-harness.js";
 import { freePort } from "./redis-server.js";
@@ -29,9 +34,20 @@ export interface SlackHarness {
   ledger: Ledger;
   config: Config;
   /** Types `/dr TEXT` as `user` in `channel` (the incident channel by default). */
-  dr(user: string, text: string, channel?: string): ReturnType<SlackEmulator["sendSlashCommand"]>;
+  dr(user: string, text: string, channel?: string): Promise<InteractionResult>;
+  /**
+   * Clicks, as `user`, the first button on the message whose action_id starts with `actionId`
+   * (and whose value includes `valueIncludes`, when given), exactly as Slack delivers a click.
+   */
+  click(
+    user: string,
+    channel: string,
+    ts: string,
+    actionId: string,
+    valueIncludes?: string,
+  ): Promise<InteractionResult>;
   /** The newest top-level message in the incident channel whose text includes `needle`. */
-  findMessage(needle: string, channel?: string): Promise<EmulatedMessage>;
+  findMessage(needle: string, channel?: string): Promise<StoredMessage>;
   /** Waits for an ephemeral to `user` beyond the `seen` they had, and returns its text. */
   lastEphemeral(user: string, seen?: number): Promise<string>;
   ephemeralCount(user: string): number;
@@ -53,19 +69,25 @@ export async function startSlackHarness(options: {
   services?: Record<string, unknown>;
   /** How `/dr status` reads a site. */
   siteHealth?: (site: string) => Promise<SiteHealth>;
+  /** More people in the workspace (benchmarks act as many users at once). */
+  extraUsers?: EmulatedUser[];
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
     mode,
-    users: {
-      U0ONCALL: { name: "oncall" },
-      U0A1: { name: "approver1" },
-      U0A2: { name: "approver2" },
-      U0GROUPIE: { name: "commander" },
-      U0STRANGER: { name: "stranger" },
-    },
-    usergroups: { S0CMD: ["U0GROUPIE"] },
-    channels: { [INCIDENT]: { name: "incident" }, [RANDOM]: { name: "random" } },
+    users: [
+      { id: "U0ONCALL", name: "oncall" },
+      { id: "U0A1", name: "approver1" },
+      { id: "U0A2", name: "approver2" },
+      { id: "U0GROUPIE", name: "commander" },
+      { id: "U0STRANGER", name: "stranger" },
+      ...(options.extraUsers ?? []),
+    ],
+    usergroups: [{ id: "S0CMD", handle: "commanders", users: ["U0GROUPIE"] }],
+    channels: [
+      { id: INCIDENT, name: "incident" },
+      { id: RANDOM, name: "random" },
+    ],
   });
   await emulator.start();
   const port = await freePort();
@@ -119,7 +141,7 @@ export async function startSlackHarness(options: {
   directory.use(new SlackDirectory(surface.client, () => ["S0CMD"]));
   relay.attach(surface.notifier);
   await surface.start();
-  if (mode === "socket") await emulator.socketConnected();
+  if (mode === "socket") await emulator.waitForSocket({ timeoutMs: 10_000 });
   return {
     emulator,
     surface,
@@ -130,12 +152,28 @@ export async function startSlackHarness(options: {
     config,
     dr: (user, text, channel = INCIDENT) =>
       emulator.sendSlashCommand({ userId: user, channelId: channel, text }),
+    async click(user, channel, ts, actionId, valueIncludes) {
+      const message = emulator.message(channel, ts);
+      if (!message) throw new Error(`no message ${ts} in ${channel}`);
+      const button = buttonsOf(message).find(
+        (b) =>
+          b.action_id.startsWith(actionId) &&
+          (valueIncludes === undefined || b.value?.includes(valueIncludes)),
+      );
+      if (!button) throw new Error(`no button ${actionId} on message ${ts}`);
+      return emulator.sendBlockAction({
+        userId: user,
+        channelId: channel,
+        messageTs: ts,
+        actionId: button.action_id,
+      });
+    },
     async findMessage(needle, channel = INCIDENT) {
-      let found: EmulatedMessage | undefined;
+      let found: StoredMessage | undefined;
       await waitFor(
         () => {
           found = emulator
-            .channelMessages(channel)
+            .messages(channel)
             .filter((m) => m.text.includes(needle))
             .at(-1);
           return found !== undefined;
@@ -164,4 +202,18 @@ export async function startSlackHarness(options: {
       await emulator.stop();
     },
   };
+}
+
+interface ButtonElement {
+  action_id: string;
+  value?: string;
+}
+
+/** The buttons on a message's current blocks, in the order a person sees them. */
+function buttonsOf(message: StoredMessage): ButtonElement[] {
+  const blocks = message.blocks as { type?: string; elements?: { type?: string }[] }[];
+  return blocks
+    .filter((b) => b.type === "actions")
+    .flatMap((b) => b.elements ?? [])
+    .filter((e): e is ButtonElement & { type: string } => e.type === "button");
 }

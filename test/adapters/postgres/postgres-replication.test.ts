@@ -292,8 +292,8 @@ describe("promotion of the replica", () => {
     try {
       await h.dr("U0ONCALL", 'failover payments --reason "DC1 lost"');
       const card = await h.findMessage("Failover requested");
-      await h.emulator.click("U0A1", INCIDENT, card.ts, "dr:approve");
-      await h.emulator.click("U0A2", INCIDENT, card.ts, "dr:approve");
+      await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+      await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
       const runId = (await h.store.listRuns())[0]!.id;
       await waitFor(async () => (await h.store.getRun(runId))?.state === "completed", {
         timeoutMs: 30_000,

@@ -1,0 +1,81 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { startDemo } from "./start-demo.js";
+
+/**
+ * `npm run demo [-- --port 8080] [-- --clusters]`: starts the demo, prints the page's URL, and stops
+ * everything it started on Ctrl-C (SIGINT) or SIGTERM.
+ */
+const flags = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65_535).default(0),
+    clusters: z.boolean().default(false),
+    help: z.boolean().default(false),
+  })
+  .strict();
+
+const USAGE = `usage: npm run demo [-- --port PORT] [-- --clusters]
+  --port PORT   serve the page on this port of 127.0.0.1 (default: a free one)
+  --clusters    use the local test clusters (scripts/testenv) instead of simulated sites
+REDIS_URL     use this Redis instead of starting a local redis-server`;
+
+async function main(): Promise<number> {
+  let options: z.output<typeof flags>;
+  try {
+    const { values } = parseArgs({
+      options: {
+        port: { type: "string" },
+        clusters: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    });
+    options = flags.parse(values);
+  } catch (error) {
+    const message =
+      error instanceof z.ZodError
+        ? error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n")
+        : String(error instanceof Error ? error.message : error);
+    console.error(`${message}\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const log = (line: string) => console.log(`[demo] ${line}`);
+  log("starting Redis, the Slack emulator, the sites and drbot…");
+  const demo = await startDemo({
+    root,
+    port: options.port,
+    clusters: options.clusters,
+    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+    log,
+  });
+  log(
+    `store: ${demo.store === "redis" ? "Redis" : "in memory"}; sites: ${demo.sites === "simulated" ? "SIMULATED in-process" : "local test clusters"}`,
+  );
+  console.log(`\n  drbot demo is ready: open ${demo.url}\n`);
+  console.log(
+    '  Act as the on-call engineer, type /dr status, then /dr failover payments --reason "DC1 down";',
+  );
+  console.log("  switch to approver 1 and approver 2 to approve. Ctrl-C stops everything.\n");
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  log("stopping…");
+  await demo.stop();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[demo] could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,323 @@
+import { DrError } from "../domain/errors.js";
+import type { Clock } from "../ports/clock.js";
+import type {
+  Drift,
+  FenceResult,
+  NamespaceDeleteOptions,
+  NodeState,
+  RequestOptions,
+  RolloutOptions,
+  SiteCapacity,
+  SiteHealth,
+  SitePort,
+  Snapshot,
+  SnapshotObject,
+  WorkloadKind,
+  WorkloadRef,
+  WorkloadState,
+} from "../ports/site.js";
+
+/**
+ * A Kubernetes site that lives in the demo process: nodes, Deployments and StatefulSets kept in
+ * memory, scaling that rolls out over time (one replica becomes ready every `replicaReadyMs`), so
+ * the progress message shows real waiting. It keeps the SitePort contract (deadlines, abort
+ * signals, DrError with what and where) so the engine and the step kinds run unchanged. Its version
+ * string says SIMULATED, which `/dr status` shows next to every site.
+ */
+export interface SimulatedSiteOptions {
+  name: string;
+  datacenter: string;
+  clock: Clock;
+  workloads: Array<{
+    kind?: WorkloadKind;
+    namespace: string;
+    name: string;
+    replicas: number;
+    image?: string;
+  }>;
+  nodes?: number;
+  replicaReadyMs?: number;
+}
+
+interface SimulatedWorkload {
+  ref: WorkloadRef;
+  replicas: number;
+  /** Ready replicas when the last change was made, and when that was. */
+  readyAtChange: number;
+  changedAt: number;
+  generation: number;
+  images: string[];
+}
+
+const POLL_MS = 100;
+export const SIMULATED_VERSION = "v1.36.3 (SIMULATED)";
+
+export class SimulatedSite implements SitePort {
+  readonly name: string;
+  private readonly workloads = new Map<string, SimulatedWorkload>();
+  private readonly nodes: NodeState[];
+  private readonly isolation = new Map<string, string[]>();
+  private readonly replicaReadyMs: number;
+
+  constructor(private readonly options: SimulatedSiteOptions) {
+    this.name = options.name;
+    this.replicaReadyMs = options.replicaReadyMs ?? 400;
+    this.nodes = Array.from({ length: options.nodes ?? 3 }, (_, i) => ({
+      name: `${options.name}-node-${i + 1}`,
+      ready: true,
+      labels: { datacenter: options.datacenter, environment: "production", simulated: "true" },
+      cpuMillis: 8_000,
+      memoryBytes: 32 * 2 ** 30,
+    }));
+    const now = options.clock.now();
+    for (const w of options.workloads) {
+      const ref: WorkloadRef = { kind: w.kind ?? "Deployment", namespace: w.namespace, name: w.name };
+      this.workloads.set(keyOf(ref), {
+        ref,
+        replicas: w.replicas,
+        readyAtChange: w.replicas,
+        changedAt: now,
+        generation: 1,
+        images: [w.image ?? `registry.example/${w.name}:2.0`],
+      });
+    }
+  }
+
+  async health(options: RequestOptions = {}): Promise<SiteHealth> {
+    if (options.signal?.aborted)
+      return {
+        site: this.name,
+        reachable: false,
+        ready: false,
+        nodes: [],
+        readyNodes: 0,
+        latencyMs: 0,
+        error: { code: "timeout", reason: "timeout", message: `health of ${this.name} was cut short` },
+      };
+    const readyNodes = this.nodes.filter((n) => n.ready).length;
+    return {
+      site: this.name,
+      reachable: true,
+      ready: readyNodes > 0,
+      apiReady: true,
+      version: SIMULATED_VERSION,
+      nodes: this.nodes.map((n) => ({ ...n, labels: { ...n.labels } })),
+      readyNodes,
+      latencyMs: 1,
+    };
+  }
+
+  async capacity(options: RequestOptions = {}): Promise<SiteCapacity> {
+    this.check("read capacity", options);
+    const ready = this.nodes.filter((n) => n.ready);
+    return {
+      site: this.name,
+      nodes: this.nodes.length,
+      readyNodes: ready.length,
+      cpuMillis: ready.reduce((sum, n) => sum + n.cpuMillis, 0),
+      memoryBytes: ready.reduce((sum, n) => sum + n.memoryBytes, 0),
+    };
+  }
+
+  async listWorkloads(
+    kind: WorkloadKind,
+    namespace: string,
+    options: RequestOptions = {},
+  ): Promise<WorkloadState[]> {
+    this.check(`list ${kind}s in ${namespace}`, options);
+    return [...this.workloads.values()]
+      .filter((w) => w.ref.kind === kind && w.ref.namespace === namespace)
+      .map((w) => this.stateOf(w));
+  }
+
+  async inventory(namespaces: readonly string[], options: RequestOptions = {}): Promise<WorkloadState[]> {
+    this.check("list workloads", options);
+    return [...this.workloads.values()]
+      .filter((w) => namespaces.length === 0 || namespaces.includes(w.ref.namespace))
+      .map((w) => this.stateOf(w));
+  }
+
+  async readScale(ref: WorkloadRef, options: RequestOptions = {}): Promise<number> {
+    this.check(`read the scale of ${describe(ref)}`, options);
+    return this.find(ref, "read the scale of").replicas;
+  }
+
+  async scale(ref: WorkloadRef, replicas: number, options: RequestOptions = {}): Promise<void> {
+    this.check(`scale ${describe(ref)}`, options);
+    const workload = this.find(ref, "scale");
+    if (workload.replicas === replicas) return;
+    const now = this.options.clock.now();
+    workload.readyAtChange = Math.min(this.readyOf(workload, now), replicas);
+    workload.replicas = replicas;
+    workload.changedAt = now;
+    workload.generation++;
+  }
+
+  async waitForRollout(ref: WorkloadRef, options: RolloutOptions): Promise<WorkloadState> {
+    for (;;) {
+      this.check(`wait for ${describe(ref)} to roll out`, options);
+      const state = this.stateOf(this.find(ref, "wait for"));
+      options.onProgress?.(state);
+      const want = options.replicas ?? state.replicas;
+      if (state.readyReplicas === want && state.replicas === want) return state;
+      if (this.options.clock.now() >= options.deadline)
+        throw new DrError(
+          "timeout",
+          `${describe(ref)} on ${this.name} has ${state.readyReplicas}/${want} ready at the deadline`,
+          { reason: "timeout", site: this.name, operation: "waitForRollout", state },
+        );
+      await pause(POLL_MS, options.signal);
+    }
+  }
+
+  async snapshot(namespaces: readonly string[] = [], options: RequestOptions = {}): Promise<Snapshot> {
+    const workloads = await this.inventory(namespaces, options);
+    const pods: Record<string, number> = {};
+    const objects: SnapshotObject[] = [];
+    for (const w of workloads) {
+      pods[w.namespace] = (pods[w.namespace] ?? 0) + w.readyReplicas;
+      objects.push({
+        kind: w.kind,
+        namespace: w.namespace,
+        name: w.name,
+        status: `${w.readyReplicas}/${w.replicas}`,
+      });
+    }
+    return {
+      site: this.name,
+      takenAt: this.options.clock.now(),
+      namespaces: [...namespaces],
+      workloads,
+      pods,
+      objects,
+    };
+  }
+
+  async drift(other: SitePort, namespaces: readonly string[], options: RequestOptions = {}): Promise<Drift> {
+    const [mine, theirs] = await Promise.all([
+      this.inventory(namespaces, options),
+      other.inventory(namespaces, options),
+    ]);
+    const key = (w: WorkloadRef) => keyOf(w);
+    const theirsByKey = new Map(theirs.map((w) => [key(w), w]));
+    const mineByKey = new Map(mine.map((w) => [key(w), w]));
+    const drift: Drift = {
+      reference: this.name,
+      candidate: other.name,
+      missing: [],
+      extra: [],
+      images: [],
+      replicas: [],
+    };
+    for (const w of mine) {
+      const match = theirsByKey.get(key(w));
+      if (!match) drift.missing.push(refOf(w));
+      else if (match.images.join() !== w.images.join())
+        drift.images.push({ workload: refOf(w), reference: w.images, candidate: match.images });
+    }
+    for (const w of theirs) if (!mineByKey.has(key(w))) drift.extra.push(refOf(w));
+    return drift;
+  }
+
+  async fence(workloads: readonly WorkloadRef[], options: RequestOptions = {}): Promise<FenceResult> {
+    const result: FenceResult = { site: this.name, reachable: true, fenced: [], notFound: [], failed: [] };
+    for (const ref of workloads) {
+      if (!this.workloads.has(keyOf(ref))) {
+        result.notFound.push(ref);
+        continue;
+      }
+      await this.scale(ref, 0, options);
+      result.fenced.push(ref);
+    }
+    return result;
+  }
+
+  async isolate(
+    runId: string,
+    namespaces: readonly string[],
+    options: RequestOptions = {},
+  ): Promise<string[]> {
+    this.check("isolate namespaces", options);
+    const names = namespaces.map((ns) => `${ns}/drbot-isolate-${runId}`.slice(0, 253));
+    this.isolation.set(runId, names);
+    return names;
+  }
+
+  async removeIsolation(runId: string, options: RequestOptions = {}): Promise<number> {
+    this.check("remove isolation", options);
+    const count = this.isolation.get(runId)?.length ?? 0;
+    this.isolation.delete(runId);
+    return count;
+  }
+
+  async listByRunId(runId: string, options: RequestOptions = {}): Promise<string[]> {
+    this.check("list the run's objects", options);
+    return (this.isolation.get(runId) ?? []).map((name) => `NetworkPolicy ${name}`);
+  }
+
+  /** Removes the namespace's workloads; false when it had none. */
+  async deleteNamespace(name: string, options: NamespaceDeleteOptions): Promise<boolean> {
+    this.check(`delete namespace ${name}`, options);
+    const doomed = [...this.workloads.entries()].filter(([, w]) => w.ref.namespace === name);
+    for (const [key] of doomed) this.workloads.delete(key);
+    return doomed.length > 0;
+  }
+
+  private check(what: string, options: RequestOptions): void {
+    if (options.signal?.aborted)
+      throw new DrError("timeout", `${what} on ${this.name} was cut short`, {
+        reason: "timeout",
+        site: this.name,
+        operation: what,
+      });
+  }
+
+  private find(ref: WorkloadRef, what: string): SimulatedWorkload {
+    const workload = this.workloads.get(keyOf(ref));
+    if (!workload)
+      throw new DrError("not_found", `cannot ${what} ${describe(ref)} on ${this.name}: it does not exist`, {
+        reason: "not_found",
+        site: this.name,
+        operation: what,
+      });
+    return workload;
+  }
+
+  /** Scaling down is immediate; scaling up makes one more replica ready every `replicaReadyMs`. */
+  private readyOf(workload: SimulatedWorkload, now: number): number {
+    if (workload.readyAtChange >= workload.replicas) return workload.replicas;
+    const grown = Math.floor((now - workload.changedAt) / this.replicaReadyMs);
+    return Math.min(workload.replicas, workload.readyAtChange + grown);
+  }
+
+  private stateOf(workload: SimulatedWorkload): WorkloadState {
+    const ready = this.readyOf(workload, this.options.clock.now());
+    return {
+      ...workload.ref,
+      replicas: workload.replicas,
+      statusReplicas: workload.replicas,
+      readyReplicas: ready,
+      updatedReplicas: workload.replicas,
+      availableReplicas: ready,
+      generation: workload.generation,
+      observedGeneration: workload.generation,
+      images: [...workload.images],
+    };
+  }
+}
+
+const keyOf = (ref: WorkloadRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
+const describe = (ref: WorkloadRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
+const refOf = (w: WorkloadState): WorkloadRef => ({ kind: w.kind, namespace: w.namespace, name: w.name });
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,296 @@
+import { access, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { MemoryRunStore } from "../adapters/memory/memory-run-store.js";
+import { loadConfig } from "../config/load-config.js";
+import type { Config } from "../domain/config.js";
+import { DrError } from "../domain/errors.js";
+import type { RpoReading } from "../domain/rpo.js";
+import { SlackEmulator } from "../emulator/slack-emulator.js";
+import type { KubernetesServices } from "../engine/step-kinds/k8s-common.js";
+import { systemClock } from "../ports/clock.js";
+import type { SitePort } from "../ports/site.js";
+import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
+import { createSlackApp, type SlackSurface } from "../slack/create-slack-app.js";
+import { SlackDirectory } from "../slack/slack-directory.js";
+import { DEMO_CHANNEL, DEMO_OTHERS, DEMO_PEOPLE, DEMO_USERGROUPS, writeDemoConfig } from "./demo-config.js";
+import { freePort, type LocalRedis, startLocalRedis } from "./local-redis.js";
+import { SimulatedSite } from "./simulated-site.js";
+
+/**
+ * `npm run demo`: everything drbot needs, on one machine, wired as in production except where a
+ * laptop has nothing to offer. Redis is real (a local redis-server, or REDIS_URL); Slack is drbot's
+ * emulator, which also serves the Slack-like page; the bot is the real runtime and the real Bolt
+ * app in HTTP mode pointed at the emulator; the sites are simulated in-process (or, with
+ * `clusters`, the local test clusters from scripts/testenv). Every piece binds 127.0.0.1.
+ */
+export interface DemoOptions {
+  /** The repository root: drbot.example.yaml, runbooks/ and scripts/ are found from here. */
+  root: string;
+  /** The page's port; a free one when left out. */
+  port?: number;
+  /** Use the local test clusters (scripts/testenv) instead of simulated sites. */
+  clusters?: boolean;
+  /** An existing Redis; a local redis-server is started when left out. */
+  redisUrl?: string;
+  /** How long a simulated replica takes to become ready. */
+  replicaReadyMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningDemo {
+  /** The page, e.g. http://127.0.0.1:PORT/ */
+  url: string;
+  emulator: SlackEmulator;
+  runtime: Runtime;
+  surface: SlackSurface;
+  store: "redis" | "memory";
+  sites: "simulated" | "clusters";
+  stop(): Promise<void>;
+}
+
+const DEMO_DIR = new URL("./runbooks/", import.meta.url);
+
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const log = options.log ?? (() => undefined);
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const dir = await mkdtemp(join(tmpdir(), "drbot-demo-"));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+
+    const redis = await openRedis(options, log);
+    if (redis.local) cleanups.push(() => redis.local!.stop());
+
+    const clusters = options.clusters ? await startClusters(options.root, dir, log) : undefined;
+    if (clusters) cleanups.push(clusters.stop);
+
+    const configPath = await writeDemoConfig({
+      exampleFile: join(options.root, "drbot.example.yaml"),
+      dir,
+      ...(redis.url ? { redisUrl: redis.url } : {}),
+      ...(clusters ? { kubeconfig: clusters.kubeconfig } : {}),
+    });
+    const runbooksDir = await demoRunbooks(options.root, dir);
+
+    const emulator = new SlackEmulator({
+      users: [...DEMO_PEOPLE, ...DEMO_OTHERS].map((p) => ({ id: p.id, name: p.name, realName: p.realName })),
+      channels: [DEMO_CHANNEL, { id: "C0GENERAL", name: "general" }],
+      usergroups: DEMO_USERGROUPS,
+      teamDomain: "drbot-demo",
+      webPage: {
+        banner: bannerText(clusters !== undefined, redis.url !== undefined),
+        personas: DEMO_PEOPLE.map((p) => ({ userId: p.id, label: p.role })),
+        channel: DEMO_CHANNEL.id,
+      },
+    });
+    const base = await emulator.start(options.port ?? 0);
+    cleanups.push(() => emulator.stop());
+
+    const botPort = await freePort();
+    emulator.setRequestUrl(`http://127.0.0.1:${botPort}/slack/events`);
+    const env = {
+      ...process.env,
+      SLACK_BOT_TOKEN: emulator.botToken,
+      SLACK_SIGNING_SECRET: emulator.signingSecret,
+      ...(redis.url ? { REDIS_URL: redis.url } : {}),
+    };
+    const config = await loadConfig(configPath);
+    if (clusters) await seedClusterWorkloads(clusters, config);
+    const runtime = await createRuntime({
+      configPath,
+      runbooksDir,
+      env,
+      ownerId: "drbot-demo",
+      ...(redis.url ? {} : { store: new MemoryRunStore(systemClock) }),
+      ...(clusters ? {} : { sites: simulatedSites(config, options.replicaReadyMs ?? 400) }),
+      readRpo: async () => simulatedRpo(config, systemClock.now()),
+    });
+    cleanups.push(() => runtime.close());
+
+    const surface = createSlackApp(
+      {
+        mode: "http",
+        botToken: emulator.botToken,
+        signingSecret: emulator.signingSecret,
+        apiUrl: emulator.apiUrl,
+        port: botPort,
+        host: "127.0.0.1",
+      },
+      { service: runtime.service, store: runtime.store, clock: runtime.clock },
+    );
+    runtime.directory.use(new SlackDirectory(surface.client, () => DEMO_USERGROUPS.map((g) => g.id)));
+    runtime.observers.attach(surface.notifier);
+    await surface.start();
+    cleanups.push(async () => {
+      await surface.notifier.idle(2_000).catch(() => undefined);
+      await surface.stop();
+    });
+
+    // The supervisor `drbot serve` runs: expires stale requests, takes over runs without an owner.
+    const supervise = setInterval(
+      () => void runtime.service.supervise().catch((e) => log(`supervisor: ${String(e)}`)),
+      Math.max(1_000, Math.floor(runtime.config.engine.leaseTtl / 2)),
+    );
+    cleanups.push(async () => clearInterval(supervise));
+
+    return {
+      url: `${base}/`,
+      emulator,
+      runtime,
+      surface,
+      store: redis.url ? "redis" : "memory",
+      sites: clusters ? "clusters" : "simulated",
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function bannerText(clusters: boolean, redis: boolean): string {
+  return [
+    "drbot DEMO",
+    clusters
+      ? "sites dc1 and dc2: local test clusters (KWOK nodes)"
+      : "sites dc1 and dc2: SIMULATED in-process",
+    "RPO readings: SIMULATED",
+    "DEMO runbooks",
+    "Slack: drbot's emulator",
+    redis ? "Redis: local" : "store: in memory (no redis-server)",
+  ].join(" · ");
+}
+
+async function openRedis(
+  options: DemoOptions,
+  log: (line: string) => void,
+): Promise<{ url?: string; local?: LocalRedis }> {
+  if (options.redisUrl) return { url: options.redisUrl };
+  const started = await startLocalRedis();
+  if ("missing" in started) {
+    log(`${started.missing}. Until then the demo keeps its runs in memory.`);
+    return {};
+  }
+  return { url: started.redis.url, local: started.redis };
+}
+
+/** The demo runbooks, plus the shipped drill (it needs no adapter the demo lacks). */
+async function demoRunbooks(root: string, dir: string): Promise<string> {
+  const target = join(dir, "runbooks");
+  await mkdir(target);
+  for (const file of await readdir(DEMO_DIR))
+    if (file.endsWith(".yaml")) await copyFile(new URL(file, DEMO_DIR), join(target, file));
+  await copyFile(join(root, "runbooks", "drill.yaml"), join(target, "drill.yaml"));
+  return target;
+}
+
+/** DC1 runs every workload at its active replicas; DC2 is the warm standby at its standby replicas. */
+function simulatedSites(config: Config, replicaReadyMs: number): KubernetesServices {
+  const sites = new Map<string, SitePort>();
+  for (const site of config.sites) {
+    const workloads = config.applications.flatMap((app) =>
+      app.workloads
+        .filter((w) => w.name !== "*")
+        .map((w) => ({
+          kind: w.kind,
+          namespace: w.namespace,
+          name: w.name,
+          replicas: site.role === "primary" ? w.replicas : w.standbyReplicas,
+        })),
+    );
+    sites.set(
+      site.name,
+      new SimulatedSite({
+        name: site.name,
+        datacenter: site.region ?? site.name,
+        clock: systemClock,
+        workloads,
+        replicaReadyMs,
+      }),
+    );
+  }
+  return {
+    site(name) {
+      const site = sites.get(name);
+      if (!site) throw new DrError("invalid_input", `no simulated site named "${name}"`);
+      return site;
+    },
+  };
+}
+
+/** Plausible, labelled readings within each tier's target, so the card shows what a healthy day looks like. */
+function simulatedRpo(config: Config, now: number): RpoReading[] {
+  const ages: Record<string, number> = {
+    postgres: 4_000,
+    etcd: 6 * 60_000,
+    velero: 9 * 60_000,
+    longhorn: 12 * 60_000,
+  };
+  return config.dataSources.map((source) => ({
+    source: source.name,
+    kind: source.kind,
+    exposureMs: ages[source.kind] ?? 60_000,
+    at: now,
+    detail: `SIMULATED ${source.kind} reading`,
+  }));
+}
+
+interface LocalClusters {
+  kubeconfig: string;
+  kubectl(context: string, ...args: string[]): Promise<void>;
+  stop(): Promise<unknown>;
+}
+
+async function startClusters(root: string, dir: string, log: (line: string) => void): Promise<LocalClusters> {
+  const bin =
+    process.env.DRBOT_K8S_BIN ??
+    join(
+      process.env.DRBOT_K8S_CACHE ?? join(homedir(), ".cache", "drbot-k8s"),
+      "v1.36.3-etcdv3.6.16-kwokv0.8.0",
+    );
+  for (const tool of ["kube-apiserver", "kubectl", "etcd", "kwok"])
+    await access(join(bin, tool)).catch(() => {
+      throw new Error(
+        `--clusters needs the local test-cluster binaries in ${bin}; build them once with scripts/k8s-build (15-30 min, needs Go)`,
+      );
+    });
+  const state = join(dir, "testenv");
+  const env = { ...process.env, DRBOT_TESTENV_DIR: state };
+  log("starting the local clusters dc1 and dc2 (scripts/testenv up)…");
+  await execa("bash", [join(root, "scripts", "testenv"), "up"], { env, timeout: 180_000, stdio: "inherit" });
+  const kubeconfig = join(state, "kubeconfig");
+  return {
+    kubeconfig,
+    async kubectl(context, ...args) {
+      await execa(join(bin, "kubectl"), ["--kubeconfig", kubeconfig, "--context", context, ...args], {
+        timeout: 60_000,
+      });
+    },
+    stop: () =>
+      execa("bash", [join(root, "scripts", "testenv"), "down"], { env, timeout: 60_000, reject: false }),
+  };
+}
+
+/** The example's workloads on the real clusters: active on dc1, standby on dc2. */
+async function seedClusterWorkloads(clusters: LocalClusters, config: Config): Promise<void> {
+  for (const site of config.sites) {
+    const namespaces = [...new Set(config.applications.flatMap((a) => a.namespaces))];
+    for (const ns of namespaces) await clusters.kubectl(site.name, "create", "namespace", ns);
+    for (const app of config.applications)
+      for (const w of app.workloads.filter((x) => x.kind === "Deployment" && x.name !== "*"))
+        await clusters.kubectl(
+          site.name,
+          "create",
+          "deployment",
+          w.name,
+          "-n",
+          w.namespace,
+          `--image=registry.example/${w.name}:2.0`,
+          `--replicas=${site.role === "primary" ? w.replicas : w.standbyReplicas}`,
+        );
+  }
+}

@@ -1,0 +1,66 @@
+import { access, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { configSchema } from "../../src/domain/config.js";
+
+/** The deployment manifests are examples people copy: they must at least be right about drbot. */
+type Doc = { kind?: string; metadata?: { name?: string }; data?: Record<string, string>; spec?: unknown };
+
+async function documents(file: string): Promise<Doc[]> {
+  return parseAllDocuments(await readFile(file, "utf8")).map((d) => d.toJS() as Doc);
+}
+
+const DIR = "deploy/kubernetes";
+
+interface PodSpec {
+  automountServiceAccountToken?: boolean;
+  securityContext: { runAsNonRoot?: boolean };
+  containers: Array<{
+    env?: unknown[];
+    securityContext: { readOnlyRootFilesystem?: boolean };
+    readinessProbe: { httpGet: { path: string } };
+    livenessProbe: { httpGet: { path: string } };
+  }>;
+}
+
+describe("the Kubernetes manifests", () => {
+  it("list only files that exist in the kustomization", async () => {
+    const [kustomization] = await documents(join(DIR, "kustomization.yaml"));
+    const resources = (kustomization as { resources: string[] }).resources;
+    expect(resources.length).toBeGreaterThan(0);
+    for (const file of resources) await expect(access(join(DIR, file))).resolves.toBeUndefined();
+  });
+
+  it("carry a drbot.yaml that drbot's own schema accepts, with Redis through Sentinel", async () => {
+    const [configMap] = await documents(join(DIR, "configmap.yaml"));
+    const [config] = parseAllDocuments(configMap!.data!["drbot.yaml"]!).map((d) => d.toJS());
+    const parsed = configSchema.parse(config);
+    expect(parsed.redis.sentinel?.sentinels).toHaveLength(3);
+    expect(parsed.redis.passwordEnv).toBe("REDIS_PASSWORD");
+  });
+
+  it("run drbot as a non-root, read-only container with health and readiness probes and no cluster token", async () => {
+    const [deployment] = await documents(join(DIR, "deployment.yaml"));
+    const pod = (deployment!.spec as { template: { spec: PodSpec } }).template.spec;
+    const container = pod.containers[0]!;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(container.readinessProbe.httpGet.path).toBe("/readyz");
+    expect(container.livenessProbe.httpGet.path).toBe("/healthz");
+    expect(JSON.stringify(container.env)).not.toMatch(/xox[bp]-|xapp-/);
+  });
+
+  it("grant the target clusters' drbot identity no secrets, and deletes only of isolation policies and scratch namespaces", async () => {
+    const docs = await documents("deploy/target-cluster/drbot-access.yaml");
+    const role = docs.find((d) => d.kind === "ClusterRole") as unknown as {
+      rules: Array<{ resources?: string[]; verbs: string[] }>;
+    };
+    const resources = role.rules.flatMap((r) => r.resources ?? []);
+    expect(resources).not.toContain("secrets");
+    for (const rule of role.rules)
+      if (rule.verbs.includes("delete"))
+        expect([["networkpolicies"], ["namespaces"]]).toContainEqual(rule.resources);
+  });
+});
