@@ -12,6 +12,8 @@ export interface RpoReading {
   exposureMs: number | undefined;
   at: number;
   detail: string;
+  /** How long reading this source took, in ms (shown in status, measured by the status benchmark). */
+  latencyMs?: number;
 }
 
 export interface TierRpo {

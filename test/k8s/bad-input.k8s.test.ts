@@ -51,11 +51,11 @@ beforeAll(async () => {
       "--replicas=0",
     );
   const dir = await mkdtemp(join(tmpdir(), "drbot-bad-input-"));
-  const base = clusters.config();
+  const base = clusters.rawConfig();
   const config = {
     ...base,
     sites: [
-      ...base.sites,
+      ...(base.sites as Record<string, unknown>[]),
       { name: "nofile", role: "dr", kubeconfig: { path: join(dir, "missing.kubeconfig"), context: "dc2" } },
       { name: "nocontext", role: "dr", kubeconfig: { path: clusters.kubeconfigPath, context: "dc9" } },
       {

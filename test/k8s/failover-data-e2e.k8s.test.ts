@@ -109,7 +109,10 @@ beforeAll(async () => {
   const port = await freePort();
   emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
 
-  const base = clusters.config();
+  const base = clusters.rawConfig() as {
+    sites: Record<string, unknown>[];
+    applications: Record<string, unknown>[];
+  };
   const permissions = { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } };
   const configFile = join(work, "drbot.yaml");
   await writeFile(

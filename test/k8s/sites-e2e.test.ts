@@ -51,13 +51,12 @@ beforeAll(async () => {
   await workloadsOn("dc2", { production: 0, staging: 0 });
   const dir = await mkdtemp(join(tmpdir(), "drbot-k8s-e2e-"));
   configFile = join(dir, "drbot.yaml");
-  const config = clusters.config();
+  const config = clusters.rawConfig();
   await writeFile(
     configFile,
     stringify({
       ...config,
-      slack: config.slack,
-      sites: config.sites.map((s) => ({ ...s, requestTimeout: "5s" })),
+      sites: (config.sites as Record<string, unknown>[]).map((s) => ({ ...s, requestTimeout: "5s" })),
     }),
   );
 }, 600_000);

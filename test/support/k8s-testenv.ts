@@ -50,6 +50,11 @@ export interface TestClusters {
   hungKubeconfig(): Promise<string>;
   /** A drbot configuration with both sites on these clusters. */
   config(overrides?: Record<string, unknown>): Config;
+  /**
+   * The same configuration as written in a file, before parsing (durations as text): what to write
+   * to a drbot.yaml. A parsed Config written back would turn milliseconds into seconds.
+   */
+  rawConfig(overrides?: Record<string, unknown>): Record<string, unknown>;
   stop(): Promise<void>;
 }
 
@@ -138,7 +143,10 @@ export async function startTestClusters(): Promise<TestClusters> {
       return file;
     },
     config(overrides = {}) {
-      return testConfig(kubeconfigPath, overrides);
+      return configSchema.parse(rawTestConfig(kubeconfigPath, overrides));
+    },
+    rawConfig(overrides = {}) {
+      return rawTestConfig(kubeconfigPath, overrides);
     },
     async stop() {
       await Promise.all(hung.map((h) => h.close()));
@@ -201,8 +209,8 @@ interface KubeconfigFile {
   users: Array<{ name: string; user: Record<string, unknown> }>;
 }
 
-function testConfig(kubeconfigPath: string, overrides: Record<string, unknown>): Config {
-  return configSchema.parse({
+function rawTestConfig(kubeconfigPath: string, overrides: Record<string, unknown>): Record<string, unknown> {
+  return {
     sites: [
       {
         name: "dc1",
@@ -232,5 +240,5 @@ function testConfig(kubeconfigPath: string, overrides: Record<string, unknown>):
       },
     },
     ...overrides,
-  });
+  };
 }
