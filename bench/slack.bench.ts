@@ -61,6 +61,11 @@ async function scenario(label: string, tag: (typeof TAGS)[number], h: SlackHarne
     ),
   );
   const ackMs = [...acks, ...clicks].map((a) => a.ackMs);
+  const dc1Down = users.filter((u) =>
+    h.emulator
+      .ephemerals(u)
+      .some((e) => e.text.includes("RPO per tier") && /\*dc1\* \(primary\): :red_circle: down/.test(e.text)),
+  ).length;
   await h.service.reject({ actor: "U0ONCALL", runId: value.split("|")[0]!, note: "bench" });
   return [
     { name: `${label}: ack p50`, value: percentile(ackMs, 50), unit: "ms" },
@@ -77,6 +82,7 @@ async function scenario(label: string, tag: (typeof TAGS)[number], h: SlackHarne
       unit: "acks",
       target: { op: "<=", value: 0 },
     },
+    { name: `${label}: answers showing DC1 down`, value: dc1Down, unit: "answers" },
     {
       name: `${label}: full status answer p99`,
       value: percentile(answered, 99),
@@ -115,6 +121,8 @@ export async function run(): Promise<BenchResult> {
         requestTimeout: 30_000,
       });
       reader = (name) => (name === "dc1" ? hung.health() : healthy.site(name).health());
+      // Status readings are shared for 2 s; the hung scenario must read the sites afresh.
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
       figures.push(...(await scenario("DC1 hung", "HUNG", h)));
     } finally {
       await h.stop();
