@@ -21,13 +21,16 @@ import { waitFor } from "../support/wait-for.js";
  * CRDs on DC2 (test controllers play their servers), and two PostgreSQL servers in streaming
  * replication. `/dr failover` is approved by two people; the shipped failover restores the newest
  * Velero backup, activates the Longhorn DR volume, promotes the replica and switches DNS, and each
- * of those is checked on the real servers, in the channel's timeline and in the audit trail.
+ * of those is checked on the real servers, in the channel's timeline and in the audit trail. Then
+ * the shipped failback: DC2 backed up on demand, that backup restored on DC1, DC1 scaled up, DNS
+ * weights back, DC2 back to standby.
  */
 const INCIDENT = "C0INCIDENT";
 const MIN = 60_000;
 
 let clusters: TestClusters;
 let velero: VeleroTestController;
+let veleroDc1: VeleroTestController;
 let longhorn: FakeLonghorn;
 let pg: PostgresPair;
 let redis: RedisServer;
@@ -69,6 +72,12 @@ beforeAll(async () => {
   velero = new VeleroTestController(clusters.kubeconfigPath, "dc2", "velero");
   velero.start();
   await velero.putStorageLocation("default");
+  // DC1's Velero, for failback: it restores what DC2 backed up, once synced from the storage location.
+  await installVeleroCrds(clusters, "dc1");
+  await clusters.kubectl("dc1", "create", "namespace", "velero");
+  veleroDc1 = new VeleroTestController(clusters.kubeconfigPath, "dc1", "velero");
+  veleroDc1.start();
+  await veleroDc1.putStorageLocation("default");
   await velero.putBackup({
     name: "daily-backup-20261125",
     schedule: "daily-backup",
@@ -178,18 +187,66 @@ afterAll(async () => {
   serve?.kill("SIGTERM");
   await serve;
   await velero?.stop();
+  await veleroDc1?.stop();
   longhorn?.stop();
   await emulator?.stop();
   await Promise.all([clusters?.stop(), pg?.stop(), redis?.stop()]);
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/**
+ * Velero's backup sync as the shared storage location would do it: DC2's Completed backups appear
+ * on DC1 with their labels (the run and step that took them).
+ */
+function syncBackupsToDc1(): { stop(): void } {
+  const copied = new Set<string>();
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      const items = JSON.parse(
+        await clusters.kubectl("dc2", "get", "backups.velero.io", "-n", "velero", "-o", "json"),
+      ).items as {
+        metadata: { name: string; labels?: Record<string, string> };
+        spec: { includedNamespaces?: string[] };
+        status?: {
+          phase?: string;
+          startTimestamp?: string;
+          completionTimestamp?: string;
+          expiration?: string;
+        };
+      }[];
+      for (const b of items) {
+        if (b.status?.phase !== "Completed" || copied.has(b.metadata.name)) continue;
+        copied.add(b.metadata.name);
+        const at = (iso?: string) => (iso ? Date.parse(iso) : undefined);
+        await veleroDc1.putBackup({
+          name: b.metadata.name,
+          labels: b.metadata.labels ?? {},
+          ...(b.spec.includedNamespaces ? { namespaces: b.spec.includedNamespaces } : {}),
+          phase: "Completed",
+          ...(at(b.status.startTimestamp) !== undefined ? { startedAt: at(b.status.startTimestamp) } : {}),
+          ...(at(b.status.completionTimestamp) !== undefined
+            ? { completedAt: at(b.status.completionTimestamp) }
+            : {}),
+          ...(at(b.status.expiration) !== undefined ? { expiresAt: at(b.status.expiration) } : {}),
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+    },
+  };
+}
+
 const topLevel = (needle: string) =>
   emulator.waitFor(() => emulator.messages(INCIDENT).find((m) => !m.threadTs && m.text.includes(needle)), {
     timeoutMs: 30_000,
   });
 
-describe("a failover with every data source, from Slack, on the local test environment", () => {
+describe("failover and failback with every data source, from Slack, on the local test environment", () => {
   it("restores Velero's backup, activates the Longhorn volume, promotes the replica and switches DNS", async () => {
     await emulator.sendSlashCommand({
       userId: "U0ONCALL",
@@ -292,5 +349,78 @@ describe("a failover with every data source, from Slack, on the local test envir
     expect(stepEvents).toEqual(
       expect.arrayContaining(["restore-backup", "activate-volumes", "promote-database", "switch-dns"]),
     );
+  }, 300_000);
+
+  it("fails back: DC2 backed up, restored on DC1, DC1 serving and DNS back, DC2 on standby", async () => {
+    const sync = syncBackupsToDc1();
+    try {
+      await emulator.sendSlashCommand({
+        userId: "U0ONCALL",
+        channelId: INCIDENT,
+        text: 'failback payments --reason "DC1 repaired"',
+      });
+      const card = await topLevel("Failback requested");
+      for (const approver of ["U0A1", "U0A2"])
+        await emulator.sendBlockAction({
+          userId: approver,
+          channelId: INCIDENT,
+          messageTs: card.ts,
+          actionId: "dr:approve",
+        });
+      const progress = await topLevel("Failback failback-");
+      const runId = /failback-[a-z0-9-]+/.exec(progress.text)![0];
+      await emulator.waitFor(
+        () => JSON.stringify(emulator.message(INCIDENT, progress.ts)?.blocks ?? []).includes("Summary"),
+        { timeoutMs: 240_000, description: "the failback summary" },
+      );
+      const show = await execa(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "show", runId, "--json"],
+        { env, extendEnv: false },
+      );
+      const shown = JSON.parse(show.stdout) as {
+        run: { state: string };
+        steps: Record<string, { status: string; output?: string }>;
+      };
+      expect(shown.run.state, JSON.stringify(shown.steps)).toBe("completed");
+      const taken = JSON.parse(
+        await clusters.kubectl("dc2", "get", "backups.velero.io", "-n", "velero", "-o", "json"),
+      ).items.filter((b: { metadata: { labels?: Record<string, string> } }) =>
+        Object.values(b.metadata.labels ?? {}).includes(runId),
+      ) as { metadata: { name: string } }[];
+      expect(taken).toHaveLength(1);
+      const restored = JSON.parse(
+        await clusters.kubectl("dc1", "get", "restores.velero.io", "-n", "velero", "-o", "json"),
+      ).items as { spec: { backupName: string }; status: { phase: string } }[];
+      expect(restored.map((r) => [r.spec.backupName, r.status.phase])).toEqual([
+        [taken[0]!.metadata.name, "Completed"],
+      ]);
+      const ready = (context: string, ns: string) =>
+        clusters.kubectl(
+          context,
+          "get",
+          "deployment",
+          "payments-api",
+          "-n",
+          ns,
+          "-o",
+          "jsonpath={.spec.replicas}/{.status.readyReplicas}",
+        );
+      expect(await ready("dc1", "production")).toBe("3/3");
+      expect(await ready("dc1", "staging")).toBe("2/2");
+      expect((await ready("dc2", "production")).split("/")[0]).toBe("0");
+      const endpoints = JSON.parse(
+        await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", "dns", "-o", "json"),
+      ).items.flatMap((o: { spec: { endpoints: unknown[] } }) => o.spec.endpoints) as {
+        setIdentifier: string;
+        providerSpecific: { value: string }[];
+      }[];
+      expect(endpoints.map((e) => `${e.setIdentifier}=${e.providerSpecific[0]?.value}`).sort()).toEqual([
+        "dc1=100",
+        "dc2=0",
+      ]);
+    } finally {
+      sync.stop();
+    }
   }, 300_000);
 });

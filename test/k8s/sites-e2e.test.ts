@@ -135,7 +135,8 @@ describe("on two real clusters", () => {
 
   it("fails over from Slack: two approvals, and DC2's workloads are Ready by kubectl", async () => {
     const config = clusters.config();
-    // The shipped failover without its Velero and DNS steps, whose adapters are not part of this build.
+    // The Kubernetes part of the shipped failover (its Velero, Longhorn, database and DNS steps with
+    // their servers are covered end to end in failover-data-e2e.k8s.test.ts).
     const shipped = await loadRunbooks("runbooks", config, createStepKindRegistry());
     const failover = shipped.get("failover")!;
     const k8sOnly = runbookSchema.parse({
