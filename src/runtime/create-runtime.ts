@@ -247,6 +247,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         ),
       ),
   ];
+  const readRpo =
+    options.readRpo ?? (async () => (await Promise.all(rpoReaders.map((read) => read()))).flat());
+  // backup.verify judges the same readings that feed the live RPO.
+  services.backups ??= { readRpo };
   const engine = new RunEngine({
     store,
     registry,
@@ -261,7 +265,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
-    readRpo: options.readRpo ?? (async () => (await Promise.all(rpoReaders.map((read) => read()))).flat()),
+    readRpo,
     restorePoints: (scope) =>
       restorePointsForScope(config, velero, scope, {
         now: clock.now(),

@@ -30,6 +30,7 @@ describe("loadConfig", () => {
     expect([...runbooks.keys()].sort()).toEqual([
       "backup-verify",
       "drill",
+      "etcd-snapshot",
       "failback",
       "failover",
       "restore-test",

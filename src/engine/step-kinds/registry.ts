@@ -1,10 +1,10 @@
 import type { StepCatalog, StepKindDescription } from "../../domain/plan.js";
 import type { AnyStepKind } from "../step-kind.js";
 import { approvalGateStep } from "./approval-gate.js";
+import { backupVerifyStep } from "./backup-verify.js";
 import { checklistStep } from "./checklist.js";
 import { dbLagGateStep } from "./db-lag-gate.js";
 import { dbPromoteStep } from "./db-promote.js";
-import { declaredStepKinds } from "./declared.js";
 import { dnsSwitchStep } from "./dns-switch.js";
 import { etcdSnapshotStep } from "./etcd-snapshot.js";
 import { httpCheckStep } from "./http-check.js";
@@ -25,8 +25,9 @@ import { veleroRestoreStep } from "./velero-restore.js";
 import { waitStep } from "./wait.js";
 
 /**
- * Every step kind the engine knows. Adapters register their kinds over the declared ones, so a
- * runbook that validates here keeps validating when the real executor arrives.
+ * Every step kind the engine knows, one file each under src/engine/step-kinds. A kind whose service
+ * is not configured in a process (no Velero, no DNS provider) fails its step with a clear message
+ * and pauses the run; it never pretends the step happened.
  */
 export class StepKindRegistry implements StepCatalog {
   private readonly byKind = new Map<string, AnyStepKind>();
@@ -74,6 +75,7 @@ export const GENERIC_STEP_KINDS: AnyStepKind[] = [
   approvalGateStep,
   waitStep,
   notifyStep,
+  backupVerifyStep,
 ];
 
 export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
@@ -99,7 +101,6 @@ export const LONGHORN_STEP_KINDS: AnyStepKind[] = [longhornActivateStep];
 
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
   return new StepKindRegistry().register(
-    ...declaredStepKinds,
     ...GENERIC_STEP_KINDS,
     ...KUBERNETES_STEP_KINDS,
     ...DATABASE_STEP_KINDS,
