@@ -138,7 +138,14 @@ beforeAll(async () => {
         { name: "longhorn-critical", kind: "longhorn", site: "dc2", volumes: ["payments-data"] },
         pg.source({ name: "postgres-main" }),
       ],
-      slack: { incidentChannels: [INCIDENT], permissions: { failover: permissions, failback: permissions } },
+      slack: {
+        incidentChannels: [INCIDENT],
+        permissions: {
+          failover: permissions,
+          failback: permissions,
+          verify: { requesters: { users: ["U0ONCALL"] } },
+        },
+      },
       redis: { url: redis.url },
       dns: {
         provider: { kind: "external-dns", site: "dc2", namespace: "dns" },
@@ -198,10 +205,10 @@ afterAll(async () => {
  * Velero's backup sync as the shared storage location would do it: DC2's Completed backups appear
  * on DC1 with their labels (the run and step that took them).
  */
-function syncBackupsToDc1(): { stop(): void } {
+function syncBackupsToDc1(): { stop(): Promise<void> } {
   const copied = new Set<string>();
   let stopped = false;
-  void (async () => {
+  const loop = (async () => {
     while (!stopped) {
       const items = JSON.parse(
         await clusters.kubectl("dc2", "get", "backups.velero.io", "-n", "velero", "-o", "json"),
@@ -235,8 +242,63 @@ function syncBackupsToDc1(): { stop(): void } {
     }
   })();
   return {
-    stop() {
+    async stop() {
       stopped = true;
+      await loop;
+    },
+  };
+}
+
+/**
+ * What Velero's server does for a Restore with a namespace mapping: the backed-up deployments are
+ * created in the mapped namespaces before the restore is Completed. DC2's test controller is held
+ * until they exist, then lets the restore finish.
+ */
+function restoreIntoMappedNamespaces(): { errors: string[]; stop(): Promise<void> } {
+  const done = new Set<string>();
+  const errors: string[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const restores = JSON.parse(
+          await clusters.kubectl("dc2", "get", "restores.velero.io", "-n", "velero", "-o", "json"),
+        ).items as { metadata: { name: string }; spec: { namespaceMapping?: Record<string, string> } }[];
+        for (const r of restores) {
+          if (!r.spec.namespaceMapping || done.has(r.metadata.name)) continue;
+          // Created once even when a transient error made an earlier round stop half-way.
+          const create = (...args: string[]) =>
+            clusters.kubectl("dc2", "create", ...args).catch((error: Error) => {
+              if (!error.message.includes("already exists")) throw error;
+              return "";
+            });
+          for (const [from, to] of Object.entries(r.spec.namespaceMapping)) {
+            await create("namespace", to);
+            await create(
+              "deployment",
+              "payments-api",
+              "-n",
+              to,
+              "--image=registry.example/payments:2.0",
+              `--replicas=${from === "production" ? 3 : 2}`,
+            );
+          }
+          done.add(r.metadata.name);
+          velero.resume();
+        }
+        errors.length = 0;
+      } catch (error) {
+        // A transient API error is retried on the next round; only the last one is kept.
+        errors.splice(0, errors.length, error instanceof Error ? error.message : String(error));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return {
+    errors,
+    async stop() {
+      stopped = true;
+      await loop;
     },
   };
 }
@@ -420,7 +482,71 @@ describe("failover and failback with every data source, from Slack, on the local
         "dc2=0",
       ]);
     } finally {
-      sync.stop();
+      await sync.stop();
+    }
+  }, 300_000);
+
+  it("runs the monthly restore test: newest backup into scratch namespaces on DC2, ready, then deleted", async () => {
+    velero.pause();
+    const mapped = restoreIntoMappedNamespaces();
+    try {
+      const run = await execa(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "src/cli/main.ts",
+          "run",
+          "restore-test",
+          "payments",
+          "--reason",
+          "monthly",
+          "--as",
+          "U0ONCALL",
+          "--json",
+        ],
+        { env, extendEnv: false, reject: false, timeout: 120_000 },
+      );
+      expect(mapped.errors).toEqual([]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const shown = JSON.parse(run.stdout) as {
+        run: { state: string };
+        steps: Record<string, { status: string; output?: string }>;
+      };
+      expect(shown.run.state, JSON.stringify(shown.steps)).toBe("completed");
+      expect(
+        Object.values(shown.steps).every((s) => s.status === "succeeded"),
+        JSON.stringify(shown.steps),
+      ).toBe(true);
+      const mappings = JSON.parse(
+        await clusters.kubectl("dc2", "get", "restores.velero.io", "-n", "velero", "-o", "json"),
+      )
+        .items.map((r: { spec: { namespaceMapping?: Record<string, string> } }) => r.spec.namespaceMapping)
+        .filter(Boolean);
+      expect(mappings).toEqual([
+        { production: "drbot-restore-production", staging: "drbot-restore-staging" },
+      ]);
+      await waitFor(
+        async () =>
+          !(await clusters.kubectl("dc2", "get", "namespaces", "-o", "name")).includes("drbot-restore-"),
+        { timeoutMs: 60_000, intervalMs: 500, description: "the scratch namespaces to be gone" },
+      );
+      // Production on DC2 was not touched by the test.
+      expect(
+        await clusters.kubectl(
+          "dc2",
+          "get",
+          "deployment",
+          "payments-api",
+          "-n",
+          "production",
+          "-o",
+          "jsonpath={.spec.replicas}",
+        ),
+      ).toBe("0");
+    } finally {
+      await mapped.stop();
+      velero.resume();
     }
   }, 300_000);
 });
