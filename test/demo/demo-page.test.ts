@@ -11,7 +11,9 @@ import { findChromium } from "../support/chromium.js";
  * form-encoded) to the real bot, which runs on Redis against the simulated sites. The screenshots
  * of the key moments are the README's pictures.
  */
-const SHOTS = join("docs", "screenshots");
+// Kept under test-results/ (not committed) on every run; `npm run docs:screenshots` writes the
+// README's copies in docs/screenshots.
+const SHOTS = process.env.DRBOT_SCREENSHOTS_DIR ?? join("test-results", "screenshots");
 const UI_TIMEOUT = 20_000;
 
 let demo: RunningDemo;
