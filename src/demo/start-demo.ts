@@ -3,6 +3,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { MemoryRunStore } from "../adapters/memory/memory-run-store.js";
+import type { ScopeRestorePoints } from "../app/velero-overview.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
@@ -108,6 +109,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       ...(redis.url ? {} : { store: new MemoryRunStore(systemClock) }),
       ...(clusters ? {} : { sites: simulatedSites(config, options.replicaReadyMs ?? 400) }),
       readRpo: async () => simulatedRpo(config, systemClock.now()),
+      restorePoints: async (scope) => simulatedRestorePoints(config, scope, systemClock.now()),
     });
     cleanups.push(() => runtime.close());
 
@@ -237,6 +239,43 @@ function simulatedRpo(config: Config, now: number): RpoReading[] {
     at: now,
     detail: `SIMULATED ${source.kind} reading`,
   }));
+}
+
+/** Three nightly Velero backups per schedule protecting the scope, newest 9 minutes old: SIMULATED. */
+function simulatedRestorePoints(
+  config: Config,
+  scope: { applications: readonly string[]; toSite: string },
+  now: number,
+): ScopeRestorePoints {
+  const names = new Set(
+    config.applications.filter((a) => scope.applications.includes(a.name)).flatMap((a) => a.dataSources),
+  );
+  return config.dataSources.flatMap((source) => {
+    if (source.kind !== "velero" || !names.has(source.name)) return [];
+    const backups = [0, 1, 2].map((day) => {
+      const dataAt = now - 9 * 60_000 - day * 86_400_000;
+      const stamp = new Date(dataAt).toISOString().replace(/\D/g, "").slice(0, 14);
+      return {
+        name: `${source.schedule}-${stamp}-simulated`,
+        schedule: source.schedule,
+        phase: "Completed",
+        dataAt,
+        completedAt: dataAt + 60_000,
+        good: true,
+        warnings: 0,
+        errors: 0,
+      };
+    });
+    return [
+      {
+        source: source.name,
+        schedule: source.schedule,
+        site: scope.toSite,
+        installed: true as const,
+        backups,
+      },
+    ];
+  });
 }
 
 interface LocalClusters {

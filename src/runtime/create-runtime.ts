@@ -11,7 +11,7 @@ import { PostgresReplication } from "../adapters/postgres/postgres-replication.j
 import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../adapters/velero/velero-site.js";
-import { DrService } from "../app/dr-service.js";
+import { DrService, type DrServiceDeps } from "../app/dr-service.js";
 import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
 import { restorePointsForScope } from "../app/velero-overview.js";
@@ -55,6 +55,8 @@ export interface RuntimeOptions {
   velero?: VeleroServices;
   /** Reads the data sources' RPO exposure instead of the configured readers (the demo simulates them). */
   readRpo?: () => Promise<RpoReading[]>;
+  /** Lists restore points instead of the configured Velero (the demo simulates them). */
+  restorePoints?: DrServiceDeps["restorePoints"];
 }
 
 /** One RPO reading per source for `status` and the approval card, well inside the status deadline. */
@@ -266,11 +268,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
     readRpo,
-    restorePoints: (scope) =>
-      restorePointsForScope(config, velero, scope, {
-        now: clock.now(),
-        signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS),
-      }),
+    restorePoints:
+      options.restorePoints ??
+      ((scope) =>
+        restorePointsForScope(config, velero, scope, {
+          now: clock.now(),
+          signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS),
+        })),
     config,
     runbooks,
     store,
