@@ -308,62 +308,100 @@ const topLevel = (needle: string) =>
     timeoutMs: 30_000,
   });
 
+interface Shown {
+  run: { state: string };
+  steps: Record<string, { status: string; output?: string }>;
+  events: { type: string; stepId?: string; data: Record<string, unknown> }[];
+}
+
+/** `drbot show RUN --json` against the same Redis and configuration as the serving process. */
+async function show(runId: string): Promise<Shown> {
+  const shown = await execa(
+    process.execPath,
+    ["--import", "tsx", "src/cli/main.ts", "show", runId, "--json"],
+    {
+      env,
+      extendEnv: false,
+    },
+  );
+  return JSON.parse(shown.stdout) as Shown;
+}
+
+/**
+ * Types `/dr KIND payments --reason …` as the on-call engineer, lets `inspectCard` look at the card,
+ * approves as two people, waits for the run's summary and returns what `drbot show` says of it.
+ */
+async function runFromSlack(
+  kind: "failover" | "failback",
+  reason: string,
+  inspectCard: (blocks: string) => void = () => undefined,
+): Promise<{ runId: string; progressTs: string; shown: Shown }> {
+  await emulator.sendSlashCommand({
+    userId: "U0ONCALL",
+    channelId: INCIDENT,
+    text: `${kind} payments --reason "${reason}"`,
+  });
+  const title = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+  const card = await topLevel(`${title} requested`);
+  inspectCard(JSON.stringify(card.blocks));
+  for (const approver of ["U0A1", "U0A2"])
+    await emulator.sendBlockAction({
+      userId: approver,
+      channelId: INCIDENT,
+      messageTs: card.ts,
+      actionId: "dr:approve",
+    });
+  const progress = await topLevel(`${title} ${kind}-`);
+  const runId = new RegExp(`${kind}-[a-z0-9-]+`).exec(progress.text)![0];
+  await emulator.waitFor(
+    () => JSON.stringify(emulator.message(INCIDENT, progress.ts)?.blocks ?? []).includes("Summary"),
+    { timeoutMs: 240_000, description: `the ${kind} summary` },
+  );
+  const shown = await show(runId);
+  expect(shown.run.state, JSON.stringify(shown.steps)).toBe("completed");
+  return { runId, progressTs: progress.ts, shown };
+}
+
+/** The weights external-dns would publish, read from the DNSEndpoints on DC2: ["dc1=…", "dc2=…"]. */
+async function dnsWeights(): Promise<string[]> {
+  const objects = JSON.parse(await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", "dns", "-o", "json"))
+    .items as { spec: { endpoints: { setIdentifier: string; providerSpecific: { value: string }[] }[] } }[];
+  return objects
+    .flatMap((o) => o.spec.endpoints)
+    .map((e) => `${e.setIdentifier}=${e.providerSpecific[0]?.value}`)
+    .sort();
+}
+
+const replicas = (context: "dc1" | "dc2", ns: string) =>
+  clusters.kubectl(
+    context,
+    "get",
+    "deployment",
+    "payments-api",
+    "-n",
+    ns,
+    "-o",
+    "jsonpath={.spec.replicas}/{.status.readyReplicas}",
+  );
+
+const restoresOn = async (context: "dc1" | "dc2") =>
+  JSON.parse(await clusters.kubectl(context, "get", "restores.velero.io", "-n", "velero", "-o", "json"))
+    .items as {
+    spec: { backupName: string; namespaceMapping?: Record<string, string> };
+    status: { phase: string };
+  }[];
+
 describe("failover and failback with every data source, from Slack, on the local test environment", () => {
   it("restores Velero's backup, activates the Longhorn volume, promotes the replica and switches DNS", async () => {
-    await emulator.sendSlashCommand({
-      userId: "U0ONCALL",
-      channelId: INCIDENT,
-      text: 'failover payments --reason "DC1 lost power"',
+    const { progressTs, shown } = await runFromSlack("failover", "DC1 lost power", (card) => {
+      expect(card).toContain("Restore points");
+      expect(card).toMatch(/daily-backup-20261125[^"]*will be restored/);
+      expect(card).toContain("Data at risk now");
     });
-    const card = await topLevel("Failover requested");
-    const cardText = JSON.stringify(card.blocks);
-    expect(cardText).toContain("Restore points");
-    expect(cardText).toMatch(/daily-backup-20261125[^"]*will be restored/);
-    expect(cardText).toContain("Data at risk now");
-
-    for (const approver of ["U0A1", "U0A2"])
-      await emulator.sendBlockAction({
-        userId: approver,
-        channelId: INCIDENT,
-        messageTs: card.ts,
-        actionId: "dr:approve",
-      });
-
-    const progress = await topLevel("Failover failover-");
-    const runId = /failover-[a-z0-9-]+/.exec(progress.text)![0];
-    await emulator.waitFor(
-      () => JSON.stringify(emulator.message(INCIDENT, progress.ts)?.blocks ?? []).includes("Summary"),
-      { timeoutMs: 240_000, description: "the failover summary" },
-    );
-    const show = await execa(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "show", runId, "--json"],
-      { env, extendEnv: false },
-    );
-    const shown = JSON.parse(show.stdout) as {
-      run: { state: string };
-      steps: Record<string, { status: string; output?: string }>;
-      events: { type: string; stepId?: string; data: Record<string, unknown> }[];
-    };
-    expect(shown.run.state, JSON.stringify(shown.steps)).toBe("completed");
 
     // On the real servers.
-    expect(
-      await clusters.kubectl(
-        "dc2",
-        "get",
-        "deployment",
-        "payments-api",
-        "-n",
-        "production",
-        "-o",
-        "jsonpath={.status.readyReplicas}",
-      ),
-    ).toBe("3");
-    const restores = JSON.parse(
-      await clusters.kubectl("dc2", "get", "restores.velero.io", "-n", "velero", "-o", "json"),
-    ).items as { spec: { backupName: string }; status: { phase: string } }[];
-    expect(restores.map((r) => [r.spec.backupName, r.status.phase])).toEqual([
+    expect(await replicas("dc2", "production")).toBe("3/3");
+    expect((await restoresOn("dc2")).map((r) => [r.spec.backupName, r.status.phase])).toEqual([
       ["daily-backup-20261125", "Completed"],
     ]);
     expect(
@@ -381,19 +419,10 @@ describe("failover and failback with every data source, from Slack, on the local
     expect(
       await pg.sql<{ recovering: boolean }>("replica", "select pg_is_in_recovery() as recovering"),
     ).toEqual([{ recovering: false }]);
-    const endpoints = JSON.parse(
-      await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", "dns", "-o", "json"),
-    ).items.flatMap((o: { spec: { endpoints: unknown[] } }) => o.spec.endpoints) as {
-      setIdentifier: string;
-      providerSpecific: { value: string }[];
-    }[];
-    expect(endpoints.map((e) => `${e.setIdentifier}=${e.providerSpecific[0]?.value}`).sort()).toEqual([
-      "dc1=0",
-      "dc2=100",
-    ]);
+    expect(await dnsWeights()).toEqual(["dc1=0", "dc2=100"]);
 
     // In the channel's timeline: one reply per step in the run's thread, with its evidence.
-    const thread = emulator.thread(INCIDENT, progress.ts).map((m) => JSON.stringify(m.blocks));
+    const thread = emulator.thread(INCIDENT, progressTs).map((m) => JSON.stringify(m.blocks));
     const reply = (title: string) => thread.find((t) => t.includes(title)) ?? "";
     expect(reply("Restore the newest good Velero backup")).toContain("daily-backup-20261125");
     expect(reply("Activate the Longhorn DR volumes")).toContain("active and healthy on dc2");
@@ -401,8 +430,7 @@ describe("failover and failback with every data source, from Slack, on the local
     expect(reply("DNS weights to DR")).toContain("payments.example.com: dc1 0, dc2 100");
 
     // In the audit trail: every one of those steps, with the two approvals before them.
-    const approvals = shown.events.filter((e) => e.type === "run.approval");
-    expect(approvals).toHaveLength(2);
+    expect(shown.events.filter((e) => e.type === "run.approval")).toHaveLength(2);
     for (const step of ["restore-backup", "activate-volumes", "promote-database", "switch-dns"])
       expect(shown.steps[step]?.status, step).toBe("succeeded");
     const stepEvents = shown.events
@@ -416,71 +444,20 @@ describe("failover and failback with every data source, from Slack, on the local
   it("fails back: DC2 backed up, restored on DC1, DC1 serving and DNS back, DC2 on standby", async () => {
     const sync = syncBackupsToDc1();
     try {
-      await emulator.sendSlashCommand({
-        userId: "U0ONCALL",
-        channelId: INCIDENT,
-        text: 'failback payments --reason "DC1 repaired"',
-      });
-      const card = await topLevel("Failback requested");
-      for (const approver of ["U0A1", "U0A2"])
-        await emulator.sendBlockAction({
-          userId: approver,
-          channelId: INCIDENT,
-          messageTs: card.ts,
-          actionId: "dr:approve",
-        });
-      const progress = await topLevel("Failback failback-");
-      const runId = /failback-[a-z0-9-]+/.exec(progress.text)![0];
-      await emulator.waitFor(
-        () => JSON.stringify(emulator.message(INCIDENT, progress.ts)?.blocks ?? []).includes("Summary"),
-        { timeoutMs: 240_000, description: "the failback summary" },
-      );
-      const show = await execa(
-        process.execPath,
-        ["--import", "tsx", "src/cli/main.ts", "show", runId, "--json"],
-        { env, extendEnv: false },
-      );
-      const shown = JSON.parse(show.stdout) as {
-        run: { state: string };
-        steps: Record<string, { status: string; output?: string }>;
-      };
-      expect(shown.run.state, JSON.stringify(shown.steps)).toBe("completed");
+      const { runId } = await runFromSlack("failback", "DC1 repaired");
       const taken = JSON.parse(
         await clusters.kubectl("dc2", "get", "backups.velero.io", "-n", "velero", "-o", "json"),
       ).items.filter((b: { metadata: { labels?: Record<string, string> } }) =>
         Object.values(b.metadata.labels ?? {}).includes(runId),
       ) as { metadata: { name: string } }[];
       expect(taken).toHaveLength(1);
-      const restored = JSON.parse(
-        await clusters.kubectl("dc1", "get", "restores.velero.io", "-n", "velero", "-o", "json"),
-      ).items as { spec: { backupName: string }; status: { phase: string } }[];
-      expect(restored.map((r) => [r.spec.backupName, r.status.phase])).toEqual([
+      expect((await restoresOn("dc1")).map((r) => [r.spec.backupName, r.status.phase])).toEqual([
         [taken[0]!.metadata.name, "Completed"],
       ]);
-      const ready = (context: string, ns: string) =>
-        clusters.kubectl(
-          context,
-          "get",
-          "deployment",
-          "payments-api",
-          "-n",
-          ns,
-          "-o",
-          "jsonpath={.spec.replicas}/{.status.readyReplicas}",
-        );
-      expect(await ready("dc1", "production")).toBe("3/3");
-      expect(await ready("dc1", "staging")).toBe("2/2");
-      expect((await ready("dc2", "production")).split("/")[0]).toBe("0");
-      const endpoints = JSON.parse(
-        await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", "dns", "-o", "json"),
-      ).items.flatMap((o: { spec: { endpoints: unknown[] } }) => o.spec.endpoints) as {
-        setIdentifier: string;
-        providerSpecific: { value: string }[];
-      }[];
-      expect(endpoints.map((e) => `${e.setIdentifier}=${e.providerSpecific[0]?.value}`).sort()).toEqual([
-        "dc1=100",
-        "dc2=0",
-      ]);
+      expect(await replicas("dc1", "production")).toBe("3/3");
+      expect(await replicas("dc1", "staging")).toBe("2/2");
+      expect((await replicas("dc2", "production")).split("/")[0]).toBe("0");
+      expect(await dnsWeights()).toEqual(["dc1=100", "dc2=0"]);
     } finally {
       await sync.stop();
     }
@@ -518,11 +495,7 @@ describe("failover and failback with every data source, from Slack, on the local
         Object.values(shown.steps).every((s) => s.status === "succeeded"),
         JSON.stringify(shown.steps),
       ).toBe(true);
-      const mappings = JSON.parse(
-        await clusters.kubectl("dc2", "get", "restores.velero.io", "-n", "velero", "-o", "json"),
-      )
-        .items.map((r: { spec: { namespaceMapping?: Record<string, string> } }) => r.spec.namespaceMapping)
-        .filter(Boolean);
+      const mappings = (await restoresOn("dc2")).map((r) => r.spec.namespaceMapping).filter(Boolean);
       expect(mappings).toEqual([
         { production: "drbot-restore-production", staging: "drbot-restore-staging" },
       ]);
@@ -532,18 +505,7 @@ describe("failover and failback with every data source, from Slack, on the local
         { timeoutMs: 60_000, intervalMs: 500, description: "the scratch namespaces to be gone" },
       );
       // Production on DC2 was not touched by the test.
-      expect(
-        await clusters.kubectl(
-          "dc2",
-          "get",
-          "deployment",
-          "payments-api",
-          "-n",
-          "production",
-          "-o",
-          "jsonpath={.spec.replicas}",
-        ),
-      ).toBe("0");
+      expect((await replicas("dc2", "production")).split("/")[0]).toBe("0");
     } finally {
       await mapped.stop();
       velero.resume();
