@@ -4,13 +4,14 @@ import { z } from "zod";
 import { RedisRunStore } from "../src/adapters/redis/redis-run-store.js";
 import { configSchema } from "../src/domain/config.js";
 import { buildPlan } from "../src/domain/plan.js";
-import { initialStepRecords, type RunRecord } from "../src/domain/run.js";
+import { initialStepRecords } from "../src/domain/run.js";
 import { runbookSchema } from "../src/domain/runbook.js";
 import { resolveScope, scopeLockKeys } from "../src/domain/scope.js";
 import { RunEngine } from "../src/engine/run-engine.js";
 import { defineStepKind } from "../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../src/engine/step-kinds/registry.js";
 import { startRedisServer } from "../test/support/redis-server.js";
+import { runRecord } from "../test/support/run-fixtures.js";
 import { type BenchResult, percentile } from "./bench-kit.js";
 
 /**
@@ -75,30 +76,20 @@ export async function run(): Promise<BenchResult> {
     const scope = resolveScope(config, ["app"], "failover");
     const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: registry });
     const now = Date.now();
-    const record: RunRecord = {
+    // An approved run ready to drive; the fixture fills in the fields a benchmark does not vary.
+    const record = runRecord({
       id: "bench-run",
-      kind: "failover",
-      mode: "real",
       runbook: "bench",
       scopeKey: scopeLockKeys(scope, "failover").join(","),
       scope,
       plan,
       state: "approved",
-      requestedBy: "U0BENCH",
-      reason: "bench",
-      source: "cli",
       requiredApprovals: 0,
-      approvals: [],
-      decisions: [],
-      expiresAt: now + 3_600_000,
       createdAt: now,
       updatedAt: now,
+      expiresAt: now + 3_600_000,
       rto: { requestedAt: now, approvedAt: now },
-      tierRtoMs: 7_200_000,
-      tierRpoMs: 900_000,
-      version: 1,
-      annotations: {},
-    };
+    });
     await store.createRun(record, initialStepRecords(plan), {
       type: "run.requested",
       at: now,

@@ -3,11 +3,12 @@ import { KubernetesSite } from "../src/adapters/kubernetes/kubernetes-site.js";
 import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
 import { configSchema } from "../src/domain/config.js";
 import { buildPlan } from "../src/domain/plan.js";
-import { initialStepRecords, type RunRecord } from "../src/domain/run.js";
+import { initialStepRecords } from "../src/domain/run.js";
 import { runbookSchema } from "../src/domain/runbook.js";
 import { resolveScope } from "../src/domain/scope.js";
 import { RunEngine } from "../src/engine/run-engine.js";
 import { createStepKindRegistry } from "../src/engine/step-kinds/registry.js";
+import { runRecord } from "../test/support/run-fixtures.js";
 
 /**
  * drbot's half of the failover benchmark, in a process of its own: activates every deployment of
@@ -94,30 +95,20 @@ async function main(): Promise<void> {
   const scope = resolveScope(config, ["bench"], "failover");
   const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: registry });
   const now = Date.now();
-  const record: RunRecord = {
+  // An approved run ready to drive; the fixture fills in the fields a benchmark does not vary.
+  const record = runRecord({
     id: "bench-failover",
-    kind: "failover",
-    mode: "real",
     runbook: "bench",
     scopeKey: "bench",
     scope,
     plan,
     state: "approved",
-    requestedBy: "U0BENCH",
-    reason: "bench",
-    source: "cli",
     requiredApprovals: 0,
-    approvals: [],
-    decisions: [],
-    expiresAt: now + 3_600_000,
     createdAt: now,
     updatedAt: now,
+    expiresAt: now + 3_600_000,
     rto: { requestedAt: now },
-    tierRtoMs: 7_200_000,
-    tierRpoMs: 900_000,
-    version: 1,
-    annotations: {},
-  };
+  });
   await store.createRun(record, initialStepRecords(plan), {
     type: "run.requested",
     at: now,
