@@ -205,43 +205,58 @@ afterAll(async () => {
  * Velero's backup sync as the shared storage location would do it: DC2's Completed backups appear
  * on DC1 with their labels (the run and step that took them).
  */
-function syncBackupsToDc1(): { stop(): Promise<void> } {
+function syncBackupsToDc1(): { errors: string[]; stop(): Promise<void> } {
   const copied = new Set<string>();
+  const errors: string[] = [];
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      const items = JSON.parse(
-        await clusters.kubectl("dc2", "get", "backups.velero.io", "-n", "velero", "-o", "json"),
-      ).items as {
-        metadata: { name: string; labels?: Record<string, string> };
-        spec: { includedNamespaces?: string[] };
-        status?: {
-          phase?: string;
-          startTimestamp?: string;
-          completionTimestamp?: string;
-          expiration?: string;
-        };
-      }[];
-      for (const b of items) {
-        if (b.status?.phase !== "Completed" || copied.has(b.metadata.name)) continue;
-        copied.add(b.metadata.name);
-        const at = (iso?: string) => (iso ? Date.parse(iso) : undefined);
-        await veleroDc1.putBackup({
-          name: b.metadata.name,
-          labels: b.metadata.labels ?? {},
-          ...(b.spec.includedNamespaces ? { namespaces: b.spec.includedNamespaces } : {}),
-          phase: "Completed",
-          ...(at(b.status.startTimestamp) !== undefined ? { startedAt: at(b.status.startTimestamp) } : {}),
-          ...(at(b.status.completionTimestamp) !== undefined
-            ? { completedAt: at(b.status.completionTimestamp) }
-            : {}),
-          ...(at(b.status.expiration) !== undefined ? { expiresAt: at(b.status.expiration) } : {}),
-        });
+      try {
+        const items = JSON.parse(
+          await clusters.kubectl("dc2", "get", "backups.velero.io", "-n", "velero", "-o", "json"),
+        ).items as {
+          metadata: { name: string; labels?: Record<string, string> };
+          spec: { includedNamespaces?: string[] };
+          status?: {
+            phase?: string;
+            startTimestamp?: string;
+            completionTimestamp?: string;
+            expiration?: string;
+          };
+        }[];
+        for (const b of items) {
+          if (b.status?.phase !== "Completed" || copied.has(b.metadata.name)) continue;
+          const at = (iso?: string) => (iso ? Date.parse(iso) : undefined);
+          await veleroDc1
+            .putBackup({
+              name: b.metadata.name,
+              labels: b.metadata.labels ?? {},
+              ...(b.spec.includedNamespaces ? { namespaces: b.spec.includedNamespaces } : {}),
+              phase: "Completed",
+              ...(at(b.status.startTimestamp) !== undefined
+                ? { startedAt: at(b.status.startTimestamp) }
+                : {}),
+              ...(at(b.status.completionTimestamp) !== undefined
+                ? { completedAt: at(b.status.completionTimestamp) }
+                : {}),
+              ...(at(b.status.expiration) !== undefined ? { expiresAt: at(b.status.expiration) } : {}),
+            })
+            .catch((error: Error) => {
+              // Copied by an earlier round whose answer was lost: already there is fine.
+              if (!/already ?exists|409/i.test(error.message)) throw error;
+            });
+          copied.add(b.metadata.name);
+        }
+        errors.length = 0;
+      } catch (error) {
+        // A transient API error (the machine is busy) is retried on the next round.
+        errors.splice(0, errors.length, error instanceof Error ? error.message : String(error));
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
   return {
+    errors,
     async stop() {
       stopped = true;
       await loop;
@@ -353,8 +368,12 @@ async function runFromSlack(
     });
   const progress = await topLevel(`${title} ${kind}-`);
   const runId = new RegExp(`${kind}-[a-z0-9-]+`).exec(progress.text)![0];
+  // The summary, or a paused run (its Resume button): either way `drbot show` says what happened.
   await emulator.waitFor(
-    () => JSON.stringify(emulator.message(INCIDENT, progress.ts)?.blocks ?? []).includes("Summary"),
+    () => {
+      const blocks = JSON.stringify(emulator.message(INCIDENT, progress.ts)?.blocks ?? []);
+      return blocks.includes("Summary") || blocks.includes("dr:resume");
+    },
     { timeoutMs: 240_000, description: `the ${kind} summary` },
   );
   const shown = await show(runId);
@@ -444,7 +463,9 @@ describe("failover and failback with every data source, from Slack, on the local
   it("fails back: DC2 backed up, restored on DC1, DC1 serving and DNS back, DC2 on standby", async () => {
     const sync = syncBackupsToDc1();
     try {
-      const { runId } = await runFromSlack("failback", "DC1 repaired");
+      const { runId } = await runFromSlack("failback", "DC1 repaired").catch((error: Error) => {
+        throw new Error(`${error.message}; backup sync: ${sync.errors.join("; ") || "no error"}`);
+      });
       const taken = JSON.parse(
         await clusters.kubectl("dc2", "get", "backups.velero.io", "-n", "velero", "-o", "json"),
       ).items.filter((b: { metadata: { labels?: Record<string, string> } }) =>
