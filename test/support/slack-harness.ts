@@ -1,6 +1,7 @@
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
+import type { RpoReading } from "../../src/domain/rpo.js";
 import type { Runbook } from "../../src/domain/runbook.js";
 import {
   type EmulatedUser,
@@ -71,6 +72,8 @@ export async function startSlackHarness(options: {
   siteHealth?: (site: string) => Promise<SiteHealth>;
   /** More people in the workspace (benchmarks act as many users at once). */
   extraUsers?: EmulatedUser[];
+  /** The RPO readings of the data sources, as the data-source adapters would report them. */
+  readRpo?: () => Promise<RpoReading[]>;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -118,6 +121,7 @@ export async function startSlackHarness(options: {
   });
   const service = new DrService({
     ...(options.siteHealth ? { siteHealth: options.siteHealth } : {}),
+    ...(options.readRpo ? { readRpo: options.readRpo } : {}),
     config,
     runbooks: new Map(options.runbooks.map((r) => [r.name, r])),
     store,
