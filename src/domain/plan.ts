@@ -125,6 +125,12 @@ function assemblePlan(
             issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
           continue;
         }
+        const unknownSites = siteIssues(parsed.value, config);
+        if (unknownSites.length > 0) {
+          for (const issue of unknownSites)
+            issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
+          continue;
+        }
         if (kind.applyPins && Object.keys(pins).length > 0) parsed.value = kind.applyPins(parsed.value, pins);
         let undo: PlanStep["undo"];
         if (step.undo) {
@@ -201,6 +207,29 @@ function assemblePlan(
     pins,
     hash,
   };
+}
+
+/**
+ * Parameters that name a site, in every step kind that has one (k8s.*: site, primary, dr, sites;
+ * velero.*, longhorn.*: site; dns.switch: activeSite). Kinds only check that they are names, since
+ * they do not see the configuration; the plan checks that each names a configured site, so a typo
+ * in a runbook (`site: dc3`) is refused when the runbooks are loaded, not when the step runs.
+ */
+const SITE_PARAMS = ["site", "primary", "dr", "activeSite", "sites"] as const;
+
+function siteIssues(params: Record<string, unknown>, config: Config): PlanIssue[] {
+  const known = config.sites.map((s) => s.name);
+  const issues: PlanIssue[] = [];
+  const check = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === "string" && !known.includes(value))
+      issues.push({ path, message: `unknown site "${value}"; configured sites: ${known.join(", ")}` });
+  };
+  for (const key of SITE_PARAMS) {
+    const value = params[key];
+    if (Array.isArray(value)) value.forEach((v, i) => check(v, [key, i]));
+    else check(value, [key]);
+  }
+  return issues;
 }
 
 function runsInMode(step: RunbookStep, mode: RunMode): boolean {
