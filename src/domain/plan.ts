@@ -226,8 +226,8 @@ function siteIssues(params: Record<string, unknown>, config: Config): PlanIssue[
   };
   for (const key of SITE_PARAMS) {
     const value = params[key];
-    if (Array.isArray(value)) value.forEach((v, i) => check(v, [key, i]));
-    else check(value, [key]);
+    if (!Array.isArray(value)) check(value, [key]);
+    else for (const [i, v] of value.entries()) check(v, [key, i]);
   }
   return issues;
 }
