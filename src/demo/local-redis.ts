@@ -35,13 +35,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startLocalRedis(): Promise<{ redis: LocalRedis } | { missing: string }> {
+/** `env` is where redis-server is looked for (its PATH); process.env when left out. */
+export async function startLocalRedis(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ redis: LocalRedis } | { missing: string }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "drbot-demo-redis-"));
   const child = execa(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
-    { stdin: "ignore", all: true, reject: false, cleanup: true },
+    { stdin: "ignore", all: true, reject: false, cleanup: true, env, extendEnv: false },
   );
   let exited: { code?: string; exitCode?: number; all?: string } | undefined;
   void child.then((result) => {

@@ -37,6 +37,8 @@ export interface DemoOptions {
   redisUrl?: string;
   /** How long a simulated replica takes to become ready. */
   replicaReadyMs?: number;
+  /** The environment the demo runs in (its PATH finds redis-server); process.env when left out. */
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
@@ -53,8 +55,12 @@ export interface RunningDemo {
 
 const DEMO_DIR = new URL("./runbooks/", import.meta.url);
 
+/** How long stopping waits for a report still being uploaded. */
+const STOP_REPORTS_MS = 5_000;
+
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const log = options.log ?? (() => undefined);
+  const processEnv = options.env ?? process.env;
   const cleanups: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -63,7 +69,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const dir = await mkdtemp(join(tmpdir(), "drbot-demo-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
 
-    const redis = await openRedis(options, log);
+    const redis = await openRedis(options, processEnv, log);
     if (redis.local) cleanups.push(() => redis.local!.stop());
 
     const clusters = options.clusters ? await startClusters(options.root, dir, log) : undefined;
@@ -94,7 +100,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const botPort = await freePort();
     emulator.setRequestUrl(`http://127.0.0.1:${botPort}/slack/events`);
     const env = {
-      ...process.env,
+      ...processEnv,
       SLACK_BOT_TOKEN: emulator.botToken,
       SLACK_SIGNING_SECRET: emulator.signingSecret,
       ...(redis.url ? { REDIS_URL: redis.url } : {}),
@@ -121,14 +127,22 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         apiUrl: emulator.apiUrl,
         port: botPort,
         host: "127.0.0.1",
+        onError: (message) => log(message),
       },
-      { service: runtime.service, store: runtime.store, clock: runtime.clock },
+      { service: runtime.service, store: runtime.store, clock: runtime.clock, reports: runtime.reports },
     );
     runtime.directory.use(new SlackDirectory(surface.client, () => DEMO_USERGROUPS.map((g) => g.id)));
+    // As in `drbot serve`: progress in the channel, and each drill's and failover's report (the
+    // Markdown, the JSON and the timeline picture) posted there when it ends.
     runtime.observers.attach(surface.notifier);
+    runtime.observers.attach(surface.reports);
     await surface.start();
     cleanups.push(async () => {
       await surface.notifier.idle(2_000).catch(() => undefined);
+      await Promise.race([
+        surface.reports.idle(),
+        new Promise((resolve) => setTimeout(resolve, STOP_REPORTS_MS).unref()),
+      ]);
       await surface.stop();
     });
 
@@ -169,10 +183,11 @@ function bannerText(clusters: boolean, redis: boolean): string {
 
 async function openRedis(
   options: DemoOptions,
+  env: NodeJS.ProcessEnv,
   log: (line: string) => void,
 ): Promise<{ url?: string; local?: LocalRedis }> {
   if (options.redisUrl) return { url: options.redisUrl };
-  const started = await startLocalRedis();
+  const started = await startLocalRedis(env);
   if ("missing" in started) {
     log(`${started.missing}. Until then the demo keeps its runs in memory.`);
     return {};
