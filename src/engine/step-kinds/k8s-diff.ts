@@ -4,8 +4,12 @@ import { nameSchema } from "../../domain/config.js";
 import type { Snapshot } from "../../ports/site.js";
 import { defineStepKind } from "../step-kind.js";
 import { artifactsOf } from "./k8s-common.js";
+import { snapshotKey } from "./k8s-snapshot.js";
 
-/** Compares two snapshots taken earlier in the run and records the difference. Idempotent. */
+/**
+ * Compares two snapshots taken earlier in the run and records the difference. Idempotent.
+ * Observable: done once the run has the recorded difference.
+ */
 const label = z.string().regex(/^[a-z0-9-]{1,40}$/);
 const params = z.object({ site: nameSchema, before: label, after: label }).strict();
 type Params = z.output<typeof params>;
@@ -19,8 +23,8 @@ export const k8sDiffStep = defineStepKind<Params>({
   async execute(ctx, p) {
     const artifacts = artifactsOf(ctx);
     const [a, b] = await Promise.all([
-      artifacts.get(ctx.run.id, `snapshot:${p.site}:${p.before}`),
-      artifacts.get(ctx.run.id, `snapshot:${p.site}:${p.after}`),
+      artifacts.get(ctx.run.id, snapshotKey({ site: p.site, label: p.before })),
+      artifacts.get(ctx.run.id, snapshotKey({ site: p.site, label: p.after })),
     ]);
     if (!a || !b)
       return {
@@ -28,7 +32,7 @@ export const k8sDiffStep = defineStepKind<Params>({
         error: `snapshot "${a ? p.after : p.before}" of ${p.site} was not taken in this run`,
       };
     const diff = diffSnapshots(JSON.parse(a) as Snapshot, JSON.parse(b) as Snapshot);
-    await artifacts.put(ctx.run.id, `diff:${p.site}:${p.before}:${p.after}`, JSON.stringify(diff));
+    await artifacts.put(ctx.run.id, diffKey(p), JSON.stringify(diff));
     const lines = [
       ...diff.added.map((x) => `+ ${x}`),
       ...diff.removed.map((x) => `- ${x}`),
@@ -37,4 +41,14 @@ export const k8sDiffStep = defineStepKind<Params>({
     ];
     return { status: "succeeded", output: lines.length ? lines.join("\n") : "no difference" };
   },
+  async observe(ctx, p) {
+    const recorded = await artifactsOf(ctx).get(ctx.run.id, diffKey(p));
+    return recorded === undefined
+      ? { holds: false, evidence: `no diff ${p.before} → ${p.after} of ${p.site} in this run yet` }
+      : { holds: true, evidence: `diff ${p.before} → ${p.after} of ${p.site} recorded` };
+  },
 });
+
+function diffKey(p: Params): string {
+  return `diff:${p.site}:${p.before}:${p.after}`;
+}

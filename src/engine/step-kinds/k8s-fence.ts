@@ -1,12 +1,15 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { DrError } from "../../domain/errors.js";
+import type { WorkloadRef } from "../../ports/site.js";
 import { defineStepKind } from "../step-kind.js";
 import { refText, resolveTargets, sitesOf } from "./k8s-common.js";
 
 /**
  * Fences the primary: scales its workloads to 0 where it still answers, so two sites never serve at
  * once. An unreachable primary cannot be fenced; `whenUnreachable` says whether that fails the step.
+ * Idempotent. Observable: the fence holds when every workload that exists there is at 0; an
+ * unreachable primary cannot be observed (unknown), so the step is run again and decides as above.
  */
 const params = z
   .object({
@@ -55,5 +58,38 @@ export const k8sFenceStep = defineStepKind<Params>({
       }
     }
     return { status: "succeeded", output: `fenced ${p.site}: ${count} workload(s) scaled to 0` };
+  },
+  async observe(ctx, p) {
+    const site = sitesOf(ctx).site(p.site);
+    const health = await site.health({ signal: ctx.signal });
+    if (!health.reachable)
+      return {
+        holds: "unknown",
+        evidence: `${p.site} is unreachable (${health.error?.code ?? "no answer"}); its workloads cannot be read`,
+      };
+    const running: string[] = [];
+    let fenced = 0;
+    for (const w of p.workloads) {
+      let targets: WorkloadRef[];
+      try {
+        targets = await resolveTargets(site, w);
+      } catch (error) {
+        if (error instanceof DrError && error.code === "not_found") continue;
+        throw error;
+      }
+      for (const ref of targets) {
+        try {
+          const replicas = await site.readScale(ref, { signal: ctx.signal });
+          if (replicas === 0) fenced++;
+          else running.push(`${refText(ref)} at ${replicas}`);
+        } catch (error) {
+          // A workload that is not there has nothing left to fence, as execute() sees it.
+          if (!(error instanceof DrError && error.code === "not_found")) throw error;
+        }
+      }
+    }
+    return running.length === 0
+      ? { holds: true, evidence: `${p.site} is fenced: ${fenced} workload(s) at 0` }
+      : { holds: false, evidence: `still running on ${p.site}: ${running.join(", ")}` };
   },
 });

@@ -3,7 +3,10 @@ import type { SitePort, WorkloadState } from "../../ports/site.js";
 import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
 import { inParallel, refText, resolveTargets, sitesOf, workloadTarget } from "./k8s-common.js";
 
-/** Waits until workloads have all their replicas ready (on the current generation). Idempotent. */
+/**
+ * Waits until workloads have all their replicas ready (on the current generation). Idempotent.
+ * Observable: the wait is over when every workload has already rolled out (one list per namespace).
+ */
 const params = z
   .object({
     ...workloadTarget,
@@ -36,7 +39,38 @@ export const k8sWaitReadyStep = defineStepKind<Params>({
     });
     return { status: "succeeded", output: `${done.length} workload(s) ready on ${p.site}` };
   },
+  async observe(ctx, p) {
+    const all = await sitesOf(ctx).site(p.site).listWorkloads(p.kind, p.namespace, { signal: ctx.signal });
+    const targets = p.name === "*" ? all : all.filter((w) => w.name === p.name);
+    if (targets.length === 0)
+      return {
+        holds: false,
+        evidence: `no ${refText({ kind: p.kind, namespace: p.namespace, name: p.name })} on ${p.site}`,
+      };
+    const pending = targets.filter((w) => !rolledOut(w, p.replicas ?? w.replicas));
+    return pending.length === 0
+      ? { holds: true, evidence: `${targets.length} workload(s) already ready on ${p.site}` }
+      : {
+          holds: false,
+          evidence: `not ready on ${p.site}: ${pending.map((w) => `${w.name} ${w.readyReplicas}/${p.replicas ?? w.replicas} ready`).join(", ")}`,
+        };
+  },
 });
+
+/**
+ * Rolled out: the controller saw the current generation, spec and status agree on the desired count,
+ * and that many pods are ready and updated, with no old pod left over (the adapter's rule for one
+ * workload, applied to a listed one).
+ */
+function rolledOut(w: WorkloadState, desired: number): boolean {
+  return (
+    w.observedGeneration >= w.generation &&
+    w.replicas === desired &&
+    w.readyReplicas === desired &&
+    (w.statusReplicas ?? 0) === desired &&
+    (desired === 0 || w.updatedReplicas === desired)
+  );
+}
 
 /**
  * A whole namespace is watched with one list per poll rather than one read per workload: the same
@@ -46,16 +80,7 @@ async function waitForNamespace(ctx: StepContext, site: SitePort, p: Params): Pr
   let delay = 200;
   for (;;) {
     const all = await site.listWorkloads(p.kind, p.namespace, { signal: ctx.signal });
-    const pending = all.filter((w) => {
-      const desired = p.replicas ?? w.replicas;
-      // Same rule as a single rollout: current generation, every replica ready, and no old pod left over.
-      return !(
-        w.observedGeneration >= w.generation &&
-        w.replicas === desired &&
-        w.readyReplicas === desired &&
-        (w.statusReplicas ?? 0) === desired
-      );
-    });
+    const pending = all.filter((w) => !rolledOut(w, p.replicas ?? w.replicas));
     if (pending.length === 0)
       return {
         status: "succeeded",
