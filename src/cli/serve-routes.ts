@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
+import { Gauge } from "prom-client";
 import type { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
 import { loadConfig } from "../config/load-config.js";
 import { describeError } from "../domain/errors.js";
@@ -13,34 +14,64 @@ export interface Route {
 const REDIS_DEADLINE_MS = 2_000;
 
 /**
+ * The configuration file on disk against the configuration this process validated at start:
+ * - unchanged: the same text;
+ * - changed: different text that validates (a restart applies it);
+ * - invalid: different text that does not validate (a restart would refuse to start);
+ * - unreadable: gone, or not a readable file (a restart would refuse to start).
+ */
+export type ConfigFileState = "unchanged" | "changed" | "invalid" | "unreadable";
+
+export interface ConfigFileCheck {
+  state: ConfigFileState;
+  /** The readiness line: "config: ok (…)" or "config: WARNING: …", with the reason. */
+  line: string;
+}
+
+export interface ServeRoutesOptions {
+  /** Told once each time the file's state changes (serve writes it to stderr). */
+  onConfigFile?: (check: ConfigFileCheck) => void;
+}
+
+/**
  * The operational endpoints of `drbot serve`:
  * - /healthz: the process answers.
- * - /readyz: 200 only when Redis answers within its deadline and the supervisor has run; the body
- *   says, one line per check, what holds. The configuration line also says when the file on disk
- *   changed since start and whether it still validates (a restart with an invalid file would fail;
- *   the running bot keeps the configuration it validated, so this does not make it unready).
- * - /metrics: Prometheus exposition (see DrbotMetrics).
+ * - /readyz: 200 only when Redis answers within its deadline and the supervisor has run; 503
+ *   otherwise. The body says, one line per check, what holds.
+ * - /metrics: Prometheus exposition (see DrbotMetrics), plus the configuration file's state.
+ *
+ * The configuration file changing under a running bot does not make it unready, on purpose: the
+ * process keeps serving the configuration it validated at start, which still works. Every replica
+ * reads the same ConfigMap, so a 503 for a bad edit would take every replica out of its Service at
+ * once and leave Slack with nobody to answer, during the incident the edit may be part of. Instead
+ * /readyz stays 200 and says "ready, with a warning" and why (invalid, with the file, path and
+ * reason; or unreadable), `drbot_config_file_valid` drops to 0 for an alert, and serve logs it
+ * once: a restart in that state would refuse to start, so fix the file before the next rollout.
  */
-export function serveRoutes(rt: Runtime, metrics: DrbotMetrics, supervised: () => boolean): Route[] {
-  let loadedText: Promise<string | undefined> | undefined;
-  const configLine = async (): Promise<string> => {
-    loadedText ??= readFile(rt.configPath, "utf8").catch(() => undefined);
-    const base = `config: ok (${rt.config.sites.length} sites, ${rt.config.applications.length} applications, ${rt.runbooks.size} runbooks)`;
-    const [atStart, now] = await Promise.all([
-      loadedText,
-      readFile(rt.configPath, "utf8").catch(() => undefined),
-    ]);
-    if (now === undefined) return `${base}; the file is no longer readable`;
-    if (atStart === undefined || now === atStart) return base;
-    try {
-      await loadConfig(rt.configPath);
-      return `${base}; the file changed on disk and validates: restart to apply it`;
-    } catch (error) {
-      return `${base}; the file changed on disk and is INVALID (a restart would fail): ${describeError(error)}`;
-    }
-  };
-  // Read the file as it is at start-up, so later changes can be told apart.
-  void configLine();
+export function serveRoutes(
+  rt: Runtime,
+  metrics: DrbotMetrics,
+  supervised: () => boolean,
+  options: ServeRoutesOptions = {},
+): Route[] {
+  const checkConfigFile = configFileChecker(rt, options.onConfigFile);
+  new Gauge({
+    name: "drbot_config_file_valid",
+    help: "1 while the configuration file on disk reads and validates (a restart would start), 0 when it is invalid or unreadable",
+    registers: [metrics.registry],
+    async collect() {
+      const { state } = await checkConfigFile();
+      this.set(state === "invalid" || state === "unreadable" ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: "drbot_config_file_changed",
+    help: "1 when the configuration file on disk differs from the one this process runs (a restart applies it)",
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await checkConfigFile()).state === "unchanged" ? 0 : 1);
+    },
+  });
   return [
     {
       path: "/healthz",
@@ -49,12 +80,14 @@ export function serveRoutes(rt: Runtime, metrics: DrbotMetrics, supervised: () =
     {
       path: "/readyz",
       async handler(res) {
-        const redis = await redisLine(rt);
+        const [redis, config] = await Promise.all([redisLine(rt), checkConfigFile()]);
         const supervisor = supervised() ? "supervisor: ok" : "supervisor: not yet run";
         const ok = redis.ok && supervised();
+        const warned = config.state === "invalid" || config.state === "unreadable";
+        const verdict = ok ? (warned ? "ready, with a warning" : "ready") : "not ready";
         res
           .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
-          .end(`${ok ? "ready" : "not ready"}\n${redis.line}\n${await configLine()}\n${supervisor}\n`);
+          .end(`${verdict}\n${redis.line}\n${config.line}\n${supervisor}\n`);
       },
     },
     {
@@ -71,6 +104,59 @@ export function serveRoutes(rt: Runtime, metrics: DrbotMetrics, supervised: () =
       },
     },
   ];
+}
+
+/**
+ * Reads the file as it is at start-up (so later changes can be told apart), then on each call reads
+ * it again; a text already judged is not validated again.
+ */
+function configFileChecker(
+  rt: Runtime,
+  onChange: ((check: ConfigFileCheck) => void) | undefined,
+): () => Promise<ConfigFileCheck> {
+  const running = `${rt.config.sites.length} sites, ${rt.config.applications.length} applications, ${rt.runbooks.size} runbooks`;
+  const atStart = readFile(rt.configPath, "utf8").catch(() => undefined);
+  let judged: { text: string; check: ConfigFileCheck } | undefined;
+  let told: ConfigFileState = "unchanged";
+  const warning = (why: string) =>
+    `config: WARNING: still serving the configuration validated at start (${running}), but a restart would refuse to start: ${why}`;
+  const judge = async (): Promise<ConfigFileCheck> => {
+    let now: string;
+    try {
+      now = await readFile(rt.configPath, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? describeError(error);
+      return { state: "unreadable", line: warning(`${rt.configPath} can no longer be read (${code})`) };
+    }
+    const start = await atStart;
+    if (start === undefined || now === start) return { state: "unchanged", line: `config: ok (${running})` };
+    if (judged?.text === now) return judged.check;
+    let check: ConfigFileCheck;
+    try {
+      await loadConfig(rt.configPath);
+      check = {
+        state: "changed",
+        line: `config: ok (${running}); the file changed on disk and validates: restart to apply it`,
+      };
+    } catch (error) {
+      check = {
+        state: "invalid",
+        line: warning(
+          `the file changed on disk and is INVALID: ${describeError(error).replace(/\n/g, "; ")}`,
+        ),
+      };
+    }
+    judged = { text: now, check };
+    return check;
+  };
+  return async () => {
+    const check = await judge();
+    if (check.state !== told) {
+      told = check.state;
+      onChange?.(check);
+    }
+    return check;
+  };
 }
 
 async function redisLine(rt: Runtime): Promise<{ ok: boolean; line: string }> {

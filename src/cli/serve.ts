@@ -33,7 +33,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     { processMetrics: true },
   );
   rt.observers.attach(metrics);
-  const routes = serveRoutes(rt, metrics, () => ready);
+  const routes = serveRoutes(rt, metrics, () => ready, { onConfigFile: (check) => io.err(check.line) });
   const settings = slackSettingsFromEnv(io.env);
   let surface: SlackSurface | undefined;
   let plain: ReturnType<typeof createServer> | undefined;
