@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { nameSchema } from "../../domain/config.js";
-import { defineStepKind } from "../step-kind.js";
+import { defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
 import { sitesOf } from "./k8s-common.js";
 
-/** The DR site must have the primary's capacity, or N-1 nodes' worth where allowed (the seed's rule). */
+/**
+ * The DR site must have the primary's capacity (allocatable CPU and memory of Ready nodes), or N-1
+ * nodes' worth where allowed (the seed's rule): with N Ready nodes on the primary, DR needs (N-1)/N
+ * of its CPU and memory. Idempotent; it changes nothing, so observing it is checking again.
+ */
 const params = z
   .object({ primary: nameSchema, dr: nameSchema, allowNMinus1: z.boolean().default(true) })
   .strict();
@@ -15,20 +19,32 @@ export const k8sCapacityStep = defineStepKind<Params>({
   params: params as z.ZodType<Params>,
   idempotent: true,
   summarize: (p) => `capacity of ${p.dr} against ${p.primary}${p.allowNMinus1 ? " (N-1 allowed)" : ""}`,
-  async execute(ctx, p) {
-    const sites = sitesOf(ctx);
-    const [primary, dr] = await Promise.all([sites.site(p.primary).capacity(), sites.site(p.dr).capacity()]);
-    const factor =
-      p.allowNMinus1 && primary.readyNodes > 1 ? (primary.readyNodes - 1) / primary.readyNodes : 1;
-    const needCpu = primary.cpuMillis * factor;
-    const needMem = primary.memoryBytes * factor;
-    const output = `${p.dr}: ${dr.readyNodes} nodes, ${dr.cpuMillis / 1000} CPU, ${(dr.memoryBytes / 2 ** 30).toFixed(0)} GiB; ${p.primary}: ${primary.readyNodes} nodes, ${primary.cpuMillis / 1000} CPU, ${(primary.memoryBytes / 2 ** 30).toFixed(0)} GiB`;
-    if (dr.cpuMillis < needCpu || dr.memoryBytes < needMem)
-      return {
-        status: "failed",
-        error: `${p.dr} has less capacity than ${p.allowNMinus1 ? "N-1 of " : ""}${p.primary}`,
-        output,
-      };
-    return { status: "succeeded", output };
+  execute: checkCapacity,
+  async observe(ctx, p) {
+    const result = await checkCapacity(ctx, p);
+    return result.status === "failed"
+      ? { holds: false, evidence: `${result.error} (${result.output ?? ""})` }
+      : { holds: true, evidence: result.output ?? `${p.dr} has the capacity` };
   },
 });
+
+async function checkCapacity(ctx: StepContext, p: Params): Promise<StepResult> {
+  const sites = sitesOf(ctx);
+  const options = { signal: ctx.signal };
+  const [primary, dr] = await Promise.all([
+    sites.site(p.primary).capacity(options),
+    sites.site(p.dr).capacity(options),
+  ]);
+  // DR needs num/den of the primary; compared cross-multiplied so that (N-1)/N never rounds up.
+  const [num, den] =
+    p.allowNMinus1 && primary.readyNodes > 1 ? [primary.readyNodes - 1, primary.readyNodes] : [1, 1];
+  const short = (have: number, primaryHas: number) => have * den < primaryHas * num;
+  const output = `${p.dr}: ${dr.readyNodes} nodes, ${dr.cpuMillis / 1000} CPU, ${(dr.memoryBytes / 2 ** 30).toFixed(0)} GiB; ${p.primary}: ${primary.readyNodes} nodes, ${primary.cpuMillis / 1000} CPU, ${(primary.memoryBytes / 2 ** 30).toFixed(0)} GiB`;
+  if (short(dr.cpuMillis, primary.cpuMillis) || short(dr.memoryBytes, primary.memoryBytes))
+    return {
+      status: "failed",
+      error: `${p.dr} has less capacity than ${p.allowNMinus1 ? "N-1 of " : ""}${p.primary}`,
+      output,
+    };
+  return { status: "succeeded", output };
+}
