@@ -4,8 +4,9 @@ import { DrError } from "../domain/errors.js";
 
 /**
  * Parses the text after `/dr`: a subcommand, positional words and `--flags`, with "double" or
- * 'single' quotes for values with spaces. Nothing here is ever executed; values are checked by the
- * use cases (names against the configuration, run ids by pattern).
+ * 'single' quotes for values with spaces (and the “curly” and ‘curly’ ones Slack's clients type in
+ * their place). Nothing here is ever executed; values are checked by the use cases (names against
+ * the configuration, run ids by pattern).
  */
 export interface DrCommand {
   name: string;
@@ -23,16 +24,29 @@ const BOOLEAN_FLAGS = new Set(["dry-run"]);
 
 const commandSchema = z.object({
   name: z.string(),
-  args: z.array(z.string().max(200)).max(30),
-  reason: z.string().max(500).optional(),
+  args: z.array(z.string().max(200, "is at most 200 characters")).max(30, "at most 30 targets at once"),
+  reason: z.string().max(500, "is at most 500 characters").optional(),
   backup: z
     .string()
-    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a backup name (lowercase letters, digits, '-', '.')")
+    .regex(
+      /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
+      "takes a backup name (lowercase letters, digits, '-', '.')",
+    )
     .optional(),
-  window: z.string().max(200).optional(),
-  note: z.string().max(500).optional(),
+  window: z.string().max(200, "is at most 200 characters").optional(),
+  note: z.string().max(500, "is at most 500 characters").optional(),
   dryRun: z.boolean(),
 });
+
+/** A schema issue in the words of what was typed: "--reason is at most…", "target 3 is at most…". */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const [field, index] = issue.path;
+  if (field === "args")
+    return typeof index === "number" ? `target ${index + 1} ${issue.message}` : issue.message;
+  return typeof field === "string" ? `--${field} ${issue.message}` : issue.message;
+}
+
+const CLOSING_QUOTE: Record<string, string> = { "“": "”", "‘": "’" };
 
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -45,8 +59,9 @@ export function tokenize(text: string): string[] {
       else current += ch;
       continue;
     }
-    if (ch === '"' || ch === "'" || ch === "“" || ch === "”") {
-      quote = ch === "“" ? "”" : ch;
+    // A lone ’ is an apostrophe (don’t), so only ‘ opens a curly single quote.
+    if (ch === '"' || ch === "'" || ch === "“" || ch === "”" || ch === "‘") {
+      quote = CLOSING_QUOTE[ch] ?? ch;
       inToken = true;
       continue;
     }
@@ -84,11 +99,15 @@ export function parseDrCommand(text: string): DrCommand {
     }
     const [flag, inline] = token.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     if (BOOLEAN_FLAGS.has(flag)) {
+      // "--dry-run=false" must not quietly mean a dry run, nor a real one.
+      if (inline !== undefined) throw new DrError("invalid_input", `--${flag} takes no value`);
       raw.dryRun = true;
       continue;
     }
     if (!FLAGS_WITH_VALUE.has(flag))
-      throw new DrError("invalid_input", `unknown flag --${flag.slice(0, 30)}; see \`/dr help\``);
+      throw new DrError("invalid_input", `unknown flag --${flag.slice(0, 30)}; /dr help lists the flags`);
+    // Two reasons or two backups: which one was meant is not for drbot to guess.
+    if (raw[flag] !== undefined) throw new DrError("invalid_input", `--${flag} is given twice`);
     const value = inline ?? tokens.shift();
     if (value === undefined || value.startsWith("--"))
       throw new DrError("invalid_input", `--${flag} needs a value`);
@@ -97,8 +116,7 @@ export function parseDrCommand(text: string): DrCommand {
   raw.args = args;
   const parsed = commandSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DrError("invalid_input", `${issue.path.join(".") || "command"}: ${issue.message}`);
+    throw new DrError("invalid_input", describeIssue(parsed.error.issues[0]!));
   }
   return parsed.data;
 }
