@@ -6,6 +6,7 @@ import { storeArtifacts } from "../app/store-artifacts.js";
 import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
 import type { RunStore } from "../ports/run-store.js";
+import { fetchWithDeadline } from "./fetch-with-deadline.js";
 import { registerActionListeners } from "./listeners/action-listeners.js";
 import { registerDrCommand } from "./listeners/dr-command.js";
 import { SlackReportPublisher } from "./slack-report-publisher.js";
@@ -20,8 +21,13 @@ export interface SlackSettings {
   port?: number;
   /** The fetch the WebClient uses (the metrics wrap it to count errors and 429s). */
   fetch?: typeof fetch;
-  /** Where failures off the request path (report uploads) are told. */
+  /**
+   * Where what no person in Slack can be told goes: failures off the request path (report uploads,
+   * response_url posts).
+   */
   onError?: (message: string) => void;
+  /** How long a post to a response_url may take before it is given up (default 10 s). */
+  responseUrlTimeoutMs?: number;
   /** Interface to listen on (HTTP mode); all interfaces when left out, 127.0.0.1 for the demo. */
   host?: string;
   /** Extra HTTP routes on the same port (health, readiness, metrics). */
@@ -68,9 +74,15 @@ export function createSlackApp(
   settings: SlackSettings,
   deps: { service: DrService; store: RunStore; clock: Clock; directory?: Directory; reports?: RunReports },
 ): SlackSurface {
+  const onError = settings.onError ?? (() => {});
   const clientOptions = {
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
-    ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    // Bolt's respond() uses this fetch too, and gives its posts no deadline: this one does.
+    fetch: fetchWithDeadline(
+      settings.fetch ?? globalThis.fetch,
+      settings.responseUrlTimeoutMs ?? 10_000,
+      onError,
+    ),
     // Honour Retry-After on 429 and retry a few times; every call has a deadline.
     retryConfig: { retries: 5, factor: 1.5, minTimeout: 200, maxTimeout: 5_000 },
     timeout: 10_000,
@@ -103,7 +115,7 @@ export function createSlackApp(
   const reports =
     deps.reports ??
     new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });
-  const publisher = new SlackReportPublisher(client, reports, defaultChannel, settings.onError);
+  const publisher = new SlackReportPublisher(client, reports, defaultChannel, onError);
   registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client });
   registerActionListeners(app, { service: deps.service });
   return {
