@@ -9,6 +9,7 @@ import type { RunStore } from "../ports/run-store.js";
 import { fetchWithDeadline } from "./fetch-with-deadline.js";
 import { registerActionListeners } from "./listeners/action-listeners.js";
 import { registerDrCommand } from "./listeners/dr-command.js";
+import { ReplayGuard } from "./replay-guard.js";
 import { SlackReportPublisher } from "./slack-report-publisher.js";
 import { SlackRunNotifier } from "./slack-run-notifier.js";
 
@@ -23,7 +24,7 @@ export interface SlackSettings {
   fetch?: typeof fetch;
   /**
    * Where what no person in Slack can be told goes: failures off the request path (report uploads,
-   * response_url posts).
+   * response_url posts) and refused replays.
    */
   onError?: (message: string) => void;
   /** How long a post to a response_url may take before it is given up (default 10 s). */
@@ -66,9 +67,11 @@ export interface SlackSurface {
   stop(): Promise<void>;
 }
 
+const EVENTS_PATH = "/slack/events";
+
 /**
- * The Slack surface: Bolt in HTTP mode (one endpoint, /slack/events, signatures verified) or Socket
- * Mode. Listeners ack first and work after; everything goes through the use cases.
+ * The Slack surface: Bolt in HTTP mode (one endpoint, /slack/events, signatures verified, replays
+ * refused) or Socket Mode. Listeners ack first and work after; everything goes through the use cases.
  */
 export function createSlackApp(
   settings: SlackSettings,
@@ -89,9 +92,9 @@ export function createSlackApp(
   };
   let receiver: Receiver | undefined;
   if (settings.mode === "http") {
-    receiver = new HTTPReceiver({
+    const http = new HTTPReceiver({
       signingSecret: settings.signingSecret!,
-      endpoints: "/slack/events",
+      endpoints: EVENTS_PATH,
       processBeforeResponse: false,
       port: settings.port ?? 3000,
       customRoutes: (settings.routes ?? []).map((r) => ({
@@ -100,6 +103,14 @@ export function createSlackApp(
         handler: (_req, res) => void r.handler(res),
       })),
     });
+    // Socket Mode needs no guard: its envelopes come over a connection the app opened itself.
+    new ReplayGuard({
+      store: deps.store,
+      clock: deps.clock,
+      signingSecret: settings.signingSecret!,
+      report: onError,
+    }).protect(http, EVENTS_PATH);
+    receiver = http;
   }
   const app = new App({
     token: settings.botToken,

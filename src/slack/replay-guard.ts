@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HTTPModuleFunctions, type HTTPReceiver, isRawBodyError, isValidSlackRequest } from "@slack/bolt";
+import type { Clock } from "../ports/clock.js";
+import type { RunStore } from "../ports/run-store.js";
+
+/** Bolt's window: a request whose timestamp is older than this is refused as stale. */
+const WINDOW_MS = 5 * 60_000;
+/** Kept past the window's end, so a clock a little fast or slow cannot reopen it. */
+const MARGIN_MS = 60_000;
+
+export type ReplayVerdict =
+  /** Signed, fresh, first of its kind: pass it on. */
+  | "fresh"
+  /** Exactly this timestamp and signature were admitted before: a captured request sent again. */
+  | "replay"
+  /** Signed with a timestamp beyond the window ahead of us, which would outlive the memory of it. */
+  | "from_the_future"
+  /** Not validly signed (or an ssl_check): Bolt judges it and answers as it always does. */
+  | "unverified";
+
+/**
+ * Bolt refuses a request signed more than five minutes ago, but within those five minutes a captured
+ * request (a Resume or Abort click, a `/dr failover`) can be sent again and would act again. The
+ * guard remembers every verified request by its timestamp and signature in the run store's dedupe
+ * keys (Redis SET NX PX, shared by every replica) until its timestamp leaves the window, and refuses
+ * a repeat. Slack's own retries are signed afresh (new timestamp, new signature, X-Slack-Retry-Num),
+ * so they pass here and the trigger_id dedupe of the use case absorbs them; X-Slack-Retry-Num is not
+ * signed, so it changes nothing for a repeated signature.
+ */
+export class ReplayGuard {
+  constructor(
+    private readonly deps: {
+      store: RunStore;
+      clock: Clock;
+      signingSecret: string;
+      /** Where refusals and store failures are told (never with the signature). */
+      report: (message: string) => void;
+    },
+  ) {}
+
+  /** Throws what the store throws (DrError "unavailable"): without the memory, nothing is admitted. */
+  async check(headers: IncomingMessage["headers"], rawBody: Buffer): Promise<ReplayVerdict> {
+    const signature = headers["x-slack-signature"];
+    const timestamp = headers["x-slack-request-timestamp"];
+    if (typeof signature !== "string" || typeof timestamp !== "string") return "unverified";
+    const timestampSec = Number(timestamp);
+    const now = this.deps.clock.now();
+    const verified = isValidSlackRequest({
+      signingSecret: this.deps.signingSecret,
+      body: rawBody.toString(),
+      headers: { "x-slack-signature": signature, "x-slack-request-timestamp": timestampSec },
+      nowMilliseconds: now,
+    });
+    if (!verified) return "unverified";
+    const windowEndsMs = timestampSec * 1000 + WINDOW_MS;
+    if (timestampSec * 1000 > now + WINDOW_MS) {
+      this.deps.report(
+        `refused a Slack request signed ${Math.round((timestampSec * 1000 - now) / 1000)} s ahead`,
+      );
+      return "from_the_future";
+    }
+    const seen = await this.deps.store.dedupe(
+      `slack-signature:${timestampSec}:${signature}`,
+      String(now),
+      windowEndsMs - now + MARGIN_MS,
+    );
+    if (seen.first) return "fresh";
+    this.deps.report(
+      `refused a replayed Slack request (timestamp ${timestampSec}, first received at ${new Date(Number(seen.value)).toISOString()})`,
+    );
+    return "replay";
+  }
+
+  /**
+   * Puts the guard in front of the receiver's endpoint: the body is read once (Bolt reuses it),
+   * checked, and only a fresh or unverified request reaches Bolt. Everything else the receiver
+   * serves (health, metrics) goes straight through.
+   */
+  protect(receiver: HTTPReceiver, endpoint: string): void {
+    const handle = receiver.requestListener;
+    receiver.requestListener = (req, res) => {
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (req.method !== "POST" || path !== endpoint) return handle(req, res);
+      this.admit(req, res, handle).catch((error: unknown) => {
+        this.deps.report(`a Slack request failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) HTTPModuleFunctions.buildNoBodyResponse(res, 500);
+      });
+    };
+  }
+
+  private async admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    handle: HTTPReceiver["requestListener"],
+  ): Promise<void> {
+    let verdict: ReplayVerdict;
+    try {
+      const buffered = await HTTPModuleFunctions.bufferIncomingMessage(
+        req,
+        HTTPModuleFunctions.defaultBodyLimit,
+      );
+      verdict = await this.check(req.headers, buffered.rawBody);
+    } catch (error) {
+      if (isRawBodyError(error)) return HTTPModuleFunctions.buildNoBodyResponse(res, error.statusCode);
+      this.deps.report(
+        `a Slack request was refused: replays cannot be ruled out (${error instanceof Error ? error.message : String(error)})`,
+      );
+      return HTTPModuleFunctions.buildNoBodyResponse(res, 503);
+    }
+    if (verdict === "replay" || verdict === "from_the_future")
+      return HTTPModuleFunctions.buildNoBodyResponse(res, 401);
+    handle(req, res);
+  }
+}
