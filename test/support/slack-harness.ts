@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
@@ -16,7 +18,7 @@ import { DirectoryRelay } from "../../src/ports/directory.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import type { SiteHealth } from "../../src/ports/site.js";
-import { createSlackApp, type SlackSurface } from "../../src/slack/create-slack-app.js";
+import { createSlackApp, type SlackSettings, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { SlackDirectory } from "../../src/slack/slack-directory.js";
 import { testConfig } from "./config-fixture.js";
 import { Ledger, ledgerStepKind } from "./engine-harness.js";
@@ -74,6 +76,8 @@ export async function startSlackHarness(options: {
   extraUsers?: EmulatedUser[];
   /** The RPO readings of the data sources, as the data-source adapters would report them. */
   readRpo?: () => Promise<RpoReading[]>;
+  /** Slack settings a test sets itself (where failures are told, the response_url deadline). */
+  slack?: Pick<SlackSettings, "onError" | "responseUrlTimeoutMs">;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -139,6 +143,7 @@ export async function startSlackHarness(options: {
       appToken: emulator.appToken,
       apiUrl: emulator.apiUrl,
       port,
+      ...options.slack,
     },
     { service, store, clock },
   );
@@ -206,6 +211,80 @@ export async function startSlackHarness(options: {
       await emulator.stop();
     },
   };
+}
+
+/** One request as it reached the app: the exact bytes and headers, signature included. */
+export interface CapturedRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface DeliveryRecorder {
+  /** Every interaction the emulator delivered since recording began, oldest first. */
+  captured: CapturedRequest[];
+  /** Sends a captured request to the app again, byte for byte (with `extraHeaders` added). */
+  resend(request: CapturedRequest, extraHeaders?: Record<string, string>): Promise<number>;
+  /** Sends `body` to the app signed afresh with the workspace's secret, as a hand-made request. */
+  sendSigned(body: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Stands between the emulator and the app in HTTP mode, as someone on the path would: forwards each
+ * delivery unchanged and keeps a copy, so a test can send a validly signed request a second time.
+ */
+export async function recordDeliveries(emulator: SlackEmulator): Promise<DeliveryRecorder> {
+  const target = emulator.options.requestUrl;
+  if (!target) throw new Error("recordDeliveries needs the emulator in HTTP mode with a request URL");
+  const captured: CapturedRequest[] = [];
+  const post = async (headers: Record<string, string>, body: string) =>
+    fetch(target, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const request = { headers: forwardable(req.headers), body: Buffer.concat(chunks).toString("utf8") };
+      captured.push(request);
+      post(request.headers, request.body).then(
+        async (answer) => {
+          const contentType = answer.headers.get("content-type");
+          res.writeHead(answer.status, contentType ? { "content-type": contentType } : {});
+          res.end(await answer.text());
+        },
+        () => res.writeHead(502).end(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  emulator.setRequestUrl(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/slack/events`);
+  return {
+    captured,
+    async resend(request, extraHeaders = {}) {
+      return (await post({ ...request.headers, ...extraHeaders }, request.body)).status;
+    },
+    async sendSigned(body) {
+      const headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        ...emulator.signatureHeaders(body),
+      };
+      return (await post(headers, body)).status;
+    },
+    async stop() {
+      emulator.setRequestUrl(target);
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
+/** The headers a request carries end to end (hop-by-hop ones are the connection's own). */
+function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
+  const hopByHop = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive"]);
+  return Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]) =>
+      typeof value === "string" && !hopByHop.has(name) ? [[name, value]] : [],
+    ),
+  );
 }
 
 interface ButtonElement {
