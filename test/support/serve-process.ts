@@ -5,7 +5,8 @@ import { waitFor } from "./wait-for.js";
 /**
  * `drbot serve` in a process of its own, as production runs it (Node with tsx, the CLI entry point),
  * on a free port of 127.0.0.1; resolves once /readyz answers 200, fails with the process's output if
- * it exits or is not ready within a minute. Stopped with SIGTERM, as Kubernetes stops a pod.
+ * it exits or is not ready within a minute. Stopped with SIGTERM, as Kubernetes stops a pod; killed
+ * with SIGKILL, as a crashed node or the OOM killer would (nothing released, nothing flushed).
  */
 export interface ServeProcess {
   baseUrl: string;
@@ -13,6 +14,8 @@ export interface ServeProcess {
   output(): string;
   get(path: string): Promise<{ status: number; body: string; type: string }>;
   stop(): Promise<void>;
+  /** Sends SIGKILL and resolves once the process is gone, with the signal that ended it. */
+  kill(): Promise<string | undefined>;
 }
 
 export async function startServeProcess(
@@ -54,6 +57,10 @@ export async function startServeProcess(
     async stop() {
       child.kill("SIGTERM");
       await child;
+    },
+    async kill() {
+      child.kill("SIGKILL");
+      return (await child).signal;
     },
   };
 }
