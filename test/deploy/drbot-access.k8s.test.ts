@@ -1,0 +1,366 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { KubernetesSite } from "../../src/adapters/kubernetes/kubernetes-site.js";
+import { readLonghornRpo } from "../../src/adapters/longhorn/read-longhorn-rpo.js";
+import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import { readVeleroRpo } from "../../src/adapters/velero/read-velero-rpo.js";
+import type { Config } from "../../src/domain/config.js";
+import { k8sDeleteNamespaceStep } from "../../src/engine/step-kinds/k8s-delete-namespace.js";
+import { k8sScaleStep } from "../../src/engine/step-kinds/k8s-scale.js";
+import { veleroBackupStep } from "../../src/engine/step-kinds/velero-backup.js";
+import {
+  createRuntime,
+  kubernetesSites,
+  longhornSites,
+  type Runtime,
+  veleroSites,
+} from "../../src/runtime/create-runtime.js";
+import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
+import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { FakeLonghorn } from "../support/longhorn-controller.js";
+import { installLonghornCrds } from "../support/longhorn-crds.js";
+import { stepContext } from "../support/step-context.js";
+import { installVeleroCrds } from "../support/velero-crds.js";
+import { VeleroTestController } from "../support/velero-test-controller.js";
+import { waitFor } from "../support/wait-for.js";
+
+/**
+ * deploy/target-cluster/drbot-access.yaml is the only right drbot gets on a target cluster. It is
+ * applied to both test clusters as written and its ClusterRole bound to the clusters' bot token
+ * users, which have no other right; drbot then runs the shipped runbooks' steps through those
+ * tokens (Kubernetes, Velero, Longhorn and external-dns objects alike), so a rule the manifest lacks
+ * fails here with `forbidden` instead of during a failover. Test controllers play Velero's and
+ * Longhorn's servers with the admin contexts.
+ */
+const MIN = 60_000;
+const ACCESS = "deploy/target-cluster/drbot-access.yaml";
+
+let clusters: TestClusters;
+let velero: VeleroTestController;
+let longhorn: FakeLonghorn;
+let work: string;
+let configFile: string;
+/** The drbot configuration with both sites reached through the bot token users. */
+let botConfig: Config;
+
+async function deployments(context: "dc1" | "dc2", production: number, staging: number): Promise<void> {
+  for (const [ns, replicas] of [
+    ["production", production],
+    ["staging", staging],
+  ] as const) {
+    await clusters.kubectl(context, "create", "namespace", ns);
+    await clusters.kubectl(
+      context,
+      "create",
+      "deployment",
+      "payments-api",
+      "-n",
+      ns,
+      "--image=registry.example/payments:2.0",
+      `--replicas=${replicas}`,
+    );
+  }
+}
+
+/** The manifest as shipped, plus a binding of its ClusterRole to the bot token user (drbot-bot). */
+async function grantDrbotAccess(context: "dc1" | "dc2"): Promise<void> {
+  await clusters.kubectl(context, "apply", "-f", ACCESS);
+  await clusters.kubectl(
+    context,
+    "create",
+    "clusterrolebinding",
+    "drbot-test-bot",
+    "--clusterrole=drbot",
+    "--user=drbot-bot",
+  );
+}
+
+function rawBotConfig(): Record<string, unknown> {
+  const base = clusters.rawConfig() as {
+    sites: Record<string, unknown>[];
+    applications: Record<string, unknown>[];
+  };
+  const bot = clusters.botContexts;
+  return {
+    ...base,
+    sites: base.sites.map((s) => ({
+      ...s,
+      kubeconfig: { path: clusters.kubeconfigPath, context: bot[s.name as "dc1" | "dc2"] },
+      requestTimeout: "10s",
+    })),
+    applications: base.applications.map((a) => ({
+      ...a,
+      dataSources: ["velero-daily", "longhorn-critical"],
+    })),
+    dataSources: [
+      { name: "velero-daily", kind: "velero", site: "dc2", schedule: "daily-backup" },
+      { name: "longhorn-critical", kind: "longhorn", site: "dc2", volumes: ["payments-data"] },
+    ],
+    dns: {
+      provider: { kind: "external-dns", site: "dc2", namespace: "dns" },
+      records: [
+        {
+          name: "payments.example.com",
+          type: "CNAME",
+          ttl: 60,
+          weights: { dc1: 100, dc2: 0 },
+          targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
+        },
+      ],
+    },
+  };
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "drbot-access-"));
+  clusters = await startTestClusters();
+  await deployments("dc1", 3, 2);
+  await deployments("dc2", 0, 0);
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+  // Velero on DC2, where failover restores: a storage location and a good backup 5 minutes old.
+  await installVeleroCrds(clusters, "dc2");
+  await clusters.kubectl("dc2", "create", "namespace", "velero");
+  velero = new VeleroTestController(clusters.kubeconfigPath, "dc2", "velero");
+  velero.start();
+  await velero.putStorageLocation("default");
+  await velero.putBackup({
+    name: "daily-backup-20261125",
+    schedule: "daily-backup",
+    namespaces: ["production", "staging"],
+    phase: "Completed",
+    startedAt: Date.now() - 6 * MIN,
+    completedAt: Date.now() - 5 * MIN,
+    expiresAt: Date.now() + 30 * 86_400_000,
+  });
+
+  // Longhorn on DC2: the standby volume of payments-data, restored from a backup 2 minutes old.
+  await clusters.kubectl("dc2", "create", "namespace", "longhorn-system");
+  await installLonghornCrds(clusters, "dc2");
+  longhorn = new FakeLonghorn(clusters.kubeconfigPath, "dc2");
+  longhorn.start();
+  await longhorn.backupTarget("default", true);
+  await longhorn.backup("payments-data", "backup-payments-1", "Completed", iso(Date.now() - 2 * MIN));
+  await longhorn.backupVolume("payments-data", "backup-payments-1", iso(Date.now() - 2 * MIN));
+  await longhorn.drVolume({
+    name: "payments-data",
+    lastBackup: "backup-payments-1",
+    lastBackupAt: iso(Date.now() - 2 * MIN),
+  });
+  await longhorn.recurringJob("backup-hourly", "0 * * * *", ["default"]);
+
+  // external-dns on DC2.
+  await installDnsEndpointCrd(clusters, "dc2");
+  await clusters.kubectl("dc2", "create", "namespace", "dns");
+
+  await grantDrbotAccess("dc1");
+  await grantDrbotAccess("dc2");
+  const raw = rawBotConfig();
+  botConfig = clusters.config(raw);
+  configFile = join(work, "drbot.yaml");
+  await writeFile(configFile, stringify(raw));
+}, 600_000);
+
+afterAll(async () => {
+  await velero?.stop();
+  longhorn?.stop();
+  await clusters?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const runtime = () =>
+  createRuntime({
+    configPath: configFile,
+    runbooksDir: "runbooks",
+    store: new MemoryRunStore({ now: () => Date.now() }),
+  });
+
+const TERMINAL = ["completed", "completed_with_exceptions", "paused_failed_step", "failed", "aborted"];
+
+/** Waits for a run to end and returns its state and every step that did not succeed. */
+async function finish(rt: Runtime, runId: string, timeoutMs: number) {
+  await waitFor(async () => TERMINAL.includes((await rt.store.getRun(runId))!.state), {
+    timeoutMs,
+    intervalMs: 100,
+    description: `run ${runId} to end`,
+  });
+  const steps = await rt.store.getSteps(runId);
+  return {
+    state: (await rt.store.getRun(runId))!.state,
+    steps,
+    notSucceeded: [...steps.values()].filter((s) => s.status !== "succeeded"),
+  };
+}
+
+const replicas = (context: "dc1" | "dc2", ns: string) =>
+  clusters.kubectl(
+    context,
+    "get",
+    "deployment",
+    "payments-api",
+    "-n",
+    ns,
+    "-o",
+    "jsonpath={.spec.replicas}/{.status.readyReplicas}",
+  );
+
+describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access.yaml)", () => {
+  it("are all the bot token users have: without them a step fails with forbidden", async () => {
+    // The readonly token user may only read Deployments: the same step, a right short.
+    const config = clusters.config();
+    const readonly = new KubernetesSite({
+      ...config.sites[1]!,
+      kubeconfig: { path: clusters.kubeconfigPath, context: clusters.readonlyContexts.dc2, inCluster: false },
+    });
+    const ctx = stepContext(config, { services: { sites: { site: () => readonly } } });
+    await expect(
+      k8sScaleStep.execute(
+        ctx,
+        k8sScaleStep.params.parse({
+          site: "dc2",
+          namespace: "production",
+          name: "payments-api",
+          replicas: 1,
+        }),
+      ),
+    ).rejects.toMatchObject({ code: "forbidden", details: { reason: "forbidden", site: "dc2" } });
+  });
+
+  it("let the shipped drill run end to end: snapshots, isolation, scale, wait, diff, unisolate, verify-clean", async () => {
+    const rt = await runtime();
+    try {
+      const { run } = await rt.service.request({
+        actor: "U0ONCALL",
+        runbook: "drill",
+        targets: ["payments"],
+        reason: "access check",
+        source: "cli",
+      });
+      await rt.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+      await waitFor(async () => (await rt.store.getRun(run.id))?.state === "waiting_manual", {
+        timeoutMs: 30_000,
+        description: "the pre-test checklist",
+      });
+      const items = run.plan.steps.find((s) => s.id === "pre-test-checklist")!.params.items as string[];
+      for (const item of items)
+        await rt.service.tick({ actor: "U0A1", runId: run.id, stepId: "pre-test-checklist", item });
+      const done = await finish(rt, run.id, 90_000);
+      expect(done.state, JSON.stringify(done.notSucceeded)).toBe("completed");
+      expect(done.notSucceeded).toEqual([]);
+      const kinds = new Set(run.plan.steps.map((s) => s.kind));
+      for (const kind of ["k8s.snapshot", "k8s.isolate", "k8s.scale", "k8s.wait-ready", "k8s.diff"])
+        expect(kinds).toContain(kind);
+      expect(done.steps.get("verify-clean")!.output).toContain(`nothing labelled with ${run.id} remains`);
+      expect(await clusters.kubectl("dc2", "get", "networkpolicy", "-A", "-o", "name")).toBe("");
+    } finally {
+      await rt.close();
+    }
+  }, 120_000);
+
+  it("let the shipped failover run end to end: health, capacity, fence, Longhorn, Velero, scale, wait, DNS", async () => {
+    const rt = await runtime();
+    try {
+      const { run } = await rt.service.request({
+        actor: "U0ONCALL",
+        runbook: "failover",
+        targets: ["payments"],
+        reason: "access check",
+        source: "cli",
+      });
+      for (const approver of ["U0A1", "U0A2"])
+        await rt.service.approve({ actor: approver, runId: run.id, planHash: run.plan.hash });
+      const done = await finish(rt, run.id, 180_000);
+      expect(done.state, JSON.stringify(done.notSucceeded)).toBe("completed");
+      expect(done.notSucceeded).toEqual([]);
+      for (const step of [
+        "dr-site-health",
+        "dr-capacity",
+        "fence-primary",
+        "activate-volumes",
+        "restore-backup",
+        "scale-up.production.payments-api",
+        "wait-ready.production.payments-api",
+        "switch-dns",
+      ])
+        expect(done.steps.get(step)?.status, step).toBe("succeeded");
+      expect(done.steps.get("fence-primary")!.output).toContain("fenced dc1: 2 workload(s) scaled to 0");
+
+      // What the bot did, read back with the admin contexts.
+      expect(await replicas("dc1", "production")).toBe("0/");
+      expect(await replicas("dc2", "production")).toBe("3/3");
+      expect(
+        await clusters.kubectl(
+          "dc2",
+          "get",
+          "volumes.longhorn.io",
+          "payments-data",
+          "-n",
+          "longhorn-system",
+          "-o",
+          "jsonpath={.spec.Standby}/{.status.isStandby}",
+        ),
+      ).toBe("false/false");
+      expect(
+        await clusters.kubectl(
+          "dc2",
+          "get",
+          "restores.velero.io",
+          "-n",
+          "velero",
+          "-o",
+          "jsonpath={.items[*].spec.backupName}",
+        ),
+      ).toBe("daily-backup-20261125");
+      expect(
+        await clusters.kubectl(
+          "dc2",
+          "get",
+          "dnsendpoints",
+          "-n",
+          "dns",
+          "-o",
+          "jsonpath={.items[*].metadata.name}",
+        ),
+      ).not.toBe("");
+    } finally {
+      await rt.close();
+    }
+  }, 240_000);
+
+  it("let the other steps and readings work: Velero backup on demand, scratch namespace deletion, RPO", async () => {
+    const ctx = stepContext(botConfig, {
+      services: { sites: kubernetesSites(botConfig), velero: veleroSites(botConfig) },
+    });
+    // failback's backup of DR on demand
+    const backup = await veleroBackupStep.execute(
+      ctx,
+      veleroBackupStep.params.parse({ site: "dc2", namespaces: ["production"] }),
+    );
+    expect(backup, JSON.stringify(backup)).toMatchObject({ status: "succeeded" });
+    // the monthly restore test's clean-up
+    await clusters.kubectl("dc2", "create", "namespace", "drbot-restore-production");
+    const deleted = await k8sDeleteNamespaceStep.execute(
+      ctx,
+      k8sDeleteNamespaceStep.params.parse({ site: "dc2", namespace: "drbot-restore-production" }),
+    );
+    expect(deleted).toEqual({ status: "succeeded", output: "deleted drbot-restore-production on dc2" });
+    // the RPO readings of status and of the approval card
+    const [veleroSource, longhornSource] = botConfig.dataSources as [
+      Extract<Config["dataSources"][number], { kind: "velero" }>,
+      Extract<Config["dataSources"][number], { kind: "longhorn" }>,
+    ];
+    const now = Date.now();
+    const readings = await Promise.all([
+      readVeleroRpo(veleroSource, veleroSites(botConfig), now),
+      readLonghornRpo(longhornSource, longhornSites(botConfig), now),
+    ]);
+    for (const reading of readings) {
+      expect(reading.detail).not.toMatch(/forbidden/i);
+      expect(reading.exposureMs, reading.detail).toBeGreaterThan(0);
+      expect(reading.exposureMs!).toBeLessThan(60 * MIN);
+    }
+  }, 120_000);
+});
