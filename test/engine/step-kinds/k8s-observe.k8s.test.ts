@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubernetesSite } from "../../../src/adapters/kubernetes/kubernetes-site.js";
+import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import type { AnyStepKind, Observation, StepContext } from "../../../src/engine/step-kind.js";
 import type { ArtifactStore, KubernetesServices } from "../../../src/engine/step-kinds/k8s-common.js";
 import { k8sDiffStep } from "../../../src/engine/step-kinds/k8s-diff.js";
@@ -14,6 +15,7 @@ import { k8sScaleStep } from "../../../src/engine/step-kinds/k8s-scale.js";
 import { k8sSnapshotStep } from "../../../src/engine/step-kinds/k8s-snapshot.js";
 import { k8sWaitReadyStep } from "../../../src/engine/step-kinds/k8s-wait-ready.js";
 import { kubernetesSites } from "../../../src/runtime/create-runtime.js";
+import { engineHarness } from "../../support/engine-harness.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { stepContext } from "../../support/step-context.js";
 
@@ -246,6 +248,73 @@ describe("observing Kubernetes steps on the real clusters", () => {
       expect(after.evidence).toMatch(/^dc2: API v1\.\d+\.\d+, 3\/3 nodes Ready/);
     } finally {
       await clusters.kubectl("dc2", "label", "nodes", "--all", "drbot.io/drill-ready-");
+    }
+  });
+
+  it("after a takeover, the engine marks a fence that held as observed and runs an isolation that did not again", async () => {
+    const h = engineHarness({
+      store: new MemoryRunStore({ now: () => Date.now() }),
+      config: clusters.config(),
+      services: { sites },
+    });
+    const run = await h.createApprovedRun([
+      {
+        id: "fence",
+        title: "Fence",
+        kind: "k8s.fence",
+        with: { site: "dc1", workloads: [{ namespace: "production", name: "payments-api" }] },
+      },
+      {
+        id: "isolate",
+        title: "Isolate",
+        kind: "k8s.isolate",
+        with: { site: "dc2", namespaces: ["production"] },
+      },
+    ]);
+    // The dead owner had both steps in flight; it fenced DC1 and died before isolating DC2.
+    const current = (await h.store.getRun(run.id))!;
+    await h.store.updateRun({ ...current, state: "running", version: current.version + 1 }, current.version);
+    for (const [id, record] of await h.store.getSteps(run.id))
+      await h.store.putStep(
+        run.id,
+        { ...record, status: "running", attempts: 1, startedAt: Date.now() },
+        {
+          type: "step.state",
+          at: Date.now(),
+          actor: "dead-owner",
+          runId: run.id,
+          data: { status: "running", id },
+        },
+      );
+    await clusters.kubectl("dc1", "scale", "deployment", "payments-api", "-n", "production", "--replicas=0");
+    try {
+      expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
+      const steps = await h.store.getSteps(run.id);
+      expect(steps.get("fence")).toMatchObject({
+        status: "succeeded",
+        resolvedBy: "observed",
+        attempts: 1,
+        output: "observed after takeover: dc1 is fenced: 1 workload(s) at 0",
+      });
+      expect(steps.get("isolate")).toMatchObject({
+        status: "succeeded",
+        resolvedBy: "executed",
+        attempts: 2,
+      });
+      expect(await sites.site("dc2").listByRunId(run.id)).toEqual([
+        `NetworkPolicy production/drbot-isolate-${run.id}`,
+      ]);
+    } finally {
+      await sites.site("dc2").removeIsolation(run.id);
+      await clusters.kubectl(
+        "dc1",
+        "scale",
+        "deployment",
+        "payments-api",
+        "-n",
+        "production",
+        "--replicas=3",
+      );
     }
   });
 });
