@@ -208,8 +208,8 @@ const replicas = (context: "dc1" | "dc2", ns: string) =>
   );
 
 describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access.yaml)", () => {
-  it("are all the bot token users have: without them a step fails with forbidden", async () => {
-    // The readonly token user may only read Deployments: the same step, a right short.
+  it("are needed: a token user without them fails the step with forbidden", async () => {
+    // The readonly token user may only read Deployments: the same step as below, a right short.
     const config = clusters.config();
     const readonly = new KubernetesSite({
       ...config.sites[1]!,
