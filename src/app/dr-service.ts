@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { approve, isEligible, reject, voidApprovalsForDrift } from "../domain/approval.js";
 import type { Config, RunKind } from "../domain/config.js";
-import { DrError } from "../domain/errors.js";
+import { DrError, describeError } from "../domain/errors.js";
 import { type Placement, placementWarnings } from "../domain/placement.js";
 import { buildPlan } from "../domain/plan.js";
 import { type RpoReading, rpoRiskOf, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
@@ -203,7 +203,24 @@ export class DrService {
     const deadlineMs = this.d.statusDeadlineMs ?? 2_000;
     // Sites, data sources and runs are read at the same time: the answer takes the slowest of them,
     // bounded by the deadline, never their sum.
-    const rpoReading = withDeadline(this.rpo(), deadlineMs, []);
+    // A data source that has not answered by the deadline (or whose reading failed) is unknown, and
+    // the answer says why, so nobody reads "unknown" without a reason.
+    const unread = (detail: string) =>
+      tierRpo(
+        this.d.config,
+        this.d.config.dataSources.map((source) => ({
+          source: source.name,
+          kind: source.kind,
+          exposureMs: undefined,
+          at: started,
+          detail,
+        })),
+      );
+    const rpoReading = withDeadline(
+      this.rpo().catch((error: unknown) => unread(`could not be read: ${describeError(error)}`)),
+      deadlineMs,
+      undefined,
+    ).then((tiers) => tiers ?? unread(`no answer within ${deadlineMs} ms`));
     const activeReading = this.activeRuns();
     // Awaited below; marked handled now so a Redis failure while the sites answer is not "unhandled".
     activeReading.catch(() => undefined);

@@ -6,10 +6,9 @@ import { parseArgs } from "node:util";
 import { COMMANDS, findCommand } from "../../commands/definitions.js";
 import { ERROR_HEADLINES, EXIT, exitCodeFor } from "../app/error-messages.js";
 import { DrError, describeError, isDrError } from "../domain/errors.js";
-import { describePlacement } from "../domain/placement.js";
 import { isTerminal, type RunRecord } from "../domain/run.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
-import { planText, runLine, runText } from "./render-text.js";
+import { planText, runLine, runText, statusText } from "./render-text.js";
 import { writeReportFiles } from "./write-report-files.js";
 
 /**
@@ -231,22 +230,7 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
     }
     case "status": {
       const report = await s.status();
-      const text = [
-        ...report.sites.map(
-          (site) =>
-            `${site.site.padEnd(8)} ${site.role.padEnd(8)} ${site.reachable ? `up, ${site.readyNodes}/${site.nodes.length} nodes Ready, ${site.version}` : `DOWN: ${site.error?.message}`}`,
-        ),
-        "RPO per tier:",
-        ...report.rpo.map(
-          (t) =>
-            `  ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? `${Math.round(t.effectiveMs / 1000)}s` : "unknown"} against ${Math.round(t.targetMs / 1000)}s${t.unknown.length ? ` (unknown: ${t.unknown.join(", ")})` : ""}`,
-        ),
-        ...(report.placement ? [`drbot runs in: ${describePlacement(report.placement)}`] : []),
-        `active runs: ${report.activeRuns.length}`,
-        ...report.activeRuns.map(runLine),
-        ...report.warnings.map((w) => `warning: ${w}`),
-      ];
-      emit(report, text.join("\n"));
+      emit(report, statusText(report));
       return EXIT.ok;
     }
     case "runs": {

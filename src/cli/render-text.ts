@@ -1,4 +1,7 @@
+import type { StatusReport } from "../app/dr-service.js";
 import { formatMs } from "../domain/duration.js";
+import { describePlacement } from "../domain/placement.js";
+import { unknownReasons } from "../domain/rpo.js";
 import { measureRto } from "../domain/rto.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 import { describeScope } from "../domain/scope.js";
@@ -8,6 +11,33 @@ export function planText(plan: Plan): string {
   const lines = [`Plan ${plan.hash}: ${plan.runbookTitle} (${plan.mode}) for ${describeScope(plan.scope)}`];
   for (const step of plan.steps) lines.push(`  ${step.id.padEnd(40)} ${step.summary}`);
   return lines.join("\n");
+}
+
+/** `drbot status`: both sites, RPO per tier with the reason each unknown source is unknown, runs, warnings. */
+export function statusText(report: StatusReport): string {
+  const lines = [
+    ...report.sites.map(
+      (site) =>
+        `${site.site.padEnd(8)} ${site.role.padEnd(8)} ${site.reachable ? `up, ${site.readyNodes}/${site.nodes.length} nodes Ready, ${site.version}` : `DOWN: ${oneLine(site.error?.message ?? "")}`}`,
+    ),
+    "RPO per tier:",
+  ];
+  for (const t of report.rpo) {
+    lines.push(
+      `  ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? `${Math.round(t.effectiveMs / 1000)}s` : "unknown"} against ${Math.round(t.targetMs / 1000)}s${t.unknown.length ? ` (unknown: ${t.unknown.join(", ")})` : ""}`,
+    );
+    for (const r of unknownReasons(t)) lines.push(`    ${r.source}: ${oneLine(r.detail)}`);
+  }
+  if (report.placement) lines.push(`drbot runs in: ${describePlacement(report.placement)}`);
+  lines.push(`active runs: ${report.activeRuns.length}`, ...report.activeRuns.map(runLine));
+  lines.push(...report.warnings.map((w) => `warning: ${w}`));
+  return lines.join("\n");
+}
+
+/** What a server said, on one line: no control characters reach the terminal (no escape sequences). */
+function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
 }
 
 export function runLine(run: RunRecord): string {

@@ -88,3 +88,16 @@ export function rpoRiskOf(exposure: TierRpo | undefined): RpoRisk | undefined {
     unknown: exposure.unknown,
   };
 }
+
+/**
+ * Why each unknown source of a tier is unknown, in the reading's own words ("Velero is not
+ * installed on dc2", "no answer within 2000 ms"); a source nothing reported on says so.
+ */
+export function unknownReasons(tier: TierRpo): { source: string; detail: string }[] {
+  return tier.unknown.map((source) => ({
+    source,
+    detail:
+      tier.readings.find((r) => r.source === source && r.exposureMs === undefined)?.detail ||
+      "no reading: nothing in this drbot reads this source",
+  }));
+}
