@@ -1,11 +1,11 @@
 import type { App, RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
+import { COMMANDS } from "../../../commands/definitions.js";
 import type { DrService } from "../../app/dr-service.js";
 import type { RunReports } from "../../app/report/run-reports.js";
 import type { RunKind } from "../../domain/config.js";
 import { formatMs } from "../../domain/duration.js";
 import { DrError } from "../../domain/errors.js";
-import { describePlacement } from "../../domain/placement.js";
 import { runExposure } from "../../domain/rpo.js";
 import type { Clock } from "../../ports/clock.js";
 import { type DrCommand, helpText, parseDrCommand } from "../parse-dr-command.js";
@@ -13,6 +13,7 @@ import { uploadReport } from "../slack-report-publisher.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
 import { escapeMrkdwn } from "../views/block-kit.js";
 import { exposureText } from "../views/run-views.js";
+import { statusText } from "../views/status-view.js";
 import { replyError } from "./reply-error.js";
 
 interface Deps {
@@ -66,8 +67,7 @@ async function handle(cmd: DrCommand, inv: Invocation, deps: Deps): Promise<void
     case "help":
       return void (await ephemeral(inv.respond, helpText()));
     case "status":
-      await ephemeral(inv.respond, ":hourglass_flowing_sand: Checking both sites…");
-      return void (await ephemeral(inv.respond, await statusText(s)));
+      return answerStatus(s, inv.respond);
     case "failover":
     case "failback":
     case "drill":
@@ -104,7 +104,7 @@ async function handle(cmd: DrCommand, inv: Invocation, deps: Deps): Promise<void
       const runId = requireArg(cmd, 0, "RUN");
       const { run, steps } = await s.show(runId);
       const lines = run.plan.steps.map(
-        (p) => `${steps.get(p.id)?.status ?? "not_started"}: ${escapeMrkdwn(p.title)}`,
+        (p) => `${(steps.get(p.id)?.status ?? "not_started").replace(/_/g, " ")}: ${escapeMrkdwn(p.title)}`,
       );
       return void (await ephemeral(
         inv.respond,
@@ -174,7 +174,7 @@ async function requestRun(kind: RunKind, cmd: DrCommand, inv: Invocation, deps: 
       .map((p, i) => `${i + 1}. ${escapeMrkdwn(p.title)}: ${escapeMrkdwn(p.summary)}`);
     await ephemeral(
       inv.respond,
-      `*Dry run* of ${kind} for ${plan.scope.applications.join(", ")} (plan \`${plan.hash}\`, nothing was requested)\nData at risk: ${exposureText(exposure, 0)}\n${lines.join("\n")}${plan.steps.length > 40 ? `\n… ${plan.steps.length - 40} more` : ""}`,
+      `*Dry run* of ${kind} for ${plan.scope.applications.join(", ")} (plan \`${plan.hash}\`, nothing was requested)\nData at risk: ${exposureText(exposure)}\n${lines.join("\n")}${plan.steps.length > 40 ? `\n… ${plan.steps.length - 40} more` : ""}`,
     );
     return;
   }
@@ -216,36 +216,35 @@ async function requestRun(kind: RunKind, cmd: DrCommand, inv: Invocation, deps: 
   );
 }
 
-function requireArg(cmd: DrCommand, index: number, name: string): string {
-  const value = cmd.args[index];
-  if (!value) throw new DrError("invalid_input", `usage: /dr ${cmd.name} ${name}`);
-  return value;
+/**
+ * Slack cannot edit a slash command's reply: `replace_original` on its response_url applies only to
+ * messages with buttons (bolt-js#2287, bolt-python#1268), so a placeholder would stay on screen
+ * beside the answer. A quick answer is therefore the only message; the placeholder is sent only
+ * when the sites are slow (every reading has its deadline, so the answer still follows in seconds).
+ */
+const STATUS_PLACEHOLDER_AFTER_MS = 750;
+
+async function answerStatus(s: DrService, respond: RespondFn): Promise<void> {
+  const answer = s.status().then(statusText);
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<"slow">((resolve) => {
+    timer = setTimeout(() => resolve("slow"), STATUS_PLACEHOLDER_AFTER_MS);
+  });
+  const first = await Promise.race([answer, slow]).finally(() => clearTimeout(timer));
+  if (first === "slow")
+    await ephemeral(
+      respond,
+      ":hourglass_flowing_sand: Checking both sites… one is slow to answer; the status follows here within seconds.",
+    );
+  await ephemeral(respond, await answer);
 }
 
-async function statusText(s: DrService): Promise<string> {
-  const report = await s.status();
-  const lines = ["*drbot status*"];
-  for (const site of report.sites) {
-    const state = site.reachable
-      ? site.ready
-        ? ":large_green_circle: healthy"
-        : ":large_yellow_circle: no Ready node"
-      : ":red_circle: down";
-    lines.push(
-      `• *${site.site}* (${site.role}): ${state}${site.reachable ? `, ${site.readyNodes}/${site.nodes.length} nodes Ready, ${site.version ?? ""}` : `: ${escapeMrkdwn(site.error?.message ?? "")}`}`,
+function requireArg(cmd: DrCommand, index: number, name: string): string {
+  const value = cmd.args[index];
+  if (!value)
+    throw new DrError(
+      "invalid_input",
+      `${name} is missing; usage: /dr ${COMMANDS.find((c) => c.name === cmd.name)?.usage ?? cmd.name}`,
     );
-  }
-  lines.push("*RPO per tier*");
-  for (const t of report.rpo)
-    lines.push(
-      `• ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? formatMs(t.effectiveMs) : "unknown"} of ${formatMs(t.targetMs)}${t.withinTarget || t.unprotected ? "" : " :warning:"}${t.unknown.length ? ` (unknown: ${escapeMrkdwn(t.unknown.join(", "))})` : ""}`,
-    );
-  if (report.placement) lines.push(`*drbot runs in*: ${describePlacement(report.placement)}`);
-  lines.push(`*Active runs*: ${report.activeRuns.length || "none"}`);
-  for (const r of report.activeRuns)
-    lines.push(
-      `• \`${r.id}\` ${r.state.replace(/_/g, " ")}: ${r.scope.applications.join(", ")} by <@${r.requestedBy}>`,
-    );
-  for (const w of report.warnings) lines.push(`:warning: ${escapeMrkdwn(w)}`);
-  return lines.join("\n");
+  return value;
 }

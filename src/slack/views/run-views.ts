@@ -1,6 +1,6 @@
 import { approvalsMissing, describeRpoRisk } from "../../domain/approval.js";
 import { formatMs } from "../../domain/duration.js";
-import type { TierRpo } from "../../domain/rpo.js";
+import { type TierRpo, unknownReasons } from "../../domain/rpo.js";
 import { measureRto } from "../../domain/rto.js";
 import {
   isTerminal,
@@ -9,6 +9,7 @@ import {
   type StepRecord,
   type StepStatus,
 } from "../../domain/run.js";
+import { APPROVAL_GATE_ITEM } from "../../engine/step-kinds/approval-gate.js";
 import {
   actions,
   type Block,
@@ -61,11 +62,29 @@ export interface View {
 const user = (id: string) => (/^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : escapeMrkdwn(id));
 const slackDate = (ms: number) =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+/** To the second, in the reader's time zone: when each person decided is part of the record. */
+const slackTime = (ms: number) =>
+  `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;
 
-export function exposureText(exposure: TierRpo | undefined, targetMs: number): string {
+/** Who approved and when, one approver a line. */
+function approvalLines(approvals: RunRecord["approvals"]): string {
+  return approvals
+    .map(
+      (a) =>
+        `• ${user(a.userId)} at ${slackTime(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
+    )
+    .join("\n");
+}
+
+export function exposureText(exposure: TierRpo | undefined): string {
   if (!exposure) return "no data sources protect this scope";
-  if (!Number.isFinite(exposure.effectiveMs))
-    return `*unknown* (${escapeMrkdwn(exposure.unknown.join(", "))} unreadable): treat as worst case; target ${formatMs(targetMs)}`;
+  if (!Number.isFinite(exposure.effectiveMs)) {
+    const why = unknownReasons(exposure)
+      .slice(0, 5)
+      .map((r) => `${r.source}: ${clip(r.detail, 200)}`)
+      .join("; ");
+    return `*unknown* (${escapeMrkdwn(why)}): treat as worst case; target ${formatMs(exposure.targetMs)}`;
+  }
   const verdict =
     exposure.effectiveMs > exposure.targetMs
       ? `:warning: *exceeds the ${exposure.tier} RPO of ${formatMs(exposure.targetMs)}*`
@@ -82,8 +101,8 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
       `*Reason*\n${escapeMrkdwn(run.reason || "(none given)")}`,
       `*Mode*\n${run.mode === "drill" ? "drill" : "real (changes production)"}`,
       `*Targets*\nRTO ${formatMs(run.tierRtoMs)} · RPO ${formatMs(run.tierRpoMs)}`,
-      `*Data at risk now*\n${exposure ? exposureText(exposure, run.tierRpoMs) : run.rpoExposureMs !== undefined ? formatMs(run.rpoExposureMs) : "not measured"}`,
-      `*Approvals*\n${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? `: ${run.approvals.map((a) => `${user(a.userId)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`).join(", ")}` : ""}`,
+      `*Data at risk now*\n${exposure ? exposureText(exposure) : run.rpoExposureMs !== undefined ? formatMs(run.rpoExposureMs) : "not measured"}`,
+      `*Approvals*\n${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? `\n${approvalLines(run.approvals)}` : ""}`,
       `*Expires*\n${slackDate(run.expiresAt)}`,
       `*Plan*\n\`${run.plan.hash}\` · ${run.plan.steps.length} steps`,
     ]),
@@ -182,7 +201,7 @@ function decisionLine(run: RunRecord): string {
     case "aborted":
       return `*${run.state}*${run.stateReason ? `: ${escapeMrkdwn(run.stateReason)}` : ""}`;
     default:
-      return `*Approved* by ${run.approvals.map((a) => user(a.userId)).join(", ")}; the run is ${run.state.replace(/_/g, " ")}`;
+      return `*Approved* by ${run.approvals.map((a) => `${user(a.userId)} at ${slackTime(a.at)}`).join(", ")}; the run is ${run.state.replace(/_/g, " ")}`;
   }
 }
 
@@ -280,9 +299,16 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
 
 function manualControls(run: RunRecord, step: PlanStep, record: StepRecord): Block[] {
   if (step.kind === "approval") {
+    // Counted as the gate counts them: distinct people other than the requester.
+    const given = (record.attestations ?? []).filter(
+      (a, i, all) =>
+        a.item === APPROVAL_GATE_ITEM &&
+        a.userId !== run.requestedBy &&
+        all.findIndex((b) => b.item === a.item && b.userId === a.userId) === i,
+    );
     return [
       section(
-        `:raised_hand: *${escapeMrkdwn(step.title)}*: ${escapeMrkdwn(String(step.params.prompt ?? "approval needed"))}`,
+        `:raised_hand: *${escapeMrkdwn(step.title)}*: ${escapeMrkdwn(String(step.params.prompt ?? "approval needed"))}\n${given.length}/${Number(step.params.required ?? 1)} approvals${given.length ? `\n${given.map((a) => `• ${user(a.userId)} at ${slackTime(a.at)}`).join("\n")}` : ""}`,
       ),
       actions(`gate:${run.id}:${step.id}`, [
         button("Approve", ACTION.gate, `${run.id}|${step.id}`, {
@@ -393,7 +419,7 @@ export function summaryBlocks(run: RunRecord, steps: ReadonlyMap<string, StepRec
       `*Activation*\n${rto.activationMs !== undefined ? formatMs(rto.activationMs) : "—"}`,
       `*Validation*\n${rto.validationMs !== undefined ? formatMs(rto.validationMs) : "—"}`,
       `*RTO*\n${formatMs(rto.totalMs)} against ${formatMs(rto.targetMs)}${rto.met === undefined ? "" : rto.met ? " ✅" : " ❌"}`,
-      `*Approved by*\n${run.approvals.map((a) => user(a.userId)).join(", ") || "—"}`,
+      `*Approved by*\n${approvalLines(run.approvals) || "—"}`,
     ]),
     context([
       failures.length ? `Failed: ${failures.map((f) => escapeMrkdwn(f.id)).join(", ")}` : "No failed steps",
