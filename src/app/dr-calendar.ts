@@ -26,6 +26,8 @@ export interface DrCalendarOptions {
   channel: string;
   onError?: (error: unknown) => void;
   onOutcome?: (outcome: ScheduleOutcome) => void;
+  /** Told on every check of a schedule when it is next due (undefined: never again). */
+  onChecked?: (schedule: string, next: number | undefined) => void;
 }
 
 /**
@@ -100,6 +102,7 @@ export class DrCalendar {
     const raw = await this.o.store.kvGet(lastRunKey(s.name));
     const lastRunAt = raw ? Number(raw) : undefined;
     const decision = decideSchedule({ cron: s.cron, timezone: this.o.calendar.timezone, lastRunAt, now });
+    this.o.onChecked?.(s.name, decision.next);
     if (!decision.due) {
       if (!decision.baseline) return undefined;
       await this.o.store.kvSet(lastRunKey(s.name), String(now));

@@ -4,7 +4,7 @@ import type { LeaderLease } from "../ports/leader-lease.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SitePort } from "../ports/site.js";
 import type { WatchNotifier } from "../ports/watch-notifier.js";
-import { DrCalendar } from "./dr-calendar.js";
+import { DrCalendar, type ScheduleOutcome } from "./dr-calendar.js";
 import type { DrService } from "./dr-service.js";
 import { Leadership } from "./leadership.js";
 import { primaryProbes } from "./primary-probes.js";
@@ -48,6 +48,9 @@ export function startWatch(d: WatchDeps): WatchHandle {
   const report = (what: string) => (error: unknown) =>
     d.log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   if (d.config.calendar.schedules.length > 0) DrCalendar.check(d.config.calendar, d.service);
+  // When each schedule is next due, said again only when it changes (and by each new leader): the
+  // log shows the calendar is alive and what it will do, without a line every check.
+  const announced = new Map<string, number | undefined>();
   const primary = d.primary;
   const watcher =
     d.config.watch.enabled && primary
@@ -76,6 +79,12 @@ export function startWatch(d: WatchDeps): WatchHandle {
           notifier: d.notifier,
           channel,
           onError: report("calendar"),
+          onOutcome: (outcome) => d.log(describeOutcome(outcome)),
+          onChecked: (schedule, next) => {
+            if (announced.has(schedule) && announced.get(schedule) === next) return;
+            announced.set(schedule, next);
+            d.log(`calendar: ${schedule} next due ${next === undefined ? "never" : iso(next)}`);
+          },
         })
       : undefined;
   const leadership = new Leadership({
@@ -85,6 +94,7 @@ export function startWatch(d: WatchDeps): WatchHandle {
     ttlMs: d.config.watch.leaseTtl,
     onGained: () => {
       d.log(`leading: watching ${primary?.name ?? "nothing"} and running the DR calendar (${d.token})`);
+      announced.clear();
       watcher?.start();
       calendar?.start();
     },
@@ -101,4 +111,20 @@ export function startWatch(d: WatchDeps): WatchHandle {
     await Promise.all([watcher?.stop(), calendar?.stop()]);
   };
   return { leadership, watcher, calendar, stop: () => halt(true), abandon: () => halt(false) };
+}
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/** One log line per thing the calendar did. */
+function describeOutcome(o: ScheduleOutcome): string {
+  switch (o.action) {
+    case "baseline":
+      return `calendar: ${o.schedule} seen for the first time: baseline recorded, earlier occurrences are not run`;
+    case "ran":
+      return `calendar: ${o.schedule} due ${iso(o.occurrence)}: requested ${o.runId}`;
+    case "reminded":
+      return `calendar: ${o.schedule} due ${iso(o.occurrence)}: reminder ${o.reminderId} posted`;
+    case "failed":
+      return `calendar: ${o.schedule} due ${iso(o.occurrence)} failed: ${o.message}`;
+  }
 }
