@@ -107,6 +107,8 @@ describe("the demo page", () => {
     await progress.locator("button[data-thread]").click();
     await page.locator("#thread-body", { hasText: "Announce" }).waitFor({ timeout: UI_TIMEOUT });
     await shot("05-completed.png");
+    // The run's report (timeline picture, Markdown, JSON) lands in the channel, as drbot serve posts it.
+    await message(`The report of ${run!.id}`).waitFor({ timeout: UI_TIMEOUT });
 
     const finished = await demo.runtime.store.getRun(run!.id);
     expect(finished!.state).toBe("completed");
