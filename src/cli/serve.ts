@@ -63,6 +63,8 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     );
     rt.observers.attach(surface.notifier);
     rt.observers.attach(surface.reports);
+    const notifier = surface.notifier;
+    rt.notices.attach((notice) => notifier.postNotice(notice));
     registerWatchListeners(surface.app, { service: rt.service, store: rt.store, notifier: surface.notifier });
     await surface.start();
     io.out(`drbot serving Slack (${settings.mode} mode) on :${port}; engine owner ${rt.engine.ownerId}`);

@@ -136,6 +136,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     // Markdown, the JSON and the timeline picture) posted there when it ends.
     runtime.observers.attach(surface.notifier);
     runtime.observers.attach(surface.reports);
+    const notifier = surface.notifier;
+    runtime.notices.attach((notice) => notifier.postNotice(notice));
     await surface.start();
     cleanups.push(async () => {
       await surface.notifier.idle(2_000).catch(() => undefined);

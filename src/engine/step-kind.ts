@@ -3,6 +3,7 @@ import type { Config } from "../domain/config.js";
 import type { PlanStep, RunMode, RunRecord, RunScope } from "../domain/run.js";
 import type { Clock } from "../ports/clock.js";
 import type { CommandRunner } from "../ports/command-runner.js";
+import type { NoticeSink } from "../ports/notices.js";
 
 /**
  * A step kind: one file under src/engine/step-kinds each, with its parameter schema, what it does,
@@ -60,8 +61,11 @@ export interface StepContext {
 /** What step kinds may call. Adapters fill it in; kinds whose services are absent fail clearly. */
 export interface StepServices {
   commands: CommandRunner;
-  /** Messages to people (the incident channel); absent in processes without a notifier. */
-  notify?: (message: { runId: string; text: string; level: "info" | "warning" }) => Promise<void>;
+  /**
+   * Messages to people (the run's incident channel). Resolves false when the notice had nowhere to
+   * go (no Slack in this process); throws when delivery failed. Absent: no notifier at all.
+   */
+  notify?: NoticeSink;
   /** Known secret values to redact from output. */
   secrets: readonly string[];
   /** Extension point for later step families (Kubernetes sites, Velero, DNS…). */

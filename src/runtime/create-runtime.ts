@@ -30,6 +30,7 @@ import { type Clock, systemClock } from "../ports/clock.js";
 import type { DatabaseReplication } from "../ports/database-replication.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import type { LonghornPort, LonghornServices } from "../ports/longhorn.js";
+import { NoticeRelay } from "../ports/notices.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SitePort } from "../ports/site.js";
@@ -141,6 +142,8 @@ export interface Runtime {
   clock: Clock;
   /** Observers attached after start-up (the Slack notifier). */
   observers: ObserverRelay;
+  /** Where `notify` steps post; the Slack surface attaches itself after start-up. */
+  notices: NoticeRelay;
   /** Who belongs to which user group; the Slack surface plugs its directory in. */
   directory: DirectoryRelay;
   /** Snapshots and diffs recorded by runs. */
@@ -169,6 +172,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const observer = new ObserverRelay();
   for (const o of options.observers ?? []) observer.attach(o);
   const directory = new DirectoryRelay(options.directory);
+  const notices = new NoticeRelay();
   const postgresSources = config.dataSources.filter((d) => d.kind === "postgres");
   const secrets = [
     env.SLACK_BOT_TOKEN,
@@ -193,6 +197,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     dns: createDnsProvider(config, { commands, env, secrets }),
     etcd,
     longhorn: longhornSites(config),
+    notify: notices.post,
     ...options.services,
   };
   // Each data-source family adds its reader here; every reader answers for all its sources and never throws.
@@ -296,6 +301,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     service,
     clock,
     observers: observer,
+    notices,
     directory,
     artifacts,
     reports: new RunReports({ service, artifacts, clock }),

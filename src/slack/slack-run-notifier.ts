@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import { isStepFinished, type RunEvent, type RunRecord } from "../domain/run.js";
 import type { Clock } from "../ports/clock.js";
+import type { Notice } from "../ports/notices.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import { approvalCard, progressMessage, stepReply } from "./views/run-views.js";
@@ -103,6 +104,33 @@ export class SlackRunNotifier implements RunObserver {
     if (event.type === "run.refusal") return;
     this.pending.set(run.id, p);
     this.schedule(run.id);
+  }
+
+  /**
+   * Posts a runbook's notice (a `notify` step) in the run's thread, broadcast to the channel so the
+   * timeline shows it. The run's messages are let settle first (bounded) so the thread exists.
+   * Resolves false when the run has no channel; a failed post throws (the step fails).
+   */
+  async postNotice(notice: Notice): Promise<boolean> {
+    await this.settled(notice.runId, 5_000);
+    const refs = await this.refs(notice.runId);
+    const channel =
+      refs?.channel ??
+      this.channels.get(notice.runId) ??
+      (await this.store.getRun(notice.runId))?.channel ??
+      this.defaultChannel;
+    if (!channel) return false;
+    const icon = notice.level === "warning" ? ":warning:" : ":mega:";
+    const text = `${icon} ${notice.text}`;
+    if (refs?.progressTs)
+      await this.client.chat.postMessage({
+        channel,
+        text,
+        thread_ts: refs.progressTs,
+        reply_broadcast: true,
+      });
+    else await this.client.chat.postMessage({ channel, text });
+    return true;
   }
 
   /** Resolves when everything queued so far has been sent (tests and shutdown). */

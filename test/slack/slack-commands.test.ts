@@ -159,6 +159,32 @@ describe("run commands in Slack", () => {
     );
   });
 
+  it("posts a notify step's notice in the run's thread and, broadcast, in the channel", async () => {
+    const announcing = testRunbook({
+      name: "failover",
+      phases: [
+        {
+          name: "activate",
+          steps: [
+            effect("scale-up"),
+            { id: "announce", title: "Announce", kind: "notify", with: { text: "DC2 is serving payments." } },
+          ],
+        },
+      ],
+    });
+    h = await startSlackHarness({ runbooks: [announcing] });
+    const { card, runId } = await requestFailover();
+    const progress = await approve(card, runId);
+    const notice = await h.findMessage("DC2 is serving payments.");
+    expect(notice.text).toBe(":mega: DC2 is serving payments.");
+    expect(notice.threadTs).toBe(progress.ts);
+    await waitFor(async () => (await h!.store.getRun(runId))?.state === "completed", {
+      timeoutMs: 10_000,
+      description: "the run to complete",
+    });
+    expect((await h.store.getSteps(runId)).get("announce")?.output).toBe("DC2 is serving payments.");
+  });
+
   it("aborts a running run from /dr abort with the note on record; a stranger may not", async () => {
     h = await startSlackHarness({
       runbooks: [

@@ -15,6 +15,7 @@ import { RunEngine } from "../../src/engine/run-engine.js";
 import type { AnyStepKind } from "../../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { DirectoryRelay } from "../../src/ports/directory.js";
+import { NoticeRelay } from "../../src/ports/notices.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import type { SiteHealth } from "../../src/ports/site.js";
@@ -105,6 +106,7 @@ export async function startSlackHarness(options: {
   const ledger = options.ledger ?? new Ledger();
   const registry = createStepKindRegistry(ledgerStepKind(ledger), ...(options.extraKinds ?? []));
   const relay = new ObserverRelay();
+  const notices = new NoticeRelay();
   const directory = new DirectoryRelay();
   const engine = new RunEngine({
     store,
@@ -114,6 +116,7 @@ export async function startSlackHarness(options: {
     services: {
       commands: { run: async () => Promise.reject(new Error("no commands")) },
       secrets: [emulator.botToken],
+      notify: notices.post,
       ...options.services,
     },
     ownerId: "slack-test",
@@ -149,6 +152,8 @@ export async function startSlackHarness(options: {
   );
   directory.use(new SlackDirectory(surface.client, () => ["S0CMD"]));
   relay.attach(surface.notifier);
+  const notifier = surface.notifier;
+  notices.attach((notice) => notifier.postNotice(notice));
   await surface.start();
   if (mode === "socket") await emulator.waitForSocket({ timeoutMs: 10_000 });
   return {

@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { defineStepKind } from "../step-kind.js";
 
-/** Posts a notice to the run's channel. Repeating it after a crash only repeats a notice. */
+/**
+ * Posts a notice to the run's channel (in the run's thread, broadcast to the channel). Repeating it
+ * after a crash only repeats a notice. A process without Slack records the text as the step's
+ * output and says it was not posted; a failed post fails the step (retries and onFailure apply).
+ */
 const notifyParams = z
   .object({ text: z.string().min(1).max(2000), level: z.enum(["info", "warning"]).default("info") })
   .strict();
@@ -14,8 +18,9 @@ export const notifyStep = defineStepKind<NotifyParams>({
   idempotent: true,
   summarize: (p) => `notify: ${p.text.slice(0, 80)}`,
   async execute(ctx, p) {
-    if (!ctx.services.notify) return { status: "succeeded", output: `(no channel configured) ${p.text}` };
-    await ctx.services.notify({ runId: ctx.run.id, text: p.text, level: p.level });
-    return { status: "succeeded", output: p.text };
+    const delivered = ctx.services.notify
+      ? await ctx.services.notify({ runId: ctx.run.id, text: p.text, level: p.level })
+      : false;
+    return { status: "succeeded", output: delivered ? p.text : `(not posted: no Slack channel) ${p.text}` };
   },
 });
