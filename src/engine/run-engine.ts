@@ -313,16 +313,22 @@ class RunExecution {
     const stranded = [...this.steps.values()].filter((s) => s.status === "running");
     if (stranded.length === 0) return true;
     if (this.run.state !== "interrupted") {
+      const reason = `the previous executor stopped with ${stranded.length} step(s) in flight; re-observing them`;
+      // The takeover is a state transition like any other: its event says into which state and why,
+      // so the audit trail and the surfaces see the run interrupted, not only "taken over".
       await this.saveRun(
         (run) =>
           canTransition(run.state, "interrupted")
-            ? {
-                ...run,
-                state: "interrupted",
-                stateReason: `the previous executor stopped with ${stranded.length} step(s) in flight; re-observing them`,
-              }
+            ? { ...run, state: "interrupted", stateReason: reason }
             : undefined,
-        () => this.event("run.takeover", { owner: this.o.ownerId, inFlight: stranded.map((s) => s.id) }),
+        () =>
+          this.event("run.takeover", {
+            state: "interrupted",
+            from: this.run.state,
+            reason,
+            owner: this.o.ownerId,
+            inFlight: stranded.map((s) => s.id),
+          }),
       );
     }
     const unverifiable: string[] = [];
