@@ -8,7 +8,7 @@ import { type Config, configSchema } from "../../src/domain/config.js";
 
 /**
  * Two real local clusters (dc1 primary, dc2 DR) for a test file, started by `scripts/testenv up` in
- * a temporary directory (6-10 s with cached binaries) and stopped afterwards. With DRBOT_TESTENV_DIR
+ * a temporary directory (10-20 s with cached binaries) and stopped afterwards. With DRBOT_TESTENV_DIR
  * set, clusters already up there are reused and left running.
  *
  * The binaries are built once by scripts/k8s-build (15-30 min, cached in ~/.cache/drbot-k8s). When
