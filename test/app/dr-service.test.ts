@@ -1,9 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import type { DrError } from "../../src/domain/errors.js";
 import type { RpoReading } from "../../src/domain/rpo.js";
+import type { AnyStepKind } from "../../src/engine/step-kind.js";
+import type { RunStore } from "../../src/ports/run-store.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
-import { effect, engineHarness } from "../support/engine-harness.js";
+import { effect, engineHarness, type Ledger } from "../support/engine-harness.js";
+import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { openTestRedisStore } from "../support/redis-store-fixture.js";
 
 const clock = { now: () => Date.now() };
 
@@ -15,6 +19,14 @@ function setup(
     clock?: { now(): number };
     readRpo?: () => Promise<RpoReading[]>;
     restorePoints?: Parameters<typeof engineHarness>[0]["restorePoints"];
+    /** The store this process sees (default: a fresh in-memory store). */
+    store?: RunStore;
+    ownerId?: string;
+    leaseTtlMs?: number;
+    ledger?: Ledger;
+    extraKinds?: AnyStepKind[];
+    /** The failover runbook's steps (default: two effects, scale-up and switch-dns). */
+    steps?: unknown[];
   } = {},
 ) {
   const approvers = options.approvers ?? ["U0A1", "U0A2", "U0A3"];
@@ -33,7 +45,7 @@ function setup(
   const runbook = testRunbook({
     name: "failover",
     approvals: { required: options.required ?? 2, ...(options.expiry ? { expiry: options.expiry } : {}) },
-    phases: [{ name: "main", steps: [effect("scale-up"), effect("switch-dns")] }],
+    phases: [{ name: "main", steps: options.steps ?? [effect("scale-up"), effect("switch-dns")] }],
   });
   const drill = testRunbook({
     name: "drill",
@@ -42,10 +54,14 @@ function setup(
   });
   const time = options.clock ?? clock;
   return engineHarness({
-    store: new MemoryRunStore(time),
+    store: options.store ?? new MemoryRunStore(time),
     clock: time,
     config,
     runbooks: [runbook, drill],
+    ...(options.ownerId ? { ownerId: options.ownerId } : {}),
+    ...(options.leaseTtlMs ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.extraKinds ? { extraKinds: options.extraKinds } : {}),
     ...(options.readRpo ? { readRpo: options.readRpo } : {}),
     ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
   });
@@ -88,31 +104,6 @@ describe("requesting a run", () => {
     expect(await h.store.listRuns()).toEqual([]);
   });
 
-  it("starts one request when the same command is delivered 10 times", async () => {
-    const h = setup();
-    const outcomes = await Promise.all(
-      Array.from({ length: 10 }, () => request(h, { dedupeKey: "trigger-123" })),
-    );
-    const ids = new Set(outcomes.map((o) => o.run.id));
-    expect(ids.size).toBe(1);
-    expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
-    expect(await h.store.listRuns()).toHaveLength(1);
-  });
-
-  it("lets one of two simultaneous requests for the same scope through and names it to the other", async () => {
-    const h = setup();
-    const results = await Promise.allSettled([request(h), request(h, { actor: "U0ONCALL2" })]);
-    const won = results.filter((r) => r.status === "fulfilled");
-    const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    expect(won).toHaveLength(1);
-    expect(lost).toHaveLength(1);
-    const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof request>>>).value.run;
-    const error = lost[0]!.reason as DrError;
-    expect(error.code).toBe("scope_busy");
-    expect(error.details).toEqual({ runId: winner.id, owner: winner.requestedBy, state: "pending_approval" });
-    expect(error.message).toContain(winner.id);
-  });
-
   it("frees the scope when a request is rejected", async () => {
     const h = setup();
     const { run } = await request(h);
@@ -150,24 +141,6 @@ describe("approving a run", () => {
       ["U0STRANGER", "not_eligible"],
       ["U0A1", "already_approved"],
     ]);
-  });
-
-  it("records exactly 20 approvals from 20 simultaneous approvers and starts the run once", async () => {
-    const approvers = Array.from({ length: 20 }, (_, i) => `U0APP${String(i).padStart(2, "0")}`);
-    const h = setup({ required: 20, approvers });
-    const { run } = await request(h);
-    const results = await Promise.all(
-      approvers.map((actor) => h.service.approve({ actor, runId: run.id, planHash: run.plan.hash })),
-    );
-    expect(results.filter((r) => r.started)).toHaveLength(1);
-    const done = await h.waitForState(run.id, ["completed"]);
-    expect(new Set(done.approvals.map((a) => a.userId)).size).toBe(20);
-    expect(done.approvals).toHaveLength(20);
-    expect(h.ledger.entries).toEqual(["scale-up", "switch-dns"]);
-    const starts = (await h.store.readEvents(run.id)).filter(
-      (e) => e.type === "run.state" && e.data.state === "running",
-    );
-    expect(starts).toHaveLength(1);
   });
 
   it("refuses an approval for a plan that is no longer the current one", async () => {
@@ -240,6 +213,103 @@ describe("approving a run", () => {
     await expect(
       h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
     ).rejects.toMatchObject({ code: "not_eligible" });
+  });
+});
+
+/** Counts compare-and-set writes of a run that lost to a concurrent one: proof that callers raced. */
+function countingLostWrites(store: RunStore): { store: RunStore; lost: () => number } {
+  let lost = 0;
+  const view = new Proxy(store, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== "function") return value;
+      if (name !== "updateRun") return value.bind(target);
+      return async (...args: Parameters<RunStore["updateRun"]>) => {
+        const written = await target.updateRun(...args);
+        if (!written) lost++;
+        return written;
+      };
+    },
+  });
+  return { store: view, lost: () => lost };
+}
+
+describe.each(["memory", "redis"] as const)("on the %s store", (kind) => {
+  let redis: RedisServer | undefined;
+  const opened: RunStore[] = [];
+  let prefixes = 0;
+
+  beforeAll(async () => {
+    if (kind === "redis") redis = await startRedisServer();
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** A store of the test's own: a fresh in-memory store, or the real RedisRunStore on a fresh key prefix. */
+  async function openStore(): Promise<RunStore> {
+    if (!redis) return new MemoryRunStore(clock);
+    const store = await openTestRedisStore(redis.url, `dr-service-${process.pid}-${++prefixes}:`);
+    opened.push(store);
+    return store;
+  }
+
+  describe("under concurrency", () => {
+    it("records exactly 20 approvals from 20 simultaneous approvers and starts the run once", async () => {
+      const approvers = Array.from({ length: 20 }, (_, i) => `U0APP${String(i).padStart(2, "0")}`);
+      const counted = countingLostWrites(await openStore());
+      const h = setup({ required: 20, approvers, store: counted.store });
+      const { run } = await request(h);
+      const results = await Promise.all(
+        approvers.map((actor) => h.service.approve({ actor, runId: run.id, planHash: run.plan.hash })),
+      );
+      // They really raced: approvals read the same version and all but one lost the write.
+      expect(counted.lost()).toBeGreaterThan(0);
+      expect(results.filter((r) => r.started)).toHaveLength(1);
+      const done = await h.waitForState(run.id, ["completed"]);
+      expect(new Set(done.approvals.map((a) => a.userId))).toEqual(new Set(approvers));
+      expect(done.approvals).toHaveLength(20);
+      expect(h.ledger.entries).toEqual(["scale-up", "switch-dns"]);
+      const approvalEvents = (await h.store.readEvents(run.id)).filter((e) => e.type === "run.approval");
+      expect(approvalEvents.map((e) => e.actor).sort()).toEqual(approvers);
+      const starts = (await h.store.readEvents(run.id)).filter(
+        (e) => e.type === "run.state" && e.data.state === "running",
+      );
+      expect(starts).toHaveLength(1);
+    });
+
+    it("starts one request when the same command is delivered 10 times", async () => {
+      const h = setup({ store: await openStore() });
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, () => request(h, { dedupeKey: "trigger-123" })),
+      );
+      const ids = new Set(outcomes.map((o) => o.run.id));
+      expect(ids.size).toBe(1);
+      expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
+      expect(await h.store.listRuns()).toHaveLength(1);
+    });
+
+    it("lets one of two simultaneous requests for the same scope through and names it to the other", async () => {
+      const h = setup({ store: await openStore() });
+      const results = await Promise.allSettled([request(h), request(h, { actor: "U0ONCALL2" })]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof request>>>).value.run;
+      const error = lost[0]!.reason as DrError;
+      expect(error.code).toBe("scope_busy");
+      expect(error.details).toEqual({
+        runId: winner.id,
+        owner: winner.requestedBy,
+        state: "pending_approval",
+      });
+      expect(error.message).toContain(winner.id);
+      expect(await h.store.listRuns()).toHaveLength(1);
+    });
   });
 });
 
