@@ -5,9 +5,12 @@ import type { RpoReading } from "../../src/domain/rpo.js";
 import type { AnyStepKind } from "../../src/engine/step-kind.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
-import { effect, engineHarness, type Ledger } from "../support/engine-harness.js";
+import { crashable, crashingStepKind } from "../support/crashing-step-kind.js";
+import { effect, engineHarness, Ledger } from "../support/engine-harness.js";
+import { mortalStore } from "../support/mortal-store.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
+import { waitFor } from "../support/wait-for.js";
 
 const clock = { now: () => Date.now() };
 
@@ -234,6 +237,23 @@ function countingLostWrites(store: RunStore): { store: RunStore; lost: () => num
   return { store: view, lost: () => lost };
 }
 
+/** The supervisor's periodic pass (drbot serve runs it every half lease), until the run reaches `state`. */
+async function superviseUntil(h: ReturnType<typeof setup>, runId: string, state: string): Promise<string[]> {
+  const driven: string[] = [];
+  await waitFor(
+    async () => {
+      driven.push(...(await h.service.supervise()).driven);
+      return (await h.store.getRun(runId))?.state === state;
+    },
+    {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+      description: `the supervisor to take ${runId} over and reach ${state}`,
+    },
+  );
+  return driven;
+}
+
 describe.each(["memory", "redis"] as const)("on the %s store", (kind) => {
   let redis: RedisServer | undefined;
   const opened: RunStore[] = [];
@@ -309,6 +329,83 @@ describe.each(["memory", "redis"] as const)("on the %s store", (kind) => {
       });
       expect(error.message).toContain(winner.id);
       expect(await h.store.listRuns()).toHaveLength(1);
+    });
+  });
+
+  describe("when the executing process dies, the supervisor of another takes the run over by itself", () => {
+    const LEASE_TTL_MS = 600;
+
+    it("completes a running run whose owner died just after a step's effect, each effect once", async () => {
+      const store = await openStore();
+      const ledger = new Ledger();
+      const victimView = mortalStore(store);
+      const steps = [effect("scale-up"), crashable("switch-dns"), effect("verify")];
+      const common = { ledger, steps, leaseTtlMs: LEASE_TTL_MS };
+      const victim = setup({
+        ...common,
+        store: victimView.store,
+        ownerId: "victim",
+        extraKinds: [
+          crashingStepKind(ledger, { crash: { key: "switch-dns", at: "after_effect", die: victimView.die } }),
+        ],
+      });
+      const survivor = setup({
+        ...common,
+        store,
+        ownerId: "survivor",
+        extraKinds: [crashingStepKind(ledger)],
+      });
+
+      const { run } = await request(victim);
+      await victim.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+      expect(
+        (await victim.service.approve({ actor: "U0A2", runId: run.id, planHash: run.plan.hash })).started,
+      ).toBe(true);
+      await waitFor(() => victimView.dead, { description: "the victim to die inside switch-dns" });
+      expect((await store.getRun(run.id))!.state).toBe("running");
+
+      const driven = await superviseUntil(survivor, run.id, "completed");
+      expect(driven).toContain(run.id);
+      expect(ledger.entries).toEqual(["scale-up", "switch-dns", "verify"]);
+      const records = await store.getSteps(run.id);
+      expect(records.get("switch-dns")).toMatchObject({
+        status: "succeeded",
+        attempts: 1,
+        resolvedBy: "observed",
+      });
+      const events = await store.readEvents(run.id);
+      expect(events.find((e) => e.type === "run.takeover")).toMatchObject({
+        actor: "engine:survivor",
+        data: { state: "interrupted", inFlight: ["switch-dns"] },
+      });
+      expect(events.filter((e) => e.type === "run.state" && e.data.state === "completed")).toEqual([
+        expect.objectContaining({ actor: "engine:survivor" }),
+      ]);
+      // The survivor released the scope when the run ended: the next request for it gets through.
+      expect((await request(survivor)).run.id).not.toBe(run.id);
+    });
+
+    it("starts an approved run whose owner died right after claiming it, each effect once", async () => {
+      const store = await openStore();
+      const ledger = new Ledger();
+      const victimView = mortalStore(store, { dieAfter: "claimLease" });
+      const victim = setup({ store: victimView.store, ownerId: "victim", leaseTtlMs: LEASE_TTL_MS, ledger });
+      const survivor = setup({ store, ownerId: "survivor", leaseTtlMs: LEASE_TTL_MS, ledger });
+
+      const { run } = await request(victim);
+      await victim.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+      await victim.service.approve({ actor: "U0A2", runId: run.id, planHash: run.plan.hash });
+      await waitFor(() => victimView.dead, { description: "the victim to die holding the lease" });
+      expect((await store.getRun(run.id))!.state).toBe("approved");
+
+      const driven = await superviseUntil(survivor, run.id, "completed");
+      expect(driven).toContain(run.id);
+      expect(ledger.entries).toEqual(["scale-up", "switch-dns"]);
+      const events = await store.readEvents(run.id);
+      expect(events.filter((e) => e.actor.startsWith("engine:victim"))).toEqual([]);
+      expect(
+        events.filter((e) => e.type === "run.state" && e.data.state === "running").map((e) => e.actor),
+      ).toEqual(["engine:survivor"]);
     });
   });
 });
