@@ -8,9 +8,11 @@ import { runCli } from "../../src/cli/main.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 
 /**
- * The CLI drives a whole run on the shipped example configuration, against a real Redis: validate,
- * plan, run, two approvals (the requester's own refused), status, show. The runbook uses shell and
- * http steps only, so it needs no cluster.
+ * The CLI drives whole runs on the shipped example configuration, against a real Redis: validate,
+ * plan, run, two approvals (the requester's own refused), status, show; reject, abort and resume,
+ * each with its refusals and documented exit codes; --config against DRBOT_CONFIG. The runbook uses
+ * shell and http steps only (the health endpoint is a local server the test can make answer 503),
+ * so it needs no cluster. Each test requests its own application, so their scopes never collide.
  */
 const RUNBOOK = (port: number) => `
 name: failover
@@ -33,6 +35,7 @@ phases:
         with: { url: "http://127.0.0.1:${port}/healthz", bodyIncludes: ok }
         timeout: 5s
         retries: 1
+        retryDelay: 100ms
 `;
 
 describe("drbot CLI", () => {
@@ -41,12 +44,16 @@ describe("drbot CLI", () => {
   let port = 0;
   let runbooks = "";
   let env: NodeJS.ProcessEnv;
+  /** Whether the application's health endpoint answers 200 "ok" (or 503, to pause a run on it). */
+  let healthy = true;
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    http = createServer((req, res) =>
-      res.writeHead(req.url === "/healthz" ? 200 : 404).end(req.url === "/healthz" ? "ok" : ""),
-    );
+    http = createServer((req, res) => {
+      if (req.url !== "/healthz") return void res.writeHead(404).end();
+      if (healthy) res.writeHead(200).end("ok");
+      else res.writeHead(503).end("down");
+    });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     port = (http.address() as { port: number }).port;
     runbooks = await mkdtemp(join(tmpdir(), "drbot-cli-runbooks-"));
@@ -63,15 +70,43 @@ describe("drbot CLI", () => {
     await redis?.stop();
   });
 
-  async function cli(
-    ...argv: string[]
-    // biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output is asserted field by field
-  ): Promise<{ code: number; out: string; err: string; json: () => any }> {
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output is asserted field by field
+  type CliResult = { code: number; out: string; err: string; json: () => any };
+
+  function cli(...argv: string[]): Promise<CliResult> {
+    return cliWithEnv({}, ...argv);
+  }
+
+  async function cliWithEnv(overrides: NodeJS.ProcessEnv, ...argv: string[]): Promise<CliResult> {
     let out = "";
     let err = "";
-    const code = await runCli(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env });
+    const code = await runCli(argv, {
+      out: (t) => (out += `${t}\n`),
+      err: (t) => (err += `${t}\n`),
+      env: { ...env, ...overrides },
+    });
     return { code, out, err, json: () => JSON.parse(out) };
   }
+
+  /** Requests a failover of `app` as the on-call engineer; returns its id and plan hash. */
+  async function requestFailover(app: string): Promise<{ runId: string; hash: string }> {
+    const requested = await cli(
+      "run",
+      "failover",
+      app,
+      "--reason",
+      "DC1 unreachable",
+      "--as",
+      "U0ONCALL1",
+      "--json",
+    );
+    expect(requested.code, requested.err).toBe(0);
+    expect(requested.json()).toMatchObject({ state: "pending_approval" });
+    return { runId: requested.json().id as string, hash: requested.json().plan.hash as string };
+  }
+
+  const approve = (runId: string, hash: string, as: string, ...more: string[]) =>
+    cli("approve", runId, "--plan", hash, "--as", as, "--accept-data-loss", "--json", ...more);
 
   it("drives a failover from request to completion", async () => {
     const validate = await cli("validate");
@@ -156,6 +191,136 @@ describe("drbot CLI", () => {
     expect(text.out).toContain("state:     completed");
     const runs = await cli("runs");
     expect(runs.out).toContain(runId);
+  });
+
+  it("rejects a pending request, and refuses a second rejection (exit 1)", async () => {
+    const { runId, hash } = await requestFailover("reporting");
+
+    const notApprover = await cli("reject", runId, "--as", "U0ONCALL2");
+    expect(notApprover.code).toBe(1);
+    expect(notApprover.err).toContain("You are not an approver for this kind of run");
+
+    const rejected = await cli("reject", runId, "--as", "U0APPROVER1", "--note", "primary is back", "--json");
+    expect(rejected.code, rejected.err).toBe(0);
+    expect(rejected.json()).toMatchObject({
+      id: runId,
+      state: "rejected",
+      stateReason: "rejected by U0APPROVER1: primary is back",
+      decisions: [{ userId: "U0APPROVER1", decision: "rejected", note: "primary is back" }],
+    });
+
+    const again = await cli("reject", runId, "--as", "U0APPROVER2");
+    expect(again.code).toBe(1);
+    expect(again.err).toContain("This request was already decided");
+    const late = await approve(runId, hash, "U0APPROVER2");
+    expect(late.code).toBe(1);
+    expect((await cli("show", runId, "--json")).json().run.state).toBe("rejected");
+    // The scope is free again.
+    const next = await requestFailover("reporting");
+    expect(next.runId).not.toBe(runId);
+    expect((await cli("reject", next.runId, "--as", "U0ONCALL1")).code).toBe(0);
+  });
+
+  it("aborts an approved run nobody executes: the CLI stops it itself before any step (exit 5)", async () => {
+    const { runId, hash } = await requestFailover("analytics");
+    expect((await approve(runId, hash, "U0APPROVER1")).code).toBe(0);
+    const approved = await approve(runId, hash, "U0APPROVER2", "--detach");
+    expect(approved.code, approved.err).toBe(0);
+    expect(approved.json()).toMatchObject({ state: "approved" });
+
+    const stranger = await cli("abort", runId, "--as", "U0STRANGER");
+    expect(stranger.code).toBe(1);
+    expect(stranger.err).toContain("You are not allowed to do that");
+
+    const aborted = await cli("abort", runId, "--as", "U0APPROVER1", "--note", "wrong scope", "--json");
+    expect(aborted.code, aborted.err).toBe(5);
+    const { run, steps } = aborted.json();
+    expect(run).toMatchObject({
+      id: runId,
+      state: "aborted",
+      stateReason: "aborted by U0APPROVER1: wrong scope",
+    });
+    expect(run.decisions.at(-1)).toMatchObject({ userId: "U0APPROVER1", decision: "aborted" });
+    expect(steps["echo-scope"]).toMatchObject({ status: "not_started", attempts: 0 });
+    expect(steps.health).toMatchObject({ status: "not_started", attempts: 0 });
+
+    const again = await cli("abort", runId, "--as", "U0APPROVER1");
+    expect(again.code).toBe(1);
+    expect(again.err).toContain("already ended (aborted)");
+  });
+
+  it("resumes a run paused on a failed step once an approver says so, and it completes", async () => {
+    healthy = false;
+    const { runId, hash } = await requestFailover("core-api");
+    expect((await approve(runId, hash, "U0APPROVER1")).code).toBe(0);
+    const paused = await approve(runId, hash, "U0APPROVER2");
+    expect(paused.code, paused.err).toBe(5);
+    expect(paused.json().run).toMatchObject({ state: "paused_failed_step" });
+    expect(paused.json().steps.health).toMatchObject({ status: "failed", attempts: 2 });
+    expect(paused.json().steps.health.error).toContain("answered 503");
+
+    // A real failover changes production: the requester may not resume it, an approver may.
+    const requester = await cli("resume", runId, "--as", "U0ONCALL1");
+    expect(requester.code).toBe(1);
+    expect(requester.err).toContain("only failover approvers may resume");
+
+    healthy = true;
+    const resumed = await cli("resume", runId, "--as", "U0APPROVER1", "--json");
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.json().run).toMatchObject({ id: runId, state: "completed" });
+    expect(resumed.json().run.decisions.at(-1)).toMatchObject({ userId: "U0APPROVER1", decision: "resumed" });
+    expect(resumed.json().steps["echo-scope"]).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(resumed.json().steps.health).toMatchObject({ status: "succeeded", attempts: 3 });
+
+    const notPaused = await cli("resume", runId, "--as", "U0APPROVER1");
+    expect(notPaused.code).toBe(1);
+    expect(notPaused.err).toContain("only a paused run can be resumed");
+  });
+
+  it("refuses a --as identity that may not act, with exit 1, and asks for one when it is missing (exit 2)", async () => {
+    const stranger = await cli("run", "failover", "batch-jobs", "--reason", "x", "--as", "U0STRANGER");
+    expect(stranger.code).toBe(1);
+    expect(stranger.err).toContain("You are not allowed to do that: you may not request failover runs");
+    const anonymous = await cli("run", "failover", "batch-jobs", "--reason", "x");
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.err).toContain("--as USER");
+    // Neither refusal created a run: batch-jobs is still free to request.
+    const { runId } = await requestFailover("batch-jobs");
+    expect((await cli("reject", runId, "--as", "U0ONCALL1")).code).toBe(0);
+  });
+
+  it("reads the file --config names rather than DRBOT_CONFIG's", async () => {
+    const missing = join(runbooks, "no-such-config.yaml");
+    const fromEnv = await cliWithEnv({ DRBOT_CONFIG: missing }, "validate");
+    expect(fromEnv.code).toBe(3);
+    expect(fromEnv.err).toContain(`${missing}: cannot read the configuration file (ENOENT)`);
+    const overridden = await cliWithEnv(
+      { DRBOT_CONFIG: missing },
+      "--config",
+      "drbot.example.yaml",
+      "validate",
+    );
+    expect(overridden.code, overridden.err).toBe(0);
+    expect(overridden.out).toContain("configuration OK");
+    const overriddenBadly = await cli("--config", missing, "validate");
+    expect(overriddenBadly.code).toBe(3);
+    expect(overriddenBadly.err).toContain(missing);
+
+    // The same through the program itself, its variable set in a real environment.
+    const program = await execa(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "--config", "drbot.example.yaml", "validate", "--json"],
+      { env: { ...env, DRBOT_CONFIG: missing }, reject: false, timeout: 60_000 },
+    );
+    expect(program.exitCode, program.stderr).toBe(0);
+    expect(JSON.parse(program.stdout)).toMatchObject({ ok: true, applications: 6 });
+    const noFlag = await execa(process.execPath, ["--import", "tsx", "src/cli/main.ts", "validate"], {
+      env: { ...env, DRBOT_CONFIG: missing },
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(noFlag.exitCode).toBe(3);
+    expect(noFlag.stderr).toContain(missing);
   });
 
   it("refuses scope text with shell metacharacters before anything is planned", async () => {
