@@ -123,6 +123,35 @@ describe("taking over a run whose owner died mid-step", () => {
     expect(await x.store.leaseHolder(run.id)).toBeUndefined();
   });
 
+  it("leaves the run interrupted when the next executor dies too while asking, and a third one finishes it", async () => {
+    const x = twoExecutors({ key: "b", at: "after_effect" });
+    const secondView = mortalStore(x.store);
+    const second = engineHarness({
+      store: secondView.store,
+      clock: x.clock,
+      ledger: x.ledger,
+      leaseTtlMs: LEASE_TTL_MS,
+      ownerId: "second",
+      extraKinds: [crashingStepKind(x.ledger, { beforeObserve: async () => secondView.die() })],
+    });
+    const run = await killMidStep(x, [effect("a"), crashable("b"), effect("c")]);
+    void second.engine.drive(run.id);
+    await waitFor(() => secondView.dead, { description: "the second executor to die asking" });
+    expect(await x.store.getRun(run.id)).toMatchObject({ state: "interrupted" });
+    x.clock.advance(LEASE_TTL_MS);
+
+    expect(await x.survivor.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
+    expect(x.ledger.entries).toEqual(["a", "b", "c"]);
+    expect(await stateTrail(x, run.id)).toEqual([
+      ["run.state", "engine:victim", "running"],
+      ["run.takeover", "engine:second", "interrupted"],
+      ["run.state", "engine:survivor", "running"],
+      ["run.state", "engine:survivor", "completed"],
+    ]);
+    const observed = (await x.store.readEvents(run.id)).filter((e) => e.type === "step.observed");
+    expect(observed.map((e) => [e.actor, e.stepId, e.data.holds])).toEqual([["engine:survivor", "b", true]]);
+  });
+
   it("runs the step again when the dead owner never got to its effect", async () => {
     const x = twoExecutors({ key: "b", at: "before_effect" });
     const run = await killMidStep(x, [effect("a"), crashable("b"), effect("c")]);
