@@ -132,7 +132,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   {
     name: "resume",
     usage: "resume RUN",
-    summary: "Resume a paused or interrupted run",
+    summary: "Resume a paused run (an interrupted run is taken over by the next executor on its own)",
     changesProduction: true,
     slack: true,
     cli: true,

@@ -332,7 +332,7 @@ export function describeEvent(e: RunEvent): string {
     case "run.state":
       return `run ${d.from ? `${str(d.from).replace(/_/g, " ")} → ` : ""}${str(d.state).replace(/_/g, " ")}${d.reason ? ` (${str(d.reason)})` : ""}`;
     case "run.takeover":
-      return `run taken over${d.previous ? ` from ${str(d.previous)}` : ""}`;
+      return `run taken over by ${str(d.owner)}${d.from ? ` (${str(d.from).replace(/_/g, " ")} → interrupted)` : ""}${d.reason ? `: ${str(d.reason)}` : ""}`;
     case "step.state":
       return `${e.stepId ?? "step"} ${str(d.status).replace(/_/g, " ")}${d.attempt ? ` (attempt ${str(d.attempt)})` : ""}${d.error ? `: ${str(d.error)}` : ""}`;
     case "step.observed":
