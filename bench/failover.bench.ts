@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
@@ -67,9 +67,10 @@ export async function run(): Promise<BenchResult> {
       absWorkingDir: process.cwd(),
       logLevel: "error",
     });
+    const nodeOptions = await imageNodeOptions();
     const child = await execa(process.execPath, [script, clusters.kubeconfig, JSON.stringify(namespaces)], {
       timeout: 600_000,
-      env: { NODE_PATH: join(process.cwd(), "node_modules") },
+      env: { NODE_PATH: join(process.cwd(), "node_modules"), NODE_OPTIONS: nodeOptions },
     });
     const activation = JSON.parse(child.stdout.trim().split("\n").pop()!) as {
       ms: number;
@@ -111,9 +112,16 @@ export async function run(): Promise<BenchResult> {
       ],
       notes: [
         `${NAMESPACES} namespaces × ${PER_NAMESPACE} deployments × ${REPLICAS} replica on KWOK; drbot's figures come from its own process (engine, Kubernetes client, store, compiled to JavaScript as in the image; peak RSS over the process's life)`,
+        `node options as in the image: ${nodeOptions || "(none)"}`,
       ],
     };
   } finally {
     await clusters.stop();
   }
+}
+
+/** The NODE_OPTIONS the container image runs drbot with (its Dockerfile's ENV), so the figures are the image's. */
+async function imageNodeOptions(): Promise<string> {
+  const dockerfile = await readFile("Dockerfile", "utf8");
+  return /\bNODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? "";
 }
