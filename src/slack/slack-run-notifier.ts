@@ -108,12 +108,16 @@ export class SlackRunNotifier implements RunObserver {
 
   /**
    * Posts a runbook's notice (a `notify` step) in the run's thread, broadcast to the channel so the
-   * timeline shows it. The run's messages are let settle first (bounded) so the thread exists.
+   * timeline shows it. When the run's progress message is not out yet, it is let go first (bounded) so the thread exists.
    * Resolves false when the run has no channel; a failed post throws (the step fails).
    */
   async postNotice(notice: Notice): Promise<boolean> {
-    await this.settled(notice.runId, 5_000);
-    const refs = await this.refs(notice.runId);
+    let refs = await this.refs(notice.runId);
+    if (!refs?.progressTs) {
+      // A notice early in a run may come before its progress message is out: let that go first.
+      await this.settled(notice.runId, 5_000);
+      refs = await this.refs(notice.runId);
+    }
     const channel =
       refs?.channel ??
       this.channels.get(notice.runId) ??

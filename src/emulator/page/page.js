@@ -20,6 +20,8 @@ const EMOJI = {
   arrows_counterclockwise: "🔄",
   stopwatch: "⏱️",
   lock: "🔒",
+  mega: "📣",
+  calendar: "📅",
 };
 
 const params = new URLSearchParams(location.search);
