@@ -22,6 +22,7 @@ import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import { FakeLonghorn } from "../support/longhorn-controller.js";
 import { installLonghornCrds } from "../support/longhorn-crds.js";
+import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { stepContext } from "../support/step-context.js";
 import { installVeleroCrds } from "../support/velero-crds.js";
 import { VeleroTestController } from "../support/velero-test-controller.js";
@@ -45,25 +46,6 @@ let work: string;
 let configFile: string;
 /** The drbot configuration with both sites reached through the bot token users. */
 let botConfig: Config;
-
-async function deployments(context: "dc1" | "dc2", production: number, staging: number): Promise<void> {
-  for (const [ns, replicas] of [
-    ["production", production],
-    ["staging", staging],
-  ] as const) {
-    await clusters.kubectl(context, "create", "namespace", ns);
-    await clusters.kubectl(
-      context,
-      "create",
-      "deployment",
-      "payments-api",
-      "-n",
-      ns,
-      "--image=registry.example/payments:2.0",
-      `--replicas=${replicas}`,
-    );
-  }
-}
 
 /** The manifest as shipped, plus a binding of its ClusterRole to the bot token user (drbot-bot). */
 async function grantDrbotAccess(context: "dc1" | "dc2"): Promise<void> {
@@ -117,8 +99,8 @@ function rawBotConfig(): Record<string, unknown> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "drbot-access-"));
   clusters = await startTestClusters();
-  await deployments("dc1", 3, 2);
-  await deployments("dc2", 0, 0);
+  await seedPaymentsDeployments(clusters, "dc1", 3, 2);
+  await seedPaymentsDeployments(clusters, "dc2", 0, 0);
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
   // Velero on DC2, where failover restores: a storage location and a good backup 5 minutes old.

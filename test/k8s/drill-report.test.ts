@@ -10,6 +10,7 @@ import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js
 import { createSlackApp, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { readTimelinePicture } from "../support/svg-picture.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -27,26 +28,8 @@ let configFile: string;
 
 beforeAll(async () => {
   [clusters, redis] = await Promise.all([startTestClusters(), startRedisServer()]);
-  for (const [ctx, production, staging] of [
-    ["dc1", 3, 2],
-    ["dc2", 0, 0],
-  ] as const) {
-    for (const ns of ["production", "staging"]) await clusters.kubectl(ctx, "create", "namespace", ns);
-    for (const [ns, replicas] of [
-      ["production", production],
-      ["staging", staging],
-    ] as const)
-      await clusters.kubectl(
-        ctx,
-        "create",
-        "deployment",
-        "payments-api",
-        "-n",
-        ns,
-        "--image=registry.example/payments:2.0",
-        `--replicas=${replicas}`,
-      );
-  }
+  await seedPaymentsDeployments(clusters, "dc1", 3, 2);
+  await seedPaymentsDeployments(clusters, "dc2", 0, 0);
   emulator = new SlackEmulator({
     users: [
       { id: "U0ONCALL", name: "oncall" },

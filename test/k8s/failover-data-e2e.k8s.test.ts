@@ -11,6 +11,7 @@ import { FakeLonghorn } from "../support/longhorn-controller.js";
 import { installLonghornCrds } from "../support/longhorn-crds.js";
 import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { installVeleroCrds } from "../support/velero-crds.js";
 import { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
@@ -39,30 +40,11 @@ let serve: ResultPromise | undefined;
 let work: string;
 let env: Record<string, string>;
 
-async function deployments(context: "dc1" | "dc2", production: number, staging: number): Promise<void> {
-  for (const [ns, replicas] of [
-    ["production", production],
-    ["staging", staging],
-  ] as const) {
-    await clusters.kubectl(context, "create", "namespace", ns);
-    await clusters.kubectl(
-      context,
-      "create",
-      "deployment",
-      "payments-api",
-      "-n",
-      ns,
-      "--image=registry.example/payments:2.0",
-      `--replicas=${replicas}`,
-    );
-  }
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "drbot-failover-data-"));
   [clusters, pg, redis] = await Promise.all([startTestClusters(), startPostgresPair(), startRedisServer()]);
-  await deployments("dc1", 3, 2);
-  await deployments("dc2", 0, 0);
+  await seedPaymentsDeployments(clusters, "dc1", 3, 2);
+  await seedPaymentsDeployments(clusters, "dc2", 0, 0);
   const ago = (ms: number) => Date.now() - ms;
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 

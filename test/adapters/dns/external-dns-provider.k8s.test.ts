@@ -10,6 +10,7 @@ import type { RunState } from "../../../src/domain/run.js";
 import { createRuntime, type Runtime } from "../../../src/runtime/create-runtime.js";
 import { installDnsEndpointCrd } from "../../support/external-dns-crds.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
+import { seedPaymentsDeployments } from "../../support/seed-payments-deployments.js";
 import { waitFor } from "../../support/wait-for.js";
 
 /**
@@ -217,25 +218,6 @@ describe("the external-dns provider on a real API server", () => {
 });
 
 describe("the shipped failover and failback with external-dns", () => {
-  async function deployments(context: "dc1" | "dc2", production: number, staging: number): Promise<void> {
-    for (const [ns, replicas] of [
-      ["production", production],
-      ["staging", staging],
-    ] as const) {
-      await clusters.kubectl(context, "create", "namespace", ns);
-      await clusters.kubectl(
-        context,
-        "create",
-        "deployment",
-        "payments-api",
-        "-n",
-        ns,
-        "--image=registry.example/payments:2.0",
-        `--replicas=${replicas}`,
-      );
-    }
-  }
-
   /** The shipped runbooks without their Velero steps, whose adapter is not part of this branch. */
   async function runbooksWithoutVelero(): Promise<string> {
     const dir = join(work, "runbooks");
@@ -280,8 +262,8 @@ describe("the shipped failover and failback with external-dns", () => {
   }
 
   it("moves DC1 100 / DC2 0 to DC1 0 / DC2 100 and back, read back from the DNSEndpoints", async () => {
-    await deployments("dc1", 3, 2);
-    await deployments("dc2", 0, 0);
+    await seedPaymentsDeployments(clusters, "dc1", 3, 2);
+    await seedPaymentsDeployments(clusters, "dc2", 0, 0);
     await clusters.kubectl("dc2", "create", "namespace", "dns");
     const permissions = { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } };
     const base = clusters.config();

@@ -17,6 +17,7 @@ import { k8sWaitReadyStep } from "../../../src/engine/step-kinds/k8s-wait-ready.
 import { kubernetesSites } from "../../../src/runtime/create-runtime.js";
 import { engineHarness } from "../../support/engine-harness.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
+import { seedPaymentsDeployments } from "../../support/seed-payments-deployments.js";
 import { stepContext } from "../../support/step-context.js";
 
 /**
@@ -60,24 +61,8 @@ const replicasOf = (ctx: string, ns: string) =>
 
 beforeAll(async () => {
   clusters = await startTestClusters();
-  for (const [ctx, replicas] of [
-    ["dc1", { production: 3, staging: 2 }],
-    ["dc2", { production: 0, staging: 0 }],
-  ] as const) {
-    for (const ns of ["production", "staging"] as const) {
-      await clusters.kubectl(ctx, "create", "namespace", ns);
-      await clusters.kubectl(
-        ctx,
-        "create",
-        "deployment",
-        "payments-api",
-        "-n",
-        ns,
-        "--image=registry.example/payments:2.0",
-        `--replicas=${replicas[ns]}`,
-      );
-    }
-  }
+  await seedPaymentsDeployments(clusters, "dc1", 3, 2);
+  await seedPaymentsDeployments(clusters, "dc2", 0, 0);
   sites = kubernetesSites(clusters.config());
 }, 300_000);
 afterAll(async () => {
