@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { buildPlan } from "../../src/domain/plan.js";
 import { tierRpo } from "../../src/domain/rpo.js";
 import { initialStepRecords, type RunRecord, type StepRecord } from "../../src/domain/run.js";
-import { resolveScope } from "../../src/domain/scope.js";
-import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { approvalCard, exposureText, progressMessage } from "../../src/slack/views/run-views.js";
-import { testConfig, testRunbook } from "../support/config-fixture.js";
+import { testConfig } from "../support/config-fixture.js";
+import { plannedRun } from "../support/planned-run.js";
 
 const config = testConfig();
 const now = Date.parse("2025-01-10T03:10:00Z");
@@ -13,34 +11,14 @@ const a1At = Date.parse("2025-01-10T03:04:05Z");
 const a2At = Date.parse("2025-01-10T03:06:07Z");
 
 function runWith(steps: unknown[], extra: Partial<RunRecord> = {}): RunRecord {
-  const runbook = testRunbook({ phases: [{ name: "activate", steps }] });
-  const scope = resolveScope(config, ["payments"], "failover");
-  const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: createStepKindRegistry() });
-  return {
+  return plannedRun(steps, {
     id: "failover-0110-0300-abcdef",
-    kind: "failover",
-    mode: "real",
-    runbook: "test",
-    scopeKey: "k",
-    scope,
-    plan,
-    state: "pending_approval",
-    requestedBy: "U0ONCALL",
-    reason: "DC1 down",
-    source: "slack",
-    requiredApprovals: 2,
-    approvals: [],
-    decisions: [],
     expiresAt: now + 1_800_000,
     createdAt: now - 600_000,
     updatedAt: now,
     rto: { requestedAt: now - 600_000 },
-    tierRtoMs: 7_200_000,
-    tierRpoMs: 900_000,
-    version: 1,
-    annotations: {},
     ...extra,
-  };
+  });
 }
 
 const wait = { id: "wait", title: "Wait", kind: "wait", with: { duration: "1s" } };

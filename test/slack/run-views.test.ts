@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildPlan } from "../../src/domain/plan.js";
 import { initialStepRecords, type RunRecord, type StepRecord } from "../../src/domain/run.js";
-import { resolveScope } from "../../src/domain/scope.js";
-import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { type Block, escapeMrkdwn, LIMITS } from "../../src/slack/views/block-kit.js";
 import { approvalCard, progressMessage } from "../../src/slack/views/run-views.js";
-import { testConfig, testRunbook } from "../support/config-fixture.js";
-
-const config = testConfig();
+import { plannedRun } from "../support/planned-run.js";
 
 function runOf(stepCount: number, reason = "DC1 down"): RunRecord {
   const steps = Array.from({ length: stepCount }, (_, i) => ({
@@ -16,33 +11,14 @@ function runOf(stepCount: number, reason = "DC1 down"): RunRecord {
     kind: "wait",
     with: { duration: "1s" },
   }));
-  const runbook = testRunbook({ phases: [{ name: "activate", steps }] });
-  const scope = resolveScope(config, ["payments"], "failover");
-  const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: createStepKindRegistry() });
-  return {
+  return plannedRun(steps, {
     id: "failover-1125-0300-abcdef",
-    kind: "failover",
-    mode: "real",
-    runbook: "test",
-    scopeKey: "k",
-    scope,
-    plan,
-    state: "pending_approval",
-    requestedBy: "U0ONCALL",
     reason,
-    source: "slack",
-    requiredApprovals: 2,
-    approvals: [],
-    decisions: [],
     expiresAt: Date.now() + 60_000,
     createdAt: 0,
     updatedAt: 0,
     rto: { requestedAt: Date.now() },
-    tierRtoMs: 7_200_000,
-    tierRpoMs: 900_000,
-    version: 1,
-    annotations: {},
-  };
+  });
 }
 
 /** The limits Slack enforces with invalid_blocks; the emulator enforces the same in end-to-end tests. */
