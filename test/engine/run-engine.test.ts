@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
-import { effect, engineHarness, Ledger, ledgerStepKind } from "../support/engine-harness.js";
+import {
+  createStrandedRun,
+  effect,
+  engineHarness,
+  Ledger,
+  ledgerStepKind,
+} from "../support/engine-harness.js";
 
 const systemClock = { now: () => Date.now() };
 
@@ -151,31 +157,9 @@ describe("RunEngine", () => {
   });
 
   describe("after a takeover", () => {
-    async function strand(h: ReturnType<typeof harness>, steps: unknown[], strandedId: string) {
-      const run = await h.createApprovedRun(steps);
-      const current = (await h.store.getRun(run.id))!;
-      await h.store.updateRun(
-        { ...current, state: "running", version: current.version + 1 },
-        current.version,
-      );
-      const record = (await h.store.getSteps(run.id)).get(strandedId)!;
-      await h.store.putStep(
-        run.id,
-        { ...record, status: "running", attempts: 1, startedAt: Date.now() },
-        {
-          type: "step.state",
-          at: Date.now(),
-          actor: "dead-owner",
-          runId: run.id,
-          data: { status: "running" },
-        },
-      );
-      return run;
-    }
-
     it("marks a step whose effect already holds as done, without repeating it", async () => {
       const h = harness();
-      const run = await strand(h, [effect("a"), effect("b")], "a");
+      const run = await createStrandedRun(h, [effect("a"), effect("b")], ["a"]);
       h.ledger.entries.push("a"); // the dead owner did it just before dying
       expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
       expect(h.ledger.count("a")).toBe(1);
@@ -189,7 +173,7 @@ describe("RunEngine", () => {
 
     it("runs a step again when its effect does not hold", async () => {
       const h = harness();
-      const run = await strand(h, [effect("a")], "a");
+      const run = await createStrandedRun(h, [effect("a")], ["a"]);
       expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
       expect(h.ledger.count("a")).toBe(1);
       expect((await h.store.getSteps(run.id)).get("a")).toMatchObject({ status: "succeeded", attempts: 2 });
@@ -197,7 +181,7 @@ describe("RunEngine", () => {
 
     it("pauses for a person when a non-idempotent step cannot be observed", async () => {
       const h = harness();
-      const run = await strand(
+      const run = await createStrandedRun(
         h,
         [
           {
@@ -207,7 +191,7 @@ describe("RunEngine", () => {
             with: { command: "rsync", args: ["-a", "/data", "dr:/data"] },
           },
         ],
-        "s",
+        ["s"],
       );
       expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
       expect((await h.store.getSteps(run.id)).get("s")!.error).toMatch(/whether it took effect is unknown/);

@@ -210,3 +210,31 @@ export function effect(
 ) {
   return { id, title: `Effect ${id}`, kind: "test.effect", with: { key: id, ...params }, ...extra };
 }
+
+/**
+ * An approved run of `steps` as an executor that died mid-run leaves it: the run `running` and each
+ * of `strandedIds` `running` on its first attempt, so the next drive of it is a takeover.
+ */
+export async function createStrandedRun(
+  h: EngineHarness,
+  steps: unknown[],
+  strandedIds: string[],
+): Promise<RunRecord> {
+  const run = await h.createApprovedRun(steps);
+  const current = (await h.store.getRun(run.id))!;
+  await h.store.updateRun({ ...current, state: "running", version: current.version + 1 }, current.version);
+  const records = await h.store.getSteps(run.id);
+  for (const id of strandedIds)
+    await h.store.putStep(
+      run.id,
+      { ...records.get(id)!, status: "running", attempts: 1, startedAt: Date.now() },
+      {
+        type: "step.state",
+        at: Date.now(),
+        actor: "dead-owner",
+        runId: run.id,
+        data: { status: "running" },
+      },
+    );
+  return run;
+}

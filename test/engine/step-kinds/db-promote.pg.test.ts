@@ -2,11 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { PostgresReplication } from "../../../src/adapters/postgres/postgres-replication.js";
 import type { Config } from "../../../src/domain/config.js";
-import type { RunRecord } from "../../../src/domain/run.js";
 import { dbPromoteStep } from "../../../src/engine/step-kinds/db-promote.js";
 import type { DatabaseReplication } from "../../../src/ports/database-replication.js";
 import { testConfig } from "../../support/config-fixture.js";
-import { type EngineHarness, engineHarness } from "../../support/engine-harness.js";
+import { createStrandedRun, engineHarness } from "../../support/engine-harness.js";
 import { type PostgresPair, startPostgresPair } from "../../support/postgres-pair.js";
 import { stepContext } from "../../support/step-context.js";
 
@@ -59,26 +58,6 @@ const promoteStep = {
   with: { source: "*" },
 };
 
-/** A run whose db.promote step a dead owner left `running`, as a takeover finds it. */
-async function strandedPromotion(h: EngineHarness): Promise<RunRecord> {
-  const run = await h.createApprovedRun([promoteStep]);
-  const current = (await h.store.getRun(run.id))!;
-  await h.store.updateRun({ ...current, state: "running", version: current.version + 1 }, current.version);
-  const record = (await h.store.getSteps(run.id)).get(promoteStep.id)!;
-  await h.store.putStep(
-    run.id,
-    { ...record, status: "running", attempts: 1, startedAt: Date.now() },
-    {
-      type: "step.state",
-      at: Date.now(),
-      actor: "dead-owner",
-      runId: run.id,
-      data: { status: "running" },
-    },
-  );
-  return run;
-}
-
 describe("db.promote on a real PostgreSQL pair", () => {
   it("observes 'not yet' while the replica is in recovery, promotes it, then observes that it holds", async () => {
     const ctx = () => stepContext(config, { services: { replication } });
@@ -116,7 +95,7 @@ describe("db.promote on a real PostgreSQL pair", () => {
       config,
       services: { replication },
     });
-    const run = await strandedPromotion(h);
+    const run = await createStrandedRun(h, [promoteStep], [promoteStep.id]);
 
     expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
 
@@ -141,7 +120,7 @@ describe("db.promote on a real PostgreSQL pair", () => {
       config,
       services: { replication },
     });
-    const run = await strandedPromotion(h);
+    const run = await createStrandedRun(h, [promoteStep], [promoteStep.id]);
 
     expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
 
