@@ -3,8 +3,17 @@ import type { RpoReading } from "../../src/domain/rpo.js";
 import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
 import type { SiteHealth } from "../../src/ports/site.js";
 import { testRunbook } from "../support/config-fixture.js";
-import { effect, Ledger, ledgerStepKind } from "../support/engine-harness.js";
-import { INCIDENT, RANDOM, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
+import { effect } from "../support/engine-harness.js";
+import {
+  blocksText,
+  INCIDENT,
+  latestMessage,
+  RANDOM,
+  type SlackHarness,
+  startSlackHarness,
+  startSlackHarnessWithFlakyScaleUp,
+  waitForBlocksText,
+} from "../support/slack-harness.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -18,15 +27,8 @@ afterEach(async () => {
 });
 
 const at = Date.parse("2025-01-10T03:00:00Z");
-const blocksText = (m: StoredMessage) => JSON.stringify(m.blocks);
-const latest = (m: StoredMessage) => h!.emulator.message(m.channel, m.ts)!;
-
-async function waitForText(m: StoredMessage, needle: string): Promise<void> {
-  await waitFor(() => blocksText(latest(m)).includes(needle), {
-    timeoutMs: 15_000,
-    description: `message ${m.ts} to show "${needle}"`,
-  });
-}
+const latest = (m: StoredMessage) => latestMessage(h!, m);
+const waitForText = (m: StoredMessage, needle: string) => waitForBlocksText(h!, m, needle);
 
 /** Types `/dr TEXT` as `user` and returns what they see next: the ephemeral answer. */
 async function answer(user: string, text: string, channel = INCIDENT): Promise<string> {
@@ -230,23 +232,7 @@ describe("run commands in Slack", () => {
   });
 
   it("resumes a paused run from /dr resume: not the requester, an approver, and it finishes", async () => {
-    let failures = 1;
-    const ledger = new Ledger();
-    const flaky = ledgerStepKind(ledger, {
-      before: (key) => {
-        if (key === "scale-up" && failures-- > 0) throw new Error("DC2 API refused");
-      },
-    });
-    h = await startSlackHarness({
-      runbooks: [
-        testRunbook({
-          name: "failover",
-          phases: [{ name: "a", steps: [effect("scale-up"), effect("after")] }],
-        }),
-      ],
-      extraKinds: [flaky],
-      ledger,
-    });
+    h = await startSlackHarnessWithFlakyScaleUp();
     const { card, runId } = await requestFailover();
     const progress = await approve(card, runId);
     await waitForText(progress, "dr:resume");
@@ -255,7 +241,7 @@ describe("run commands in Slack", () => {
     );
     expect(await answer("U0A1", `resume ${runId}`)).toBe(`\`${runId}\` resumed.`);
     await waitForText(progress, "Summary");
-    expect(ledger.entries).toEqual(["scale-up", "after"]);
+    expect(h.ledger.entries).toEqual(["scale-up", "after"]);
     expect((await h.store.getRun(runId))!.state).toBe("completed");
     expect(await answer("U0A1", `resume ${runId}`)).toBe(
       `*Not possible in the run's current state*: run ${runId} is completed; only a paused run can be resumed`,

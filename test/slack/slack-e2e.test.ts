@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
-import { INCIDENT, RANDOM, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
+import {
+  blocksText,
+  INCIDENT,
+  latestMessage,
+  RANDOM,
+  type SlackHarness,
+  startSlackHarness,
+  startSlackHarnessWithFlakyScaleUp,
+  waitForBlocksText,
+} from "../support/slack-harness.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -47,17 +56,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-const blocksText = (m: StoredMessage) => JSON.stringify(m.blocks);
 const invalidBlocks = (h: SlackHarness) =>
   h.emulator.events("api_call").filter((call) => call.error === "invalid_blocks");
-const latest = (h: SlackHarness, m: StoredMessage) => h.emulator.message(m.channel, m.ts)!;
-
-async function waitForText(h: SlackHarness, m: StoredMessage, needle: string): Promise<void> {
-  await waitFor(() => blocksText(latest(h, m)).includes(needle), {
-    timeoutMs: 15_000,
-    description: `message ${m.ts} to show "${needle}"`,
-  });
-}
 
 async function requestFailover(
   h: SlackHarness,
@@ -89,18 +89,18 @@ describe.each(["http", "socket"] as const)("Slack in %s mode", (mode) => {
     expect(await h.lastEphemeral("U0ONCALL", seen)).toContain("You cannot approve your own request");
 
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
-    await waitForText(h, card, "1/2");
+    await waitForBlocksText(h, card, "1/2");
     // An approver through a Slack user group, resolved by usergroups.users.list.
     await h.click("U0GROUPIE", INCIDENT, card.ts, "dr:approve");
-    await waitForText(h, card, "Approved");
+    await waitForBlocksText(h, card, "Approved");
 
     const progress = await h.findMessage(`Failover ${runId}`);
-    await waitForText(h, progress, "dr:tick");
+    await waitForBlocksText(h, progress, "dr:tick");
     await h.click("U0A1", INCIDENT, progress.ts, "dr:tick", "|confirm|0");
-    await waitForText(h, progress, "Load balancer shows DC2: <@U0A1>");
+    await waitForBlocksText(h, progress, "Load balancer shows DC2: <@U0A1>");
     await h.click("U0A2", INCIDENT, progress.ts, "dr:tick", "|confirm|1");
-    await waitForText(h, progress, "Summary");
-    expect(blocksText(latest(h, progress))).toContain("completed");
+    await waitForBlocksText(h, progress, "Summary");
+    expect(blocksText(latestMessage(h, progress))).toContain("completed");
     expect(h.ledger.entries).toEqual(["scale-up", "switch-dns", "smoke-test"]);
 
     await h.surface.notifier.idle();
@@ -189,8 +189,8 @@ describe("Slack conversations", () => {
     await h.click("U0STRANGER", INCIDENT, card.ts, "dr:reject");
     expect(await h.lastEphemeral("U0STRANGER")).toContain("not an approver");
     await h.click("U0A2", INCIDENT, card.ts, "dr:reject");
-    await waitForText(h, card, "rejected");
-    expect(blocksText(latest(h, card))).not.toContain("dr:approve");
+    await waitForBlocksText(h, card, "rejected");
+    expect(blocksText(latestMessage(h, card))).not.toContain("dr:approve");
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve").catch(() => undefined);
     expect((await h.store.getRun(runId))!.state).toBe("rejected");
   });
@@ -217,36 +217,19 @@ describe("Slack conversations", () => {
   });
 
   it("shows Resume on a paused run; an approver resumes it and it finishes", async () => {
-    let failures = 1;
-    const { Ledger, ledgerStepKind } = await import("../support/engine-harness.js");
-    const ledger = new Ledger();
-    const flaky = ledgerStepKind(ledger, {
-      before: (key) => {
-        if (key === "scale-up" && failures-- > 0) throw new Error("DC2 API refused");
-      },
-    });
-    h = await startSlackHarness({
-      runbooks: [
-        testRunbook({
-          name: "failover",
-          phases: [{ name: "a", steps: [effect("scale-up"), effect("after")] }],
-        }),
-      ],
-      extraKinds: [flaky],
-      ledger,
-    });
+    h = await startSlackHarnessWithFlakyScaleUp();
     const { card, runId } = await requestFailover(h);
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
     await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
-    await waitForText(h, progress, "dr:resume");
-    expect(blocksText(latest(h, progress))).toContain("DC2 API refused");
+    await waitForBlocksText(h, progress, "dr:resume");
+    expect(blocksText(latestMessage(h, progress))).toContain("DC2 API refused");
     const seen = h.ephemeralCount("U0ONCALL");
     await h.click("U0ONCALL", INCIDENT, progress.ts, "dr:resume");
     expect(await h.lastEphemeral("U0ONCALL", seen)).toContain("You are not allowed");
     await h.click("U0A1", INCIDENT, progress.ts, "dr:resume");
-    await waitForText(h, progress, "Summary");
-    expect(ledger.entries).toEqual(["scale-up", "after"]);
+    await waitForBlocksText(h, progress, "Summary");
+    expect(h.ledger.entries).toEqual(["scale-up", "after"]);
   });
 
   it("aborts a running run from its Abort button", async () => {
@@ -262,9 +245,9 @@ describe("Slack conversations", () => {
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
     await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
-    await waitForText(h, progress, "dr:abort");
+    await waitForBlocksText(h, progress, "dr:abort");
     await h.click("U0A1", INCIDENT, progress.ts, "dr:abort");
-    await waitForText(h, progress, "aborted");
+    await waitForBlocksText(h, progress, "aborted");
     expect((await h.store.getRun(runId))!.state).toBe("aborted");
     expect(h.ledger.entries).toEqual([]);
   });
@@ -276,7 +259,7 @@ describe("Slack conversations", () => {
     expect(blocksText(card)).toContain("0/1");
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage("DR drill drill-");
-    await waitForText(h, progress, "Summary");
+    await waitForBlocksText(h, progress, "Summary");
     expect(h.ledger.entries).toEqual(["drill-scale", "drill-check"]);
   });
 
@@ -310,11 +293,11 @@ describe("Slack limits", () => {
     h.emulator.rateLimit("chat.update", { nextCalls: 3, retryAfterSec: 1 });
     await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
-    await waitForText(h, progress, "Summary");
+    await waitForBlocksText(h, progress, "Summary");
     await h.surface.notifier.idle();
     expect(h.emulator.callCount("chat.update"), `chat.update calls`).toBeGreaterThan(1);
     expect(h.emulator.events("api_call").filter((call) => call.status === 429)).toHaveLength(3);
-    const final = latest(h, progress);
+    const final = latestMessage(h, progress);
     expect(blocksText(final)).toContain("30/30 done");
     expect(h.emulator.thread(INCIDENT, progress.ts)).toHaveLength(30);
     expect(h.surface.notifier.errors).toEqual([]);
@@ -329,9 +312,9 @@ describe("Slack limits", () => {
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
     await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
     const progress = await h.findMessage(`Failover ${runId}`);
-    await waitForText(h, progress, "Summary");
+    await waitForBlocksText(h, progress, "Summary");
     await h.surface.notifier.idle();
     expect(invalidBlocks(h)).toEqual([]);
-    expect(blocksText(latest(h, progress))).toContain("200/200 done");
+    expect(blocksText(latestMessage(h, progress))).toContain("200/200 done");
   }, 120_000);
 });

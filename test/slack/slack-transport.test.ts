@@ -9,11 +9,14 @@ import { effect, Ledger, ledgerStepKind } from "../support/engine-harness.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
 import {
+  blocksText,
   type DeliveryRecorder,
   INCIDENT,
+  latestMessage,
   recordDeliveries,
   type SlackHarness,
   startSlackHarness,
+  waitForBlocksText,
 } from "../support/slack-harness.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -58,16 +61,10 @@ async function storeOf(kind: "memory" | "redis"): Promise<RunStore | undefined> 
   return store;
 }
 
-const blocksText = (m: StoredMessage) => JSON.stringify(m.blocks);
-const latest = (m: StoredMessage) => h!.emulator.message(m.channel, m.ts)!;
+const latest = (m: StoredMessage) => latestMessage(h!, m);
 const cards = () => h!.emulator.messages(INCIDENT).filter((m) => m.text.startsWith("Failover requested"));
 
-async function waitForText(m: StoredMessage, needle: string): Promise<void> {
-  await waitFor(() => blocksText(latest(m)).includes(needle), {
-    timeoutMs: 15_000,
-    description: `message ${m.ts} to show "${needle}"`,
-  });
-}
+const waitForText = (m: StoredMessage, needle: string) => waitForBlocksText(h!, m, needle);
 
 async function requestFailover(): Promise<{ card: StoredMessage; runId: string }> {
   const ack = await h!.dr("U0ONCALL", 'failover payments --reason "DC1 unreachable"');

@@ -21,8 +21,8 @@ import type { RunStore } from "../../src/ports/run-store.js";
 import type { SiteHealth } from "../../src/ports/site.js";
 import { createSlackApp, type SlackSettings, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { SlackDirectory } from "../../src/slack/slack-directory.js";
-import { testConfig } from "./config-fixture.js";
-import { Ledger, ledgerStepKind } from "./engine-harness.js";
+import { testConfig, testRunbook } from "./config-fixture.js";
+import { effect, Ledger, ledgerStepKind } from "./engine-harness.js";
 import { freePort } from "./redis-server.js";
 import { waitFor } from "./wait-for.js";
 
@@ -304,4 +304,42 @@ function buttonsOf(message: StoredMessage): ButtonElement[] {
     .filter((b) => b.type === "actions")
     .flatMap((b) => b.elements ?? [])
     .filter((e): e is ButtonElement & { type: string } => e.type === "button");
+}
+
+/** A message's blocks as one string, to look for words or action ids in. */
+export const blocksText = (m: StoredMessage): string => JSON.stringify(m.blocks);
+
+/** The message as the channel shows it now, after every update. */
+export const latestMessage = (h: SlackHarness, m: StoredMessage): StoredMessage =>
+  h.emulator.message(m.channel, m.ts)!;
+
+export async function waitForBlocksText(h: SlackHarness, m: StoredMessage, needle: string): Promise<void> {
+  await waitFor(() => blocksText(latestMessage(h, m)).includes(needle), {
+    timeoutMs: 15_000,
+    description: `message ${m.ts} to show "${needle}"`,
+  });
+}
+
+/**
+ * A harness whose failover runbook is `scale-up` then `after`, where scale-up fails once with "DC2
+ * API refused" and works when run again: a run that pauses for a person to resume.
+ */
+export async function startSlackHarnessWithFlakyScaleUp(): Promise<SlackHarness> {
+  let failures = 1;
+  const ledger = new Ledger();
+  const flaky = ledgerStepKind(ledger, {
+    before: (key) => {
+      if (key === "scale-up" && failures-- > 0) throw new Error("DC2 API refused");
+    },
+  });
+  return startSlackHarness({
+    runbooks: [
+      testRunbook({
+        name: "failover",
+        phases: [{ name: "a", steps: [effect("scale-up"), effect("after")] }],
+      }),
+    ],
+    extraKinds: [flaky],
+    ledger,
+  });
 }
