@@ -18,14 +18,13 @@ import {
   type Runtime,
   veleroSites,
 } from "../../src/runtime/create-runtime.js";
+import { startLonghorn, startVelero } from "../support/backup-servers.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
-import { FakeLonghorn } from "../support/longhorn-controller.js";
-import { installLonghornCrds } from "../support/longhorn-crds.js";
+import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { stepContext } from "../support/step-context.js";
-import { installVeleroCrds } from "../support/velero-crds.js";
-import { VeleroTestController } from "../support/velero-test-controller.js";
+import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -104,11 +103,7 @@ beforeAll(async () => {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
   // Velero on DC2, where failover restores: a storage location and a good backup 5 minutes old.
-  await installVeleroCrds(clusters, "dc2");
-  await clusters.kubectl("dc2", "create", "namespace", "velero");
-  velero = new VeleroTestController(clusters.kubeconfigPath, "dc2", "velero");
-  velero.start();
-  await velero.putStorageLocation("default");
+  velero = await startVelero(clusters, "dc2");
   await velero.putBackup({
     name: "daily-backup-20261125",
     schedule: "daily-backup",
@@ -120,11 +115,7 @@ beforeAll(async () => {
   });
 
   // Longhorn on DC2: the standby volume of payments-data, restored from a backup 2 minutes old.
-  await clusters.kubectl("dc2", "create", "namespace", "longhorn-system");
-  await installLonghornCrds(clusters, "dc2");
-  longhorn = new FakeLonghorn(clusters.kubeconfigPath, "dc2");
-  longhorn.start();
-  await longhorn.backupTarget("default", true);
+  longhorn = await startLonghorn(clusters, "dc2");
   await longhorn.backup("payments-data", "backup-payments-1", "Completed", iso(Date.now() - 2 * MIN));
   await longhorn.backupVolume("payments-data", "backup-payments-1", iso(Date.now() - 2 * MIN));
   await longhorn.drVolume({

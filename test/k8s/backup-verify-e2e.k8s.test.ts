@@ -10,15 +10,14 @@ import { lastRunKey } from "../../src/app/dr-calendar.js";
 import { dataSourceSchema } from "../../src/domain/config.js";
 import type { RunRecord } from "../../src/domain/run.js";
 import { SlackEmulator, type StoredMessage } from "../../src/emulator/slack-emulator.js";
+import { startLonghorn, startVelero } from "../support/backup-servers.js";
 import { type EtcdServer, startEtcdServer } from "../support/etcd-server.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
-import { FakeLonghorn } from "../support/longhorn-controller.js";
-import { installLonghornCrds } from "../support/longhorn-crds.js";
+import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
 import { type ServeProcess, startServeProcess } from "../support/serve-process.js";
-import { installVeleroCrds } from "../support/velero-crds.js";
-import { VeleroTestController } from "../support/velero-test-controller.js";
+import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -64,11 +63,7 @@ beforeAll(async () => {
   for (let i = 0; i < 10; i++) await etcd.put(`/registry/configmaps/production/app-${i}`, `value-${i}`);
 
   // Velero on DC2: a storage location and the schedule's newest good backup, started 6 minutes ago.
-  await installVeleroCrds(clusters, "dc2");
-  await clusters.kubectl("dc2", "create", "namespace", "velero");
-  velero = new VeleroTestController(clusters.kubeconfigPath, "dc2", "velero");
-  velero.start();
-  await velero.putStorageLocation("default");
+  velero = await startVelero(clusters, "dc2");
   await velero.putBackup({
     name: "daily-backup-20261130",
     schedule: "daily-backup",
@@ -80,11 +75,7 @@ beforeAll(async () => {
   });
 
   // Longhorn on DC2: payments-data's newest good backup is three days old; yesterday's failed.
-  await clusters.kubectl("dc2", "create", "namespace", "longhorn-system");
-  await installLonghornCrds(clusters, "dc2");
-  longhorn = new FakeLonghorn(clusters.kubeconfigPath, "dc2");
-  longhorn.start();
-  await longhorn.backupTarget("default", true);
+  longhorn = await startLonghorn(clusters, "dc2");
   await longhorn.backup("payments-data", "backup-payments-1", "Completed", iso(ago(3 * DAY)));
   await longhorn.backup("payments-data", "backup-payments-2", "Error", iso(ago(DAY)));
   await longhorn.backupVolume("payments-data", "backup-payments-1", iso(ago(3 * DAY)));

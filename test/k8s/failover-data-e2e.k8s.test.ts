@@ -5,15 +5,14 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
+import { startLonghorn, startVelero } from "../support/backup-servers.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
-import { FakeLonghorn } from "../support/longhorn-controller.js";
-import { installLonghornCrds } from "../support/longhorn-crds.js";
+import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
-import { installVeleroCrds } from "../support/velero-crds.js";
-import { VeleroTestController } from "../support/velero-test-controller.js";
+import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -49,17 +48,9 @@ beforeAll(async () => {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
   // Velero on DC2, where failover restores: a storage location and last night's good backup.
-  await installVeleroCrds(clusters, "dc2");
-  await clusters.kubectl("dc2", "create", "namespace", "velero");
-  velero = new VeleroTestController(clusters.kubeconfigPath, "dc2", "velero");
-  velero.start();
-  await velero.putStorageLocation("default");
+  velero = await startVelero(clusters, "dc2");
   // DC1's Velero, for failback: it restores what DC2 backed up, once synced from the storage location.
-  await installVeleroCrds(clusters, "dc1");
-  await clusters.kubectl("dc1", "create", "namespace", "velero");
-  veleroDc1 = new VeleroTestController(clusters.kubeconfigPath, "dc1", "velero");
-  veleroDc1.start();
-  await veleroDc1.putStorageLocation("default");
+  veleroDc1 = await startVelero(clusters, "dc1");
   await velero.putBackup({
     name: "daily-backup-20261125",
     schedule: "daily-backup",
@@ -71,11 +62,7 @@ beforeAll(async () => {
   });
 
   // Longhorn on DC2: the DR (standby) volume of payments-data, restored from a backup 2 minutes old.
-  await clusters.kubectl("dc2", "create", "namespace", "longhorn-system");
-  await installLonghornCrds(clusters, "dc2");
-  longhorn = new FakeLonghorn(clusters.kubeconfigPath, "dc2");
-  longhorn.start();
-  await longhorn.backupTarget("default", true);
+  longhorn = await startLonghorn(clusters, "dc2");
   await longhorn.backup("payments-data", "backup-payments-1", "Completed", iso(ago(2 * MIN)));
   await longhorn.backupVolume("payments-data", "backup-payments-1", iso(ago(2 * MIN)));
   await longhorn.drVolume({
