@@ -15,7 +15,7 @@ import { k8sScaleStep } from "../../../src/engine/step-kinds/k8s-scale.js";
 import { k8sSnapshotStep } from "../../../src/engine/step-kinds/k8s-snapshot.js";
 import { k8sWaitReadyStep } from "../../../src/engine/step-kinds/k8s-wait-ready.js";
 import { kubernetesSites } from "../../../src/runtime/create-runtime.js";
-import { engineHarness } from "../../support/engine-harness.js";
+import { createStrandedRun, engineHarness } from "../../support/engine-harness.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { seedPaymentsDeployments } from "../../support/seed-payments-deployments.js";
 import { stepContext } from "../../support/step-context.js";
@@ -242,35 +242,25 @@ describe("observing Kubernetes steps on the real clusters", () => {
       config: clusters.config(),
       services: { sites },
     });
-    const run = await h.createApprovedRun([
-      {
-        id: "fence",
-        title: "Fence",
-        kind: "k8s.fence",
-        with: { site: "dc1", workloads: [{ namespace: "production", name: "payments-api" }] },
-      },
-      {
-        id: "isolate",
-        title: "Isolate",
-        kind: "k8s.isolate",
-        with: { site: "dc2", namespaces: ["production"] },
-      },
-    ]);
     // The dead owner had both steps in flight; it fenced DC1 and died before isolating DC2.
-    const current = (await h.store.getRun(run.id))!;
-    await h.store.updateRun({ ...current, state: "running", version: current.version + 1 }, current.version);
-    for (const [id, record] of await h.store.getSteps(run.id))
-      await h.store.putStep(
-        run.id,
-        { ...record, status: "running", attempts: 1, startedAt: Date.now() },
+    const run = await createStrandedRun(
+      h,
+      [
         {
-          type: "step.state",
-          at: Date.now(),
-          actor: "dead-owner",
-          runId: run.id,
-          data: { status: "running", id },
+          id: "fence",
+          title: "Fence",
+          kind: "k8s.fence",
+          with: { site: "dc1", workloads: [{ namespace: "production", name: "payments-api" }] },
         },
-      );
+        {
+          id: "isolate",
+          title: "Isolate",
+          kind: "k8s.isolate",
+          with: { site: "dc2", namespaces: ["production"] },
+        },
+      ],
+      ["fence", "isolate"],
+    );
     await clusters.kubectl("dc1", "scale", "deployment", "payments-api", "-n", "production", "--replicas=0");
     try {
       expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
