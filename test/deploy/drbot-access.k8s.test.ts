@@ -23,6 +23,7 @@ import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
+import { startShippedDrill } from "../support/start-shipped-drill.js";
 import { stepContext } from "../support/step-context.js";
 import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
@@ -205,21 +206,7 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
   it("let the shipped drill run end to end: snapshots, isolation, scale, wait, diff, unisolate, verify-clean", async () => {
     const rt = await runtime();
     try {
-      const { run } = await rt.service.request({
-        actor: "U0ONCALL",
-        runbook: "drill",
-        targets: ["payments"],
-        reason: "access check",
-        source: "cli",
-      });
-      await rt.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
-      await waitFor(async () => (await rt.store.getRun(run.id))?.state === "waiting_manual", {
-        timeoutMs: 30_000,
-        description: "the pre-test checklist",
-      });
-      const items = run.plan.steps.find((s) => s.id === "pre-test-checklist")!.params.items as string[];
-      for (const item of items)
-        await rt.service.tick({ actor: "U0A1", runId: run.id, stepId: "pre-test-checklist", item });
+      const run = await startShippedDrill(rt, "access check");
       const done = await finish(rt, run.id, 90_000);
       expect(done.state, JSON.stringify(done.notSucceeded)).toBe("completed");
       expect(done.notSucceeded).toEqual([]);

@@ -14,6 +14,7 @@ import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js"
 import { createRuntime, kubernetesSites, type Runtime } from "../../src/runtime/create-runtime.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import { INCIDENT, startSlackHarness } from "../support/slack-harness.js";
+import { startShippedDrill } from "../support/start-shipped-drill.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -149,21 +150,7 @@ describe("on two real clusters", () => {
       store: new MemoryRunStore({ now: () => Date.now() }),
     });
     try {
-      const { run } = await rt.service.request({
-        actor: "U0ONCALL",
-        runbook: "drill",
-        targets: ["payments"],
-        reason: "quarterly drill",
-        source: "cli",
-      });
-      await rt.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
-      await waitFor(async () => (await rt.store.getRun(run.id))?.state === "waiting_manual", {
-        timeoutMs: 30_000,
-        description: "the pre-test checklist",
-      });
-      const items = run.plan.steps.find((s) => s.id === "pre-test-checklist")!.params.items as string[];
-      for (const item of items)
-        await rt.service.tick({ actor: "U0A1", runId: run.id, stepId: "pre-test-checklist", item });
+      const run = await startShippedDrill(rt, "quarterly drill");
       await waitFor(
         async () =>
           ["completed", "completed_with_exceptions", "paused_failed_step", "failed"].includes(
