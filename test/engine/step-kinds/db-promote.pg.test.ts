@@ -58,6 +58,16 @@ const promoteStep = {
   with: { source: "*" },
 };
 
+/** An engine on the real pair, and a run whose db.promote step a dead owner left `running`. */
+async function strandedPromotion() {
+  const h = engineHarness({
+    store: new MemoryRunStore({ now: () => Date.now() }),
+    config,
+    services: { replication },
+  });
+  return { h, run: await createStrandedRun(h, [promoteStep], [promoteStep.id]) };
+}
+
 describe("db.promote on a real PostgreSQL pair", () => {
   it("observes 'not yet' while the replica is in recovery, promotes it, then observes that it holds", async () => {
     const ctx = () => stepContext(config, { services: { replication } });
@@ -90,12 +100,7 @@ describe("db.promote on a real PostgreSQL pair", () => {
     await dbPromoteStep.execute(stepContext(config, { services: { replication } }), { source: "*" });
     expect(await replicaInRecovery()).toBe(false);
     replication.promotions = 0;
-    const h = engineHarness({
-      store: new MemoryRunStore({ now: () => Date.now() }),
-      config,
-      services: { replication },
-    });
-    const run = await createStrandedRun(h, [promoteStep], [promoteStep.id]);
+    const { h, run } = await strandedPromotion();
 
     expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
 
@@ -115,12 +120,7 @@ describe("db.promote on a real PostgreSQL pair", () => {
   });
 
   it("after a takeover that finds the replica still in recovery, runs the step again and promotes it once", async () => {
-    const h = engineHarness({
-      store: new MemoryRunStore({ now: () => Date.now() }),
-      config,
-      services: { replication },
-    });
-    const run = await createStrandedRun(h, [promoteStep], [promoteStep.id]);
+    const { h, run } = await strandedPromotion();
 
     expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
 
