@@ -22,7 +22,7 @@ import { startLonghorn, startVelero } from "../support/backup-servers.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
-import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
+import { readPaymentsReplicas, seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { startShippedDrill } from "../support/start-shipped-drill.js";
 import { stepContext } from "../support/step-context.js";
 import type { VeleroTestController } from "../support/velero-test-controller.js";
@@ -169,17 +169,7 @@ async function finish(rt: Runtime, runId: string, timeoutMs: number) {
   };
 }
 
-const replicas = (context: "dc1" | "dc2", ns: string) =>
-  clusters.kubectl(
-    context,
-    "get",
-    "deployment",
-    "payments-api",
-    "-n",
-    ns,
-    "-o",
-    "jsonpath={.spec.replicas}/{.status.readyReplicas}",
-  );
+const replicas = (context: "dc1" | "dc2", ns: string) => readPaymentsReplicas(clusters, context, ns);
 
 describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access.yaml)", () => {
   it("are needed: a token user without them fails the step with forbidden", async () => {

@@ -11,7 +11,7 @@ import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js"
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
-import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
+import { readPaymentsReplicas, seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -360,17 +360,7 @@ async function dnsWeights(): Promise<string[]> {
     .sort();
 }
 
-const replicas = (context: "dc1" | "dc2", ns: string) =>
-  clusters.kubectl(
-    context,
-    "get",
-    "deployment",
-    "payments-api",
-    "-n",
-    ns,
-    "-o",
-    "jsonpath={.spec.replicas}/{.status.readyReplicas}",
-  );
+const replicas = (context: "dc1" | "dc2", ns: string) => readPaymentsReplicas(clusters, context, ns);
 
 const restoresOn = async (context: "dc1" | "dc2") =>
   JSON.parse(await clusters.kubectl(context, "get", "restores.velero.io", "-n", "velero", "-o", "json"))

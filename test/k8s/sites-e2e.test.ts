@@ -13,6 +13,7 @@ import type { Runbook } from "../../src/domain/runbook.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { createRuntime, kubernetesSites, type Runtime } from "../../src/runtime/create-runtime.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { readPaymentsReplicas } from "../support/seed-payments-deployments.js";
 import { INCIDENT, startSlackHarness } from "../support/slack-harness.js";
 import { startShippedDrill } from "../support/start-shipped-drill.js";
 import { waitFor } from "../support/wait-for.js";
@@ -130,17 +131,7 @@ afterAll(async () => {
   await Promise.all([clusters?.stop(), health?.close()]);
 });
 
-const replicasOf = (ctx: string, ns: string) =>
-  clusters.kubectl(
-    ctx,
-    "get",
-    "deployment",
-    "payments-api",
-    "-n",
-    ns,
-    "-o",
-    "jsonpath={.spec.replicas}/{.status.readyReplicas}",
-  );
+const replicasOf = (ctx: "dc1" | "dc2", ns: string) => readPaymentsReplicas(clusters, ctx, ns);
 
 describe("on two real clusters", () => {
   it("runs the shipped drill end to end and leaves nothing behind", async () => {

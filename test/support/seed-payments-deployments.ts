@@ -27,3 +27,21 @@ export async function seedPaymentsDeployments(
     );
   }
 }
+
+/** payments-api's replicas in `ns` on one cluster, as "wanted/ready" ("3/3"; "0/" when none is ready). */
+export function readPaymentsReplicas(
+  clusters: TestClusters,
+  context: ClusterName,
+  ns: string,
+): Promise<string> {
+  return clusters.kubectl(
+    context,
+    "get",
+    "deployment",
+    "payments-api",
+    "-n",
+    ns,
+    "-o",
+    "jsonpath={.spec.replicas}/{.status.readyReplicas}",
+  );
+}
