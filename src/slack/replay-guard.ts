@@ -7,6 +7,8 @@ import type { RunStore } from "../ports/run-store.js";
 const WINDOW_MS = 5 * 60_000;
 /** Kept past the window's end, so a clock a little fast or slow cannot reopen it. */
 const MARGIN_MS = 60_000;
+/** How long the guard waits for the store before the ack: well inside Slack's 3 seconds. */
+const STORE_WAIT_MS = 500;
 
 export type ReplayVerdict =
   /** Signed, fresh, first of its kind: pass it on. */
@@ -16,7 +18,13 @@ export type ReplayVerdict =
   /** Signed with a timestamp beyond the window ahead of us, which would outlive the memory of it. */
   | "from_the_future"
   /** Not validly signed (or an ssl_check): Bolt judges it and answers as it always does. */
-  | "unverified";
+  | "unverified"
+  /**
+   * Signed and fresh, but the store did not answer in time: admitted. Everything a replay could
+   * change (approvals, run control) is written to that same store and fails without it, while
+   * `/dr status`, which reads the sites, must still answer when Redis is down.
+   */
+  | "unchecked";
 
 /**
  * Bolt refuses a request signed more than five minutes ago, but within those five minutes a captured
@@ -38,7 +46,7 @@ export class ReplayGuard {
     },
   ) {}
 
-  /** Throws what the store throws (DrError "unavailable"): without the memory, nothing is admitted. */
+  /** Never throws: a store that fails or is slow gives "unchecked" (see above), reported. */
   async check(headers: IncomingMessage["headers"], rawBody: Buffer): Promise<ReplayVerdict> {
     const signature = headers["x-slack-signature"];
     const timestamp = headers["x-slack-request-timestamp"];
@@ -59,11 +67,25 @@ export class ReplayGuard {
       );
       return "from_the_future";
     }
-    const seen = await this.deps.store.dedupe(
-      `slack-signature:${timestampSec}:${signature}`,
-      String(now),
-      windowEndsMs - now + MARGIN_MS,
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const seen = await Promise.race([
+      this.deps.store.dedupe(
+        `slack-signature:${timestampSec}:${signature}`,
+        String(now),
+        windowEndsMs - now + MARGIN_MS,
+      ),
+      new Promise<"slow">((resolve) => {
+        timer = setTimeout(() => resolve("slow"), STORE_WAIT_MS);
+      }),
+    ])
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
+      .finally(() => clearTimeout(timer));
+    if (seen === "slow" || seen instanceof Error) {
+      this.deps.report(
+        `admitted a Slack request unchecked for replay: the store ${seen === "slow" ? `did not answer within ${STORE_WAIT_MS} ms` : `failed (${seen.message})`}`,
+      );
+      return "unchecked";
+    }
     if (seen.first) return "fresh";
     this.deps.report(
       `refused a replayed Slack request (timestamp ${timestampSec}, first received at ${new Date(Number(seen.value)).toISOString()})`,
@@ -102,10 +124,7 @@ export class ReplayGuard {
       verdict = await this.check(req.headers, buffered.rawBody);
     } catch (error) {
       if (isRawBodyError(error)) return HTTPModuleFunctions.buildNoBodyResponse(res, error.statusCode);
-      this.deps.report(
-        `a Slack request was refused: replays cannot be ruled out (${error instanceof Error ? error.message : String(error)})`,
-      );
-      return HTTPModuleFunctions.buildNoBodyResponse(res, 503);
+      throw error;
     }
     if (verdict === "replay" || verdict === "from_the_future")
       return HTTPModuleFunctions.buildNoBodyResponse(res, 401);

@@ -65,4 +65,21 @@ describe("the replay guard", () => {
     expect(await guard.check(signedAt(sec + 6 * 60), Buffer.from(BODY))).toBe("from_the_future");
     expect(reports[0]).toContain("ahead");
   });
+
+  it("admits a fresh request unchecked, and says so, when the store fails or does not answer in time", async () => {
+    const reports: string[] = [];
+    const clock = { now: () => start };
+    const failing = Object.assign(new MemoryRunStore(clock), {
+      dedupe: async () => Promise.reject(new Error("redis unavailable")),
+    });
+    const hanging = Object.assign(new MemoryRunStore(clock), {
+      dedupe: () => new Promise<never>(() => {}),
+    });
+    for (const store of [failing, hanging]) {
+      const guard = new ReplayGuard({ store, clock, signingSecret: SECRET, report: (m) => reports.push(m) });
+      expect(await guard.check(signedAt(sec), Buffer.from(BODY))).toBe("unchecked");
+    }
+    expect(reports[0]).toContain("failed (redis unavailable)");
+    expect(reports[1]).toContain("did not answer within 500 ms");
+  });
 });
