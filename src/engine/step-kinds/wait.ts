@@ -2,7 +2,10 @@ import { z } from "zod";
 import { durationSchema } from "../../domain/duration.js";
 import { abortableDelay, defineStepKind } from "../step-kind.js";
 
-/** Waits a fixed time (for example to let caches and DNS TTLs run out). Idempotent. */
+/**
+ * Waits a fixed time (for example to let caches and DNS TTLs run out): at least that long by the
+ * wall clock, which timers can undercut by a millisecond. Idempotent.
+ */
 const waitParams = z.object({ duration: durationSchema }).strict();
 type WaitParams = z.output<typeof waitParams>;
 
@@ -13,7 +16,10 @@ export const waitStep = defineStepKind<WaitParams>({
   idempotent: true,
   summarize: (p) => `wait ${p.duration} ms`,
   async execute(ctx, p) {
+    const started = Date.now();
     await abortableDelay(p.duration, ctx.signal);
+    const short = p.duration - (Date.now() - started);
+    if (short > 0) await abortableDelay(short, ctx.signal);
     return { status: "succeeded", output: `waited ${p.duration} ms` };
   },
 });
