@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { approve, isEligible, reject, voidApprovalsForDrift } from "../domain/approval.js";
+import { APPROVAL_GATE_ITEM } from "../domain/approval-gate.js";
 import type { Config, RunKind } from "../domain/config.js";
 import { DrError, describeError } from "../domain/errors.js";
 import { type Placement, placementWarnings } from "../domain/placement.js";
@@ -19,14 +20,14 @@ import {
 } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
 import { resolveScope, scopeLockKeys, strictestTargets } from "../domain/scope.js";
+import type { SiteHealth } from "../domain/site-health.js";
+import type { StatusReport } from "../domain/status-report.js";
 import type { RunEngine } from "../engine/run-engine.js";
-import { APPROVAL_GATE_ITEM } from "../engine/step-kinds/approval-gate.js";
 import type { StepKindRegistry } from "../engine/step-kinds/registry.js";
 import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
-import type { SiteHealth } from "../ports/site.js";
 import type { ScopeRestorePoints } from "./velero-overview.js";
 
 export interface DrServiceDeps {
@@ -54,15 +55,6 @@ export interface DrServiceDeps {
   placement?: Placement;
   /** Recent Velero backups protecting a scope, as its target site sees them (velero-overview.ts). */
   restorePoints?: (scope: Pick<RunScope, "applications" | "toSite">) => Promise<ScopeRestorePoints>;
-}
-
-export interface StatusReport {
-  sites: (SiteHealth & { role: string })[];
-  rpo: TierRpo[];
-  activeRuns: RunRecord[];
-  warnings: string[];
-  placement?: Placement;
-  tookMs: number;
 }
 
 export interface RequestInput {

@@ -1,4 +1,4 @@
-import type { ArtifactStore } from "../engine/step-kinds/k8s-common.js";
+import type { ArtifactStore } from "../ports/artifact-store.js";
 import type { RunStore } from "../ports/run-store.js";
 
 /** Run artifacts (snapshots, diffs) kept 90 days next to the run, for the diff step and the report. */

@@ -8,8 +8,8 @@ import {
   newestGoodBySchedule,
 } from "../domain/restore-point.js";
 import type { RunScope } from "../domain/run.js";
+import type { BackupInfo } from "../domain/velero.js";
 import {
-  type BackupInfo,
   isVeleroNotInstalled,
   type ScheduleInfo,
   type StorageLocationInfo,

@@ -1,10 +1,10 @@
-import type { StatusReport } from "../app/dr-service.js";
 import { formatMs } from "../domain/duration.js";
 import { describePlacement } from "../domain/placement.js";
 import { unknownReasons } from "../domain/rpo.js";
 import { measureRto } from "../domain/rto.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 import { describeScope } from "../domain/scope.js";
+import type { StatusReport } from "../domain/status-report.js";
 
 /** Plain-text views for the terminal; the JSON output is the records themselves. */
 export function planText(plan: Plan): string {

@@ -1,21 +1,9 @@
 import { DrError } from "../domain/errors.js";
+import type { NodeState, SiteCapacity, SiteHealth } from "../domain/site-health.js";
+import type { Snapshot, SnapshotObject } from "../domain/snapshot.js";
+import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../domain/workloads.js";
 import type { Clock } from "../ports/clock.js";
-import type {
-  Drift,
-  FenceResult,
-  NamespaceDeleteOptions,
-  NodeState,
-  RequestOptions,
-  RolloutOptions,
-  SiteCapacity,
-  SiteHealth,
-  SitePort,
-  Snapshot,
-  SnapshotObject,
-  WorkloadKind,
-  WorkloadRef,
-  WorkloadState,
-} from "../ports/site.js";
+import type { NamespaceDeleteOptions, RequestOptions, RolloutOptions, SitePort } from "../ports/site.js";
 
 /**
  * A Kubernetes site that lives in the demo process: nodes, Deployments and StatefulSets kept in

@@ -1,17 +1,7 @@
-import type {
-  Drift,
-  ObjectKey,
-  Snapshot,
-  SnapshotDiff,
-  SnapshotObject,
-  WorkloadRef,
-  WorkloadState,
-} from "../ports/site.js";
+import type { ObjectKey, Snapshot, SnapshotDiff, SnapshotObject } from "./snapshot.js";
+import type { Drift, WorkloadRef, WorkloadState } from "./workloads.js";
 
-/**
- * Pure comparisons of site data (no client library, no I/O), so they can be tested on plain
- * objects and moved next to the domain if the engine wants them.
- */
+/** Pure comparisons of site data (no client library, no I/O), tested on plain objects. */
 
 /** Kinds whose names carry random suffixes that change on every rollout: compared as counts. */
 const UNSTABLE_NAMES = new Set<SnapshotObject["kind"]>(["Pod", "ReplicaSet"]);

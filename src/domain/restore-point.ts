@@ -1,5 +1,5 @@
-import type { BackupInfo } from "../ports/velero.js";
 import { formatMs } from "./duration.js";
+import type { BackupInfo } from "./velero.js";
 
 /**
  * Which Velero backup to restore from, and what backups say about data at risk. Pure: the backups

@@ -1,9 +1,9 @@
-import type { Snapshot, SnapshotDiff } from "../ports/site.js";
 import type { RunKind } from "./config.js";
 import { formatMs } from "./duration.js";
 import { measureRto } from "./rto.js";
 import type { Decision, RunEvent, RunMode, RunRecord, RunScope, RunState, StepRecord } from "./run.js";
 import { describeScope } from "./scope.js";
+import type { Snapshot, SnapshotDiff } from "./snapshot.js";
 
 /**
  * A run's report: what happened, when, who decided, how long each step took, RTO and RPO against the

@@ -1,4 +1,4 @@
-import type { BackupInfo, BackupPhase, RestoreInfo, RestorePhase } from "../ports/velero.js";
+import type { BackupInfo, BackupPhase, RestoreInfo, RestorePhase } from "./velero.js";
 
 /**
  * What a Velero phase means for a step. Only Completed is success: PartiallyFailed (and the

@@ -1,10 +1,12 @@
 import { DrError } from "../domain/errors.js";
+import type { BackupInfo, RestoreInfo } from "../domain/velero.js";
 import type { RequestOptions } from "./site.js";
 
 /**
  * Velero on one site, through its CRDs (velero.io/v1), as plain data. The adapter is
- * src/adapters/velero; the selection rules (newest good backup, expiry, verdicts) are pure, in
- * src/domain/velero.ts.
+ * src/adapters/velero; the data (backups, restores, phases) is in src/domain/velero.ts and the
+ * selection rules (newest good backup, expiry, verdicts) are pure, in src/domain/restore-point.ts and
+ * src/domain/velero-phases.ts.
  *
  * Contract for every method:
  * - Each API request has the site's deadline; an optional caller signal cuts it shorter.
@@ -12,72 +14,6 @@ import type { RequestOptions } from "./site.js";
  *   served (the CRDs are absent) the error says Velero is not installed: `isVeleroNotInstalled`.
  * - Times are epoch milliseconds.
  */
-export type BackupPhase =
-  | "New"
-  | "Queued"
-  | "ReadyToStart"
-  | "FailedValidation"
-  | "InProgress"
-  | "WaitingForPluginOperations"
-  | "WaitingForPluginOperationsPartiallyFailed"
-  | "Finalizing"
-  | "FinalizingPartiallyFailed"
-  | "Completed"
-  | "PartiallyFailed"
-  | "Failed"
-  | "Deleting";
-
-export type RestorePhase =
-  | "New"
-  | "FailedValidation"
-  | "InProgress"
-  | "WaitingForPluginOperations"
-  | "WaitingForPluginOperationsPartiallyFailed"
-  | "Finalizing"
-  | "FinalizingPartiallyFailed"
-  | "Completed"
-  | "PartiallyFailed"
-  | "Failed";
-
-export interface BackupInfo {
-  name: string;
-  /** The schedule that made it (label velero.io/schedule-name); absent for on-demand backups. */
-  schedule?: string;
-  /** Empty until Velero has looked at it. */
-  phase: BackupPhase | "";
-  /** Namespaces it covers; empty or "*" means all. */
-  includedNamespaces: string[];
-  excludedNamespaces: string[];
-  createdAt: number;
-  startedAt?: number;
-  completedAt?: number;
-  expiresAt?: number;
-  warnings: number;
-  errors: number;
-  failureReason?: string;
-  validationErrors: string[];
-  storageLocation?: string;
-  labels: Record<string, string>;
-}
-
-export interface RestoreInfo {
-  name: string;
-  backupName: string;
-  scheduleName?: string;
-  phase: RestorePhase | "";
-  includedNamespaces: string[];
-  namespaceMapping: Record<string, string>;
-  createdAt: number;
-  startedAt?: number;
-  completedAt?: number;
-  warnings: number;
-  errors: number;
-  failureReason?: string;
-  validationErrors: string[];
-  itemsRestored?: number;
-  totalItems?: number;
-  labels: Record<string, string>;
-}
 
 export interface ScheduleInfo {
   name: string;

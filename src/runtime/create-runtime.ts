@@ -24,8 +24,8 @@ import type { RpoReading } from "../domain/rpo.js";
 import type { Runbook } from "../domain/runbook.js";
 import { RunEngine } from "../engine/run-engine.js";
 import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
-import type { ArtifactStore, KubernetesServices } from "../engine/step-kinds/k8s-common.js";
 import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-kinds/registry.js";
+import type { ArtifactStore } from "../ports/artifact-store.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { DatabaseReplication } from "../ports/database-replication.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
@@ -33,7 +33,7 @@ import type { LonghornPort, LonghornServices } from "../ports/longhorn.js";
 import { NoticeRelay } from "../ports/notices.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
-import type { SitePort } from "../ports/site.js";
+import type { KubernetesServices, SitePort } from "../ports/site.js";
 import type { VeleroPort, VeleroServices } from "../ports/velero.js";
 import { openRedisStore } from "./open-redis-store.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareInventories, diffSnapshots, isEmptyDiff } from "../../src/domain/compare-snapshots.js";
-import type { Snapshot, SnapshotObject, WorkloadState } from "../../src/ports/site.js";
+import type { Snapshot, SnapshotObject } from "../../src/domain/snapshot.js";
+import type { WorkloadState } from "../../src/domain/workloads.js";
 
 function workload(name: string, over: Partial<WorkloadState> = {}): WorkloadState {
   return {

@@ -4,8 +4,8 @@ import {
   coversNamespaces,
   newestGoodBySchedule,
 } from "../../src/domain/restore-point.js";
+import type { BackupInfo, RestoreInfo } from "../../src/domain/velero.js";
 import { restoreVerdict } from "../../src/domain/velero-phases.js";
-import type { BackupInfo, RestoreInfo } from "../../src/ports/velero.js";
 
 const now = Date.parse("2026-11-25T10:00:00Z");
 const HOUR = 3_600_000;

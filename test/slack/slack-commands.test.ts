@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RpoReading } from "../../src/domain/rpo.js";
+import type { SiteHealth } from "../../src/domain/site-health.js";
 import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
-import type { SiteHealth } from "../../src/ports/site.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
 import {

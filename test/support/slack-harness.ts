@@ -5,6 +5,7 @@ import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
 import type { RpoReading } from "../../src/domain/rpo.js";
 import type { Runbook } from "../../src/domain/runbook.js";
+import type { SiteHealth } from "../../src/domain/site-health.js";
 import {
   type EmulatedUser,
   type InteractionResult,
@@ -18,7 +19,6 @@ import { DirectoryRelay } from "../../src/ports/directory.js";
 import { NoticeRelay } from "../../src/ports/notices.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
-import type { SiteHealth } from "../../src/ports/site.js";
 import { createSlackApp, type SlackSettings, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { SlackDirectory } from "../../src/slack/slack-directory.js";
 import { testConfig, testRunbook } from "./config-fixture.js";

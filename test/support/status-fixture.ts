@@ -1,5 +1,5 @@
-import type { StatusReport } from "../../src/app/dr-service.js";
 import { type RpoReading, tierRpo } from "../../src/domain/rpo.js";
+import type { StatusReport } from "../../src/domain/status-report.js";
 import { testConfig } from "./config-fixture.js";
 
 const config = testConfig();

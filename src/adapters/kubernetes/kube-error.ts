@@ -1,7 +1,7 @@
 import { ApiException } from "@kubernetes/client-node";
 import { DrError, type DrErrorCode } from "../../domain/errors.js";
 import { redact } from "../../domain/redact.js";
-import type { SiteErrorReason } from "../../ports/site.js";
+import type { SiteErrorReason } from "../../domain/site-health.js";
 
 /**
  * The one error a site request ends in: a DrError (so Slack and the CLI word it like any other)

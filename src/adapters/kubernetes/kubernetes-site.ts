@@ -1,21 +1,15 @@
 import * as k8s from "@kubernetes/client-node";
 import { compareInventories } from "../../domain/compare-snapshots.js";
 import type { SiteConfig } from "../../domain/config.js";
+import type { NodeState, SiteCapacity, SiteHealth } from "../../domain/site-health.js";
+import type { Snapshot } from "../../domain/snapshot.js";
+import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../../domain/workloads.js";
 import {
-  type Drift,
-  type FenceResult,
   type NamespaceDeleteOptions,
-  type NodeState,
   type RequestOptions,
   type RolloutOptions,
   RUN_ID_LABEL,
-  type SiteCapacity,
-  type SiteHealth,
   type SitePort,
-  type Snapshot,
-  type WorkloadKind,
-  type WorkloadRef,
-  type WorkloadState,
 } from "../../ports/site.js";
 import { deleteNamespace } from "./delete-namespace.js";
 import { KubeError, toKubeError } from "./kube-error.js";

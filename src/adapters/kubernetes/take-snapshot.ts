@@ -1,5 +1,6 @@
 import type * as k8s from "@kubernetes/client-node";
-import type { Snapshot, SnapshotObject, WorkloadState } from "../../ports/site.js";
+import type { Snapshot, SnapshotObject } from "../../domain/snapshot.js";
+import type { WorkloadState } from "../../domain/workloads.js";
 import { workloadState } from "./workload-state.js";
 
 /** The API clients a snapshot reads, and how to run one request (with the site's deadline). */

@@ -1,4 +1,5 @@
-import type { RolloutOptions, WorkloadRef, WorkloadState } from "../../ports/site.js";
+import type { WorkloadRef, WorkloadState } from "../../domain/workloads.js";
+import type { RolloutOptions } from "../../ports/site.js";
 import { KubeError } from "./kube-error.js";
 
 /**

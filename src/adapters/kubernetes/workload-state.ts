@@ -1,5 +1,6 @@
 import type * as k8s from "@kubernetes/client-node";
-import type { NodeState, WorkloadKind, WorkloadState } from "../../ports/site.js";
+import type { NodeState } from "../../domain/site-health.js";
+import type { WorkloadKind, WorkloadState } from "../../domain/workloads.js";
 import { parseCpuMillis, parseMemoryBytes } from "./quantities.js";
 
 /** Plain data from client-node objects: the only place that knows their field names. */

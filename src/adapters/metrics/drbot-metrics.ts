@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { StatusReport } from "../../app/dr-service.js";
 import { type Config, primarySite } from "../../domain/config.js";
 import { isStepFinished, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
+import type { StatusReport } from "../../domain/status-report.js";
 import type { RunObserver } from "../../ports/run-observer.js";
 
 /**

@@ -2,12 +2,8 @@ import type { DataSourceConfig } from "../../domain/config.js";
 import { describeError } from "../../domain/errors.js";
 import { dataTime, isExpired, newestFirst } from "../../domain/restore-point.js";
 import type { RpoReading } from "../../domain/rpo.js";
-import {
-  type BackupInfo,
-  isVeleroNotInstalled,
-  VELERO_SCHEDULE_LABEL,
-  type VeleroServices,
-} from "../../ports/velero.js";
+import type { BackupInfo } from "../../domain/velero.js";
+import { isVeleroNotInstalled, VELERO_SCHEDULE_LABEL, type VeleroServices } from "../../ports/velero.js";
 
 type VeleroSource = Extract<DataSourceConfig, { kind: "velero" }>;
 

@@ -1,11 +1,5 @@
-import type {
-  BackupInfo,
-  BackupPhase,
-  RestoreInfo,
-  RestorePhase,
-  ScheduleInfo,
-  StorageLocationInfo,
-} from "../../ports/velero.js";
+import type { BackupInfo, BackupPhase, RestoreInfo, RestorePhase } from "../../domain/velero.js";
+import type { ScheduleInfo, StorageLocationInfo } from "../../ports/velero.js";
 import { VELERO_SCHEDULE_LABEL } from "../../ports/velero.js";
 
 /**

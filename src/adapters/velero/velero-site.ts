@@ -1,11 +1,10 @@
 import * as k8s from "@kubernetes/client-node";
 import type { SiteConfig } from "../../domain/config.js";
+import type { BackupInfo, RestoreInfo } from "../../domain/velero.js";
 import type { RequestOptions } from "../../ports/site.js";
 import {
-  type BackupInfo,
   type NewBackup,
   type NewRestore,
-  type RestoreInfo,
   type ScheduleInfo,
   type StorageLocationInfo,
   type VeleroPort,

@@ -1,8 +1,8 @@
 import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { buildRunReport, type RunReport } from "../../domain/run-report.js";
-import type { ArtifactStore } from "../../engine/step-kinds/k8s-common.js";
+import type { Snapshot, SnapshotDiff } from "../../domain/snapshot.js";
+import type { ArtifactStore } from "../../ports/artifact-store.js";
 import type { Clock } from "../../ports/clock.js";
-import type { Snapshot, SnapshotDiff } from "../../ports/site.js";
 import type { DrService } from "../dr-service.js";
 import { renderReportMarkdown } from "./render-report-markdown.js";
 import { renderTimelineSvg } from "./render-timeline-svg.js";

@@ -1,11 +1,6 @@
 import { z } from "zod";
+import { gateApprovals } from "../../domain/approval-gate.js";
 import { defineStepKind } from "../step-kind.js";
-
-/**
- * A gate inside a run (for example before moving traffic): waits for N eligible people other than
- * the requester to approve. Eligibility is checked when they click, like run approvals.
- */
-export const APPROVAL_GATE_ITEM = "approve";
 
 const gateParams = z
   .object({
@@ -16,6 +11,10 @@ const gateParams = z
 
 type GateParams = z.output<typeof gateParams>;
 
+/**
+ * A gate inside a run (for example before moving traffic): waits for N eligible people other than
+ * the requester to approve. Eligibility is checked when they click, like run approvals.
+ */
 export const approvalGateStep = defineStepKind<GateParams>({
   kind: "approval",
   description: "Waits for eligible approvers (not the requester) before the run goes on.",
@@ -23,13 +22,7 @@ export const approvalGateStep = defineStepKind<GateParams>({
   idempotent: true,
   summarize: (p) => `approval gate: ${p.required} approver${p.required === 1 ? "" : "s"}`,
   async execute(ctx, p) {
-    const approvers = [
-      ...new Set(
-        ctx.attestations
-          .filter((a) => a.item === APPROVAL_GATE_ITEM && a.userId !== ctx.run.requestedBy)
-          .map((a) => a.userId),
-      ),
-    ];
+    const approvers = gateApprovals(ctx.attestations, ctx.run.requestedBy).map((a) => a.userId);
     if (approvers.length < p.required)
       return { status: "waiting", output: `${p.prompt}: ${approvers.length}/${p.required} approvals` };
     return { status: "succeeded", output: `approved by ${approvers.join(", ")}` };

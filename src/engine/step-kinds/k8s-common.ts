@@ -1,18 +1,10 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { DrError } from "../../domain/errors.js";
-import type { SitePort, WorkloadKind, WorkloadRef } from "../../ports/site.js";
+import type { WorkloadKind, WorkloadRef } from "../../domain/workloads.js";
+import type { ArtifactStore } from "../../ports/artifact-store.js";
+import type { KubernetesServices, SitePort } from "../../ports/site.js";
 import type { StepContext } from "../step-kind.js";
-
-/** What Kubernetes step kinds need from the process: a site by name, and run artifacts (snapshots). */
-export interface KubernetesServices {
-  site(name: string): SitePort;
-}
-
-export interface ArtifactStore {
-  put(runId: string, key: string, value: string): Promise<void>;
-  get(runId: string, key: string): Promise<string | undefined>;
-}
 
 export function sitesOf(ctx: StepContext): KubernetesServices {
   const sites = ctx.services.sites as KubernetesServices | undefined;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { nameSchema } from "../../domain/config.js";
-import type { Snapshot } from "../../ports/site.js";
+import type { Snapshot } from "../../domain/snapshot.js";
 import { defineStepKind } from "../step-kind.js";
 import { artifactsOf } from "./k8s-common.js";
 import { snapshotKey } from "./k8s-snapshot.js";

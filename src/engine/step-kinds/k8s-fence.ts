@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { DrError } from "../../domain/errors.js";
-import type { WorkloadRef } from "../../ports/site.js";
+import type { WorkloadRef } from "../../domain/workloads.js";
 import { defineStepKind } from "../step-kind.js";
 import { refText, resolveTargets, sitesOf } from "./k8s-common.js";
 

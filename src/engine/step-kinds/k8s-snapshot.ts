@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
-import type { Snapshot } from "../../ports/site.js";
+import type { Snapshot } from "../../domain/snapshot.js";
 import { defineStepKind } from "../step-kind.js";
 import { artifactsOf, sitesOf } from "./k8s-common.js";
 

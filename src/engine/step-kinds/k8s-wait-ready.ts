@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { SitePort, WorkloadState } from "../../ports/site.js";
+import type { WorkloadState } from "../../domain/workloads.js";
+import type { SitePort } from "../../ports/site.js";
 import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
 import { inParallel, refText, resolveTargets, sitesOf, workloadTarget } from "./k8s-common.js";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { durationSchema, formatMs } from "../../domain/duration.js";
+import type { BackupInfo } from "../../domain/velero.js";
 import { backupVerdict } from "../../domain/velero-phases.js";
-import type { BackupInfo } from "../../ports/velero.js";
 import { defineStepKind } from "../step-kind.js";
 import {
   attemptOf,

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { chooseRestorePoint } from "../../domain/restore-point.js";
+import type { BackupInfo, RestoreInfo } from "../../domain/velero.js";
 import { backupVerdict, restoreVerdict } from "../../domain/velero-phases.js";
-import type { BackupInfo, RestoreInfo, VeleroPort } from "../../ports/velero.js";
+import type { VeleroPort } from "../../ports/velero.js";
 import { abortableDelay, defineStepKind, type StepContext } from "../step-kind.js";
 import {
   attemptOf,

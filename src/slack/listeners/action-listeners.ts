@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import type { DrService } from "../../app/dr-service.js";
+import { APPROVAL_GATE_ITEM } from "../../domain/approval-gate.js";
 import { DrError } from "../../domain/errors.js";
-import { APPROVAL_GATE_ITEM } from "../../engine/step-kinds/approval-gate.js";
 import { ACTION } from "../views/run-views.js";
 import { replyError } from "./reply-error.js";
 

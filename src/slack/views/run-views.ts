@@ -1,4 +1,5 @@
 import { approvalsMissing, describeRpoRisk } from "../../domain/approval.js";
+import { gateApprovals } from "../../domain/approval-gate.js";
 import { formatMs } from "../../domain/duration.js";
 import { type TierRpo, unknownReasons } from "../../domain/rpo.js";
 import { measureRto } from "../../domain/rto.js";
@@ -9,7 +10,6 @@ import {
   type StepRecord,
   type StepStatus,
 } from "../../domain/run.js";
-import { APPROVAL_GATE_ITEM } from "../../engine/step-kinds/approval-gate.js";
 import {
   actions,
   type Block,
@@ -300,12 +300,7 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
 function manualControls(run: RunRecord, step: PlanStep, record: StepRecord): Block[] {
   if (step.kind === "approval") {
     // Counted as the gate counts them: distinct people other than the requester.
-    const given = (record.attestations ?? []).filter(
-      (a, i, all) =>
-        a.item === APPROVAL_GATE_ITEM &&
-        a.userId !== run.requestedBy &&
-        all.findIndex((b) => b.item === a.item && b.userId === a.userId) === i,
-    );
+    const given = gateApprovals(record.attestations ?? [], run.requestedBy);
     return [
       section(
         `:raised_hand: *${escapeMrkdwn(step.title)}*: ${escapeMrkdwn(String(step.params.prompt ?? "approval needed"))}\n${given.length}/${Number(step.params.required ?? 1)} approvals${given.length ? `\n${given.map((a) => `• ${user(a.userId)} at ${slackTime(a.at)}`).join("\n")}` : ""}`,

@@ -1,7 +1,7 @@
-import type { StatusReport } from "../../app/dr-service.js";
 import { formatMs } from "../../domain/duration.js";
 import { describePlacement } from "../../domain/placement.js";
 import { unknownReasons } from "../../domain/rpo.js";
+import type { StatusReport } from "../../domain/status-report.js";
 import { clip, escapeMrkdwn } from "./block-kit.js";
 
 /** The `/dr status` answer: both sites, RPO per tier (with why a source is unknown), active runs, warnings. */

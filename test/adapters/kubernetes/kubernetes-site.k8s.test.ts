@@ -5,7 +5,8 @@ import type { KubeError } from "../../../src/adapters/kubernetes/kube-error.js";
 import { KubernetesSite } from "../../../src/adapters/kubernetes/kubernetes-site.js";
 import { diffSnapshots } from "../../../src/domain/compare-snapshots.js";
 import type { SiteConfig } from "../../../src/domain/config.js";
-import { RUN_ID_LABEL, type WorkloadRef } from "../../../src/ports/site.js";
+import type { WorkloadRef } from "../../../src/domain/workloads.js";
+import { RUN_ID_LABEL } from "../../../src/ports/site.js";
 import {
   type ClusterName,
   startTestClusters,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KubeError } from "../../../src/adapters/kubernetes/kube-error.js";
 import { isRolledOut, waitForRollout } from "../../../src/adapters/kubernetes/wait-for-rollout.js";
-import type { WorkloadRef, WorkloadState } from "../../../src/ports/site.js";
+import type { WorkloadRef, WorkloadState } from "../../../src/domain/workloads.js";
 
 const ref: WorkloadRef = { kind: "Deployment", namespace: "production", name: "api" };
 const state = (over: Partial<WorkloadState>): WorkloadState => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DrbotMetrics, slackMethodOf } from "../../../src/adapters/metrics/drbot-metrics.js";
-import type { StatusReport } from "../../../src/app/dr-service.js";
 import { tierRpo } from "../../../src/domain/rpo.js";
+import type { StatusReport } from "../../../src/domain/status-report.js";
 import { testConfig } from "../../support/config-fixture.js";
 import { parseExposition } from "../../support/prometheus-text.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { k8sCapacityStep } from "../../../src/engine/step-kinds/k8s-capacity.js";
-import type { KubernetesServices } from "../../../src/engine/step-kinds/k8s-common.js";
+import type { KubernetesServices } from "../../../src/ports/site.js";
 import { kubernetesSites } from "../../../src/runtime/create-runtime.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { stepContext } from "../../support/step-context.js";

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { SimulatedSite } from "../../../src/demo/simulated-site.js";
 import { DrError } from "../../../src/domain/errors.js";
-import type { KubernetesServices } from "../../../src/engine/step-kinds/k8s-common.js";
+import type { SiteHealth } from "../../../src/domain/site-health.js";
+import type { WorkloadRef } from "../../../src/domain/workloads.js";
 import { k8sFenceStep } from "../../../src/engine/step-kinds/k8s-fence.js";
-import type { SiteHealth, SitePort, WorkloadRef } from "../../../src/ports/site.js";
+import type { KubernetesServices, SitePort } from "../../../src/ports/site.js";
 import { testConfig } from "../../support/config-fixture.js";
 import { stepContext } from "../../support/step-context.js";
 

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubernetesSite } from "../../../src/adapters/kubernetes/kubernetes-site.js";
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import type { AnyStepKind, Observation, StepContext } from "../../../src/engine/step-kind.js";
-import type { ArtifactStore, KubernetesServices } from "../../../src/engine/step-kinds/k8s-common.js";
 import { k8sDiffStep } from "../../../src/engine/step-kinds/k8s-diff.js";
 import { k8sFenceStep } from "../../../src/engine/step-kinds/k8s-fence.js";
 import { k8sHealthStep } from "../../../src/engine/step-kinds/k8s-health.js";
@@ -14,6 +13,8 @@ import {
 import { k8sScaleStep } from "../../../src/engine/step-kinds/k8s-scale.js";
 import { k8sSnapshotStep } from "../../../src/engine/step-kinds/k8s-snapshot.js";
 import { k8sWaitReadyStep } from "../../../src/engine/step-kinds/k8s-wait-ready.js";
+import type { ArtifactStore } from "../../../src/ports/artifact-store.js";
+import type { KubernetesServices } from "../../../src/ports/site.js";
 import { kubernetesSites } from "../../../src/runtime/create-runtime.js";
 import { createStrandedRun, engineHarness } from "../../support/engine-harness.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";

@@ -1,0 +1,14 @@
+import type { Placement } from "./placement.js";
+import type { TierRpo } from "./rpo.js";
+import type { RunRecord } from "./run.js";
+import type { SiteHealth } from "./site-health.js";
+
+/** What `/dr status` shows, the CLI prints and the metrics export: one reading of the world. */
+export interface StatusReport {
+  sites: (SiteHealth & { role: string })[];
+  rpo: TierRpo[];
+  activeRuns: RunRecord[];
+  warnings: string[];
+  placement?: Placement;
+  tookMs: number;
+}
