@@ -4,7 +4,9 @@ import type { Clock } from "../ports/clock.js";
 import type { Notice } from "../ports/notices.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
-import { approvalCard, progressMessage, stepReply } from "./views/run-views.js";
+import { approvalCard } from "./views/approval-card.js";
+import { progressMessage } from "./views/progress-message.js";
+import { stepReply } from "./views/step-reply.js";
 
 /**
  * Turns run transitions into Slack messages: the approval card and the live progress message are

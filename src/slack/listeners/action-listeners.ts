@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import type { DrService } from "../../app/dr-service.js";
 import { APPROVAL_GATE_ITEM } from "../../domain/approval-gate.js";
 import { DrError } from "../../domain/errors.js";
-import { ACTION } from "../views/run-views.js";
+import { ACTION } from "../views/run-view-parts.js";
 import { replyError } from "./reply-error.js";
 
 /**

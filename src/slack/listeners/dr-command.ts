@@ -11,8 +11,8 @@ import type { Clock } from "../../ports/clock.js";
 import { type DrCommand, helpText, parseDrCommand } from "../parse-dr-command.js";
 import { uploadReport } from "../slack-report-publisher.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
+import { exposureText } from "../views/approval-card.js";
 import { escapeMrkdwn } from "../views/block-kit.js";
-import { exposureText } from "../views/run-views.js";
 import { statusText } from "../views/status-view.js";
 import { replyError } from "./reply-error.js";
 

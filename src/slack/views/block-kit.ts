@@ -44,6 +44,12 @@ export type Block =
   | { type: "divider" }
   | { type: "actions"; block_id?: string; elements: Button[] };
 
+/** A message: Block Kit blocks and the text Slack shows in notifications and to screen readers. */
+export interface View {
+  text: string;
+  blocks: Block[];
+}
+
 export function clip(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${text.slice(0, max - 1)}…`;

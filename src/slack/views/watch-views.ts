@@ -12,8 +12,8 @@ import {
   header,
   LIMITS,
   section,
+  type View,
 } from "./block-kit.js";
-import type { View } from "./run-views.js";
 
 /** Pure views of the watcher's alert and the calendar's posts. */
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { initialStepRecords, type RunRecord, type StepRecord } from "../../src/domain/run.js";
-import { type Block, escapeMrkdwn, LIMITS } from "../../src/slack/views/block-kit.js";
-import { approvalCard, progressMessage } from "../../src/slack/views/run-views.js";
-import { plannedRun } from "../support/planned-run.js";
+import { initialStepRecords, type RunRecord, type StepRecord } from "../../../src/domain/run.js";
+import { approvalCard } from "../../../src/slack/views/approval-card.js";
+import { type Block, escapeMrkdwn, LIMITS } from "../../../src/slack/views/block-kit.js";
+import { progressMessage } from "../../../src/slack/views/progress-message.js";
+import { plannedRun } from "../../support/planned-run.js";
 
 function runOf(stepCount: number, reason = "DC1 down"): RunRecord {
   const steps = Array.from({ length: stepCount }, (_, i) => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { RpoReading } from "../../src/domain/rpo.js";
-import { statusText } from "../../src/slack/views/status-view.js";
-import { reportWithUnknowns } from "../support/status-fixture.js";
+import type { RpoReading } from "../../../src/domain/rpo.js";
+import { statusText } from "../../../src/slack/views/status-view.js";
+import { reportWithUnknowns } from "../../support/status-fixture.js";
 
 const at = Date.parse("2025-01-10T03:00:00Z");
 

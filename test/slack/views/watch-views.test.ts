@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { WatchAlert } from "../../src/domain/probe-tracker.js";
-import { validateBlocks } from "../../src/emulator/block-kit-validation.js";
+import type { WatchAlert } from "../../../src/domain/probe-tracker.js";
+import { validateBlocks } from "../../../src/emulator/block-kit-validation.js";
 import {
   alertClearedView,
   alertOpenedView,
   reminderView,
   WATCH_ACTION,
-} from "../../src/slack/views/watch-views.js";
+} from "../../../src/slack/views/watch-views.js";
 
 const alert: WatchAlert = {
   id: "dc1-mfk2",

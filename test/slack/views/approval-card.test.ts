@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { tierRpo } from "../../src/domain/rpo.js";
-import { initialStepRecords, type RunRecord, type StepRecord } from "../../src/domain/run.js";
-import { approvalCard, exposureText, progressMessage } from "../../src/slack/views/run-views.js";
-import { testConfig } from "../support/config-fixture.js";
-import { plannedRun } from "../support/planned-run.js";
+import { tierRpo } from "../../../src/domain/rpo.js";
+import { initialStepRecords, type RunRecord, type StepRecord } from "../../../src/domain/run.js";
+import { approvalCard, exposureText } from "../../../src/slack/views/approval-card.js";
+import { progressMessage } from "../../../src/slack/views/progress-message.js";
+import { testConfig } from "../../support/config-fixture.js";
+import { plannedRun } from "../../support/planned-run.js";
 
 const config = testConfig();
 const now = Date.parse("2025-01-10T03:10:00Z");

@@ -1,0 +1,169 @@
+import { approvalsMissing, describeRpoRisk } from "../../domain/approval.js";
+import { formatMs } from "../../domain/duration.js";
+import { type TierRpo, unknownReasons } from "../../domain/rpo.js";
+import type { PlanStep, RunRecord } from "../../domain/run.js";
+import {
+  actions,
+  type Block,
+  button,
+  clip,
+  context,
+  escapeMrkdwn,
+  fields,
+  header,
+  LIMITS,
+  section,
+  type View,
+  withinBlockBudget,
+} from "./block-kit.js";
+import { ACTION, approvalLines, KIND_TITLE, slackDate, slackTime, user } from "./run-view-parts.js";
+
+/**
+ * The approval card: what the run will do (steps, targets, pinned backup), the data at risk against
+ * the tier's RPO, who asked and why, approvals so far, and Approve / Reject bound to the plan's hash.
+ * Once decided, the buttons give way to the decision.
+ */
+
+export function exposureText(exposure: TierRpo | undefined): string {
+  if (!exposure) return "no data sources protect this scope";
+  if (!Number.isFinite(exposure.effectiveMs)) {
+    const why = unknownReasons(exposure)
+      .slice(0, 5)
+      .map((r) => `${r.source}: ${clip(r.detail, 200)}`)
+      .join("; ");
+    return `*unknown* (${escapeMrkdwn(why)}): treat as worst case; target ${formatMs(exposure.targetMs)}`;
+  }
+  const verdict =
+    exposure.effectiveMs > exposure.targetMs
+      ? `:warning: *exceeds the ${exposure.tier} RPO of ${formatMs(exposure.targetMs)}*`
+      : `within ${formatMs(exposure.targetMs)}`;
+  return `${formatMs(exposure.effectiveMs)} of data at risk (${escapeMrkdwn(exposure.worstSource ?? "?")}), ${verdict}`;
+}
+
+export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): View {
+  const title = `${KIND_TITLE[run.kind]} requested: ${run.scope.applications.join(", ")} (${run.scope.fromSite} → ${run.scope.toSite})`;
+  const blocks: Block[] = [
+    header(title),
+    fields([
+      `*Requested by*\n${user(run.requestedBy)}`,
+      `*Reason*\n${escapeMrkdwn(run.reason || "(none given)")}`,
+      `*Mode*\n${run.mode === "drill" ? "drill" : "real (changes production)"}`,
+      `*Targets*\nRTO ${formatMs(run.tierRtoMs)} · RPO ${formatMs(run.tierRpoMs)}`,
+      `*Data at risk now*\n${exposure ? exposureText(exposure) : run.rpoExposureMs !== undefined ? formatMs(run.rpoExposureMs) : "not measured"}`,
+      `*Approvals*\n${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? `\n${approvalLines(run.approvals)}` : ""}`,
+      `*Expires*\n${slackDate(run.expiresAt)}`,
+      `*Plan*\n\`${run.plan.hash}\` · ${run.plan.steps.length} steps`,
+    ]),
+    section(planLines(run.plan.steps)),
+  ];
+  if (run.rpoRisk)
+    blocks.splice(
+      2,
+      0,
+      section(
+        `:rotating_light: *This failover loses data.* It would lose ${escapeMrkdwn(describeRpoRisk(run.rpoRisk))}. Each approver must accept that loss explicitly.`,
+      ),
+    );
+  if (run.restorePoints?.length) blocks.push(section(restorePointLines(run, now)));
+  if (Object.keys(run.plan.pins).length > 0)
+    blocks.push(
+      context([
+        `Pinned: ${Object.entries(run.plan.pins)
+          .map(([k, v]) => `${escapeMrkdwn(k)}=${escapeMrkdwn(v)}`)
+          .join(" · ")}`,
+      ]),
+    );
+  const tail: Block[] = [];
+  if (run.state === "pending_approval" && now < run.expiresAt) {
+    tail.push(
+      actions(`approval:${run.id}`, [
+        run.rpoRisk
+          ? button(
+              "Approve, accepting data loss",
+              ACTION.approve,
+              `${run.id}|${run.plan.hash}|accept-data-loss`,
+              {
+                style: "danger",
+                confirm: {
+                  title: "Accept the data loss?",
+                  text: `This ${KIND_TITLE[run.kind].toLowerCase()} would lose ${describeRpoRisk(run.rpoRisk)}. You approve plan \`${run.plan.hash}\` and accept that loss. ${approvalsMissing(run)} approval(s) still needed.`,
+                  confirm: "Approve and accept",
+                },
+              },
+            )
+          : button("Approve", ACTION.approve, `${run.id}|${run.plan.hash}`, {
+              style: "primary",
+              confirm: {
+                title: "Approve this plan?",
+                text: `You approve plan \`${run.plan.hash}\`: ${KIND_TITLE[run.kind].toLowerCase()} of ${run.scope.applications.join(", ")} to ${run.scope.toSite}. ${approvalsMissing(run)} approval(s) still needed.`,
+                confirm: "Approve",
+              },
+            }),
+        button("Reject", ACTION.reject, run.id, {
+          style: "danger",
+          confirm: {
+            title: "Reject this request?",
+            text: "The request ends; someone must ask again.",
+            confirm: "Reject",
+          },
+        }),
+      ]),
+    );
+  } else {
+    tail.push(context([decisionLine(run)]));
+  }
+  return {
+    text: clip(`${title}: ${run.approvals.length}/${run.requiredApprovals} approvals`, LIMITS.messageText),
+    blocks: withinBlockBudget(blocks, tail),
+  };
+}
+
+/** Recent backups per schedule, newest first, with the one this plan restores marked. */
+function restorePointLines(run: RunRecord, now: number): string {
+  const pinned = run.plan.pins.backup;
+  const lines = ["*Restore points* (newest first; `/dr failover … --backup NAME` picks another)"];
+  for (const entry of run.restorePoints ?? []) {
+    if (entry.detail) {
+      lines.push(`${escapeMrkdwn(entry.schedule)}: ${escapeMrkdwn(entry.detail)}`);
+      continue;
+    }
+    if (entry.backups.length === 0) {
+      lines.push(`${escapeMrkdwn(entry.schedule)}: :warning: no backup at all`);
+      continue;
+    }
+    const chosen = pinned ?? entry.backups.find((b) => b.good)?.name;
+    for (const b of entry.backups)
+      lines.push(
+        `${b.name === chosen ? "➡️" : b.good ? "▫️" : "✖️"} \`${escapeMrkdwn(b.name)}\` ${slackDate(b.dataAt)} (${formatMs(now - b.dataAt)} ago) ${escapeMrkdwn(b.phase)}${b.good ? "" : ", not usable"}${b.name === chosen ? (pinned ? " *← pinned*" : " *← will be restored*") : ""}`,
+      );
+  }
+  return clip(lines.join("\n"), LIMITS.sectionText);
+}
+
+function decisionLine(run: RunRecord): string {
+  switch (run.state) {
+    case "pending_approval":
+      return `Expired at ${slackDate(run.expiresAt)}`;
+    case "rejected":
+    case "expired":
+    case "aborted":
+      return `*${run.state}*${run.stateReason ? `: ${escapeMrkdwn(run.stateReason)}` : ""}`;
+    default:
+      return `*Approved* by ${run.approvals.map((a) => `${user(a.userId)} at ${slackTime(a.at)}`).join(", ")}; the run is ${run.state.replace(/_/g, " ")}`;
+  }
+}
+
+function planLines(steps: readonly PlanStep[]): string {
+  const lines: string[] = [];
+  let used = 0;
+  for (const [i, step] of steps.entries()) {
+    const line = `${i + 1}. *${escapeMrkdwn(clip(step.title, 80))}*: ${escapeMrkdwn(clip(step.summary, 140))}`;
+    if (used + line.length + 60 > LIMITS.sectionText) {
+      lines.push(`… and ${steps.length - i} more step(s); \`/dr show\` lists them all`);
+      break;
+    }
+    lines.push(line);
+    used += line.length + 1;
+  }
+  return lines.join("\n") || "(no steps)";
+}

@@ -1,0 +1,200 @@
+import { gateApprovals } from "../../domain/approval-gate.js";
+import { formatMs } from "../../domain/duration.js";
+import { measureRto } from "../../domain/rto.js";
+import {
+  isTerminal,
+  type PlanStep,
+  type RunRecord,
+  type StepRecord,
+  type StepStatus,
+} from "../../domain/run.js";
+import {
+  actions,
+  type Block,
+  button,
+  clip,
+  escapeMrkdwn,
+  fields,
+  header,
+  LIMITS,
+  section,
+  type View,
+  withinBlockBudget,
+} from "./block-kit.js";
+import { summaryBlocks } from "./run-summary.js";
+import { ACTION, KIND_TITLE, STEP_ICON, slackTime, user } from "./run-view-parts.js";
+
+/**
+ * The live progress message, edited in place: the RTO clock, each phase's steps with their status,
+ * the checklist or gate waiting for a person, the controls of a paused run, and the summary at the end.
+ */
+
+export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepRecord>, now: number): View {
+  const rto = measureRto(run.rto, run.tierRtoMs, now);
+  const current = run.plan.steps.filter((s) => steps.get(s.id)?.status === "running").map((s) => s.title);
+  const counts = countStatuses(run, steps);
+  const title = `${KIND_TITLE[run.kind]} ${run.id}: ${run.state.replace(/_/g, " ")}`;
+  const blocks: Block[] = [
+    header(title),
+    fields([
+      `*Scope*\n${run.scope.applications.join(", ")} (${run.scope.fromSite} → ${run.scope.toSite})`,
+      `*Elapsed*\n${formatMs(rto.totalMs)} of RTO ${formatMs(rto.targetMs)}${rto.finished ? (rto.met ? " ✅ met" : " ❌ missed") : ` · ${formatMs(Math.max(0, rto.remainingMs))} left`}`,
+      `*Steps*\n${counts}`,
+      `*Now*\n${current.length ? escapeMrkdwn(clip(current.join(", "), 300)) : run.stateReason ? escapeMrkdwn(clip(run.stateReason, 300)) : "—"}`,
+    ]),
+  ];
+  for (const phase of phasesOf(run)) {
+    blocks.push(section(phaseLines(phase.name, phase.steps, steps)));
+  }
+  const tail: Block[] = [];
+  for (const step of run.plan.steps) {
+    const record = steps.get(step.id);
+    if (record?.status === "waiting" && !isTerminal(run.state))
+      tail.push(...manualControls(run, step, record));
+  }
+  if (run.state === "paused_failed_step" || run.state === "paused_by_operator") {
+    const failing = run.plan.steps.find((s) =>
+      ["failed", "timed_out"].includes(steps.get(s.id)?.status ?? ""),
+    );
+    tail.push(section(`:double_vertical_bar: *Paused*: ${escapeMrkdwn(clip(run.stateReason ?? "", 1000))}`));
+    tail.push(
+      actions(`paused:${run.id}`, [
+        button("Resume", ACTION.resume, run.id, {
+          style: "primary",
+          confirm: { title: "Resume the run?", text: "Failed steps run again.", confirm: "Resume" },
+        }),
+        ...(failing
+          ? [
+              button(`Skip ${failing.id}`, ACTION.skip, `${run.id}|${failing.id}`, {
+                confirm: {
+                  title: "Skip this step?",
+                  text: `The run goes on without ${failing.id}.`,
+                  confirm: "Skip",
+                },
+              }),
+            ]
+          : []),
+        abortButton(run),
+      ]),
+    );
+  } else if (!isTerminal(run.state)) {
+    tail.push(actions(`running:${run.id}`, [abortButton(run)]));
+  } else {
+    tail.push(...summaryBlocks(run, steps, now));
+  }
+  return {
+    text: clip(`${title} (${counts})`, LIMITS.messageText),
+    blocks: withinBlockBudget(blocks, tail.slice(-12)),
+  };
+}
+
+const abortButton = (run: RunRecord) =>
+  button("Abort", ACTION.abort, run.id, {
+    style: "danger",
+    confirm: {
+      title: "Abort the run?",
+      text: "In-flight steps are cancelled; nothing else runs.",
+      confirm: "Abort",
+    },
+  });
+
+function manualControls(run: RunRecord, step: PlanStep, record: StepRecord): Block[] {
+  if (step.kind === "approval") {
+    // Counted as the gate counts them: distinct people other than the requester.
+    const given = gateApprovals(record.attestations ?? [], run.requestedBy);
+    return [
+      section(
+        `:raised_hand: *${escapeMrkdwn(step.title)}*: ${escapeMrkdwn(String(step.params.prompt ?? "approval needed"))}\n${given.length}/${Number(step.params.required ?? 1)} approvals${given.length ? `\n${given.map((a) => `• ${user(a.userId)} at ${slackTime(a.at)}`).join("\n")}` : ""}`,
+      ),
+      actions(`gate:${run.id}:${step.id}`, [
+        button("Approve", ACTION.gate, `${run.id}|${step.id}`, {
+          style: "primary",
+          confirm: {
+            title: "Approve this gate?",
+            text: "The run goes on past this point.",
+            confirm: "Approve",
+          },
+        }),
+      ]),
+    ];
+  }
+  const items = (step.params.items as string[] | undefined) ?? [];
+  const ticked = record.attestations ?? [];
+  const lines = items.map((item) => {
+    const tick = ticked.find((a) => a.item === item);
+    return tick ? `✅ ${escapeMrkdwn(item)}: ${user(tick.userId)}` : `⬜ ${escapeMrkdwn(item)}`;
+  });
+  const open = items
+    .map((item, index) => ({ item, index }))
+    .filter(({ item }) => !ticked.some((a) => a.item === item));
+  return [
+    section(`:clipboard: *${escapeMrkdwn(step.title)}*\n${lines.join("\n")}`),
+    ...(open.length
+      ? [
+          actions(
+            `check:${run.id}:${step.id}`,
+            open.map(({ item, index }) =>
+              button(`☐ ${item}`, `${ACTION.tick}:${index}`, `${run.id}|${step.id}|${index}`),
+            ),
+          ),
+        ]
+      : []),
+  ];
+}
+
+function phasesOf(run: RunRecord): { name: string; steps: PlanStep[] }[] {
+  const phases: { name: string; steps: PlanStep[] }[] = [];
+  for (const step of run.plan.steps) {
+    const last = phases.at(-1);
+    if (last && last.name === step.phase) last.steps.push(step);
+    else phases.push({ name: step.phase, steps: [step] });
+  }
+  return phases;
+}
+
+/** One phase's lines; a phase too long for a section shows the steps that matter and counts the rest. */
+function phaseLines(phase: string, planSteps: PlanStep[], steps: ReadonlyMap<string, StepRecord>): string {
+  const line = (s: PlanStep) => {
+    const r = steps.get(s.id);
+    const status = r?.status ?? "not_started";
+    const took = r?.startedAt && r.endedAt ? ` ${formatMs(r.endedAt - r.startedAt)}` : "";
+    const retry = r && r.attempts > 1 ? ` (attempt ${r.attempts})` : "";
+    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${took}${retry}`;
+  };
+  const all = [`*${escapeMrkdwn(phase)}*`, ...planSteps.map(line)].join("\n");
+  if (all.length <= LIMITS.sectionText) return all;
+  const notable = planSteps.filter(
+    (s) => !["succeeded", "not_started"].includes(steps.get(s.id)?.status ?? "not_started"),
+  );
+  const byStatus = new Map<string, number>();
+  for (const s of planSteps)
+    byStatus.set(
+      steps.get(s.id)?.status ?? "not_started",
+      (byStatus.get(steps.get(s.id)?.status ?? "not_started") ?? 0) + 1,
+    );
+  const summary = [...byStatus.entries()].map(([st, n]) => `${STEP_ICON[st as StepStatus]} ${n}`).join("  ");
+  const shown: string[] = [];
+  let used = phase.length + summary.length + 80;
+  for (const s of notable) {
+    const l = line(s);
+    if (used + l.length > LIMITS.sectionText - 60) break;
+    shown.push(l);
+    used += l.length + 1;
+  }
+  const hidden = notable.length - shown.length;
+  return [
+    `*${escapeMrkdwn(phase)}* (${planSteps.length} steps) ${summary}`,
+    ...shown,
+    ...(hidden > 0 ? [`… ${hidden} more`] : []),
+  ].join("\n");
+}
+
+function countStatuses(run: RunRecord, steps: ReadonlyMap<string, StepRecord>): string {
+  const done = run.plan.steps.filter((s) =>
+    ["succeeded", "skipped"].includes(steps.get(s.id)?.status ?? ""),
+  ).length;
+  const failed = run.plan.steps.filter((s) =>
+    ["failed", "timed_out"].includes(steps.get(s.id)?.status ?? ""),
+  ).length;
+  return `${done}/${run.plan.steps.length} done${failed ? ` · ${failed} failed` : ""}`;
+}

@@ -1,0 +1,52 @@
+import type { RunRecord, StepStatus } from "../../domain/run.js";
+import { escapeMrkdwn } from "./block-kit.js";
+
+/** What the run views share: action ids, icons, titles, and how people and times are written. */
+
+/** The action ids of a run's buttons (namespaced, as Slack shows them to listeners). */
+export const ACTION = {
+  approve: "dr:approve",
+  reject: "dr:reject",
+  tick: "dr:tick",
+  gate: "dr:gate",
+  resume: "dr:resume",
+  skip: "dr:skip",
+  abort: "dr:abort",
+} as const;
+
+/** One icon per step status, in the progress message and the step replies. */
+export const STEP_ICON: Record<StepStatus, string> = {
+  not_started: "◻️",
+  running: "🔄",
+  waiting: "⏸️",
+  succeeded: "✅",
+  failed: "❌",
+  timed_out: "⏱️",
+  skipped: "⏭️",
+};
+
+export const KIND_TITLE: Record<RunRecord["kind"], string> = {
+  failover: "Failover",
+  failback: "Failback",
+  drill: "DR drill",
+  verify: "Backup verification",
+};
+
+/** A Slack user id as a mention; anything else (a CLI identity) as escaped text. */
+export const user = (id: string) => (/^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : escapeMrkdwn(id));
+/** To the minute, in the reader's time zone. */
+export const slackDate = (ms: number) =>
+  `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
+/** To the second, in the reader's time zone: when each person decided is part of the record. */
+export const slackTime = (ms: number) =>
+  `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;
+
+/** Who approved and when, one approver a line. */
+export function approvalLines(approvals: RunRecord["approvals"]): string {
+  return approvals
+    .map(
+      (a) =>
+        `• ${user(a.userId)} at ${slackTime(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
+    )
+    .join("\n");
+}
