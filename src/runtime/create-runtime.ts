@@ -9,6 +9,7 @@ import { LonghornSite } from "../adapters/longhorn/longhorn-site.js";
 import { readLonghornRpo } from "../adapters/longhorn/read-longhorn-rpo.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
+import { redisLocation } from "../adapters/redis/create-redis-client.js";
 import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../adapters/velero/velero-site.js";
 import { DrService, type DrServiceDeps } from "../app/dr-service.js";
@@ -81,14 +82,14 @@ export function kubernetesSites(config: Config): KubernetesServices {
 
 /** What the process knows about where it runs: in a pod or not, the site it was told, Redis's hosts. */
 export function placementFacts(config: Config, env: NodeJS.ProcessEnv): PlacementFacts {
-  const url = env.REDIS_URL ?? config.redis.url;
-  let redisHosts: string[] = config.redis.sentinel?.sentinels.map((s) => s.host) ?? [];
-  if (url && redisHosts.length === 0) {
-    try {
-      redisHosts = [new URL(url).hostname];
-    } catch {
-      redisHosts = [];
-    }
+  let redisHosts: string[] = [];
+  try {
+    const location = redisLocation(config.redis, env);
+    redisHosts =
+      location.kind === "sentinel" ? location.sentinels.map((s) => s.host) : [new URL(location.url).hostname];
+  } catch {
+    // No usable Redis address (the store reports that itself): where Redis runs is unknown.
+    redisHosts = [];
   }
   return {
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),

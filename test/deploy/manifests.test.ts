@@ -38,6 +38,35 @@ describe("the Kubernetes manifests", () => {
     const parsed = configSchema.parse(config);
     expect(parsed.redis.sentinel?.sentinels).toHaveLength(3);
     expect(parsed.redis.passwordEnv).toBe("REDIS_PASSWORD");
+    expect(parsed.redis.sentinel?.passwordEnv).toBe("REDIS_SENTINEL_PASSWORD");
+  });
+
+  it("admit only drbot, Redis and the Sentinels to Redis's and the Sentinels' ports", async () => {
+    type Policy = {
+      spec: {
+        podSelector: { matchLabels: Record<string, string> };
+        ingress: Array<{
+          ports: Array<{ port: number }>;
+          from: Array<{ podSelector?: { matchLabels: Record<string, string> } }>;
+        }>;
+      };
+    };
+    const docs = await documents(join(DIR, "redis-sentinel.yaml"));
+    const policies = docs.filter((d) => d.kind === "NetworkPolicy") as unknown as Policy[];
+    const guarded = policies.map((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/name"]);
+    expect(guarded.sort()).toEqual(["redis", "redis-sentinel"]);
+    for (const policy of policies) {
+      expect(policy.spec.ingress).toHaveLength(1);
+      const [rule] = policy.spec.ingress;
+      expect(rule!.ports.map((p) => p.port)).toEqual([
+        policy.spec.podSelector.matchLabels["app.kubernetes.io/name"] === "redis" ? 6379 : 26379,
+      ]);
+      expect(rule!.from.map((f) => f.podSelector?.matchLabels["app.kubernetes.io/name"]).sort()).toEqual([
+        "drbot",
+        "redis",
+        "redis-sentinel",
+      ]);
+    }
   });
 
   it("run drbot as a non-root, read-only container with health and readiness probes and no cluster token", async () => {

@@ -3,7 +3,13 @@ import type { Config } from "../../domain/config.js";
 import { DrError, describeError } from "../../domain/errors.js";
 
 /**
- * An ioredis client from the configuration: a plain URL (REDIS_URL wins over the file) or Sentinel.
+ * An ioredis client from the configuration and the environment: a plain URL or Sentinel.
+ *
+ * The environment wins over the file (a Deployment sets it, the file stays the same everywhere):
+ * REDIS_URL replaces redis.url and any Sentinel; REDIS_SENTINELS (`host:port,host:port`) replaces
+ * redis.sentinel.sentinels, with REDIS_SENTINEL_NAME for the master's name (default: the file's,
+ * else "drbot"). Passwords come from the variables the configuration names (`passwordEnv`), or when
+ * it names none, from REDIS_PASSWORD and REDIS_SENTINEL_PASSWORD; never from the file.
  *
  * Deadlines: every command carries `commandTimeout`, also while it waits in the offline queue, so a
  * command issued during a reconnect (a Redis restart, a Sentinel failover) is sent once the
@@ -11,13 +17,17 @@ import { DrError, describeError } from "../../domain/errors.js";
  * bounds how many reconnect attempts a queued command sits through. Failures surface on each
  * command; RedisRunStore turns them into DrError("unavailable").
  *
- * Secrets: passwords come from the environment variables the configuration names (`passwordEnv`),
- * never from the file, and no message built here contains them or a URL's credentials.
+ * Failover: through Sentinel the client asks for the master on every (re)connect, checks the
+ * server's role, and listens for the Sentinels' +switch-master so it leaves a demoted master at
+ * once. A write refused with READONLY (it reached a replica: a failover happened under the
+ * connection) was not applied, so the client reconnects and sends it again, to the new master.
+ *
+ * Secrets: no message built here contains a password or a URL's credentials.
  *
  * Throws DrError("invalid_config") when no Redis is configured or a named variable is not set.
  */
 export function createRedisClient(config: Config["redis"], env: NodeJS.ProcessEnv): Redis {
-  const password = readSecret(env, config.passwordEnv, "redis.passwordEnv");
+  const target = redisTarget(config, env);
   const common: RedisOptions = {
     commandTimeout: config.commandTimeout,
     connectTimeout: Math.max(config.commandTimeout, 2_000),
@@ -25,27 +35,92 @@ export function createRedisClient(config: Config["redis"], env: NodeJS.ProcessEn
     enableOfflineQueue: true,
     lazyConnect: true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
-    ...(password !== undefined ? { password } : {}),
+    reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 2 : false),
+    ...(target.password !== undefined ? { password: target.password } : {}),
   };
-  const url = env.REDIS_URL ?? config.url;
-  if (config.sentinel && !env.REDIS_URL) {
-    const sentinelPassword = readSecret(env, config.sentinel.passwordEnv, "redis.sentinel.passwordEnv");
+  if (target.kind === "sentinel")
     return quiet(
       new Redis({
         ...common,
-        sentinels: config.sentinel.sentinels,
-        name: config.sentinel.name,
+        sentinels: target.sentinels,
+        name: target.name,
         sentinelCommandTimeout: config.commandTimeout,
-        ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
+        sentinelRetryStrategy: (times) => Math.min(100 * times, 2_000),
+        failoverDetector: true,
+        ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
       }),
     );
-  }
-  if (!url)
+  return quiet(new Redis(target.url, common));
+}
+
+/** Where Redis is: a URL, or the Sentinels and the master's name. */
+export type RedisLocation =
+  | { kind: "url"; url: string }
+  | { kind: "sentinel"; name: string; sentinels: { host: string; port: number }[] };
+
+/** Where Redis is and the passwords to use. */
+export type RedisTarget = RedisLocation & { password?: string; sentinelPassword?: string };
+
+/** The one place drbot reads where its Redis is from the environment (see createRedisClient). */
+export function redisLocation(config: Config["redis"], env: NodeJS.ProcessEnv): RedisLocation {
+  if (env.REDIS_URL) return { kind: "url", url: env.REDIS_URL };
+  const sentinels = env.REDIS_SENTINELS
+    ? parseSentinels(env.REDIS_SENTINELS)
+    : config.url
+      ? undefined
+      : config.sentinel?.sentinels;
+  if (sentinels)
+    return {
+      kind: "sentinel",
+      name: nonEmpty(env.REDIS_SENTINEL_NAME) ?? config.sentinel?.name ?? "drbot",
+      sentinels,
+    };
+  if (!config.url)
     throw new DrError(
       "invalid_config",
-      "no Redis: set redis.url or redis.sentinel in the configuration, or REDIS_URL",
+      "no Redis: set redis.url or redis.sentinel in the configuration, or REDIS_URL or REDIS_SENTINELS",
     );
-  return quiet(new Redis(url, common));
+  return { kind: "url", url: config.url };
+}
+
+/** The location and the passwords, read from the variables the configuration names or the defaults. */
+export function redisTarget(config: Config["redis"], env: NodeJS.ProcessEnv): RedisTarget {
+  const location = redisLocation(config, env);
+  const password = config.passwordEnv
+    ? readSecret(env, config.passwordEnv, "redis.passwordEnv")
+    : nonEmpty(env.REDIS_PASSWORD);
+  const sentinelPassword =
+    location.kind !== "sentinel"
+      ? undefined
+      : config.sentinel?.passwordEnv
+        ? readSecret(env, config.sentinel.passwordEnv, "redis.sentinel.passwordEnv")
+        : nonEmpty(env.REDIS_SENTINEL_PASSWORD);
+  return {
+    ...location,
+    ...(password !== undefined ? { password } : {}),
+    ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
+  };
+}
+
+/** `host:port,host:port` (spaces allowed); a bad entry is named, not guessed at. */
+function parseSentinels(value: string): { host: string; port: number }[] {
+  return value
+    .split(/[\s,]+/)
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const match = /^(.+):(\d{1,5})$/.exec(entry);
+      const port = Number(match?.[2]);
+      if (!match || port < 1 || port > 65_535)
+        throw new DrError(
+          "invalid_config",
+          `REDIS_SENTINELS: "${entry.slice(0, 80)}" is not host:port (expected host:port,host:port)`,
+        );
+      return { host: match[1]!, port };
+    });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
 }
 
 function readSecret(env: NodeJS.ProcessEnv, name: string | undefined, path: string): string | undefined {

@@ -1,0 +1,151 @@
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  connectRedis,
+  createRedisClient,
+  redisTarget,
+} from "../../../src/adapters/redis/create-redis-client.js";
+import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
+import type { Config } from "../../../src/domain/config.js";
+import { effect, engineHarness, Ledger, ledgerStepKind } from "../../support/engine-harness.js";
+import { type SentinelSet, startSentinelSet } from "../../support/redis-sentinel.js";
+import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
+import { waitFor } from "../../support/wait-for.js";
+import { describeRunStoreContract } from "../run-store.contract.js";
+
+/**
+ * drbot's Redis client through a real Sentinel set (a master, a replica, three Sentinels, started
+ * by the shipped scripts), with a Redis password and a Sentinel password, and what happens to the
+ * run store when the master is killed and a Sentinel promotes the replica.
+ *
+ * What it cannot show: that every effect happens exactly once across a failover when the master
+ * dies between a step's "running" mark and its replication (that needs WAIT before unobservable
+ * steps, which the engine does not do yet). These tests wait for the replica to be in sync before
+ * killing the master and say so.
+ */
+let set: SentinelSet;
+const clients: Redis[] = [];
+const ENV_NAMES = { passwordEnv: "TEST_REDIS_PASSWORD", sentinelPasswordEnv: "TEST_SENTINEL_PASSWORD" };
+
+beforeAll(async () => {
+  set = await startSentinelSet();
+});
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await set?.stop();
+});
+
+function sentinelConfig(overrides: Partial<Config["redis"]> = {}): Config["redis"] {
+  return {
+    keyPrefix: `${uniqueId("sentinel")}:`,
+    commandTimeout: 2_000,
+    sentinel: { name: set.name, sentinels: set.sentinels, passwordEnv: ENV_NAMES.sentinelPasswordEnv },
+    passwordEnv: ENV_NAMES.passwordEnv,
+    ...overrides,
+  };
+}
+
+function passwords(): NodeJS.ProcessEnv {
+  return { [ENV_NAMES.passwordEnv]: set.password, [ENV_NAMES.sentinelPasswordEnv]: set.sentinelPassword };
+}
+
+async function openStore(config = sentinelConfig(), env = passwords()): Promise<RedisRunStore> {
+  const client = createRedisClient(config, env);
+  clients.push(client);
+  await connectRedis(client, 10_000);
+  return new RedisRunStore(client, config.keyPrefix);
+}
+
+describeRunStoreContract("Redis through Sentinel", async () => ({
+  store: await openStore(),
+  async elapse(ms, until) {
+    await waitFor(until, { timeoutMs: ms + 5_000, intervalMs: 20, description: `${ms} ms of TTL to pass` });
+  },
+}));
+
+describe("drbot's Redis client through Sentinel", () => {
+  it("finds the master from the Sentinels named in the environment alone, with the default password variables", async () => {
+    const env = {
+      REDIS_SENTINELS: set.sentinels.map((s) => `${s.host}:${s.port}`).join(","),
+      REDIS_SENTINEL_NAME: set.name,
+      REDIS_PASSWORD: set.password,
+      REDIS_SENTINEL_PASSWORD: set.sentinelPassword,
+    };
+    const config: Config["redis"] = { keyPrefix: `${uniqueId("env")}:`, commandTimeout: 2_000 };
+    expect(redisTarget(config, env)).toMatchObject({
+      kind: "sentinel",
+      name: set.name,
+      sentinels: set.sentinels,
+    });
+    const store = await openStore(config, env);
+    expect(await store.kvSet("k", "v")).toBe(true);
+    expect(await store.kvGet("k")).toBe("v");
+  });
+
+  it("does not connect without the Sentinel password, and says so without the passwords", async () => {
+    const client = createRedisClient(sentinelConfig({ commandTimeout: 500 }), {
+      [ENV_NAMES.passwordEnv]: set.password,
+      [ENV_NAMES.sentinelPasswordEnv]: "not-the-sentinel-password",
+    });
+    clients.push(client);
+    const error = await connectRedis(client, 2_000).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "unavailable" });
+    expect(String((error as Error).message)).not.toContain("not-the-sentinel-password");
+    expect(String((error as Error).message)).not.toContain(set.password);
+  });
+
+  it("refuses a REDIS_SENTINELS entry that is not host:port, naming it", () => {
+    expect(() =>
+      redisTarget(
+        { keyPrefix: "x:", commandTimeout: 2_000 },
+        { REDIS_SENTINELS: "sentinel-a:26379,sentinel-b" },
+      ),
+    ).toThrow(
+      expect.objectContaining({ code: "invalid_config", message: expect.stringContaining('"sentinel-b"') }),
+    );
+  });
+});
+
+describe("the run store when the Redis master dies", () => {
+  it("reconnects through Sentinel to the promoted replica: earlier runs are readable, a run driven across the failover completes with each effect once", async () => {
+    const store = await openStore();
+    const before = runRecord({ state: "running" });
+    await store.createRun(before, [stepRecord("a")], runEvent(before.id, "run.requested"));
+
+    // A run whose middle step is under way when the master dies, and finishes after the failover.
+    let entered: () => void = () => undefined;
+    let release: () => void = () => undefined;
+    const inside = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const ledger = new Ledger();
+    const kind = ledgerStepKind(ledger, {
+      before: async (key) => {
+        if (key !== "across") return;
+        entered();
+        await released;
+      },
+    });
+    const h = engineHarness({ store, ledger, extraKinds: [kind], leaseTtlMs: 15_000 });
+    const run = await h.createApprovedRun([effect("first"), effect("across"), effect("last")]);
+    const driving = h.engine.drive(run.id);
+    await inside;
+    await set.waitForReplicasInSync();
+
+    const old = await set.killMaster();
+    const promoted = await set.waitForNewMaster(old.port);
+    release();
+
+    expect(await driving).toEqual({ driven: true, state: "completed" });
+    expect(ledger.entries).toEqual(["first", "across", "last"]);
+    expect(await store.getRun(before.id)).toEqual(before);
+    const after = runRecord();
+    await store.createRun(after, [], runEvent(after.id, "run.requested"));
+    expect((await store.getRun(after.id))?.id).toBe(after.id);
+    expect(await set.master()).toEqual(promoted);
+    await old.start();
+  });
+});
