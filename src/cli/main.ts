@@ -8,6 +8,7 @@ import { ERROR_HEADLINES, EXIT, exitCodeFor } from "../app/error-messages.js";
 import { DrError, describeError, isDrError } from "../domain/errors.js";
 import { isTerminal, type RunRecord } from "../domain/run.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
+import { OFFLINE_COMMANDS, runOffline } from "./offline-commands.js";
 import { planText, runLine, runText, statusText } from "./render-text.js";
 import { writeReportFiles } from "./write-report-files.js";
 
@@ -72,6 +73,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let runtime: Runtime | undefined;
   try {
+    if (OFFLINE_COMMANDS.has(name)) {
+      const mode = parseMode(flags.mode);
+      return await runOffline(
+        name,
+        args,
+        {
+          configPath,
+          runbooksDir: flags.runbooks ?? io.env.DRBOT_RUNBOOKS ?? "runbooks",
+          json: flags.json === true,
+          ...(mode ? { mode } : {}),
+        },
+        io,
+      );
+    }
     runtime = await createRuntime({
       configPath,
       ...(flags.runbooks ? { runbooksDir: flags.runbooks } : {}),
@@ -116,27 +131,6 @@ async function dispatch(rt: Runtime, name: string, args: string[], flags: Flags,
     return args[0];
   };
   switch (name) {
-    case "validate": {
-      emit(
-        {
-          ok: true,
-          sites: rt.config.sites.length,
-          tiers: rt.config.tiers.length,
-          applications: rt.config.applications.length,
-          runbooks: [...rt.runbooks.keys()],
-        },
-        `configuration OK: ${rt.config.sites.length} sites, ${rt.config.tiers.length} tiers, ${rt.config.applications.length} applications; runbooks: ${[...rt.runbooks.keys()].join(", ")}`,
-      );
-      return EXIT.ok;
-    }
-    case "plan": {
-      const [runbook, ...targets] = args;
-      if (!runbook) throw new DrError("invalid_input", "usage: drbot plan RUNBOOK [tier|app…]");
-      const mode = parseMode(flags.mode);
-      const plan = s.plan({ runbook, targets, ...(mode ? { mode } : {}) });
-      emit(plan, planText(plan));
-      return EXIT.ok;
-    }
     case "run": {
       const [runbook, ...targets] = args;
       if (!runbook)

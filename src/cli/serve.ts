@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import { WebClient } from "@slack/web-api";
 import { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
 import { startWatch } from "../app/start-watch.js";
+import { formatIssues } from "../config/yaml-issues.js";
 import { primarySite } from "../domain/config.js";
 import type { SitePort } from "../ports/site.js";
 import { logWatchNotifier } from "../ports/watch-notifier.js";
@@ -27,6 +28,10 @@ const RECENT_RUNS = 100;
 export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const port = Number(io.env.PORT ?? 3000);
   let ready = false;
+  if (rt.runbookFindings.length > 0)
+    io.err(
+      `runbooks: what the configuration does not give them (\`drbot validate\` lists the same; requests refused with it):\n${formatIssues(rt.runbookFindings)}`,
+    );
   const metrics = new DrbotMetrics(
     rt.config,
     { status: () => rt.service.status(), recentRuns: () => rt.service.runs(RECENT_RUNS) },

@@ -8,11 +8,18 @@ export interface FileIssue {
   path: string;
   line?: number;
   message: string;
+  /** Errors by default; warnings are reported and refuse nothing. */
+  severity?: "error" | "warning";
+  /** What a runbook step needs from the configuration (not a mistake in the runbook's text). */
+  need?: true;
 }
 
 export function formatIssues(issues: readonly FileIssue[]): string {
   return issues
-    .map((i) => `${i.file}${i.line ? `:${i.line}` : ""}: ${i.path || "(top)"}: ${i.message}`)
+    .map(
+      (i) =>
+        `${i.file}${i.line ? `:${i.line}` : ""}: ${i.severity === "warning" ? "warning: " : ""}${i.path || "(top)"}: ${i.message}`,
+    )
     .join("\n");
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ApplicationConfig, Config } from "./config.js";
 import { DrError } from "./errors.js";
+import { forEachItems, healthCheckGaps } from "./for-each.js";
 import type { Plan, PlanStep, RunMode, RunScope } from "./run.js";
 import type { Runbook, RunbookStep } from "./runbook.js";
 import { scopeApplications } from "./scope.js";
@@ -24,17 +25,33 @@ export interface StepKindDescription {
     params: Record<string, unknown>,
     pins: Readonly<Record<string, string>>,
   ): Record<string, unknown>;
+  /** What the step needs from the configuration beyond its parameters (see StepKind.checkConfig). */
+  checkConfig?(params: Record<string, unknown>, config: Config): ConfigNeed[];
+}
+
+/**
+ * Something a step needs from the configuration that is missing: an error when the step cannot do
+ * its work without it (a DNS switch with no DNS provider), a warning when it would run but prove less
+ * than it seems to (a validation phase with no health check for an application). The path is
+ * relative to the runbook step (`["with", "source"]`, `["kind"]`).
+ */
+export interface ConfigNeed {
+  path: (string | number)[];
+  message: string;
+  severity?: "error" | "warning";
 }
 
 export interface PlanIssue {
   path: (string | number)[];
   message: string;
+  /** Errors refuse the runbook or the plan; warnings are reported by `validate` only. */
+  severity?: "error" | "warning";
+  /** A need of the step on the configuration (not a mistake in the runbook's own text). */
+  need?: true;
 }
 
-interface ForEachItem {
-  key: string;
-  vars: Record<string, unknown>;
-}
+/** Whether an issue refuses (the default) rather than warns. */
+export const isError = (issue: Pick<PlanIssue, "severity">): boolean => issue.severity !== "warning";
 
 export interface BuildPlanInput {
   runbook: Runbook;
@@ -52,12 +69,13 @@ export interface BuildPlanInput {
  * everything that decides what the run will do, so an approval binds to exactly this plan.
  */
 export function buildPlan(input: BuildPlanInput): Plan {
-  const issues: PlanIssue[] = [];
-  const plan = assemblePlan(input, issues);
+  const found: PlanIssue[] = [];
+  const plan = assemblePlan(input, found);
+  const issues = found.filter(isError);
   if (issues.length > 0) {
     throw new DrError(
       "invalid_runbook",
-      `runbook "${input.runbook.name}": ${issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join("; ")}`,
+      `runbook "${input.runbook.name}": ${issues.map((i) => `${describeStepAt(input.runbook, i.path)}${formatPath(i.path)}: ${i.message}`).join("; ")}`,
       { issues },
     );
   }
@@ -104,6 +122,7 @@ function assemblePlan(
       }
       currentGroup = step.group;
       const ids: string[] = [];
+      if (step.forEach === "healthCheck") issues.push(...healthCheckGaps(apps, scope, path));
       for (const item of forEachItems(step, config, scope, apps)) {
         const id = item.key ? `${step.id}.${item.key}` : step.id;
         let params: Record<string, unknown>;
@@ -131,6 +150,13 @@ function assemblePlan(
             issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
           continue;
         }
+        for (const need of kind.checkConfig?.(parsed.value, config) ?? [])
+          issues.push({
+            path: [...path, ...need.path],
+            message: need.message,
+            need: true,
+            ...(need.severity === "warning" ? { severity: "warning" as const } : {}),
+          });
         if (kind.applyPins && Object.keys(pins).length > 0) parsed.value = kind.applyPins(parsed.value, pins);
         let undo: PlanStep["undo"];
         if (step.undo) {
@@ -257,41 +283,11 @@ function templateContext(
   };
 }
 
-function forEachItems(
-  step: RunbookStep,
-  config: Config,
-  scope: RunScope,
-  apps: ApplicationConfig[],
-): ForEachItem[] {
-  switch (step.forEach) {
-    case undefined:
-      return [{ key: "", vars: {} }];
-    case "application":
-      return apps.map((app) => ({ key: app.name, vars: { app } }));
-    case "namespace":
-      return [...new Set(apps.flatMap((a) => a.namespaces))].map((namespace) => ({
-        key: namespace,
-        vars: {
-          namespace,
-          workloads: apps.flatMap((a) => a.workloads.filter((w) => w.namespace === namespace)),
-        },
-      }));
-    case "workload":
-      return apps.flatMap((app) =>
-        app.workloads.map((workload) => ({
-          key: `${workload.namespace}.${workload.name === "*" ? "all" : workload.name}`,
-          vars: { app, workload },
-        })),
-      );
-    case "healthCheck":
-      return apps.flatMap((app) =>
-        app.healthChecks.map((check) => ({ key: `${app.name}.${check.name}`, vars: { app, check } })),
-      );
-    case "tier":
-      return config.tiers
-        .filter((t) => scope.tiers.includes(t.name))
-        .map((tier) => ({ key: tier.name, vars: { tier } }));
-  }
+/** "step switch-dns at " for an issue inside a step, so a refusal names the step, not only its path. */
+function describeStepAt(runbook: Runbook, path: readonly (string | number)[]): string {
+  if (path[0] !== "phases" || path[2] !== "steps") return "";
+  const step = runbook.phases[path[1] as number]?.steps[path[3] as number];
+  return step ? `step ${step.id} at ` : "";
 }
 
 function findCycle(steps: PlanStep[]): string[] | undefined {

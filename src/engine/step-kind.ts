@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Config } from "../domain/config.js";
+import type { ConfigNeed } from "../domain/plan.js";
 import type { PlanStep, RunMode, RunRecord, RunScope } from "../domain/run.js";
 import type { Clock } from "../ports/clock.js";
 import type { CommandRunner } from "../ports/command-runner.js";
@@ -29,6 +30,12 @@ export interface StepKind<P extends Record<string, unknown> = Record<string, unk
    * plan is built, so the plan, its hash and the approval card show what the step will really do.
    */
   applyPins?(params: P, pins: Readonly<Record<string, string>>): P;
+  /**
+   * What the step needs from the configuration beyond its parameters (a DNS provider, a data source
+   * of the right kind). Pure: checked offline by `drbot validate` for every runbook, and again when a
+   * plan is built, so a missing piece refuses the request instead of failing the run halfway.
+   */
+  checkConfig?(params: P, config: Config): ConfigNeed[];
 }
 
 export type StepResult =

@@ -17,7 +17,8 @@ import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
 import { restorePointsForScope } from "../app/velero-overview.js";
 import { loadConfig } from "../config/load-config.js";
-import { loadRunbooks } from "../config/load-runbooks.js";
+import { loadRunbooksWithFindings } from "../config/load-runbooks.js";
+import type { FileIssue } from "../config/yaml-issues.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import { type PlacementFacts, resolvePlacement } from "../domain/placement.js";
@@ -136,6 +137,8 @@ export interface Runtime {
   /** The file the configuration was read from (readiness reports when it changes on disk). */
   configPath: string;
   runbooks: Map<string, Runbook>;
+  /** What the runbooks need and the configuration lacks (requests of them are refused with it). */
+  runbookFindings: FileIssue[];
   registry: StepKindRegistry;
   store: RunStore;
   engine: RunEngine;
@@ -163,7 +166,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const env = options.env ?? process.env;
   const config = await loadConfig(options.configPath);
   const registry = createStepKindRegistry(...(options.extraStepKinds ?? []));
-  const runbooks = await loadRunbooks(
+  const { runbooks, findings: runbookFindings } = await loadRunbooksWithFindings(
     options.runbooksDir ?? env.DRBOT_RUNBOOKS ?? "runbooks",
     config,
     registry,
@@ -296,6 +299,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     config,
     configPath: options.configPath,
     runbooks,
+    runbookFindings,
     registry,
     store,
     engine,

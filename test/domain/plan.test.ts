@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DrError } from "../../src/domain/errors.js";
-import { buildPlan, validateRunbook } from "../../src/domain/plan.js";
+import { buildPlan, isError, validateRunbook } from "../../src/domain/plan.js";
 import { resolveScope } from "../../src/domain/scope.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
@@ -122,9 +122,91 @@ describe("buildPlan", () => {
         },
       ],
     });
-    const issues = validateRunbook(runbook, config, registry);
+    const issues = validateRunbook(runbook, config, registry).filter(isError);
     expect(issues.length).toBeGreaterThan(0);
     expect(issues[0]!.path.join(".")).toContain("with.expectStatus");
+  });
+});
+
+describe("what steps need from the configuration", () => {
+  const dnsSwitch = {
+    id: "switch-dns",
+    title: "DNS",
+    kind: "dns.switch",
+    with: { activeSite: "{{sites.to}}" },
+  };
+
+  it("refuses to plan a DNS switch when no DNS provider is configured, naming the step", () => {
+    expect(() => plan([dnsSwitch])).toThrow(
+      'runbook "test": step switch-dns at phases[0].steps[0].kind: needs a DNS provider, and the configuration has none',
+    );
+  });
+
+  it("plans it once a provider and records are configured", () => {
+    const withDns = testConfig({
+      dns: {
+        provider: { kind: "webhook", url: "http://127.0.0.1:9/weights" },
+        records: [{ name: "app.example.com", weights: { dc1: 100, dc2: 0 } }],
+      },
+    });
+    const p = buildPlan({
+      runbook: testRunbook({ phases: [{ name: "main", steps: [dnsSwitch] }] }),
+      config: withDns,
+      scope: resolveScope(withDns, ["payments"], "failover"),
+      mode: "real",
+      catalog: registry,
+    });
+    expect(p.steps.map((s) => s.id)).toEqual(["switch-dns"]);
+  });
+
+  it("refuses an etcd snapshot of a source that is not an etcd source", () => {
+    expect(() =>
+      plan([{ id: "snap", title: "Snap", kind: "etcd.snapshot", with: { source: "pg" } }]),
+    ).toThrow('needs a data source of kind etcd, but "pg" is of kind postgres; none is configured');
+  });
+
+  it("checks health checks of the run's target site only, and warns about an application without any", () => {
+    const sited = testConfig();
+    sited.applications[0]!.healthChecks = [
+      { name: "dr", url: "http://dr.example/healthz", site: "dc2", expectStatus: 200, timeout: 5_000 },
+      {
+        name: "primary",
+        url: "http://primary.example/healthz",
+        site: "dc1",
+        expectStatus: 200,
+        timeout: 5_000,
+      },
+      { name: "global", url: "http://app.example/healthz", expectStatus: 200, timeout: 5_000 },
+    ];
+    const checks = {
+      id: "health",
+      title: "Health",
+      kind: "http",
+      forEach: "healthCheck",
+      with: { url: "{{check.url}}" },
+    };
+    const runbook = testRunbook({ phases: [{ name: "main", steps: [checks] }] });
+    const failover = buildPlan({
+      runbook,
+      config: sited,
+      scope: resolveScope(sited, ["payments"], "failover"),
+      mode: "real",
+      catalog: registry,
+    });
+    expect(failover.steps.map((s) => s.id)).toEqual(["health.payments.dr", "health.payments.global"]);
+    const failback = buildPlan({
+      runbook,
+      config: sited,
+      scope: resolveScope(sited, ["payments"], "failback"),
+      mode: "real",
+      catalog: registry,
+    });
+    expect(failback.steps.map((s) => s.id)).toEqual(["health.payments.primary", "health.payments.global"]);
+    const warnings = validateRunbook(runbook, sited, registry).filter((i) => !isError(i));
+    expect(warnings.map((w) => w.message)).toEqual([
+      "application core-api has no health check for dc2 (healthChecks with site: dc2 or none), so this step proves nothing about it",
+      "application analytics has no health check for dc2 (healthChecks with site: dc2 or none), so this step proves nothing about it",
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { describeVerdict, judgeBackups } from "../../domain/backup-verification.js";
 import { nameSchema } from "../../domain/config.js";
+import { needAnyDataSources } from "../../domain/config-needs.js";
 import type { RpoReading } from "../../domain/rpo.js";
 import { defineStepKind } from "../step-kind.js";
 
@@ -24,6 +25,7 @@ export const backupVerifyStep = defineStepKind<Params>({
   description: "Checks freshness and integrity of every backup source against the RPO it protects.",
   params,
   idempotent: true,
+  checkConfig: (p, config) => needAnyDataSources(config, p.sources, ["with", "sources"]),
   summarize: (p) => `verify backups${p.sources.length ? ` of ${p.sources.join(", ")}` : " of every source"}`,
   async execute(ctx, p) {
     const readings = ctx.services.backups as BackupReadings | undefined;

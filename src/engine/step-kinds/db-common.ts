@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { nameSchema } from "../../domain/config.js";
+import { type Config, nameSchema } from "../../domain/config.js";
+import { needDataSource } from "../../domain/config-needs.js";
 import { DrError } from "../../domain/errors.js";
+import type { ConfigNeed } from "../../domain/plan.js";
 import type { DatabaseReplication, PostgresSourceConfig } from "../../ports/database-replication.js";
 import type { StepContext } from "../step-kind.js";
 
@@ -15,6 +17,11 @@ export function replicationOf(ctx: StepContext): DatabaseReplication {
   if (!replication)
     throw new DrError("unavailable", "this drbot process has no PostgreSQL adapter configured");
   return replication;
+}
+
+/** A named source must be a configured PostgreSQL source; "*" takes whatever protects the scope. */
+export function postgresNeeds(source: string, config: Config): ConfigNeed[] {
+  return source === "*" ? [] : needDataSource(config, source, "postgres", ["with", "source"]);
 }
 
 /** The PostgreSQL sources a step acts on; a named source that is missing or not PostgreSQL is an error. */

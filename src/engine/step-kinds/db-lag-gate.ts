@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { durationSchema, formatMs } from "../../domain/duration.js";
 import { defineStepKind } from "../step-kind.js";
-import { dbSourceParam, describeSource, postgresSources, remainingMs, replicationOf } from "./db-common.js";
+import {
+  dbSourceParam,
+  describeSource,
+  postgresNeeds,
+  postgresSources,
+  remainingMs,
+  replicationOf,
+} from "./db-common.js";
 
 /**
  * Lets a run go on only while replication lag is at most `max` (by default each source's lagAlert,
@@ -15,6 +22,7 @@ export const dbLagGateStep = defineStepKind<Params>({
   kind: "db.lag-gate",
   description: "Refuses to go on while replication lag is above a limit or unknown.",
   params: params as z.ZodType<Params>,
+  checkConfig: (p, config) => postgresNeeds(p.source, config),
   idempotent: true,
   summarize: (p) =>
     `replication lag of ${describeSource(p.source)} at most ${p.max === undefined ? "its alert threshold" : formatMs(p.max)}`,

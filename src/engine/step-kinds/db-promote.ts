@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { describeError } from "../../domain/errors.js";
 import { defineStepKind } from "../step-kind.js";
-import { dbSourceParam, postgresSources, remainingMs, replicationOf } from "./db-common.js";
+import { dbSourceParam, postgresNeeds, postgresSources, remainingMs, replicationOf } from "./db-common.js";
 
 /**
  * Promotes the PostgreSQL replica of each source to primary (pg_promote) and checks that it has left
@@ -17,6 +17,7 @@ export const dbPromoteStep = defineStepKind<Params>({
   kind: "db.promote",
   description: "Promotes the PostgreSQL replica to primary, unless it already is.",
   params: params as z.ZodType<Params>,
+  checkConfig: (p, config) => postgresNeeds(p.source, config),
   idempotent: false,
   summarize: (p) =>
     p.source === "*"

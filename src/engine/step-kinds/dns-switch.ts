@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nameSchema } from "../../domain/config.js";
+import { type Config, nameSchema } from "../../domain/config.js";
 import {
   type DnsWeights,
   describeDifference,
@@ -9,7 +9,8 @@ import {
   weightsForActiveSite,
 } from "../../domain/dns-weights.js";
 import { durationSchema } from "../../domain/duration.js";
-import { DrError } from "../../domain/errors.js";
+import { DrError, describeError } from "../../domain/errors.js";
+import type { ConfigNeed } from "../../domain/plan.js";
 import type { DnsProvider } from "../../ports/dns.js";
 import { abortableDelay, defineStepKind, type StepContext } from "../step-kind.js";
 
@@ -53,6 +54,7 @@ export const dnsSwitchStep = defineStepKind<Params>({
   params: params as z.ZodType<Params>,
   idempotent: true,
   summarize: (p) => `DNS ${p.records === "all" ? "all records" : p.records.join(", ")} → ${p.activeSite} 100`,
+  checkConfig: (p, config) => dnsNeeds(p, config),
   async execute(ctx, p) {
     const dns = dnsOf(ctx);
     if (p.provider && p.provider !== dns.kind)
@@ -103,6 +105,29 @@ export const dnsSwitchStep = defineStepKind<Params>({
       : { holds: false, evidence: `${dns.description}: ${off.map(describeDifference).join("; ")}` };
   },
 });
+
+/** A provider to apply and read weights, and records that give the active site a weight. */
+function dnsNeeds(p: Params, config: Config): ConfigNeed[] {
+  const needs: ConfigNeed[] = [];
+  const provider = config.dns.provider;
+  if (!provider)
+    needs.push({
+      path: ["kind"],
+      message:
+        "needs a DNS provider, and the configuration has none: set dns.provider (external-dns, command or webhook)",
+    });
+  else if (p.provider && p.provider !== provider.kind)
+    needs.push({
+      path: ["with", "provider"],
+      message: `is written for the ${p.provider} DNS provider, but dns.provider is ${provider.kind}`,
+    });
+  try {
+    weightsForActiveSite(selectRecords(config.dns.records, p.records), p.activeSite);
+  } catch (error) {
+    needs.push({ path: ["with", "records"], message: `cannot switch: ${describeError(error)}` });
+  }
+  return needs;
+}
 
 function desiredWeights(ctx: StepContext, p: Params): DnsWeights {
   return weightsForActiveSite(selectRecords(ctx.config.dns.records, p.records), p.activeSite);

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { nameSchema } from "../../domain/config.js";
+import { needDataSource } from "../../domain/config-needs.js";
 import { DrError, describeError } from "../../domain/errors.js";
 import type { EtcdSnapshots } from "../../ports/etcd-snapshots.js";
 import { defineStepKind, type StepContext } from "../step-kind.js";
@@ -26,6 +27,7 @@ export const etcdSnapshotStep = defineStepKind<Params>({
   params: params as z.ZodType<Params>,
   idempotent: true,
   summarize: (p) => `etcd snapshot of ${p.source}`,
+  checkConfig: (p, config) => needDataSource(config, p.source, "etcd", ["with", "source"]),
   async execute(ctx, p) {
     try {
       const report = await etcdSnapshotsOf(ctx).take(p.source, {

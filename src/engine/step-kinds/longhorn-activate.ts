@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { needAnyDataSources } from "../../domain/config-needs.js";
 import { DrError, describeError, isDrError } from "../../domain/errors.js";
 import {
   isLonghornNotInstalled,
@@ -64,6 +65,8 @@ export const longhornActivateStep = defineStepKind<Params>({
   description: "Activates Longhorn DR volumes on the DR site, after a preflight, and verifies them.",
   params: params as z.ZodType<Params>,
   idempotent: true,
+  checkConfig: (p, config) =>
+    Array.isArray(p.sources) ? needAnyDataSources(config, p.sources, ["with", "sources"]) : [],
   summarize: (p) =>
     p.volumes
       ? `activate Longhorn volumes ${p.volumes.join(", ")} on ${p.site}`

@@ -64,6 +64,7 @@ export class StepKindRegistry implements StepCatalog {
       ...(found.applyPins
         ? { applyPins: (params, pins) => found.applyPins!(params, pins) as Record<string, unknown> }
         : {}),
+      ...(found.checkConfig ? { checkConfig: (params, config) => found.checkConfig!(params, config) } : {}),
     };
   }
 }

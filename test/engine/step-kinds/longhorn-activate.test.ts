@@ -18,6 +18,11 @@ const config = testConfig({
     },
     { name: "longhorn-payments", kind: "longhorn", site: "dc2", volumes: ["payments-data"] },
   ],
+  // The shipped failover moves traffic too: its DNS switch needs a provider and records.
+  dns: {
+    provider: { kind: "webhook", url: "http://127.0.0.1:9/weights" },
+    records: [{ name: "app.example.com", weights: { dc1: 100, dc2: 0 } }],
+  },
 });
 config.applications[0]!.dataSources = ["pg", "longhorn-payments"];
 
