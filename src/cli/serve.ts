@@ -12,7 +12,7 @@ import { createSlackApp, type SlackSurface, slackSettingsFromEnv } from "../slac
 import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
 import { SlackDirectory } from "../slack/slack-directory.js";
 import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
-import type { CliIo } from "./main.js";
+import type { CliIo } from "./commands/cli-command.js";
 import { serveRoutes } from "./serve-routes.js";
 
 /**

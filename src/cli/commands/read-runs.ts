@@ -1,0 +1,39 @@
+import { argument } from "../../../commands/parse-command-line.js";
+import { EXIT } from "../../app/error-messages.js";
+import { runLine, runText, statusText } from "../render-text.js";
+import { writeReportFiles } from "../write-report-files.js";
+import type { CliCommandHandler } from "./cli-command.js";
+
+/** `drbot status|runs|show|report`: reading, never changing. */
+
+export const showStatus: CliCommandHandler = async (ctx) => {
+  const report = await (await ctx.runtime()).service.status();
+  ctx.emit(report, statusText(report));
+  return EXIT.ok;
+};
+
+export const listRuns: CliCommandHandler = async (ctx) => {
+  const runs = await (await ctx.runtime()).service.runs(ctx.cmd.flags.limit ?? 20);
+  ctx.emit(runs, runs.length ? runs.map(runLine).join("\n") : "no runs yet");
+  return EXIT.ok;
+};
+
+export const showRun: CliCommandHandler = async (ctx) => {
+  const rt = await ctx.runtime();
+  const { run, steps, events } = await rt.service.show(argument(ctx.cmd, "RUN"));
+  ctx.emit({ run, steps: Object.fromEntries(steps), events }, runText(run, steps, rt.clock.now(), events));
+  return EXIT.ok;
+};
+
+/** Markdown on the terminal (JSON with --json), or the three files written to --out DIR. */
+export const showReport: CliCommandHandler = async (ctx) => {
+  const files = await (await ctx.runtime()).reports.files(argument(ctx.cmd, "RUN"));
+  const { out, json } = ctx.cmd.flags;
+  if (out) {
+    const written = await writeReportFiles(files, out);
+    ctx.emit({ ...files.report, files: written }, `report of ${files.report.run.id}: ${written.join(", ")}`);
+    return EXIT.ok;
+  }
+  ctx.io.out(json ? files.json.trimEnd() : files.markdown.trimEnd());
+  return EXIT.ok;
+};

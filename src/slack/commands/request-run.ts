@@ -1,0 +1,97 @@
+import { rest } from "../../../commands/parse-command-line.js";
+import type { DrService } from "../../app/dr-service.js";
+import type { RunKind } from "../../domain/config.js";
+import { formatMs } from "../../domain/duration.js";
+import { DrError } from "../../domain/errors.js";
+import { runExposure } from "../../domain/rpo.js";
+import { exposureText } from "../views/approval-card.js";
+import { escapeMrkdwn } from "../views/block-kit.js";
+import { ephemeral, type SlackCommandHandler, stateWords } from "./slack-command.js";
+
+/**
+ * `/dr failover|failback|drill [tier|app…]`: in an incident channel, asks for approvals with a card
+ * in the channel; `--dry-run` shows the plan and the data at risk to the person alone, anywhere.
+ */
+export function requestRun(kind: RunKind): SlackCommandHandler {
+  return async (cmd, inv, deps) => {
+    const s = deps.service;
+    const targets = rest(cmd);
+    const { reason, backup, window, dryRun } = cmd.flags;
+    const channels = s.config.slack.incidentChannels;
+    if (!dryRun && !channels.includes(inv.channel)) {
+      const error = new DrError(
+        "wrong_channel",
+        channels.length
+          ? `${kind} runs are requested in an incident channel, where the incident is recorded`
+          : "no incident channel is configured (slack.incidentChannels), so no run can be requested",
+        { channel: inv.channel },
+      );
+      await s.auditRefusal(inv.actor, error, { command: kind });
+      // Channel links are drbot's own markup, so this refusal is written here rather than escaped.
+      const where = channels.map((c) => `<#${c}>`).join(", ");
+      await ephemeral(
+        inv.respond,
+        channels.length
+          ? `*Not in this channel*: ${kind} runs are requested in ${where}, where the incident is recorded.`
+          : `*Not in this channel*: ${error.message}`,
+      );
+      return;
+    }
+    const runbook = s.runbookFor(kind);
+    const pins = backup ? { backup } : undefined;
+    if (dryRun) {
+      await ephemeral(inv.respond, await dryRunText(s, kind, runbook.name, targets, pins));
+      return;
+    }
+    if (kind !== "drill" && !reason)
+      throw new DrError("invalid_input", `say why: /dr ${kind} ${targets.join(" ")} --reason "…"`);
+    let outcome: Awaited<ReturnType<DrService["request"]>>;
+    try {
+      outcome = await s.request({
+        actor: inv.actor,
+        runbook: runbook.name,
+        targets,
+        reason: [reason ?? "", window ? `(window: ${window})` : ""].filter(Boolean).join(" "),
+        source: "slack",
+        channel: inv.channel,
+        dedupeKey: `slack:${inv.triggerId}`,
+        ...(pins ? { pins } : {}),
+      });
+    } catch (error) {
+      // A double submission by the same person finds their own request holding the scope.
+      if (error instanceof DrError && error.code === "scope_busy" && error.details.owner === inv.actor) {
+        await ephemeral(
+          inv.respond,
+          `You already requested this: \`${String(error.details.runId)}\` is ${stateWords(String(error.details.state))}.`,
+        );
+        return;
+      }
+      throw error;
+    }
+    if (outcome.duplicate) return;
+    await deps.notifier.postCard(outcome.run, inv.channel);
+    const note =
+      outcome.run.requiredApprovals > 0
+        ? `needs ${outcome.run.requiredApprovals} approval(s) from someone other than you`
+        : "no approval needed; it starts now";
+    await ephemeral(
+      inv.respond,
+      `Requested \`${outcome.run.id}\`: ${note}. Expires in ${formatMs(outcome.run.expiresAt - deps.clock.now())}.`,
+    );
+  };
+}
+
+async function dryRunText(
+  s: DrService,
+  kind: RunKind,
+  runbook: string,
+  targets: string[],
+  pins: Record<string, string> | undefined,
+): Promise<string> {
+  const plan = s.plan({ runbook, targets, ...(pins ? { pins } : {}) });
+  const exposure = runExposure(await s.rpo(), plan.scope.tiers);
+  const lines = plan.steps
+    .slice(0, 40)
+    .map((p, i) => `${i + 1}. ${escapeMrkdwn(p.title)}: ${escapeMrkdwn(p.summary)}`);
+  return `*Dry run* of ${kind} for ${plan.scope.applications.join(", ")} (plan \`${plan.hash}\`, nothing was requested)\nData at risk: ${exposureText(exposure)}\n${lines.join("\n")}${plan.steps.length > 40 ? `\n… ${plan.steps.length - 40} more` : ""}`;
+}
