@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# src/emulator and src/demo (development code) are left out by .dockerignore and tsconfig.build.json.
 COPY src ./src
 COPY commands ./commands
 RUN npm run build

@@ -1,13 +1,15 @@
-import { cp, mkdtemp, readFile, rm, stat, symlink } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * No Docker engine runs here, so the image is checked by what it is made of: the Dockerfile's
- * stages and rules, and a build of the build stage's inputs in a clean directory, after which
- * every path the runtime stage copies exists and the entry point answers `drbot --version`.
+ * stages and rules, and a build of the build stage's inputs in a clean directory (without what
+ * .dockerignore leaves out of the context, as `docker build` does), after which every path the
+ * runtime stage copies exists, the entry point answers `drbot --version`, and neither the Slack
+ * emulator nor the demo is in it.
  */
 interface Instruction {
   op: string;
@@ -48,6 +50,15 @@ function copies(stage: Stage): Array<{ from?: string; sources: string[] }> {
 }
 
 const stages = parseDockerfile(await readFile("Dockerfile", "utf8"));
+/** .dockerignore's patterns: plain paths and names here (no wildcards but `*.ext`). */
+const ignored = (await readFile(".dockerignore", "utf8"))
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#"));
+const inContext = (path: string) =>
+  !ignored.some((p) =>
+    p.startsWith("*.") ? path.endsWith(p.slice(1)) : path === p || path.startsWith(`${p}/`),
+  );
 const build = stages[0]!;
 const runtime = stages.at(-1)!;
 let dir: string;
@@ -56,7 +67,11 @@ beforeAll(async () => {
   // The build stage's context, in a clean directory: only what the Dockerfile copies into it.
   dir = await mkdtemp(join(tmpdir(), "drbot-image-"));
   for (const { sources } of copies(build))
-    for (const source of sources) await cp(source, join(dir, source), { recursive: true });
+    for (const source of sources)
+      await cp(source, join(dir, source), {
+        recursive: true,
+        filter: (from) => inContext(relative(".", from)),
+      });
   await symlink(join(process.cwd(), "node_modules"), join(dir, "node_modules"), "dir");
   // What the build stage runs after copying those.
   await execa("npm", ["run", "build"], { cwd: dir, timeout: 240_000 });
@@ -88,6 +103,15 @@ describe("the container image", () => {
         const where = from === build.name ? join(dir, source.replace(/^\/app\//, "")) : source;
         await expect(stat(where).then(() => where)).resolves.toBe(where);
       }
+  });
+
+  it("leaves the Slack emulator and the demo out: development code, in neither the context nor the build", async () => {
+    expect(inContext("src/emulator/slack-emulator.ts")).toBe(false);
+    expect(inContext("src/demo/main.ts")).toBe(false);
+    const built = await readdir(join(dir, "dist", "src"));
+    expect(built).toContain("cli");
+    expect(built).not.toContain("emulator");
+    expect(built).not.toContain("demo");
   });
 
   it("starts the compiled entry point: drbot --version", async () => {
