@@ -4,6 +4,7 @@ import { MemoryLeaderLease } from "../src/adapters/memory/memory-leader-lease.js
 import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
 import { startWatch } from "../src/app/start-watch.js";
 import { runbookSchema } from "../src/domain/runbook.js";
+import { silentLogger } from "../src/ports/logger.js";
 import { SlackWatchNotifier } from "../src/slack/slack-watch-notifier.js";
 import { startTestClusters } from "../test/support/k8s-testenv.js";
 import { INCIDENT, startSlackHarness } from "../test/support/slack-harness.js";
@@ -54,7 +55,7 @@ export async function run(): Promise<BenchResult> {
     lease: new MemoryLeaderLease(clock),
     notifier: new SlackWatchNotifier(h.surface.client, store),
     token: "bench",
-    log: () => undefined,
+    log: silentLogger,
   });
   const alerts = () =>
     h.emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes("is down"));

@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { runEtcdSnapshotJob } from "../src/adapters/etcd/run-etcd-snapshot-job.js";
 import { ExecaCommandRunner } from "../src/adapters/execa/execa-command-runner.js";
 import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
+import { parseEnvironment } from "../src/config/environment.js";
 import { configSchema } from "../src/domain/config.js";
 import { createRuntime } from "../src/runtime/create-runtime.js";
 import { startEtcdServer } from "../test/support/etcd-server.js";
@@ -119,7 +120,7 @@ export async function run(): Promise<BenchResult> {
     const rt = await createRuntime({
       configPath: configFile,
       store: new MemoryRunStore({ now: () => Date.now() }),
-      env: { PG_TEST_PASSWORD: pg.drbotPassword },
+      env: parseEnvironment({ PG_TEST_PASSWORD: pg.drbotPassword }),
       autoStart: false,
     });
     try {

@@ -26,6 +26,7 @@ import type { RunEngine } from "../engine/run-engine.js";
 import type { StepKindRegistry } from "../engine/step-kinds/registry.js";
 import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
+import type { Logger } from "../ports/logger.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { ScopeRestorePoints } from "./velero-overview.js";
@@ -55,6 +56,8 @@ export interface DrServiceDeps {
   placement?: Placement;
   /** Recent Velero backups protecting a scope, as its target site sees them (velero-overview.ts). */
   restorePoints?: (scope: Pick<RunScope, "applications" | "toSite">) => Promise<ScopeRestorePoints>;
+  /** Where failures nobody waits for are logged (the composition root's logger; silent when left out). */
+  log?: Logger;
 }
 
 export interface RequestInput {

@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import type { DrErrorCode } from "../domain/errors.js";
 
 /** One table from error code to the words a person sees (Slack ephemerals and the CLI). */
 export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   invalid_config: "The configuration is invalid",
+  invalid_environment: "The environment is invalid",
   invalid_runbook: "A runbook is invalid",
   invalid_input: "That input is not valid",
   unknown_run: "No such run",
@@ -28,6 +30,16 @@ export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   internal: "drbot hit an internal error",
 };
 
+/** A short reference for one unexpected failure: in the person's answer and in the log line. */
+export function errorReference(): string {
+  return randomBytes(3).toString("hex");
+}
+
+/** What a person sees when drbot fails unexpectedly: no internals, a reference the operators can look up. */
+export function unexpectedErrorText(ref: string): string {
+  return `Something went wrong (ref ${ref}); the operators can find it in drbot's logs.`;
+}
+
 /** CLI exit codes, documented in the README. */
 export const EXIT = {
   ok: 0,
@@ -41,6 +53,7 @@ export const EXIT = {
 export function exitCodeFor(code: DrErrorCode): number {
   switch (code) {
     case "invalid_config":
+    case "invalid_environment":
     case "invalid_runbook":
       return EXIT.invalidConfig;
     case "invalid_input":

@@ -1,6 +1,7 @@
 import type { Config } from "../domain/config.js";
 import type { Clock } from "../ports/clock.js";
 import type { LeaderLease } from "../ports/leader-lease.js";
+import type { Logger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SitePort } from "../ports/site.js";
 import type { WatchNotifier } from "../ports/watch-notifier.js";
@@ -23,7 +24,8 @@ export interface WatchDeps {
   notifier: WatchNotifier;
   /** Unique to this replica. */
   token: string;
-  log: (line: string) => void;
+  /** Where the leader's work says what it does and what failed. */
+  log: Logger;
   /** Told about every probing round (tests, metrics). */
   onRound?: PrimaryWatcherOptions["onRound"];
 }
@@ -45,8 +47,8 @@ export interface WatchHandle {
  */
 export function startWatch(d: WatchDeps): WatchHandle {
   const channel = d.config.watch.channel ?? d.config.slack.incidentChannels[0] ?? "";
-  const report = (what: string) => (error: unknown) =>
-    d.log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  const report = (operation: string) => (error: unknown) =>
+    d.log.error(`${operation} failed; it goes on at its next round`, { operation, err: error });
   if (d.config.calendar.schedules.length > 0) DrCalendar.check(d.config.calendar, d.service);
   // When each schedule is next due, said again only when it changes (and by each new leader): the
   // log shows the calendar is alive and what it will do, without a line every check.
@@ -65,7 +67,7 @@ export function startWatch(d: WatchDeps): WatchHandle {
           store: d.store,
           notifier: d.notifier,
           channel,
-          onError: report("watcher"),
+          onError: report("watch.probe"),
           ...(d.onRound ? { onRound: d.onRound } : {}),
         })
       : undefined;
@@ -78,12 +80,17 @@ export function startWatch(d: WatchDeps): WatchHandle {
           clock: d.clock,
           notifier: d.notifier,
           channel,
-          onError: report("calendar"),
-          onOutcome: (outcome) => d.log(describeOutcome(outcome)),
+          onError: report("calendar.check"),
+          onOutcome: (outcome) =>
+            (outcome.action === "failed" ? d.log.warn : d.log.info)(describeOutcome(outcome), {
+              operation: "calendar.run",
+            }),
           onChecked: (schedule, next) => {
             if (announced.has(schedule) && announced.get(schedule) === next) return;
             announced.set(schedule, next);
-            d.log(`calendar: ${schedule} next due ${next === undefined ? "never" : iso(next)}`);
+            d.log.info(`calendar: ${schedule} next due ${next === undefined ? "never" : iso(next)}`, {
+              operation: "calendar.check",
+            });
           },
         })
       : undefined;
@@ -93,17 +100,19 @@ export function startWatch(d: WatchDeps): WatchHandle {
     token: d.token,
     ttlMs: d.config.watch.leaseTtl,
     onGained: () => {
-      d.log(`leading: watching ${primary?.name ?? "nothing"} and running the DR calendar (${d.token})`);
+      d.log.info(`leading: watching ${primary?.name ?? "nothing"} and running the DR calendar (${d.token})`, {
+        operation: "watch.lead",
+      });
       announced.clear();
       watcher?.start();
       calendar?.start();
     },
     onLost: () => {
-      d.log(`no longer leading (${d.token})`);
+      d.log.info(`no longer leading (${d.token})`, { operation: "watch.lead" });
       void watcher?.stop();
       void calendar?.stop();
     },
-    onError: report("leader lease"),
+    onError: report("watch.lease"),
   });
   leadership.start();
   const halt = async (release: boolean) => {

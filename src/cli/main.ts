@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 import { findCommand } from "../../commands/definitions.js";
 import { type ParsedCommandLine, parseCommandLine } from "../../commands/parse-command-line.js";
 import { cliUsage, commandHelp } from "../../commands/usage.js";
+import { createPinoLogger } from "../adapters/logging/pino-logger.js";
 import { ERROR_HEADLINES, EXIT, exitCodeFor } from "../app/error-messages.js";
+import { type Environment, environmentSecrets, parseEnvironment } from "../config/environment.js";
 import { DrError, describeError, isDrError } from "../domain/errors.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import type { CliContext, CliIo } from "./commands/cli-command.js";
@@ -39,23 +41,39 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const name = parsed.name;
+  // The environment is read here, once, and passed down typed; a wrong variable stops drbot (exit 3).
+  let env: Environment;
+  try {
+    env = parseEnvironment(io.env);
+  } catch (error) {
+    return reportError(error, flags, io);
+  }
+  // The tokens are known now; the runtime adds the passwords its configuration names.
+  const secrets = environmentSecrets(env);
+  const log = createPinoLogger({
+    level: env.LOG_LEVEL,
+    write: (line) => io.err(line.trimEnd()),
+    secrets: () => secrets,
+  }).child({ command: name });
   let runtime: Runtime | undefined;
   const ctx: CliContext = {
     cmd: parsed,
     io,
     emit: (json, text) => io.out(flags.json ? JSON.stringify(json) : text),
     files() {
-      const configPath = flags.config ?? io.env.DRBOT_CONFIG;
+      const configPath = flags.config ?? env.DRBOT_CONFIG;
       if (!configPath)
         throw new DrError("invalid_input", "no configuration: pass --config FILE or set DRBOT_CONFIG");
-      return { configPath, runbooksDir: flags.runbooks ?? io.env.DRBOT_RUNBOOKS ?? "runbooks" };
+      return { configPath, runbooksDir: flags.runbooks ?? env.DRBOT_RUNBOOKS };
     },
     async runtime() {
       if (runtime) return runtime;
       runtime = await createRuntime({
         configPath: ctx.files().configPath,
         ...(flags.runbooks ? { runbooksDir: flags.runbooks } : {}),
-        env: io.env,
+        env,
+        log,
+        secrets,
         // Only the bot executes runs on its own; other commands drive theirs in the foreground.
         autoStart: name === "serve",
       });
@@ -65,19 +83,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     return await CLI_COMMAND_HANDLERS[name](ctx);
   } catch (error) {
-    if (isDrError(error)) {
-      if (flags.json)
-        io.out(
-          JSON.stringify({ ok: false, code: error.code, message: error.message, details: error.details }),
-        );
-      else io.err(`${ERROR_HEADLINES[error.code]}: ${error.message}`);
-      return exitCodeFor(error.code);
-    }
-    io.err(`drbot hit an internal error: ${describeError(error)}`);
-    return EXIT.refused;
+    if (!isDrError(error)) log.error("drbot hit an internal error", { operation: `cli.${name}`, err: error });
+    return reportError(error, flags, io);
   } finally {
-    await runtime?.close().catch(() => undefined);
+    await runtime
+      ?.close()
+      .catch((error: unknown) =>
+        log.warn("could not close the runtime cleanly", { operation: "cli.close", err: error }),
+      );
   }
+}
+
+/** Says what went wrong, in words (or JSON with --json), and gives the exit code for it. */
+function reportError(error: unknown, flags: { json?: boolean | undefined }, io: CliIo): number {
+  if (isDrError(error)) {
+    if (flags.json)
+      io.out(JSON.stringify({ ok: false, code: error.code, message: error.message, details: error.details }));
+    else io.err(`${ERROR_HEADLINES[error.code]}: ${error.message}`);
+    return exitCodeFor(error.code);
+  }
+  io.err(`drbot hit an internal error: ${describeError(error)}`);
+  return EXIT.refused;
 }
 
 function version(): string {

@@ -8,6 +8,7 @@ import type { SitePort } from "../ports/site.js";
 import { logWatchNotifier } from "../ports/watch-notifier.js";
 import type { Runtime } from "../runtime/create-runtime.js";
 import { openLeaderLease } from "../runtime/open-leader-lease.js";
+import { boltLogger } from "../slack/bolt-logger.js";
 import { createSlackApp, type SlackSurface, slackSettingsFromEnv } from "../slack/create-slack-app.js";
 import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
 import { SlackDirectory } from "../slack/slack-directory.js";
@@ -26,11 +27,13 @@ const SHUTDOWN_REPORTS_MS = 15_000;
 const RECENT_RUNS = 100;
 
 export async function serve(rt: Runtime, io: CliIo): Promise<number> {
-  const port = Number(io.env.PORT ?? 3000);
+  const port = rt.env.PORT;
+  const log = rt.log;
   let ready = false;
   if (rt.runbookFindings.length > 0)
-    io.err(
+    log.warn(
       `runbooks: what the configuration does not give them (\`drbot validate\` lists the same; requests refused with it):\n${formatIssues(rt.runbookFindings)}`,
+      { operation: "serve.check-runbooks", findings: rt.runbookFindings.length },
     );
   const metrics = new DrbotMetrics(
     rt.config,
@@ -38,8 +41,13 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     { processMetrics: true },
   );
   rt.observers.attach(metrics);
-  const routes = serveRoutes(rt, metrics, () => ready, { onConfigFile: (check) => io.err(check.line) });
-  const settings = slackSettingsFromEnv(io.env);
+  const routes = serveRoutes(rt, metrics, () => ready, {
+    onConfigFile: (check) =>
+      (check.state === "invalid" || check.state === "unreadable" ? log.warn : log.info)(check.line, {
+        operation: "serve.config-file",
+      }),
+  });
+  const settings = slackSettingsFromEnv(rt.env);
   let surface: SlackSurface | undefined;
   let plain: ReturnType<typeof createServer> | undefined;
   if (settings) {
@@ -58,19 +66,26 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
           ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
           timeout: 5_000,
           fetch,
+          logger: boltLogger(log.child({ component: "slack-directory" })),
         }),
         groups,
+        log.child({ component: "slack-directory" }),
       ),
     );
     surface = createSlackApp(
-      { ...settings, port, routes, fetch, onError: io.err },
-      { service: rt.service, store: rt.store, clock: rt.clock, reports: rt.reports },
+      { ...settings, routes, fetch },
+      { service: rt.service, store: rt.store, clock: rt.clock, reports: rt.reports, log },
     );
     rt.observers.attach(surface.notifier);
     rt.observers.attach(surface.reports);
     const notifier = surface.notifier;
     rt.notices.attach((notice) => notifier.postNotice(notice));
-    registerWatchListeners(surface.app, { service: rt.service, store: rt.store, notifier: surface.notifier });
+    registerWatchListeners(surface.app, {
+      service: rt.service,
+      store: rt.store,
+      notifier: surface.notifier,
+      log: surface.log,
+    });
     await surface.start();
     io.out(`drbot serving Slack (${settings.mode} mode) on :${port}; engine owner ${rt.engine.ownerId}`);
   }
@@ -81,7 +96,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       if (route) return void route.handler(res);
       res.writeHead(404).end();
     });
-    await new Promise<void>((resolve) => plain!.listen(port, io.env.BIND_ADDRESS ?? "0.0.0.0", resolve));
+    await new Promise<void>((resolve) => plain!.listen(port, rt.env.BIND_ADDRESS, resolve));
     if (!settings)
       io.out(
         `drbot serving on :${port} without Slack (SLACK_BOT_TOKEN is not set); engine owner ${rt.engine.ownerId}`,
@@ -93,7 +108,10 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       ready = true;
     } catch (error) {
       ready = false;
-      io.err(`supervisor: ${error instanceof Error ? error.message : String(error)}`);
+      log.error("the supervisor's round failed; /readyz says not ready until one succeeds", {
+        operation: "serve.supervise",
+        err: error,
+      });
     }
   };
   await supervise();
@@ -102,19 +120,21 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     Math.max(1000, Math.floor(rt.config.engine.leaseTtl / 2)),
   );
   // Failure detection and the DR calendar run in whichever replica holds the leader lease.
-  const lease = await openLeaderLease(rt.config, io.env);
+  const lease = await openLeaderLease(rt.config, rt.env, log);
   const hasChannel = Boolean(rt.config.watch.channel ?? rt.config.slack.incidentChannels[0]);
   const watch = startWatch({
     config: rt.config,
     service: rt.service,
     store: rt.store,
     clock: rt.clock,
-    primary: primaryOrNothing(rt, io),
+    primary: primaryOrNothing(rt),
     lease,
     notifier:
-      surface && hasChannel ? new SlackWatchNotifier(surface.client, rt.store) : logWatchNotifier(io.err),
+      surface && hasChannel
+        ? new SlackWatchNotifier(surface.client, rt.store)
+        : logWatchNotifier(log.child({ component: "watch" })),
     token: rt.engine.ownerId,
-    log: io.err,
+    log: log.child({ component: "watch" }),
   });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -132,12 +152,15 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   return 0;
 }
 
-/** The primary to watch; a kubeconfig that cannot be loaded is reported, and serving goes on without watching. */
-function primaryOrNothing(rt: Runtime, io: CliIo): SitePort | undefined {
+/** The primary to watch; a kubeconfig that cannot be loaded is logged, and serving goes on without watching. */
+function primaryOrNothing(rt: Runtime): SitePort | undefined {
   try {
     return rt.sites.site(primarySite(rt.config).name);
   } catch (error) {
-    io.err(`watcher: cannot reach the primary: ${error instanceof Error ? error.message : String(error)}`);
+    rt.log.error("the watcher cannot reach the primary; serving goes on without watching", {
+      operation: "watch.start",
+      err: error,
+    });
     return undefined;
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { Redis } from "ioredis";
+import type { NamedVariables } from "../config/environment.js";
 
 /**
  * A redis-server of the demo's own: 127.0.0.1, a free port, a temporary directory, nothing saved.
@@ -35,9 +36,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `env` is where redis-server is looked for (its PATH); process.env when left out. */
+/** `env` is where redis-server is looked for (its PATH). */
 export async function startLocalRedis(
-  env: NodeJS.ProcessEnv = process.env,
+  env: NamedVariables,
 ): Promise<{ redis: LocalRedis } | { missing: string }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "drbot-demo-redis-"));
@@ -68,7 +69,11 @@ export async function startLocalRedis(
     commandTimeout: 500,
     connectTimeout: 500,
   });
-  probe.on("error", () => undefined);
+  // Refused connections are expected until redis-server listens; the last one says why it never did.
+  let lastError: unknown;
+  probe.on("error", (error: unknown) => {
+    lastError = error;
+  });
   const deadline = Date.now() + START_DEADLINE_MS;
   try {
     for (;;) {
@@ -82,12 +87,15 @@ export async function startLocalRedis(
       try {
         if (probe.status !== "ready") await probe.connect();
         if ((await probe.ping()) === "PONG") return { redis: { url: `redis://127.0.0.1:${port}`, stop } };
-      } catch {
+      } catch (error) {
+        lastError = error;
         probe.disconnect();
       }
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`redis-server did not answer on 127.0.0.1:${port} within ${START_DEADLINE_MS} ms`);
+        throw new Error(`redis-server did not answer on 127.0.0.1:${port} within ${START_DEADLINE_MS} ms`, {
+          cause: lastError,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -2,6 +2,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { createPinoLogger } from "../adapters/logging/pino-logger.js";
+import { ERROR_HEADLINES, EXIT } from "../app/error-messages.js";
+import { type Environment, parseEnvironment } from "../config/environment.js";
+import { describeError } from "../domain/errors.js";
 import { startDemo } from "./start-demo.js";
 
 /**
@@ -45,6 +49,15 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  let env: Environment;
+  try {
+    env = parseEnvironment(process.env);
+  } catch (error) {
+    console.error(`[demo] ${ERROR_HEADLINES.invalid_environment}: ${describeError(error)}`);
+    return EXIT.invalidConfig;
+  }
+  // The bot's secrets: the runtime adds its tokens and passwords here, and the logger redacts them.
+  const secrets: string[] = [];
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
   const log = (line: string) => console.log(`[demo] ${line}`);
   log("starting Redis, the Slack emulator, the sites and drbot…");
@@ -52,8 +65,15 @@ async function main(): Promise<number> {
     root,
     port: options.port,
     clusters: options.clusters,
-    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    env: process.env,
     log,
+    logger: createPinoLogger({
+      level: env.LOG_LEVEL,
+      write: (line) => process.stderr.write(line),
+      secrets: () => secrets,
+    }),
+    secrets,
   });
   log(
     `store: ${demo.store === "redis" ? "Redis" : "in memory"}; sites: ${demo.sites === "simulated" ? "SIMULATED in-process" : "local test clusters"}`,

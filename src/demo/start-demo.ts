@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { MemoryRunStore } from "../adapters/memory/memory-run-store.js";
 import type { ScopeRestorePoints } from "../app/velero-overview.js";
+import { type NamedVariables, parseEnvironment } from "../config/environment.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import type { RpoReading } from "../domain/rpo.js";
 import { SlackEmulator } from "../emulator/slack-emulator.js";
 import { systemClock } from "../ports/clock.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
 import type { KubernetesServices, SitePort } from "../ports/site.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import { createSlackApp, type SlackSurface } from "../slack/create-slack-app.js";
@@ -36,9 +38,14 @@ export interface DemoOptions {
   redisUrl?: string;
   /** How long a simulated replica takes to become ready. */
   replicaReadyMs?: number;
-  /** The environment the demo runs in (its PATH finds redis-server); process.env when left out. */
-  env?: NodeJS.ProcessEnv;
+  /** The environment the demo runs in: its PATH finds redis-server, its children inherit it. */
+  env: NamedVariables;
+  /** What the demo is doing, for the person who started it. */
   log?: (line: string) => void;
+  /** The bot's logger (silent when left out). */
+  logger?: Logger;
+  /** The list of secrets that logger redacts; the runtime adds the bot's to it. */
+  secrets?: string[];
 }
 
 export interface RunningDemo {
@@ -59,10 +66,15 @@ const STOP_REPORTS_MS = 5_000;
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const log = options.log ?? (() => undefined);
-  const processEnv = options.env ?? process.env;
+  const logger = (options.logger ?? silentLogger).child({ component: "demo" });
+  const processEnv = options.env;
   const cleanups: Array<() => Promise<unknown>> = [];
+  // Each piece is stopped even when one before it fails to stop; the failure is logged.
   const stop = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((error: unknown) =>
+        logger.warn("a piece of the demo did not stop cleanly", { operation: "demo.stop", err: error }),
+      );
   };
   try {
     const dir = await mkdtemp(join(tmpdir(), "drbot-demo-"));
@@ -71,7 +83,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const redis = await openRedis(options, processEnv, log);
     if (redis.local) cleanups.push(() => redis.local!.stop());
 
-    const clusters = options.clusters ? await startClusters(options.root, dir, log) : undefined;
+    const clusters = options.clusters ? await startClusters(options.root, dir, processEnv, log) : undefined;
     if (clusters) cleanups.push(clusters.stop);
 
     const configPath = await writeDemoConfig({
@@ -98,18 +110,21 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
     const botPort = await freePort();
     emulator.setRequestUrl(`http://127.0.0.1:${botPort}/slack/events`);
-    const env = {
+    // The environment `drbot serve` would have, pointed at the emulator and the demo's Redis.
+    const env = parseEnvironment({
       ...processEnv,
       SLACK_BOT_TOKEN: emulator.botToken,
       SLACK_SIGNING_SECRET: emulator.signingSecret,
       ...(redis.url ? { REDIS_URL: redis.url } : {}),
-    };
+    });
     const config = await loadConfig(configPath);
     if (clusters) await seedClusterWorkloads(clusters, config);
     const runtime = await createRuntime({
       configPath,
       runbooksDir,
       env,
+      ...(options.logger ? { log: options.logger } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
       ownerId: "drbot-demo",
       ...(redis.url ? {} : { store: new MemoryRunStore(systemClock) }),
       ...(clusters ? {} : { sites: simulatedSites(config, options.replicaReadyMs ?? 400) }),
@@ -126,11 +141,22 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         apiUrl: emulator.apiUrl,
         port: botPort,
         host: "127.0.0.1",
-        onError: (message) => log(message),
       },
-      { service: runtime.service, store: runtime.store, clock: runtime.clock, reports: runtime.reports },
+      {
+        service: runtime.service,
+        store: runtime.store,
+        clock: runtime.clock,
+        reports: runtime.reports,
+        log: runtime.log,
+      },
     );
-    runtime.directory.use(new SlackDirectory(surface.client, () => DEMO_USERGROUPS.map((g) => g.id)));
+    runtime.directory.use(
+      new SlackDirectory(
+        surface.client,
+        () => DEMO_USERGROUPS.map((g) => g.id),
+        runtime.log.child({ component: "slack-directory" }),
+      ),
+    );
     // As in `drbot serve`: progress in the channel, and each drill's and failover's report (the
     // Markdown, the JSON and the timeline picture) posted there when it ends.
     runtime.observers.attach(surface.notifier);
@@ -139,7 +165,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     runtime.notices.attach((notice) => notifier.postNotice(notice));
     await surface.start();
     cleanups.push(async () => {
-      await surface.notifier.idle(2_000).catch(() => undefined);
+      await surface.notifier.idle(2_000);
       await Promise.race([
         surface.reports.idle(),
         new Promise((resolve) => setTimeout(resolve, STOP_REPORTS_MS).unref()),
@@ -149,7 +175,12 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
     // The supervisor `drbot serve` runs: expires stale requests, takes over runs without an owner.
     const supervise = setInterval(
-      () => void runtime.service.supervise().catch((e) => log(`supervisor: ${String(e)}`)),
+      () =>
+        void runtime.service
+          .supervise()
+          .catch((error: unknown) =>
+            runtime.log.error("the supervisor's round failed", { operation: "demo.supervise", err: error }),
+          ),
       Math.max(1_000, Math.floor(runtime.config.engine.leaseTtl / 2)),
     );
     cleanups.push(async () => clearInterval(supervise));
@@ -184,7 +215,7 @@ function bannerText(clusters: boolean, redis: boolean): string {
 
 async function openRedis(
   options: DemoOptions,
-  env: NodeJS.ProcessEnv,
+  env: NamedVariables,
   log: (line: string) => void,
 ): Promise<{ url?: string; local?: LocalRedis }> {
   if (options.redisUrl) return { url: options.redisUrl };
@@ -300,21 +331,25 @@ interface LocalClusters {
   stop(): Promise<unknown>;
 }
 
-async function startClusters(root: string, dir: string, log: (line: string) => void): Promise<LocalClusters> {
+async function startClusters(
+  root: string,
+  dir: string,
+  processEnv: NamedVariables,
+  log: (line: string) => void,
+): Promise<LocalClusters> {
+  const vars = parseEnvironment(processEnv);
   const bin =
-    process.env.DRBOT_K8S_BIN ??
-    join(
-      process.env.DRBOT_K8S_CACHE ?? join(homedir(), ".cache", "drbot-k8s"),
-      "v1.36.3-etcdv3.6.16-kwokv0.8.0",
-    );
+    vars.DRBOT_K8S_BIN ??
+    join(vars.DRBOT_K8S_CACHE ?? join(homedir(), ".cache", "drbot-k8s"), "v1.36.3-etcdv3.6.16-kwokv0.8.0");
   for (const tool of ["kube-apiserver", "kubectl", "etcd", "kwok"])
-    await access(join(bin, tool)).catch(() => {
+    await access(join(bin, tool)).catch((error: unknown) => {
       throw new Error(
         `--clusters needs the local test-cluster binaries in ${bin}; build them once with scripts/k8s-build (15-30 min, needs Go)`,
+        { cause: error },
       );
     });
   const state = join(dir, "testenv");
-  const env = { ...process.env, DRBOT_TESTENV_DIR: state };
+  const env = { ...processEnv, DRBOT_TESTENV_DIR: state };
   log("starting the local clusters dc1 and dc2 (scripts/testenv up)…");
   await execa("bash", [join(root, "scripts", "testenv"), "up"], { env, timeout: 180_000, stdio: "inherit" });
   const kubeconfig = join(state, "kubeconfig");

@@ -4,6 +4,7 @@
  */
 export type DrErrorCode =
   | "invalid_config"
+  | "invalid_environment"
   | "invalid_runbook"
   | "invalid_input"
   | "unknown_run"

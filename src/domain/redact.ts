@@ -9,7 +9,7 @@ const SECRET_SHAPES: RegExp[] = [
   /(bearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi,
   /((?:password|passwd|pwd|secret|token|api[_-]?key|client-key-data|client-certificate-data|certificate-authority-data)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /(\/\/[^:/\s]+:)[^@/\s]+@/g,
+  /(\/\/[^:/\s@]*:)[^@/\s]+@/g,
 ];
 
 export const REDACTED = "[redacted]";

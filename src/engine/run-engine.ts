@@ -12,6 +12,7 @@ import {
 } from "../domain/run.js";
 import { scopeLockKeys } from "../domain/scope.js";
 import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import { abortableDelay, isIdempotent, type StepServices } from "./step-kind.js";
@@ -34,6 +35,8 @@ export interface RunEngineOptions {
   /** How often an executing run checks for an operator's abort or pause. */
   controlPollMs?: number;
   outputLimit?: number;
+  /** Where failures nobody waits for are logged (the composition root's logger; silent when left out). */
+  log?: Logger;
 }
 
 export type DriveOutcome =

@@ -1,4 +1,5 @@
 import type { WatchAlert } from "../domain/probe-tracker.js";
+import type { Logger } from "./logger.js";
 
 /** A reminder posted by the calendar, with a button that requests `runbook` for `targets`. */
 export interface CalendarReminder {
@@ -25,12 +26,14 @@ export interface WatchNotifier {
   scheduleFailed(schedule: string, channel: string, message: string): Promise<void>;
 }
 
-export const logWatchNotifier = (log: (line: string) => void): WatchNotifier => ({
+export const logWatchNotifier = (log: Logger): WatchNotifier => ({
   alertOpened: async (a, c) =>
-    log(
+    log.error(
       `ALERT ${a.site} down since ${new Date(a.firstFailureAt).toISOString()} (${a.failing.map((f) => `${f.target}: ${f.detail}`).join("; ")}); affected: ${c.applications.join(", ")}`,
+      { operation: "watch.alert", alertId: a.id, site: a.site },
     ),
-  alertCleared: async (a) => log(`alert ${a.id} cleared: ${a.site} answers again`),
-  reminder: async (r) => log(`reminder ${r.schedule}: ${r.text}`),
-  scheduleFailed: async (s, _c, m) => log(`schedule ${s} failed: ${m}`),
+  alertCleared: async (a) =>
+    log.info(`alert ${a.id} cleared: ${a.site} answers again`, { operation: "watch.alert", alertId: a.id }),
+  reminder: async (r) => log.info(`reminder ${r.schedule}: ${r.text}`, { operation: "calendar.remind" }),
+  scheduleFailed: async (s, _c, m) => log.warn(`schedule ${s} failed: ${m}`, { operation: "calendar.run" }),
 });

@@ -16,6 +16,12 @@ import { DrService, type DrServiceDeps } from "../app/dr-service.js";
 import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
 import { restorePointsForScope } from "../app/velero-overview.js";
+import {
+  type Environment,
+  environmentSecrets,
+  type NamedVariables,
+  parseEnvironment,
+} from "../config/environment.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooksWithFindings } from "../config/load-runbooks.js";
 import type { FileIssue } from "../config/yaml-issues.js";
@@ -31,6 +37,7 @@ import type { ArtifactStore } from "../ports/artifact-store.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import type { DatabaseReplication } from "../ports/database-replication.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
 import type { LonghornPort, LonghornServices } from "../ports/longhorn.js";
 import { NoticeRelay } from "../ports/notices.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
@@ -42,7 +49,15 @@ import { openRedisStore } from "./open-redis-store.js";
 export interface RuntimeOptions {
   configPath: string;
   runbooksDir?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The parsed environment (src/config/environment.ts); an empty one when left out. */
+  env?: Environment;
+  /** The process's logger; silent when left out (tests that do not look at logs). */
+  log?: Logger;
+  /**
+   * The list of secret values the process's logger redacts. The runtime adds the environment's tokens
+   * and the passwords its configuration names to this same list, so the logger redacts them too.
+   */
+  secrets?: string[];
   /** A store to use instead of the configured Redis (tests use the in-memory store). */
   store?: RunStore;
   clock?: Clock;
@@ -82,7 +97,13 @@ export function kubernetesSites(config: Config): KubernetesServices {
 }
 
 /** What the process knows about where it runs: in a pod or not, the site it was told, Redis's hosts. */
-export function placementFacts(config: Config, env: NodeJS.ProcessEnv): PlacementFacts {
+export function placementFacts(
+  config: Config,
+  env: Pick<
+    Environment,
+    "REDIS_URL" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME" | "KUBERNETES_SERVICE_HOST" | "DRBOT_SITE"
+  >,
+): PlacementFacts {
   let redisHosts: string[] = [];
   try {
     const location = redisLocation(config.redis, env);
@@ -136,6 +157,10 @@ export interface Runtime {
   config: Config;
   /** The file the configuration was read from (readiness reports when it changes on disk). */
   configPath: string;
+  /** The parsed environment the process started with. */
+  env: Environment;
+  /** The process's logger, created once by the entry point. */
+  log: Logger;
   runbooks: Map<string, Runbook>;
   /** What the runbooks need and the configuration lacks (requests of them are refused with it). */
   runbookFindings: FileIssue[];
@@ -163,32 +188,29 @@ export interface Runtime {
 
 /** Wires drbot together: configuration, runbooks, store, engine, use cases. The one composition root. */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? parseEnvironment({});
+  const log = options.log ?? silentLogger;
   const config = await loadConfig(options.configPath);
   const registry = createStepKindRegistry(...(options.extraStepKinds ?? []));
   const { runbooks, findings: runbookFindings } = await loadRunbooksWithFindings(
-    options.runbooksDir ?? env.DRBOT_RUNBOOKS ?? "runbooks",
+    options.runbooksDir ?? env.DRBOT_RUNBOOKS,
     config,
     registry,
   );
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? (await openRedisStore(config, env));
+  const secrets = options.secrets ?? [];
+  for (const value of [...environmentSecrets(env), ...configuredSecrets(config, env.named)])
+    if (!secrets.includes(value)) secrets.push(value);
+  const store = options.store ?? (await openRedisStore(config, env, log));
   const observer = new ObserverRelay();
   for (const o of options.observers ?? []) observer.attach(o);
   const directory = new DirectoryRelay(options.directory);
   const notices = new NoticeRelay();
   const postgresSources = config.dataSources.filter((d) => d.kind === "postgres");
-  const secrets = [
-    env.SLACK_BOT_TOKEN,
-    env.SLACK_SIGNING_SECRET,
-    env.SLACK_APP_TOKEN,
-    ...postgresSources.flatMap((d) => [d.primary.passwordEnv, d.replica.passwordEnv].map((n) => n && env[n])),
-    ...dnsSecrets(config, env),
-  ].filter((s): s is string => typeof s === "string" && s.length > 0);
   const sites = options.sites ?? kubernetesSites(config);
   const velero = options.velero ?? veleroSites(config);
   const artifacts: ArtifactStore = storeArtifacts(store);
-  const replication = new PostgresReplication(env);
+  const replication = new PostgresReplication(env.named);
   const commands = new ExecaCommandRunner();
   const etcd = new EtcdSnapshotService(config, commands);
   const services: StepServices = {
@@ -198,7 +220,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     artifacts,
     velero,
     replication,
-    dns: createDnsProvider(config, { commands, env, secrets }),
+    dns: createDnsProvider(config, { commands, env: env.named, secrets }),
     etcd,
     longhorn: longhornSites(config),
     notify: notices.post,
@@ -273,6 +295,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     maxParallelSteps: config.engine.maxParallelSteps,
     observer,
     scopeTtlMs: 6 * 3_600_000,
+    log: log.child({ component: "engine" }),
   });
   const service = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
@@ -294,10 +317,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     observer,
     autoStart: options.autoStart ?? true,
     placement: resolvePlacement(config, placementFacts(config, env)),
+    log: log.child({ component: "service" }),
   });
   return {
     config,
     configPath: options.configPath,
+    env,
+    log,
     runbooks,
     runbookFindings,
     registry,
@@ -317,4 +343,25 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await store.close();
     },
   };
+}
+
+/**
+ * The secrets the configuration names by variable: PostgreSQL and Redis passwords, the DNS
+ * webhook's token. Their values are redacted from logs and step output like the Slack tokens.
+ */
+function configuredSecrets(config: Config, named: NamedVariables): string[] {
+  const names = [
+    config.redis.passwordEnv,
+    config.redis.sentinel?.passwordEnv,
+    ...config.dataSources.flatMap((d) =>
+      d.kind === "postgres" ? [d.primary.passwordEnv, d.replica.passwordEnv] : [],
+    ),
+  ];
+  return [
+    ...names.flatMap((name) => {
+      const value = name ? named[name] : undefined;
+      return value ? [value] : [];
+    }),
+    ...dnsSecrets(config, named),
+  ];
 }

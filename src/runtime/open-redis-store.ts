@@ -1,11 +1,13 @@
 import { connectRedis, createRedisClient } from "../adapters/redis/create-redis-client.js";
 import { RedisRunStore } from "../adapters/redis/redis-run-store.js";
+import type { Environment } from "../config/environment.js";
 import type { Config } from "../domain/config.js";
+import type { Logger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
 
 /** Opens the configured Redis and the run store on it. */
-export async function openRedisStore(config: Config, env: NodeJS.ProcessEnv): Promise<RunStore> {
-  const client = createRedisClient(config.redis, env);
+export async function openRedisStore(config: Config, env: Environment, log: Logger): Promise<RunStore> {
+  const client = createRedisClient(config.redis, env, log.child({ component: "redis" }));
   await connectRedis(client, Math.max(config.redis.commandTimeout, 3_000));
   return new RedisRunStore(client, config.redis.keyPrefix);
 }

@@ -3,10 +3,14 @@ import type { WebClient } from "@slack/web-api";
 import type { DrService } from "../app/dr-service.js";
 import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
+import { type EnvironmentVariables, slackMode } from "../config/environment.js";
 import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
+import { boltLogger } from "./bolt-logger.js";
 import { fetchWithDeadline } from "./fetch-with-deadline.js";
+import { handleAppErrors } from "./handle-app-errors.js";
 import { registerActionListeners } from "./listeners/action-listeners.js";
 import { registerDrCommand } from "./listeners/dr-command.js";
 import { ReplayGuard } from "./replay-guard.js";
@@ -22,11 +26,6 @@ export interface SlackSettings {
   port?: number;
   /** The fetch the WebClient uses (the metrics wrap it to count errors and 429s). */
   fetch?: typeof fetch;
-  /**
-   * Where what no person in Slack can be told goes: failures off the request path (report uploads,
-   * response_url posts) and refused replays.
-   */
-  onError?: (message: string) => void;
   /** How long a post to a response_url may take before it is given up (default 10 s). */
   responseUrlTimeoutMs?: number;
   /** Interface to listen on (HTTP mode); all interfaces when left out, 127.0.0.1 for the demo. */
@@ -35,25 +34,21 @@ export interface SlackSettings {
   routes?: { path: string; handler: (res: import("node:http").ServerResponse) => void | Promise<void> }[];
 }
 
-/** Reads the Slack settings from the environment; names what is missing, never prints a token. */
-export function slackSettingsFromEnv(env: NodeJS.ProcessEnv): SlackSettings | undefined {
-  const botToken = env.SLACK_BOT_TOKEN;
-  if (!botToken) return undefined;
-  const mode =
-    env.SLACK_SOCKET_MODE === "true" || (env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
-      ? "socket"
-      : "http";
-  if (mode === "http" && !env.SLACK_SIGNING_SECRET)
-    throw new Error("SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)");
-  if (mode === "socket" && !env.SLACK_APP_TOKEN)
-    throw new Error("SLACK_APP_TOKEN is required in Socket Mode");
+/**
+ * The Slack settings from the parsed environment, or undefined without a bot token. The environment
+ * was checked at start-up (src/config/environment.ts), so what each mode needs is there.
+ */
+export function slackSettingsFromEnv(env: EnvironmentVariables): SlackSettings | undefined {
+  const mode = slackMode(env);
+  if (!mode || !env.SLACK_BOT_TOKEN) return undefined;
   return {
     mode,
-    botToken,
+    botToken: env.SLACK_BOT_TOKEN,
     ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
     ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
     ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
-    port: Number(env.PORT ?? 3000),
+    port: env.PORT,
+    host: env.BIND_ADDRESS,
   };
 }
 
@@ -63,6 +58,8 @@ export interface SlackSurface {
   /** Posts each drill's and failover's report when it ends; attach it to the run observers. */
   reports: SlackReportPublisher;
   client: WebClient;
+  /** The surface's logger (component "slack"), for listeners registered beside the built-in ones. */
+  log: Logger;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -72,20 +69,32 @@ const EVENTS_PATH = "/slack/events";
 /**
  * The Slack surface: Bolt in HTTP mode (one endpoint, /slack/events, signatures verified, replays
  * refused) or Socket Mode. Listeners ack first and work after; everything goes through the use cases.
+ * What no person in Slack can be told (failed report uploads and response_url posts, refused
+ * replays, unexpected errors with their reference, Bolt's own warnings) goes to `deps.log`.
  */
 export function createSlackApp(
   settings: SlackSettings,
-  deps: { service: DrService; store: RunStore; clock: Clock; directory?: Directory; reports?: RunReports },
+  deps: {
+    service: DrService;
+    store: RunStore;
+    clock: Clock;
+    directory?: Directory;
+    reports?: RunReports;
+    log?: Logger;
+  },
 ): SlackSurface {
-  const onError = settings.onError ?? (() => {});
+  const log = (deps.log ?? silentLogger).child({ component: "slack" });
+  // Bolt's respond() uses this fetch too, and gives its posts no deadline: this one does.
+  const fetch = fetchWithDeadline(
+    settings.fetch ?? globalThis.fetch,
+    settings.responseUrlTimeoutMs ?? 10_000,
+    log,
+  );
+  const logger = boltLogger(log);
   const clientOptions = {
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
-    // Bolt's respond() uses this fetch too, and gives its posts no deadline: this one does.
-    fetch: fetchWithDeadline(
-      settings.fetch ?? globalThis.fetch,
-      settings.responseUrlTimeoutMs ?? 10_000,
-      onError,
-    ),
+    fetch,
+    logger,
     // Honour Retry-After on 429 and retry a few times; every call has a deadline.
     retryConfig: { retries: 5, factor: 1.5, minTimeout: 200, maxTimeout: 5_000 },
     timeout: 10_000,
@@ -93,6 +102,8 @@ export function createSlackApp(
   let receiver: Receiver | undefined;
   if (settings.mode === "http") {
     const http = new HTTPReceiver({
+      logger,
+      logLevel: LogLevel.WARN,
       signingSecret: settings.signingSecret!,
       endpoints: EVENTS_PATH,
       processBeforeResponse: false,
@@ -108,7 +119,7 @@ export function createSlackApp(
       store: deps.store,
       clock: deps.clock,
       signingSecret: settings.signingSecret!,
-      report: onError,
+      log,
     }).protect(http, EVENTS_PATH);
     receiver = http;
   }
@@ -118,22 +129,26 @@ export function createSlackApp(
       ? { receiver }
       : { socketMode: true, appToken: settings.appToken!, installerOptions: { clientOptions } }),
     clientOptions,
+    logger,
     logLevel: LogLevel.WARN,
+    extendedErrorHandler: true,
   });
+  handleAppErrors(app, { log, fetch });
   const client = app.client;
   const defaultChannel = deps.service.config.slack.incidentChannels[0];
-  const notifier = new SlackRunNotifier(client, deps.store, deps.clock, defaultChannel);
+  const notifier = new SlackRunNotifier(client, deps.store, deps.clock, defaultChannel, 1000, log);
   const reports =
     deps.reports ??
     new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });
-  const publisher = new SlackReportPublisher(client, reports, defaultChannel, onError);
-  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client });
-  registerActionListeners(app, { service: deps.service });
+  const publisher = new SlackReportPublisher(client, reports, defaultChannel, log);
+  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client, log });
+  registerActionListeners(app, { service: deps.service, log });
   return {
     app,
     notifier,
     reports: publisher,
     client,
+    log,
     async start() {
       const port = settings.port ?? 3000;
       await app.start(settings.host ? { port, host: settings.host } : port);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HTTPModuleFunctions, type HTTPReceiver, isRawBodyError, isValidSlackRequest } from "@slack/bolt";
 import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
 
 /** Bolt's window: a request whose timestamp is older than this is refused as stale. */
@@ -41,8 +42,8 @@ export class ReplayGuard {
       store: RunStore;
       clock: Clock;
       signingSecret: string;
-      /** Where refusals and store failures are told (never with the signature). */
-      report: (message: string) => void;
+      /** Where refusals and store failures are logged (never with the signature). */
+      log: Logger;
     },
   ) {}
 
@@ -62,8 +63,9 @@ export class ReplayGuard {
     if (!verified) return "unverified";
     const windowEndsMs = timestampSec * 1000 + WINDOW_MS;
     if (timestampSec * 1000 > now + WINDOW_MS) {
-      this.deps.report(
+      this.deps.log.warn(
         `refused a Slack request signed ${Math.round((timestampSec * 1000 - now) / 1000)} s ahead`,
+        { operation: "slack.replay-guard" },
       );
       return "from_the_future";
     }
@@ -81,14 +83,16 @@ export class ReplayGuard {
       .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
       .finally(() => clearTimeout(timer));
     if (seen === "slow" || seen instanceof Error) {
-      this.deps.report(
+      this.deps.log.warn(
         `admitted a Slack request unchecked for replay: the store ${seen === "slow" ? `did not answer within ${STORE_WAIT_MS} ms` : `failed (${seen.message})`}`,
+        { operation: "slack.replay-guard", ...(seen === "slow" ? {} : { err: seen }) },
       );
       return "unchecked";
     }
     if (seen.first) return "fresh";
-    this.deps.report(
+    this.deps.log.warn(
       `refused a replayed Slack request (timestamp ${timestampSec}, first received at ${new Date(Number(seen.value)).toISOString()})`,
+      { operation: "slack.replay-guard" },
     );
     return "replay";
   }
@@ -104,7 +108,10 @@ export class ReplayGuard {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       if (req.method !== "POST" || path !== endpoint) return handle(req, res);
       this.admit(req, res, handle).catch((error: unknown) => {
-        this.deps.report(`a Slack request failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.deps.log.error("a Slack request failed before reaching Bolt", {
+          operation: "slack.request",
+          err: error,
+        });
         if (!res.headersSent) HTTPModuleFunctions.buildNoBodyResponse(res, 500);
       });
     };

@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { RunReportFiles, RunReports } from "../app/report/run-reports.js";
 import type { RunKind } from "../domain/config.js";
 import type { RunEvent, RunRecord, RunState } from "../domain/run.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
 import type { RunObserver } from "../ports/run-observer.js";
 
 /**
@@ -27,8 +28,8 @@ export class SlackReportPublisher implements RunObserver {
     private readonly client: WebClient,
     private readonly reports: RunReports,
     private readonly defaultChannel: string | undefined,
-    /** Where failures are told (serve writes them to stderr); they never reach the run. */
-    private readonly onError: (message: string) => void = () => {},
+    /** Where failures are logged; they never reach the run. */
+    private readonly log: Logger = silentLogger,
   ) {}
 
   onRunEvent(event: RunEvent, run: RunRecord): void {
@@ -45,7 +46,7 @@ export class SlackReportPublisher implements RunObserver {
       .catch((error: unknown) => {
         const message = `report of ${run.id} not posted: ${error instanceof Error ? error.message : String(error)}`;
         this.errors.push(message);
-        this.onError(message);
+        this.log.error(message, { operation: "slack.post-report", runId: run.id, err: error });
       })
       .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);

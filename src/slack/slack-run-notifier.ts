@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import { isStepFinished, type RunEvent, type RunRecord } from "../domain/run.js";
 import type { Clock } from "../ports/clock.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
 import type { Notice } from "../ports/notices.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
@@ -36,6 +37,8 @@ export class SlackRunNotifier implements RunObserver {
   private readonly lastSent = new Map<string, number>();
   private readonly flushing = new Map<string, Promise<void>>();
   readonly errors: string[] = [];
+  /** Runs whose last flush failed (logged once until one succeeds). */
+  private readonly failing = new Set<string>();
 
   constructor(
     private readonly client: WebClient,
@@ -43,6 +46,7 @@ export class SlackRunNotifier implements RunObserver {
     private readonly clock: Clock,
     private readonly defaultChannel: string | undefined,
     private readonly minIntervalMs = 1000,
+    private readonly log: Logger = silentLogger,
   ) {}
 
   /** Where a run's messages live; set when the card is posted. */
@@ -156,9 +160,26 @@ export class SlackRunNotifier implements RunObserver {
     const timer = setTimeout(() => {
       this.timers.delete(runId);
       const work = this.flush(runId)
-        .catch((error) => {
-          this.errors.push(error instanceof Error ? error.message : String(error));
-        })
+        .then(
+          () => {
+            if (this.failing.delete(runId))
+              this.log.info("a run's Slack messages are up to date again", {
+                operation: "slack.notify-run",
+                runId,
+              });
+          },
+          (error: unknown) => {
+            this.errors.push(error instanceof Error ? error.message : String(error));
+            // Retried every interval while Slack fails: one line when it starts failing, one when it is back.
+            if (this.failing.has(runId)) return;
+            this.failing.add(runId);
+            this.log.warn("a run's Slack messages could not be brought up to date; retrying", {
+              operation: "slack.notify-run",
+              runId,
+              err: error,
+            });
+          },
+        )
         .finally(() => {
           this.flushing.delete(runId);
           this.lastSent.set(runId, Date.now());

@@ -6,6 +6,7 @@ import { startWatch, type WatchHandle } from "../../src/app/start-watch.js";
 import type { Config } from "../../src/domain/config.js";
 import { calendarSchema } from "../../src/domain/watch-config.js";
 import type { Clock } from "../../src/ports/clock.js";
+import { silentLogger } from "../../src/ports/logger.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import { registerWatchListeners } from "../../src/slack/listeners/watch-listeners.js";
 import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
@@ -68,7 +69,12 @@ async function startDrbot(options: {
     config: options.config,
     ledger: options.ledger,
   });
-  registerWatchListeners(h.surface.app, { service: h.service, store, notifier: h.surface.notifier });
+  registerWatchListeners(h.surface.app, {
+    service: h.service,
+    store,
+    notifier: h.surface.notifier,
+    log: h.surface.log,
+  });
   const lease = await openTestLeaderLease(redis.url, options.prefix);
   const watch = startWatch({
     config: options.config,
@@ -78,7 +84,7 @@ async function startDrbot(options: {
     lease,
     notifier: new SlackWatchNotifier(h.surface.client, store),
     token: options.token,
-    log: () => undefined,
+    log: silentLogger,
   });
   const stop = async () => {
     await watch.stop();

@@ -8,6 +8,7 @@ import { startWatch, type WatchHandle } from "../../src/app/start-watch.js";
 import type { Config } from "../../src/domain/config.js";
 import type { ProbeResult, TrackerEvent } from "../../src/domain/probe-tracker.js";
 import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
+import { silentLogger } from "../../src/ports/logger.js";
 import { registerWatchListeners } from "../../src/slack/listeners/watch-listeners.js";
 import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
 import { WATCH_ACTION } from "../../src/slack/views/watch-views.js";
@@ -55,7 +56,7 @@ async function startReplica(token: string): Promise<WatchHandle> {
     lease,
     notifier: new SlackWatchNotifier(h.surface.client, store),
     token,
-    log: () => undefined,
+    log: silentLogger,
     onRound: (results, events) => rounds.push({ replica: token, results, events }),
   });
   replicas.push(handle);
@@ -80,7 +81,12 @@ beforeAll(async () => {
   });
   store = await openTestRedisStore(redis.url, "watch:");
   h = await startSlackHarness({ runbooks: [failover], store, config });
-  registerWatchListeners(h.surface.app, { service: h.service, store, notifier: h.surface.notifier });
+  registerWatchListeners(h.surface.app, {
+    service: h.service,
+    store,
+    notifier: h.surface.notifier,
+    log: h.surface.log,
+  });
 });
 
 afterAll(async () => {

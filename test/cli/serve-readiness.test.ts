@@ -170,7 +170,13 @@ describe("drbot serve's readiness", () => {
     expect(await configGauges()).toEqual({ valid: 1, changed: 0 });
     const said = serve.output();
     expect(said.match(/refuse to start: the file changed on disk and is INVALID/g)).toHaveLength(1);
-    expect(said).toContain("config: ok (2 sites, 1 applications, 1 runbooks)\n");
+    expect(serve.logLines()).toContainEqual(
+      expect.objectContaining({
+        level: "info",
+        operation: "serve.config-file",
+        msg: "config: ok (2 sites, 1 applications, 1 runbooks)",
+      }),
+    );
   });
 
   it("turns unready with the reason when Redis goes away, and ready again when it is back", async () => {

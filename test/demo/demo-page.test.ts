@@ -22,7 +22,7 @@ let page: Page;
 
 beforeAll(async () => {
   const executablePath = findChromium();
-  demo = await startDemo({ root: process.cwd(), replicaReadyMs: 150 });
+  demo = await startDemo({ root: process.cwd(), env: process.env, replicaReadyMs: 150 });
   browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   await mkdir(SHOTS, { recursive: true });

@@ -16,7 +16,7 @@ const UI_TIMEOUT = 20_000;
 let demo: RunningDemo;
 
 beforeAll(async () => {
-  demo = await startDemo({ root: process.cwd(), replicaReadyMs: 100 });
+  demo = await startDemo({ root: process.cwd(), env: process.env, replicaReadyMs: 100 });
 }, 60_000);
 
 afterAll(async () => {

@@ -227,7 +227,7 @@ describe("the weekly backup verification on the local test environment", () => {
       intervalMs: 100,
       description: `the restarted calendar's first check; serve said:\n${again.output()}`,
     });
-    const next = Date.parse(/next due (\S+)/.exec(again.output())![1]!);
+    const next = Date.parse(/next due ([^\s"]+)/.exec(again.output())![1]!);
     expect(next).toBeGreaterThan(Date.now());
     expect(new Date(next).getUTCDay()).toBe(1);
     expect(again.output()).not.toContain(": requested ");

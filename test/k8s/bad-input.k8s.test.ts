@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import { parseEnvironment } from "../../src/config/environment.js";
 import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import { waitFor } from "../support/wait-for.js";
@@ -101,7 +102,7 @@ beforeAll(async () => {
     configPath: join(dir, "drbot.yaml"),
     runbooksDir: join(dir, "runbooks"),
     store: new MemoryRunStore({ now: () => Date.now() }),
-    env: {},
+    env: parseEnvironment({}),
   });
 }, 600_000);
 

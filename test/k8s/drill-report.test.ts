@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { runCli } from "../../src/cli/main.js";
+import { parseEnvironment } from "../../src/config/environment.js";
 import type { RunReport } from "../../src/domain/run-report.js";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
 import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
@@ -68,7 +69,7 @@ describe("a drill's report on two real clusters", () => {
   let runId = "";
 
   beforeAll(async () => {
-    const env = { ...process.env, REDIS_URL: redis.url };
+    const env = parseEnvironment({ ...process.env, REDIS_URL: redis.url });
     rt = await createRuntime({ configPath: configFile, runbooksDir: "runbooks", env });
     const port = await freePort();
     emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);

@@ -1,6 +1,7 @@
 import type { RespondArguments, RespondFn } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
 import { DrError } from "../../src/domain/errors.js";
+import { silentLogger } from "../../src/ports/logger.js";
 import { replyError } from "../../src/slack/listeners/reply-error.js";
 import { parseDrCommand, tokenize } from "../../src/slack/parse-dr-command.js";
 import { escapeMrkdwn } from "../../src/slack/views/block-kit.js";
@@ -18,7 +19,7 @@ async function refusalSeen(text: string): Promise<string> {
   const respond = (async (message: string | RespondArguments) => {
     sent.push(typeof message === "string" ? { text: message } : message);
   }) as unknown as RespondFn;
-  await replyError(respond, error);
+  await replyError(respond, error, silentLogger, { operation: "slack.command.dr" });
   expect(sent).toHaveLength(1);
   expect(sent[0]).toMatchObject({ response_type: "ephemeral", replace_original: false });
   return sent[0]!.text ?? "";

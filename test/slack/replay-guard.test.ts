@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { signSlackRequest } from "../../src/emulator/request-signing.js";
 import { ReplayGuard } from "../../src/slack/replay-guard.js";
+import { recordingLogger } from "../support/recording-logger.js";
 
 const SECRET = "replay-guard-secret";
 const BODY = "command=%2Fdr&text=abort+failover-1&trigger_id=1.2.abc";
@@ -9,17 +10,12 @@ const BODY = "command=%2Fdr&text=abort+failover-1&trigger_id=1.2.abc";
 function guardAt(startMs: number) {
   let now = startMs;
   const clock = { now: () => now };
-  const reports: string[] = [];
-  const guard = new ReplayGuard({
-    store: new MemoryRunStore(clock),
-    clock,
-    signingSecret: SECRET,
-    report: (m) => reports.push(m),
-  });
+  const log = recordingLogger();
+  const guard = new ReplayGuard({ store: new MemoryRunStore(clock), clock, signingSecret: SECRET, log });
   const advance = (ms: number) => {
     now += ms;
   };
-  return { guard, reports, advance };
+  return { guard, log, advance };
 }
 
 const signedAt = (sec: number, body = BODY) => signSlackRequest(SECRET, sec, body);
@@ -29,12 +25,12 @@ describe("the replay guard", () => {
   const sec = start / 1000;
 
   it("admits a signed request once and refuses the same timestamp and signature after", async () => {
-    const { guard, reports } = guardAt(start);
+    const { guard, log } = guardAt(start);
     expect(await guard.check(signedAt(sec), Buffer.from(BODY))).toBe("fresh");
     expect(await guard.check(signedAt(sec), Buffer.from(BODY))).toBe("replay");
-    expect(reports).toHaveLength(1);
-    expect(reports[0]).toContain("replayed");
-    expect(reports[0]).not.toContain(signedAt(sec)["x-slack-signature"].slice(3));
+    expect(log.messages("warn")).toHaveLength(1);
+    expect(log.messages("warn")[0]).toContain("replayed");
+    expect(log.messages("warn")[0]).not.toContain(signedAt(sec)["x-slack-signature"].slice(3));
   });
 
   it("admits the same body signed again at another second (Slack's retry)", async () => {
@@ -61,13 +57,13 @@ describe("the replay guard", () => {
   });
 
   it("refuses a request signed more than five minutes ahead, which it could not remember long enough", async () => {
-    const { guard, reports } = guardAt(start);
+    const { guard, log } = guardAt(start);
     expect(await guard.check(signedAt(sec + 6 * 60), Buffer.from(BODY))).toBe("from_the_future");
-    expect(reports[0]).toContain("ahead");
+    expect(log.messages("warn")[0]).toContain("ahead");
   });
 
   it("admits a fresh request unchecked, and says so, when the store fails or does not answer in time", async () => {
-    const reports: string[] = [];
+    const log = recordingLogger();
     const clock = { now: () => start };
     const failing = Object.assign(new MemoryRunStore(clock), {
       dedupe: async () => Promise.reject(new Error("redis unavailable")),
@@ -76,10 +72,10 @@ describe("the replay guard", () => {
       dedupe: () => new Promise<never>(() => {}),
     });
     for (const store of [failing, hanging]) {
-      const guard = new ReplayGuard({ store, clock, signingSecret: SECRET, report: (m) => reports.push(m) });
+      const guard = new ReplayGuard({ store, clock, signingSecret: SECRET, log });
       expect(await guard.check(signedAt(sec), Buffer.from(BODY))).toBe("unchecked");
     }
-    expect(reports[0]).toContain("failed (redis unavailable)");
-    expect(reports[1]).toContain("did not answer within 500 ms");
+    expect(log.messages("warn")[0]).toContain("failed (redis unavailable)");
+    expect(log.messages("warn")[1]).toContain("did not answer within 500 ms");
   });
 });

@@ -6,6 +6,7 @@ import type { InteractionResult, StoredMessage } from "../../src/emulator/slack-
 import type { RunStore } from "../../src/ports/run-store.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect, Ledger, ledgerStepKind } from "../support/engine-harness.js";
+import { recordingLogger } from "../support/recording-logger.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
 import {
@@ -346,11 +347,8 @@ describe("clicks that cannot act", () => {
 
 describe("response_url deadlines", () => {
   it("gives up a response_url post that never answers, and the next click is answered", async () => {
-    const errors: string[] = [];
-    h = await startSlackHarness({
-      runbooks: [failover],
-      slack: { onError: (m) => errors.push(m), responseUrlTimeoutMs: 300 },
-    });
+    const log = recordingLogger();
+    h = await startSlackHarness({ runbooks: [failover], log, slack: { responseUrlTimeoutMs: 300 } });
     silent = await startSilentServer();
     const { card } = await requestFailover();
     recorder = await recordDeliveries(h.emulator);
@@ -370,7 +368,11 @@ describe("response_url deadlines", () => {
       description: "the bot to give up the response_url post",
     });
     expect(silent.received).toBe(1);
-    expect(errors).toEqual(["a response_url post got no answer within 300 ms and was given up"]);
+    // The deadline gave the post up, and the listener, unable to answer, said so too.
+    expect(log.messages("warn")).toEqual([
+      "a response_url post got no answer within 300 ms and was given up",
+      "could not answer the person in Slack",
+    ]);
 
     const seen = h.ephemeralCount("U0A1");
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve");

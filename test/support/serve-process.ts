@@ -12,6 +12,8 @@ export interface ServeProcess {
   baseUrl: string;
   port: number;
   output(): string;
+  /** The JSON log lines it wrote so far, parsed (its other output left out). */
+  logLines(): LogLine[];
   get(path: string): Promise<{ status: number; body: string; type: string }>;
   stop(): Promise<void>;
   /** Sends SIGKILL and resolves once the process is gone, with the signal that ended it. */
@@ -53,6 +55,7 @@ export async function startServeProcess(
     baseUrl,
     port,
     output,
+    logLines: () => parseLogLines(output()),
     get,
     async stop() {
       child.kill("SIGTERM");
@@ -63,4 +66,27 @@ export async function startServeProcess(
       return (await child).signal;
     },
   };
+}
+
+/** One line of drbot's JSON log: pino's fields, then the context's (operation, runId, err, …). */
+export interface LogLine {
+  level: string;
+  time: string;
+  msg: string;
+  operation?: string;
+  [field: string]: unknown;
+}
+
+/** The lines of `output` that are JSON log lines, parsed; everything else is skipped. */
+export function parseLogLines(output: string): LogLine[] {
+  return output.split("\n").flatMap((line) => {
+    if (!line.startsWith("{")) return [];
+    try {
+      const parsed = JSON.parse(line) as Partial<LogLine>;
+      return typeof parsed.msg === "string" && typeof parsed.level === "string" ? [parsed as LogLine] : [];
+    } catch {
+      // A line that starts like JSON but is not one: other output, not a log line.
+      return [];
+    }
+  });
 }

@@ -16,6 +16,7 @@ import { RunEngine } from "../../src/engine/run-engine.js";
 import type { AnyStepKind } from "../../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { DirectoryRelay } from "../../src/ports/directory.js";
+import type { Logger } from "../../src/ports/logger.js";
 import { NoticeRelay } from "../../src/ports/notices.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
@@ -77,8 +78,10 @@ export async function startSlackHarness(options: {
   extraUsers?: EmulatedUser[];
   /** The RPO readings of the data sources, as the data-source adapters would report them. */
   readRpo?: () => Promise<RpoReading[]>;
-  /** Slack settings a test sets itself (where failures are told, the response_url deadline). */
-  slack?: Pick<SlackSettings, "onError" | "responseUrlTimeoutMs">;
+  /** Slack settings a test sets itself (the response_url deadline). */
+  slack?: Pick<SlackSettings, "responseUrlTimeoutMs">;
+  /** Where the surface logs what no person is told (silent when left out). */
+  log?: Logger;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -148,7 +151,7 @@ export async function startSlackHarness(options: {
       port,
       ...options.slack,
     },
-    { service, store, clock },
+    { service, store, clock, ...(options.log ? { log: options.log } : {}) },
   );
   directory.use(new SlackDirectory(surface.client, () => ["S0CMD"]));
   relay.attach(surface.notifier);

@@ -1,3 +1,4 @@
+import type { NamedVariables } from "../../config/environment.js";
 import type { Config } from "../../domain/config.js";
 import { DrError } from "../../domain/errors.js";
 import type { CommandRunner } from "../../ports/command-runner.js";
@@ -13,7 +14,7 @@ import { WebhookDnsProvider } from "./webhook-dns-provider.js";
  */
 export function createDnsProvider(
   config: Config,
-  deps: { commands: CommandRunner; env?: NodeJS.ProcessEnv; secrets?: readonly string[] },
+  deps: { commands: CommandRunner; env: NamedVariables; secrets?: readonly string[] },
 ): DnsProvider | undefined {
   const provider = config.dns.provider;
   if (!provider) return undefined;
@@ -31,7 +32,7 @@ export function createDnsProvider(
 }
 
 /** The secret a provider holds (the webhook's bearer token), for redaction of step output. */
-export function dnsSecrets(config: Config, env: NodeJS.ProcessEnv): string[] {
+export function dnsSecrets(config: Config, env: NamedVariables): string[] {
   const provider = config.dns.provider;
   if (provider?.kind !== "webhook" || !provider.tokenEnv) return [];
   const token = env[provider.tokenEnv];

@@ -1,3 +1,4 @@
+import type { NamedVariables } from "../../config/environment.js";
 import type { DnsProviderConfig } from "../../domain/config.js";
 import type { DnsWeights } from "../../domain/dns-weights.js";
 import { DrError } from "../../domain/errors.js";
@@ -20,7 +21,8 @@ export class WebhookDnsProvider implements DnsProvider {
 
   constructor(
     private readonly config: WebhookConfig,
-    env: NodeJS.ProcessEnv = process.env,
+    /** The variables the configuration names (its `tokenEnv`). */
+    env: NamedVariables,
   ) {
     this.description = `webhook ${safeUrl(config.url)}`;
     if (config.tokenEnv) {

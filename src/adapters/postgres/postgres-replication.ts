@@ -1,3 +1,4 @@
+import type { NamedVariables } from "../../config/environment.js";
 import { describeError } from "../../domain/errors.js";
 import {
   assessReplicationLag,
@@ -47,7 +48,8 @@ const NOT_IN_RECOVERY = /recovery is not in progress/i;
  * promotion, EXECUTE on pg_promote(boolean, integer) on the replica (superusers have both).
  */
 export class PostgresReplication implements DatabaseReplication {
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  /** `env`: the variables the configuration names (each source's `passwordEnv`). */
+  constructor(private readonly env: NamedVariables) {}
 
   async readLag(source: PostgresSourceConfig, options: ReplicationCallOptions = {}): Promise<ReplicationLag> {
     // Both servers at once, so a hung primary costs one deadline, not two. The readings are a few

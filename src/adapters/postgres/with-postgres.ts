@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { NamedVariables } from "../../config/environment.js";
 import { DrError } from "../../domain/errors.js";
 import { type PostgresWhere, toPostgresError } from "./postgres-error.js";
 
@@ -33,7 +34,7 @@ const CLOSE_GRACE_MS = 1_000;
 export async function withPostgres<T>(
   where: PostgresWhere,
   endpoint: PostgresEndpoint,
-  env: NodeJS.ProcessEnv,
+  env: NamedVariables,
   options: { timeoutMs: number; signal?: AbortSignal | undefined },
   work: (query: Query, signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
@@ -78,7 +79,7 @@ export async function withPostgres<T>(
 }
 
 function readPassword(
-  env: NodeJS.ProcessEnv,
+  env: NamedVariables,
   name: string | undefined,
   where: PostgresWhere,
 ): string | undefined {

@@ -1,6 +1,14 @@
 import { Redis, type RedisOptions } from "ioredis";
+import type { Environment, NamedVariables } from "../../config/environment.js";
 import type { Config } from "../../domain/config.js";
 import { DrError, describeError } from "../../domain/errors.js";
+import { type Logger, silentLogger } from "../../ports/logger.js";
+
+/** What the client reads from the parsed environment: its Redis variables, and the passwords the configuration names. */
+export type RedisEnvironment = Pick<
+  Environment,
+  "REDIS_URL" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME" | "REDIS_PASSWORD" | "REDIS_SENTINEL_PASSWORD"
+> & { named: NamedVariables };
 
 /**
  * An ioredis client from the configuration and the environment: a plain URL or Sentinel.
@@ -26,7 +34,11 @@ import { DrError, describeError } from "../../domain/errors.js";
  *
  * Throws DrError("invalid_config") when no Redis is configured or a named variable is not set.
  */
-export function createRedisClient(config: Config["redis"], env: NodeJS.ProcessEnv): Redis {
+export function createRedisClient(
+  config: Config["redis"],
+  env: RedisEnvironment,
+  log: Logger = silentLogger,
+): Redis {
   const target = redisTarget(config, env);
   const common: RedisOptions = {
     commandTimeout: config.commandTimeout,
@@ -39,7 +51,8 @@ export function createRedisClient(config: Config["redis"], env: NodeJS.ProcessEn
     ...(target.password !== undefined ? { password: target.password } : {}),
   };
   if (target.kind === "sentinel")
-    return quiet(
+    return logOutages(
+      log,
       new Redis({
         ...common,
         sentinels: target.sentinels,
@@ -50,7 +63,7 @@ export function createRedisClient(config: Config["redis"], env: NodeJS.ProcessEn
         ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
       }),
     );
-  return quiet(new Redis(target.url, common));
+  return logOutages(log, new Redis(target.url, common));
 }
 
 /** Where Redis is: a URL, or the Sentinels and the master's name. */
@@ -61,18 +74,17 @@ export type RedisLocation =
 /** Where Redis is and the passwords to use. */
 export type RedisTarget = RedisLocation & { password?: string; sentinelPassword?: string };
 
-/** The one place drbot reads where its Redis is from the environment (see createRedisClient). */
-export function redisLocation(config: Config["redis"], env: NodeJS.ProcessEnv): RedisLocation {
+/** Where Redis is: the environment's REDIS_URL or REDIS_SENTINELS over the file's (see createRedisClient). */
+export function redisLocation(
+  config: Config["redis"],
+  env: Pick<RedisEnvironment, "REDIS_URL" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME">,
+): RedisLocation {
   if (env.REDIS_URL) return { kind: "url", url: env.REDIS_URL };
-  const sentinels = env.REDIS_SENTINELS
-    ? parseSentinels(env.REDIS_SENTINELS)
-    : config.url
-      ? undefined
-      : config.sentinel?.sentinels;
+  const sentinels = env.REDIS_SENTINELS ?? (config.url ? undefined : config.sentinel?.sentinels);
   if (sentinels)
     return {
       kind: "sentinel",
-      name: nonEmpty(env.REDIS_SENTINEL_NAME) ?? config.sentinel?.name ?? "drbot",
+      name: env.REDIS_SENTINEL_NAME ?? config.sentinel?.name ?? "drbot",
       sentinels,
     };
   if (!config.url)
@@ -84,17 +96,17 @@ export function redisLocation(config: Config["redis"], env: NodeJS.ProcessEnv): 
 }
 
 /** The location and the passwords, read from the variables the configuration names or the defaults. */
-export function redisTarget(config: Config["redis"], env: NodeJS.ProcessEnv): RedisTarget {
+export function redisTarget(config: Config["redis"], env: RedisEnvironment): RedisTarget {
   const location = redisLocation(config, env);
   const password = config.passwordEnv
-    ? readSecret(env, config.passwordEnv, "redis.passwordEnv")
-    : nonEmpty(env.REDIS_PASSWORD);
+    ? readSecret(env.named, config.passwordEnv, "redis.passwordEnv")
+    : env.REDIS_PASSWORD;
   const sentinelPassword =
     location.kind !== "sentinel"
       ? undefined
       : config.sentinel?.passwordEnv
-        ? readSecret(env, config.sentinel.passwordEnv, "redis.sentinel.passwordEnv")
-        : nonEmpty(env.REDIS_SENTINEL_PASSWORD);
+        ? readSecret(env.named, config.sentinel.passwordEnv, "redis.sentinel.passwordEnv")
+        : env.REDIS_SENTINEL_PASSWORD;
   return {
     ...location,
     ...(password !== undefined ? { password } : {}),
@@ -102,30 +114,9 @@ export function redisTarget(config: Config["redis"], env: NodeJS.ProcessEnv): Re
   };
 }
 
-/** `host:port,host:port` (spaces allowed); a bad entry is named, not guessed at. */
-function parseSentinels(value: string): { host: string; port: number }[] {
-  return value
-    .split(/[\s,]+/)
-    .filter((entry) => entry.length > 0)
-    .map((entry) => {
-      const match = /^(.+):(\d{1,5})$/.exec(entry);
-      const port = Number(match?.[2]);
-      if (!match || port < 1 || port > 65_535)
-        throw new DrError(
-          "invalid_config",
-          `REDIS_SENTINELS: "${entry.slice(0, 80)}" is not host:port (expected host:port,host:port)`,
-        );
-      return { host: match[1]!, port };
-    });
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function readSecret(env: NodeJS.ProcessEnv, name: string | undefined, path: string): string | undefined {
+function readSecret(named: NamedVariables, name: string | undefined, path: string): string | undefined {
   if (name === undefined) return undefined;
-  const value = env[name];
+  const value = named[name];
   if (value === undefined || value === "")
     throw new DrError("invalid_config", `${path} names ${name}, but that environment variable is not set`, {
       path,
@@ -134,11 +125,25 @@ function readSecret(env: NodeJS.ProcessEnv, name: string | undefined, path: stri
 }
 
 /**
- * Connection errors surface on each command as DrError("unavailable"); the client's own error
- * events are expected while it reconnects and must not crash the process or flood the log.
+ * Connection errors surface on each command as DrError("unavailable"). The client's own error events
+ * repeat at every reconnect attempt while Redis is away (every 50 ms to 2 s), so they must neither
+ * crash the process (an unheard "error" event would) nor flood the log: one line when the connection
+ * is lost, with why, and one when it is back.
  */
-function quiet(client: Redis): Redis {
-  client.on("error", () => undefined);
+function logOutages(log: Logger, client: Redis): Redis {
+  let down = false;
+  client.on("error", (error: unknown) => {
+    if (down) return;
+    down = true;
+    log.warn("lost the connection to Redis; commands fail until it is back", {
+      operation: "redis.connection",
+      err: error,
+    });
+  });
+  client.on("ready", () => {
+    if (down) log.info("the connection to Redis is back", { operation: "redis.connection" });
+    down = false;
+  });
   return client;
 }
 

@@ -1,12 +1,15 @@
 import type { CliCommandName } from "../../../commands/definitions.js";
 import type { ParsedCommand } from "../../../commands/parse-command-line.js";
+import type { NamedVariables } from "../../config/environment.js";
 import { DrError } from "../../domain/errors.js";
 import type { Runtime } from "../../runtime/create-runtime.js";
 
 export interface CliIo {
   out(text: string): void;
+  /** Messages for the person at the terminal, and the log's JSON lines. */
   err(text: string): void;
-  env: NodeJS.ProcessEnv;
+  /** The process's environment, parsed once by main (src/config/environment.ts) and passed down typed. */
+  env: NamedVariables;
 }
 
 /** What every `drbot` command handler gets: the parsed command line, the terminal, the runtime. */

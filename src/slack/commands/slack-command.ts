@@ -4,6 +4,7 @@ import type { SlackCommandName } from "../../../commands/definitions.js";
 import type { DrService } from "../../app/dr-service.js";
 import type { RunReports } from "../../app/report/run-reports.js";
 import type { Clock } from "../../ports/clock.js";
+import type { Logger } from "../../ports/logger.js";
 import type { DrCommand } from "../parse-dr-command.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
 
@@ -14,6 +15,8 @@ export interface SlackCommandDeps {
   clock: Clock;
   reports: RunReports;
   client: WebClient;
+  /** Where failures nobody in Slack can be told go, with the reference a person is given. */
+  log: Logger;
 }
 
 export interface Invocation {

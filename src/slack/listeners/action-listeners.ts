@@ -2,29 +2,32 @@ import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import type { DrService } from "../../app/dr-service.js";
 import { APPROVAL_GATE_ITEM } from "../../domain/approval-gate.js";
 import { DrError } from "../../domain/errors.js";
+import type { Logger } from "../../ports/logger.js";
 import { ACTION } from "../views/run-view-parts.js";
-import { replyError } from "./reply-error.js";
+import { answerEphemeral, replyError } from "./reply-error.js";
 
 /**
  * Buttons on drbot's messages. Each click is acknowledged at once, then goes through a use case that
  * checks who clicked; refusals reach only the clicker and the audit trail. Double clicks are
  * harmless: a second approval or tick by the same person changes nothing.
  */
-export function registerActionListeners(app: App, deps: { service: DrService }): void {
+export function registerActionListeners(app: App, deps: { service: DrService; log: Logger }): void {
   const on = (
     pattern: string | RegExp,
     handle: (value: string, actor: string, actionId: string) => Promise<string | undefined>,
   ) => {
     app.action<BlockAction<ButtonAction>>(pattern, async ({ ack, action, body, respond }) => {
       await ack();
+      const context = {
+        operation: `slack.action.${action.action_id}`,
+        user: body.user.id,
+        ...(body.channel?.id ? { channel: body.channel.id } : {}),
+      };
       try {
         const note = await handle(action.value ?? "", body.user.id, action.action_id);
-        if (note)
-          await respond({ response_type: "ephemeral", replace_original: false, text: note }).catch(
-            () => undefined,
-          );
+        if (note) await answerEphemeral(respond as RespondFn, note, deps.log, context);
       } catch (error) {
-        await replyError(respond as RespondFn, error);
+        await replyError(respond as RespondFn, error, deps.log, context);
       }
     });
   };

@@ -14,13 +14,14 @@ export function registerDrCommand(app: App, deps: SlackCommandDeps): void {
   app.command("/dr", async ({ command, ack, respond }) => {
     await ack();
     const actor = command.user_id;
+    const context = { operation: "slack.command.dr", user: actor, channel: command.channel_id };
     let parsed: DrCommand;
     try {
       parsed = parseDrCommand(command.text ?? "");
     } catch (error) {
       if (error instanceof DrError)
         await deps.service.auditRefusal(actor, error, { command: "/dr", channel: command.channel_id });
-      await replyError(respond, error);
+      await replyError(respond, error, deps.log, context);
       return;
     }
     try {
@@ -32,7 +33,7 @@ export function registerDrCommand(app: App, deps: SlackCommandDeps): void {
     } catch (error) {
       if (error instanceof DrError && !["scope_busy", "not_permitted"].includes(error.code))
         await deps.service.auditRefusal(actor, error, { command: parsed.name });
-      await replyError(respond, error);
+      await replyError(respond, error, deps.log, { ...context, operation: `slack.command.${parsed.name}` });
     }
   });
 }

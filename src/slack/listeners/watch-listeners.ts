@@ -3,15 +3,17 @@ import type { DrService, RequestOutcome } from "../../app/dr-service.js";
 import { requestFailoverFromAlert } from "../../app/request-failover-from-alert.js";
 import { requestFromReminder } from "../../app/request-from-reminder.js";
 import { DrError } from "../../domain/errors.js";
+import type { Logger } from "../../ports/logger.js";
 import type { RunStore } from "../../ports/run-store.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
 import { WATCH_ACTION } from "../views/watch-views.js";
-import { replyError } from "./reply-error.js";
+import { answerEphemeral, replyError } from "./reply-error.js";
 
 interface Deps {
   service: DrService;
   store: Pick<RunStore, "kvGet">;
   notifier: SlackRunNotifier;
+  log: Logger;
 }
 
 /**
@@ -23,6 +25,12 @@ export function registerWatchListeners(app: App, deps: Deps): void {
   const on = (actionId: string, request: (value: string, actor: string) => Promise<RequestOutcome>) => {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action, body, respond }) => {
       await ack();
+      const context = {
+        operation: `slack.action.${actionId}`,
+        user: body.user.id,
+        ...(body.channel?.id ? { channel: body.channel.id } : {}),
+      };
+      const ephemeral = (text: string) => answerEphemeral(respond as RespondFn, text, deps.log, context);
       try {
         const value = action.value ?? "";
         if (!/^[a-z0-9._-]{1,120}$/.test(value))
@@ -30,22 +38,18 @@ export function registerWatchListeners(app: App, deps: Deps): void {
         const outcome = await request(value, body.user.id);
         const run = outcome.run;
         if (outcome.duplicate) {
-          await ephemeral(respond, `Already requested: \`${run.id}\` is ${run.state.replace(/_/g, " ")}.`);
+          await ephemeral(`Already requested: \`${run.id}\` is ${run.state.replace(/_/g, " ")}.`);
           return;
         }
         await deps.notifier.postCard(run, run.channel ?? body.channel?.id ?? "");
         await ephemeral(
-          respond,
           `Requested \`${run.id}\`: needs ${run.requiredApprovals} approval(s) from someone other than you.`,
         );
       } catch (error) {
-        await replyError(respond as RespondFn, error);
+        await replyError(respond as RespondFn, error, deps.log, context);
       }
     });
   };
   on(WATCH_ACTION.alertFailover, (alertId, actor) => requestFailoverFromAlert(deps, { actor, alertId }));
   on(WATCH_ACTION.reminderRequest, (reminderId, actor) => requestFromReminder(deps, { actor, reminderId }));
 }
-
-const ephemeral = (respond: RespondFn, text: string) =>
-  respond({ response_type: "ephemeral", replace_original: false, text }).catch(() => undefined);

@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { LonghornSite } from "../../../src/adapters/longhorn/longhorn-site.js";
 import { type LonghornSource, readLonghornRpo } from "../../../src/adapters/longhorn/read-longhorn-rpo.js";
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
+import { parseEnvironment } from "../../../src/config/environment.js";
 import type { SiteConfig } from "../../../src/domain/config.js";
 import type { RunMode } from "../../../src/domain/run.js";
 import type { StepContext } from "../../../src/engine/step-kind.js";
@@ -533,7 +534,7 @@ describe("a failover with Longhorn", () => {
       configPath: join(dir, "drbot.yaml"),
       runbooksDir: join(dir, "runbooks"),
       store: new MemoryRunStore({ now: () => Date.now() }),
-      env: {},
+      env: parseEnvironment({}),
     });
     try {
       const { run, exposure } = await runtime.service.request({

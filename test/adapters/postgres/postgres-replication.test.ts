@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { PostgresReplication } from "../../../src/adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../../../src/adapters/postgres/read-postgres-rpo.js";
+import { parseEnvironment } from "../../../src/config/environment.js";
 import type { Config } from "../../../src/domain/config.js";
 import { tierRpo } from "../../../src/domain/rpo.js";
 import { dbLagGateStep } from "../../../src/engine/step-kinds/db-lag-gate.js";
@@ -240,7 +241,7 @@ describe("drbot's runtime", () => {
     const runtime = await createRuntime({
       configPath,
       runbooksDir: "runbooks",
-      env: { PG_TEST_PASSWORD: pair.drbotPassword },
+      env: parseEnvironment({ PG_TEST_PASSWORD: pair.drbotPassword }),
       store: new MemoryRunStore({ now: () => Date.now() }),
       autoStart: false,
     });

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis, createRedisClient } from "../../../src/adapters/redis/create-redis-client.js";
 import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
+import { parseEnvironment } from "../../../src/config/environment.js";
 import type { Config } from "../../../src/domain/config.js";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.js";
 import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
@@ -18,7 +19,7 @@ const clients: Redis[] = [];
 /** A store on its own key prefix, through the production client factory. */
 async function openStore(url: string, options: Partial<Config["redis"]> = {}, env: NodeJS.ProcessEnv = {}) {
   const config = redisConfig({ url, keyPrefix: `${uniqueId("test")}:`, ...options });
-  const client = createRedisClient(config, env);
+  const client = createRedisClient(config, parseEnvironment(env));
   clients.push(client);
   await connectRedis(client, 5_000);
   return new RedisRunStore(client, config.keyPrefix);
@@ -102,9 +103,10 @@ describe("Redis run store on a real server", () => {
       );
       expect(await store.kvSet("k", "v")).toBe(true);
 
-      const wrong = createRedisClient(redisConfig({ url: locked.url, passwordEnv: "TEST_REDIS_PASSWORD" }), {
-        TEST_REDIS_PASSWORD: "not-the-pass",
-      });
+      const wrong = createRedisClient(
+        redisConfig({ url: locked.url, passwordEnv: "TEST_REDIS_PASSWORD" }),
+        parseEnvironment({ TEST_REDIS_PASSWORD: "not-the-pass" }),
+      );
       const error = await connectRedis(wrong, 2_000).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "unavailable" });
       expect(String((error as Error).message)).not.toContain("not-the-pass");
@@ -115,7 +117,10 @@ describe("Redis run store on a real server", () => {
 
   it("refuses a passwordEnv naming a variable that is not set", () => {
     expect(() =>
-      createRedisClient(redisConfig({ url: "redis://127.0.0.1:1", passwordEnv: "TEST_REDIS_UNSET" }), {}),
+      createRedisClient(
+        redisConfig({ url: "redis://127.0.0.1:1", passwordEnv: "TEST_REDIS_UNSET" }),
+        parseEnvironment({}),
+      ),
     ).toThrow(
       expect.objectContaining({
         code: "invalid_config",
@@ -127,7 +132,7 @@ describe("Redis run store on a real server", () => {
   it("says it cannot reach a missing server without showing the URL's credentials", async () => {
     const client = createRedisClient(
       redisConfig({ url: "redis://drbot:hunter2@127.0.0.1:1", commandTimeout: 300 }),
-      {},
+      parseEnvironment({}),
     );
     const error = await connectRedis(client, 500).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "unavailable" });

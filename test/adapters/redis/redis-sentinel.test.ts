@@ -6,6 +6,7 @@ import {
   redisTarget,
 } from "../../../src/adapters/redis/create-redis-client.js";
 import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
+import { parseEnvironment } from "../../../src/config/environment.js";
 import type { Config } from "../../../src/domain/config.js";
 import { effect, engineHarness, Ledger, ledgerStepKind } from "../../support/engine-harness.js";
 import { type SentinelSet, startSentinelSet } from "../../support/redis-sentinel.js";
@@ -50,7 +51,7 @@ function passwords(): NodeJS.ProcessEnv {
 }
 
 async function openStore(config = sentinelConfig(), env = passwords()): Promise<RedisRunStore> {
-  const client = createRedisClient(config, env);
+  const client = createRedisClient(config, parseEnvironment(env));
   clients.push(client);
   await connectRedis(client, 10_000);
   return new RedisRunStore(client, config.keyPrefix);
@@ -72,7 +73,7 @@ describe("drbot's Redis client through Sentinel", () => {
       REDIS_SENTINEL_PASSWORD: set.sentinelPassword,
     };
     const config: Config["redis"] = { keyPrefix: `${uniqueId("env")}:`, commandTimeout: 2_000 };
-    expect(redisTarget(config, env)).toMatchObject({
+    expect(redisTarget(config, parseEnvironment(env))).toMatchObject({
       kind: "sentinel",
       name: set.name,
       sentinels: set.sentinels,
@@ -83,10 +84,13 @@ describe("drbot's Redis client through Sentinel", () => {
   });
 
   it("does not connect without the Sentinel password, and says so without the passwords", async () => {
-    const client = createRedisClient(sentinelConfig({ commandTimeout: 500 }), {
-      [ENV_NAMES.passwordEnv]: set.password,
-      [ENV_NAMES.sentinelPasswordEnv]: "not-the-sentinel-password",
-    });
+    const client = createRedisClient(
+      sentinelConfig({ commandTimeout: 500 }),
+      parseEnvironment({
+        [ENV_NAMES.passwordEnv]: set.password,
+        [ENV_NAMES.sentinelPasswordEnv]: "not-the-sentinel-password",
+      }),
+    );
     clients.push(client);
     const error = await connectRedis(client, 2_000).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "unavailable" });
@@ -95,13 +99,11 @@ describe("drbot's Redis client through Sentinel", () => {
   });
 
   it("refuses a REDIS_SENTINELS entry that is not host:port, naming it", () => {
-    expect(() =>
-      redisTarget(
-        { keyPrefix: "x:", commandTimeout: 2_000 },
-        { REDIS_SENTINELS: "sentinel-a:26379,sentinel-b" },
-      ),
-    ).toThrow(
-      expect.objectContaining({ code: "invalid_config", message: expect.stringContaining('"sentinel-b"') }),
+    expect(() => parseEnvironment({ REDIS_SENTINELS: "sentinel-a:26379,sentinel-b" })).toThrow(
+      expect.objectContaining({
+        code: "invalid_environment",
+        message: expect.stringMatching(/^REDIS_SENTINELS has "sentinel-b", which is not host:port/),
+      }),
     );
   });
 });
