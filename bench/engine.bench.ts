@@ -26,6 +26,7 @@ const noop = defineStepKind({
   kind: "bench.noop",
   description: "Does nothing.",
   params: z.object({}).strict(),
+  siteParams: [],
   idempotent: true,
   summarize: () => "nothing",
   execute: async () => ({ status: "succeeded" }),

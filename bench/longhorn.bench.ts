@@ -3,6 +3,7 @@ import { LonghornSite } from "../src/adapters/longhorn/longhorn-site.js";
 import { readLonghornRpo } from "../src/adapters/longhorn/read-longhorn-rpo.js";
 import type { StepContext } from "../src/engine/step-kind.js";
 import { longhornActivateStep } from "../src/engine/step-kinds/longhorn-activate.js";
+import { silentLogger } from "../src/ports/logger.js";
 import type { LonghornServices } from "../src/ports/longhorn.js";
 import { startTestClusters } from "../test/support/k8s-testenv.js";
 import { FakeLonghorn } from "../test/support/longhorn-controller.js";
@@ -142,6 +143,7 @@ function stepContext(params: Record<string, unknown>, longhorn: LonghornServices
     deadline: Date.now() + timeoutMs,
     clock: { now: () => Date.now() },
     services: { commands: undefined as never, secrets: [], longhorn },
+    logger: silentLogger,
     log: () => undefined,
     attestations: [],
   };

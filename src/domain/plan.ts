@@ -13,13 +13,24 @@ export interface StepCatalog {
   kinds(): string[];
 }
 
+export type ParamsParse =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; issues: { path: (string | number)[]; message: string }[] };
+
+/** A parameter that names a site, where it is in the step's params and the site it names. */
+export interface SiteReference {
+  path: (string | number)[];
+  site: string;
+}
+
 export interface StepKindDescription {
-  parse(
-    params: unknown,
-  ):
-    | { ok: true; value: Record<string, unknown> }
-    | { ok: false; issues: { path: (string | number)[]; message: string }[] };
+  parse(params: unknown): ParamsParse;
   summarize(params: Record<string, unknown>): string;
+  /**
+   * The sites the parsed params name, each with its path. The plan checks every one against the
+   * configuration: kinds only check that they are names, since they do not see the configuration.
+   */
+  namedSites(params: Record<string, unknown>): SiteReference[];
   /** How the kind honours the plan's pins (a chosen backup); absent when pins do not concern it. */
   applyPins?(
     params: Record<string, unknown>,
@@ -144,7 +155,7 @@ function assemblePlan(
             issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
           continue;
         }
-        const unknownSites = siteIssues(parsed.value, config);
+        const unknownSites = siteIssues(kind, parsed.value, config);
         if (unknownSites.length > 0) {
           for (const issue of unknownSites)
             issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
@@ -170,15 +181,17 @@ function assemblePlan(
             const undoParams = undoKind.parse(
               expandTemplate(step.undo.with, { ...baseContext, ...item.vars }, [...path, "undo", "with"]),
             );
-            if (undoParams.ok)
+            const undoIssues = undoParams.ok
+              ? siteIssues(undoKind, undoParams.value, config)
+              : undoParams.issues;
+            if (undoParams.ok && undoIssues.length === 0)
               undo = {
                 kind: step.undo.kind,
                 params: undoParams.value,
                 timeoutMs: step.undo.timeout ?? step.timeout ?? runbook.defaultTimeout,
               };
-            else
-              for (const issue of undoParams.issues)
-                issues.push({ path: [...path, "undo", "with", ...issue.path], message: issue.message });
+            for (const issue of undoIssues)
+              issues.push({ path: [...path, "undo", "with", ...issue.path], message: issue.message });
           }
         }
         steps.push({
@@ -235,27 +248,16 @@ function assemblePlan(
   };
 }
 
-/**
- * Parameters that name a site, in every step kind that has one (k8s.*: site, primary, dr, sites;
- * velero.*, longhorn.*: site; dns.switch: activeSite). Kinds only check that they are names, since
- * they do not see the configuration; the plan checks that each names a configured site, so a typo
- * in a runbook (`site: dc3`) is refused when the runbooks are loaded, not when the step runs.
- */
-const SITE_PARAMS = ["site", "primary", "dr", "activeSite", "sites"] as const;
-
-function siteIssues(params: Record<string, unknown>, config: Config): PlanIssue[] {
+/** A typo in a runbook (`site: dc3`) is refused when the runbooks are loaded, not when the step runs. */
+function siteIssues(kind: StepKindDescription, params: Record<string, unknown>, config: Config): PlanIssue[] {
   const known = config.sites.map((s) => s.name);
-  const issues: PlanIssue[] = [];
-  const check = (value: unknown, path: (string | number)[]) => {
-    if (typeof value === "string" && !known.includes(value))
-      issues.push({ path, message: `unknown site "${value}"; configured sites: ${known.join(", ")}` });
-  };
-  for (const key of SITE_PARAMS) {
-    const value = params[key];
-    if (!Array.isArray(value)) check(value, [key]);
-    else for (const [i, v] of value.entries()) check(v, [key, i]);
-  }
-  return issues;
+  return kind
+    .namedSites(params)
+    .filter((ref) => !known.includes(ref.site))
+    .map((ref) => ({
+      path: ref.path,
+      message: `unknown site "${ref.site}"; configured sites: ${known.join(", ")}`,
+    }));
 }
 
 function runsInMode(step: RunbookStep, mode: RunMode): boolean {

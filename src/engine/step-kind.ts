@@ -1,41 +1,83 @@
 import type { z } from "zod";
 import type { Config } from "../domain/config.js";
-import type { ConfigNeed } from "../domain/plan.js";
+import type { ConfigNeed, ParamsParse, SiteReference, StepKindDescription } from "../domain/plan.js";
 import type { PlanStep, RunMode, RunRecord, RunScope } from "../domain/run.js";
 import type { Clock } from "../ports/clock.js";
-import type { CommandRunner } from "../ports/command-runner.js";
-import type { NoticeSink } from "../ports/notices.js";
+import type { Logger } from "../ports/logger.js";
+import type { StepServices } from "./step-services.js";
+
+export type { StepServices } from "./step-services.js";
 
 /**
- * A step kind: one file under src/engine/step-kinds each, with its parameter schema, what it does,
- * whether repeating it is harmless, and how to observe whether its effect already holds (used after a
- * crash, so a non-idempotent action is never repeated blindly).
+ * A kind's parameter schema. What a runbook writes goes in (`z.input`); what the kind runs with
+ * comes out (`z.output`: defaults filled in, durations in milliseconds). Kinds only ever see the
+ * output.
+ */
+export type ParamsSchema = z.ZodType<Record<string, unknown>>;
+
+/** The params of a kind whose value is a site name or a list of them. */
+export type SiteParam<P> = {
+  [K in keyof P]-?: NonNullable<P[K]> extends string | readonly string[] ? K : never;
+}[keyof P] &
+  string;
+
+/**
+ * A step kind as its file writes it: one file under src/engine/step-kinds each, with its parameter
+ * schema, what it does, whether repeating it is harmless, and how to observe whether its effect
+ * already holds (used after a crash, so a non-idempotent action is never repeated blindly). Every
+ * function gets the schema's output type; nothing is cast.
  *
  * Contract for `execute`: honour `ctx.signal` (aborted on deadline, operator abort or lost lease);
  * return a result rather than throw for expected failures; anything thrown counts as a failure with
  * the error's message as evidence.
  */
-export interface StepKind<P extends Record<string, unknown> = Record<string, unknown>> {
+export interface StepKindDefinition<S extends ParamsSchema> {
   kind: string;
   description: string;
-  params: z.ZodType<P>;
+  params: S;
+  /**
+   * Which params name a site. The plan checks each against the configuration, so a runbook naming
+   * a site that does not exist (`site: dc3`) is refused when it is loaded, not when the step runs.
+   */
+  siteParams: readonly SiteParam<z.output<S>>[];
   /** True when running it twice has the same effect as once (scale to N, wait, check). */
-  idempotent: boolean | ((params: P) => boolean);
-  summarize(params: P): string;
-  execute(ctx: StepContext, params: P): Promise<StepResult>;
+  idempotent: boolean | ((params: z.output<S>) => boolean);
+  summarize(params: z.output<S>): string;
+  execute(ctx: StepContext, params: z.output<S>): Promise<StepResult>;
   /** Does the effect already hold? Required for non-idempotent kinds to be resumed safely. */
-  observe?(ctx: StepContext, params: P): Promise<Observation>;
+  observe?(ctx: StepContext, params: z.output<S>): Promise<Observation>;
   /**
    * Applies the plan's pins (`/dr failover --backup NAME` pins `backup`) to parsed params when the
    * plan is built, so the plan, its hash and the approval card show what the step will really do.
    */
-  applyPins?(params: P, pins: Readonly<Record<string, string>>): P;
+  applyPins?(params: z.output<S>, pins: Readonly<Record<string, string>>): z.output<S>;
   /**
    * What the step needs from the configuration beyond its parameters (a DNS provider, a data source
    * of the right kind). Pure: checked offline by `drbot validate` for every runbook, and again when a
    * plan is built, so a missing piece refuses the request instead of failing the run halfway.
    */
-  checkConfig?(params: P, config: Config): ConfigNeed[];
+  checkConfig?(params: z.output<S>, config: Config): ConfigNeed[];
+}
+
+/**
+ * A step kind as the registry, the plan builder and the engine hold them side by side, whatever its
+ * params: `parse` checks a runbook's params against the kind's schema when the plan is built, and
+ * the other functions take the params that parse produced, as the plan stores them.
+ */
+export interface AnyStepKind extends StepKindDescription {
+  readonly kind: string;
+  readonly description: string;
+  readonly params: ParamsSchema;
+  readonly siteParams: readonly string[];
+  isIdempotent(params: Record<string, unknown>): boolean;
+  execute(ctx: StepContext, params: Record<string, unknown>): Promise<StepResult>;
+  observe?(ctx: StepContext, params: Record<string, unknown>): Promise<Observation>;
+}
+
+/** A defined step kind: callable with plain params like any kind, typed by its schema in `definition`. */
+export interface StepKind<S extends ParamsSchema> extends AnyStepKind {
+  readonly params: S;
+  readonly definition: StepKindDefinition<S>;
 }
 
 export type StepResult =
@@ -59,32 +101,80 @@ export interface StepContext {
   deadline: number;
   clock: Clock;
   services: StepServices;
+  /**
+   * Where a kind logs an error it handles but cannot put in the step's output (a failure after it
+   * gave up waiting, say); every line carries the run and step.
+   */
+  logger: Logger;
   /** Appends a line to the step's captured output (redacted and truncated before it is stored). */
   log(line: string): void;
   /** Checklist ticks and similar attestations recorded on the step so far. */
   attestations: readonly { item: string; userId: string; at: number }[];
 }
 
-/** What step kinds may call. Adapters fill it in; kinds whose services are absent fail clearly. */
-export interface StepServices {
-  commands: CommandRunner;
-  /**
-   * Messages to people (the run's incident channel). Resolves false when the notice had nowhere to
-   * go (no Slack in this process); throws when delivery failed. Absent: no notifier at all.
-   */
-  notify?: NoticeSink;
-  /** Known secret values to redact from output. */
-  secrets: readonly string[];
-  /** Extension point for later step families (Kubernetes sites, Velero, DNS…). */
-  [service: string]: unknown;
+/**
+ * Defines a step kind; its params type is inferred from the schema (its output: defaults filled in),
+ * so a kind writes `params: z.object({...})` and its functions are typed by it.
+ */
+export function defineStepKind<S extends ParamsSchema>(definition: StepKindDefinition<S>): StepKind<S> {
+  // The one place params are taken on trust. The plan stores what this kind's schema produced, and
+  // the engine hands exactly that back; parsing it again is no check, since an output is not always
+  // an input (a duration "30d" comes out as milliseconds, and a number goes in as seconds).
+  const planned = (params: Record<string, unknown>) => params as z.output<S>;
+  const { idempotent, observe, applyPins, checkConfig } = definition;
+  return {
+    kind: definition.kind,
+    description: definition.description,
+    params: definition.params,
+    siteParams: definition.siteParams,
+    definition,
+    parse: (params) => parseParams(definition.params, params),
+    summarize: (params) => definition.summarize(planned(params)),
+    namedSites: (params) => namedSites(definition.siteParams, planned(params)),
+    isIdempotent: (params) => (typeof idempotent === "function" ? idempotent(planned(params)) : idempotent),
+    execute: (ctx, params) => definition.execute(ctx, planned(params)),
+    ...(observe
+      ? { observe: (ctx: StepContext, params: Record<string, unknown>) => observe(ctx, planned(params)) }
+      : {}),
+    ...(applyPins
+      ? {
+          applyPins: (params: Record<string, unknown>, pins: Readonly<Record<string, string>>) =>
+            applyPins(planned(params), pins),
+        }
+      : {}),
+    ...(checkConfig
+      ? {
+          checkConfig: (params: Record<string, unknown>, config: Config) =>
+            checkConfig(planned(params), config),
+        }
+      : {}),
+  };
 }
 
-export function defineStepKind<P extends Record<string, unknown>>(kind: StepKind<P>): StepKind<P> {
-  return kind;
+export function isIdempotent(kind: AnyStepKind, params: Record<string, unknown>): boolean {
+  return kind.isIdempotent(params);
 }
 
-export function isIdempotent<P extends Record<string, unknown>>(kind: StepKind<P>, params: P): boolean {
-  return typeof kind.idempotent === "function" ? kind.idempotent(params) : kind.idempotent;
+function parseParams(schema: ParamsSchema, params: unknown): ParamsParse {
+  const result = schema.safeParse(params);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((i) => ({
+      path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+      message: i.message,
+    })),
+  };
+}
+
+function namedSites<P>(keys: readonly SiteParam<P>[], params: P): SiteReference[] {
+  return keys.flatMap((key) => {
+    const value: unknown = params[key];
+    if (typeof value === "string") return [{ path: [key], site: value }];
+    if (Array.isArray(value))
+      return value.flatMap((v, i) => (typeof v === "string" ? [{ path: [key, i], site: v }] : []));
+    return [];
+  });
 }
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts. Timers never outlive the step. */
@@ -102,7 +192,3 @@ export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
-
-/** A step kind of any parameter type, as the registry holds them; params are parsed by the kind's schema. */
-// biome-ignore lint/suspicious/noExplicitAny: kinds are stored side by side and called with their own parsed params
-export type AnyStepKind = StepKind<any>;

@@ -1,8 +1,9 @@
 import type { Config } from "../domain/config.js";
-import { describeError } from "../domain/errors.js";
+import { DrError, describeError } from "../domain/errors.js";
 import { redact, truncateOutput } from "../domain/redact.js";
 import type { PlanStep, RunRecord, StepRecord } from "../domain/run.js";
 import type { Clock } from "../ports/clock.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
 import type { AnyStepKind, Observation, StepContext, StepResult, StepServices } from "./step-kind.js";
 
 /** Why a step's signal was aborted, so the outcome can be told apart (deadline, operator, lost lease). */
@@ -49,10 +50,17 @@ export async function runStepAttempt(
   const ctx = stepContext(deps, run, step, record, signal, deadline, lines);
   let result: StepResult;
   try {
-    result = await settleOnAbort(kind.execute(ctx, step.params), signal);
+    result = await settleOnAbort(kind.execute(ctx, step.params), signal, ctx.logger, "step.execute");
   } catch (error) {
     const cause = abortCause(signal);
     const output = finishOutput(deps, lines, undefined);
+    // A DrError is a failure the kind or its adapter described; anything else is a bug, kept with its stack.
+    if (!cause && !(error instanceof DrError))
+      ctx.logger.error("step failed with an unexpected error", { operation: "step.execute", err: error });
+    // Stopped: the record says why. What the kind threw as it stopped (usually its calls cut short)
+    // goes to the debug log, in case it was something else.
+    if (cause && error !== signal.reason)
+      ctx.logger.debug("a step threw as it was stopped", { operation: "step.execute", cause, err: error });
     if (cause === "deadline")
       return { status: "timed_out", output, error: `did not finish within ${step.timeoutMs} ms`, cause };
     if (cause)
@@ -84,10 +92,15 @@ export async function observeStep(
   if (!kind.observe) return { holds: "unknown", evidence: `${step.kind} steps cannot be observed` };
   const timeoutMs = Math.min(step.timeoutMs, 60_000);
   const signal = AbortSignal.any([runSignal, AbortSignal.timeout(timeoutMs)]);
+  const ctx = stepContext(deps, run, step, record, signal, deps.clock.now() + timeoutMs, []);
   try {
-    const ctx = stepContext(deps, run, step, record, signal, deps.clock.now() + timeoutMs, []);
-    return await settleOnAbort(kind.observe(ctx, step.params), signal);
+    return await settleOnAbort(kind.observe(ctx, step.params), signal, ctx.logger, "step.observe");
   } catch (error) {
+    if (!signal.aborted && !(error instanceof DrError))
+      ctx.logger.error("observing a step failed with an unexpected error", {
+        operation: "step.observe",
+        err: error,
+      });
     return {
       holds: "unknown",
       evidence: `observation failed: ${redact(describeError(error), deps.services.secrets)}`,
@@ -122,6 +135,7 @@ function stepContext(
     deadline,
     clock: deps.clock,
     services: deps.services,
+    logger: (deps.services.logger ?? silentLogger).child({ runId: run.id, stepId: step.id }),
     log: (line) => {
       if (lines.length < 2000) lines.push(line);
     },
@@ -139,8 +153,22 @@ function abortCause(signal: AbortSignal): AbortCause | undefined {
   return signal.reason instanceof StepAbort ? signal.reason.abortCause : "shutdown";
 }
 
-function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+/**
+ * Settles with `work`, or rejects as soon as the signal fires. A kind that ignored its signal may
+ * still fail afterwards; nobody waits for it any more, so that late failure is logged.
+ */
+function settleOnAbort<T>(
+  work: Promise<T>,
+  signal: AbortSignal,
+  logger: Logger,
+  operation: string,
+): Promise<T> {
+  const logLate = (error: unknown) =>
+    logger.warn("a step failed after it was stopped", { operation, err: error, cause: abortCause(signal) });
+  if (signal.aborted) {
+    work.catch(logLate);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
@@ -151,6 +179,7 @@ function settleOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error) => {
         signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) logLate(error);
         reject(error);
       },
     );

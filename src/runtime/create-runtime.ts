@@ -35,7 +35,6 @@ import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
 import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-kinds/registry.js";
 import type { ArtifactStore } from "../ports/artifact-store.js";
 import { type Clock, systemClock } from "../ports/clock.js";
-import type { DatabaseReplication } from "../ports/database-replication.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { LonghornPort, LonghornServices } from "../ports/longhorn.js";
@@ -213,6 +212,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const replication = new PostgresReplication(env.named);
   const commands = new ExecaCommandRunner();
   const etcd = new EtcdSnapshotService(config, commands);
+  const longhorn = longhornSites(config);
   const services: StepServices = {
     commands,
     secrets,
@@ -222,7 +222,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     replication,
     dns: createDnsProvider(config, { commands, env: env.named, secrets }),
     etcd,
-    longhorn: longhornSites(config),
+    longhorn,
     notify: notices.post,
     ...options.services,
   };
@@ -240,7 +240,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         postgresSources.map((source) =>
           timed(() =>
             readPostgresRpo(source, {
-              replication: (services.replication as DatabaseReplication | undefined) ?? replication,
+              replication: services.replication ?? replication,
               now: () => clock.now(),
               timeoutMs: Math.min(source.timeout, RPO_READ_TIMEOUT_MS),
             }),
@@ -271,7 +271,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           source.kind === "longhorn"
             ? [
                 timed(() =>
-                  readLonghornRpo(source, services.longhorn as LonghornServices, clock.now(), {
+                  readLonghornRpo(source, services.longhorn ?? longhorn, clock.now(), {
                     timeoutMs: RPO_READ_TIMEOUT_MS,
                   }),
                 ),

@@ -52,6 +52,23 @@ describe("loading runbooks that name sites", () => {
     expect([...runbooks.keys()]).toEqual(["typo"]);
   });
 
+  it("refuses an undo that names an unknown site, as it would the step", async () => {
+    const { dir, file } = await runbookDir([
+      "phases:",
+      "  - name: main",
+      "    steps:",
+      "      - id: isolate",
+      "        title: Isolate",
+      "        kind: k8s.isolate",
+      "        with: { site: dc1, namespaces: [production] }",
+      "        undo: { kind: k8s.unisolate, with: { site: dc4 } }",
+    ]);
+    const error = (await loadRunbooks(dir, config, registry).catch((e: Error) => e)) as Error;
+    expect(error.message).toContain(
+      `${file}:11: phases[0].steps[0].undo.with.site: unknown site "dc4"; configured sites: dc1, dc2`,
+    );
+  });
+
   it("refuses to plan a run whose step names an unknown site", () => {
     const runbook = testRunbook({
       phases: [

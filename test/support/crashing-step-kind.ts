@@ -31,6 +31,7 @@ export function crashingStepKind(
         observable: z.boolean().default(true),
       })
       .strict(),
+    siteParams: [],
     idempotent: (p) => p.idempotent,
     summarize: (p) => `crashable effect ${p.key}`,
     async execute(_ctx, p) {

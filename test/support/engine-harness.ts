@@ -39,6 +39,7 @@ export function ledgerStepKind(
     params: z
       .object({ key: z.string(), holdMs: z.number().default(0), fail: z.boolean().default(false) })
       .strict(),
+    siteParams: [],
     idempotent: false,
     summarize: (p) => `effect ${p.key}`,
     async execute(ctx, p) {

@@ -1,5 +1,6 @@
 import type { Config } from "../../src/domain/config.js";
 import type { StepContext, StepServices } from "../../src/engine/step-kind.js";
+import { silentLogger } from "../../src/ports/logger.js";
 import { noCommands } from "./engine-harness.js";
 
 /**
@@ -41,6 +42,7 @@ export function stepContext(
     deadline: Date.now() + 30_000,
     clock: { now: () => Date.now() },
     services: { commands: noCommands, secrets: [], ...options.services },
+    logger: silentLogger,
     log: (line) => void lines.push(line),
     attestations: [],
   };

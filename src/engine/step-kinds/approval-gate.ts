@@ -9,16 +9,15 @@ const gateParams = z
   })
   .strict();
 
-type GateParams = z.output<typeof gateParams>;
-
 /**
  * A gate inside a run (for example before moving traffic): waits for N eligible people other than
  * the requester to approve. Eligibility is checked when they click, like run approvals.
  */
-export const approvalGateStep = defineStepKind<GateParams>({
+export const approvalGateStep = defineStepKind({
   kind: "approval",
   description: "Waits for eligible approvers (not the requester) before the run goes on.",
-  params: gateParams as z.ZodType<GateParams>,
+  params: gateParams,
+  siteParams: [],
   idempotent: true,
   summarize: (p) => `approval gate: ${p.required} approver${p.required === 1 ? "" : "s"}`,
   async execute(ctx, p) {

@@ -2,16 +2,9 @@ import { z } from "zod";
 import { describeVerdict, judgeBackups } from "../../domain/backup-verification.js";
 import { nameSchema } from "../../domain/config.js";
 import { needAnyDataSources } from "../../domain/config-needs.js";
-import type { RpoReading } from "../../domain/rpo.js";
 import { defineStepKind } from "../step-kind.js";
 
 const params = z.object({ sources: z.array(nameSchema).default([]) }).strict();
-type Params = z.infer<typeof params>;
-
-/** What this kind needs: the same per-source readings that feed the live RPO. */
-export interface BackupReadings {
-  readRpo(): Promise<RpoReading[]>;
-}
 
 /**
  * backup.verify: every data source (or the listed ones) has a readable, verified recovery point
@@ -20,15 +13,16 @@ export interface BackupReadings {
  * so idempotent and the same in drills. Fails, listing every source with its verdict, when any
  * source is stale, missing or unreadable.
  */
-export const backupVerifyStep = defineStepKind<Params>({
+export const backupVerifyStep = defineStepKind({
   kind: "backup.verify",
   description: "Checks freshness and integrity of every backup source against the RPO it protects.",
   params,
+  siteParams: [],
   idempotent: true,
   checkConfig: (p, config) => needAnyDataSources(config, p.sources, ["with", "sources"]),
   summarize: (p) => `verify backups${p.sources.length ? ` of ${p.sources.join(", ")}` : " of every source"}`,
   async execute(ctx, p) {
-    const readings = ctx.services.backups as BackupReadings | undefined;
+    const readings = ctx.services.backups;
     if (!readings)
       return { status: "failed", error: "no backup readers are configured in this drbot process" };
     const unknown = p.sources.filter((s) => !ctx.config.dataSources.some((d) => d.name === s));

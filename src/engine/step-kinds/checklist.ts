@@ -13,12 +13,11 @@ const checklistParams = z
   })
   .strict();
 
-type ChecklistParams = z.output<typeof checklistParams>;
-
-export const checklistStep = defineStepKind<ChecklistParams>({
+export const checklistStep = defineStepKind({
   kind: "checklist",
   description: "Waits until a person has ticked every item; records who ticked what and when.",
-  params: checklistParams as z.ZodType<ChecklistParams>,
+  params: checklistParams,
+  siteParams: [],
   idempotent: true,
   summarize: (p) => `checklist of ${p.items.length} item${p.items.length === 1 ? "" : "s"}`,
   async execute(ctx, p) {

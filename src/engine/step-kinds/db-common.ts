@@ -3,7 +3,7 @@ import { type Config, nameSchema } from "../../domain/config.js";
 import { needDataSource } from "../../domain/config-needs.js";
 import { DrError } from "../../domain/errors.js";
 import type { ConfigNeed } from "../../domain/plan.js";
-import type { DatabaseReplication, PostgresSourceConfig } from "../../ports/database-replication.js";
+import type { PostgresSourceConfig } from "../../ports/database-replication.js";
 import type { StepContext } from "../step-kind.js";
 
 /**
@@ -11,13 +11,6 @@ import type { StepContext } from "../step-kind.js";
  * a shipped runbook can promote whatever the scope needs without naming a site's databases.
  */
 export const dbSourceParam = z.union([z.literal("*"), nameSchema]);
-
-export function replicationOf(ctx: StepContext): DatabaseReplication {
-  const replication = ctx.services.replication as DatabaseReplication | undefined;
-  if (!replication)
-    throw new DrError("unavailable", "this drbot process has no PostgreSQL adapter configured");
-  return replication;
-}
 
 /** A named source must be a configured PostgreSQL source; "*" takes whatever protects the scope. */
 export function postgresNeeds(source: string, config: Config): ConfigNeed[] {

@@ -1,14 +1,8 @@
 import { z } from "zod";
 import { durationSchema, formatMs } from "../../domain/duration.js";
 import { defineStepKind } from "../step-kind.js";
-import {
-  dbSourceParam,
-  describeSource,
-  postgresNeeds,
-  postgresSources,
-  remainingMs,
-  replicationOf,
-} from "./db-common.js";
+import { serviceOf } from "../step-services.js";
+import { dbSourceParam, describeSource, postgresNeeds, postgresSources, remainingMs } from "./db-common.js";
 
 /**
  * Lets a run go on only while replication lag is at most `max` (by default each source's lagAlert,
@@ -16,12 +10,12 @@ import {
  * case, and a person decides whether to skip it. Idempotent: it only reads; retries re-read.
  */
 const params = z.object({ source: dbSourceParam, max: durationSchema.optional() }).strict();
-type Params = z.output<typeof params>;
 
-export const dbLagGateStep = defineStepKind<Params>({
+export const dbLagGateStep = defineStepKind({
   kind: "db.lag-gate",
   description: "Refuses to go on while replication lag is above a limit or unknown.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: [],
   checkConfig: (p, config) => postgresNeeds(p.source, config),
   idempotent: true,
   summarize: (p) =>
@@ -31,7 +25,7 @@ export const dbLagGateStep = defineStepKind<Params>({
     // Checked before the adapter, so a scope without databases needs no PostgreSQL access at all.
     if (sources.length === 0)
       return { status: "succeeded", output: "no PostgreSQL data source protects the run's applications" };
-    const replication = replicationOf(ctx);
+    const replication = serviceOf(ctx, "replication");
     const refusals: string[] = [];
     for (const source of sources) {
       const max = p.max ?? source.lagAlert;

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { describeError } from "../../domain/errors.js";
 import { defineStepKind } from "../step-kind.js";
-import { dbSourceParam, postgresNeeds, postgresSources, remainingMs, replicationOf } from "./db-common.js";
+import { serviceOf } from "../step-services.js";
+import { dbSourceParam, postgresNeeds, postgresSources, remainingMs } from "./db-common.js";
 
 /**
  * Promotes the PostgreSQL replica of each source to primary (pg_promote) and checks that it has left
@@ -11,12 +12,12 @@ import { dbSourceParam, postgresNeeds, postgresSources, remainingMs, replication
  * how much data the failover gave up. Fencing the old primary is the runbook's job, before this step.
  */
 const params = z.object({ source: dbSourceParam }).strict();
-type Params = z.output<typeof params>;
 
-export const dbPromoteStep = defineStepKind<Params>({
+export const dbPromoteStep = defineStepKind({
   kind: "db.promote",
   description: "Promotes the PostgreSQL replica to primary, unless it already is.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: [],
   checkConfig: (p, config) => postgresNeeds(p.source, config),
   idempotent: false,
   summarize: (p) =>
@@ -28,7 +29,7 @@ export const dbPromoteStep = defineStepKind<Params>({
     // Checked before the adapter, so a scope without databases needs no PostgreSQL access at all.
     if (sources.length === 0)
       return { status: "succeeded", output: "no PostgreSQL data source protects the run's applications" };
-    const replication = replicationOf(ctx);
+    const replication = serviceOf(ctx, "replication");
     const failures: string[] = [];
     for (const source of sources) {
       const lag = await replication.readLag(source, {
@@ -51,7 +52,7 @@ export const dbPromoteStep = defineStepKind<Params>({
     const sources = postgresSources(ctx, p.source);
     if (sources.length === 0)
       return { holds: true, evidence: "no PostgreSQL data source protects the run's applications" };
-    const replication = replicationOf(ctx);
+    const replication = serviceOf(ctx, "replication");
     const still: string[] = [];
     try {
       for (const source of sources)

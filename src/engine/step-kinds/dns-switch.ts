@@ -9,10 +9,11 @@ import {
   weightsForActiveSite,
 } from "../../domain/dns-weights.js";
 import { durationSchema } from "../../domain/duration.js";
-import { DrError, describeError } from "../../domain/errors.js";
+import { describeError } from "../../domain/errors.js";
 import type { ConfigNeed } from "../../domain/plan.js";
 import type { DnsProvider } from "../../ports/dns.js";
 import { abortableDelay, defineStepKind, type StepContext } from "../step-kind.js";
+import { serviceOf } from "../step-services.js";
 
 /**
  * Moves traffic by DNS weights, as the seed does: the active site gets 100, every other site of the
@@ -41,22 +42,16 @@ type Params = z.output<typeof params>;
 
 const READ_BACK_INTERVAL_MS = 1_000;
 
-export function dnsOf(ctx: StepContext): DnsProvider {
-  const dns = ctx.services.dns as DnsProvider | undefined;
-  if (!dns)
-    throw new DrError("unavailable", "this drbot process has no DNS provider configured (dns.provider)");
-  return dns;
-}
-
-export const dnsSwitchStep = defineStepKind<Params>({
+export const dnsSwitchStep = defineStepKind({
   kind: "dns.switch",
   description: "Moves DNS weight to one site (100) from the others (0) and reads it back.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["activeSite"],
   idempotent: true,
   summarize: (p) => `DNS ${p.records === "all" ? "all records" : p.records.join(", ")} → ${p.activeSite} 100`,
   checkConfig: (p, config) => dnsNeeds(p, config),
   async execute(ctx, p) {
-    const dns = dnsOf(ctx);
+    const dns = serviceOf(ctx, "dns");
     if (p.provider && p.provider !== dns.kind)
       return {
         status: "failed",
@@ -96,7 +91,7 @@ export const dnsSwitchStep = defineStepKind<Params>({
     };
   },
   async observe(ctx, p) {
-    const dns = dnsOf(ctx);
+    const dns = serviceOf(ctx, "dns");
     const desired = desiredWeights(ctx, p);
     const actual = await dns.readWeights(Object.keys(desired), { signal: ctx.signal });
     const off = differences(desired, actual);

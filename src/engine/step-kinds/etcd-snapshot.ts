@@ -2,9 +2,9 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { nameSchema } from "../../domain/config.js";
 import { needDataSource } from "../../domain/config-needs.js";
-import { DrError, describeError } from "../../domain/errors.js";
-import type { EtcdSnapshots } from "../../ports/etcd-snapshots.js";
-import { defineStepKind, type StepContext } from "../step-kind.js";
+import { describeError } from "../../domain/errors.js";
+import { defineStepKind } from "../step-kind.js";
+import { serviceOf } from "../step-services.js";
 
 /**
  * Saves an etcd snapshot of a configured source, verifies it, copies it to DR storage, verifies the
@@ -13,24 +13,18 @@ import { defineStepKind, type StepContext } from "../step-kind.js";
  * process taking the run over finds it and, if it still verifies, does not take another.
  */
 const params = z.object({ source: nameSchema }).strict();
-type Params = z.output<typeof params>;
 
-export function etcdSnapshotsOf(ctx: StepContext): EtcdSnapshots {
-  const etcd = ctx.services.etcd as EtcdSnapshots | undefined;
-  if (!etcd) throw new DrError("unavailable", "this drbot process has no etcd snapshot adapter configured");
-  return etcd;
-}
-
-export const etcdSnapshotStep = defineStepKind<Params>({
+export const etcdSnapshotStep = defineStepKind({
   kind: "etcd.snapshot",
   description: "Saves, verifies, copies and prunes an etcd snapshot.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: [],
   idempotent: true,
   summarize: (p) => `etcd snapshot of ${p.source}`,
   checkConfig: (p, config) => needDataSource(config, p.source, "etcd", ["with", "source"]),
   async execute(ctx, p) {
     try {
-      const report = await etcdSnapshotsOf(ctx).take(p.source, {
+      const report = await serviceOf(ctx, "etcd").take(p.source, {
         signal: ctx.signal,
         timeoutMs: Math.max(1_000, ctx.deadline - ctx.clock.now()),
         tag: { runId: ctx.run.id, stepId: ctx.step.id },
@@ -52,7 +46,7 @@ export const etcdSnapshotStep = defineStepKind<Params>({
     }
   },
   async observe(ctx, p) {
-    const found = await etcdSnapshotsOf(ctx).findTagged(
+    const found = await serviceOf(ctx, "etcd").findTagged(
       p.source,
       { runId: ctx.run.id, stepId: ctx.step.id },
       ctx.signal,

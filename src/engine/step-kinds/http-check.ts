@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { describeError } from "../../domain/errors.js";
 import { defineStepKind } from "../step-kind.js";
 
 /** An HTTP health check: status and optional body text, within the step's deadline. Idempotent. */
@@ -14,12 +15,11 @@ const httpParams = z
   })
   .strict();
 
-type HttpParams = z.output<typeof httpParams>;
-
-export const httpCheckStep = defineStepKind<HttpParams>({
+export const httpCheckStep = defineStepKind({
   kind: "http",
   description: "Checks that a URL answers with the expected status (and body text) before the deadline.",
-  params: httpParams as z.ZodType<HttpParams>,
+  params: httpParams,
+  siteParams: [],
   idempotent: true,
   summarize: (p) =>
     `${p.method} ${p.url} expects ${Array.isArray(p.expectStatus) ? p.expectStatus.join("/") : p.expectStatus}`,
@@ -43,7 +43,7 @@ export const httpCheckStep = defineStepKind<HttpParams>({
           : String(error);
       return { status: "failed", error: `${p.url}: ${reason}` };
     }
-    const body = p.method === "GET" ? await readText(response, signal) : "";
+    const body = p.method === "GET" ? await readText(response, signal) : { text: "" };
     const took = ctx.clock.now() - started;
     const expected = Array.isArray(p.expectStatus) ? p.expectStatus : [p.expectStatus];
     const output = `${p.method} ${p.url} → ${response.status} in ${took} ms`;
@@ -53,18 +53,30 @@ export const httpCheckStep = defineStepKind<HttpParams>({
         error: `${p.url} answered ${response.status}, expected ${expected.join(" or ")}`,
         output,
       };
-    if (p.bodyIncludes !== undefined && !body.includes(p.bodyIncludes)) {
+    if ("unreadable" in body) {
+      if (p.bodyIncludes !== undefined)
+        return {
+          status: "failed",
+          error: `${p.url}: its body could not be read: ${body.unreadable}`,
+          output,
+        };
+      ctx.log(`its body could not be read (${body.unreadable}); no body check was asked for`);
+    } else if (p.bodyIncludes !== undefined && !body.text.includes(p.bodyIncludes)) {
       return { status: "failed", error: `${p.url} answered without "${p.bodyIncludes}" in its body`, output };
     }
     return { status: "succeeded", output };
   },
 });
 
-async function readText(response: Response, signal: AbortSignal): Promise<string> {
+/** The body's first 64 KiB, or why it could not be read (the connection dropped, the budget ran out). */
+async function readText(
+  response: Response,
+  signal: AbortSignal,
+): Promise<{ text: string } | { unreadable: string }> {
   try {
     const text = await response.text();
-    return signal.aborted ? "" : text.slice(0, 64 * 1024);
-  } catch {
-    return "";
+    return signal.aborted ? { unreadable: "it did not arrive in time" } : { text: text.slice(0, 64 * 1024) };
+  } catch (error) {
+    return { unreadable: signal.aborted ? "it did not arrive in time" : describeError(error) };
   }
 }

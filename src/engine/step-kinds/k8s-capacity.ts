@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { nameSchema } from "../../domain/config.js";
 import { defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
-import { sitesOf } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
 
 /**
  * The DR site must have the primary's capacity (allocatable CPU and memory of Ready nodes), or N-1
@@ -13,10 +13,11 @@ const params = z
   .strict();
 type Params = z.output<typeof params>;
 
-export const k8sCapacityStep = defineStepKind<Params>({
+export const k8sCapacityStep = defineStepKind({
   kind: "k8s.capacity",
   description: "Checks the DR site's capacity against the primary's (or N-1).",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["primary", "dr"],
   idempotent: true,
   summarize: (p) => `capacity of ${p.dr} against ${p.primary}${p.allowNMinus1 ? " (N-1 allowed)" : ""}`,
   execute: checkCapacity,
@@ -29,7 +30,7 @@ export const k8sCapacityStep = defineStepKind<Params>({
 });
 
 async function checkCapacity(ctx: StepContext, p: Params): Promise<StepResult> {
-  const sites = sitesOf(ctx);
+  const sites = serviceOf(ctx, "sites");
   const options = { signal: ctx.signal };
   const [primary, dr] = await Promise.all([
     sites.site(p.primary).capacity(options),

@@ -1,22 +1,8 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
-import { DrError } from "../../domain/errors.js";
+import { DrError, describeError } from "../../domain/errors.js";
 import type { WorkloadKind, WorkloadRef } from "../../domain/workloads.js";
-import type { ArtifactStore } from "../../ports/artifact-store.js";
-import type { KubernetesServices, SitePort } from "../../ports/site.js";
-import type { StepContext } from "../step-kind.js";
-
-export function sitesOf(ctx: StepContext): KubernetesServices {
-  const sites = ctx.services.sites as KubernetesServices | undefined;
-  if (!sites) throw new DrError("unavailable", "this drbot process has no Kubernetes sites configured");
-  return sites;
-}
-
-export function artifactsOf(ctx: StepContext): ArtifactStore {
-  const artifacts = ctx.services.artifacts as ArtifactStore | undefined;
-  if (!artifacts) throw new DrError("unavailable", "this drbot process has no artifact store");
-  return artifacts;
-}
+import type { SitePort } from "../../ports/site.js";
 
 export const workloadTarget = {
   site: nameSchema,
@@ -35,7 +21,10 @@ export async function resolveTargets(
   return all.map((w) => ({ kind: w.kind, namespace: w.namespace, name: w.name }));
 }
 
-/** Runs `work` over items at most `limit` at a time; the first failure wins, others still settle. */
+/**
+ * Runs `work` over items at most `limit` at a time; every item is tried. Throws when any failed: the
+ * first failure, its message followed by every other one, so none is lost from the step's error.
+ */
 export async function inParallel<T>(
   items: readonly T[],
   limit: number,
@@ -54,7 +43,13 @@ export async function inParallel<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
+  const [first, ...others] = errors;
+  if (errors.length === 0) return;
+  if (others.length === 0) throw first;
+  const more = `; ${others.length} more failed: ${others.map(describeError).join("; ")}`;
+  throw first instanceof DrError
+    ? new DrError(first.code, `${first.message}${more}`, { ...first.details }, { cause: first })
+    : new DrError("step_failed", `${describeError(first)}${more}`, {}, { cause: first });
 }
 
 export function refText(ref: WorkloadRef): string {

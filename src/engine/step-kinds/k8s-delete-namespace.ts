@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { defineStepKind } from "../step-kind.js";
-import { sitesOf } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
 
 /**
  * Removes a scratch namespace (the monthly restore test restores an application into one on the DR
@@ -22,12 +22,12 @@ const params = z
       ),
   })
   .strict();
-type Params = z.output<typeof params>;
 
-export const k8sDeleteNamespaceStep = defineStepKind<Params>({
+export const k8sDeleteNamespaceStep = defineStepKind({
   kind: "k8s.delete-namespace",
   description: "Deletes a scratch namespace and waits until it is gone.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `delete scratch namespace ${p.namespace} on ${p.site}`,
   async execute(ctx, p) {
@@ -36,7 +36,7 @@ export const k8sDeleteNamespaceStep = defineStepKind<Params>({
         status: "failed",
         error: `${p.namespace} belongs to an application; it is not a scratch namespace`,
       };
-    const existed = await sitesOf(ctx)
+    const existed = await serviceOf(ctx, "sites")
       .site(p.site)
       .deleteNamespace(p.namespace, { deadline: ctx.deadline, signal: ctx.signal });
     return {

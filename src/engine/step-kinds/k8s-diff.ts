@@ -3,7 +3,7 @@ import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { nameSchema } from "../../domain/config.js";
 import type { Snapshot } from "../../domain/snapshot.js";
 import { defineStepKind } from "../step-kind.js";
-import { artifactsOf } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
 import { snapshotKey } from "./k8s-snapshot.js";
 
 /**
@@ -14,14 +14,15 @@ const label = z.string().regex(/^[a-z0-9-]{1,40}$/);
 const params = z.object({ site: nameSchema, before: label, after: label }).strict();
 type Params = z.output<typeof params>;
 
-export const k8sDiffStep = defineStepKind<Params>({
+export const k8sDiffStep = defineStepKind({
   kind: "k8s.diff",
   description: "Compares two snapshots of a run.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `diff snapshots ${p.before} → ${p.after} of ${p.site}`,
   async execute(ctx, p) {
-    const artifacts = artifactsOf(ctx);
+    const artifacts = serviceOf(ctx, "artifacts");
     const [a, b] = await Promise.all([
       artifacts.get(ctx.run.id, snapshotKey({ site: p.site, label: p.before })),
       artifacts.get(ctx.run.id, snapshotKey({ site: p.site, label: p.after })),
@@ -42,7 +43,7 @@ export const k8sDiffStep = defineStepKind<Params>({
     return { status: "succeeded", output: lines.length ? lines.join("\n") : "no difference" };
   },
   async observe(ctx, p) {
-    const recorded = await artifactsOf(ctx).get(ctx.run.id, diffKey(p));
+    const recorded = await serviceOf(ctx, "artifacts").get(ctx.run.id, diffKey(p));
     return recorded === undefined
       ? { holds: false, evidence: `no diff ${p.before} → ${p.after} of ${p.site} in this run yet` }
       : { holds: true, evidence: `diff ${p.before} → ${p.after} of ${p.site} recorded` };

@@ -3,7 +3,8 @@ import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { DrError } from "../../domain/errors.js";
 import type { WorkloadRef } from "../../domain/workloads.js";
 import { defineStepKind } from "../step-kind.js";
-import { refText, resolveTargets, sitesOf } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
+import { refText, resolveTargets } from "./k8s-common.js";
 
 /**
  * Fences the primary: scales its workloads to 0 where it still answers, so two sites never serve at
@@ -28,16 +29,16 @@ const params = z
     whenUnreachable: z.enum(["continue", "fail"]).default("continue"),
   })
   .strict();
-type Params = z.output<typeof params>;
 
-export const k8sFenceStep = defineStepKind<Params>({
+export const k8sFenceStep = defineStepKind({
   kind: "k8s.fence",
   description: "Scales the primary's workloads down where it is reachable.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `fence ${p.site}: scale ${p.workloads.length} workload(s) to 0 where it answers`,
   async execute(ctx, p) {
-    const site = sitesOf(ctx).site(p.site);
+    const site = serviceOf(ctx, "sites").site(p.site);
     const health = await site.health();
     if (!health.reachable) {
       const note = `${p.site} is unreachable (${health.error?.code ?? "no answer"}); it could not be fenced`;
@@ -55,12 +56,14 @@ export const k8sFenceStep = defineStepKind<Params>({
         }
       } catch (error) {
         if (!(error instanceof DrError && error.code === "not_found")) throw error;
+        // Nothing there to serve: as fenced as it gets.
+        ctx.log(`${w.kind.toLowerCase()} ${w.namespace}/${w.name}: not on ${p.site}, nothing to fence`);
       }
     }
     return { status: "succeeded", output: `fenced ${p.site}: ${count} workload(s) scaled to 0` };
   },
   async observe(ctx, p) {
-    const site = sitesOf(ctx).site(p.site);
+    const site = serviceOf(ctx, "sites").site(p.site);
     const health = await site.health({ signal: ctx.signal });
     if (!health.reachable)
       return {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { nameSchema } from "../../domain/config.js";
 import { defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
-import { sitesOf } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
 
 /**
  * Checks a site: API reachable, nodes Ready, expected node labels. Idempotent; it changes nothing,
@@ -16,10 +16,11 @@ const params = z
   .strict();
 type Params = z.output<typeof params>;
 
-export const k8sHealthStep = defineStepKind<Params>({
+export const k8sHealthStep = defineStepKind({
   kind: "k8s.health",
   description: "Checks a site's API, nodes Ready and node labels.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `health of ${p.site}`,
   execute: checkHealth,
@@ -35,7 +36,7 @@ export const k8sHealthStep = defineStepKind<Params>({
 });
 
 async function checkHealth(ctx: StepContext, p: Params): Promise<StepResult> {
-  const health = await sitesOf(ctx).site(p.site).health({ signal: ctx.signal });
+  const health = await serviceOf(ctx, "sites").site(p.site).health({ signal: ctx.signal });
   if (!health.reachable)
     return {
       status: "failed",

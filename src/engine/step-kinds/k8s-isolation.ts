@@ -2,7 +2,7 @@ import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import type { SitePort } from "../../ports/site.js";
 import { defineStepKind, type StepContext } from "../step-kind.js";
-import { sitesOf } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
 
 /**
  * Drill isolation instead of shutting the primary down: deny-all NetworkPolicies labelled with the
@@ -11,24 +11,24 @@ import { sitesOf } from "./k8s-common.js";
  * has the run's policy, its removal when none is left, and a clean site when nothing of the run is.
  */
 const isolateParams = z.object({ site: nameSchema, namespaces: z.array(k8sNameSchema).min(1) }).strict();
-type IsolateParams = z.output<typeof isolateParams>;
 const siteParams = z.object({ site: nameSchema }).strict();
-type SiteParams = z.output<typeof siteParams>;
 const cleanParams = z.object({ sites: z.array(nameSchema).min(1) }).strict();
-type CleanParams = z.output<typeof cleanParams>;
 
-export const k8sIsolateStep = defineStepKind<IsolateParams>({
+export const k8sIsolateStep = defineStepKind({
   kind: "k8s.isolate",
   description: "Isolates namespaces with deny-all NetworkPolicies labelled with the run id.",
-  params: isolateParams as z.ZodType<IsolateParams>,
+  params: isolateParams,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `isolate ${p.namespaces.join(", ")} on ${p.site}`,
   async execute(ctx, p) {
-    const created = await sitesOf(ctx).site(p.site).isolate(ctx.run.id, p.namespaces, { signal: ctx.signal });
+    const created = await serviceOf(ctx, "sites")
+      .site(p.site)
+      .isolate(ctx.run.id, p.namespaces, { signal: ctx.signal });
     return { status: "succeeded", output: `NetworkPolicies: ${created.join(", ")}` };
   },
   async observe(ctx, p) {
-    const policies = await runPolicies(ctx, sitesOf(ctx).site(p.site));
+    const policies = await runPolicies(ctx, serviceOf(ctx, "sites").site(p.site));
     const open = p.namespaces.filter((ns) => !policies.some((policy) => policy.startsWith(`${ns}/`)));
     return open.length === 0
       ? { holds: true, evidence: `isolated on ${p.site}: ${policies.join(", ")}` }
@@ -36,28 +36,32 @@ export const k8sIsolateStep = defineStepKind<IsolateParams>({
   },
 });
 
-export const k8sUnisolateStep = defineStepKind<SiteParams>({
+export const k8sUnisolateStep = defineStepKind({
   kind: "k8s.unisolate",
   description: "Removes the run's NetworkPolicies.",
-  params: siteParams as z.ZodType<SiteParams>,
+  params: siteParams,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `remove isolation on ${p.site}`,
   async execute(ctx, p) {
-    const removed = await sitesOf(ctx).site(p.site).removeIsolation(ctx.run.id, { signal: ctx.signal });
+    const removed = await serviceOf(ctx, "sites")
+      .site(p.site)
+      .removeIsolation(ctx.run.id, { signal: ctx.signal });
     return { status: "succeeded", output: `removed ${removed} NetworkPolic${removed === 1 ? "y" : "ies"}` };
   },
   async observe(ctx, p) {
-    const policies = await runPolicies(ctx, sitesOf(ctx).site(p.site));
+    const policies = await runPolicies(ctx, serviceOf(ctx, "sites").site(p.site));
     return policies.length === 0
       ? { holds: true, evidence: `no NetworkPolicy of ${ctx.run.id} on ${p.site}` }
       : { holds: false, evidence: `still on ${p.site}: ${policies.join(", ")}` };
   },
 });
 
-export const k8sVerifyCleanStep = defineStepKind<CleanParams>({
+export const k8sVerifyCleanStep = defineStepKind({
   kind: "k8s.verify-clean",
   description: "Proves nothing labelled with the run id remains.",
-  params: cleanParams as z.ZodType<CleanParams>,
+  params: cleanParams,
+  siteParams: ["sites"],
   idempotent: true,
   summarize: (p) => `verify nothing of this run remains on ${p.sites.join(", ")}`,
   async execute(ctx, p) {
@@ -92,7 +96,7 @@ async function findLeftovers(
   const leftovers: string[] = [];
   const unreachable: string[] = [];
   for (const name of sites) {
-    const site = sitesOf(ctx).site(name);
+    const site = serviceOf(ctx, "sites").site(name);
     if (!(await site.health({ signal: ctx.signal })).reachable) {
       unreachable.push(name);
       continue;

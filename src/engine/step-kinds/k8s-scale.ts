@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineStepKind } from "../step-kind.js";
-import { inParallel, refText, resolveTargets, sitesOf, workloadTarget } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
+import { inParallel, refText, resolveTargets, workloadTarget } from "./k8s-common.js";
 
 /**
  * Scales workloads through the scale subresource, many at once (`name: "*"` takes every workload of
@@ -13,16 +14,16 @@ const params = z
     concurrency: z.number().int().min(1).max(64).default(10),
   })
   .strict();
-type Params = z.output<typeof params>;
 
-export const k8sScaleStep = defineStepKind<Params>({
+export const k8sScaleStep = defineStepKind({
   kind: "k8s.scale",
   description: "Scales workloads through the scale subresource.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `scale ${p.kind} ${p.namespace}/${p.name} on ${p.site} to ${p.replicas}`,
   async execute(ctx, p) {
-    const site = sitesOf(ctx).site(p.site);
+    const site = serviceOf(ctx, "sites").site(p.site);
     const targets = await resolveTargets(site, p);
     if (targets.length === 0)
       return { status: "failed", error: `no ${p.kind.toLowerCase()} in ${p.namespace} on ${p.site}` };
@@ -36,7 +37,7 @@ export const k8sScaleStep = defineStepKind<Params>({
     };
   },
   async observe(ctx, p) {
-    const site = sitesOf(ctx).site(p.site);
+    const site = serviceOf(ctx, "sites").site(p.site);
     const targets = await resolveTargets(site, p);
     const off: string[] = [];
     for (const ref of targets) if ((await site.readScale(ref)) !== p.replicas) off.push(refText(ref));

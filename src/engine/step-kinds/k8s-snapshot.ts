@@ -2,7 +2,7 @@ import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import type { Snapshot } from "../../domain/snapshot.js";
 import { defineStepKind } from "../step-kind.js";
-import { artifactsOf, sitesOf } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
 
 /**
  * Records a site's state (what `kubectl get all` shows) under a label, for the diff and the report.
@@ -15,24 +15,26 @@ const params = z
     label: z.string().regex(/^[a-z0-9-]{1,40}$/),
   })
   .strict();
-type Params = z.output<typeof params>;
 
-export const k8sSnapshotStep = defineStepKind<Params>({
+export const k8sSnapshotStep = defineStepKind({
   kind: "k8s.snapshot",
   description: "Records the state of a site.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) => `snapshot "${p.label}" of ${p.site}`,
   async execute(ctx, p) {
-    const snapshot = await sitesOf(ctx).site(p.site).snapshot(p.namespaces, { signal: ctx.signal });
-    await artifactsOf(ctx).put(ctx.run.id, snapshotKey(p), JSON.stringify(snapshot));
+    const snapshot = await serviceOf(ctx, "sites")
+      .site(p.site)
+      .snapshot(p.namespaces, { signal: ctx.signal });
+    await serviceOf(ctx, "artifacts").put(ctx.run.id, snapshotKey(p), JSON.stringify(snapshot));
     return {
       status: "succeeded",
       output: `${snapshot.workloads.length} workloads, ${Object.values(snapshot.pods).reduce((a, b) => a + b, 0)} running pods on ${p.site}`,
     };
   },
   async observe(ctx, p) {
-    const recorded = await artifactsOf(ctx).get(ctx.run.id, snapshotKey(p));
+    const recorded = await serviceOf(ctx, "artifacts").get(ctx.run.id, snapshotKey(p));
     if (recorded === undefined)
       return { holds: false, evidence: `no snapshot "${p.label}" of ${p.site} in this run yet` };
     const { takenAt } = JSON.parse(recorded) as Snapshot;

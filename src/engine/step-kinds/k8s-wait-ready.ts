@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { WorkloadState } from "../../domain/workloads.js";
 import type { SitePort } from "../../ports/site.js";
 import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
-import { inParallel, refText, resolveTargets, sitesOf, workloadTarget } from "./k8s-common.js";
+import { serviceOf } from "../step-services.js";
+import { inParallel, refText, resolveTargets, workloadTarget } from "./k8s-common.js";
 
 /**
  * Waits until workloads have all their replicas ready (on the current generation). Idempotent.
@@ -17,15 +18,16 @@ const params = z
   .strict();
 type Params = z.output<typeof params>;
 
-export const k8sWaitReadyStep = defineStepKind<Params>({
+export const k8sWaitReadyStep = defineStepKind({
   kind: "k8s.wait-ready",
   description: "Waits until workloads have their ready replicas.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   summarize: (p) =>
     `wait for ${p.namespace}/${p.name} on ${p.site}${p.replicas !== undefined ? ` (${p.replicas} ready)` : ""}`,
   async execute(ctx, p) {
-    const site = sitesOf(ctx).site(p.site);
+    const site = serviceOf(ctx, "sites").site(p.site);
     if (p.name === "*") return waitForNamespace(ctx, site, p);
     const targets = await resolveTargets(site, p);
     const done: WorkloadState[] = [];
@@ -41,7 +43,9 @@ export const k8sWaitReadyStep = defineStepKind<Params>({
     return { status: "succeeded", output: `${done.length} workload(s) ready on ${p.site}` };
   },
   async observe(ctx, p) {
-    const all = await sitesOf(ctx).site(p.site).listWorkloads(p.kind, p.namespace, { signal: ctx.signal });
+    const all = await serviceOf(ctx, "sites")
+      .site(p.site)
+      .listWorkloads(p.kind, p.namespace, { signal: ctx.signal });
     const targets = p.name === "*" ? all : all.filter((w) => w.name === p.name);
     if (targets.length === 0)
       return {

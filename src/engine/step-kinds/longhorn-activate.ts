@@ -5,11 +5,11 @@ import { DrError, describeError, isDrError } from "../../domain/errors.js";
 import {
   isLonghornNotInstalled,
   type LonghornPort,
-  type LonghornServices,
   type LonghornVolume,
   type VolumeBackupStatus,
 } from "../../ports/longhorn.js";
 import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
+import { serviceOf } from "../step-services.js";
 import { inParallel } from "./k8s-common.js";
 import {
   describeVolume,
@@ -60,10 +60,11 @@ interface VolumeRef {
   name: string;
 }
 
-export const longhornActivateStep = defineStepKind<Params>({
+export const longhornActivateStep = defineStepKind({
   kind: "longhorn.activate",
   description: "Activates Longhorn DR volumes on the DR site, after a preflight, and verifies them.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: true,
   checkConfig: (p, config) =>
     Array.isArray(p.sources) ? needAnyDataSources(config, p.sources, ["with", "sources"]) : [],
@@ -77,7 +78,7 @@ export const longhornActivateStep = defineStepKind<Params>({
     const refs = volumesOf(ctx, p);
     if ("failed" in refs) return refs.failed;
     if (refs.length === 0) return { status: "succeeded", output: NOTHING_TO_ACTIVATE };
-    const longhorn = longhornOf(ctx).site(p.site);
+    const longhorn = serviceOf(ctx, "longhorn").site(p.site);
     const rules: ReadinessRules = { allowDegraded: p.allowDegraded };
     const read = await readAll(ctx, longhorn, p.site, refs);
     if ("failed" in read) return read.failed;
@@ -114,7 +115,7 @@ export const longhornActivateStep = defineStepKind<Params>({
     const refs = volumesOf(ctx, p);
     if ("failed" in refs) return { holds: "unknown", evidence: refs.failed.error };
     if (refs.length === 0) return { holds: true, evidence: NOTHING_TO_ACTIVATE };
-    const longhorn = longhornOf(ctx).site(p.site);
+    const longhorn = serviceOf(ctx, "longhorn").site(p.site);
     const rules: ReadinessRules = { allowDegraded: p.allowDegraded };
     try {
       const states = await readVolumes(ctx, longhorn, refs);
@@ -129,12 +130,6 @@ export const longhornActivateStep = defineStepKind<Params>({
     }
   },
 });
-
-function longhornOf(ctx: StepContext): LonghornServices {
-  const longhorn = ctx.services.longhorn as LonghornServices | undefined;
-  if (!longhorn) throw new DrError("unavailable", "this drbot process has no Longhorn sites configured");
-  return longhorn;
-}
 
 const NOTHING_TO_ACTIVATE = "no Longhorn data source among the step's sources: nothing to activate";
 

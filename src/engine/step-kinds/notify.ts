@@ -9,12 +9,12 @@ import { defineStepKind } from "../step-kind.js";
 const notifyParams = z
   .object({ text: z.string().min(1).max(2000), level: z.enum(["info", "warning"]).default("info") })
   .strict();
-type NotifyParams = z.output<typeof notifyParams>;
 
-export const notifyStep = defineStepKind<NotifyParams>({
+export const notifyStep = defineStepKind({
   kind: "notify",
   description: "Posts a message to the incident channel.",
-  params: notifyParams as z.ZodType<NotifyParams>,
+  params: notifyParams,
+  siteParams: [],
   idempotent: true,
   summarize: (p) => `notify: ${p.text.slice(0, 80)}`,
   async execute(ctx, p) {

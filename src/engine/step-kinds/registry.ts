@@ -45,27 +45,9 @@ export class StepKindRegistry implements StepCatalog {
     return [...this.byKind.keys()].sort();
   }
 
+  /** What the plan builder asks of a kind: every kind parses, summarizes and names its sites itself. */
   describe(kind: string): StepKindDescription | undefined {
-    const found = this.byKind.get(kind);
-    if (!found) return undefined;
-    return {
-      parse(params) {
-        const result = found.params.safeParse(params);
-        if (result.success) return { ok: true, value: result.data };
-        return {
-          ok: false,
-          issues: result.error.issues.map((i) => ({
-            path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-            message: i.message,
-          })),
-        };
-      },
-      summarize: (params) => found.summarize(params),
-      ...(found.applyPins
-        ? { applyPins: (params, pins) => found.applyPins!(params, pins) as Record<string, unknown> }
-        : {}),
-      ...(found.checkConfig ? { checkConfig: (params, config) => found.checkConfig!(params, config) } : {}),
-    };
+    return this.byKind.get(kind);
   }
 }
 

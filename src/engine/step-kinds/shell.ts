@@ -27,13 +27,12 @@ const shellParams = z
   })
   .strict();
 
-type ShellParams = z.output<typeof shellParams>;
-
-export const shellStep = defineStepKind<ShellParams>({
+export const shellStep = defineStepKind({
   kind: "shell",
   description:
     "Runs a program with an argument list (no shell), captures its output and checks its exit code.",
-  params: shellParams as z.ZodType<ShellParams>,
+  params: shellParams,
+  siteParams: [],
   idempotent: (p) => p.idempotent,
   summarize: (p) => `run ${[p.command, ...p.args].map(quoteForDisplay).join(" ")}`,
   async execute(ctx, p) {

@@ -4,13 +4,13 @@ import { durationSchema, formatMs } from "../../domain/duration.js";
 import type { BackupInfo } from "../../domain/velero.js";
 import { backupVerdict } from "../../domain/velero-phases.js";
 import { defineStepKind } from "../step-kind.js";
+import { serviceOf } from "../step-services.js";
 import {
   attemptOf,
   stepLabels,
   stepObjectName,
   stepSelector,
   untilAnswered,
-  veleroOf,
   watchPhases,
 } from "./velero-common.js";
 
@@ -28,16 +28,16 @@ const params = z
     veleroNamespace: k8sNameSchema.default("velero"),
   })
   .strict();
-type Params = z.output<typeof params>;
 
-export const veleroBackupStep = defineStepKind<Params>({
+export const veleroBackupStep = defineStepKind({
   kind: "velero.backup",
   description: "Takes a Velero backup on demand (before a planned failover).",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: false,
   summarize: (p) => `Velero backup of ${p.namespaces.join(", ")} on ${p.site}`,
   async execute(ctx, p) {
-    const velero = veleroOf(ctx).velero(p.site, p.veleroNamespace);
+    const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
     const existing = await untilAnswered(ctx, "list this step's backups", () =>
       velero.listBackups({ signal: ctx.signal, labelSelector: stepSelector(ctx) }),
     );
@@ -76,7 +76,7 @@ export const veleroBackupStep = defineStepKind<Params>({
     return { status: "succeeded", output: `${verdict.summary} on ${p.site}${expires}` };
   },
   async observe(ctx, p) {
-    const velero = veleroOf(ctx).velero(p.site, p.veleroNamespace);
+    const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
     const backups = await velero.listBackups({ signal: ctx.signal, labelSelector: stepSelector(ctx) });
     if (backups.length === 0)
       return { holds: false, evidence: `no backup of this step exists on ${p.site}; it will be taken` };

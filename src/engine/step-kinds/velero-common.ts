@@ -1,15 +1,9 @@
 import { createHash } from "node:crypto";
-import { DrError } from "../../domain/errors.js";
+import { DrError, describeError } from "../../domain/errors.js";
 import { isPartiallyFailing, type PhaseVerdict } from "../../domain/velero-phases.js";
 import { RUN_ID_LABEL } from "../../ports/site.js";
-import { ATTEMPT_LABEL, STEP_LABEL, type VeleroServices } from "../../ports/velero.js";
+import { ATTEMPT_LABEL, STEP_LABEL } from "../../ports/velero.js";
 import { abortableDelay, type StepContext } from "../step-kind.js";
-
-export function veleroOf(ctx: StepContext): VeleroServices {
-  const velero = ctx.services.velero as VeleroServices | undefined;
-  if (!velero) throw new DrError("unavailable", "this drbot process has no Velero access configured");
-  return velero;
-}
 
 /**
  * Labels of an object a step creates: the run, the step and the attempt. After a crash the step
@@ -68,7 +62,7 @@ export async function untilAnswered<T>(
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (!isTransient(error)) throw error;
-      ctx.log(`${what}: ${(error as Error).message}; trying again`);
+      ctx.log(`${what}: ${describeError(error)}; trying again`);
     }
     await abortableDelay(delay, ctx.signal);
     delay = Math.min(delay * 2, 2_000);
@@ -114,7 +108,7 @@ export async function watchPhases<T extends { phase: string; warnings: number; e
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (!isTransient(error)) throw error;
-      ctx.log(`${what}: could not read it (${(error as Error).message}); trying again`);
+      ctx.log(`${what}: could not read it (${describeError(error)}); trying again`);
     }
     await abortableDelay(delay, ctx.signal);
     delay = Math.min(delay * 1.5, 2_000);

@@ -5,13 +5,13 @@ import type { BackupInfo, RestoreInfo } from "../../domain/velero.js";
 import { backupVerdict, restoreVerdict } from "../../domain/velero-phases.js";
 import type { VeleroPort } from "../../ports/velero.js";
 import { abortableDelay, defineStepKind, type StepContext } from "../step-kind.js";
+import { serviceOf } from "../step-services.js";
 import {
   attemptOf,
   stepLabels,
   stepObjectName,
   stepSelector,
   untilAnswered,
-  veleroOf,
   watchPhases,
 } from "./velero-common.js";
 
@@ -48,12 +48,12 @@ const params = z
       .optional(),
   })
   .strict();
-type Params = z.output<typeof params>;
 
-export const veleroRestoreStep = defineStepKind<Params>({
+export const veleroRestoreStep = defineStepKind({
   kind: "velero.restore",
   description: "Restores from the newest good Velero backup or a chosen one, watching every phase.",
-  params: params as z.ZodType<Params>,
+  params,
+  siteParams: ["site"],
   idempotent: false,
   summarize: (p) =>
     `Velero restore on ${p.site} from ${
@@ -67,7 +67,7 @@ export const veleroRestoreStep = defineStepKind<Params>({
   applyPins: (p, pins) =>
     pins.backup && p.backup === "newest" && !p.fromStep ? { ...p, backup: pins.backup } : p,
   async execute(ctx, p) {
-    const velero = veleroOf(ctx).velero(p.site, p.veleroNamespace);
+    const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
     let restore = await adoptable(ctx, velero);
     if (restore) {
       ctx.log(`restore ${restore.name} of this step exists already (${restore.phase || "New"}); watching it`);
@@ -125,7 +125,7 @@ export const veleroRestoreStep = defineStepKind<Params>({
         };
   },
   async observe(ctx, p) {
-    const velero = veleroOf(ctx).velero(p.site, p.veleroNamespace);
+    const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
     const restores = await velero.listRestores({ signal: ctx.signal, labelSelector: stepSelector(ctx) });
     if (restores.length === 0)
       return { holds: false, evidence: `no restore of this step exists on ${p.site}; it will be created` };

@@ -7,12 +7,12 @@ import { abortableDelay, defineStepKind } from "../step-kind.js";
  * wall clock, which timers can undercut by a millisecond. Idempotent.
  */
 const waitParams = z.object({ duration: durationSchema }).strict();
-type WaitParams = z.output<typeof waitParams>;
 
-export const waitStep = defineStepKind<WaitParams>({
+export const waitStep = defineStepKind({
   kind: "wait",
   description: "Waits for a fixed duration, cut short by an abort.",
-  params: waitParams as z.ZodType<WaitParams>,
+  params: waitParams,
+  siteParams: [],
   idempotent: true,
   summarize: (p) => `wait ${p.duration} ms`,
   async execute(ctx, p) {

@@ -120,7 +120,7 @@ describe("k8s.fence", () => {
     expect(dc1.calls).toEqual(["health"]);
   });
 
-  it("scales a reachable primary's workloads to 0, whatever whenUnreachable says, and leaves the rest alone", async () => {
+  it("scales a reachable primary's workloads to 0, whatever whenUnreachable says, leaves the rest alone and says which were not there", async () => {
     for (const whenUnreachable of ["continue", "fail"] as const) {
       const dc1 = reachablePrimary();
       const lines: string[] = [];
@@ -150,6 +150,7 @@ describe("k8s.fence", () => {
         "deployment production/payments-api → 0",
         "deployment production/payments-worker → 0",
         "deployment staging/payments-api → 0",
+        "deployment staging/not-there: not on dc1, nothing to fence",
       ]);
       expect(await k8sFenceStep.observe!(contextWith(dc1), params)).toEqual({
         holds: true,

@@ -9,6 +9,7 @@ import { veleroBackupStep } from "../../../src/engine/step-kinds/velero-backup.j
 import { veleroRestoreStep } from "../../../src/engine/step-kinds/velero-restore.js";
 import { systemClock } from "../../../src/ports/clock.js";
 import type { CommandRunner } from "../../../src/ports/command-runner.js";
+import { silentLogger } from "../../../src/ports/logger.js";
 import type { VeleroServices } from "../../../src/ports/velero.js";
 import { engineHarness } from "../../support/engine-harness.js";
 import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
@@ -132,6 +133,7 @@ function contextFor(
     deadline: options.deadline ?? Date.now() + 60_000,
     clock: systemClock,
     services: { commands: {} as CommandRunner, secrets: [], velero },
+    logger: silentLogger,
     log: (line) => lines.push(line),
     attestations: [],
     lines,
