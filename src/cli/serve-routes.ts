@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
-import { Gauge } from "prom-client";
 import type { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
 import { loadConfig } from "../config/load-config.js";
 import { describeError } from "../domain/errors.js";
@@ -55,23 +54,19 @@ export function serveRoutes(
   options: ServeRoutesOptions = {},
 ): Route[] {
   const checkConfigFile = configFileChecker(rt, options.onConfigFile);
-  new Gauge({
-    name: "drbot_config_file_valid",
-    help: "1 while the configuration file on disk reads and validates (a restart would start), 0 when it is invalid or unreadable",
-    registers: [metrics.registry],
-    async collect() {
+  metrics.addGauge(
+    "drbot_config_file_valid",
+    "1 while the configuration file on disk reads and validates (a restart would start), 0 when it is invalid or unreadable",
+    async () => {
       const { state } = await checkConfigFile();
-      this.set(state === "invalid" || state === "unreadable" ? 0 : 1);
+      return state === "invalid" || state === "unreadable" ? 0 : 1;
     },
-  });
-  new Gauge({
-    name: "drbot_config_file_changed",
-    help: "1 when the configuration file on disk differs from the one this process runs (a restart applies it)",
-    registers: [metrics.registry],
-    async collect() {
-      this.set((await checkConfigFile()).state === "unchanged" ? 0 : 1);
-    },
-  });
+  );
+  metrics.addGauge(
+    "drbot_config_file_changed",
+    "1 when the configuration file on disk differs from the one this process runs (a restart applies it)",
+    async () => ((await checkConfigFile()).state === "unchanged" ? 0 : 1),
+  );
   return [
     {
       path: "/healthz",

@@ -165,6 +165,21 @@ export class DrbotMetrics implements RunObserver {
     return this.registry.contentType;
   }
 
+  /**
+   * A gauge read at each scrape, for a reading kept outside this class (the configuration file's
+   * state in `drbot serve`); `read` answers its value then.
+   */
+  addGauge(name: string, help: string, read: () => Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  }
+
   /** The exposition text: readings refreshed first (each source within the deadline), then everything. */
   async metrics(): Promise<string> {
     await Promise.all([this.readStatus(), this.readRuns()]);
