@@ -224,6 +224,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     etcd,
     longhorn,
     notify: notices.post,
+    logger: log.child({ component: "steps" }),
     ...options.services,
   };
   // Each data-source family adds its reader here; every reader answers for all its sources and never throws.

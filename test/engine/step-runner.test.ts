@@ -3,34 +3,13 @@ import { z } from "zod";
 import { DrError } from "../../src/domain/errors.js";
 import { defineStepKind, type StepServices } from "../../src/engine/step-kind.js";
 import { observeStep, runStepAttempt, type StepRunnerDeps } from "../../src/engine/step-runner.js";
-import type { LogContext, Logger } from "../../src/ports/logger.js";
+import type { Logger } from "../../src/ports/logger.js";
 import { testConfig } from "../support/config-fixture.js";
 import { noCommands } from "../support/engine-harness.js";
+import { recordingLogger } from "../support/recording-logger.js";
 import { planStep } from "../support/report-fixtures.js";
 import { runRecord, stepRecord } from "../support/run-fixtures.js";
 import { waitFor } from "../support/wait-for.js";
-
-interface Line {
-  level: string;
-  message: string;
-  context: LogContext;
-}
-
-/** A logger that keeps its lines, each with the bindings of the child it came from. */
-function recordingLogger(lines: Line[] = [], bindings: LogContext = {}): Logger & { lines: Line[] } {
-  const at =
-    (level: string) =>
-    (message: string, context: LogContext = {}) =>
-      void lines.push({ level, message, context: { ...bindings, ...context } });
-  return {
-    lines,
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-    child: (more) => recordingLogger(lines, { ...bindings, ...more }),
-  };
-}
 
 function deps(logger: Logger): StepRunnerDeps {
   const services: StepServices = { commands: noCommands, secrets: [], logger };
