@@ -790,14 +790,15 @@ export class DrService {
   /** Audits bad input that never reached a run (unknown scope, malformed flags). */
   async auditRefusal(actor: string, error: DrError, data: Record<string, unknown> = {}): Promise<void> {
     await this.d.store
-      .appendEvent(
+      .appendAudit(
         this.event(AUDIT_STREAM, actor, "run.refusal", { code: error.code, message: error.message, ...data }),
       )
       .catch(() => undefined);
   }
 
+  /** The newest refusals that belong to no run's trail (bad input, people with no role on the run). */
   async auditTrail(limit = 100): Promise<RunEvent[]> {
-    return this.d.store.readEvents(AUDIT_STREAM, { limit });
+    return this.d.store.readAudit({ limit });
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────────────
@@ -905,19 +906,37 @@ export class DrService {
     throw new DrError("conflict", `run ${runId} is changing too fast; try again`);
   }
 
+  /**
+   * Records a refusal. It joins the run's trail only when the actor has a role on that run (its
+   * requester, or an approver of its kind); refusals of anyone else, and those that belong to no
+   * run, go to the capped audit stream, so a stranger clicking cannot grow a run's trail.
+   */
   private async refuse(runId: string, actor: string, error: DrError): Promise<DrError> {
-    await this.d.store
-      .appendEvent(this.event(runId, actor, "run.refusal", { code: error.code, message: error.message }))
-      .catch(() => undefined);
+    await this.recordRefusal(runId, actor, error).catch(() => undefined);
     return error;
+  }
+
+  private async recordRefusal(runId: string, actor: string, error: DrError): Promise<void> {
+    const event = this.event(runId, actor, "run.refusal", { code: error.code, message: error.message });
+    const run = runId === AUDIT_STREAM ? undefined : await this.d.store.getRun(runId);
+    const hasRole =
+      run !== undefined &&
+      (actor === run.requestedBy || (await this.isPrincipal(actor, run.kind, "approvers")));
+    if (hasRole) await this.d.store.appendEvent(event);
+    else await this.d.store.appendAudit(event);
   }
 
   private async requireRun(runId: string): Promise<RunRecord> {
     if (!/^[a-z0-9-]{1,64}$/.test(runId))
       throw new DrError("invalid_input", `"${runId.slice(0, 40)}" is not a run id`);
     const run = await this.d.store.getRun(runId);
-    if (!run) throw new DrError("unknown_run", `no run ${runId}; see \`runs\` for recent ones`);
-    return run;
+    if (run) return run;
+    if ((await this.d.store.readArchive(runId)) !== undefined)
+      throw new DrError(
+        "unknown_run",
+        `run ${runId} finished long ago and was retired; its report is kept: \`report ${runId}\``,
+      );
+    throw new DrError("unknown_run", `no run ${runId}; see \`runs\` for recent ones`);
   }
 
   private async kindOf(runId: string): Promise<RunKind> {

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import { WebClient } from "@slack/web-api";
 import { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
+import { retireFinishedRuns } from "../app/retire-finished-runs.js";
 import { startWatch } from "../app/start-watch.js";
 import { formatIssues } from "../config/yaml-issues.js";
 import { primarySite } from "../domain/config.js";
@@ -23,6 +24,8 @@ import { serveRoutes } from "./serve-routes.js";
  * every drill and failover posted to its channel when it ends.
  */
 const SHUTDOWN_REPORTS_MS = 15_000;
+/** How often finished runs past their retention are looked for. */
+const RETIRE_EVERY_MS = 10 * 60_000;
 /** Runs counted by state on each scrape: each is a whole run document with its plan, so keep it bounded. */
 const RECENT_RUNS = 100;
 
@@ -119,6 +122,25 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     () => void supervise(),
     Math.max(1000, Math.floor(rt.config.engine.leaseTtl / 2)),
   );
+  // Finished runs past their retention leave Redis (their report archived); any replica may do it.
+  const retire = async () => {
+    try {
+      const outcome = await retireFinishedRuns({
+        store: rt.store,
+        buildReport: (runId) => rt.reports.buildLive(runId),
+        retention: rt.config.redis.retention,
+        now: rt.clock.now(),
+      });
+      if (outcome.retired.length > 0)
+        io.err(`retention: retired ${outcome.retired.length} finished runs (${outcome.retired.join(", ")})`);
+      for (const kept of outcome.kept) io.err(`retention: kept ${kept.runId} for now: ${kept.reason}`);
+    } catch (error) {
+      io.err(`retention: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  void retire();
+  const retireTimer = setInterval(() => void retire(), RETIRE_EVERY_MS);
+  retireTimer.unref();
   // Failure detection and the DR calendar run in whichever replica holds the leader lease.
   const lease = await openLeaderLease(rt.config, rt.env, log);
   const hasChannel = Boolean(rt.config.watch.channel ?? rt.config.slack.incidentChannels[0]);
@@ -143,6 +165,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   await watch.stop();
   await lease.close();
   clearInterval(timer);
+  clearInterval(retireTimer);
   if (surface) {
     const reports = surface.reports;
     await Promise.race([reports.idle(), new Promise((r) => setTimeout(r, SHUTDOWN_REPORTS_MS).unref())]);

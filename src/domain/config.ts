@@ -217,6 +217,23 @@ export const redisSchema = z
       .regex(/^[a-z0-9:_-]*$/)
       .default("drbot:"),
     commandTimeout: durationSchema.default(2_000),
+    /** A run's audit trail keeps at least its newest this many events (older ones are trimmed). */
+    maxEventsPerRun: z.number().int().min(100).max(1_000_000).default(10_000),
+    /** The audit stream of refusals outside any run's trail keeps at least this many. */
+    maxAuditEvents: z.number().int().min(100).max(1_000_000).default(10_000),
+    /**
+     * Finished runs stay whole for `finishedRuns`; then their state leaves Redis. With `afterwards:
+     * archive` their report stays for `archiveFor` (`drbot report` still answers); with `expire`
+     * nothing stays.
+     */
+    retention: z
+      .object({
+        finishedRuns: durationSchema.default(90 * 86_400_000),
+        afterwards: z.enum(["archive", "expire"]).default("archive"),
+        archiveFor: durationSchema.default(730 * 86_400_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .refine((r) => !(r.url && r.sentinel), { message: "give either url or sentinel, not both" })

@@ -1,4 +1,25 @@
-import type { Attestation, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
+import type { RunKind } from "../domain/config.js";
+import type { Attestation, RunEvent, RunRecord, RunState, StepRecord } from "../domain/run.js";
+
+/** How much a store keeps, so that Redis never grows without bound. */
+export interface StoreLimits {
+  /**
+   * A run's audit trail keeps at least its newest `maxEventsPerRun` events; older ones are trimmed
+   * (on Redis approximately: whole stream nodes of up to 100 entries go at once).
+   */
+  maxEventsPerRun: number;
+  /** The same bound for the audit stream of refusals that belong to no run's trail. */
+  maxAuditEvents: number;
+}
+
+export const DEFAULT_STORE_LIMITS: StoreLimits = { maxEventsPerRun: 10_000, maxAuditEvents: 10_000 };
+
+/** How many retained runs are in each state, kept up to date by every write (no run is read). */
+export interface RunSummary {
+  counts: { kind: RunKind; state: RunState; runs: number }[];
+  /** Runs not in a terminal state. */
+  active: number;
+}
 
 /**
  * Where runs, their steps, their audit trail, locks and deduplication keys live. Two
@@ -44,6 +65,7 @@ export interface RunStore {
    */
   addAttestation(runId: string, stepId: string, attestation: Attestation, event: RunEvent): Promise<boolean>;
 
+  /** Appends to the run's audit trail (trimmed to the store's `maxEventsPerRun`). */
   appendEvent(event: RunEvent): Promise<string>;
 
   /** The run's audit trail in order, each event with its stream id. */
@@ -54,6 +76,36 @@ export interface RunStore {
 
   /** Ids of runs not yet in a terminal state, kept by createRun/updateRun. */
   listActiveRunIds(): Promise<string[]>;
+
+  /** Runs by kind and state, read from counts every write keeps (for metrics: no run is read). */
+  runSummary(): Promise<RunSummary>;
+
+  /**
+   * Ids of runs that reached a terminal state before `before` (the time of that write), oldest
+   * first, at most `limit`: those a retention policy may retire.
+   */
+  listFinishedBefore(before: number, limit: number): Promise<string[]>;
+
+  /**
+   * Removes a finished run's state at once (record, steps, attestations, audit trail, lease, fence,
+   * indexes, its count in the summary). With `archive`, keeps that text (its report) under the run's
+   * id for `ttlMs`, for readArchive. Returns false, changing nothing, when the run does not exist
+   * or is not in a terminal state.
+   */
+  retireRun(runId: string, archive?: { text: string; ttlMs: number }): Promise<boolean>;
+
+  /** The archive a retired run left, while it is kept. */
+  readArchive(runId: string): Promise<string | undefined>;
+
+  /**
+   * Appends to the audit stream of refusals that belong to no run's trail: bad input that never
+   * reached a run, and people with no role on the run they tried to act on (so a stranger cannot
+   * grow a run's trail). Trimmed to the store's `maxAuditEvents`.
+   */
+  appendAudit(event: RunEvent): Promise<string>;
+
+  /** The newest `limit` entries of that audit stream (default 100), oldest first. */
+  readAudit(options?: { limit?: number }): Promise<RunEvent[]>;
 
   /**
    * Takes every key of a scope for `runId`, all or none (one active run per scope). Keys already held

@@ -336,7 +336,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     notices,
     directory,
     artifacts,
-    reports: new RunReports({ service, artifacts, clock }),
+    reports: new RunReports({ service, artifacts, clock, archives: store }),
     sites,
     velero,
     async close() {

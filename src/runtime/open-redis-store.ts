@@ -9,5 +9,8 @@ import type { RunStore } from "../ports/run-store.js";
 export async function openRedisStore(config: Config, env: Environment, log: Logger): Promise<RunStore> {
   const client = createRedisClient(config.redis, env, log.child({ component: "redis" }));
   await connectRedis(client, Math.max(config.redis.commandTimeout, 3_000));
-  return new RedisRunStore(client, config.redis.keyPrefix);
+  return new RedisRunStore(client, config.redis.keyPrefix, {
+    maxEventsPerRun: config.redis.maxEventsPerRun,
+    maxAuditEvents: config.redis.maxAuditEvents,
+  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TERMINAL_STATES } from "../../src/domain/run.js";
-import type { RunStore } from "../../src/ports/run-store.js";
+import type { RunStore, RunSummary, StoreLimits } from "../../src/ports/run-store.js";
 import { nextVersion, runEvent, runRecord, stepRecord, uniqueId } from "../support/run-fixtures.js";
 
 export interface StoreFixture {
@@ -19,11 +19,20 @@ function isAfter(id: string, previous: string): boolean {
   return ms > pms || (ms === pms && seq > pseq);
 }
 
+/** The counts of a summary as `kind/state=n`, sorted, for comparing. */
+function countsOf(summary: RunSummary): string[] {
+  return summary.counts.map((c) => `${c.kind}/${c.state}=${c.runs}`).sort();
+}
+
 /**
  * One contract, two stores: the in-memory store must behave exactly like the Redis one. `open`
- * gives each test a store of its own (a fresh instance or a fresh key prefix).
+ * gives each test a store of its own (a fresh instance or a fresh key prefix), with the given limits
+ * or the defaults.
  */
-export function describeRunStoreContract(name: string, open: () => Promise<StoreFixture>): void {
+export function describeRunStoreContract(
+  name: string,
+  open: (limits?: StoreLimits) => Promise<StoreFixture>,
+): void {
   describe(`${name} run store`, () => {
     describe("runs", () => {
       it("creates a run with its steps and reads it back", async () => {
@@ -168,6 +177,122 @@ export function describeRunStoreContract(name: string, open: () => Promise<Store
           (await store.readEvents(run.id, { after: second!.id!, limit: 2 })).map((e) => e.data.n),
         ).toEqual([2, 3]);
         expect(await store.readEvents(run.id, { limit: 1 })).toEqual([first]);
+      });
+    });
+
+    describe("bounds", () => {
+      it("keeps at least the newest events of a run up to its limit, and not many more", async () => {
+        const { store } = await open({ maxEventsPerRun: 100, maxAuditEvents: 100 });
+        const run = runRecord({ state: "running" });
+        await store.createRun(run, [stepRecord("a")], runEvent(run.id, "run.requested"));
+        for (let n = 1; n <= 300; n++) {
+          if (n % 3 === 0)
+            await store.putStep(
+              run.id,
+              stepRecord("a", { attempts: n }),
+              runEvent(run.id, "step.state", { n }),
+            );
+          else await store.appendEvent(runEvent(run.id, "run.note", { n }));
+        }
+        const events = await store.readEvents(run.id);
+        // Redis trims whole stream nodes (MAXLEN ~), so a little more than the limit may stay.
+        expect(events.length).toBeGreaterThanOrEqual(100);
+        expect(events.length).toBeLessThan(200);
+        expect(events.at(-1)?.data.n).toBe(300);
+        const kept = events.map((e) => Number(e.data.n));
+        expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 301 - kept.length + i));
+      });
+
+      it("counts runs by kind and state, following every write and retirement, without reading them", async () => {
+        const { store } = await open();
+        expect(await store.runSummary()).toEqual({ counts: [], active: 0 });
+        const a = runRecord({ state: "pending_approval" });
+        const b = runRecord({ state: "pending_approval", kind: "drill" });
+        const c = runRecord({ state: "rejected" });
+        for (const run of [a, b, c]) await store.createRun(run, [], runEvent(run.id));
+        expect(countsOf(await store.runSummary())).toEqual([
+          "drill/pending_approval=1",
+          "failover/pending_approval=1",
+          "failover/rejected=1",
+        ]);
+        await store.updateRun(nextVersion(a, { state: "approved" }), 1);
+        await store.updateRun(nextVersion(nextVersion(a), { state: "running" }), 2);
+        await store.updateRun(nextVersion(b, { state: "completed" }), 1);
+        // A write that changes nothing about the state leaves the counts alone.
+        await store.updateRun(nextVersion(nextVersion(nextVersion(a)), { state: "running" }), 3);
+        expect(countsOf(await store.runSummary())).toEqual([
+          "drill/completed=1",
+          "failover/rejected=1",
+          "failover/running=1",
+        ]);
+        expect((await store.runSummary()).active).toBe(1);
+        await store.retireRun(c.id);
+        expect(countsOf(await store.runSummary())).toEqual(["drill/completed=1", "failover/running=1"]);
+      });
+
+      it("lists the runs finished before a time, oldest first, and none still active", async () => {
+        const { store } = await open();
+        const runs = [3_000, 1_000, 2_000, 9_000].map((at) => runRecord({ state: "running", updatedAt: at }));
+        for (const run of runs) await store.createRun(run, [], runEvent(run.id));
+        for (const run of runs.slice(0, 3))
+          await store.updateRun(nextVersion(run, { state: "completed", updatedAt: run.updatedAt + 10 }), 1);
+        const early = runRecord({ state: "rejected", updatedAt: 500 });
+        await store.createRun(early, [], runEvent(early.id));
+        const [r3000, r1000, r2000] = runs;
+        expect(await store.listFinishedBefore(5_000, 10)).toEqual([
+          early.id,
+          r1000!.id,
+          r2000!.id,
+          r3000!.id,
+        ]);
+        expect(await store.listFinishedBefore(2_000, 10)).toEqual([early.id, r1000!.id]);
+        expect(await store.listFinishedBefore(5_000, 2)).toEqual([early.id, r1000!.id]);
+      });
+
+      it("retires a finished run whole, keeps its archive for the archive's TTL, and refuses an active run", async () => {
+        const { store, elapse } = await open();
+        const done = runRecord({ state: "running" });
+        await store.createRun(
+          done,
+          [stepRecord("a"), stepRecord("check")],
+          runEvent(done.id, "run.requested"),
+        );
+        const lease = await store.claimLease(done.id, "exec-a", 60_000);
+        if (!lease.ok) throw new Error("claim refused");
+        await store.addAttestation(done.id, "check", { item: "x", userId: "U1", at: 1 }, runEvent(done.id));
+        await store.updateRun(nextVersion(done, { state: "completed" }), 1, runEvent(done.id), lease.token);
+        const active = runRecord({ state: "running" });
+        await store.createRun(active, [stepRecord("a")], runEvent(active.id));
+
+        expect(await store.retireRun(active.id, { text: "no", ttlMs: 10_000 })).toBe(false);
+        expect(await store.getRun(active.id)).toEqual(active);
+        expect(await store.readArchive(active.id)).toBeUndefined();
+
+        expect(await store.retireRun(done.id, { text: '{"report":1}', ttlMs: 300 })).toBe(true);
+        expect(await store.getRun(done.id)).toBeUndefined();
+        expect((await store.getSteps(done.id)).size).toBe(0);
+        expect(await store.readEvents(done.id)).toEqual([]);
+        expect(await store.leaseHolder(done.id)).toBeUndefined();
+        expect((await store.listRuns()).map((r) => r.id)).toEqual([active.id]);
+        expect(await store.listFinishedBefore(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+        expect(await store.readArchive(done.id)).toBe('{"report":1}');
+        expect(await store.retireRun(done.id)).toBe(false);
+        await elapse(350, async () => (await store.readArchive(done.id)) === undefined);
+        expect(await store.retireRun("no-such-run")).toBe(false);
+      });
+
+      it("keeps refusals that belong to no run in their own capped audit stream, newest last", async () => {
+        const { store } = await open({ maxEventsPerRun: 100, maxAuditEvents: 100 });
+        const run = runRecord();
+        await store.createRun(run, [], runEvent(run.id, "run.requested"));
+        for (let n = 1; n <= 250; n++) await store.appendAudit(runEvent(run.id, "run.refusal", { n }));
+        expect((await store.readEvents(run.id)).map((e) => e.type)).toEqual(["run.requested"]);
+        const all = await store.readAudit({ limit: 1_000 });
+        expect(all.length).toBeGreaterThanOrEqual(100);
+        expect(all.length).toBeLessThan(200);
+        expect(all.at(-1)).toMatchObject({ type: "run.refusal", runId: run.id, data: { n: 250 } });
+        expect((await store.readAudit({ limit: 2 })).map((e) => e.data.n)).toEqual([249, 250]);
+        for (let i = 1; i < all.length; i++) expect(isAfter(all[i]!.id!, all[i - 1]!.id!)).toBe(true);
       });
     });
 

@@ -141,8 +141,11 @@ describe("approving a run", () => {
       .map((e) => [e.actor, e.data.code]);
     expect(refusals).toEqual([
       ["U0ONCALL", "self_approval"],
-      ["U0STRANGER", "not_eligible"],
       ["U0A1", "already_approved"],
+    ]);
+    // Someone with no role on the run is refused into the audit stream, not into the run's trail.
+    expect((await h.service.auditTrail()).map((e) => [e.actor, e.runId, e.data.code])).toEqual([
+      ["U0STRANGER", run.id, "not_eligible"],
     ]);
   });
 

@@ -7,7 +7,12 @@ import {
   type StepRecord,
 } from "../../domain/run.js";
 import type { Clock } from "../../ports/clock.js";
-import type { RunStore } from "../../ports/run-store.js";
+import {
+  DEFAULT_STORE_LIMITS,
+  type RunStore,
+  type RunSummary,
+  type StoreLimits,
+} from "../../ports/run-store.js";
 
 interface Expiring {
   value: string;
@@ -38,14 +43,22 @@ export class MemoryRunStore implements RunStore {
   private readonly scopes = new Map<string, Expiring>();
   private readonly dedupes = new Map<string, Expiring>();
   private readonly kv = new Map<string, Expiring>();
+  /** Runs in a terminal state → when they reached it. */
+  private readonly finished = new Map<string, number>();
+  private readonly archives = new Map<string, Expiring>();
+  private readonly audit: EventStream = { entries: [], lastMs: 0, lastSeq: -1 };
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
+  ) {}
 
   async createRun(run: RunRecord, steps: StepRecord[], event: RunEvent): Promise<void> {
     if (this.runs.has(run.id)) throw new DrError("conflict", `run ${run.id} already exists`);
     this.runs.set(run.id, copy(run));
     this.steps.set(run.id, new Map(steps.map((s) => [s.id, withoutAttestations(s)])));
     if (!isTerminal(run.state)) this.active.add(run.id);
+    else this.finished.set(run.id, run.updatedAt);
     this.push(event);
   }
 
@@ -95,8 +108,10 @@ export class MemoryRunStore implements RunStore {
     if (!current) throw new DrError("unknown_run", `no run ${next.id}`);
     if (current.version !== expectedVersion) return false;
     this.runs.set(next.id, copy(next));
-    if (isTerminal(next.state)) this.active.delete(next.id);
-    else this.active.add(next.id);
+    if (isTerminal(next.state)) {
+      this.active.delete(next.id);
+      if (!isTerminal(current.state)) this.finished.set(next.id, next.updatedAt);
+    } else this.active.add(next.id);
     if (event) this.push(event);
     return true;
   }
@@ -129,6 +144,49 @@ export class MemoryRunStore implements RunStore {
 
   async listActiveRunIds(): Promise<string[]> {
     return [...this.active];
+  }
+
+  async runSummary(): Promise<RunSummary> {
+    const counts = new Map<string, RunSummary["counts"][number]>();
+    for (const run of this.runs.values()) {
+      const key = `${run.kind}/${run.state}`;
+      const entry = counts.get(key) ?? { kind: run.kind, state: run.state, runs: 0 };
+      entry.runs++;
+      counts.set(key, entry);
+    }
+    return { counts: [...counts.values()], active: this.active.size };
+  }
+
+  async listFinishedBefore(before: number, limit: number): Promise<string[]> {
+    return [...this.finished.entries()]
+      .filter(([, at]) => at < before)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([id]) => id);
+  }
+
+  async retireRun(runId: string, archive?: { text: string; ttlMs: number }): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (!run || !isTerminal(run.state)) return false;
+    for (const map of [this.runs, this.steps, this.events, this.attestations, this.fences, this.finished])
+      map.delete(runId);
+    this.leases.delete(runId);
+    this.active.delete(runId);
+    if (archive)
+      this.archives.set(runId, { value: archive.text, expiresAt: this.clock.now() + archive.ttlMs });
+    return true;
+  }
+
+  async readArchive(runId: string): Promise<string | undefined> {
+    return this.live(this.archives, runId);
+  }
+
+  async appendAudit(event: RunEvent): Promise<string> {
+    return this.append(this.audit, event, this.limits.maxAuditEvents);
+  }
+
+  async readAudit(options: { limit?: number } = {}): Promise<RunEvent[]> {
+    return this.audit.entries.slice(-(options.limit ?? 100)).map(copy);
   }
 
   async acquireScope(
@@ -248,9 +306,15 @@ export class MemoryRunStore implements RunStore {
     return entry.value;
   }
 
-  /** Appends to the run's stream; ids are `ms-seq` and strictly increase, even if the clock steps back. */
+  /** Appends to the run's stream. */
   private push(event: RunEvent): string {
     const stream = this.events.get(event.runId) ?? { entries: [], lastMs: 0, lastSeq: -1 };
+    this.events.set(event.runId, stream);
+    return this.append(stream, event, this.limits.maxEventsPerRun);
+  }
+
+  /** Ids are `ms-seq` and strictly increase, even if the clock steps back; the oldest beyond `max` go. */
+  private append(stream: EventStream, event: RunEvent, max: number): string {
     const now = this.clock.now();
     if (now > stream.lastMs) {
       stream.lastMs = now;
@@ -258,7 +322,7 @@ export class MemoryRunStore implements RunStore {
     } else stream.lastSeq++;
     const id = `${stream.lastMs}-${stream.lastSeq}`;
     stream.entries.push({ ...copy(event), id });
-    this.events.set(event.runId, stream);
+    if (stream.entries.length > max) stream.entries.splice(0, stream.entries.length - max);
     return id;
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { DrError, describeError } from "../../domain/errors.js";
+import { DrError } from "../../domain/errors.js";
 import {
   type Attestation,
   isTerminal,
@@ -7,12 +7,18 @@ import {
   type RunRecord,
   type StepRecord,
 } from "../../domain/run.js";
-import type { RunStore } from "../../ports/run-store.js";
-import { redactRedisUrls } from "./create-redis-client.js";
+import {
+  DEFAULT_STORE_LIMITS,
+  type RunStore,
+  type RunSummary,
+  type StoreLimits,
+} from "../../ports/run-store.js";
+import { pipelineResults, redisCall } from "./redis-call.js";
 import { type RedisKeys, redisKeys } from "./redis-keys.js";
+import { RedisRetention } from "./redis-retention.js";
 import { SCRIPTS } from "./redis-scripts.js";
 
-type ScriptClient = Redis & {
+export type ScriptClient = Redis & {
   drCreateRun(...args: (string | number)[]): Promise<number>;
   drUpdateRun(...args: (string | number)[]): Promise<number>;
   drPutStep(...args: (string | number)[]): Promise<string | number>;
@@ -24,6 +30,8 @@ type ScriptClient = Redis & {
   drRenewScope(numKeys: number, ...args: (string | number)[]): Promise<number>;
   drReleaseScope(numKeys: number, ...args: (string | number)[]): Promise<number>;
   drDedupe(...args: (string | number)[]): Promise<string | null>;
+  drRetireRun(...args: (string | number)[]): Promise<number>;
+  drRebuildSummary(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
 
 /**
@@ -35,8 +43,13 @@ type ScriptClient = Redis & {
 export class RedisRunStore implements RunStore {
   private readonly keys: RedisKeys;
   private readonly redis: ScriptClient;
+  private readonly retention: RedisRetention;
 
-  constructor(redis: Redis, keyPrefix = "drbot:") {
+  constructor(
+    redis: Redis,
+    keyPrefix = "drbot:",
+    private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
+  ) {
     this.keys = redisKeys(keyPrefix);
     for (const [name, script] of Object.entries(SCRIPTS)) {
       if (!(name in redis))
@@ -48,24 +61,31 @@ export class RedisRunStore implements RunStore {
         );
     }
     this.redis = redis as ScriptClient;
+    this.retention = new RedisRetention(this.redis, this.keys, limits);
   }
 
   async createRun(run: RunRecord, steps: StepRecord[], event: RunEvent): Promise<void> {
     const k = this.keys;
     const pairs = steps.flatMap((s) => [s.id, JSON.stringify(withoutAttestations(s))]);
-    const created = await this.call("create a run", () =>
+    const created = await redisCall("create a run", () =>
       this.redis.drCreateRun(
         k.run(run.id),
         k.steps(run.id),
         k.events(run.id),
         k.runsIndex(),
         k.runsActive(),
+        k.runsFinished(),
+        k.summary(),
         JSON.stringify(run),
         run.id,
         run.createdAt,
         isTerminal(run.state) ? "0" : "1",
         JSON.stringify(event),
         run.version,
+        this.limits.maxEventsPerRun,
+        run.kind,
+        run.state,
+        run.updatedAt,
         ...pairs,
       ),
     );
@@ -73,12 +93,12 @@ export class RedisRunStore implements RunStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    const doc = await this.call("read a run", () => this.redis.hget(this.keys.run(runId), "doc"));
+    const doc = await redisCall("read a run", () => this.redis.hget(this.keys.run(runId), "doc"));
     return doc ? (JSON.parse(doc) as RunRecord) : undefined;
   }
 
   async getSteps(runId: string): Promise<Map<string, StepRecord>> {
-    const replies = await this.call("read a run's steps", () =>
+    const replies = await redisCall("read a run's steps", () =>
       this.redis.pipeline().hgetall(this.keys.steps(runId)).hgetall(this.keys.attestations(runId)).exec(),
     );
     const [steps = {}, attested = {}] = pipelineResults<Record<string, string>>(
@@ -101,7 +121,7 @@ export class RedisRunStore implements RunStore {
     event: RunEvent,
   ): Promise<boolean> {
     const k = this.keys;
-    const result = await this.call("record an attestation", () =>
+    const result = await redisCall("record an attestation", () =>
       this.redis.drAddAttestation(
         k.attestations(runId),
         k.events(runId),
@@ -111,6 +131,7 @@ export class RedisRunStore implements RunStore {
         attestation.item,
         attestation.userId,
         JSON.stringify(event),
+        this.limits.maxEventsPerRun,
       ),
     );
     if (result === -2) throw new DrError("unknown_run", `no step ${stepId} in run ${runId}`);
@@ -125,12 +146,14 @@ export class RedisRunStore implements RunStore {
   ): Promise<boolean> {
     checkNextVersion(next, expectedVersion);
     const k = this.keys;
-    const result = await this.call("update a run", () =>
+    const result = await redisCall("update a run", () =>
       this.redis.drUpdateRun(
         k.run(next.id),
         k.events(next.id),
         k.runsActive(),
         k.lease(next.id),
+        k.runsFinished(),
+        k.summary(),
         expectedVersion,
         JSON.stringify(next),
         next.id,
@@ -138,6 +161,10 @@ export class RedisRunStore implements RunStore {
         event ? JSON.stringify(event) : "",
         leaseToken ?? "",
         next.version,
+        this.limits.maxEventsPerRun,
+        next.kind,
+        next.state,
+        next.updatedAt,
       ),
     );
     if (result === -1) throw lostLease(next.id, leaseToken);
@@ -147,7 +174,7 @@ export class RedisRunStore implements RunStore {
 
   async putStep(runId: string, step: StepRecord, event: RunEvent, leaseToken?: string): Promise<void> {
     const k = this.keys;
-    const result = await this.call("record a step", () =>
+    const result = await redisCall("record a step", () =>
       this.redis.drPutStep(
         k.steps(runId),
         k.events(runId),
@@ -157,6 +184,7 @@ export class RedisRunStore implements RunStore {
         JSON.stringify(withoutAttestations(step)),
         JSON.stringify(event),
         leaseToken ?? "",
+        this.limits.maxEventsPerRun,
       ),
     );
     if (result === -1) throw lostLease(runId, leaseToken);
@@ -164,15 +192,23 @@ export class RedisRunStore implements RunStore {
   }
 
   async appendEvent(event: RunEvent): Promise<string> {
-    const id = await this.call("append to the audit trail", () =>
-      this.redis.xadd(this.keys.events(event.runId), "*", "e", JSON.stringify(event)),
+    const id = await redisCall("append to the audit trail", () =>
+      this.redis.xadd(
+        this.keys.events(event.runId),
+        "MAXLEN",
+        "~",
+        this.limits.maxEventsPerRun,
+        "*",
+        "e",
+        JSON.stringify(event),
+      ),
     );
     return id ?? "";
   }
 
   async readEvents(runId: string, options: { after?: string; limit?: number } = {}): Promise<RunEvent[]> {
     const start = options.after ? `(${options.after}` : "-";
-    const entries = await this.call("read the audit trail", () =>
+    const entries = await redisCall("read the audit trail", () =>
       options.limit
         ? this.redis.xrange(this.keys.events(runId), start, "+", "COUNT", options.limit)
         : this.redis.xrange(this.keys.events(runId), start, "+"),
@@ -181,7 +217,7 @@ export class RedisRunStore implements RunStore {
   }
 
   async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
-    const ids = await this.call("list runs", () =>
+    const ids = await redisCall("list runs", () =>
       this.redis.zrevrange(this.keys.runsIndex(), 0, (options.limit ?? 50) - 1),
     );
     if (ids.length === 0) return [];
@@ -189,7 +225,7 @@ export class RedisRunStore implements RunStore {
     for (const id of ids) pipeline.hget(this.keys.run(id), "doc");
     const docs = pipelineResults<string | null>(
       "list runs",
-      await this.call("list runs", () => pipeline.exec()),
+      await redisCall("list runs", () => pipeline.exec()),
     );
     return docs
       .filter((doc): doc is string => typeof doc === "string")
@@ -197,7 +233,31 @@ export class RedisRunStore implements RunStore {
   }
 
   async listActiveRunIds(): Promise<string[]> {
-    return this.call("list active runs", () => this.redis.smembers(this.keys.runsActive()));
+    return redisCall("list active runs", () => this.redis.smembers(this.keys.runsActive()));
+  }
+
+  runSummary(): Promise<RunSummary> {
+    return this.retention.runSummary();
+  }
+
+  listFinishedBefore(before: number, limit: number): Promise<string[]> {
+    return this.retention.listFinishedBefore(before, limit);
+  }
+
+  retireRun(runId: string, archive?: { text: string; ttlMs: number }): Promise<boolean> {
+    return this.retention.retireRun(runId, archive);
+  }
+
+  readArchive(runId: string): Promise<string | undefined> {
+    return this.retention.readArchive(runId);
+  }
+
+  appendAudit(event: RunEvent): Promise<string> {
+    return this.retention.appendAudit(event);
+  }
+
+  readAudit(options: { limit?: number } = {}): Promise<RunEvent[]> {
+    return this.retention.readAudit(options);
   }
 
   async acquireScope(
@@ -206,7 +266,7 @@ export class RedisRunStore implements RunStore {
     ttlMs: number,
   ): Promise<{ ok: true } | { ok: false; heldBy: string }> {
     const scopeKeys = keys.map((key) => this.keys.scope(key));
-    const held = await this.call("lock a scope", () =>
+    const held = await redisCall("lock a scope", () =>
       this.redis.drAcquireScope(scopeKeys.length, ...scopeKeys, runId, ttlMs),
     );
     return held ? { ok: false, heldBy: held } : { ok: true };
@@ -215,7 +275,7 @@ export class RedisRunStore implements RunStore {
   async renewScope(keys: string[], runId: string, ttlMs: number): Promise<boolean> {
     const scopeKeys = keys.map((key) => this.keys.scope(key));
     return (
-      (await this.call("renew a scope lock", () =>
+      (await redisCall("renew a scope lock", () =>
         this.redis.drRenewScope(scopeKeys.length, ...scopeKeys, runId, ttlMs),
       )) === 1
     );
@@ -224,7 +284,7 @@ export class RedisRunStore implements RunStore {
   async releaseScope(keys: string[], runId: string): Promise<void> {
     if (keys.length === 0) return;
     const scopeKeys = keys.map((key) => this.keys.scope(key));
-    await this.call("release a scope lock", () =>
+    await redisCall("release a scope lock", () =>
       this.redis.drReleaseScope(scopeKeys.length, ...scopeKeys, runId),
     );
   }
@@ -234,7 +294,7 @@ export class RedisRunStore implements RunStore {
     ownerId: string,
     ttlMs: number,
   ): Promise<{ ok: true; token: string; fence: number; takeover: boolean } | { ok: false; heldBy: string }> {
-    const reply = await this.call("claim a run's lease", () =>
+    const reply = await redisCall("claim a run's lease", () =>
       this.redis.drClaimLease(this.keys.lease(runId), this.keys.fence(runId), ownerId, ttlMs),
     );
     if (reply[0] !== 1) return { ok: false, heldBy: reply[1] };
@@ -243,20 +303,20 @@ export class RedisRunStore implements RunStore {
 
   async renewLease(runId: string, token: string, ttlMs: number): Promise<boolean> {
     return (
-      (await this.call("renew a run's lease", () =>
+      (await redisCall("renew a run's lease", () =>
         this.redis.drRenewLease(this.keys.lease(runId), token, ttlMs),
       )) === 1
     );
   }
 
   async releaseLease(runId: string, token: string): Promise<void> {
-    await this.call("release a run's lease", () =>
+    await redisCall("release a run's lease", () =>
       this.redis.drDeleteIfEquals(this.keys.lease(runId), token),
     );
   }
 
   async leaseHolder(runId: string): Promise<string | undefined> {
-    return (await this.call("read a run's lease", () => this.redis.get(this.keys.lease(runId)))) ?? undefined;
+    return (await redisCall("read a run's lease", () => this.redis.get(this.keys.lease(runId)))) ?? undefined;
   }
 
   async dedupe(
@@ -264,20 +324,20 @@ export class RedisRunStore implements RunStore {
     value: string,
     ttlMs: number,
   ): Promise<{ first: true } | { first: false; value: string }> {
-    const seen = await this.call("deduplicate a request", () =>
+    const seen = await redisCall("deduplicate a request", () =>
       this.redis.drDedupe(this.keys.dedupe(key), value, ttlMs),
     );
     return seen === null ? { first: true } : { first: false, value: seen };
   }
 
   async settleDedupe(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.call("settle a deduplication key", () =>
+    await redisCall("settle a deduplication key", () =>
       this.redis.set(this.keys.dedupe(key), value, "PX", ttlMs, "XX"),
     );
   }
 
   async kvGet(key: string): Promise<string | undefined> {
-    return (await this.call("read a value", () => this.redis.get(this.keys.kv(key)))) ?? undefined;
+    return (await redisCall("read a value", () => this.redis.get(this.keys.kv(key)))) ?? undefined;
   }
 
   async kvSet(
@@ -286,7 +346,7 @@ export class RedisRunStore implements RunStore {
     options: { ttlMs?: number; onlyIfAbsent?: boolean } = {},
   ): Promise<boolean> {
     const k = this.keys.kv(key);
-    const reply = await this.call("write a value", () => {
+    const reply = await redisCall("write a value", () => {
       if (options.ttlMs && options.onlyIfAbsent) return this.redis.set(k, value, "PX", options.ttlMs, "NX");
       if (options.ttlMs) return this.redis.set(k, value, "PX", options.ttlMs);
       if (options.onlyIfAbsent) return this.redis.set(k, value, "NX");
@@ -299,30 +359,6 @@ export class RedisRunStore implements RunStore {
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
-
-  /** Runs one Redis call; anything it throws becomes DrError("unavailable") saying what was being done. */
-  private async call<T>(what: string, command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (error) {
-      throw unavailable(what, error);
-    }
-  }
-}
-
-function unavailable(what: string, error: unknown): DrError {
-  if (error instanceof DrError) return error;
-  const reason = redactRedisUrls(describeError(error));
-  return new DrError("unavailable", `Redis did not ${what}: ${reason}`, {}, { cause: error });
-}
-
-/** The replies of a pipeline, in order; the first failed command fails the whole read. */
-function pipelineResults<T>(what: string, replies: [Error | null, unknown][] | null): T[] {
-  if (!replies) throw new DrError("unavailable", `Redis did not ${what}: the pipeline was discarded`);
-  return replies.map(([error, reply]) => {
-    if (error) throw unavailable(what, error);
-    return reply as T;
-  });
 }
 
 function checkNextVersion(next: RunRecord, expectedVersion: number): void {

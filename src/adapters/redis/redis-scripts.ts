@@ -11,41 +11,58 @@
  */
 export const SCRIPTS = {
   /**
-   * createRun. The run is a hash: `doc` (JSON) and `v` (its version, compared by updates).
-   * KEYS: run, steps, events, runsIndex, runsActive.
-   * ARGV: runJson, runId, createdAt, active ("1"/"0"), eventJson, version, then stepId, stepJson pairs.
+   * createRun. The run is a hash: `doc` (JSON), `v` (its version, compared by updates), `k` and `s`
+   * (its kind and state, for the summary without decoding the document).
+   * KEYS: run, steps, events, runsIndex, runsActive, runsFinished, summary.
+   * ARGV: runJson, runId, createdAt, active ("1"/"0"), eventJson, version, maxEvents, kind, state,
+   * updatedAt, then stepId, stepJson pairs.
    * Reply: 1 created, 0 the run id exists.
    */
   drCreateRun: {
-    numberOfKeys: 5,
+    numberOfKeys: 7,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'v', ARGV[6])
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-redis.call('XADD', KEYS[3], '*', 'e', ARGV[5])
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'v', ARGV[6], 'k', ARGV[8], 's', ARGV[9])
+for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'e', ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
-if ARGV[4] == '1' then redis.call('SADD', KEYS[5], ARGV[2]) end
+if ARGV[4] == '1' then redis.call('SADD', KEYS[5], ARGV[2]) else redis.call('ZADD', KEYS[6], ARGV[10], ARGV[2]) end
+if redis.call('HEXISTS', KEYS[7], 'built') == 1 then redis.call('HINCRBY', KEYS[7], ARGV[8] .. '/' .. ARGV[9], 1) end
 return 1`,
   },
   /**
-   * updateRun (compare-and-set, fenced). KEYS: run, events, runsActive, lease.
-   * ARGV: expectedVersion, runJson, runId, active ("1"/"0"), eventJson ("" for none), leaseToken ("" for none), newVersion.
+   * updateRun (compare-and-set, fenced). KEYS: run, events, runsActive, lease, runsFinished, summary.
+   * ARGV: expectedVersion, runJson, runId, active ("1"/"0"), eventJson ("" for none), leaseToken ("" for
+   * none), newVersion, maxEvents, kind, state, updatedAt.
    * Reply: 1 written, 0 version moved on, -1 lease not held by the token, -2 no such run.
+   * A run written before `s` existed has its state read from its document, once.
    */
   drUpdateRun: {
-    numberOfKeys: 4,
+    numberOfKeys: 6,
     lua: `
 if ARGV[6] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[6] then return -1 end
 local version = redis.call('HGET', KEYS[1], 'v')
 if not version then return -2 end
 if version ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'v', ARGV[7])
-if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[3]) else redis.call('SREM', KEYS[3], ARGV[3]) end
-if ARGV[5] ~= '' then redis.call('XADD', KEYS[2], '*', 'e', ARGV[5]) end
+local old = redis.call('HGET', KEYS[1], 's')
+if not old then old = cjson.decode(redis.call('HGET', KEYS[1], 'doc')).state end
+redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'v', ARGV[7], 'k', ARGV[9], 's', ARGV[10])
+if ARGV[4] == '1' then
+  redis.call('SADD', KEYS[3], ARGV[3])
+else
+  redis.call('SREM', KEYS[3], ARGV[3])
+  redis.call('ZADD', KEYS[5], 'NX', ARGV[11], ARGV[3])
+end
+if old ~= ARGV[10] and redis.call('HEXISTS', KEYS[6], 'built') == 1 then
+  redis.call('HINCRBY', KEYS[6], ARGV[9] .. '/' .. old, -1)
+  redis.call('HINCRBY', KEYS[6], ARGV[9] .. '/' .. ARGV[10], 1)
+end
+if ARGV[5] ~= '' then redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'e', ARGV[5]) end
 return 1`,
   },
   /**
-   * putStep (fenced). KEYS: steps, events, lease, run. ARGV: stepId, stepJson, eventJson, leaseToken ("" for none).
+   * putStep (fenced). KEYS: steps, events, lease, run.
+   * ARGV: stepId, stepJson, eventJson, leaseToken ("" for none), maxEvents.
    * Reply: stream id, or -1 lease not held by the token, -2 no such run.
    */
   drPutStep: {
@@ -54,11 +71,11 @@ return 1`,
 if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[4] then return -1 end
 if redis.call('EXISTS', KEYS[4]) == 0 then return -2 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return redis.call('XADD', KEYS[2], '*', 'e', ARGV[3])`,
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[3])`,
   },
   /**
    * addAttestation. KEYS: attestations (hash stepId → JSON array), events, steps.
-   * ARGV: stepId, attestationJson, item, userId, eventJson.
+   * ARGV: stepId, attestationJson, item, userId, eventJson, maxEvents.
    * Reply: 1 added, 0 the same person already attested the item, -2 no such step.
    */
   drAddAttestation: {
@@ -73,7 +90,7 @@ for _, a in ipairs(list) do
 end
 table.insert(list, cjson.decode(ARGV[2]))
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(list))
-redis.call('XADD', KEYS[2], '*', 'e', ARGV[5])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'e', ARGV[5])
 return 1`,
   },
   /**
@@ -164,5 +181,61 @@ local seen = redis.call('GET', KEYS[1])
 if seen then return seen end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false`,
+  },
+  /**
+   * retireRun: a finished run's keys go at once; its archive stays when one is given.
+   * KEYS: run, steps, attestations, events, lease, fence, runsIndex, runsActive, runsFinished,
+   * summary, archive. ARGV: runId, archiveText ("" for none), archiveTtlMs.
+   * Reply: 1 retired, 0 no such run or it is still active (not in a terminal state).
+   */
+  drRetireRun: {
+    numberOfKeys: 11,
+    lua: `
+local fields = redis.call('HMGET', KEYS[1], 'k', 's', 'doc')
+if not fields[3] then return 0 end
+if redis.call('SISMEMBER', KEYS[8], ARGV[1]) == 1 then return 0 end
+local kind, state = fields[1], fields[2]
+if not state then
+  local run = cjson.decode(fields[3])
+  kind, state = run.kind, run.state
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('ZREM', KEYS[7], ARGV[1])
+redis.call('ZREM', KEYS[9], ARGV[1])
+if redis.call('HEXISTS', KEYS[10], 'built') == 1 then redis.call('HINCRBY', KEYS[10], kind .. '/' .. state, -1) end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[11], ARGV[2], 'PX', ARGV[3]) end
+return 1`,
+  },
+  /**
+   * rebuildSummary: counts every indexed run by kind and state, once (the summary then stays up to
+   * date through the other scripts, which count only once it is built). Runs written before the
+   * summary existed get their `k` and `s` fields, and if finished, their place in runsFinished.
+   * KEYS: summary, runsIndex, runsActive, runsFinished, then the run hash of each id in ARGV.
+   * ARGV: every id in runsIndex, in the order of their keys.
+   * Reply: 1 built (or already built), 0 the index changed since the ids were read (read them again).
+   */
+  drRebuildSummary: {
+    numberOfKeys: -1,
+    lua: `
+if redis.call('HEXISTS', KEYS[1], 'built') == 1 then return 1 end
+if redis.call('ZCARD', KEYS[2]) ~= #ARGV then return 0 end
+local counts = {}
+for i = 1, #ARGV do
+  local fields = redis.call('HMGET', KEYS[i + 4], 'k', 's', 'doc')
+  local kind, state = fields[1], fields[2]
+  if fields[3] and not state then
+    local run = cjson.decode(fields[3])
+    kind, state = run.kind, run.state
+    redis.call('HSET', KEYS[i + 4], 'k', kind, 's', state)
+    if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 0 then
+      redis.call('ZADD', KEYS[4], 'NX', run.updatedAt, ARGV[i])
+    end
+  end
+  if state then counts[kind .. '/' .. state] = (counts[kind .. '/' .. state] or 0) + 1 end
+end
+redis.call('DEL', KEYS[1])
+for field, n in pairs(counts) do redis.call('HSET', KEYS[1], field, n) end
+redis.call('HSET', KEYS[1], 'built', 1)
+return 1`,
   },
 } as const;

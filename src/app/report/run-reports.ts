@@ -1,8 +1,10 @@
 import { diffSnapshots } from "../../domain/compare-snapshots.js";
+import { isDrError } from "../../domain/errors.js";
 import { buildRunReport, type RunReport } from "../../domain/run-report.js";
 import type { Snapshot, SnapshotDiff } from "../../domain/snapshot.js";
 import type { ArtifactStore } from "../../ports/artifact-store.js";
 import type { Clock } from "../../ports/clock.js";
+import type { RunStore } from "../../ports/run-store.js";
 import type { DrService } from "../dr-service.js";
 import { renderReportMarkdown } from "./render-report-markdown.js";
 import { renderTimelineSvg } from "./render-timeline-svg.js";
@@ -16,12 +18,32 @@ export interface RunReportFiles {
 
 /**
  * The report use case every surface calls (`drbot report`, `/dr report`, the file posted when a run
- * ends): reads the run, its steps, its audit trail and its drill artifacts, and renders them.
+ * ends): reads the run, its steps, its audit trail and its drill artifacts, and renders them. A run
+ * retired after its retention answers with the report archived when it was retired.
  */
 export class RunReports {
-  constructor(private readonly d: { service: DrService; artifacts: ArtifactStore; clock: Clock }) {}
+  constructor(
+    private readonly d: {
+      service: DrService;
+      artifacts: ArtifactStore;
+      clock: Clock;
+      archives?: Pick<RunStore, "readArchive">;
+    },
+  ) {}
 
   async build(runId: string): Promise<RunReport> {
+    try {
+      return await this.buildLive(runId);
+    } catch (error) {
+      if (!isDrError(error, "unknown_run") || !this.d.archives) throw error;
+      const archived = await this.d.archives.readArchive(runId);
+      if (archived === undefined) throw error;
+      return JSON.parse(archived) as RunReport;
+    }
+  }
+
+  /** The report of a run still in the store, built from its state now. */
+  async buildLive(runId: string): Promise<RunReport> {
     const { run, steps, events } = await this.d.service.show(runId);
     const diffs = new Map<string, SnapshotDiff>();
     for (const step of run.plan.steps.filter((s) => s.kind === "k8s.diff")) {

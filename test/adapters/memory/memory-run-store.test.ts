@@ -12,10 +12,10 @@ function fakeClock(start = 1_700_000_000_000) {
   };
 }
 
-describeRunStoreContract("in-memory", async () => {
+describeRunStoreContract("in-memory", async (limits) => {
   const clock = fakeClock();
   return {
-    store: new MemoryRunStore(clock),
+    store: new MemoryRunStore(clock, limits),
     async elapse(ms, until) {
       clock.advance(ms);
       if (!(await until()))

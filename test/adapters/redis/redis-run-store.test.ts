@@ -3,26 +3,32 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis, createRedisClient } from "../../../src/adapters/redis/create-redis-client.js";
 import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
 import { parseEnvironment } from "../../../src/config/environment.js";
-import type { Config } from "../../../src/domain/config.js";
+import { type Config, redisSchema } from "../../../src/domain/config.js";
+import type { StoreLimits } from "../../../src/ports/run-store.js";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.js";
 import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
 import { waitFor } from "../../support/wait-for.js";
 import { describeRunStoreContract } from "../run-store.contract.js";
 
 function redisConfig(overrides: Partial<Config["redis"]>): Config["redis"] {
-  return { keyPrefix: "drbot:", commandTimeout: 2_000, ...overrides };
+  return { ...redisSchema.parse({}), keyPrefix: "drbot:", commandTimeout: 2_000, ...overrides };
 }
 
 let server: RedisServer;
 const clients: Redis[] = [];
 
 /** A store on its own key prefix, through the production client factory. */
-async function openStore(url: string, options: Partial<Config["redis"]> = {}, env: NodeJS.ProcessEnv = {}) {
+async function openStore(
+  url: string,
+  options: Partial<Config["redis"]> = {},
+  env: NodeJS.ProcessEnv = {},
+  limits?: StoreLimits,
+) {
   const config = redisConfig({ url, keyPrefix: `${uniqueId("test")}:`, ...options });
   const client = createRedisClient(config, parseEnvironment(env));
   clients.push(client);
   await connectRedis(client, 5_000);
-  return new RedisRunStore(client, config.keyPrefix);
+  return new RedisRunStore(client, config.keyPrefix, limits);
 }
 
 beforeAll(async () => {
@@ -33,14 +39,44 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describeRunStoreContract("Redis", async () => ({
-  store: await openStore(server.url),
+describeRunStoreContract("Redis", async (limits) => ({
+  store: await openStore(server.url, {}, {}, limits),
   async elapse(ms, until) {
     await waitFor(until, { timeoutMs: ms + 5_000, intervalMs: 20, description: `${ms} ms of TTL to pass` });
   },
 }));
 
 describe("Redis run store on a real server", () => {
+  it("counts the runs a store wrote before it kept a summary, once, and finds the finished ones for retention", async () => {
+    const prefix = `${uniqueId("legacy")}:`;
+    const store = await openStore(server.url, { keyPrefix: prefix });
+    const running = runRecord({ state: "running" });
+    const done = runRecord({ state: "completed", updatedAt: 1_000 });
+    const rejected = runRecord({ state: "rejected", kind: "drill", updatedAt: 2_000 });
+    for (const run of [running, done, rejected]) await store.createRun(run, [], runEvent(run.id));
+    // As a store of the previous version left them: no summary, no kind or state fields, no
+    // finished index.
+    const raw = createRedisClient(redisConfig({ url: server.url }), parseEnvironment({}));
+    clients.push(raw);
+    await connectRedis(raw, 5_000);
+    for (const run of [running, done, rejected]) await raw.hdel(`${prefix}run:{${run.id}}`, "k", "s");
+    await raw.del(`${prefix}runs:summary`, `${prefix}runs:finished`);
+
+    const summary = await store.runSummary();
+    expect(summary.active).toBe(1);
+    expect(summary.counts.map((c) => `${c.kind}/${c.state}=${c.runs}`).sort()).toEqual([
+      "drill/rejected=1",
+      "failover/completed=1",
+      "failover/running=1",
+    ]);
+    expect(await store.listFinishedBefore(10_000, 10)).toEqual([done.id, rejected.id]);
+    await store.updateRun({ ...running, state: "completed", version: 2, updatedAt: 3_000 }, 1);
+    expect((await store.runSummary()).counts.map((c) => `${c.kind}/${c.state}=${c.runs}`).sort()).toEqual([
+      "drill/rejected=1",
+      "failover/completed=2",
+    ]);
+  });
+
   it("loses no run, step, attestation, event or fencing number across a Redis restart", async () => {
     const store = await openStore(server.url);
     const run = runRecord({ state: "running" });

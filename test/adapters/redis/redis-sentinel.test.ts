@@ -7,7 +7,8 @@ import {
 } from "../../../src/adapters/redis/create-redis-client.js";
 import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
 import { parseEnvironment } from "../../../src/config/environment.js";
-import type { Config } from "../../../src/domain/config.js";
+import { type Config, redisSchema } from "../../../src/domain/config.js";
+import type { StoreLimits } from "../../../src/ports/run-store.js";
 import { effect, engineHarness, Ledger, ledgerStepKind } from "../../support/engine-harness.js";
 import { type SentinelSet, startSentinelSet } from "../../support/redis-sentinel.js";
 import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
@@ -38,6 +39,7 @@ afterAll(async () => {
 
 function sentinelConfig(overrides: Partial<Config["redis"]> = {}): Config["redis"] {
   return {
+    ...redisSchema.parse({}),
     keyPrefix: `${uniqueId("sentinel")}:`,
     commandTimeout: 2_000,
     sentinel: { name: set.name, sentinels: set.sentinels, passwordEnv: ENV_NAMES.sentinelPasswordEnv },
@@ -50,15 +52,19 @@ function passwords(): NodeJS.ProcessEnv {
   return { [ENV_NAMES.passwordEnv]: set.password, [ENV_NAMES.sentinelPasswordEnv]: set.sentinelPassword };
 }
 
-async function openStore(config = sentinelConfig(), env = passwords()): Promise<RedisRunStore> {
+async function openStore(
+  config = sentinelConfig(),
+  env = passwords(),
+  limits?: StoreLimits,
+): Promise<RedisRunStore> {
   const client = createRedisClient(config, parseEnvironment(env));
   clients.push(client);
   await connectRedis(client, 10_000);
-  return new RedisRunStore(client, config.keyPrefix);
+  return new RedisRunStore(client, config.keyPrefix, limits);
 }
 
-describeRunStoreContract("Redis through Sentinel", async () => ({
-  store: await openStore(),
+describeRunStoreContract("Redis through Sentinel", async (limits) => ({
+  store: await openStore(sentinelConfig(), passwords(), limits),
   async elapse(ms, until) {
     await waitFor(until, { timeoutMs: ms + 5_000, intervalMs: 20, description: `${ms} ms of TTL to pass` });
   },
@@ -72,7 +78,7 @@ describe("drbot's Redis client through Sentinel", () => {
       REDIS_PASSWORD: set.password,
       REDIS_SENTINEL_PASSWORD: set.sentinelPassword,
     };
-    const config: Config["redis"] = { keyPrefix: `${uniqueId("env")}:`, commandTimeout: 2_000 };
+    const config = redisSchema.parse({ keyPrefix: `${uniqueId("env")}:` });
     expect(redisTarget(config, parseEnvironment(env))).toMatchObject({
       kind: "sentinel",
       name: set.name,
