@@ -21,9 +21,10 @@ export type RedisEnvironment = Pick<
  *
  * Deadlines: every command carries `commandTimeout`, also while it waits in the offline queue, so a
  * command issued during a reconnect (a Redis restart, a Sentinel failover) is sent once the
- * connection is back or fails within the deadline; nothing waits forever. `maxRetriesPerRequest`
- * bounds how many reconnect attempts a queued command sits through. Failures surface on each
- * command; RedisRunStore turns them into DrError("unavailable").
+ * connection is back or fails within the deadline; nothing waits forever. That deadline is the only
+ * bound (`maxRetriesPerRequest: null`): a count of reconnect attempts would fail every queued
+ * command at once when it is reached, even one issued a moment before the new master answers.
+ * Failures surface on each command; RedisRunStore turns them into DrError("unavailable").
  *
  * Failover: through Sentinel the client asks for the master on every (re)connect, checks the
  * server's role, and listens for the Sentinels' +switch-master so it leaves a demoted master at
@@ -43,7 +44,7 @@ export function createRedisClient(
   const common: RedisOptions = {
     commandTimeout: config.commandTimeout,
     connectTimeout: Math.max(config.commandTimeout, 2_000),
-    maxRetriesPerRequest: 3,
+    maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     lazyConnect: true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
