@@ -793,7 +793,12 @@ export class DrService {
       .appendAudit(
         this.event(AUDIT_STREAM, actor, "run.refusal", { code: error.code, message: error.message, ...data }),
       )
-      .catch(() => undefined);
+      .catch((failure: unknown) =>
+        this.d.log?.warn("could not record a refusal in the audit stream", {
+          operation: "service.audit-refusal",
+          err: failure,
+        }),
+      );
   }
 
   /** The newest refusals that belong to no run's trail (bad input, people with no role on the run). */
@@ -912,7 +917,13 @@ export class DrService {
    * run, go to the capped audit stream, so a stranger clicking cannot grow a run's trail.
    */
   private async refuse(runId: string, actor: string, error: DrError): Promise<DrError> {
-    await this.recordRefusal(runId, actor, error).catch(() => undefined);
+    await this.recordRefusal(runId, actor, error).catch((failure: unknown) =>
+      this.d.log?.warn("could not record a refusal in the audit trail", {
+        operation: "service.refuse",
+        runId,
+        err: failure,
+      }),
+    );
     return error;
   }
 

@@ -131,11 +131,18 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
         retention: rt.config.redis.retention,
         now: rt.clock.now(),
       });
-      if (outcome.retired.length > 0)
-        io.err(`retention: retired ${outcome.retired.length} finished runs (${outcome.retired.join(", ")})`);
-      for (const kept of outcome.kept) io.err(`retention: kept ${kept.runId} for now: ${kept.reason}`);
+      for (const runId of outcome.retired)
+        log.info("retired a finished run past its retention", { operation: "serve.retire", runId });
+      for (const kept of outcome.kept)
+        log.warn(`kept a finished run past its retention: ${kept.reason}`, {
+          operation: "serve.retire",
+          runId: kept.runId,
+        });
     } catch (error) {
-      io.err(`retention: ${error instanceof Error ? error.message : String(error)}`);
+      log.error("could not retire finished runs; tried again in 10 minutes", {
+        operation: "serve.retire",
+        err: error,
+      });
     }
   };
   void retire();
