@@ -110,7 +110,11 @@ function configFileChecker(
   onChange: ((check: ConfigFileCheck) => void) | undefined,
 ): () => Promise<ConfigFileCheck> {
   const running = `${rt.config.sites.length} sites, ${rt.config.applications.length} applications, ${rt.runbooks.size} runbooks`;
-  const atStart = readFile(rt.configPath, "utf8").catch(() => undefined);
+  const atStart = readFile(rt.configPath, "utf8").catch(
+    // Unreadable just after it was loaded (an edit racing the start): later texts are then not told
+    // apart from it, and readiness goes on from the configuration that was loaded.
+    () => undefined,
+  );
   let judged: { text: string; check: ConfigFileCheck } | undefined;
   let told: ConfigFileState = "unchanged";
   const warning = (why: string) =>

@@ -41,7 +41,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const metrics = new DrbotMetrics(
     rt.config,
     { status: () => rt.service.status(), recentRuns: () => rt.service.runs(RECENT_RUNS) },
-    { processMetrics: true },
+    { processMetrics: true, log: log.child({ component: "metrics" }) },
   );
   rt.observers.attach(metrics);
   const routes = serveRoutes(rt, metrics, () => ready, {

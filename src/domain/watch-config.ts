@@ -80,6 +80,7 @@ export const calendarSchema = z
             new Intl.DateTimeFormat("en", { timeZone: tz });
             return true;
           } catch {
+            // Intl refuses a zone it does not know; the refinement's message says what to write.
             return false;
           }
         },

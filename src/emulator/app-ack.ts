@@ -44,6 +44,7 @@ export function ackMessage(ack: AppAck): AckMessage | undefined {
     if (typeof parsed !== "object" || parsed === null) return undefined;
     return parsed.text !== undefined || parsed.blocks !== undefined ? parsed : undefined;
   } catch {
+    // Labelled JSON but not JSON: Slack shows such a body as plain text, and so does the emulator.
     return { text: ack.body };
   }
 }

@@ -82,6 +82,7 @@ export class ResponseUrls {
       body = JSON.parse(raw.toString("utf8")) as ResponseBody;
       if (typeof body !== "object" || body === null) return answer(400, "invalid_payload");
     } catch {
+      // Slack's own answer to a body that is not JSON.
       return answer(400, "invalid_payload");
     }
     if (body.blocks !== undefined && validateBlocks(body.blocks).length > 0)

@@ -24,6 +24,7 @@ export async function parseApiCall(req: IncomingMessage, url: URL, raw: Buffer):
         Object.assign(args, body);
         delete args.token;
       } catch {
+        // Slack's own answer to a JSON body that does not parse.
         return { ok: false, error: "invalid_json" };
       }
     } else if (contentType.startsWith("multipart/form-data")) {
@@ -31,6 +32,7 @@ export async function parseApiCall(req: IncomingMessage, url: URL, raw: Buffer):
         const form = await readMultipart(contentType, raw);
         for (const [key, value] of form) args[key] = value;
       } catch {
+        // Slack's own answer to a multipart body that does not parse.
         return { ok: false, error: "invalid_form_data" };
       }
     } else {
@@ -74,6 +76,7 @@ export function jsonArg(args: ApiArgs, name: string): { ok: true; value: unknown
   try {
     return { ok: true, value: JSON.parse(value) };
   } catch {
+    // The caller answers as Slack does for that argument (invalid_blocks, invalid_arguments).
     return { ok: false };
   }
 }

@@ -194,6 +194,7 @@ function parseJson<T>(
   try {
     body = JSON.parse(raw.toString("utf8"));
   } catch {
+    // The page's own request was malformed: told back to it as a 400 with this reason.
     return { ok: false, error: "the body is not JSON" };
   }
   const parsed = schema.safeParse(body);

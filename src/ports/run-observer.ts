@@ -1,4 +1,5 @@
 import type { RunEvent, RunRecord, StepRecord } from "../domain/run.js";
+import { type Logger, silentLogger } from "./logger.js";
 
 /**
  * Told about every transition after it is persisted (never before), so announcements can only ever
@@ -11,14 +12,20 @@ export interface RunObserver {
 
 export const silentObserver: RunObserver = { onRunEvent: () => {} };
 
-export function fanOut(observers: readonly RunObserver[]): RunObserver {
+/** Tells every observer; one that throws anyway is logged and never breaks the run or the others. */
+export function fanOut(observers: readonly RunObserver[], log: Logger = silentLogger): RunObserver {
   return {
     onRunEvent(event, run, steps) {
       for (const o of observers) {
         try {
           o.onRunEvent(event, run, steps);
-        } catch {
-          // An observer failing must never break a run; observers log their own errors.
+        } catch (error) {
+          log.error("a run observer threw; the run and the other observers go on", {
+            operation: "run.observe",
+            runId: run.id,
+            event: event.type,
+            err: error,
+          });
         }
       }
     },
@@ -32,11 +39,13 @@ export function fanOut(observers: readonly RunObserver[]): RunObserver {
 export class ObserverRelay implements RunObserver {
   private readonly targets: RunObserver[] = [];
 
+  constructor(private readonly log: Logger = silentLogger) {}
+
   attach(observer: RunObserver): void {
     this.targets.push(observer);
   }
 
   onRunEvent(event: RunEvent, run: RunRecord, steps: ReadonlyMap<string, StepRecord>): void {
-    fanOut(this.targets).onRunEvent(event, run, steps);
+    fanOut(this.targets, this.log).onRunEvent(event, run, steps);
   }
 }

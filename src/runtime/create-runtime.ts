@@ -201,7 +201,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   for (const value of [...environmentSecrets(env), ...configuredSecrets(config, env.named)])
     if (!secrets.includes(value)) secrets.push(value);
   const store = options.store ?? (await openRedisStore(config, env, log));
-  const observer = new ObserverRelay();
+  const observer = new ObserverRelay(log.child({ component: "observers" }));
   for (const o of options.observers ?? []) observer.attach(o);
   const directory = new DirectoryRelay(options.directory);
   const notices = new NoticeRelay();

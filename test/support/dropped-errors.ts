@@ -6,22 +6,22 @@ import ts from "typescript";
  * and `x.on("error", (e) => …)` / `x.once("error", …)`.
  *
  * A handler drops the error when
- *   (a) it does nothing: its body is empty, is only a literal (`undefined`, `null`, `[]`, `{}`,
- *       `false`, a number or a string), or is only `return;` / `return <literal>;`, whatever
- *       comments it carries; or
+ *   (a) its body is empty (`catch {}`, `() => {}`), whatever comments it holds; or
  *   (b) it never mentions the caught error (no rethrow, no `cause`, no log with `err`, no test of its
- *       code) and has no comment inside saying why ignoring it is the right outcome.
- * It handles the error when it uses it (rethrows, wraps, logs, returns, inspects it), or when it
- * turns the failure into a real outcome (a fallback value, a retry, a state change) and says why in
- * a comment inside the handler. A handler passed by name (`p.catch(logFailure)`) receives the error,
- * so it counts as handling; the named function is checked where it is written.
+ *       code) and has no comment saying why going on without it is right: `.catch(() => undefined)`,
+ *       `.catch(() => [])`, `catch { return null; }` with nothing said.
+ * It handles the error when it uses it (rethrows, wraps it as a cause, logs it, returns it, inspects
+ * it), or when it turns the failure into a stated outcome (a fallback value, a retry, a state
+ * change) with a comment inside the handler, or just before it within the call, saying why that
+ * outcome is right. A handler passed by name (`p.catch(logFailure)`) receives the error, so it
+ * counts as handling; the named function is judged where it is written.
  */
 export interface DroppedError {
   file: string;
   line: number;
   /** The handler's first line, trimmed. */
   text: string;
-  reason: "does nothing" | "ignores the error without saying why";
+  reason: "empty handler" | "ignores the error without saying why";
 }
 
 export function findDroppedErrors(file: string, source: string): DroppedError[] {
@@ -32,7 +32,7 @@ export function findDroppedErrors(file: string, source: string): DroppedError[] 
     found.push({ file, line: line + 1, text: source.split("\n")[line]!.trim(), reason });
   };
   const judge = (node: ts.Node, param: ts.BindingName | undefined, body: ts.Node) => {
-    if (doesNothing(body)) return report(node, "does nothing");
+    if (doesNothing(body)) return report(node, "empty handler");
     const names = param ? boundNames(param) : [];
     if (names.some((name) => mentions(body, name))) return;
     if (hasComment(sf, node)) return;
@@ -63,31 +63,7 @@ export function findDroppedErrors(file: string, source: string): DroppedError[] 
 }
 
 function doesNothing(body: ts.Node): boolean {
-  if (ts.isBlock(body)) {
-    if (body.statements.length === 0) return true;
-    if (body.statements.length !== 1) return false;
-    const only = body.statements[0]!;
-    if (ts.isReturnStatement(only)) return only.expression === undefined || isLiteral(only.expression);
-    return ts.isExpressionStatement(only) && isLiteral(only.expression);
-  }
-  return isLiteral(body);
-}
-
-function isLiteral(node: ts.Node): boolean {
-  let n = node;
-  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n)) n = n.expression;
-  if (ts.isIdentifier(n)) return n.text === "undefined";
-  if (ts.isVoidExpression(n)) return ts.isLiteralExpression(n.expression);
-  if (ts.isArrayLiteralExpression(n)) return n.elements.length === 0;
-  if (ts.isObjectLiteralExpression(n)) return n.properties.length === 0;
-  return (
-    n.kind === ts.SyntaxKind.NullKeyword ||
-    n.kind === ts.SyntaxKind.TrueKeyword ||
-    n.kind === ts.SyntaxKind.FalseKeyword ||
-    ts.isNumericLiteral(n) ||
-    ts.isStringLiteral(n) ||
-    ts.isNoSubstitutionTemplateLiteral(n)
-  );
+  return ts.isBlock(body) && body.statements.length === 0;
 }
 
 function boundNames(name: ts.BindingName): string[] {

@@ -12,8 +12,11 @@ export interface RedisServer {
   port: number;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
-  /** Stops and starts the server on the same port and directory (with `appendOnly`, nothing is lost). */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts the server on the same port and directory (with `appendOnly`, nothing is lost);
+   * `whileDown` runs in between, for a test that looks at what clients do during the outage.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 const INSTALL_HINT = "redis-server is not installed (not found on PATH): apt-get install -y redis-server";
@@ -125,8 +128,9 @@ export async function startRedisServer(
       await stopChild();
       await rm(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(whileDown) {
       await stopChild();
+      await whileDown?.();
       await start();
     },
   };

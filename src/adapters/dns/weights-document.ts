@@ -45,6 +45,7 @@ export function parseReportedWeights(text: string, records: readonly string[], s
   try {
     json = JSON.parse(text);
   } catch {
+    // Not JSON: said in these words only, as the parser's message would quote the text.
     throw new DrError("step_failed", `${source} did not answer with JSON`);
   }
   const wanted = new Map(records.map((r) => [normalizeRecordName(r), r]));

@@ -40,6 +40,7 @@ export async function inventorySnapshots(
     else {
       const modifiedAt = await stat(file).then(
         (s) => s.mtimeMs,
+        // Gone or unreadable since it was listed: the oldest, so retention deals with it first.
         () => 0,
       );
       inventory.rejected.push({ file, why: result.why, modifiedAt });
@@ -108,12 +109,16 @@ async function removeSnapshot(file: string): Promise<void> {
 /** Temporary files a crashed save or copy left behind (.etcd-snapshot-…db.saving, .part, .copying). */
 const STALE_AFTER_MS = 86_400_000;
 async function removeStaleTemporaries(dir: string, source: string, now: number): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = await readdir(dir).catch(
+    // An unreadable directory has no temporaries to clear; listing its snapshots reports it.
+    () => [] as string[],
+  );
   for (const name of names) {
     if (!name.startsWith(`.etcd-snapshot-${source}-`)) continue;
     const file = join(dir, name);
     const modified = await stat(file).then(
       (s) => s.mtimeMs,
+      // Gone since it was listed (another replica cleared it): nothing to remove.
       () => now,
     );
     if (now - modified > STALE_AFTER_MS) await rm(file, { force: true });

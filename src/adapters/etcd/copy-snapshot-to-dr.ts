@@ -86,6 +86,7 @@ async function rsyncInstalled(tools: EtcdTools, signal: AbortSignal): Promise<bo
     const result = await tools.commands.run(tools.rsync, ["--version"], { timeoutMs: 5_000, signal });
     return result.exitCode === 0;
   } catch {
+    // rsync cannot be run here (not installed, not executable): the copy streams the file itself.
     return false;
   }
 }

@@ -143,7 +143,10 @@ function untilSettledOrAborted(job: Promise<unknown>, signal: AbortSignal, sourc
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     void job
-      .catch(() => undefined)
+      .catch(
+        // Only its end matters here: the caller that started it hears how it went.
+        () => undefined,
+      )
       .then(() => {
         signal.removeEventListener("abort", onAbort);
         resolve();

@@ -68,14 +68,9 @@ export function toolReason(result: CommandResult): string {
   const lines = `${result.stderr}\n${result.stdout}`.split("\n").map((l) => l.trim());
   const errors: string[] = [];
   for (const line of lines) {
-    if (line.startsWith("{")) {
-      try {
-        const parsed = JSON.parse(line) as { error?: unknown; level?: unknown };
-        if (typeof parsed.error === "string") errors.push(parsed.error);
-      } catch {
-        // Not a JSON log line after all; the plain-text rules below still see it.
-      }
-    } else if (
+    const logged = line.startsWith("{") ? loggedError(line) : undefined;
+    if (logged !== undefined) errors.push(logged);
+    else if (
       line.startsWith("Error:") ||
       /^(fatal error|panic):/.test(line) ||
       line.startsWith("unexpected fault")
@@ -88,4 +83,15 @@ export function toolReason(result: CommandResult): string {
   const innermost = detailed.split("desc = ").pop() ?? detailed;
   const text = innermost.replace(/\\"/g, '"').replace(/^"|"$/g, "");
   return `${text.slice(0, 300)} (exit ${result.exitCode ?? "none"})`;
+}
+
+/** The `error` field of one of etcdctl's JSON log lines; undefined for any other line. */
+function loggedError(line: string): string | undefined {
+  try {
+    const parsed = JSON.parse(line) as { error?: unknown };
+    return typeof parsed.error === "string" ? parsed.error : undefined;
+  } catch {
+    // Not a JSON log line after all: the plain-text rules judge it.
+    return undefined;
+  }
 }

@@ -58,6 +58,7 @@ export async function readManifest(
     if (parsed.data.file !== basename(file)) return { invalid: `manifest describes ${parsed.data.file}` };
     return parsed.data;
   } catch {
+    // The parser's message would quote the file; that it is not JSON is what a person needs.
     return { invalid: "manifest is not JSON" };
   }
 }

@@ -152,6 +152,7 @@ async function verifyUncached(
   try {
     status = statusSchema.parse(JSON.parse(run.stdout.split("\n").find((l) => l.startsWith("{")) ?? ""));
   } catch {
+    // No JSON status line, or not the shape etcdutl prints: either way the snapshot is unproven.
     return bad("etcdutl printed no snapshot status");
   }
   if (manifest && (manifest.hash !== status.hash || manifest.revision !== status.revision))

@@ -131,6 +131,7 @@ function apiMessage(body: unknown): string {
     } | null;
     return firstLine(status?.message ?? status?.reason ?? "");
   } catch {
+    // Not a Status object: a proxy's or load balancer's text, whose first line says what happened.
     return typeof body === "string" ? firstLine(body) : "";
   }
 }

@@ -26,14 +26,25 @@ export class PooledKubeConfig extends KubeConfig {
       return;
     }
     context.setDispatcher(pooled);
-    if (created !== pooled) void created.close().catch(() => undefined);
+    if (created !== pooled)
+      void created.close().catch(
+        // It never opened a connection: there is nothing it could fail to release.
+        () => undefined,
+      );
   }
 
   /** Closes every pooled connection (a site that is no longer used). */
   async closePools(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+    await Promise.all(
+      pools.map((p) =>
+        p.close().catch(
+          // A pool that fails to close holds idle sockets the site no longer uses; nothing waits on them.
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private poolKey(): string {

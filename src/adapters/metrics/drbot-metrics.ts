@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import { type Config, primarySite } from "../../domain/config.js";
 import { isStepFinished, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
 import type { StatusReport } from "../../domain/status-report.js";
+import { type Logger, silentLogger } from "../../ports/logger.js";
 import type { RunObserver } from "../../ports/run-observer.js";
 
 /**
@@ -27,6 +28,8 @@ export interface DrbotMetricsOptions {
   sourceDeadlineMs?: number;
   /** Node.js process metrics (heap, event loop lag); off in tests. */
   processMetrics?: boolean;
+  /** Where a source that fails or is late is told (once, until it answers again); silent when left out. */
+  log?: Logger;
 }
 
 const BACKUP_KINDS = new Set(["velero", "etcd", "longhorn"]);
@@ -35,6 +38,9 @@ const SEEN_MAX = 10_000;
 export class DrbotMetrics implements RunObserver {
   readonly registry = new Registry();
   private readonly deadlineMs: number;
+  private readonly log: Logger;
+  /** Sources whose last reading failed or was late (drbot_source_up 0), logged once until they answer. */
+  private readonly down = new Set<string>();
   private readonly seenSteps = new Set<string>();
   private readonly seenApprovals = new Set<string>();
 
@@ -68,6 +74,7 @@ export class DrbotMetrics implements RunObserver {
     options: DrbotMetricsOptions = {},
   ) {
     this.deadlineMs = options.sourceDeadlineMs ?? 5_000;
+    this.log = options.log ?? silentLogger;
     const registers = [this.registry];
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Gauge<L>({ name, help, labelNames, registers });
@@ -242,7 +249,10 @@ export class DrbotMetrics implements RunObserver {
         const body = (await response
           .clone()
           .json()
-          .catch(() => undefined)) as { ok?: boolean; error?: unknown } | undefined;
+          .catch(
+            // Labelled JSON but not JSON: no Slack error code to count; the caller sees the body.
+            () => undefined,
+          )) as { ok?: boolean; error?: unknown } | undefined;
         if (body?.ok === false) this.slackErrors.inc({ method, error: errorLabel(body.error) });
       }
       return response;
@@ -252,7 +262,7 @@ export class DrbotMetrics implements RunObserver {
   // ── readings ───────────────────────────────────────────────────────────────────────────────────
 
   private async readStatus(): Promise<void> {
-    const report = await withDeadline(this.sources.status(), this.deadlineMs);
+    const report = await this.read("status", () => this.sources.status());
     for (const g of [
       this.rpoEffective,
       this.rpoTarget,
@@ -305,8 +315,27 @@ export class DrbotMetrics implements RunObserver {
     }
   }
 
+  /** A source's reading, or undefined when it failed or was late: drbot_source_up says so, and the log once. */
+  private async read<T>(source: string, work: () => Promise<T>): Promise<T | undefined> {
+    const outcome = await withDeadline(work(), this.deadlineMs);
+    if ("value" in outcome) {
+      if (this.down.delete(source))
+        this.log.info(`metrics source ${source} answers again`, { operation: "metrics.read", source });
+      return outcome.value;
+    }
+    if (!this.down.has(source)) {
+      this.down.add(source);
+      this.log.warn(`metrics source ${source} ${outcome.late ? "did not answer in time" : "failed"}`, {
+        operation: "metrics.read",
+        source,
+        ...(outcome.late ? { deadlineMs: this.deadlineMs } : { err: outcome.error }),
+      });
+    }
+    return undefined;
+  }
+
   private async readRuns(): Promise<void> {
-    const runs = await withDeadline(this.sources.recentRuns(), this.deadlineMs);
+    const runs = await this.read("runs", () => this.sources.recentRuns());
     this.runs.reset();
     this.sourceUp.set({ source: "runs" }, runs ? 1 : 0);
     if (!runs) return;
@@ -328,6 +357,7 @@ export function slackMethodOf(input: string | URL | Request): string {
   try {
     path = new URL(raw).pathname;
   } catch {
+    // Not a URL fetch could have been given: counted under "unknown" rather than guessed at.
     return "unknown";
   }
   const api = /\/api\/([A-Za-z0-9_.]+)$/.exec(path);
@@ -349,14 +379,23 @@ function remember(seen: Set<string>, key: string): boolean {
   return true;
 }
 
-/** The value, or undefined when it failed or took longer than `ms`. */
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+/** The value, the error, or that it took longer than `ms`. */
+async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+): Promise<{ value: T } | { error: unknown; late?: false } | { late: true }> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+  const late = new Promise<{ late: true }>((resolve) => {
+    timer = setTimeout(() => resolve({ late: true }), ms);
   });
   try {
-    return await Promise.race([work.catch(() => undefined), late]);
+    return await Promise.race([
+      work.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

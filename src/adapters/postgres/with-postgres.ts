@@ -61,9 +61,17 @@ export async function withPostgres<T>(
     query_timeout: options.timeoutMs,
     keepAlive: true,
   });
-  // After an abort the socket is destroyed under the client; its late 'error' is expected.
-  client.on("error", () => undefined);
-  const onAbort = () => void client.end().catch(() => undefined);
+  client.on(
+    "error",
+    // After an abort the socket is destroyed under the client and its late 'error' is expected; any
+    // other failure also rejects the connect or query in flight, which reports it.
+    () => undefined,
+  );
+  const onAbort = () =>
+    void client.end().catch(
+      // Ending a connection the deadline gave up on: the caller is already told of the timeout.
+      () => undefined,
+    );
   signal.addEventListener("abort", onAbort, { once: true });
   const query: Query = async (sql, values) => (await untilAborted(client.query(sql, values), signal)).rows;
   try {
@@ -73,7 +81,10 @@ export async function withPostgres<T>(
     throw toPostgresError(error, where, deadline(), secrets);
   } finally {
     signal.removeEventListener("abort", onAbort);
-    const closing = client.end().catch(() => undefined);
+    const closing = client.end().catch(
+      // The work is done or has failed (and said so); a connection that does not end cleanly is dropped.
+      () => undefined,
+    );
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
   }
 }

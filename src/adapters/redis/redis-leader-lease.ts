@@ -90,7 +90,10 @@ export class RedisLeaderLease implements LeaderLease {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(
+      // QUIT failed (the connection is already gone, or the deadline passed): drop it instead.
+      () => this.redis.disconnect(),
+    );
   }
 
   private async call<T>(what: string, command: () => Promise<T>): Promise<T> {

@@ -357,7 +357,10 @@ export class RedisRunStore implements RunStore {
 
   /** Closes the connection; QUIT has the command deadline, and a dead connection is just dropped. */
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.quit().catch(
+      // QUIT failed (the connection is already gone, or the deadline passed): drop it instead.
+      () => this.redis.disconnect(),
+    );
   }
 }
 

@@ -94,6 +94,7 @@ function parse<T>(raw: string | undefined): T | undefined {
   try {
     return JSON.parse(raw) as T;
   } catch {
+    // A damaged artifact leaves the report without that comparison rather than without a report.
     return undefined;
   }
 }

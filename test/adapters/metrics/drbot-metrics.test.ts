@@ -4,6 +4,7 @@ import { tierRpo } from "../../../src/domain/rpo.js";
 import type { StatusReport } from "../../../src/domain/status-report.js";
 import { testConfig } from "../../support/config-fixture.js";
 import { parseExposition } from "../../support/prometheus-text.js";
+import { recordingLogger } from "../../support/recording-logger.js";
 
 /**
  * How readings become series, with the sources passed in. The end-to-end scrape of a running
@@ -52,6 +53,32 @@ describe("drbot's metrics", () => {
     expect(m.value("drbot_metrics_source_up", { source: "status" })).toBe(0);
     expect(m.value("drbot_metrics_source_up", { source: "runs" })).toBe(0);
     expect(m.all("drbot_rpo_effective_seconds")).toEqual([]);
+  });
+
+  it("log a source that fails or is late once, and once more when it answers again", async () => {
+    const log = recordingLogger();
+    let failing = true;
+    const metrics = new DrbotMetrics(
+      config,
+      {
+        status: async () => (failing ? Promise.reject(new Error("redis down")) : status()),
+        recentRuns: () => (failing ? new Promise(() => {}) : Promise.resolve([])),
+      },
+      { sourceDeadlineMs: 50, log },
+    );
+    await metrics.metrics();
+    await metrics.metrics();
+    expect(log.lines.map((l) => [l.level, l.message])).toEqual([
+      ["warn", "metrics source status failed"],
+      ["warn", "metrics source runs did not answer in time"],
+    ]);
+    expect((log.lines[0]!.context.err as Error).message).toBe("redis down");
+    failing = false;
+    await metrics.metrics();
+    expect(log.messages("info").sort()).toEqual([
+      "metrics source runs answers again",
+      "metrics source status answers again",
+    ]);
   });
 
   it("keep to their own registry, so two instances do not collide", async () => {

@@ -5,6 +5,7 @@ import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
 import { parseEnvironment } from "../../../src/config/environment.js";
 import { type Config, redisSchema } from "../../../src/domain/config.js";
 import type { StoreLimits } from "../../../src/ports/run-store.js";
+import { recordingLogger } from "../../support/recording-logger.js";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.js";
 import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -125,6 +126,38 @@ describe("Redis run store on a real server", () => {
     await expect(
       store.putStep("anything", stepRecord("a"), runEvent("anything"), "exec-a#1"),
     ).rejects.toMatchObject({ code: "unavailable" });
+  });
+
+  it("logs a lost connection once while it reconnects, and once when it is back, never the password", async () => {
+    const password = "outage-pass-5e1d";
+    const own = await startRedisServer({ requirePass: password });
+    const log = recordingLogger();
+    const client = createRedisClient(
+      redisConfig({ url: own.url, passwordEnv: "TEST_REDIS_PASSWORD", commandTimeout: 300 }),
+      parseEnvironment({ TEST_REDIS_PASSWORD: password }),
+      log,
+    );
+    clients.push(client);
+    await connectRedis(client, 5_000);
+    const outage = () => log.lines.filter((l) => l.context.operation === "redis.connection");
+    try {
+      await own.restart(async () => {
+        await waitFor(() => outage().length > 0, {
+          timeoutMs: 10_000,
+          description: "the lost connection logged",
+        });
+        // Every reconnect attempt fails while it is down; none of them adds a line.
+        await expect(client.get("k")).rejects.toThrow();
+      });
+      await waitFor(() => outage().length > 1, { timeoutMs: 20_000, description: "the connection's return" });
+      expect(outage().map((l) => [l.level, l.message])).toEqual([
+        ["warn", "lost the connection to Redis; commands fail until it is back"],
+        ["info", "the connection to Redis is back"],
+      ]);
+      expect((outage()[0]!.context.err as Error).message).not.toContain(password);
+    } finally {
+      await own.stop();
+    }
   });
 
   it("authenticates with the password from the variable passwordEnv names", async () => {
