@@ -12,7 +12,7 @@ import { type DroppedError, findDroppedErrors } from "../support/dropped-errors.
  * split into use cases, the engine); it may only shrink. Remove an entry when its file is clean.
  */
 const STILL_DROPPING: Readonly<Record<string, number>> = {
-  "src/app/dr-service.ts": 9,
+  "src/app/dr-service.ts": 7,
   "src/engine/run-engine.ts": 4,
 };
 
