@@ -9,6 +9,7 @@ import type { Logger } from "../ports/logger.js";
 import type { LonghornServices } from "../ports/longhorn.js";
 import type { NoticeSink } from "../ports/notices.js";
 import type { KubernetesServices } from "../ports/site.js";
+import type { SiteStateStore } from "../ports/site-state.js";
 import type { VeleroServices } from "../ports/velero.js";
 
 /**
@@ -39,6 +40,8 @@ export interface StepServices {
   dns?: DnsProvider;
   /** etcd snapshots: take, verify, copy, prune (etcd.snapshot). */
   etcd?: EtcdSnapshots;
+  /** Which site serves each application (site.serving). */
+  siteState?: SiteStateStore;
   /** The readings behind the live RPO (backup.verify). */
   backups?: BackupReadings;
   /** Where steps log what they cannot put in their output; each step gets a child with its run and step. */
@@ -54,6 +57,7 @@ const MISSING = {
   replication: "no PostgreSQL adapter configured",
   dns: "no DNS provider configured (dns.provider)",
   etcd: "no etcd snapshot adapter configured",
+  siteState: "no store for which site serves each application",
 } as const satisfies Partial<Record<keyof StepServices, string>>;
 
 export type OptionalService = keyof typeof MISSING;

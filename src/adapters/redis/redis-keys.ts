@@ -21,6 +21,8 @@
  * | dedupe:<key>            | string+TTL | value stored by the first caller                |
  * | kv:<key>                | string     | small state for schedules and watchers          |
  * | leader:<name>           | string+TTL | token of the replica leading (watcher, calendar) |
+ * | serving                 | hash       | application → its newest ServingMove JSON       |
+ * | serving:history         | stream     | every ServingMove, field `e`, capped            |
  */
 export function redisKeys(prefix: string) {
   return {
@@ -40,6 +42,8 @@ export function redisKeys(prefix: string) {
     dedupe: (key: string) => `${prefix}dedupe:${key}`,
     kv: (key: string) => `${prefix}kv:${key}`,
     leader: (name: string) => `${prefix}leader:${name}`,
+    serving: () => `${prefix}serving`,
+    servingHistory: () => `${prefix}serving:history`,
   };
 }
 

@@ -20,6 +20,7 @@ import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
 import { longhornActivateStep } from "./longhorn-activate.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
+import { siteServingStep } from "./site-serving.js";
 import { veleroBackupStep } from "./velero-backup.js";
 import { veleroRestoreStep } from "./velero-restore.js";
 import { waitStep } from "./wait.js";
@@ -88,6 +89,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     ...KUBERNETES_STEP_KINDS,
     ...DATABASE_STEP_KINDS,
     dnsSwitchStep,
+    siteServingStep,
     etcdSnapshotStep,
     ...VELERO_STEP_KINDS,
     ...LONGHORN_STEP_KINDS,

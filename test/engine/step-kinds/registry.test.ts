@@ -39,6 +39,7 @@ describe("the step kind registry", () => {
       "k8s.verify-clean",
       "k8s.wait-ready",
       "longhorn.activate",
+      "site.serving",
       "velero.backup",
       "velero.restore",
     ]);
