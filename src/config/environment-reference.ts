@@ -13,7 +13,8 @@ export function environmentTableMarkdown(): string {
   const lines = ["| variable | default | secret | meaning |", "|---|---|---|---|"];
   for (const v of environmentVariables()) {
     const fallback = v.fallback === undefined ? "" : `\`${v.fallback}\``;
-    lines.push(`| \`${v.name}\` | ${fallback} | ${v.secret ? "yes" : ""} | ${v.description} |`);
+    const secret = v.secret === true ? "yes" : v.secret === "password-in-url" ? "its password" : "";
+    lines.push(`| \`${v.name}\` | ${fallback} | ${secret} | ${v.description} |`);
   }
   return lines.join("\n");
 }

@@ -5,8 +5,8 @@ import { DrError } from "../domain/errors.js";
  * drbot's environment, parsed once at start-up by the entry point and passed down typed: nothing
  * else reads `process.env`. Each variable is one entry below, with the words the README's table
  * shows (`npm run docs:config` regenerates it; a test fails when it is stale). A variable marked
- * `secret` is redacted from every log line and step output, and an error about it never shows its
- * value (no error here shows any value).
+ * `secret` is redacted from every log line and step output, and no error here shows a variable's
+ * value (except a REDIS_SENTINELS entry that is not host:port: a host name, no secret).
  *
  * Variables whose names the configuration gives (`passwordEnv`, `tokenEnv`) are not listed: they are
  * read, by the adapter that needs them, from `Environment.named`.
@@ -14,8 +14,8 @@ import { DrError } from "../domain/errors.js";
 interface VariableMeta {
   /** What it is for, as the README says it. */
   description: string;
-  /** Holds a credential: redacted everywhere, never echoed. */
-  secret?: true;
+  /** Holds a credential (or, for a URL, its password): redacted everywhere, never echoed. */
+  secret?: true | "password-in-url";
 }
 
 const variable = <T extends z.ZodType>(schema: T, meta: VariableMeta): T => schema.meta({ ...meta });
@@ -89,8 +89,8 @@ export const environmentSchema = z
     REDIS_URL: variable(
       z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
       {
-        description:
-          "replaces `redis.url` and any Sentinel from the configuration (a password in it is redacted from logs)",
+        description: "replaces `redis.url` and any Sentinel from the configuration",
+        secret: "password-in-url",
       },
     ),
     REDIS_SENTINELS: variable(sentinelList.optional(), {
@@ -187,20 +187,24 @@ export function parseEnvironment(raw: NamedVariables): Environment {
   return { ...parsed.data, named: raw };
 }
 
-/** The values of the variables marked secret, for redaction. */
+/** The values of the variables marked secret (a URL's password, for a URL), for redaction. */
 export function environmentSecrets(env: EnvironmentVariables): string[] {
   return Object.entries(environmentSchema.shape).flatMap(([name, schema]) => {
     const value = (env as Record<string, unknown>)[name];
-    return (schema.meta() as VariableMeta | undefined)?.secret && typeof value === "string" ? [value] : [];
+    const secret = (schema.meta() as VariableMeta | undefined)?.secret;
+    if (!secret || typeof value !== "string") return [];
+    if (secret === true) return [value];
+    const password = URL.canParse(value) ? new URL(value).password : "";
+    return password ? [password, decodeURIComponent(password)] : [];
   });
 }
 
-/** One row per variable, for the README's table (src/config/config-reference.ts). */
+/** One row per variable, for the README's table (src/config/environment-reference.ts). */
 export function environmentVariables(): {
   name: string;
   description: string;
   fallback?: string;
-  secret: boolean;
+  secret: VariableMeta["secret"] | false;
 }[] {
   const defaults = environmentSchema.parse({}) as Record<string, unknown>;
   return Object.entries(environmentSchema.shape).map(([name, schema]) => {
@@ -210,7 +214,7 @@ export function environmentVariables(): {
       name,
       description: meta?.description ?? "",
       ...(fallback !== undefined ? { fallback: String(fallback) } : {}),
-      secret: meta?.secret === true,
+      secret: meta?.secret ?? false,
     };
   });
 }

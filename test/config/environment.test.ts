@@ -105,6 +105,8 @@ describe("the environment", () => {
       DRBOT_SITE: "dc2",
     });
     expect(environmentSecrets(env).sort()).toEqual(["signing", "xoxb-bot"]);
+    const withUrl = parseEnvironment({ REDIS_URL: "redis://drbot:p%40ss@redis.example:6379" });
+    expect(environmentSecrets(withUrl).sort()).toEqual(["p%40ss", "p@ss"]);
   });
 
   it("documents every variable it reads, with its default", () => {
@@ -113,5 +115,6 @@ describe("the environment", () => {
     for (const row of rows) expect(row.description, row.name).not.toBe("");
     expect(rows.find((r) => r.name === "PORT")).toMatchObject({ fallback: "3000", secret: false });
     expect(rows.find((r) => r.name === "SLACK_BOT_TOKEN")).toMatchObject({ secret: true });
+    expect(rows.find((r) => r.name === "REDIS_URL")).toMatchObject({ secret: "password-in-url" });
   });
 });
