@@ -22,8 +22,9 @@ COPY --from=build /app/dist ./dist
 COPY runbooks ./runbooks
 COPY drbot.example.yaml ./drbot.example.yaml
 USER node
-EXPOSE 3000
+# 3000: Slack's /slack/events (HTTP mode); 9090: /healthz, /readyz, /metrics (the management port).
+EXPOSE 3000 9090
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.MANAGEMENT_PORT||9090)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve"]

@@ -1,4 +1,3 @@
-import { createServer } from "node:http";
 import { WebClient } from "@slack/web-api";
 import { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
 import { retireFinishedRuns } from "../app/retire-finished-runs.js";
@@ -15,19 +14,19 @@ import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
 import { SlackDirectory } from "../slack/slack-directory.js";
 import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
 import type { CliIo } from "./commands/cli-command.js";
+import { startManagementServer } from "./management-server.js";
 import { serveRoutes } from "./serve-routes.js";
 
 /**
- * `drbot serve`: the long-running process. The Slack surface (HTTP on PORT at /slack/events, or
- * Socket Mode) when SLACK_BOT_TOKEN is set; /healthz, /readyz and /metrics on the same port; the
- * supervisor that takes over runs whose owner died and expires stale requests; and the report of
+ * `drbot serve`: the long-running process. The Slack surface when SLACK_BOT_TOKEN is set (HTTP on
+ * PORT, serving /slack/events only, or Socket Mode); /healthz, /readyz and /metrics on the
+ * management listener (MANAGEMENT_PORT), always; the supervisor that takes over runs whose owner
+ * died and expires stale requests; finished runs retired after their retention; and the report of
  * every drill and failover posted to its channel when it ends.
  */
 const SHUTDOWN_REPORTS_MS = 15_000;
 /** How often finished runs past their retention are looked for. */
 const RETIRE_EVERY_MS = 10 * 60_000;
-/** Runs counted by state on each scrape: each is a whole run document with its plan, so keep it bounded. */
-const RECENT_RUNS = 100;
 
 export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const port = rt.env.PORT;
@@ -40,7 +39,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     );
   const metrics = new DrbotMetrics(
     rt.config,
-    { status: () => rt.service.status(), recentRuns: () => rt.service.runs(RECENT_RUNS) },
+    { status: () => rt.service.status(), runSummary: () => rt.store.runSummary() },
     { processMetrics: true, log: log.child({ component: "metrics" }) },
   );
   rt.observers.attach(metrics);
@@ -52,7 +51,11 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   });
   const settings = slackSettingsFromEnv(rt.env);
   let surface: SlackSurface | undefined;
-  let plain: ReturnType<typeof createServer> | undefined;
+  const management = await startManagementServer(routes, {
+    port: rt.env.MANAGEMENT_PORT,
+    host: rt.env.BIND_ADDRESS,
+    log,
+  });
   if (settings) {
     const groups = () => [
       ...new Set(
@@ -76,7 +79,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       ),
     );
     surface = createSlackApp(
-      { ...settings, routes, fetch },
+      { ...settings, fetch },
       { service: rt.service, store: rt.store, clock: rt.clock, reports: rt.reports, log },
     );
     rt.observers.attach(surface.notifier);
@@ -90,21 +93,13 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       log: surface.log,
     });
     await surface.start();
-    io.out(`drbot serving Slack (${settings.mode} mode) on :${port}; engine owner ${rt.engine.ownerId}`);
-  }
-  // Without Slack, and in Socket Mode (whose receiver has no HTTP server), the endpoints get their own.
-  if (!settings || settings.mode === "socket") {
-    plain = createServer((req, res) => {
-      const route = routes.find((r) => r.path === (req.url ?? "").split("?")[0]);
-      if (route) return void route.handler(res);
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => plain!.listen(port, rt.env.BIND_ADDRESS, resolve));
-    if (!settings)
-      io.out(
-        `drbot serving on :${port} without Slack (SLACK_BOT_TOKEN is not set); engine owner ${rt.engine.ownerId}`,
-      );
-  }
+    io.out(
+      `drbot serving Slack (${settings.mode} mode${settings.mode === "http" ? ` on :${port}` : ""}); management on :${management.port}; engine owner ${rt.engine.ownerId}`,
+    );
+  } else
+    io.out(
+      `drbot serving without Slack (SLACK_BOT_TOKEN is not set); management on :${management.port}; engine owner ${rt.engine.ownerId}`,
+    );
   const supervise = async () => {
     try {
       await rt.service.supervise();
@@ -178,7 +173,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     await Promise.race([reports.idle(), new Promise((r) => setTimeout(r, SHUTDOWN_REPORTS_MS).unref())]);
   }
   await surface?.stop();
-  if (plain) await new Promise<void>((resolve) => plain!.close(() => resolve()));
+  await management.close();
   return 0;
 }
 

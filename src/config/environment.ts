@@ -80,11 +80,15 @@ export const environmentSchema = z
       description: "the Web API base URL (default Slack's); the tests point it at the emulator",
     }),
     PORT: variable(port.default(3000), {
-      description: "HTTP port for `/slack/events`, `/healthz`, `/readyz`, `/metrics` (in Socket Mode too)",
+      description: "HTTP mode: the port Slack posts to, serving `/slack/events` and nothing else",
+    }),
+    MANAGEMENT_PORT: variable(port.default(9090), {
+      description:
+        "the operations port: `/healthz`, `/readyz` and `/metrics` for probes and Prometheus, never exposed to Slack",
     }),
     BIND_ADDRESS: variable(
       z.union([z.ipv4(), z.ipv6(), z.hostname()], "must be an IP address or a host name").default("0.0.0.0"),
-      { description: "the interface that port listens on (`127.0.0.1` keeps it on the machine)" },
+      { description: "the interface both ports listen on (`127.0.0.1` keeps them on the machine)" },
     ),
     REDIS_URL: variable(
       z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
@@ -131,6 +135,12 @@ export const environmentSchema = z
     }),
   })
   .superRefine((env, ctx) => {
+    if (env.SLACK_BOT_TOKEN && env.MANAGEMENT_PORT === env.PORT && slackMode(env) === "http")
+      ctx.addIssue({
+        code: "custom",
+        path: ["MANAGEMENT_PORT"],
+        message: "must differ from PORT: operations endpoints never share the port Slack posts to",
+      });
     const mode = slackMode(env);
     if (mode === "http" && !env.SLACK_SIGNING_SECRET)
       ctx.addIssue({

@@ -30,8 +30,6 @@ export interface SlackSettings {
   responseUrlTimeoutMs?: number;
   /** Interface to listen on (HTTP mode); all interfaces when left out, 127.0.0.1 for the demo. */
   host?: string;
-  /** Extra HTTP routes on the same port (health, readiness, metrics). */
-  routes?: { path: string; handler: (res: import("node:http").ServerResponse) => void | Promise<void> }[];
 }
 
 /**
@@ -68,7 +66,8 @@ const EVENTS_PATH = "/slack/events";
 
 /**
  * The Slack surface: Bolt in HTTP mode (one endpoint, /slack/events, signatures verified, replays
- * refused) or Socket Mode. Listeners ack first and work after; everything goes through the use cases.
+ * refused; nothing else on that port: operations endpoints are on the management listener) or
+ * Socket Mode. Listeners ack first and work after; everything goes through the use cases.
  * What no person in Slack can be told (failed report uploads and response_url posts, refused
  * replays, unexpected errors with their reference, Bolt's own warnings) goes to `deps.log`.
  */
@@ -108,11 +107,6 @@ export function createSlackApp(
       endpoints: EVENTS_PATH,
       processBeforeResponse: false,
       port: settings.port ?? 3000,
-      customRoutes: (settings.routes ?? []).map((r) => ({
-        path: r.path,
-        method: ["GET"],
-        handler: (_req, res) => void r.handler(res),
-      })),
     });
     // Socket Mode needs no guard: its envelopes come over a connection the app opened itself.
     new ReplayGuard({

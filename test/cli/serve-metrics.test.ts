@@ -120,6 +120,16 @@ afterAll(async () => {
 });
 
 describe("drbot serve", () => {
+  it("answers probes and Prometheus on the management port only; the Slack port serves /slack/events alone", async () => {
+    expect(serve.managementPort).not.toBe(serve.port);
+    expect((await get("/healthz")).status).toBe(200);
+    for (const path of ["/healthz", "/readyz", "/metrics"])
+      expect((await serve.getOnSlackPort(path)).status).toBe(404);
+    expect((await get("/slack/events")).status).toBe(404);
+    const refused = await fetch(`${serve.managementUrl}/metrics`, { method: "POST" });
+    expect(refused.status).toBe(405);
+  });
+
   it("is ready when Redis answers and says what it checked", async () => {
     const ready = await get("/readyz");
     expect(ready.status).toBe(200);

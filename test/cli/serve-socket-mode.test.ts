@@ -10,7 +10,8 @@ import { type ServeProcess, startServeProcess } from "../support/serve-process.j
 
 /**
  * In Socket Mode Slack's traffic comes over a WebSocket, so Bolt opens no HTTP port: drbot serve
- * still answers /healthz, /readyz and /metrics on PORT, for Kubernetes probes and Prometheus.
+ * still answers /healthz, /readyz and /metrics on its management port, for Kubernetes probes and
+ * Prometheus, and opens nothing on PORT.
  */
 let redis: RedisServer;
 let emulator: SlackEmulator;
@@ -64,5 +65,7 @@ describe("drbot serve in Socket Mode", () => {
     expect(
       m.value("drbot_slack_api_calls_total", { method: "apps.connections.open" }),
     ).toBeGreaterThanOrEqual(1);
+    // Nothing listens on PORT: Socket Mode needs no inbound port at all.
+    await expect(serve.getOnSlackPort("/healthz")).rejects.toThrow();
   });
 });

@@ -22,6 +22,7 @@ describe("the environment", () => {
   it("gives every variable its default when nothing is set", () => {
     expect(parseEnvironment({})).toMatchObject({
       PORT: 3000,
+      MANAGEMENT_PORT: 9090,
       BIND_ADDRESS: "0.0.0.0",
       DRBOT_RUNBOOKS: "runbooks",
       LOG_LEVEL: "info",
@@ -45,6 +46,19 @@ describe("the environment", () => {
 
   it("keeps every variable by name for the ones the configuration names (passwords)", () => {
     expect(parseEnvironment({ PG_PASSWORD: "hunter2" }).named.PG_PASSWORD).toBe("hunter2");
+  });
+
+  it("refuses a management port that is the port Slack posts to", () => {
+    const error = refusal({
+      SLACK_BOT_TOKEN: "xoxb-bot",
+      SLACK_SIGNING_SECRET: "signing",
+      PORT: "8080",
+      MANAGEMENT_PORT: "8080",
+    });
+    expect(error.message).toBe(
+      "MANAGEMENT_PORT must differ from PORT: operations endpoints never share the port Slack posts to",
+    );
+    expect(parseEnvironment({ PORT: "8080", MANAGEMENT_PORT: "8080" }).MANAGEMENT_PORT).toBe(8080);
   });
 
   it("counts an empty variable as unset", () => {

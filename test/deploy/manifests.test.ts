@@ -19,8 +19,9 @@ interface PodSpec {
   containers: Array<{
     env?: unknown[];
     securityContext: { readOnlyRootFilesystem?: boolean };
-    readinessProbe: { httpGet: { path: string } };
-    livenessProbe: { httpGet: { path: string } };
+    ports: Array<{ name: string; containerPort: number }>;
+    readinessProbe: { httpGet: { path: string; port: string } };
+    livenessProbe: { httpGet: { path: string; port: string } };
   }>;
 }
 
@@ -79,6 +80,42 @@ describe("the Kubernetes manifests", () => {
     expect(container.readinessProbe.httpGet.path).toBe("/readyz");
     expect(container.livenessProbe.httpGet.path).toBe("/healthz");
     expect(JSON.stringify(container.env)).not.toMatch(/xox[bp]-|xapp-/);
+  });
+
+  it("probe and scrape drbot on its management port, apart from the port Slack posts to", async () => {
+    const [deployment] = await documents(join(DIR, "deployment.yaml"));
+    const template = (
+      deployment!.spec as {
+        template: { metadata: { annotations: Record<string, string> }; spec: PodSpec };
+      }
+    ).template;
+    const container = template.spec.containers[0]!;
+    expect(container.ports).toEqual([
+      { name: "http", containerPort: 3000 },
+      { name: "management", containerPort: 9090 },
+    ]);
+    expect(container.env).toContainEqual({ name: "MANAGEMENT_PORT", value: "9090" });
+    expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "management" });
+    expect(container.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "management" });
+    expect(template.metadata.annotations).toEqual({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "9090",
+      "prometheus.io/path": "/metrics",
+    });
+    const services = await documents(join(DIR, "service.yaml"));
+    const ports = (name: string) =>
+      (
+        services.find((d) => d.metadata?.name === name)!.spec as { ports: Array<{ targetPort: string }> }
+      ).ports.map((p) => p.targetPort);
+    expect(ports("drbot")).toEqual(["http"]);
+    expect(ports("drbot-management")).toEqual(["management"]);
+    const [policy] = (await documents(join(DIR, "network-policy.yaml"))) as unknown as Array<{
+      spec: { ingress: Array<{ ports: Array<{ port: number }>; from?: unknown[] }> };
+    }>;
+    const management = policy!.spec.ingress.find((rule) => rule.ports.some((p) => p.port === 9090));
+    expect(management?.from).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+    ]);
   });
 
   it("grant the target clusters' drbot identity no secrets, and deletes only of isolation policies and scratch namespaces", async () => {

@@ -85,6 +85,7 @@ beforeAll(async () => {
   });
   await emulator.start();
   const port = await freePort();
+  const managementPort = await freePort();
   emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
 
   const base = clusters.rawConfig() as {
@@ -136,6 +137,7 @@ beforeAll(async () => {
     DRBOT_CONFIG: configFile,
     DRBOT_RUNBOOKS: join(process.cwd(), "runbooks"),
     PORT: String(port),
+    MANAGEMENT_PORT: String(managementPort),
     BIND_ADDRESS: "127.0.0.1",
     SLACK_BOT_TOKEN: emulator.botToken,
     SLACK_SIGNING_SECRET: emulator.signingSecret,
@@ -150,9 +152,9 @@ beforeAll(async () => {
   });
   await waitFor(
     async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) }).catch(
-        () => undefined,
-      );
+      const res = await fetch(`http://127.0.0.1:${managementPort}/readyz`, {
+        signal: AbortSignal.timeout(1000),
+      }).catch(() => undefined);
       return res?.status === 200;
     },
     { timeoutMs: 60_000, intervalMs: 200, description: "drbot serve to be ready" },

@@ -4,17 +4,25 @@ import { waitFor } from "./wait-for.js";
 
 /**
  * `drbot serve` in a process of its own, as production runs it (Node with tsx, the CLI entry point),
- * on a free port of 127.0.0.1; resolves once /readyz answers 200, fails with the process's output if
- * it exits or is not ready within a minute. Stopped with SIGTERM, as Kubernetes stops a pod; killed
- * with SIGKILL, as a crashed node or the OOM killer would (nothing released, nothing flushed).
+ * with the Slack port and the management port on free ports of 127.0.0.1; resolves once /readyz
+ * answers 200, fails with the process's output if it exits or is not ready within a minute. Stopped
+ * with SIGTERM, as Kubernetes stops a pod; killed with SIGKILL, as a crashed node or the OOM killer
+ * would (nothing released, nothing flushed).
  */
 export interface ServeProcess {
+  /** The Slack port (PORT): /slack/events only. */
   baseUrl: string;
   port: number;
+  /** The management port (MANAGEMENT_PORT): /healthz, /readyz, /metrics. */
+  managementUrl: string;
+  managementPort: number;
   output(): string;
   /** The JSON log lines it wrote so far, parsed (its other output left out). */
   logLines(): LogLine[];
+  /** GET on the management port. */
   get(path: string): Promise<{ status: number; body: string; type: string }>;
+  /** GET on the Slack port. */
+  getOnSlackPort(path: string): Promise<{ status: number; body: string; type: string }>;
   stop(): Promise<void>;
   /** Sends SIGKILL and resolves once the process is gone, with the signal that ended it. */
   kill(): Promise<string | undefined>;
@@ -22,13 +30,21 @@ export interface ServeProcess {
 
 export async function startServeProcess(
   env: Record<string, string>,
-  options: { port?: number } = {},
+  options: { port?: number; managementPort?: number } = {},
 ): Promise<ServeProcess> {
   const port = options.port ?? (await freePort());
+  const managementPort = options.managementPort ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
+  const managementUrl = `http://127.0.0.1:${managementPort}`;
   const chunks: string[] = [];
   const child: ResultPromise = execa(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
-    env: { ...process.env, PORT: String(port), BIND_ADDRESS: "127.0.0.1", ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      MANAGEMENT_PORT: String(managementPort),
+      BIND_ADDRESS: "127.0.0.1",
+      ...env,
+    },
     reject: false,
     all: true,
   });
@@ -37,10 +53,11 @@ export async function startServeProcess(
   void child.then(() => {
     exited = true;
   });
-  const get = async (path: string) => {
-    const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const getFrom = async (url: string) => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     return { status: res.status, body: await res.text(), type: res.headers.get("content-type") ?? "" };
   };
+  const get = (path: string) => getFrom(`${managementUrl}${path}`);
   const output = () => chunks.join("");
   await waitFor(async () => exited || (await get("/readyz").catch(() => ({ status: 0 }))).status === 200, {
     timeoutMs: 60_000,
@@ -54,9 +71,12 @@ export async function startServeProcess(
   return {
     baseUrl,
     port,
+    managementUrl,
+    managementPort,
     output,
     logLines: () => parseLogLines(output()),
     get,
+    getOnSlackPort: (path) => getFrom(`${baseUrl}${path}`),
     async stop() {
       child.kill("SIGTERM");
       await child;

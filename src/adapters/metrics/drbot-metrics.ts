@@ -4,13 +4,15 @@ import { isStepFinished, type RunEvent, type RunRecord, type StepRecord } from "
 import type { StatusReport } from "../../domain/status-report.js";
 import { type Logger, silentLogger } from "../../ports/logger.js";
 import type { RunObserver } from "../../ports/run-observer.js";
+import type { RunSummary } from "../../ports/run-store.js";
 
 /**
  * drbot's Prometheus metrics, in a registry of their own (never prom-client's global one, so tests
  * and several instances in one process do not collide). Three sources:
  *
  * - readings taken when Prometheus scrapes: RPO per tier and per source, backup ages and
- *   replication lag (from the same RPO readings), site health, runs by state, where drbot runs. Each
+ *   replication lag (from the same RPO readings), site health, where drbot runs, and runs by kind
+ *   and state from the store's summary (counts every write keeps: a scrape reads no run). Each
  *   scrape reads them once, within a deadline; a source that fails is reported by
  *   `drbot_metrics_source_up{source}` = 0 and its series are left out rather than made up;
  * - run events, as a run observer: step durations, approval wait times, run transitions;
@@ -19,8 +21,8 @@ import type { RunObserver } from "../../ports/run-observer.js";
 export interface MetricSources {
   /** Sites, RPO and placement in one reading (DrService.status, which has its own deadline). */
   status(): Promise<StatusReport>;
-  /** Recent runs, newest first. */
-  recentRuns(): Promise<RunRecord[]>;
+  /** Retained runs by kind and state, and how many are active (RunStore.runSummary). */
+  runSummary(): Promise<RunSummary>;
 }
 
 export interface DrbotMetricsOptions {
@@ -112,7 +114,10 @@ export class DrbotMetrics implements RunObserver {
     this.siteReadyNodes = gauge("drbot_site_ready_nodes", "Ready nodes of the site", ["site"]);
     this.siteNodes = gauge("drbot_site_nodes", "Nodes of the site", ["site"]);
     this.siteLatency = gauge("drbot_site_probe_seconds", "How long the site's health reading took", ["site"]);
-    this.runs = gauge("drbot_runs", "Recent runs (the newest 100) by kind and state", ["kind", "state"]);
+    this.runs = gauge("drbot_runs", "Runs kept in the store (not yet retired) by kind and state", [
+      "kind",
+      "state",
+    ]);
     this.activeRuns = gauge("drbot_active_runs", "Runs not in a terminal state", []);
     this.placementInPrimary = gauge(
       "drbot_placement_in_primary",
@@ -306,7 +311,6 @@ export class DrbotMetrics implements RunObserver {
       this.siteNodes.set({ site: s.site }, s.nodes.length);
       this.siteLatency.set({ site: s.site }, s.latencyMs / 1000);
     }
-    this.activeRuns.set(report.activeRuns.length);
     const primary = primarySite(this.config).name;
     for (const component of ["bot", "redis"] as const) {
       const located = report.placement?.[component];
@@ -335,18 +339,12 @@ export class DrbotMetrics implements RunObserver {
   }
 
   private async readRuns(): Promise<void> {
-    const runs = await this.read("runs", () => this.sources.recentRuns());
+    const summary = await this.read("runs", () => this.sources.runSummary());
     this.runs.reset();
-    this.sourceUp.set({ source: "runs" }, runs ? 1 : 0);
-    if (!runs) return;
-    const counts = new Map<string, { kind: string; state: string; n: number }>();
-    for (const r of runs) {
-      const key = `${r.kind}/${r.state}`;
-      const entry = counts.get(key) ?? { kind: r.kind, state: r.state, n: 0 };
-      entry.n++;
-      counts.set(key, entry);
-    }
-    for (const c of counts.values()) this.runs.set({ kind: c.kind, state: c.state }, c.n);
+    this.sourceUp.set({ source: "runs" }, summary ? 1 : 0);
+    if (!summary) return;
+    for (const c of summary.counts) this.runs.set({ kind: c.kind, state: c.state }, c.runs);
+    this.activeRuns.set(summary.active);
   }
 }
 

@@ -27,9 +27,32 @@ function status(overrides: Partial<StatusReport> = {}): StatusReport {
   };
 }
 
+const noRuns = { counts: [], active: 0 };
+
 describe("drbot's metrics", () => {
+  it("count runs by kind and state from the store's summary, reading no run", async () => {
+    const metrics = new DrbotMetrics(config, {
+      status: async () => status(),
+      runSummary: async () => ({
+        counts: [
+          { kind: "failover", state: "completed", runs: 40 },
+          { kind: "drill", state: "running", runs: 1 },
+        ],
+        active: 1,
+      }),
+    });
+    const m = parseExposition(await metrics.metrics());
+    expect(m.value("drbot_runs", { kind: "failover", state: "completed" })).toBe(40);
+    expect(m.value("drbot_runs", { kind: "drill", state: "running" })).toBe(1);
+    expect(m.value("drbot_active_runs", {})).toBe(1);
+    expect(m.value("drbot_metrics_source_up", { source: "runs" })).toBe(1);
+  });
+
   it("turn RPO readings into backup ages, replication lag and RPO per tier and source", async () => {
-    const metrics = new DrbotMetrics(config, { status: async () => status(), recentRuns: async () => [] });
+    const metrics = new DrbotMetrics(config, {
+      status: async () => status(),
+      runSummary: async () => noRuns,
+    });
     const m = parseExposition(await metrics.metrics());
     expect(m.value("drbot_replication_lag_seconds", { source: "pg" })).toBe(4);
     expect(m.value("drbot_backup_age_seconds", { source: "velero", kind: "velero" })).toBe(10_800);
@@ -46,7 +69,7 @@ describe("drbot's metrics", () => {
   it("leave out what a failed source would have said, and say the source is down", async () => {
     const metrics = new DrbotMetrics(
       config,
-      { status: () => Promise.reject(new Error("redis down")), recentRuns: () => new Promise(() => {}) },
+      { status: () => Promise.reject(new Error("redis down")), runSummary: () => new Promise(() => {}) },
       { sourceDeadlineMs: 50 },
     );
     const m = parseExposition(await metrics.metrics());
@@ -82,7 +105,7 @@ describe("drbot's metrics", () => {
   });
 
   it("keep to their own registry, so two instances do not collide", async () => {
-    const sources = { status: async () => status(), recentRuns: async () => [] };
+    const sources = { status: async () => status(), runSummary: async () => noRuns };
     const a = new DrbotMetrics(config, sources);
     const b = new DrbotMetrics(config, sources);
     expect(a.registry).not.toBe(b.registry);
