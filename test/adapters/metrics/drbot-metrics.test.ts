@@ -85,7 +85,7 @@ describe("drbot's metrics", () => {
       config,
       {
         status: async () => (failing ? Promise.reject(new Error("redis down")) : status()),
-        recentRuns: () => (failing ? new Promise(() => {}) : Promise.resolve([])),
+        runSummary: () => (failing ? new Promise(() => {}) : Promise.resolve(noRuns)),
       },
       { sourceDeadlineMs: 50, log },
     );
