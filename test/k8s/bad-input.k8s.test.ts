@@ -32,14 +32,14 @@ const canaryReplicas = () =>
     "deployment",
     "canary",
     "-n",
-    "production",
+    clusters.ns("production"),
     "-o",
     "jsonpath={.spec.replicas}",
   );
 
 beforeAll(async () => {
   clusters = await startTestClusters();
-  await clusters.kubectl("dc2", "create", "namespace", "production");
+  await clusters.kubectl("dc2", "create", "namespace", clusters.ns("production"));
   for (const name of ["payments-api", "canary"])
     await clusters.kubectl(
       "dc2",
@@ -47,7 +47,7 @@ beforeAll(async () => {
       "deployment",
       name,
       "-n",
-      "production",
+      clusters.ns("production"),
       "--image=registry.example/app:1",
       "--replicas=0",
     );
@@ -85,13 +85,18 @@ beforeAll(async () => {
                 id: "scale-target",
                 title: "Scale the target",
                 kind: "k8s.scale",
-                with: { ...target, replicas: 2 },
+                // "production" names this file's namespace on the shared clusters; ghost-ns stays a ghost.
+                with: {
+                  ...target,
+                  namespace: target.namespace === "production" ? clusters.ns("production") : target.namespace,
+                  replicas: 2,
+                },
               },
               {
                 id: "scale-canary",
                 title: "Scale the canary",
                 kind: "k8s.scale",
-                with: { site: "dc2", namespace: "production", name: "canary", replicas: 2 },
+                with: { site: "dc2", namespace: clusters.ns("production"), name: "canary", replicas: 2 },
               },
             ],
           },
@@ -134,10 +139,10 @@ describe("bad input through a run on real clusters", () => {
     ["missing-kubeconfig", /site nofile: could not load kubeconfig .*missing\.kubeconfig/],
     ["missing-context", /site nocontext: could not load kubeconfig .* it has no context "dc9"/],
     ["unknown-namespace", /site dc2: could not scale deployment ghost-ns\/payments-api to 2: 404/],
-    ["unknown-workload", /site dc2: could not scale deployment production\/ghost to 2: 404/],
+    ["unknown-workload", /site dc2: could not scale deployment production-\S+\/ghost to 2: 404/],
     [
       "no-rights",
-      /site norights: could not scale deployment production\/payments-api to 2: 403 .*forbidden/i,
+      /site norights: could not scale deployment production-\S+\/payments-api to 2: 403 .*forbidden/i,
     ],
   ] as const)(
     "%s: fails the step saying what and where, pauses, and runs nothing after it",

@@ -54,7 +54,7 @@ beforeAll(async () => {
   await velero.putBackup({
     name: "daily-backup-20261125",
     schedule: "daily-backup",
-    namespaces: ["production", "staging"],
+    namespaces: [clusters.ns("production"), clusters.ns("staging")],
     phase: "Completed",
     startedAt: ago(6 * MIN),
     completedAt: ago(5 * MIN),
@@ -73,7 +73,7 @@ beforeAll(async () => {
 
   // external-dns on DC2, where it survives the loss of DC1: the seed's weights, DC1 100 / DC2 0.
   await installDnsEndpointCrd(clusters, "dc2");
-  await clusters.kubectl("dc2", "create", "namespace", "dns");
+  await clusters.kubectl("dc2", "create", "namespace", clusters.ns("dns"));
 
   emulator = new SlackEmulator({
     users: [
@@ -118,7 +118,7 @@ beforeAll(async () => {
       },
       redis: { url: redis.url },
       dns: {
-        provider: { kind: "external-dns", site: "dc2", namespace: "dns" },
+        provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
         records: [
           {
             name: "payments.example.com",
@@ -266,7 +266,7 @@ function restoreIntoMappedNamespaces(): { errors: string[]; stop(): Promise<void
               "-n",
               to,
               "--image=registry.example/payments:2.0",
-              `--replicas=${from === "production" ? 3 : 2}`,
+              `--replicas=${from === clusters.ns("production") ? 3 : 2}`,
             );
           }
           done.add(r.metadata.name);
@@ -354,15 +354,17 @@ async function runFromSlack(
 
 /** The weights external-dns would publish, read from the DNSEndpoints on DC2: ["dc1=…", "dc2=…"]. */
 async function dnsWeights(): Promise<string[]> {
-  const objects = JSON.parse(await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", "dns", "-o", "json"))
-    .items as { spec: { endpoints: { setIdentifier: string; providerSpecific: { value: string }[] }[] } }[];
+  const objects = JSON.parse(
+    await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", clusters.ns("dns"), "-o", "json"),
+  ).items as { spec: { endpoints: { setIdentifier: string; providerSpecific: { value: string }[] }[] } }[];
   return objects
     .flatMap((o) => o.spec.endpoints)
     .map((e) => `${e.setIdentifier}=${e.providerSpecific[0]?.value}`)
     .sort();
 }
 
-const replicas = (context: "dc1" | "dc2", ns: string) => readPaymentsReplicas(clusters, context, ns);
+const replicas = (context: "dc1" | "dc2", ns: "production" | "staging") =>
+  readPaymentsReplicas(clusters, context, ns);
 
 const restoresOn = async (context: "dc1" | "dc2") =>
   JSON.parse(await clusters.kubectl(context, "get", "restores.velero.io", "-n", "velero", "-o", "json"))
@@ -478,12 +480,14 @@ describe("failover and failback with every data source, from Slack, on the local
         JSON.stringify(shown.steps),
       ).toBe(true);
       const mappings = (await restoresOn("dc2")).map((r) => r.spec.namespaceMapping).filter(Boolean);
-      expect(mappings).toEqual([
-        { production: "drbot-restore-production", staging: "drbot-restore-staging" },
-      ]);
+      const [production, staging] = [clusters.ns("production"), clusters.ns("staging")];
+      const scratch = [`drbot-restore-${production}`, `drbot-restore-${staging}`];
+      expect(mappings).toEqual([{ [production]: scratch[0], [staging]: scratch[1] }]);
       await waitFor(
-        async () =>
-          !(await clusters.kubectl("dc2", "get", "namespaces", "-o", "name")).includes("drbot-restore-"),
+        async () => {
+          const namespaces = await clusters.kubectl("dc2", "get", "namespaces", "-o", "name");
+          return scratch.every((ns) => !namespaces.includes(ns));
+        },
         { timeoutMs: 60_000, intervalMs: 500, description: "the scratch namespaces to be gone" },
       );
       // Production on DC2 was not touched by the test.

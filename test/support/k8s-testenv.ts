@@ -1,19 +1,24 @@
+import { createHash } from "node:crypto";
 import { access, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { execa } from "execa";
 import { parse, stringify } from "yaml";
 import { type Config, configSchema } from "../../src/domain/config.js";
+import { waitFor } from "./wait-for.js";
 
 /**
- * Two real local clusters (dc1 primary, dc2 DR) for a test file, started by `scripts/testenv up` in
- * a temporary directory (10-20 s with cached binaries) and stopped afterwards. With DRBOT_TESTENV_DIR
- * set, clusters already up there are reused and left running.
+ * Two real local clusters (dc1 primary, dc2 DR), started by `scripts/testenv up` in a temporary
+ * directory (10-20 s with cached binaries). In the k8s test tier one pair serves the whole run: the
+ * tier's global setup (k8s-global-setup.ts) starts it and sets DRBOT_TESTENV_DIR, the files take
+ * turns on it, and each works in namespaces of its own (`ns`), so what one file leaves behind never
+ * meets another. A file that stops an API server has it started again when it stops the clusters.
+ * With DRBOT_TESTENV_DIR set by a person, clusters already up there are reused and left running;
+ * without it (a benchmark), the caller gets a pair of its own, stopped by `stop()`.
  *
  * The binaries are built once by scripts/k8s-build (15-30 min, cached in ~/.cache/drbot-k8s). When
- * they are missing this fails with that instruction instead of building inside a test run; such
- * tests live under test/k8s/ or are named *.k8s.test.ts so they can be run or listed apart.
+ * they are missing this fails with that instruction instead of building inside a test run.
  */
 export type ClusterName = "dc1" | "dc2";
 
@@ -40,6 +45,13 @@ export interface TestClusters {
   /** Token users that may only get, list and watch Deployments. */
   readonlyContexts: Record<ClusterName, string>;
   kubectl(context: string, ...args: string[]): Promise<string>;
+  /** Creates the namespace unless it exists (a namespace every file shares, such as velero). */
+  ensureNamespace(context: string, name: string): Promise<void>;
+  /**
+   * Deletes every CRD of an API group (`velero.io`) and waits until the API server no longer serves
+   * it: a test of "not installed" makes its own precondition on clusters other files install into.
+   */
+  removeApiGroup(context: string, group: string): Promise<void>;
   /** Kills a cluster's API server: its port then refuses connections. */
   stopApiServer(cluster: ClusterName): Promise<void>;
   /** Starts it again on the same port and etcd and waits for /readyz. */
@@ -48,7 +60,12 @@ export interface TestClusters {
   hangEndpoint(): Promise<HungEndpoint>;
   /** A copy of the kubeconfig with every server replaced by one hung endpoint (contexts kept). */
   hungKubeconfig(): Promise<string>;
-  /** A drbot configuration with both sites on these clusters. */
+  /**
+   * This file's name for a namespace: `ns("production")` is `production-<file tag>`, the same for
+   * the whole test file and different for every other file sharing the clusters.
+   */
+  ns(name: string): string;
+  /** A drbot configuration with both sites on these clusters (payments in this file's namespaces). */
   config(overrides?: Record<string, unknown>): Config;
   /**
    * The same configuration as written in a file, before parsing (durations as text): what to write
@@ -94,8 +111,27 @@ export async function requireClusterBinaries(env: NodeJS.ProcessEnv = process.en
   return bin;
 }
 
+/**
+ * A short tag naming the test file that runs now ("k8s-observe-1f3a"): its name, and a hash of its
+ * path so that two files of one name in different folders differ too. Outside vitest: the process.
+ */
+async function fileTag(): Promise<string> {
+  const path = process.env.VITEST
+    ? ((await import("vitest")).expect.getState().testPath ?? `pid-${process.pid}`)
+    : `pid-${process.pid}`;
+  const name = basename(path)
+    .replace(/(\.k8s)?\.test\.ts$/, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 20)
+    .replace(/^-+|-+$/g, "");
+  return `${name}-${createHash("sha256").update(path).digest("hex").slice(0, 4)}`;
+}
+
 export async function startTestClusters(): Promise<TestClusters> {
   const bin = await requireClusterBinaries();
+  const tag = await fileTag();
+  const ns = (name: string) => `${name}-${tag}`.slice(0, 63);
   const reuse = process.env.DRBOT_TESTENV_DIR;
   const dir = reuse ?? join(tmpdir(), `drbot-testenv-${process.pid}-${Date.now()}`);
   const env = { ...process.env, DRBOT_TESTENV_DIR: dir };
@@ -106,6 +142,8 @@ export async function startTestClusters(): Promise<TestClusters> {
     throw new Error(`scripts/testenv up failed (logs in ${dir}/*/logs):\n${up.stderr.slice(-2000)}`);
   const kubeconfigPath = join(dir, "kubeconfig");
   const hung: HungEndpoint[] = [];
+  /** API servers this file stopped and has not started again. */
+  const stopped = new Set<ClusterName>();
 
   const clusters: TestClusters = {
     dir,
@@ -122,13 +160,39 @@ export async function startTestClusters(): Promise<TestClusters> {
       );
       return result.stdout;
     },
+    async ensureNamespace(context, name) {
+      const found = await clusters.kubectl(
+        context,
+        "get",
+        "namespace",
+        name,
+        "--ignore-not-found",
+        "-o",
+        "name",
+      );
+      if (!found.trim()) await clusters.kubectl(context, "create", "namespace", name);
+    },
+    async removeApiGroup(context, group) {
+      const crds = (await clusters.kubectl(context, "get", "crd", "-o", "name"))
+        .split("\n")
+        .filter((name) => name.endsWith(`.${group}`));
+      if (crds.length > 0) await clusters.kubectl(context, "delete", "--wait=true", "--timeout=60s", ...crds);
+      await waitFor(
+        async () =>
+          (await clusters.kubectl(context, "api-resources", `--api-group=${group}`, "-o", "name")).trim() ===
+          "",
+        { timeoutMs: 60_000, intervalMs: 200, description: `${context} to stop serving ${group}` },
+      );
+    },
     async stopApiServer(cluster) {
+      stopped.add(cluster);
       const r = await testenv("stop-apiserver", cluster);
       if (r.exitCode !== 0) throw new Error(`could not stop the API server of ${cluster}: ${r.stderr}`);
     },
     async startApiServer(cluster) {
       const r = await testenv("start-apiserver", cluster);
       if (r.exitCode !== 0) throw new Error(`could not start the API server of ${cluster}: ${r.stderr}`);
+      stopped.delete(cluster);
     },
     async hangEndpoint() {
       const endpoint = await listenHung(dir, kubeconfigPath);
@@ -142,15 +206,20 @@ export async function startTestClusters(): Promise<TestClusters> {
       await writeFile(file, original.replace(/https:\/\/127\.0\.0\.1:\d+/g, endpoint.url), { mode: 0o600 });
       return file;
     },
+    ns,
     config(overrides = {}) {
-      return configSchema.parse(rawTestConfig(kubeconfigPath, overrides));
+      return configSchema.parse(rawTestConfig(kubeconfigPath, ns, overrides));
     },
     rawConfig(overrides = {}) {
-      return rawTestConfig(kubeconfigPath, overrides);
+      return rawTestConfig(kubeconfigPath, ns, overrides);
     },
     async stop() {
       await Promise.all(hung.map((h) => h.close()));
-      if (reuse) return;
+      if (reuse) {
+        // The next file finds both API servers up, whatever this one did or how it ended.
+        for (const cluster of stopped) await clusters.startApiServer(cluster);
+        return;
+      }
       const down = await testenv("down");
       // Keep the logs of clusters that did not stop cleanly; otherwise leave nothing in /tmp.
       if (down.exitCode === 0) await rm(dir, { recursive: true, force: true });
@@ -209,7 +278,11 @@ interface KubeconfigFile {
   users: Array<{ name: string; user: Record<string, unknown> }>;
 }
 
-function rawTestConfig(kubeconfigPath: string, overrides: Record<string, unknown>): Record<string, unknown> {
+function rawTestConfig(
+  kubeconfigPath: string,
+  ns: (name: string) => string,
+  overrides: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     sites: [
       {
@@ -225,10 +298,10 @@ function rawTestConfig(kubeconfigPath: string, overrides: Record<string, unknown
       {
         name: "payments",
         tier: "tier1",
-        namespaces: ["production", "staging"],
+        namespaces: [ns("production"), ns("staging")],
         workloads: [
-          { namespace: "production", name: "payments-api", replicas: 3 },
-          { namespace: "staging", name: "payments-api", replicas: 2 },
+          { namespace: ns("production"), name: "payments-api", replicas: 3 },
+          { namespace: ns("staging"), name: "payments-api", replicas: 2 },
         ],
       },
     ],

@@ -49,6 +49,15 @@ export class FakeLonghorn {
     this.api = kc.makeApiClient(k8s.CustomObjectsApi);
   }
 
+  /**
+   * Deletes every Longhorn object in its namespace: the test clusters are shared by the test files
+   * in turn, and each starts from an empty Longhorn.
+   */
+  async reset(): Promise<void> {
+    for (const plural of Object.keys(KIND))
+      await this.api.deleteCollectionNamespacedCustomObject(this.on(plural));
+  }
+
   behave(volume: string, behaviour: ActivationBehaviour): void {
     this.behaviour.set(volume, behaviour);
   }

@@ -1,8 +1,8 @@
 import type { ClusterName, TestClusters } from "./k8s-testenv.js";
 
 /**
- * The payments-api Deployment the shipped runbooks scale, in the production and staging namespaces
- * of one cluster (both namespaces created here), at the given replica counts.
+ * The payments-api Deployment the shipped runbooks scale, in this test file's production and
+ * staging namespaces (`clusters.ns`, both created here) of one cluster, at the given replica counts.
  */
 export async function seedPaymentsDeployments(
   clusters: TestClusters,
@@ -10,10 +10,11 @@ export async function seedPaymentsDeployments(
   production: number,
   staging: number,
 ): Promise<void> {
-  for (const [ns, replicas] of [
+  for (const [name, replicas] of [
     ["production", production],
     ["staging", staging],
   ] as const) {
+    const ns = clusters.ns(name);
     await clusters.kubectl(context, "create", "namespace", ns);
     await clusters.kubectl(
       context,
@@ -28,11 +29,14 @@ export async function seedPaymentsDeployments(
   }
 }
 
-/** payments-api's replicas in `ns` on one cluster, as "wanted/ready" ("3/3"; "0/" when none is ready). */
+/**
+ * payments-api's replicas in this file's `production` or `staging` namespace on one cluster, as
+ * "wanted/ready" ("3/3"; "0/" when none is ready).
+ */
 export function readPaymentsReplicas(
   clusters: TestClusters,
   context: ClusterName,
-  ns: string,
+  namespace: "production" | "staging",
 ): Promise<string> {
   return clusters.kubectl(
     context,
@@ -40,7 +44,7 @@ export function readPaymentsReplicas(
     "deployment",
     "payments-api",
     "-n",
-    ns,
+    clusters.ns(namespace),
     "-o",
     "jsonpath={.spec.replicas}/{.status.readyReplicas}",
   );

@@ -157,7 +157,16 @@ export class VeleroTestController {
     });
   }
 
-  async deleteAll(plural: "backups" | "restores" | "schedules"): Promise<void> {
+  /**
+   * Deletes every Velero object in its namespace: the test clusters are shared by the test files in
+   * turn, and each starts from an empty Velero.
+   */
+  async reset(): Promise<void> {
+    for (const plural of ["backups", "restores", "schedules", "backupstoragelocations"] as const)
+      await this.deleteAll(plural);
+  }
+
+  async deleteAll(plural: "backups" | "restores" | "schedules" | "backupstoragelocations"): Promise<void> {
     await this.call((o) =>
       this.api.deleteCollectionNamespacedCustomObject(
         { group: GROUP, version: VERSION, namespace: this.namespace, plural },

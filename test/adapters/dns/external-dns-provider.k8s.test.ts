@@ -43,7 +43,7 @@ afterAll(async () => {
 
 let namespaces = 0;
 async function freshNamespace(): Promise<string> {
-  const ns = `dns-${++namespaces}`;
+  const ns = clusters.ns(`dns-${++namespaces}`);
   await clusters.kubectl("dc2", "create", "namespace", ns);
   return ns;
 }
@@ -264,7 +264,8 @@ describe("the shipped failover and failback with external-dns", () => {
   it("moves DC1 100 / DC2 0 to DC1 0 / DC2 100 and back, read back from the DNSEndpoints", async () => {
     await seedPaymentsDeployments(clusters, "dc1", 3, 2);
     await seedPaymentsDeployments(clusters, "dc2", 0, 0);
-    await clusters.kubectl("dc2", "create", "namespace", "dns");
+    const dnsNamespace = clusters.ns("dns");
+    await clusters.kubectl("dc2", "create", "namespace", dnsNamespace);
     const permissions = { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } };
     const base = clusters.config();
     const configFile = join(work, "drbot.yaml");
@@ -277,7 +278,7 @@ describe("the shipped failover and failback with external-dns", () => {
           incidentChannels: ["C0INCIDENT"],
           permissions: { failover: permissions, failback: permissions },
         },
-        dns: { provider: { kind: "external-dns", site: "dc2", namespace: "dns" }, records },
+        dns: { provider: { kind: "external-dns", site: "dc2", namespace: dnsNamespace }, records },
       }),
     );
     const rt = await createRuntime({
@@ -286,14 +287,14 @@ describe("the shipped failover and failback with external-dns", () => {
       store: new MemoryRunStore({ now: () => Date.now() }),
     });
     const weights = async () =>
-      (await endpoints("dns", "drbot-app-example-com")).map((e) => {
+      (await endpoints(dnsNamespace, "drbot-app-example-com")).map((e) => {
         const endpoint = e as { setIdentifier: string; providerSpecific: Array<{ value: string }> };
         return `${endpoint.setIdentifier}=${endpoint.providerSpecific[0]!.value}`;
       });
     try {
-      await provider("dns").applyWeights({ "app.example.com": { dc1: 100, dc2: 0 } });
+      await provider(dnsNamespace).applyWeights({ "app.example.com": { dc1: 100, dc2: 0 } });
       expect(await runToEnd(rt, "failover")).toContain(
-        "app.example.com: dc1 0, dc2 100 (was app.example.com: dc1 100, dc2 0); read back from external-dns DNSEndpoints on dc2 (namespace dns)",
+        `app.example.com: dc1 0, dc2 100 (was app.example.com: dc1 100, dc2 0); read back from external-dns DNSEndpoints on dc2 (namespace ${dnsNamespace})`,
       );
       expect(await weights()).toEqual(["dc1=0", "dc2=100"]);
       expect(await runToEnd(rt, "failback")).toContain(

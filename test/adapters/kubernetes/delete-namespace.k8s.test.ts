@@ -15,26 +15,23 @@ afterAll(async () => {
 
 describe("deleting a scratch namespace", () => {
   it("deletes it with its workloads and returns once it is gone; a second time finds nothing", async () => {
-    await clusters.kubectl("dc2", "create", "namespace", "drbot-restore-production");
+    const scratch = clusters.ns("drbot-restore-production");
+    await clusters.kubectl("dc2", "create", "namespace", scratch);
     await clusters.kubectl(
       "dc2",
       "create",
       "deployment",
       "payments-api",
       "-n",
-      "drbot-restore-production",
+      scratch,
       "--image=registry.example/payments:2.0",
       "--replicas=2",
     );
     const site = new KubernetesSite(clusters.config().sites[1]!);
-    expect(await site.deleteNamespace("drbot-restore-production", { deadline: Date.now() + 60_000 })).toBe(
-      true,
-    );
+    expect(await site.deleteNamespace(scratch, { deadline: Date.now() + 60_000 })).toBe(true);
     const left = await clusters.kubectl("dc2", "get", "namespaces", "-o", "name");
-    expect(left).not.toContain("drbot-restore-production");
-    expect(await site.deleteNamespace("drbot-restore-production", { deadline: Date.now() + 10_000 })).toBe(
-      false,
-    );
+    expect(left).not.toContain(scratch);
+    expect(await site.deleteNamespace(scratch, { deadline: Date.now() + 10_000 })).toBe(false);
   });
 
   it("fails in bounded time, naming the namespace, when the API server is stopped", async () => {

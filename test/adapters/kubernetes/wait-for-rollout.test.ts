@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { KubeError } from "../../../src/adapters/kubernetes/kube-error.js";
 import { isRolledOut, waitForRollout } from "../../../src/adapters/kubernetes/wait-for-rollout.js";
 import type { WorkloadRef, WorkloadState } from "../../../src/domain/workloads.js";
+import { expectWithinDeadline } from "../../support/deadline.js";
 
 const ref: WorkloadRef = { kind: "Deployment", namespace: "production", name: "api" };
 const state = (over: Partial<WorkloadState>): WorkloadState => ({
@@ -51,7 +52,7 @@ describe("waitForRollout", () => {
       replicas: 3,
       deadline: started + 400,
     }).catch((e: unknown) => e);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expectWithinDeadline(Date.now() - started, 400, "a rollout wait with a 400 ms deadline");
     expect(error).toBeInstanceOf(KubeError);
     expect(error).toMatchObject({ code: "timeout", reason: "timeout" });
     expect((error as KubeError).message).toMatch(
@@ -99,6 +100,6 @@ describe("waitForRollout", () => {
       reason: "timeout",
       message: expect.stringContaining("gave up"),
     });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expectWithinDeadline(Date.now() - started, 0, "a rollout wait aborted by its signal (60 s deadline)");
   });
 });

@@ -74,10 +74,13 @@ async function volume(name: string) {
 
 beforeAll(async () => {
   clusters = await startTestClusters();
-  for (const context of ["dc1", "dc2"])
-    await clusters.kubectl(context, "create", "namespace", "longhorn-system");
+  // longhorn-system is Longhorn's, shared by the files that take turns on these clusters: emptied
+  // first. dc1 never has Longhorn's CRDs (the "not installed" tests below).
+  for (const context of ["dc1", "dc2"]) await clusters.ensureNamespace(context, "longhorn-system");
+  await clusters.removeApiGroup("dc1", "longhorn.io");
   await installLonghornCrds(clusters, "dc2");
   longhorn = new FakeLonghorn(clusters.kubeconfigPath, "dc2");
+  await longhorn.reset();
   services = { site: (name) => new LonghornSite(siteConfig(name)) };
 
   await longhorn.backupTarget("default", true);

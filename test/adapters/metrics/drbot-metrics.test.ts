@@ -8,7 +8,7 @@ import { recordingLogger } from "../../support/recording-logger.js";
 
 /**
  * How readings become series, with the sources passed in. The end-to-end scrape of a running
- * `drbot serve` is in test/cli/serve-metrics.test.ts.
+ * `drbot serve` is in test/cli/serve-metrics.int.test.ts.
  */
 const config = testConfig();
 const NOW = 1_700_000_000_000;

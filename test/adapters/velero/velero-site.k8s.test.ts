@@ -27,6 +27,8 @@ const now = Date.now();
 beforeAll(async () => {
   clusters = await startTestClusters();
   await installVeleroCrds(clusters, clusters.contexts.dc1);
+  // Other test files on these clusters install Velero on dc2; here it has none.
+  await clusters.removeApiGroup(clusters.contexts.dc2, "velero.io");
 });
 
 afterAll(async () => {
@@ -34,8 +36,9 @@ afterAll(async () => {
   await stopTestClusters(clusters);
 });
 
-/** A Velero namespace of its own per test, with a controller driving it. */
-async function veleroIn(namespace: string): Promise<{ site: VeleroSite; controller: VeleroTestController }> {
+/** A Velero namespace of its own per test (and per file: clusters.ns), with a controller driving it. */
+async function veleroIn(name: string): Promise<{ site: VeleroSite; controller: VeleroTestController }> {
+  const namespace = clusters.ns(name);
   await clusters.kubectl(clusters.contexts.dc1, "create", "namespace", namespace);
   const controller = new VeleroTestController(clusters.kubeconfigPath, clusters.contexts.dc1, namespace);
   controller.start();
@@ -48,7 +51,7 @@ function siteOn(cluster: "dc1" | "dc2", namespace: string): VeleroSite {
 }
 
 function services(namespace: string): VeleroServices {
-  return { velero: (site) => siteOn(site as "dc1" | "dc2", namespace) };
+  return { velero: (site) => siteOn(site as "dc1" | "dc2", clusters.ns(namespace)) };
 }
 
 const source = (site: string, schedule: string): Extract<DataSourceConfig, { kind: "velero" }> => ({
@@ -306,7 +309,15 @@ describe("RPO from Velero", () => {
             dataSources: ["velero-daily"],
           },
         ],
-        dataSources: [{ name: "velero-daily", kind: "velero", site: "dc1", schedule: "daily" }],
+        dataSources: [
+          {
+            name: "velero-daily",
+            kind: "velero",
+            site: "dc1",
+            namespace: clusters.ns("velero"),
+            schedule: "daily",
+          },
+        ],
         slack: config.slack,
       }),
     );

@@ -7,7 +7,7 @@ import { stepContext } from "../../support/step-context.js";
 
 /**
  * The database steps' own rules, before any database is involved (the real servers are in
- * test/adapters/postgres and db-promote.pg.test.ts): which sources they act on, and what they need
+ * test/adapters/postgres and db-promote.int.test.ts): which sources they act on, and what they need
  * from the process.
  */
 const withDatabase = testConfig();

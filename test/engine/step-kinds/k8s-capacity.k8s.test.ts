@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { k8sCapacityStep } from "../../../src/engine/step-kinds/k8s-capacity.js";
 import type { KubernetesServices } from "../../../src/ports/site.js";
@@ -10,6 +12,7 @@ import { waitFor } from "../../support/wait-for.js";
  * The capacity rule on real clusters: DC2 must have DC1's Ready capacity, or N-1 nodes' worth where
  * the step allows it. Both start with 3 simulated nodes of 32 CPU and 128 GiB; DC2 then loses its
  * nodes one at a time (deleted, as a failed node is removed), so the step sees N, N-1 and N-2.
+ * The nodes come back afterwards: the next test file on these clusters finds three again.
  */
 let clusters: TestClusters;
 let sites: KubernetesServices;
@@ -20,7 +23,19 @@ const check = (allowNMinus1: boolean) =>
     k8sCapacityStep.params.parse({ primary: "dc1", dr: "dc2", allowNMinus1 }),
   );
 
+/** The nodes this file deleted, as they were (KWOK makes a re-created node Ready again). */
+const removed: string[] = [];
+
 async function removeDc2Node(name: string, left: number): Promise<void> {
+  const node = JSON.parse(await clusters.kubectl("dc2", "get", "node", name, "-o", "json"));
+  removed.push(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name, labels: node.metadata.labels, annotations: node.metadata.annotations },
+      spec: { taints: node.spec.taints },
+    }),
+  );
   await clusters.kubectl("dc2", "delete", "node", name, "--timeout=30s");
   await waitFor(async () => (await sites.site("dc2").capacity()).readyNodes === left, {
     timeoutMs: 30_000,
@@ -34,6 +49,17 @@ beforeAll(async () => {
   sites = kubernetesSites(clusters.config());
 }, 300_000);
 afterAll(async () => {
+  for (const [i, node] of removed.entries()) {
+    const file = join(clusters.dir, `restored-node-${process.pid}-${i}.json`);
+    await writeFile(file, node);
+    await clusters.kubectl("dc2", "create", "-f", file);
+  }
+  if (removed.length > 0)
+    await waitFor(async () => (await sites.site("dc2").capacity()).readyNodes === 3, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      description: "dc2's nodes to be Ready again",
+    });
   await clusters?.stop();
 });
 

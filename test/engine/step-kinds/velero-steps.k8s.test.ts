@@ -32,8 +32,12 @@ beforeAll(async () => {
   clusters = await startTestClusters();
   config = clusters.config();
   await installVeleroCrds(clusters, clusters.contexts.dc2);
-  await clusters.kubectl(clusters.contexts.dc2, "create", "namespace", "velero");
+  // Other test files on these clusters install Velero on dc1; here it has none.
+  await clusters.removeApiGroup(clusters.contexts.dc1, "velero.io");
+  // The velero namespace is Velero's, shared by the files that take turns on these clusters: emptied first.
+  await clusters.ensureNamespace(clusters.contexts.dc2, "velero");
   controller = new VeleroTestController(clusters.kubeconfigPath, clusters.contexts.dc2, "velero");
+  await controller.reset();
   controller.start();
   dc2 = site("dc2");
   // What dc2's Velero has synced from the shared storage location.
