@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     port: options.port,
     clusters: options.clusters,
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
-    env: process.env,
+    env,
     log,
     logger: createPinoLogger({
       level: env.LOG_LEVEL,

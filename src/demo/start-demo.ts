@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { MemoryRunStore } from "../adapters/memory/memory-run-store.js";
 import type { ScopeRestorePoints } from "../app/velero-overview.js";
-import { type NamedVariables, parseEnvironment } from "../config/environment.js";
+import { type Environment, type NamedVariables, parseEnvironment } from "../config/environment.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
@@ -39,7 +39,7 @@ export interface DemoOptions {
   /** How long a simulated replica takes to become ready. */
   replicaReadyMs?: number;
   /** The environment the demo runs in: its PATH finds redis-server, its children inherit it. */
-  env: NamedVariables;
+  env: Environment;
   /** What the demo is doing, for the person who started it. */
   log?: (line: string) => void;
   /** The bot's logger (silent when left out). */
@@ -67,7 +67,7 @@ const STOP_REPORTS_MS = 5_000;
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const log = options.log ?? (() => undefined);
   const logger = (options.logger ?? silentLogger).child({ component: "demo" });
-  const processEnv = options.env;
+  const processEnv = options.env.named;
   const cleanups: Array<() => Promise<unknown>> = [];
   // Each piece is stopped even when one before it fails to stop; the failure is logged.
   const stop = async () => {
@@ -83,7 +83,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const redis = await openRedis(options, processEnv, log);
     if (redis.local) cleanups.push(() => redis.local!.stop());
 
-    const clusters = options.clusters ? await startClusters(options.root, dir, processEnv, log) : undefined;
+    const clusters = options.clusters ? await startClusters(options.root, dir, options.env, log) : undefined;
     if (clusters) cleanups.push(clusters.stop);
 
     const configPath = await writeDemoConfig({
@@ -110,7 +110,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
     const botPort = await freePort();
     emulator.setRequestUrl(`http://127.0.0.1:${botPort}/slack/events`);
-    // The environment `drbot serve` would have, pointed at the emulator and the demo's Redis.
+    // The environment the bot gets, as `drbot serve` would: the demo's, pointed at the emulator and its Redis.
     const env = parseEnvironment({
       ...processEnv,
       SLACK_BOT_TOKEN: emulator.botToken,
@@ -334,13 +334,15 @@ interface LocalClusters {
 async function startClusters(
   root: string,
   dir: string,
-  processEnv: NamedVariables,
+  processEnv: Environment,
   log: (line: string) => void,
 ): Promise<LocalClusters> {
-  const vars = parseEnvironment(processEnv);
   const bin =
-    vars.DRBOT_K8S_BIN ??
-    join(vars.DRBOT_K8S_CACHE ?? join(homedir(), ".cache", "drbot-k8s"), "v1.36.3-etcdv3.6.16-kwokv0.8.0");
+    processEnv.DRBOT_K8S_BIN ??
+    join(
+      processEnv.DRBOT_K8S_CACHE ?? join(homedir(), ".cache", "drbot-k8s"),
+      "v1.36.3-etcdv3.6.16-kwokv0.8.0",
+    );
   for (const tool of ["kube-apiserver", "kubectl", "etcd", "kwok"])
     await access(join(bin, tool)).catch((error: unknown) => {
       throw new Error(
@@ -349,7 +351,7 @@ async function startClusters(
       );
     });
   const state = join(dir, "testenv");
-  const env = { ...processEnv, DRBOT_TESTENV_DIR: state };
+  const env = { ...processEnv.named, DRBOT_TESTENV_DIR: state };
   log("starting the local clusters dc1 and dc2 (scripts/testenv up)…");
   await execa("bash", [join(root, "scripts", "testenv"), "up"], { env, timeout: 180_000, stdio: "inherit" });
   const kubeconfig = join(state, "kubeconfig");

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEnvironment } from "../../src/config/environment.js";
 import { type RunningDemo, startDemo } from "../../src/demo/start-demo.js";
 import { findChromium } from "../support/chromium.js";
 
@@ -22,7 +23,7 @@ let page: Page;
 
 beforeAll(async () => {
   const executablePath = findChromium();
-  demo = await startDemo({ root: process.cwd(), env: process.env, replicaReadyMs: 150 });
+  demo = await startDemo({ root: process.cwd(), env: parseEnvironment(process.env), replicaReadyMs: 150 });
   browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] });
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   await mkdir(SHOTS, { recursive: true });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEnvironment } from "../../src/config/environment.js";
 import { DEMO_CHANNEL } from "../../src/demo/demo-config.js";
 import { type RunningDemo, startDemo } from "../../src/demo/start-demo.js";
 import type { StoredMessage } from "../../src/emulator/workspace-state.js";
@@ -16,7 +17,7 @@ const UI_TIMEOUT = 20_000;
 let demo: RunningDemo;
 
 beforeAll(async () => {
-  demo = await startDemo({ root: process.cwd(), env: process.env, replicaReadyMs: 100 });
+  demo = await startDemo({ root: process.cwd(), env: parseEnvironment(process.env), replicaReadyMs: 100 });
 }, 60_000);
 
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEnvironment } from "../../src/config/environment.js";
 import { DEMO_CHANNEL } from "../../src/demo/demo-config.js";
 import { REDIS_INSTALL_HINT } from "../../src/demo/local-redis.js";
 import { type RunningDemo, startDemo } from "../../src/demo/start-demo.js";
@@ -19,7 +20,7 @@ beforeAll(async () => {
   emptyBin = await mkdtemp(join(tmpdir(), "drbot-demo-no-redis-"));
   demo = await startDemo({
     root: process.cwd(),
-    env: { ...process.env, PATH: emptyBin },
+    env: parseEnvironment({ ...process.env, PATH: emptyBin }),
     log: (line) => lines.push(line),
   });
 }, 60_000);
