@@ -35,7 +35,9 @@ interface PageDeps {
 const ASSETS: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/page/page.js": { file: "page.js", type: "text/javascript; charset=utf-8" },
+  "/page/block-kit.js": { file: "block-kit.js", type: "text/javascript; charset=utf-8" },
   "/page/page.css": { file: "page.css", type: "text/css; charset=utf-8" },
+  "/page/block-kit.css": { file: "block-kit.css", type: "text/css; charset=utf-8" },
 };
 
 const slackId = z.string().regex(/^[A-Z0-9]{2,32}$/, "a Slack id such as U0ONCALL1");
