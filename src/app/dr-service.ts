@@ -18,6 +18,7 @@ import {
   type RunScope,
   type StepRecord,
 } from "../domain/run.js";
+import { annotationWarnings } from "../domain/run-annotations.js";
 import type { Runbook } from "../domain/runbook.js";
 import { resolveScope, scopeLockKeys, strictestTargets } from "../domain/scope.js";
 import type { SiteHealth } from "../domain/site-health.js";
@@ -251,6 +252,7 @@ export class DrService {
       if (!t.withinTarget && !t.unprotected) warnings.push(`${t.tier}: data at risk exceeds the RPO target`);
     const placement = this.d.placement;
     if (placement) warnings.push(...placementWarnings(this.d.config, placement));
+    for (const run of activeRuns) warnings.push(...annotationWarnings(run));
     return {
       sites,
       rpo,

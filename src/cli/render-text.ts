@@ -3,6 +3,7 @@ import { describePlacement } from "../domain/placement.js";
 import { unknownReasons } from "../domain/rpo.js";
 import { measureRto } from "../domain/rto.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
+import { ANNOTATION } from "../domain/run-annotations.js";
 import { describeScope } from "../domain/scope.js";
 import type { StatusReport } from "../domain/status-report.js";
 
@@ -69,6 +70,9 @@ export function runText(
     `  plan:      ${run.plan.hash}`,
     `  approvals: ${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? ` (${run.approvals.map((a) => a.userId).join(", ")})` : ""}`,
     `  RTO:       ${formatMs(rto.totalMs)} of ${formatMs(rto.targetMs)}${rto.finished ? (rto.met ? " (met)" : " (missed)") : ` (${formatMs(rto.remainingMs)} left)`}`,
+    ...(run.annotations[ANNOTATION.slackUpdates]
+      ? [`  slack:     updates ${run.annotations[ANNOTATION.slackUpdates]}`]
+      : []),
     "  steps:",
   ];
   for (const step of run.plan.steps) {

@@ -80,7 +80,14 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     );
     surface = createSlackApp(
       { ...settings, fetch },
-      { service: rt.service, store: rt.store, clock: rt.clock, reports: rt.reports, log },
+      {
+        service: rt.service,
+        store: rt.store,
+        clock: rt.clock,
+        reports: rt.reports,
+        log,
+        onRunUpdatesStopped: (_runId, failure) => metrics.slackRunUpdatesStopped(failure.code),
+      },
     );
     rt.observers.attach(surface.notifier);
     rt.observers.attach(surface.reports);

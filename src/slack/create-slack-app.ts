@@ -14,6 +14,7 @@ import { handleAppErrors } from "./handle-app-errors.js";
 import { registerActionListeners } from "./listeners/action-listeners.js";
 import { registerDrCommand } from "./listeners/dr-command.js";
 import { ReplayGuard } from "./replay-guard.js";
+import type { SlackFailure } from "./slack-failure.js";
 import { SlackReportPublisher } from "./slack-report-publisher.js";
 import { SlackRunNotifier } from "./slack-run-notifier.js";
 
@@ -28,6 +29,8 @@ export interface SlackSettings {
   fetch?: typeof fetch;
   /** How long a post to a response_url may take before it is given up (default 10 s). */
   responseUrlTimeoutMs?: number;
+  /** Pacing of a run's message updates: the least interval, and the longest wait while Slack fails. */
+  runUpdates?: { minIntervalMs?: number; maxBackoffMs?: number };
   /** Interface to listen on (HTTP mode); all interfaces when left out, 127.0.0.1 for the demo. */
   host?: string;
 }
@@ -80,6 +83,8 @@ export function createSlackApp(
     directory?: Directory;
     reports?: RunReports;
     log?: Logger;
+    /** Told when Slack refuses a run's messages for good (the metrics count it). */
+    onRunUpdatesStopped?: (runId: string, failure: SlackFailure) => void;
   },
 ): SlackSurface {
   const log = (deps.log ?? silentLogger).child({ component: "slack" });
@@ -130,7 +135,15 @@ export function createSlackApp(
   handleAppErrors(app, { log, fetch });
   const client = app.client;
   const defaultChannel = deps.service.config.slack.incidentChannels[0];
-  const notifier = new SlackRunNotifier(client, deps.store, deps.clock, defaultChannel, 1000, log);
+  const notifier = new SlackRunNotifier({
+    client,
+    store: deps.store,
+    clock: deps.clock,
+    ...(defaultChannel ? { defaultChannel } : {}),
+    ...settings.runUpdates,
+    log,
+    ...(deps.onRunUpdatesStopped ? { onUpdatesStopped: deps.onRunUpdatesStopped } : {}),
+  });
   const reports =
     deps.reports ??
     new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });

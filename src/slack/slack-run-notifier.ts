@@ -1,20 +1,16 @@
 import type { WebClient } from "@slack/web-api";
-import { isStepFinished, type RunEvent, type RunRecord } from "../domain/run.js";
+import { isStepFinished, isTerminal, type RunEvent, type RunRecord } from "../domain/run.js";
+import { ANNOTATION } from "../domain/run-annotations.js";
 import type { Clock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { Notice } from "../ports/notices.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import { classifySlackFailure, retryDelayMs, type SlackFailure } from "./slack-failure.js";
 import { approvalCard } from "./views/approval-card.js";
 import { progressMessage } from "./views/progress-message.js";
 import { stepReply } from "./views/step-reply.js";
 
-/**
- * Turns run transitions into Slack messages: the approval card and the live progress message are
- * each edited in place, at most about once a second (coalesced: the newest persisted state always
- * lands, read fresh from the store at send time), and every finished step gets one thread reply.
- * Slack being slow, rate-limited (the WebClient honours Retry-After) or down never holds up a run.
- */
 export interface MessageRefs {
   channel: string;
   cardTs?: string;
@@ -29,6 +25,44 @@ interface Pending {
   replies: Set<string>;
 }
 
+/** A run whose messages Slack is refusing: how many times in a row, and the last reason. */
+export interface RunUpdateProblem {
+  runId: string;
+  failures: number;
+  failure: SlackFailure;
+}
+
+export interface SlackRunNotifierOptions {
+  client: WebClient;
+  store: RunStore;
+  clock: Clock;
+  /** Where a run's messages go when neither the request nor the run names a channel. */
+  defaultChannel?: string;
+  /** The least time between two updates of one run (default 1 s). */
+  minIntervalMs?: number;
+  /** The longest wait between attempts while Slack keeps failing (default 60 s). */
+  maxBackoffMs?: number;
+  log?: Logger;
+  /** Told once per run when its updates stop for good (the metrics count it). */
+  onUpdatesStopped?: (runId: string, failure: SlackFailure) => void;
+}
+
+/** Runs whose updates stopped, remembered so their later events are dropped at once. */
+const STOPPED_REMEMBERED = 1_000;
+
+/**
+ * Turns run transitions into Slack messages: the approval card and the live progress message are
+ * each edited in place, at most about once a second (coalesced: the newest persisted state always
+ * lands, read fresh from the store at send time), and every finished step gets one thread reply.
+ * Slack being slow, rate-limited (the WebClient honours Retry-After) or down never holds up a run.
+ *
+ * Failures are classified (slack-failure.ts). A transient one is retried with the newest state,
+ * waiting twice as long after each failure in a row, at most `maxBackoffMs`. A permanent one (the
+ * channel is gone or archived, the bot was removed, the token revoked) stops the run's updates: it
+ * is logged once, counted (`onUpdatesStopped`), and written on the run (annotation `slack.updates`
+ * and a `run.note` event), where `drbot status` and `show` say it. Memory per run is a fixed few
+ * fields, dropped when its messages are up to date and the run has ended.
+ */
 export class SlackRunNotifier implements RunObserver {
   private readonly pending = new Map<string, Pending>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -36,18 +70,36 @@ export class SlackRunNotifier implements RunObserver {
   private readonly channels = new Map<string, string>();
   private readonly lastSent = new Map<string, number>();
   private readonly flushing = new Map<string, Promise<void>>();
-  readonly errors: string[] = [];
-  /** Runs whose last flush failed (logged once until one succeeds). */
-  private readonly failing = new Set<string>();
+  /** Runs whose last flush failed, transiently. */
+  private readonly failing = new Map<string, RunUpdateProblem>();
+  private readonly stopped = new Set<string>();
+  private readonly client: WebClient;
+  private readonly store: RunStore;
+  private readonly clock: Clock;
+  private readonly defaultChannel: string | undefined;
+  private readonly minIntervalMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly log: Logger;
 
-  constructor(
-    private readonly client: WebClient,
-    private readonly store: RunStore,
-    private readonly clock: Clock,
-    private readonly defaultChannel: string | undefined,
-    private readonly minIntervalMs = 1000,
-    private readonly log: Logger = silentLogger,
-  ) {}
+  constructor(private readonly o: SlackRunNotifierOptions) {
+    this.client = o.client;
+    this.store = o.store;
+    this.clock = o.clock;
+    this.defaultChannel = o.defaultChannel;
+    this.minIntervalMs = o.minIntervalMs ?? 1000;
+    this.maxBackoffMs = o.maxBackoffMs ?? 60_000;
+    this.log = o.log ?? silentLogger;
+  }
+
+  /** Runs whose messages are failing now, transiently (one entry per run, whatever the count). */
+  problems(): RunUpdateProblem[] {
+    return [...this.failing.values()].map((p) => ({ ...p }));
+  }
+
+  /** Whether this process stopped updating the run's messages for good. */
+  hasStopped(runId: string): boolean {
+    return this.stopped.has(runId);
+  }
 
   /** Where a run's messages live; set when the card is posted. */
   async refs(runId: string): Promise<MessageRefs | undefined> {
@@ -89,6 +141,7 @@ export class SlackRunNotifier implements RunObserver {
   }
 
   onRunEvent(event: RunEvent, run: RunRecord): void {
+    if (this.stopped.has(run.id)) return;
     const p = this.pending.get(run.id) ?? { card: false, progress: false, replies: new Set<string>() };
     if (
       event.type === "run.requested" ||
@@ -155,30 +208,27 @@ export class SlackRunNotifier implements RunObserver {
   }
 
   private schedule(runId: string): void {
-    if (this.timers.has(runId) || this.flushing.has(runId)) return;
-    const wait = Math.max(0, (this.lastSent.get(runId) ?? 0) + this.minIntervalMs - Date.now());
+    if (this.timers.has(runId) || this.flushing.has(runId) || this.stopped.has(runId)) return;
+    const failures = this.failing.get(runId)?.failures ?? 0;
+    const interval = retryDelayMs(failures, this.minIntervalMs, this.maxBackoffMs);
+    const wait = Math.max(0, (this.lastSent.get(runId) ?? 0) + interval - Date.now());
     const timer = setTimeout(() => {
       this.timers.delete(runId);
       const work = this.flush(runId)
         .then(
-          () => {
-            if (this.failing.delete(runId))
+          (ended) => {
+            const recovered = this.failing.get(runId);
+            if (recovered) {
+              this.failing.delete(runId);
               this.log.info("a run's Slack messages are up to date again", {
                 operation: "slack.notify-run",
                 runId,
+                failures: recovered.failures,
               });
+            }
+            if (ended && !this.pending.has(runId)) this.forget(runId);
           },
-          (error: unknown) => {
-            this.errors.push(error instanceof Error ? error.message : String(error));
-            // Retried every interval while Slack fails: one line when it starts failing, one when it is back.
-            if (this.failing.has(runId)) return;
-            this.failing.add(runId);
-            this.log.warn("a run's Slack messages could not be brought up to date; retrying", {
-              operation: "slack.notify-run",
-              runId,
-              err: error,
-            });
-          },
+          (error: unknown) => this.onFailure(runId, classifySlackFailure(error), error),
         )
         .finally(() => {
           this.flushing.delete(runId);
@@ -191,16 +241,81 @@ export class SlackRunNotifier implements RunObserver {
     this.timers.set(runId, timer);
   }
 
-  private async flush(runId: string): Promise<void> {
+  /** A transient failure is retried later (logged when it starts); a permanent one stops the run's updates. */
+  private onFailure(runId: string, failure: SlackFailure, error: unknown): void {
+    if (failure.permanent) {
+      this.stop(runId, failure, error);
+      return;
+    }
+    const known = this.failing.get(runId);
+    this.failing.set(runId, { runId, failures: (known?.failures ?? 0) + 1, failure });
+    if (known) return;
+    this.log.warn(
+      `a run's Slack messages could not be brought up to date (${failure.text}); retrying, less often each time`,
+      { operation: "slack.notify-run", runId, err: error },
+    );
+  }
+
+  private stop(runId: string, failure: SlackFailure, error: unknown): void {
+    this.pending.delete(runId);
+    this.failing.delete(runId);
+    this.forget(runId);
+    this.stopped.add(runId);
+    if (this.stopped.size > STOPPED_REMEMBERED) this.stopped.delete(this.stopped.values().next().value!);
+    this.log.error(
+      `Slack refuses this run's messages for good (${failure.text}); its updates in Slack stop, the run goes on`,
+      { operation: "slack.notify-run", runId, slackError: failure.code, err: error },
+    );
+    this.o.onUpdatesStopped?.(runId, failure);
+    void this.recordStopped(runId, failure).catch((recordError: unknown) =>
+      this.log.warn("could not record on the run that its Slack updates stopped", {
+        operation: "slack.notify-run",
+        runId,
+        err: recordError,
+      }),
+    );
+  }
+
+  /** Writes the stop on the run (annotation and audit event), so status and show can say it. */
+  private async recordStopped(runId: string, failure: SlackFailure): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const run = await this.store.getRun(runId);
+      if (!run) return;
+      const now = this.clock.now();
+      const next: RunRecord = {
+        ...run,
+        annotations: { ...run.annotations, [ANNOTATION.slackUpdates]: `stopped: ${failure.text}` },
+        version: run.version + 1,
+        updatedAt: now,
+      };
+      const event: RunEvent = {
+        type: "run.note",
+        at: now,
+        actor: "slack",
+        runId,
+        data: { slackUpdates: "stopped", error: failure.code, reason: failure.text },
+      };
+      if (await this.store.updateRun(next, run.version, event)) return;
+    }
+  }
+
+  /** Drops what is kept about a run whose messages are final. */
+  private forget(runId: string): void {
+    this.channels.delete(runId);
+    this.lastSent.delete(runId);
+  }
+
+  /** Sends what is pending; resolves whether the run has ended (its messages are then final). */
+  private async flush(runId: string): Promise<boolean> {
     const p = this.pending.get(runId);
-    if (!p) return;
+    if (!p) return false;
     this.pending.delete(runId);
     try {
       const [run, steps] = await Promise.all([this.store.getRun(runId), this.store.getSteps(runId)]);
-      if (!run) return;
+      if (!run) return true;
       let refs = await this.refs(runId);
       const channel = refs?.channel ?? this.channels.get(runId) ?? run.channel ?? this.defaultChannel;
-      if (!channel) return;
+      if (!channel) return isTerminal(run.state);
       refs ??= { channel, replied: {} };
       const now = this.clock.now();
       if (p.card) {
@@ -243,6 +358,7 @@ export class SlackRunNotifier implements RunObserver {
         }
       }
       await this.saveRefs(runId, refs);
+      return isTerminal(run.state);
     } catch (error) {
       // Keep what was asked for: the next flush sends the newest state.
       const again = this.pending.get(runId) ?? { card: false, progress: false, replies: new Set<string>() };

@@ -300,7 +300,7 @@ describe("Slack limits", () => {
     const final = latestMessage(h, progress);
     expect(blocksText(final)).toContain("30/30 done");
     expect(h.emulator.thread(INCIDENT, progress.ts)).toHaveLength(30);
-    expect(h.surface.notifier.errors).toEqual([]);
+    expect(h.surface.notifier.problems()).toEqual([]);
   });
 
   it("renders a 200-step runbook without invalid_blocks", async () => {

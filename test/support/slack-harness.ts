@@ -22,6 +22,7 @@ import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import { createSlackApp, type SlackSettings, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { SlackDirectory } from "../../src/slack/slack-directory.js";
+import type { SlackFailure } from "../../src/slack/slack-failure.js";
 import { testConfig, testRunbook } from "./config-fixture.js";
 import { effect, Ledger, ledgerStepKind } from "./engine-harness.js";
 import { freePort } from "./redis-server.js";
@@ -78,8 +79,10 @@ export async function startSlackHarness(options: {
   extraUsers?: EmulatedUser[];
   /** The RPO readings of the data sources, as the data-source adapters would report them. */
   readRpo?: () => Promise<RpoReading[]>;
-  /** Slack settings a test sets itself (the response_url deadline). */
-  slack?: Pick<SlackSettings, "responseUrlTimeoutMs">;
+  /** Slack settings a test sets itself (the response_url deadline, the pacing of run updates). */
+  slack?: Pick<SlackSettings, "responseUrlTimeoutMs" | "runUpdates">;
+  /** Told when Slack refuses a run's messages for good. */
+  onRunUpdatesStopped?: (runId: string, failure: SlackFailure) => void;
   /** Where the surface logs what no person is told (silent when left out). */
   log?: Logger;
 }): Promise<SlackHarness> {
@@ -151,7 +154,13 @@ export async function startSlackHarness(options: {
       port,
       ...options.slack,
     },
-    { service, store, clock, ...(options.log ? { log: options.log } : {}) },
+    {
+      service,
+      store,
+      clock,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.onRunUpdatesStopped ? { onRunUpdatesStopped: options.onRunUpdatesStopped } : {}),
+    },
   );
   directory.use(new SlackDirectory(surface.client, () => ["S0CMD"]));
   relay.attach(surface.notifier);

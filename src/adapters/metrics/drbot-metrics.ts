@@ -69,6 +69,7 @@ export class DrbotMetrics implements RunObserver {
   private readonly slackCalls: Counter<"method">;
   private readonly slackErrors: Counter<"method" | "error">;
   private readonly slackRateLimited: Counter<"method">;
+  private readonly slackUpdatesStopped: Counter<"error">;
 
   constructor(
     private readonly config: Config,
@@ -170,6 +171,12 @@ export class DrbotMetrics implements RunObserver {
       labelNames: ["method"],
       registers,
     });
+    this.slackUpdatesStopped = new Counter({
+      name: "drbot_slack_run_updates_stopped_total",
+      help: "Runs whose Slack messages stopped updating because Slack refused them for good (channel gone or archived, bot removed, token revoked)",
+      labelNames: ["error"],
+      registers,
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "drbot_" });
   }
 
@@ -231,6 +238,11 @@ export class DrbotMetrics implements RunObserver {
   }
 
   // ── Slack ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Counts a run whose Slack updates stopped for good, by Slack's error code. */
+  slackRunUpdatesStopped(error: string): void {
+    this.slackUpdatesStopped.inc({ error: errorLabel(error) });
+  }
 
   /** A fetch for the Slack WebClient that counts every call, error and 429 by API method. */
   instrumentFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {

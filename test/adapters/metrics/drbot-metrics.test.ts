@@ -112,6 +112,19 @@ describe("drbot's metrics", () => {
     expect(parseExposition(await b.metrics()).value("drbot_rpo_target_seconds", { tier: "tier1" })).toBe(900);
   });
 
+  it("count runs whose Slack updates stopped for good, by Slack's error", async () => {
+    const metrics = new DrbotMetrics(config, {
+      status: async () => status(),
+      runSummary: async () => noRuns,
+    });
+    metrics.slackRunUpdatesStopped("channel_not_found");
+    metrics.slackRunUpdatesStopped("channel_not_found");
+    metrics.slackRunUpdatesStopped("is_archived");
+    const m = parseExposition(await metrics.metrics());
+    expect(m.value("drbot_slack_run_updates_stopped_total", { error: "channel_not_found" })).toBe(2);
+    expect(m.value("drbot_slack_run_updates_stopped_total", { error: "is_archived" })).toBe(1);
+  });
+
   it("name Slack calls by API method", () => {
     expect(slackMethodOf("https://slack.com/api/chat.postMessage")).toBe("chat.postMessage");
     expect(slackMethodOf(new URL("https://files.slack.com/upload/v1/abc"))).toBe("file_upload");
