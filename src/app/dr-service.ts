@@ -5,7 +5,14 @@ import type { Config, RunKind } from "../domain/config.js";
 import { DrError, describeError } from "../domain/errors.js";
 import { type Placement, placementWarnings } from "../domain/placement.js";
 import { buildPlan } from "../domain/plan.js";
-import { type RpoReading, rpoRiskOf, runExposure, type TierRpo, tierRpo } from "../domain/rpo.js";
+import {
+  type RpoReading,
+  rpoRiskOf,
+  runExposure,
+  type TierRpo,
+  tierProblem,
+  tierRpo,
+} from "../domain/rpo.js";
 import {
   type Decision,
   initialStepRecords,
@@ -168,7 +175,7 @@ export class DrService {
 
   async rpo(): Promise<TierRpo[]> {
     const readings = this.d.readRpo ? await this.d.readRpo() : [];
-    return tierRpo(this.d.config, readings);
+    return tierRpo(this.d.config, readings, this.d.clock.now());
   }
 
   /**
@@ -211,6 +218,7 @@ export class DrService {
           at: started,
           detail,
         })),
+        started,
       );
     const rpoReading = withDeadline(
       this.rpo().catch((error: unknown) => unread(`could not be read: ${describeError(error)}`)),
@@ -248,8 +256,10 @@ export class DrService {
     const warnings: string[] = [];
     const dr = sites.find((s) => s.role === "dr");
     if (dr && !dr.reachable) warnings.push(`the DR site ${dr.site} is not reachable: a failover cannot run`);
-    for (const t of rpo)
-      if (!t.withinTarget && !t.unprotected) warnings.push(`${t.tier}: data at risk exceeds the RPO target`);
+    for (const t of rpo) {
+      const problem = tierProblem(t);
+      if (problem) warnings.push(problem);
+    }
     const placement = this.d.placement;
     if (placement) warnings.push(...placementWarnings(this.d.config, placement));
     for (const run of activeRuns) warnings.push(...annotationWarnings(run));

@@ -1,6 +1,6 @@
 import { formatMs } from "../domain/duration.js";
 import { describePlacement } from "../domain/placement.js";
-import { unknownReasons } from "../domain/rpo.js";
+import { sourceLine, sourcesByConcern, tierHeadline } from "../domain/rpo-text.js";
 import { measureRto } from "../domain/rto.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 import { ANNOTATION } from "../domain/run-annotations.js";
@@ -24,10 +24,8 @@ export function statusText(report: StatusReport): string {
     "RPO per tier:",
   ];
   for (const t of report.rpo) {
-    lines.push(
-      `  ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? `${Math.round(t.effectiveMs / 1000)}s` : "unknown"} against ${Math.round(t.targetMs / 1000)}s${t.unknown.length ? ` (unknown: ${t.unknown.join(", ")})` : ""}`,
-    );
-    for (const r of unknownReasons(t)) lines.push(`    ${r.source}: ${oneLine(r.detail)}`);
+    lines.push(`  ${t.tier}: ${tierHeadline(t)}`);
+    for (const source of sourcesByConcern(t)) lines.push(`    ${oneLine(sourceLine(source))}`);
   }
   if (report.placement) lines.push(`drbot runs in: ${describePlacement(report.placement)}`);
   lines.push(`active runs: ${report.activeRuns.length}`, ...report.activeRuns.map(runLine));

@@ -6,9 +6,11 @@ import { MemoryRunStore } from "../adapters/memory/memory-run-store.js";
 import type { ScopeRestorePoints } from "../app/velero-overview.js";
 import { type Environment, type NamedVariables, parseEnvironment } from "../config/environment.js";
 import { loadConfig } from "../config/load-config.js";
+import { lastOccurrence } from "../domain/cadence.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import type { RpoReading } from "../domain/rpo.js";
+import { designOf } from "../domain/rpo-design.js";
 import { SlackEmulator } from "../emulator/slack-emulator.js";
 import { systemClock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
@@ -271,21 +273,28 @@ function simulatedSites(config: Config, replicaReadyMs: number): KubernetesServi
   };
 }
 
-/** Plausible, labelled readings within each tier's target, so the card shows what a healthy day looks like. */
+/**
+ * Plausible, labelled readings on each source's designed schedule (the newest backup is the one the
+ * cadence last called for), so the card and status show what a healthy day looks like.
+ */
 function simulatedRpo(config: Config, now: number): RpoReading[] {
-  const ages: Record<string, number> = {
-    postgres: 4_000,
-    etcd: 6 * 60_000,
-    velero: 9 * 60_000,
-    longhorn: 12 * 60_000,
-  };
-  return config.dataSources.map((source) => ({
-    source: source.name,
-    kind: source.kind,
-    exposureMs: ages[source.kind] ?? 60_000,
-    at: now,
-    detail: `SIMULATED ${source.kind} reading`,
-  }));
+  return config.dataSources.map((source) => {
+    const cadence = designOf(source).cadence;
+    const pointAt =
+      cadence?.kind === "cron"
+        ? (lastOccurrence(cadence.expression, now) ?? now - 60_000)
+        : cadence?.kind === "interval"
+          ? now - Math.min(9 * 60_000, cadence.everyMs / 2)
+          : undefined;
+    return {
+      source: source.name,
+      kind: source.kind,
+      exposureMs: pointAt === undefined ? (source.kind === "postgres" ? 4_000 : 9 * 60_000) : now - pointAt,
+      at: now,
+      detail: `SIMULATED ${source.kind} reading`,
+      ...(pointAt !== undefined ? { recoveryPointAt: pointAt } : {}),
+    };
+  });
 }
 
 /** Three nightly Velero backups per schedule protecting the scope, newest 9 minutes old: SIMULATED. */

@@ -154,11 +154,13 @@ export function voidApprovalsForDrift(
 
 /** "2h 5m of data (source velero-daily), beyond the tier-1 RPO of 15m" in plain words. */
 export function describeRpoRisk(risk: RpoRisk): string {
-  const amount =
-    risk.exposureMs === undefined
-      ? `an unknown amount of data (${risk.unknown.join(", ") || "a source"} could not be read)`
-      : `${formatMs(risk.exposureMs)} of data${risk.source ? ` (newest recovery point of ${risk.source})` : ""}`;
-  return `${amount}, beyond the ${risk.tier} RPO of ${formatMs(risk.targetMs)}`;
+  const late = (risk.late ?? []).filter((entry) => !(risk.source && entry.startsWith(`${risk.source} (`)));
+  const lateText = late.length > 0 ? `late: ${late.join("; ")}` : "";
+  if (risk.exposureMs === undefined)
+    return `an unknown amount of data (${risk.unknown.join(", ") || "a source"} could not be read)${lateText ? `; ${lateText}` : ""}`;
+  if (risk.exposureMs > risk.targetMs || !risk.late?.length)
+    return `${formatMs(risk.exposureMs)} of data${risk.source ? ` (newest recovery point of ${risk.source})` : ""}, beyond the ${risk.tier} RPO of ${formatMs(risk.targetMs)}${lateText ? `; ${lateText}` : ""}`;
+  return `more than its design allows: late: ${risk.late.join("; ")}`;
 }
 
 export function approvalsMissing(run: RunRecord): number {

@@ -1,11 +1,14 @@
 import type { Config } from "./config.js";
 import { formatMs } from "./duration.js";
 import type { RpoReading } from "./rpo.js";
+import { judgeSource, type SourceRpo } from "./rpo-design.js";
 
 /**
  * The weekly backup verification (the seed's DR test schedule) as a pure judgement: every data
  * source must have a recovery point that could be read and verified (etcd snapshots are checked for
- * integrity when read), no older than the strictest RPO among the tiers it protects.
+ * integrity when read) and that is the one its cadence says should exist by now. A source carrying
+ * application data must also be within the strictest RPO among the tiers it protects; one with no
+ * declared cadence is held to that RPO alone.
  */
 export type SourceVerdict =
   | { source: string; kind: RpoReading["kind"]; ok: true; ageMs: number; limitMs: number; detail: string }
@@ -14,6 +17,7 @@ export type SourceVerdict =
 export function judgeBackups(
   config: Config,
   readings: readonly RpoReading[],
+  now: number,
   only: readonly string[] = [],
 ): SourceVerdict[] {
   const sources = config.dataSources.filter((s) => only.length === 0 || only.includes(s.name));
@@ -22,28 +26,42 @@ export function judgeBackups(
     const reading = readings.find((r) => r.source === source.name);
     if (!reading)
       return { source: source.name, kind: source.kind, ok: false, reason: "no reading (no answer in time)" };
-    if (reading.exposureMs === undefined)
+    const judged = judgeSource(source, reading, now);
+    if (judged.exposureMs === undefined)
       return { source: source.name, kind: reading.kind, ok: false, reason: `unknown: ${reading.detail}` };
-    if (limitMs !== undefined && reading.exposureMs > limitMs)
-      return {
-        source: source.name,
-        kind: reading.kind,
-        ok: false,
-        reason: `newest recovery point is ${formatMs(reading.exposureMs)} old, beyond the ${formatMs(limitMs)} RPO it must meet (${reading.detail})`,
-      };
+    const fail = (reason: string): SourceVerdict => ({
+      source: source.name,
+      kind: reading.kind,
+      ok: false,
+      reason: `${reason} (${reading.detail})`,
+    });
+    if (judged.state === "late") return fail(judged.verdict);
+    const heldToRpo = judged.protects === "data" || judged.state === "undesigned";
+    if (heldToRpo && limitMs !== undefined && judged.exposureMs > limitMs)
+      return fail(
+        `newest recovery point is ${formatMs(judged.exposureMs)} old, beyond the ${formatMs(limitMs)} RPO it must meet${designNote(judged, limitMs)}`,
+      );
     return {
       source: source.name,
       kind: reading.kind,
       ok: true,
-      ageMs: reading.exposureMs,
-      limitMs: limitMs ?? Number.POSITIVE_INFINITY,
-      detail: reading.detail,
+      ageMs: judged.exposureMs,
+      limitMs: heldToRpo
+        ? (limitMs ?? Number.POSITIVE_INFINITY)
+        : (judged.designMs ?? Number.POSITIVE_INFINITY),
+      detail: `${judged.verdict}: ${reading.detail}`,
     };
   });
 }
 
+function designNote(judged: SourceRpo, limitMs: number): string {
+  return judged.designMs !== undefined && judged.designMs > limitMs
+    ? `; its design allows up to ${formatMs(judged.designMs)}, so it cannot (drbot validate says what to change)`
+    : "";
+}
+
 /** The strictest RPO among the tiers whose applications this source protects; undefined if none. */
-function strictestRpoOf(config: Config, source: string): number | undefined {
+export function strictestRpoOf(config: Config, source: string): number | undefined {
   const tiers = new Set(config.applications.filter((a) => a.dataSources.includes(source)).map((a) => a.tier));
   const rpos = config.tiers.filter((t) => tiers.has(t.name)).map((t) => t.rpo);
   return rpos.length > 0 ? Math.min(...rpos) : undefined;
@@ -51,6 +69,6 @@ function strictestRpoOf(config: Config, source: string): number | undefined {
 
 export function describeVerdict(v: SourceVerdict): string {
   return v.ok
-    ? `✓ ${v.kind} ${v.source}: ${formatMs(v.ageMs)} old${Number.isFinite(v.limitMs) ? ` (RPO ${formatMs(v.limitMs)})` : ""}: ${v.detail}`
+    ? `✓ ${v.kind} ${v.source}: ${formatMs(v.ageMs)} old${Number.isFinite(v.limitMs) ? ` (limit ${formatMs(v.limitMs)})` : ""}: ${v.detail}`
     : `✗ ${v.kind} ${v.source}: ${v.reason}`;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "./duration.js";
+import { backupDesignFields } from "./rpo-design.js";
 import { calendarSchema, watchSchema } from "./watch-config.js";
 
 /**
@@ -81,6 +82,7 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
     .object({
       name: nameSchema,
       kind: z.literal("velero"),
+      ...backupDesignFields,
       site: nameSchema,
       namespace: k8sNameSchema.default("velero"),
       schedule: k8sNameSchema,
@@ -90,6 +92,7 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
     .object({
       name: nameSchema,
       kind: z.literal("etcd"),
+      ...backupDesignFields,
       endpoints: z.array(z.url()).min(1),
       snapshotDir: z.string().min(1),
       drDir: z.string().min(1).optional(),
@@ -115,6 +118,7 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
     .object({
       name: nameSchema,
       kind: z.literal("longhorn"),
+      ...backupDesignFields,
       site: nameSchema,
       namespace: k8sNameSchema.default("longhorn-system"),
       volumes: z.array(k8sNameSchema).min(1),
@@ -124,6 +128,7 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
     .object({
       name: nameSchema,
       kind: z.literal("postgres"),
+      ...backupDesignFields,
       primary: z
         .object({
           host: z.string().min(1),

@@ -160,6 +160,8 @@ export interface RpoRisk {
   source?: string;
   /** Sources that could not be read (counted as the worst case). */
   unknown: string[];
+  /** Sources whose due recovery point is missing, each with its verdict. */
+  late?: string[];
 }
 
 export interface Decision {

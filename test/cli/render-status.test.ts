@@ -19,10 +19,14 @@ describe("drbot status text", () => {
     ];
     const lines = statusText(reportWithUnknowns(readings)).split("\n");
     expect(lines).toContain("dc1      primary  DOWN: no answer within 2000 ms");
-    const tier1 = lines.indexOf("  tier1: unknown against 900s (unknown: pg)");
-    expect(lines[tier1 + 1]).toBe("    pg: no answer within 2000 ms");
-    const tier3 = lines.indexOf("  tier3: unknown against 14400s (unknown: velero)");
-    expect(lines[tier3 + 1]).toBe("    velero: Velero is not installed on dc1");
+    const tier1 = lines.indexOf(
+      "  tier1: UNKNOWN, treat as at risk: pg could not be read; an unknown amount of data at risk (target 15m, pg)",
+    );
+    expect(lines[tier1 + 1]).toBe("    pg (data): unknown: no answer within 2000 ms");
+    const tier3 = lines.indexOf(
+      "  tier3: UNKNOWN, treat as at risk: velero could not be read; configuration only, no application data (target 4h)",
+    );
+    expect(lines[tier3 + 1]).toBe("    velero (configuration): unknown: Velero is not installed on dc1");
   });
 
   it("keeps a server's control characters off the terminal", () => {
@@ -36,7 +40,7 @@ describe("drbot status text", () => {
       },
     ];
     const text = statusText(reportWithUnknowns(readings));
-    expect(text).toContain("    pg: lag unknown: [2J replica gone");
+    expect(text).toContain("    pg (data): unknown: lag unknown: [2J replica gone");
     expect(text).not.toContain("\u001b");
   });
 });

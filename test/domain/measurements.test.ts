@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatMs, parseDuration } from "../../src/domain/duration.js";
 import { redact, truncateOutput } from "../../src/domain/redact.js";
-import { runExposure, tierRpo } from "../../src/domain/rpo.js";
 import { measureRto } from "../../src/domain/rto.js";
-import { testConfig } from "../support/config-fixture.js";
 
 describe("RTO", () => {
   it("splits the time into detection, decision, activation and validation against the target", () => {
@@ -34,33 +32,6 @@ describe("RTO", () => {
   it("counts running phases up to now", () => {
     const m = measureRto({ requestedAt: 0, approvedAt: 10_000, activationStartedAt: 10_000 }, 20_000, 30_000);
     expect(m).toMatchObject({ activationMs: 20_000, totalMs: 30_000, remainingMs: -10_000, met: undefined });
-  });
-});
-
-describe("RPO", () => {
-  const config = testConfig();
-  it("takes the worst source of each tier and compares it with the target", () => {
-    const tiers = tierRpo(config, [
-      { source: "pg", kind: "postgres", exposureMs: 5_000, at: 0, detail: "lag 5s" },
-      { source: "velero", kind: "velero", exposureMs: 5 * 3_600_000, at: 0, detail: "5h old" },
-    ]);
-    const tier1 = tiers.find((t) => t.tier === "tier1")!;
-    const tier3 = tiers.find((t) => t.tier === "tier3")!;
-    expect(tier1).toMatchObject({ effectiveMs: 5_000, withinTarget: true, worstSource: "pg" });
-    expect(tier3).toMatchObject({ effectiveMs: 5 * 3_600_000, withinTarget: false });
-    expect(runExposure(tiers, ["tier1", "tier3"])?.tier).toBe("tier3");
-  });
-
-  it("treats an unreadable source as the worst case and names it", () => {
-    const tiers = tierRpo(config, [
-      { source: "pg", kind: "postgres", exposureMs: undefined, at: 0, detail: "unreachable" },
-    ]);
-    expect(tiers.find((t) => t.tier === "tier1")).toMatchObject({
-      effectiveMs: Number.POSITIVE_INFINITY,
-      unknown: ["pg"],
-      withinTarget: false,
-    });
-    expect(tiers.find((t) => t.tier === "tier3")).toMatchObject({ unknown: ["velero"] });
   });
 });
 

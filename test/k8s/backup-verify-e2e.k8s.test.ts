@@ -193,9 +193,9 @@ describe("the weekly backup verification on the local test environment", () => {
     expect(verdicts).toContain("Backup freshness and integrity: failed");
     expect(verdicts).toContain("2/3 sources fresh and verified; failing: longhorn-critical");
     expect(verdicts).toMatch(
-      /✓ velero velero-daily: [^"]*RPO 15m[^"]*newest Completed backup of daily-backup on dc2: daily-backup-20261130/,
+      /✓ velero velero-daily: [^"]*limit 15m[^"]*newest Completed backup of daily-backup on dc2: daily-backup-20261130/,
     );
-    expect(verdicts).toMatch(/✓ etcd etcd-dc1: [^"]*RPO 15m[^"]*newest verified snapshot in DR storage/);
+    expect(verdicts).toMatch(/✓ etcd etcd-dc1: [^"]*limit 15m[^"]*newest verified snapshot in DR storage/);
     expect(verdicts).toMatch(
       /✗ longhorn longhorn-critical: newest recovery point is [^"]+ old, beyond the 15m RPO it must meet/,
     );

@@ -110,9 +110,13 @@ describe("/dr status", () => {
       siteHealth: async (site) => healthy(site),
     });
     const text = await answer("U0STRANGER", "status", RANDOM);
-    expect(text).toContain("• tier1: unknown of 15m :warning: (unknown: pg)");
-    expect(text).toContain("◦ pg: lag unknown: the replica did not answer (unreachable (ECONNREFUSED))");
-    expect(text).toContain("◦ velero: Velero is not installed on dc1");
+    expect(text).toContain(
+      "• :warning: tier1: UNKNOWN, treat as at risk: pg could not be read; an unknown amount of data at risk (target 15m, pg)",
+    );
+    expect(text).toContain(
+      "◦ ❔ pg (data): unknown: lag unknown: the replica did not answer (unreachable (ECONNREFUSED))",
+    );
+    expect(text).toContain("◦ ❔ velero (configuration): unknown: Velero is not installed on dc1");
     // Quick sites: the answer is the only message the person gets, no placeholder left beside it.
     expect(h.emulator.ephemerals("U0STRANGER").map((e) => e.text)).toEqual([text]);
   });
@@ -134,8 +138,8 @@ describe("/dr status", () => {
     expect(shown[1]).toBe(final);
     expect(final.text).toContain("• *dc1* (primary): :red_circle: down: no answer within 2000 ms");
     expect(final.text).toContain("• *dc2* (dr): :large_green_circle: healthy");
-    expect(final.text).toContain("◦ pg: no answer within 2000 ms");
-    expect(final.text).toContain("◦ velero: no answer within 2000 ms");
+    expect(final.text).toContain("◦ ❔ pg (data): unknown: no answer within 2000 ms");
+    expect(final.text).toContain("◦ ❔ velero (configuration): unknown: no answer within 2000 ms");
   });
 });
 
@@ -292,7 +296,7 @@ describe("run commands in Slack", () => {
     const text = await answer("U0ONCALL", "failover payments --dry-run", RANDOM);
     const hash = /plan `([0-9a-f]+)`/.exec(text)?.[1];
     expect(text).toBe(
-      `*Dry run* of failover for payments (plan \`${hash}\`, nothing was requested)\nData at risk: *unknown* (pg: no reading: nothing in this drbot reads this source): treat as worst case; target 15m\n1. Effect scale-up: effect scale-up\n2. Effect switch-dns: effect switch-dns`,
+      `*Dry run* of failover for payments (plan \`${hash}\`, nothing was requested)\nData at risk: :warning: tier1: UNKNOWN, treat as at risk: pg could not be read; an unknown amount of data at risk (target 15m, pg)\n• pg (data): unknown: no reading: nothing in this drbot reads this source\n1. Effect scale-up: effect scale-up\n2. Effect switch-dns: effect switch-dns`,
     );
     expect(await h.store.listRuns()).toEqual([]);
     expect(h.emulator.messages(INCIDENT)).toEqual([]);

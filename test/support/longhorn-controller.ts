@@ -108,6 +108,14 @@ export class FakeLonghorn {
     });
   }
 
+  /** Changes a backup's state, as Longhorn does when its upload turns out to have failed. */
+  async setBackupState(name: string, state: "Completed" | "Error"): Promise<void> {
+    await this.setStatus("backups", name, {
+      state,
+      ...(state === "Error" ? { error: "failed to upload: connection reset" } : {}),
+    });
+  }
+
   async recurringJob(name: string, cron: string, groups: string[], task = "backup"): Promise<void> {
     await this.create("recurringjobs", {
       metadata: { name },

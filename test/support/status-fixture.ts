@@ -29,7 +29,7 @@ export function reportWithUnknowns(readings: RpoReading[]): StatusReport {
         version: "v1.31.0",
       },
     ],
-    rpo: tierRpo(config, readings),
+    rpo: tierRpo(config, readings, Math.max(0, ...readings.map((r) => r.at))),
     activeRuns: [],
     warnings: [],
     tookMs: 2001,

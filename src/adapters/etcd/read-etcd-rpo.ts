@@ -53,11 +53,14 @@ export async function readEtcdRpo(source: EtcdSourceConfig, deps: EtcdRpoDeps): 
         continue;
       }
       const age = Math.max(0, deps.now - result.takenAt);
-      return reading(
-        age,
-        `newest verified snapshot in ${where} ${basename(file)}, ${formatMs(age)} old (revision ${result.status.revision}, ${result.status.totalKey} keys)` +
-          (skipped.length > 0 ? `; newer ones did not verify: ${skipped.join("; ")}` : ""),
-      );
+      return {
+        ...reading(
+          age,
+          `newest verified snapshot in ${where} ${basename(file)}, ${formatMs(age)} old (revision ${result.status.revision}, ${result.status.totalKey} keys)` +
+            (skipped.length > 0 ? `; newer ones did not verify: ${skipped.join("; ")}` : ""),
+        ),
+        recoveryPointAt: result.takenAt,
+      };
     }
     return reading(
       undefined,

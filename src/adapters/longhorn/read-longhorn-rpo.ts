@@ -1,3 +1,4 @@
+import { type Cadence, cadenceGap, parseCadence } from "../../domain/cadence.js";
 import type { DataSourceConfig } from "../../domain/config.js";
 import { formatMs } from "../../domain/duration.js";
 import { describeError } from "../../domain/errors.js";
@@ -57,13 +58,39 @@ export async function readLonghornRpo(
     );
   const ages = statuses.map((s) => ({ status: s, ageMs: Math.max(0, now - s.newest!.at) }));
   const worst = ages.reduce((a, b) => (b.ageMs > a.ageMs ? b : a));
-  return reading(
-    worst.ageMs,
-    [
-      `oldest newest backup: ${worst.status.volume} (${worst.status.newest!.name}, ${formatMs(worst.ageMs)} ago) on ${source.site}`,
-      ...notes,
-    ].join("; "),
-  );
+  const cadence = slowestCadence(statuses);
+  return {
+    ...reading(
+      worst.ageMs,
+      [
+        `oldest newest backup: ${worst.status.volume} (${worst.status.newest!.name}, ${formatMs(worst.ageMs)} ago) on ${source.site}`,
+        ...notes,
+      ].join("; "),
+    ),
+    recoveryPointAt: worst.status.newest!.at,
+    ...(cadence ? { cadence } : {}),
+  };
+}
+
+/**
+ * The cadence the recurring jobs give the source: each volume is backed up by its most frequent
+ * job, and the source is only as frequent as its least covered volume. None when any volume has no
+ * recurring backup job (it is backed up by hand, if at all).
+ */
+function slowestCadence(statuses: readonly VolumeBackupStatus[]): Cadence | undefined {
+  let slowest: { cadence: Cadence; gap: number } | undefined;
+  for (const status of statuses) {
+    let best: { cadence: Cadence; gap: number } | undefined;
+    for (const job of status.recurringJobs) {
+      const parsed = parseCadence(job.cron);
+      if ("error" in parsed) continue;
+      const gap = cadenceGap(parsed);
+      if (!best || gap < best.gap) best = { cadence: parsed, gap };
+    }
+    if (!best) return undefined;
+    if (!slowest || best.gap > slowest.gap) slowest = best;
+  }
+  return slowest?.cadence;
 }
 
 function notesOf(status: VolumeBackupStatus): string[] {

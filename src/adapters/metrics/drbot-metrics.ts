@@ -35,6 +35,7 @@ export interface DrbotMetricsOptions {
 }
 
 const BACKUP_KINDS = new Set(["velero", "etcd", "longhorn"]);
+const TIER_STATES = ["within_design", "late", "unknown", "beyond_target"] as const;
 const SEEN_MAX = 10_000;
 
 export class DrbotMetrics implements RunObserver {
@@ -52,6 +53,10 @@ export class DrbotMetrics implements RunObserver {
   private readonly rpoSource: Gauge<"tier" | "source" | "kind">;
   private readonly rpoSourceUnknown: Gauge<"tier" | "source">;
   private readonly backupAge: Gauge<"source" | "kind">;
+  private readonly tierState: Gauge<"tier" | "state">;
+  private readonly sourceLate: Gauge<"source" | "kind" | "protects">;
+  private readonly sourceDesign: Gauge<"source" | "kind">;
+  private readonly lagThreshold: Gauge<"source">;
   private readonly replicationLag: Gauge<"source">;
   private readonly siteUp: Gauge<"site" | "role">;
   private readonly siteReady: Gauge<"site" | "role">;
@@ -101,6 +106,26 @@ export class DrbotMetrics implements RunObserver {
       "drbot_rpo_source_unknown",
       "1 when a data source of the tier could not be read",
       ["tier", "source"],
+    );
+    this.tierState = gauge(
+      "drbot_rpo_tier_state",
+      "1 for the tier's RPO state: within_design, late (a backup that should exist does not), unknown, beyond_target",
+      ["tier", "state"],
+    );
+    this.sourceLate = gauge(
+      "drbot_backup_late",
+      "1 when a data source's recovery point that its cadence says should exist does not (replication: lag over its threshold)",
+      ["source", "kind", "protects"],
+    );
+    this.sourceDesign = gauge(
+      "drbot_backup_design_seconds",
+      "The most a failover could lose by a source's design: its longest gap plus completion time (replication: lag threshold)",
+      ["source", "kind"],
+    );
+    this.lagThreshold = gauge(
+      "drbot_replication_lag_threshold_seconds",
+      "A replicated source's lag alert threshold (lagAlert)",
+      ["source"],
     );
     this.backupAge = gauge("drbot_backup_age_seconds", "Age of the newest good backup or snapshot", [
       "source",
@@ -286,6 +311,10 @@ export class DrbotMetrics implements RunObserver {
       this.rpoWithin,
       this.rpoSource,
       this.rpoSourceUnknown,
+      this.tierState,
+      this.sourceLate,
+      this.sourceDesign,
+      this.lagThreshold,
       this.backupAge,
       this.replicationLag,
       this.siteUp,
@@ -308,7 +337,19 @@ export class DrbotMetrics implements RunObserver {
         if (r.exposureMs !== undefined)
           this.rpoSource.set({ tier: t.tier, source: r.source, kind: r.kind }, r.exposureMs / 1000);
       for (const source of t.unknown) this.rpoSourceUnknown.set({ tier: t.tier, source }, 1);
+      for (const state of TIER_STATES) this.tierState.set({ tier: t.tier, state }, t.state === state ? 1 : 0);
+      for (const s of t.sources) {
+        if (s.state !== "unknown")
+          this.sourceLate.set(
+            { source: s.source, kind: s.kind, protects: s.protects },
+            s.state === "late" ? 1 : 0,
+          );
+        if (s.designMs !== undefined)
+          this.sourceDesign.set({ source: s.source, kind: s.kind }, s.designMs / 1000);
+      }
     }
+    for (const source of this.config.dataSources)
+      if (source.kind === "postgres") this.lagThreshold.set({ source: source.name }, source.lagAlert / 1000);
     const readings = new Map(report.rpo.flatMap((t) => t.readings).map((r) => [r.source, r]));
     for (const r of readings.values()) {
       if (r.exposureMs === undefined) continue;

@@ -1,5 +1,6 @@
 import { argument, rest } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
+import { checkConfigDesign } from "../../config/check-config-design.js";
 import { loadConfig } from "../../config/load-config.js";
 import { checkRunbooks, loadRunbooksWithFindings } from "../../config/load-runbooks.js";
 import { formatIssues } from "../../config/yaml-issues.js";
@@ -13,7 +14,8 @@ import type { CliCommandHandler } from "./cli-command.js";
 /**
  * `validate` and `plan` read files only: the configuration and the runbooks. No Redis, no cluster,
  * no Slack, so they work on a laptop and in a CI pipeline (`validate --json`, exit 3 when anything
- * would refuse a run). Everything else in the CLI goes through the runtime.
+ * would refuse a run; warnings, such as a backup cadence that cannot meet a tier's RPO, exit 0).
+ * Everything else in the CLI goes through the runtime.
  */
 
 /** `drbot plan RUNBOOK [tier|app…]`: the plan a request would make, with its hash; nothing is requested. */
@@ -45,6 +47,7 @@ export const validate: CliCommandHandler = async (ctx) => {
   const { configPath, runbooksDir } = ctx.files();
   const config = await loadConfig(configPath);
   const { runbooks, findings } = await checkRunbooks(runbooksDir, config, createStepKindRegistry());
+  findings.push(...(await checkConfigDesign(configPath, config)));
   const errors = findings.filter(isError);
   const warnings = findings.filter((f) => !isError(f));
   const summary = {

@@ -28,7 +28,7 @@ export const backupVerifyStep = defineStepKind({
     const unknown = p.sources.filter((s) => !ctx.config.dataSources.some((d) => d.name === s));
     if (unknown.length > 0)
       return { status: "failed", error: `no data source named ${unknown.join(", ")} in the configuration` };
-    const verdicts = judgeBackups(ctx.config, await readings.readRpo(), p.sources);
+    const verdicts = judgeBackups(ctx.config, await readings.readRpo(), ctx.clock.now(), p.sources);
     if (verdicts.length === 0) return { status: "succeeded", output: "no data sources are configured" };
     for (const v of verdicts) ctx.log(describeVerdict(v));
     const failed = verdicts.filter((v) => !v.ok);

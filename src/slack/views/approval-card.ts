@@ -1,6 +1,7 @@
 import { approvalsMissing, describeRpoRisk } from "../../domain/approval.js";
 import { formatMs } from "../../domain/duration.js";
-import { type TierRpo, unknownReasons } from "../../domain/rpo.js";
+import type { TierRpo } from "../../domain/rpo.js";
+import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
 import type { PlanStep, RunRecord } from "../../domain/run.js";
 import {
   actions,
@@ -24,20 +25,19 @@ import { ACTION, approvalLines, KIND_TITLE, slackDate, slackTime, user } from ".
  * Once decided, the buttons give way to the decision.
  */
 
+/**
+ * The data at risk for the card's field: the tier's headline (within design, late, unknown, over
+ * target) and the sources that make it so, or, when all is well, the source carrying the data.
+ */
 export function exposureText(exposure: TierRpo | undefined): string {
   if (!exposure) return "no data sources protect this scope";
-  if (!Number.isFinite(exposure.effectiveMs)) {
-    const why = unknownReasons(exposure)
-      .slice(0, 5)
-      .map((r) => `${r.source}: ${clip(r.detail, 200)}`)
-      .join("; ");
-    return `*unknown* (${escapeMrkdwn(why)}): treat as worst case; target ${formatMs(exposure.targetMs)}`;
-  }
-  const verdict =
-    exposure.effectiveMs > exposure.targetMs
-      ? `:warning: *exceeds the ${exposure.tier} RPO of ${formatMs(exposure.targetMs)}*`
-      : `within ${formatMs(exposure.targetMs)}`;
-  return `${formatMs(exposure.effectiveMs)} of data at risk (${escapeMrkdwn(exposure.worstSource ?? "?")}), ${verdict}`;
+  const icon = exposure.withinTarget ? "" : ":warning: ";
+  const concerns = sourcesByConcern(exposure).filter((s) => s.state === "late" || s.state === "unknown");
+  const lines = concerns.slice(0, 5).map((s) => `• ${clip(sourceLine(s), 200)}`);
+  return clip(
+    escapeMrkdwn([`${icon}${exposure.tier}: ${tierHeadline(exposure)}`, ...lines].join("\n")),
+    LIMITS.field,
+  );
 }
 
 export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): View {

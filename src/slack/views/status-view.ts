@@ -1,13 +1,27 @@
-import { formatMs } from "../../domain/duration.js";
 import { describePlacement } from "../../domain/placement.js";
-import { unknownReasons } from "../../domain/rpo.js";
+import type { TierRpo } from "../../domain/rpo.js";
+import type { SourceRpo } from "../../domain/rpo-design.js";
+import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
 import type { StatusReport } from "../../domain/status-report.js";
 import { clip, escapeMrkdwn } from "./block-kit.js";
 
-/** The `/dr status` answer: both sites, RPO per tier (with why a source is unknown), active runs, warnings. */
+/** The `/dr status` answer: both sites, RPO per tier and source against their design, active runs, warnings. */
 
-/** How many unreadable sources a tier lists before counting the rest, so one outage cannot flood the answer. */
-const UNKNOWN_SHOWN = 8;
+/** How many sources a tier lists (what is wrong first) before counting the rest: one outage cannot flood the answer. */
+const SOURCES_SHOWN = 8;
+
+const TIER_ICON: Record<TierRpo["state"], string> = {
+  within_design: ":large_green_circle:",
+  late: ":red_circle:",
+  unknown: ":warning:",
+  beyond_target: ":red_circle:",
+};
+const SOURCE_ICON: Record<SourceRpo["state"], string> = {
+  within_design: "✅",
+  late: "❌",
+  unknown: "❔",
+  undesigned: "▫️",
+};
 
 export function statusText(report: StatusReport): string {
   const lines = ["*drbot status*"];
@@ -23,13 +37,11 @@ export function statusText(report: StatusReport): string {
   }
   lines.push("*RPO per tier*");
   for (const t of report.rpo) {
-    lines.push(
-      `• ${t.tier}: ${t.unprotected ? "no data source" : Number.isFinite(t.effectiveMs) ? formatMs(t.effectiveMs) : "unknown"} of ${formatMs(t.targetMs)}${t.withinTarget || t.unprotected ? "" : " :warning:"}${t.unknown.length ? ` (unknown: ${escapeMrkdwn(t.unknown.join(", "))})` : ""}`,
-    );
-    const reasons = unknownReasons(t);
-    for (const r of reasons.slice(0, UNKNOWN_SHOWN))
-      lines.push(`    ◦ ${escapeMrkdwn(r.source)}: ${escapeMrkdwn(clip(r.detail, 300))}`);
-    if (reasons.length > UNKNOWN_SHOWN) lines.push(`    ◦ … and ${reasons.length - UNKNOWN_SHOWN} more`);
+    lines.push(`• ${TIER_ICON[t.state]} ${t.tier}: ${escapeMrkdwn(tierHeadline(t))}`);
+    const sources = sourcesByConcern(t);
+    for (const source of sources.slice(0, SOURCES_SHOWN))
+      lines.push(`    ◦ ${SOURCE_ICON[source.state]} ${escapeMrkdwn(clip(sourceLine(source), 300))}`);
+    if (sources.length > SOURCES_SHOWN) lines.push(`    ◦ … and ${sources.length - SOURCES_SHOWN} more`);
   }
   if (report.placement) lines.push(`*drbot runs in*: ${describePlacement(report.placement)}`);
   lines.push(`*Active runs*: ${report.activeRuns.length || "none"}`);

@@ -16,10 +16,14 @@ const NOW = 1_700_000_000_000;
 function status(overrides: Partial<StatusReport> = {}): StatusReport {
   return {
     sites: [],
-    rpo: tierRpo(config, [
-      { source: "pg", kind: "postgres", exposureMs: 4_000, at: NOW, detail: "replay lag" },
-      { source: "velero", kind: "velero", exposureMs: 3 * 3_600_000, at: NOW, detail: "daily backup" },
-    ]),
+    rpo: tierRpo(
+      config,
+      [
+        { source: "pg", kind: "postgres", exposureMs: 4_000, at: NOW, detail: "replay lag" },
+        { source: "velero", kind: "velero", exposureMs: 3 * 3_600_000, at: NOW, detail: "daily backup" },
+      ],
+      NOW,
+    ),
     activeRuns: [],
     warnings: [],
     tookMs: 1,
@@ -61,9 +65,35 @@ describe("drbot's metrics", () => {
     ).toBe(4);
     expect(m.value("drbot_rpo_effective_seconds", { tier: "tier1" })).toBe(4);
     expect(m.value("drbot_rpo_within_target", { tier: "tier1" })).toBe(1);
-    // tier3 allows 4h; its Velero backup is 3h old.
-    expect(m.value("drbot_rpo_effective_seconds", { tier: "tier3" })).toBe(10_800);
+    expect(m.value("drbot_rpo_tier_state", { tier: "tier1", state: "within_design" })).toBe(1);
+    expect(m.value("drbot_rpo_tier_state", { tier: "tier1", state: "late" })).toBe(0);
+    expect(m.value("drbot_backup_late", { source: "pg", kind: "postgres", protects: "data" })).toBe(0);
+    expect(m.value("drbot_replication_lag_threshold_seconds", { source: "pg" })).toBe(30);
+    expect(m.value("drbot_backup_design_seconds", { source: "pg", kind: "postgres" })).toBe(30);
+    // tier3's only source is Velero's backup of Kubernetes objects (configuration): no data at risk.
+    expect(m.value("drbot_rpo_effective_seconds", { tier: "tier3" })).toBe(0);
     expect(m.value("drbot_rpo_within_target", { tier: "tier3" })).toBe(1);
+    expect(
+      m.value("drbot_backup_late", { source: "velero", kind: "velero", protects: "configuration" }),
+    ).toBe(0);
+  });
+
+  it("say which source is late, and the tier's state", async () => {
+    const late = status({
+      rpo: tierRpo(
+        config,
+        [{ source: "pg", kind: "postgres", exposureMs: 45_000, at: NOW, detail: "replay lag" }],
+        NOW,
+      ),
+    });
+    const metrics = new DrbotMetrics(config, { status: async () => late, runSummary: async () => noRuns });
+    const m = parseExposition(await metrics.metrics());
+    expect(m.value("drbot_backup_late", { source: "pg", kind: "postgres", protects: "data" })).toBe(1);
+    // 45 s of lag is over the replica's 30 s threshold, and well within tier1's 15 minutes.
+    expect(m.value("drbot_rpo_tier_state", { tier: "tier1", state: "within_design" })).toBe(1);
+    expect(m.value("drbot_rpo_within_target", { tier: "tier1" })).toBe(1);
+    // tier3's Velero gave no reading: unknown, not "no risk".
+    expect(m.value("drbot_rpo_tier_state", { tier: "tier3", state: "unknown" })).toBe(1);
   });
 
   it("leave out what a failed source would have said, and say the source is down", async () => {

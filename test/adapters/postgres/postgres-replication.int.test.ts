@@ -137,7 +137,7 @@ describe("replication lag read from the databases", () => {
     );
 
     const reading = await readPostgresRpo(postgresSource(config), { replication, now: () => 0 });
-    const [tier1] = tierRpo(config, [reading]);
+    const [tier1] = tierRpo(config, [reading], 0);
 
     expect(reading.exposureMs).toBeUndefined();
     expect(reading.detail).toMatch(/^lag unknown: the replica did not answer .*unreachable \(ECONNREFUSED\)/);
@@ -236,6 +236,11 @@ describe("drbot's runtime", () => {
           },
         ],
         dataSources: [pair.source({ lagAlert: "30s" })],
+        // The shipped failover moves traffic too; nothing is switched here, the plan only needs it.
+        dns: {
+          provider: { kind: "webhook", url: "http://127.0.0.1:9/weights" },
+          records: [{ name: "app.example.com", weights: { dc1: 100, dc2: 0 } }],
+        },
       }),
     );
     const runtime = await createRuntime({

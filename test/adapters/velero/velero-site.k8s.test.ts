@@ -251,7 +251,24 @@ describe("RPO from Velero", () => {
       exposureMs: 3 * HOUR,
       at: now,
       detail: "newest Completed backup of daily on dc1: daily-b",
+      recoveryPointAt: now - 3 * HOUR,
     });
+  });
+
+  it("reads the cadence of the source from Velero's Schedule where the site has it", async () => {
+    const { controller } = await veleroIn("velero-scheduled");
+    await controller.putSchedule("hourly", ["production"], "0 * * * *");
+    await controller.putBackup({
+      name: "hourly-a",
+      schedule: "hourly",
+      phase: "Completed",
+      startedAt: now - HOUR,
+    });
+    const reading = await readVeleroRpo(source("dc1", "hourly"), services("velero-scheduled"), now);
+    expect(reading).toMatchObject({ exposureMs: HOUR, cadence: { kind: "cron", expression: "0 * * * *" } });
+    // A site without the Schedule (a DR site that syncs the backups from the bucket) gives none.
+    const first = await readVeleroRpo(source("dc1", "daily"), services("velero"), now);
+    expect(first.cadence).toBeUndefined();
   });
 
   it("is unknown when the schedule has no backup at all", async () => {
@@ -309,6 +326,7 @@ describe("RPO from Velero", () => {
             dataSources: ["velero-daily"],
           },
         ],
+        // Velero backing up volumes too (file-system backup): it carries the applications' data.
         dataSources: [
           {
             name: "velero-daily",
@@ -316,6 +334,7 @@ describe("RPO from Velero", () => {
             site: "dc1",
             namespace: clusters.ns("velero"),
             schedule: "daily",
+            protects: "data",
           },
         ],
         slack: config.slack,

@@ -57,11 +57,21 @@ describe("the approval card", () => {
 
 describe("data at risk", () => {
   it("says why an exposure is unknown, against the tier's own target", () => {
-    const [tier1] = tierRpo(config, [
-      { source: "pg", kind: "postgres", exposureMs: undefined, at: now, detail: "no answer within 2000 ms" },
-    ]);
+    const [tier1] = tierRpo(
+      config,
+      [
+        {
+          source: "pg",
+          kind: "postgres",
+          exposureMs: undefined,
+          at: now,
+          detail: "no answer within 2000 ms",
+        },
+      ],
+      now,
+    );
     expect(exposureText(tier1)).toBe(
-      "*unknown* (pg: no answer within 2000 ms): treat as worst case; target 15m",
+      ":warning: tier1: UNKNOWN, treat as at risk: pg could not be read; an unknown amount of data at risk (target 15m, pg)\n• pg (data): unknown: no answer within 2000 ms",
     );
   });
 });

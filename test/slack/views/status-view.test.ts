@@ -24,27 +24,43 @@ describe("the /dr status view", () => {
   it("says why and where each unknown source is unknown, under its tier", () => {
     const text = statusText(reportWithUnknowns([pgDown, noVelero]));
     const lines = text.split("\n");
-    const tier1 = lines.findIndex((l) => l.startsWith("• tier1:"));
-    expect(lines[tier1]).toBe("• tier1: unknown of 15m :warning: (unknown: pg)");
-    expect(lines[tier1 + 1]).toBe(
-      "    ◦ pg: lag unknown: the replica did not answer (unreachable (ECONNREFUSED))",
+    const tier1 = lines.findIndex((l) => l.startsWith("• :warning: tier1:"));
+    expect(lines[tier1]).toBe(
+      "• :warning: tier1: UNKNOWN, treat as at risk: pg could not be read; an unknown amount of data at risk (target 15m, pg)",
     );
-    const tier3 = lines.findIndex((l) => l.startsWith("• tier3:"));
-    expect(lines[tier3]).toBe("• tier3: unknown of 4h :warning: (unknown: velero)");
-    expect(lines[tier3 + 1]).toBe("    ◦ velero: Velero is not installed on dc1");
+    expect(lines[tier1 + 1]).toBe(
+      "    ◦ ❔ pg (data): unknown: lag unknown: the replica did not answer (unreachable (ECONNREFUSED))",
+    );
+    const tier3 = lines.findIndex((l) => l.startsWith("• :warning: tier3:"));
+    expect(lines[tier3]).toBe(
+      "• :warning: tier3: UNKNOWN, treat as at risk: velero could not be read; configuration only, no application data (target 4h)",
+    );
+    expect(lines[tier3 + 1]).toBe("    ◦ ❔ velero (configuration): unknown: Velero is not installed on dc1");
   });
 
   it("names a source nothing reported on, and the deadline a silent source missed", () => {
     const silent: RpoReading = { ...pgDown, detail: "no answer within 2000 ms" };
     const text = statusText(reportWithUnknowns([silent]));
-    expect(text).toContain("◦ pg: no answer within 2000 ms");
-    expect(text).toContain("◦ velero: no reading: nothing in this drbot reads this source");
+    expect(text).toContain("◦ ❔ pg (data): unknown: no answer within 2000 ms");
+    expect(text).toContain(
+      "◦ ❔ velero (configuration): unknown: no reading: nothing in this drbot reads this source",
+    );
   });
 
-  it("shows a known reading without reasons", () => {
-    const text = statusText(reportWithUnknowns([{ ...pgDown, exposureMs: 60_000, detail: "lag 60s" }]));
-    expect(text).toContain("• tier1: 1m of 15m");
-    expect(text).not.toContain("◦ pg");
+  it("shows a reading within its design in green, with the design it meets", () => {
+    const text = statusText(reportWithUnknowns([{ ...pgDown, exposureMs: 20_000, detail: "lag 20s" }]));
+    expect(text).toContain(
+      "• :large_green_circle: tier1: within design: 20s of data at risk (target 15m, pg)",
+    );
+    expect(text).toContain("◦ ✅ pg (data): lag 20s, within 30s");
+  });
+
+  it("turns a source over its threshold red, and its tier when the data at risk is beyond the RPO", () => {
+    const text = statusText(reportWithUnknowns([{ ...pgDown, exposureMs: 20 * 60_000, detail: "lag 20m" }]));
+    expect(text).toContain(
+      "• :red_circle: tier1: OVER TARGET: 20m of data at risk (target 15m, pg); on schedule, but the design cannot meet the RPO",
+    );
+    expect(text).toContain("◦ ❌ pg (data): lag 20m is over its 30s threshold");
   });
 
   it("escapes what a server said, so a reading cannot mention the channel or format the answer", () => {

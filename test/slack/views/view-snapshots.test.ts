@@ -70,9 +70,11 @@ const asFile = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 describe("what people see in Slack and in the terminal", () => {
   it("the approval card of a pending failover, with the data at risk, restore points and a pinned backup", async () => {
     const config = testConfig();
-    const [tier1] = tierRpo(config, [
-      { source: "pg", kind: "postgres", exposureMs: 4_000, at: now, detail: "replay lag 4s" },
-    ]);
+    const [tier1] = tierRpo(
+      config,
+      [{ source: "pg", kind: "postgres", exposureMs: 4_000, at: now, detail: "replay lag 4s" }],
+      now,
+    );
     const card = run({
       approvals: [approvals[0]!],
       restorePoints: [
