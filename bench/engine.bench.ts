@@ -10,6 +10,7 @@ import { resolveScope, scopeLockKeys } from "../src/domain/scope.js";
 import { RunEngine } from "../src/engine/run-engine.js";
 import { defineStepKind } from "../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../src/engine/step-kinds/registry.js";
+import { silentLogger } from "../src/ports/logger.js";
 import { startRedisServer } from "../test/support/redis-server.js";
 import { runRecord } from "../test/support/run-fixtures.js";
 import { type BenchResult, percentile } from "./bench-kit.js";
@@ -111,6 +112,7 @@ export async function run(): Promise<BenchResult> {
       leaseTtlMs: 15_000,
       maxParallelSteps: 16,
       scopeTtlMs: 60_000,
+      log: silentLogger,
       observer: {
         onRunEvent(event) {
           transitions++;

@@ -8,6 +8,7 @@ import { runbookSchema } from "../src/domain/runbook.js";
 import { resolveScope } from "../src/domain/scope.js";
 import { RunEngine } from "../src/engine/run-engine.js";
 import { createStepKindRegistry } from "../src/engine/step-kinds/registry.js";
+import { silentLogger } from "../src/ports/logger.js";
 import { runRecord } from "../test/support/run-fixtures.js";
 
 /**
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     leaseTtlMs: 15_000,
     maxParallelSteps: 40,
     scopeTtlMs: 60_000,
+    log: silentLogger,
     observer: { onRunEvent: () => {} },
     services: {
       commands: { run: async () => Promise.reject(new Error("none")) },

@@ -18,6 +18,7 @@ export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   already_decided: "This request was already decided",
   approval_expired: "This request has expired",
   plan_changed: "The plan changed; review it again",
+  plan_unavailable: "The plan cannot be computed now; the request keeps waiting",
   data_loss_not_accepted: "This run loses more data than the RPO allows: accept it explicitly",
   invalid_state: "Not possible in the run's current state",
   lost_lease: "Another drbot process took over this run",

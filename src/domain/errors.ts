@@ -18,6 +18,7 @@ export type DrErrorCode =
   | "already_decided"
   | "approval_expired"
   | "plan_changed"
+  | "plan_unavailable"
   | "data_loss_not_accepted"
   | "invalid_state"
   | "lost_lease"

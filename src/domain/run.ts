@@ -1,72 +1,13 @@
 import type { RunKind } from "./config.js";
+import type { RunState } from "./run-state/states.js";
 import type { OnFailure, RunbookRtoPhase } from "./runbook.js";
 
-/** The run lifecycle of PRODUCT.md section 4. */
-export const RUN_STATES = [
-  "pending_approval",
-  "approved",
-  "running",
-  "waiting_manual",
-  "paused_failed_step",
-  "paused_by_operator",
-  "interrupted",
-  "completed",
-  "completed_with_exceptions",
-  "failed",
-  "aborted",
-  "rejected",
-  "expired",
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
-
-export const TERMINAL_STATES: ReadonlySet<RunState> = new Set([
-  "completed",
-  "completed_with_exceptions",
-  "failed",
-  "aborted",
-  "rejected",
-  "expired",
-]);
-
-/** States in which an executor is (or should be) driving the run forward. */
-export const EXECUTING_STATES: ReadonlySet<RunState> = new Set(["approved", "running", "interrupted"]);
-
-export function isTerminal(state: RunState): boolean {
-  return TERMINAL_STATES.has(state);
-}
-
-/**
- * Allowed transitions. Anything else is a bug or a stale request, refused with `invalid_state`.
- * `interrupted` is entered when an executor takes over a run whose previous owner died mid-step.
- */
-const TRANSITIONS: Record<RunState, readonly RunState[]> = {
-  pending_approval: ["approved", "rejected", "expired", "aborted"],
-  approved: ["running", "aborted", "pending_approval"],
-  running: [
-    "waiting_manual",
-    "paused_failed_step",
-    "paused_by_operator",
-    "interrupted",
-    "completed",
-    "completed_with_exceptions",
-    "failed",
-    "aborted",
-  ],
-  waiting_manual: ["running", "paused_by_operator", "interrupted", "aborted"],
-  paused_failed_step: ["running", "aborted", "failed"],
-  paused_by_operator: ["running", "aborted"],
-  interrupted: ["running", "paused_failed_step", "aborted"],
-  completed: [],
-  completed_with_exceptions: [],
-  failed: [],
-  aborted: [],
-  rejected: [],
-  expired: [],
-};
-
-export function canTransition(from: RunState, to: RunState): boolean {
-  return TRANSITIONS[from].includes(to);
-}
+export {
+  isTerminal,
+  RUN_STATES,
+  type RunState,
+  TERMINAL_STATES,
+} from "./run-state/states.js";
 
 export const STEP_STATUSES = [
   "not_started",

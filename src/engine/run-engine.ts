@@ -1,15 +1,28 @@
 import type { Config } from "../domain/config.js";
 import { DrError, isDrError } from "../domain/errors.js";
 import {
-  canTransition,
   isStepFinished,
-  isTerminal,
   type PlanStep,
   type RunEvent,
   type RunRecord,
   type RunState,
   type StepRecord,
 } from "../domain/run.js";
+import {
+  abortByOperator,
+  completeRun,
+  completeWithExceptions,
+  continueAfterManualStep,
+  failRun,
+  finishReobserving,
+  pauseByOperator,
+  pauseOnFailedStep,
+  startRun,
+  takeOverRun,
+  waitForPerson,
+} from "../domain/run-state/execute.js";
+import { isRefused, type MoveContext, type RunChange, type RunMove } from "../domain/run-state/run-change.js";
+import { isDrivable, isTerminal } from "../domain/run-state/states.js";
 import { scopeLockKeys } from "../domain/scope.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
@@ -30,13 +43,13 @@ export interface RunEngineOptions {
   leaseTtlMs: number;
   maxParallelSteps: number;
   observer: RunObserver;
+  /** Where failures nobody waits for are logged (lease renewals and releases, control polls). */
+  log: Logger;
   /** How long the scope lock lives without renewal; renewed while the run executes. */
   scopeTtlMs: number;
   /** How often an executing run checks for an operator's abort or pause. */
   controlPollMs?: number;
   outputLimit?: number;
-  /** Where failures nobody waits for are logged (the composition root's logger; silent when left out). */
-  log?: Logger;
 }
 
 export type DriveOutcome =
@@ -116,14 +129,14 @@ class RunExecution {
   async start(): Promise<DriveOutcome> {
     const first = await this.o.store.getRun(this.runId);
     if (!first) throw new DrError("unknown_run", `no run ${this.runId}`);
-    if (!isExecutable(first.state)) return { driven: false, reason: "not_executable", state: first.state };
+    if (!isDrivable(first.state)) return { driven: false, reason: "not_executable", state: first.state };
     const claim = await this.o.store.claimLease(this.runId, this.o.ownerId, this.o.leaseTtlMs);
     if (!claim.ok) return { driven: false, reason: "held", heldBy: claim.heldBy };
     this.token = claim.token;
     const timers = this.startTimers();
     try {
       await this.load();
-      if (!isExecutable(this.run.state))
+      if (!isDrivable(this.run.state))
         return { driven: false, reason: "not_executable", state: this.run.state };
       for (const step of this.run.plan.steps) this.planSteps.set(step.id, step);
       await this.execute();
@@ -136,7 +149,14 @@ class RunExecution {
       this.abort.abort(new StepAbort("shutdown"));
       await Promise.allSettled(this.inflight.values());
       if (!this.lostLease) {
-        await this.o.store.releaseLease(this.runId, this.token).catch(() => undefined);
+        await this.o.store.releaseLease(this.runId, this.token).catch((err: unknown) =>
+          // The lease lapses by itself within its TTL; until then nobody else can drive the run.
+          this.o.log.warn("could not release the run's lease; it lapses by itself", {
+            operation: "engine.release-lease",
+            runId: this.runId,
+            err,
+          }),
+        );
       }
     }
   }
@@ -166,8 +186,14 @@ class RunExecution {
           this.runId,
           this.o.scopeTtlMs,
         );
-    } catch {
-      // A failed renewal is retried on the next tick; the lease TTL leaves room for several.
+    } catch (err) {
+      // Retried on the next tick; the lease TTL leaves room for several. A lease that lapses meanwhile
+      // is noticed by the next write, which is fenced by the token.
+      this.o.log.warn("could not renew the run's lease or scope; retrying", {
+        operation: "engine.renew-lease",
+        runId: this.runId,
+        err,
+      });
     }
   }
 
@@ -180,8 +206,13 @@ class RunExecution {
     try {
       const fresh = await this.o.store.getRun(this.runId);
       if (fresh?.control) this.noteControl(fresh.control);
-    } catch {
+    } catch (err) {
       // Checked again on the next tick.
+      this.o.log.warn("could not read the run for an operator's control; retrying", {
+        operation: "engine.poll-control",
+        runId: this.runId,
+        err,
+      });
     }
   }
 
@@ -215,19 +246,24 @@ class RunExecution {
     };
   }
 
-  /** Compare-and-set with re-reads: operators may write the run (ticks, control) while it executes. */
-  private async saveRun(
-    change: (run: RunRecord) => RunRecord | undefined,
-    event: (run: RunRecord) => RunEvent,
-  ): Promise<boolean> {
+  private moveContext(): MoveContext {
+    return { actor: `engine:${this.o.ownerId}`, now: this.o.clock.now() };
+  }
+
+  /**
+   * Compare-and-set with re-reads: operators may write the run (ticks, control) while it executes.
+   * `change` is asked again after every lost race; undefined means there is nothing to write.
+   */
+  private async saveRun(change: (run: RunRecord) => RunChange | undefined): Promise<boolean> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const next = change(this.run);
-      if (!next) return false;
-      const stamped = { ...next, version: this.run.version + 1, updatedAt: this.o.clock.now() };
-      const ev = event(stamped);
-      if (await this.guard(this.o.store.updateRun(stamped, this.run.version, ev, this.token))) {
+      const decided = change(this.run);
+      if (!decided) return false;
+      const stamped = { ...decided.run, version: this.run.version + 1, updatedAt: this.o.clock.now() };
+      const [event, ...rest] = decided.events;
+      if (await this.guard(this.o.store.updateRun(stamped, this.run.version, event, this.token))) {
         this.run = stamped;
-        this.o.observer.onRunEvent(ev, this.run, this.steps);
+        for (const more of rest) await this.o.store.appendEvent(more);
+        for (const ev of decided.events) this.o.observer.onRunEvent(ev, this.run, this.steps);
         return true;
       }
       const fresh = await this.o.store.getRun(this.runId);
@@ -239,24 +275,26 @@ class RunExecution {
     throw new DrError("conflict", `run ${this.runId} kept changing under the engine`);
   }
 
-  private async transition(
-    to: RunState,
-    reason: string | undefined,
-    extra: Partial<RunRecord> = {},
+  /**
+   * A state change, decided by the state machine (src/domain/run-state/execute.ts). A refusal means
+   * the run moved on under this executor (already in that state, or ended): nothing is written.
+   */
+  private async move(decide: (run: RunRecord, ctx: MoveContext) => RunMove): Promise<boolean> {
+    return this.saveRun((run) => {
+      const decided = decide(run, this.moveContext());
+      return isRefused(decided) ? undefined : decided;
+    });
+  }
+
+  /** A change of the run that is not a state change (RTO bookkeeping). */
+  private async note(
+    change: (run: RunRecord) => RunRecord | undefined,
+    data: Record<string, unknown>,
   ): Promise<boolean> {
-    return this.saveRun(
-      (run) =>
-        run.state === to || !canTransition(run.state, to)
-          ? undefined
-          : { ...run, ...extra, state: to, stateReason: reason },
-      (run) =>
-        this.event("run.state", {
-          state: to,
-          from: this.run.state,
-          ...(reason ? { reason } : {}),
-          rto: run.rto,
-        }),
-    );
+    return this.saveRun((run) => {
+      const next = change(run);
+      return next ? { run: next, events: [this.event("run.note", data)] } : undefined;
+    });
   }
 
   private async saveStep(
@@ -291,10 +329,9 @@ class RunExecution {
   // ── execution ──────────────────────────────────────────────────────────────────────────────────
 
   private async execute(): Promise<void> {
-    if (this.run.state === "approved") await this.transition("running", undefined);
+    if (this.run.state === "approved") await this.move(startRun);
     if (!(await this.reobserveInterrupted())) return;
-    if (this.run.state === "interrupted")
-      await this.transition("running", "every interrupted step was re-observed");
+    if (this.run.state === "interrupted") await this.move(finishReobserving);
 
     while (!this.lostLease) {
       if (this.operatorAbort) break;
@@ -316,23 +353,10 @@ class RunExecution {
     const stranded = [...this.steps.values()].filter((s) => s.status === "running");
     if (stranded.length === 0) return true;
     if (this.run.state !== "interrupted") {
-      const reason = `the previous executor stopped with ${stranded.length} step(s) in flight; re-observing them`;
       // The takeover is a state transition like any other: its event says into which state and why,
       // so the audit trail and the surfaces see the run interrupted, not only "taken over".
-      await this.saveRun(
-        (run) =>
-          canTransition(run.state, "interrupted")
-            ? { ...run, state: "interrupted", stateReason: reason }
-            : undefined,
-        () =>
-          this.event("run.takeover", {
-            state: "interrupted",
-            from: this.run.state,
-            reason,
-            owner: this.o.ownerId,
-            inFlight: stranded.map((s) => s.id),
-          }),
-      );
+      const inFlight = stranded.map((s) => s.id);
+      await this.move((run, ctx) => takeOverRun(run, { owner: this.o.ownerId, inFlight }, ctx));
     }
     const unverifiable: string[] = [];
     for (const record of stranded) {
@@ -380,10 +404,8 @@ class RunExecution {
       }
     }
     if (unverifiable.length > 0) {
-      await this.transition(
-        "paused_failed_step",
-        `interrupted step(s) need a person: ${unverifiable.join(", ")}`,
-      );
+      const reason = `interrupted step(s) need a person: ${unverifiable.join(", ")}`;
+      await this.move((run, ctx) => pauseOnFailedStep(run, { reason }, ctx));
       return false;
     }
     return true;
@@ -436,7 +458,7 @@ class RunExecution {
       await this.reevaluateWaiting(step, record);
       return;
     }
-    if (this.run.state === "waiting_manual") await this.transition("running", "a manual step is done");
+    if (this.run.state === "waiting_manual") await this.move(continueAfterManualStep);
     await this.markRtoPhase(step);
     if (!kind) {
       await this.saveStep({
@@ -514,7 +536,7 @@ class RunExecution {
       if (outcome.output !== record.output) await this.saveStep({ ...record, output: outcome.output });
       return;
     }
-    if (this.run.state === "waiting_manual") await this.transition("running", "a manual step is done");
+    if (this.run.state === "waiting_manual") await this.move(continueAfterManualStep);
     const finished: StepRecord = {
       ...record,
       status: outcome.status,
@@ -537,16 +559,16 @@ class RunExecution {
   private async markRtoPhase(step: PlanStep): Promise<void> {
     const now = this.o.clock.now();
     if (step.rtoPhase === "activation" && this.run.rto.activationStartedAt === undefined) {
-      await this.saveRun(
+      await this.note(
         (run) =>
           run.rto.activationStartedAt === undefined
             ? { ...run, rto: { ...run.rto, activationStartedAt: now } }
             : undefined,
-        () => this.event("run.note", { rto: "activation_started" }),
+        { rto: "activation_started" },
       );
     }
     if (step.rtoPhase === "validation" && this.run.rto.activationEndedAt === undefined) {
-      await this.saveRun(
+      await this.note(
         (run) =>
           run.rto.activationEndedAt === undefined
             ? {
@@ -558,7 +580,7 @@ class RunExecution {
                 },
               }
             : undefined,
-        () => this.event("run.note", { rto: "validation_started" }),
+        { rto: "validation_started" },
       );
     }
   }
@@ -577,35 +599,25 @@ class RunExecution {
       if (step.onFailure === "abort") this.failReason ??= reason;
       else if (step.onFailure === "pause") this.pauseReason ??= reason;
     }
-    if (this.operatorAbort) {
-      await this.finishTerminal(
-        "aborted",
-        `aborted by ${this.operatorAbort.userId}${this.operatorAbort.note ? `: ${this.operatorAbort.note}` : ""}`,
-      );
+    const abort = this.operatorAbort;
+    if (abort) {
+      await this.finishTerminal((run, ctx) => abortByOperator(run, { control: abort }, ctx));
       return;
     }
-    if (this.failReason) {
+    const failReason = this.failReason;
+    if (failReason) {
       await this.compensate();
-      await this.finishTerminal("failed", this.failReason);
+      await this.finishTerminal((run, ctx) => failRun(run, { reason: failReason }, ctx));
       return;
     }
-    if (this.pauseReason) {
-      await this.transition("paused_failed_step", this.pauseReason);
+    const pauseReason = this.pauseReason;
+    if (pauseReason) {
+      await this.move((run, ctx) => pauseOnFailedStep(run, { reason: pauseReason }, ctx));
       return;
     }
-    if (this.operatorPause) {
-      await this.saveRun(
-        (run) =>
-          canTransition(run.state, "paused_by_operator")
-            ? {
-                ...run,
-                state: "paused_by_operator",
-                stateReason: `paused by ${this.operatorPause!.userId}`,
-                control: undefined,
-              }
-            : undefined,
-        () => this.event("run.state", { state: "paused_by_operator", by: this.operatorPause!.userId }),
-      );
+    const pause = this.operatorPause;
+    if (pause) {
+      await this.move((run, ctx) => pauseByOperator(run, { control: pause }, ctx));
       return;
     }
     const records = this.run.plan.steps.map((s) => this.steps.get(s.id)!);
@@ -614,17 +626,13 @@ class RunExecution {
       // run's version), evaluate the manual steps again instead of going to sleep on stale data.
       const waitingOn = records.filter((r) => r.status === "waiting").map((r) => r.id);
       if (this.run.state === "waiting_manual") return;
-      const next: RunRecord = {
-        ...this.run,
-        state: "waiting_manual",
-        stateReason: "waiting for a person",
-        version: this.run.version + 1,
-        updatedAt: now,
-      };
-      const ev = this.event("run.state", { state: "waiting_manual", from: this.run.state, waitingOn });
+      const waiting = waitForPerson(this.run, { waitingOn }, this.moveContext());
+      if (isRefused(waiting)) return;
+      const next: RunRecord = { ...waiting.run, version: this.run.version + 1, updatedAt: now };
+      const [ev] = waiting.events;
       if (await this.guard(this.o.store.updateRun(next, this.run.version, ev, this.token))) {
         this.run = next;
-        this.o.observer.onRunEvent(ev, this.run, this.steps);
+        for (const event of waiting.events) this.o.observer.onRunEvent(event, this.run, this.steps);
         return;
       }
       await this.load();
@@ -642,26 +650,20 @@ class RunExecution {
         activationEndedAt: this.run.rto.activationEndedAt ?? now,
         validationEndedAt: now,
       };
-      await this.finishTerminal(
-        exceptions.length ? "completed_with_exceptions" : "completed",
-        exceptions.length ? `finished; failed but allowed to continue: ${exceptions.join(", ")}` : undefined,
-        { rto },
+      await this.finishTerminal((run, ctx) =>
+        exceptions.length > 0
+          ? completeWithExceptions(run, { rto, exceptions }, ctx)
+          : completeRun(run, { rto }, ctx),
       );
       return;
     }
     const stuck = records.filter((r) => r.status === "not_started").map((r) => r.id);
-    await this.transition(
-      "paused_failed_step",
-      `steps cannot start because what they need did not succeed: ${stuck.slice(0, 10).join(", ")}`,
-    );
+    const reason = `steps cannot start because what they need did not succeed: ${stuck.slice(0, 10).join(", ")}`;
+    await this.move((run, ctx) => pauseOnFailedStep(run, { reason }, ctx));
   }
 
-  private async finishTerminal(
-    state: RunState,
-    reason: string | undefined,
-    extra: Partial<RunRecord> = {},
-  ): Promise<void> {
-    await this.transition(state, reason, { ...extra, control: undefined });
+  private async finishTerminal(decide: (run: RunRecord, ctx: MoveContext) => RunMove): Promise<void> {
+    await this.move(decide);
     if (isTerminal(this.run.state)) {
       await this.o.store.releaseScope(scopeLockKeys(this.run.scope, this.run.kind), this.runId);
     }
@@ -709,8 +711,4 @@ class RunExecution {
       );
     }
   }
-}
-
-function isExecutable(state: RunState): boolean {
-  return state === "approved" || state === "running" || state === "interrupted" || state === "waiting_manual";
 }

@@ -157,27 +157,6 @@ describe("approving a run", () => {
     ).rejects.toMatchObject({ code: "plan_changed" });
   });
 
-  it("voids the approvals when the plan drifts before the run starts", async () => {
-    const h = setup();
-    const { run } = await request(h);
-    await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
-    // The runbook changes between the first and the last approval (someone merged a change).
-    h.runbooks.set(
-      "failover",
-      testRunbook({
-        name: "failover",
-        approvals: { required: 2 },
-        phases: [{ name: "main", steps: [effect("scale-up"), effect("switch-dns"), effect("extra")] }],
-      }),
-    );
-    const outcome = await h.service.approve({ actor: "U0A2", runId: run.id, planHash: run.plan.hash });
-    expect(outcome.started).toBe(false);
-    expect(outcome.run).toMatchObject({ state: "pending_approval", approvals: [] });
-    expect(outcome.run.plan.hash).not.toBe(run.plan.hash);
-    expect(outcome.run.stateReason).toContain("approvals voided");
-    expect(h.ledger.entries).toEqual([]);
-  });
-
   it("expires requests nobody decided in time", async () => {
     const time = {
       at: Date.now(),
@@ -332,6 +311,66 @@ describe.each(["memory", "redis"] as const)("on the %s store", (kind) => {
       });
       expect(error.message).toContain(winner.id);
       expect(await h.store.listRuns()).toHaveLength(1);
+    });
+  });
+
+  describe("the last approval, when the plan changed or cannot be computed", () => {
+    const failoverWith = (steps: unknown[]) =>
+      testRunbook({ name: "failover", approvals: { required: 2 }, phases: [{ name: "main", steps }] });
+
+    it("voids the approvals in the write that would have approved the run, so it never starts", async () => {
+      const h = setup({ store: await openStore() });
+      const { run } = await request(h);
+      await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+      // The runbook changes between the first and the last approval (someone merged a change).
+      h.runbooks.set("failover", failoverWith([effect("scale-up"), effect("switch-dns"), effect("extra")]));
+      const outcome = await h.service.approve({ actor: "U0A2", runId: run.id, planHash: run.plan.hash });
+      expect(outcome.started).toBe(false);
+      expect(outcome.run).toMatchObject({ state: "pending_approval", approvals: [] });
+      expect(outcome.run.plan.hash).not.toBe(run.plan.hash);
+      expect(outcome.run.stateReason).toContain("approvals voided");
+      const events = await h.store.readEvents(run.id);
+      // The run was never approved, not even for an instant a supervisor could see.
+      expect(events.filter((e) => e.data.state === "approved")).toEqual([]);
+      expect(events.at(-1)).toMatchObject({
+        type: "run.state",
+        actor: "U0A2",
+        data: { state: "pending_approval", reason: "plan drift", voided: ["U0A1"] },
+      });
+      expect((await h.service.supervise()).driven).toEqual([]);
+      expect(h.ledger.entries).toEqual([]);
+      // The new plan is approved like any other.
+      const fresh = outcome.run.plan.hash;
+      await h.service.approve({ actor: "U0A1", runId: run.id, planHash: fresh });
+      expect((await h.service.approve({ actor: "U0A2", runId: run.id, planHash: fresh })).started).toBe(true);
+      await h.waitForState(run.id, ["completed"]);
+      expect(h.ledger.entries).toEqual(["scale-up", "switch-dns", "extra"]);
+      expect(h.log.lines).toEqual([]);
+    });
+
+    it("keeps a request whose plan cannot be computed waiting, with the reason, and tells the approver", async () => {
+      const h = setup({ store: await openStore() });
+      const { run } = await request(h);
+      await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash });
+      const runbook = h.runbooks.get("failover")!;
+      h.runbooks.delete("failover");
+      await expect(
+        h.service.approve({ actor: "U0A2", runId: run.id, planHash: run.plan.hash }),
+      ).rejects.toMatchObject({ code: "plan_unavailable" });
+      const waiting = (await h.store.getRun(run.id))!;
+      expect(waiting.state).toBe("pending_approval");
+      expect(waiting.approvals.map((a) => a.userId)).toEqual(["U0A1"]);
+      expect(waiting.stateReason).toContain('no runbook named "failover"');
+      const refusals = (await h.store.readEvents(run.id)).filter((e) => e.type === "run.refusal");
+      expect(refusals.map((e) => [e.actor, e.data.code])).toEqual([["U0A2", "plan_unavailable"]]);
+      expect((await h.service.supervise()).driven).toEqual([]);
+      expect(h.ledger.entries).toEqual([]);
+      // Once the runbook is back, the same approval goes through.
+      h.runbooks.set("failover", runbook);
+      expect(
+        (await h.service.approve({ actor: "U0A2", runId: run.id, planHash: run.plan.hash })).started,
+      ).toBe(true);
+      await h.waitForState(run.id, ["completed"]);
     });
   });
 

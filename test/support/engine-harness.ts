@@ -14,6 +14,7 @@ import type { CommandRunner } from "../../src/ports/command-runner.js";
 import type { RunObserver } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import { testConfig, testRunbook } from "./config-fixture.js";
+import { type RecordingLogger, recordingLogger } from "./recording-logger.js";
 import { waitFor } from "./wait-for.js";
 
 /**
@@ -85,6 +86,8 @@ export interface EngineHarness {
   engine: RunEngine;
   service: DrService;
   observer: RecordingObserver;
+  /** What the engine and the use cases logged. */
+  log: RecordingLogger;
   ledger: Ledger;
   runbooks: Map<string, Runbook>;
   /** Creates an approved run of `steps` directly in the store, ready to drive. */
@@ -113,6 +116,7 @@ export function engineHarness(options: {
   const clock = options.clock ?? { now: () => Date.now() };
   const registry = createStepKindRegistry(ledgerStepKind(ledger), ...(options.extraKinds ?? []));
   const observer = new RecordingObserver();
+  const log = recordingLogger();
   const engine = new RunEngine({
     store: options.store,
     registry,
@@ -127,6 +131,7 @@ export function engineHarness(options: {
     leaseTtlMs: options.leaseTtlMs ?? 5_000,
     maxParallelSteps: options.maxParallelSteps ?? 8,
     observer,
+    log,
     scopeTtlMs: 60_000,
     controlPollMs: 50,
   });
@@ -140,6 +145,7 @@ export function engineHarness(options: {
     clock,
     directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
     observer,
+    log,
     ...(options.readRpo ? { readRpo: options.readRpo } : {}),
     ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
   });
@@ -150,6 +156,7 @@ export function engineHarness(options: {
     engine,
     service,
     observer,
+    log,
     ledger,
     runbooks,
     async createApprovedRun(steps, { id, targets = ["payments"] } = {}) {

@@ -16,7 +16,7 @@ import { RunEngine } from "../../src/engine/run-engine.js";
 import type { AnyStepKind } from "../../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { DirectoryRelay } from "../../src/ports/directory.js";
-import type { Logger } from "../../src/ports/logger.js";
+import { type Logger, silentLogger } from "../../src/ports/logger.js";
 import { NoticeRelay } from "../../src/ports/notices.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
@@ -129,6 +129,7 @@ export async function startSlackHarness(options: {
     leaseTtlMs: 5_000,
     maxParallelSteps: 8,
     observer: relay,
+    log: options.log ?? silentLogger,
     scopeTtlMs: 60_000,
     controlPollMs: 50,
   });
@@ -143,6 +144,7 @@ export async function startSlackHarness(options: {
     clock,
     directory,
     observer: relay,
+    log: options.log ?? silentLogger,
   });
   const surface = createSlackApp(
     {

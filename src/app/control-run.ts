@@ -1,0 +1,80 @@
+import type { Actor } from "../domain/permissions.js";
+import type { RunRecord } from "../domain/run.js";
+import { abortRun, pauseRun, resumeRun } from "../domain/run-state/control.js";
+import { isTerminal } from "../domain/run-state/states.js";
+import { skipStep } from "../domain/run-state/steps.js";
+import type { AppContext } from "./app-context.js";
+import { releaseScopeOf } from "./claim-scope.js";
+import { cleanReason } from "./request-run.js";
+import type { Decide } from "./run-writer.js";
+
+/**
+ * An operator's controls of a run: abort, pause, resume, skip. The rules are the state machine's
+ * (src/domain/run-state/control.ts and steps.ts); here the run is read, changed through the run
+ * writer, and driven again so the executor acts on the change.
+ */
+
+export interface ControlRequest {
+  actor: string;
+  runId: string;
+}
+
+/**
+ * Aborts a run. A request still waiting for approval is withdrawn at once; an executing run is
+ * asked to stop (its executor acts within a second) and, if nobody executes it, driven here to stop.
+ */
+export async function abort(ctx: AppContext, input: ControlRequest & { note?: string }): Promise<RunRecord> {
+  const note = input.note ? cleanReason(input.note) : undefined;
+  const run = await change(
+    ctx,
+    input,
+    (actor) => (r, now) => abortRun(r, { actor, ...(note ? { note } : {}) }, now),
+  );
+  if (isTerminal(run.state)) {
+    await releaseScopeOf(ctx, run);
+    return run;
+  }
+  return driveAndRead(ctx, run, "abort.drive");
+}
+
+/** Asks the executor of a running run to pause at the next step boundary. */
+export async function pause(ctx: AppContext, input: ControlRequest): Promise<RunRecord> {
+  return change(ctx, input, (actor) => (r, now) => pauseRun(r, { actor }, now));
+}
+
+/** Resumes a paused run: failed steps that paused it run again. Changing production needs an approver. */
+export async function resume(ctx: AppContext, input: ControlRequest): Promise<RunRecord> {
+  const run = await change(ctx, input, (actor) => (r, now, steps) => resumeRun(r, { actor, steps }, now), {
+    withSteps: true,
+  });
+  return driveAndRead(ctx, run, "resume.drive");
+}
+
+/** Skips a step that has not succeeded, as the operator's decision; a run paused on it goes on. */
+export async function skip(ctx: AppContext, input: ControlRequest & { stepId: string }): Promise<RunRecord> {
+  const run = await change(
+    ctx,
+    input,
+    (actor) => (r, now, steps) => skipStep(r, { actor, stepId: input.stepId, steps }, now),
+    { withSteps: true },
+  );
+  return driveAndRead(ctx, run, "skip.drive");
+}
+
+/** Reads the run, resolves who is acting for its kind, and applies the state machine's move. */
+export async function change(
+  ctx: AppContext,
+  input: ControlRequest,
+  decide: (actor: Actor) => Decide,
+  options: { withSteps?: boolean } = {},
+): Promise<RunRecord> {
+  const current = await ctx.writer.load(input.runId);
+  const actor = await ctx.actors.of(input.actor, current.kind);
+  return ctx.writer.apply(input.runId, input.actor, decide(actor), options);
+}
+
+/** Drives the run so its executor acts on the change, and answers with the run as it is now. */
+export async function driveAndRead(ctx: AppContext, run: RunRecord, operation: string): Promise<RunRecord> {
+  ctx.driver.soon(run.id, operation);
+  return (await ctx.store.getRun(run.id)) ?? run;
+}

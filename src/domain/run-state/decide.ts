@@ -1,0 +1,156 @@
+import { describeRpoRisk } from "../approval.js";
+import { DrError, describeError } from "../errors.js";
+import { type Actor, refusePermission } from "../permissions.js";
+import type { Plan, RunRecord } from "../run.js";
+import { enter, type MoveContext, note, type RunMove, runEvent } from "./run-change.js";
+
+/**
+ * The two-person rule (PRODUCT.md section 5) as moves: approve and reject a request. Who may decide
+ * is src/domain/permissions.ts; whether the request can still be decided, and what the decision
+ * does to it, is here.
+ */
+
+export interface ApproveInput {
+  actor: Actor;
+  /** The plan hash shown to the approver (on the card, or `--plan` in the CLI). */
+  planHash: string;
+  /** The approver saw the data-loss warning and accepted it (required when the run has an rpoRisk). */
+  acceptsDataLoss?: boolean;
+  /**
+   * Computes the plan again from today's configuration and runbooks; called only for the last
+   * approval, which is written only if the plan is still the one approved. Throws when it cannot.
+   */
+  replan: () => Plan;
+  /** A fresh approval window for a request whose approvals the drift voided. */
+  expiryMs: number;
+}
+
+export interface RejectInput {
+  actor: Actor;
+  note?: string;
+}
+
+/** Refuses a decision on a request that expired or is no longer waiting for one. */
+export function refuseClosedDecision(run: RunRecord, now: number): DrError | undefined {
+  if (run.state === "expired" || (run.state === "pending_approval" && now >= run.expiresAt))
+    return new DrError(
+      "approval_expired",
+      `request ${run.id} expired at ${new Date(run.expiresAt).toISOString()}; start a new request`,
+    );
+  if (run.state !== "pending_approval")
+    return new DrError(
+      "already_decided",
+      `request ${run.id} is no longer waiting for approval (it is ${run.state})`,
+    );
+  return undefined;
+}
+
+/**
+ * Records one approval. The last one needed approves the run, but only for the plan people saw:
+ * the plan is computed again first, inside the same write. If it drifted, the approvals are void and
+ * the new plan waits for fresh ones; if it cannot be computed, the run keeps waiting with the reason
+ * and the approver is told why. Either way nothing can start the old plan.
+ */
+export function approveRun(run: RunRecord, input: ApproveInput, now: number): RunMove {
+  const ctx: MoveContext = { actor: input.actor.userId, now };
+  const refusal =
+    refuseClosedDecision(run, now) ??
+    refusePermission("approve", input.actor, run) ??
+    refuseApproval(run, input);
+  if (refusal) return refusal;
+  const approval = {
+    userId: ctx.actor,
+    at: now,
+    planHash: input.planHash,
+    ...(run.rpoRisk ? { acceptedDataLoss: true } : {}),
+  };
+  const approvals = [...run.approvals, approval];
+  const decisions = [...run.decisions, { userId: ctx.actor, at: now, decision: "approved" as const }];
+  const counted = (state: RunRecord["state"]) => ({
+    approvals: approvals.length,
+    required: run.requiredApprovals,
+    state,
+    ...(run.rpoRisk ? { acceptedDataLoss: true } : {}),
+  });
+  if (approvals.length < run.requiredApprovals)
+    return note(run, ctx, { approvals, decisions }, "run.approval", counted(run.state));
+
+  let fresh: Plan;
+  try {
+    fresh = input.replan();
+  } catch (error) {
+    const reason = `the plan cannot be computed again (${describeError(error)}); approvals wait until it can`;
+    return {
+      ...note(run, ctx, { stateReason: reason }, "run.state", { state: run.state, reason }),
+      refusal: new DrError("plan_unavailable", `${reason}. Your approval was not recorded.`),
+    };
+  }
+  if (fresh.hash !== run.plan.hash) {
+    const reason = "approvals voided: the plan changed before the run started";
+    // Steps the new plan adds get their records now: nothing has run, every step is yet to start.
+    const known = new Set(run.plan.steps.map((s) => s.id));
+    const added = fresh.steps
+      .filter((s) => !known.has(s.id))
+      .map((s) => ({
+        record: { id: s.id, status: "not_started" as const, attempts: 0 },
+        event: runEvent(run, ctx, "step.state", { status: "not_started", planHash: fresh.hash }, s.id),
+      }));
+    const voided = note(
+      run,
+      ctx,
+      {
+        plan: fresh,
+        stateReason: reason,
+        approvals: [],
+        expiresAt: now + input.expiryMs,
+        rto: { ...run.rto, approvedAt: undefined },
+      },
+      "run.state",
+      {
+        state: run.state,
+        reason: "plan drift",
+        planHash: fresh.hash,
+        voided: run.approvals.map((a) => a.userId),
+      },
+    );
+    return { ...voided, steps: added };
+  }
+  return enter(run, "approved", ctx, {
+    patch: { approvals, decisions, rto: { ...run.rto, approvedAt: now } },
+    type: "run.approval",
+    data: counted("approved"),
+  });
+}
+
+function refuseApproval(run: RunRecord, input: ApproveInput): DrError | undefined {
+  if (input.planHash !== run.plan.hash)
+    return new DrError(
+      "plan_changed",
+      "the plan changed since this card was shown; review the new plan and approve that",
+    );
+  if (run.approvals.some((a) => a.userId === input.actor.userId))
+    return new DrError("already_approved", "you already approved this run");
+  if (run.rpoRisk && input.acceptsDataLoss !== true)
+    return new DrError(
+      "data_loss_not_accepted",
+      `this ${run.kind} would lose ${describeRpoRisk(run.rpoRisk)}; approve it with the button (or --accept-data-loss) that accepts this loss`,
+    );
+  return undefined;
+}
+
+/** Ends a request: by an approver, or withdrawn by its requester. */
+export function rejectRun(run: RunRecord, input: RejectInput, now: number): RunMove {
+  const ctx: MoveContext = { actor: input.actor.userId, now };
+  const refusal = refuseClosedDecision(run, now) ?? refusePermission("reject", input.actor, run);
+  if (refusal) return refusal;
+  return enter(run, "rejected", ctx, {
+    reason: `rejected by ${ctx.actor}${input.note ? `: ${input.note}` : ""}`,
+    patch: {
+      decisions: [
+        ...run.decisions,
+        { userId: ctx.actor, at: now, decision: "rejected", ...(input.note ? { note: input.note } : {}) },
+      ],
+    },
+    data: { by: ctx.actor },
+  });
+}
