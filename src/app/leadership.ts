@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { LeaderLease } from "../ports/leader-lease.js";
 
 export interface LeadershipOptions {
@@ -70,7 +71,7 @@ export class Leadership {
   }
 
   private async tick(): Promise<void> {
-    const started = Date.now();
+    const started = performance.now();
     try {
       const held = this.leading
         ? await this.o.lease.renew(this.o.name, this.o.token, this.o.ttlMs)
@@ -89,7 +90,7 @@ export class Leadership {
       this.o.onError?.(error);
       // One missed beat is tolerated (a blip); past half the TTL unconfirmed, the next beat could come
       // after the lease lapsed and another replica took it, so step down now.
-      if (this.leading && Date.now() - this.confirmedAt >= this.o.ttlMs / 2) this.lose();
+      if (this.leading && performance.now() - this.confirmedAt >= this.o.ttlMs / 2) this.lose();
     }
   }
 
