@@ -508,6 +508,7 @@ class RunExecution {
         try {
           await abortableDelay(step.retryDelayMs, this.abort.signal);
         } catch {
+          // The run was stopped while waiting to retry (abort, lost lease, shutdown): settle decides.
           return;
         }
         continue;
