@@ -176,11 +176,11 @@ describe("the weekly backup verification on the local test environment", () => {
     const progress = await emulator.waitForMessage(INCIDENT, `Backup verification ${run!.id}`, {
       timeoutMs: 30_000,
     });
-    await waitFor(() => emulator.thread(INCIDENT, progress.ts).length >= 3, {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      description: "a reply per step in the run's thread",
-    });
+    // Replies are posted as the notifier drains its queue, after the run's state is persisted.
+    await waitFor(
+      () => run!.plan.steps.every((step) => reply(emulator.thread(INCIDENT, progress.ts), step.title) !== ""),
+      { timeoutMs: 30_000, intervalMs: 100, description: "a reply per step in the run's thread" },
+    );
     await waitFor(
       () => emulator.message(INCIDENT, progress.ts)?.text.includes("completed with exceptions") ?? false,
       { timeoutMs: 30_000, intervalMs: 100, description: "the progress message to show the end" },

@@ -27,6 +27,18 @@ export async function seedPaymentsDeployments(
       `--replicas=${replicas}`,
     );
   }
+  // Ready before the test starts: on clusters shared by the test files, a controller may still be
+  // reconnecting after the previous file restarted an API server.
+  for (const name of ["production", "staging"] as const)
+    await clusters.kubectl(
+      context,
+      "rollout",
+      "status",
+      "deployment/payments-api",
+      "-n",
+      clusters.ns(name),
+      "--timeout=55s", // within kubectl()'s own 60 s
+    );
 }
 
 /**
