@@ -14,22 +14,44 @@ export class Actors {
     private readonly log: Logger,
   ) {}
 
-  async of(userId: string, kind: RunKind, options: { scheduler?: boolean } = {}): Promise<Actor> {
+  /**
+   * The person's roles for runs of `kind`. People listed by user id are decided without asking the
+   * directory; only the groups of a role still undecided are looked up, in one parallel lookup.
+   * `role` names the only role the caller needs (approving, rejecting and operating a run need the
+   * approver role, requesting the requester role): the other one is then known by user id alone.
+   */
+  async of(
+    userId: string,
+    kind: RunKind,
+    options: { scheduler?: boolean; role?: "requester" | "approver" } = {},
+  ): Promise<Actor> {
     const permissions = this.config.slack.permissions[kind];
-    const needsGroups = permissions.requesters.groups.length > 0 || permissions.approvers.groups.length > 0;
-    const groups = needsGroups ? await this.groupsOf(userId) : [];
+    const roles = {
+      requester: permissions.requesters,
+      approver: permissions.approvers,
+    } as const;
+    const byId = {
+      requester: isListed(roles.requester, userId, []),
+      approver: isListed(roles.approver, userId, []),
+    };
+    const undecided = (["requester", "approver"] as const).filter(
+      (role) => !byId[role] && (options.role === undefined || options.role === role),
+    );
+    const among = [...new Set(undecided.flatMap((role) => roles[role].groups))];
+    const groups = among.length > 0 ? await this.groupsOf(userId, among) : [];
     return {
       userId,
-      requester: isListed(permissions.requesters, userId, groups),
-      approver: isListed(permissions.approvers, userId, groups),
+      requester:
+        byId.requester || (undecided.includes("requester") && isListed(roles.requester, userId, groups)),
+      approver: byId.approver || (undecided.includes("approver") && isListed(roles.approver, userId, groups)),
       ...(options.scheduler ? { scheduler: true } : {}),
     };
   }
 
   /** Groups that cannot be read count as none: deny by default, and say so in the log. */
-  private async groupsOf(userId: string): Promise<string[]> {
+  private async groupsOf(userId: string, among: readonly string[]): Promise<string[]> {
     try {
-      return await this.directory.groupsOf(userId);
+      return await this.directory.groupsOf(userId, among);
     } catch (err) {
       this.log.warn("could not read a person's user groups; treating them as in none", {
         operation: "directory.groups",

@@ -69,7 +69,7 @@ export async function change(
   options: { withSteps?: boolean } = {},
 ): Promise<RunRecord> {
   const current = await ctx.writer.load(input.runId);
-  const actor = await ctx.actors.of(input.actor, current.kind);
+  const actor = await ctx.actors.of(input.actor, current.kind, { role: "approver" });
   return ctx.writer.apply(input.runId, input.actor, decide(actor), options);
 }
 

@@ -22,7 +22,7 @@ export async function approveRequest(
   input: ApproveInput,
 ): Promise<{ run: RunRecord; started: boolean }> {
   const current = await ctx.writer.load(input.runId);
-  const actor = await ctx.actors.of(input.actor, current.kind);
+  const actor = await ctx.actors.of(input.actor, current.kind, { role: "approver" });
   const run = await ctx.writer.apply(input.runId, input.actor, (r, now) =>
     approveRun(
       r,
@@ -53,7 +53,7 @@ export async function rejectRequest(
   input: { actor: string; runId: string; note?: string },
 ): Promise<RunRecord> {
   const current = await ctx.writer.load(input.runId);
-  const actor = await ctx.actors.of(input.actor, current.kind);
+  const actor = await ctx.actors.of(input.actor, current.kind, { role: "approver" });
   const note = input.note ? cleanReason(input.note) : undefined;
   const run = await ctx.writer.apply(input.runId, input.actor, (r, now) =>
     rejectRun(r, { actor, ...(note ? { note } : {}) }, now),

@@ -46,7 +46,7 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
   const now = ctx.clock.now();
   const runbook = ctx.plans.runbook(input.runbook);
   const scheduler = input.source === "schedule" && input.actor === SCHEDULE_ACTOR;
-  const actor = await ctx.actors.of(input.actor, runbook.kind, { scheduler });
+  const actor = await ctx.actors.of(input.actor, runbook.kind, { scheduler, role: "requester" });
   const refusal = refusePermission("request", actor, { kind: runbook.kind, mode: "real", requestedBy: "" });
   if (refusal) throw await ctx.writer.refuse(AUDIT_STREAM, input.actor, refusal);
   const reason = cleanReason(input.reason);

@@ -128,7 +128,9 @@ export class RunWriter {
     if (runId === AUDIT_STREAM) return false;
     const run = await this.d.store.getRun(runId);
     if (!run) return false;
-    return actor === run.requestedBy || (await this.d.actors.of(actor, run.kind)).approver;
+    return (
+      actor === run.requestedBy || (await this.d.actors.of(actor, run.kind, { role: "approver" })).approver
+    );
   }
 
   /** Observers hear of the attestations and the run's events, in that order, once all are stored. */

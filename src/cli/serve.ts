@@ -1,4 +1,3 @@
-import { WebClient } from "@slack/web-api";
 import { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
 import { retireFinishedRuns } from "../app/retire-finished-runs.js";
 import { startWatch } from "../app/start-watch.js";
@@ -11,7 +10,7 @@ import { openLeaderLease } from "../runtime/open-leader-lease.js";
 import { boltLogger } from "../slack/bolt-logger.js";
 import { createSlackApp, type SlackSurface, slackSettingsFromEnv } from "../slack/create-slack-app.js";
 import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
-import { SlackDirectory } from "../slack/slack-directory.js";
+import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
 import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
 import type { CliIo } from "./commands/cli-command.js";
 import { startManagementServer } from "./management-server.js";
@@ -67,16 +66,16 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     ];
     const fetch = metrics.instrumentFetch();
     rt.directory.use(
-      new SlackDirectory(
-        new WebClient(settings.botToken, {
-          ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
-          timeout: 5_000,
+      new SlackDirectory({
+        client: directoryClient(settings.botToken, {
+          ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
           fetch,
           logger: boltLogger(log.child({ component: "slack-directory" })),
         }),
         groups,
-        log.child({ component: "slack-directory" }),
-      ),
+        log: log.child({ component: "slack-directory" }),
+        cacheTtlMs: rt.config.slack.directoryCacheTtl,
+      }),
     );
     surface = createSlackApp(
       { ...settings, fetch },

@@ -17,7 +17,7 @@ import { type Logger, silentLogger } from "../ports/logger.js";
 import type { KubernetesServices, SitePort } from "../ports/site.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import { createSlackApp, type SlackSurface } from "../slack/create-slack-app.js";
-import { SlackDirectory } from "../slack/slack-directory.js";
+import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
 import { DEMO_CHANNEL, DEMO_OTHERS, DEMO_PEOPLE, DEMO_USERGROUPS, writeDemoConfig } from "./demo-config.js";
 import { freePort, type LocalRedis, startLocalRedis } from "./local-redis.js";
 import { SimulatedSite } from "./simulated-site.js";
@@ -153,11 +153,12 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       },
     );
     runtime.directory.use(
-      new SlackDirectory(
-        surface.client,
-        () => DEMO_USERGROUPS.map((g) => g.id),
-        runtime.log.child({ component: "slack-directory" }),
-      ),
+      new SlackDirectory({
+        client: directoryClient(emulator.botToken, { apiUrl: emulator.apiUrl }),
+        groups: () => DEMO_USERGROUPS.map((g) => g.id),
+        log: runtime.log.child({ component: "slack-directory" }),
+        cacheTtlMs: runtime.config.slack.directoryCacheTtl,
+      }),
     );
     // As in `drbot serve`: progress in the channel, and each drill's and failover's report (the
     // Markdown, the JSON and the timeline picture) posted there when it ends.

@@ -199,6 +199,8 @@ export const slackSchema = z
       })
       .strict()
       .prefault({}),
+    /** How long Slack's answer to "who is in this user group" is reused for permission decisions. */
+    directoryCacheTtl: durationSchema.default(60_000),
   })
   .strict();
 

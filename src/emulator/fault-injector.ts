@@ -1,9 +1,10 @@
 /**
  * Failures a test can inject into the next calls of a method: an HTTP status Slack's edge may
- * answer (500, 503…), or a platform error with HTTP 200 (`{ok:false, error}`), to see how the bot
- * copes. @slack/web-api retries the former and never the latter.
+ * answer (500, 503…), a platform error with HTTP 200 (`{ok:false, error}`), or a delay before the
+ * normal answer (a slow or hanging Slack: the connection stays open, nothing comes back until
+ * then), to see how the bot copes. @slack/web-api retries the first and never the second.
  */
-export type InjectedFault = { status: number } | { error: string };
+export type InjectedFault = { status: number } | { error: string } | { delayMs: number };
 
 export class FaultInjector {
   private readonly planned = new Map<string, { fault: InjectedFault; remaining: number }>();

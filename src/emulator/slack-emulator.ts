@@ -234,9 +234,14 @@ export class SlackEmulator {
     this.api.rateLimiter.clear(method);
   }
 
-  /** The next `times` calls of `method` fail with an HTTP status or a platform error. */
+  /** The next `times` calls of `method` fail with an HTTP status or a platform error, or answer late. */
   failNext(method: string, fault: InjectedFault, times = 1): void {
     this.api.faults.failNext(method, fault, times);
+  }
+
+  /** Forgets every planned fault. */
+  clearFaults(): void {
+    this.api.faults.clear();
   }
 
   /** How many accepted posts a response_url has had. */

@@ -60,12 +60,15 @@ export class WebApiDispatcher {
     const name = decodeURIComponent(url.pathname.slice("/api/".length));
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     const fault = this.faults.take(name);
+    if (fault && "delayMs" in fault)
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
     if (fault && "status" in fault) {
       this.deps.log.record({ type: "api_call", method: name, status: fault.status, ok: false });
       res.writeHead(fault.status, { "content-type": "text/plain" }).end("injected failure");
       return;
     }
-    const { reply, status, retryAfterSec } = await this.answer(name, req, url, raw, fault?.error);
+    const injectedError = fault && "error" in fault ? fault.error : undefined;
+    const { reply, status, retryAfterSec } = await this.answer(name, req, url, raw, injectedError);
     const error = reply.ok ? undefined : String(reply.error);
     this.deps.log.record({
       type: "api_call",

@@ -1,10 +1,13 @@
 /**
  * Who people are: the user groups a person belongs to, for approver eligibility. The Slack adapter
  * asks usergroups.users.list (cached briefly); the CLI uses the configuration alone.
- * Must answer within its own deadline; on failure it returns no groups (deny by default).
+ * Must answer within its own deadline (the Slack one: 3 s); on failure it returns no groups (deny
+ * by default). Callers decide people listed by ID before asking, and name the groups that matter
+ * (`among`), so only those are looked up.
  */
 export interface Directory {
-  groupsOf(userId: string): Promise<string[]>;
+  /** The groups, of `among` (default: every group the configuration names), that `userId` is in. */
+  groupsOf(userId: string, among?: readonly string[]): Promise<string[]>;
 }
 
 export const noGroups: Directory = { groupsOf: async () => [] };
@@ -17,7 +20,7 @@ export class DirectoryRelay implements Directory {
     this.target = directory;
   }
 
-  groupsOf(userId: string): Promise<string[]> {
-    return this.target.groupsOf(userId);
+  groupsOf(userId: string, among?: readonly string[]): Promise<string[]> {
+    return this.target.groupsOf(userId, among);
   }
 }

@@ -21,7 +21,7 @@ import { NoticeRelay } from "../../src/ports/notices.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import { createSlackApp, type SlackSettings, type SlackSurface } from "../../src/slack/create-slack-app.js";
-import { SlackDirectory } from "../../src/slack/slack-directory.js";
+import { directoryClient, SlackDirectory } from "../../src/slack/slack-directory.js";
 import type { SlackFailure } from "../../src/slack/slack-failure.js";
 import { testConfig, testRunbook } from "./config-fixture.js";
 import { effect, Ledger, ledgerStepKind } from "./engine-harness.js";
@@ -164,7 +164,14 @@ export async function startSlackHarness(options: {
       ...(options.onRunUpdatesStopped ? { onRunUpdatesStopped: options.onRunUpdatesStopped } : {}),
     },
   );
-  directory.use(new SlackDirectory(surface.client, () => ["S0CMD"]));
+  directory.use(
+    new SlackDirectory({
+      client: directoryClient(emulator.botToken, { apiUrl: emulator.apiUrl }),
+      groups: () => ["S0CMD"],
+      cacheTtlMs: config.slack.directoryCacheTtl,
+      ...(options.log ? { log: options.log } : {}),
+    }),
+  );
   relay.attach(surface.notifier);
   const notifier = surface.notifier;
   notices.attach((notice) => notifier.postNotice(notice));
