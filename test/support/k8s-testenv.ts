@@ -6,6 +6,7 @@ import { basename, join } from "node:path";
 import { execa } from "execa";
 import { parse, stringify } from "yaml";
 import { type Config, configSchema } from "../../src/domain/config.js";
+import { requireVeleroBinaries, type VeleroTestEnv, veleroTestEnv } from "./velero-testenv.js";
 import { waitFor } from "./wait-for.js";
 
 /**
@@ -16,6 +17,12 @@ import { waitFor } from "./wait-for.js";
  * meets another. A file that stops an API server has it started again when it stops the clusters.
  * With DRBOT_TESTENV_DIR set by a person, clusters already up there are reused and left running;
  * without it (a benchmark), the caller gets a pair of its own, stopped by `stop()`.
+ *
+ * A file that runs real Velero (startTestClustersWithVelero) always gets a pair of its own, with
+ * Velero on both clusters and a bucket of their own: Velero's state (schedules, backups synced
+ * both ways through the bucket, storage locations made read-only or read-write) belongs to the
+ * whole cluster, and the shared pair's files install Velero's CRDs, play its server with a test
+ * controller and remove its API group.
  *
  * The binaries are built once by scripts/k8s-build (15-30 min, cached in ~/.cache/drbot-k8s). When
  * they are missing this fails with that instruction instead of building inside a test run.
@@ -128,16 +135,33 @@ async function fileTag(): Promise<string> {
   return `${name}-${createHash("sha256").update(path).digest("hex").slice(0, 4)}`;
 }
 
-export async function startTestClusters(): Promise<TestClusters> {
+/** The clusters with real Velero on both and the shared bucket (velero-testenv.ts). */
+export interface TestClustersWithVelero extends TestClusters {
+  velero: VeleroTestEnv;
+}
+
+/** A pair of clusters of this file's own with real Velero (`scripts/testenv up --velero`), stopped by `stop()`. */
+export async function startTestClustersWithVelero(): Promise<TestClustersWithVelero> {
+  const clusters = await startTestClusters({ velero: true });
+  try {
+    return { ...clusters, velero: await veleroTestEnv(clusters.dir, clusters.kubeconfigPath) };
+  } catch (error) {
+    await clusters.stop();
+    throw error;
+  }
+}
+
+export async function startTestClusters(options: { velero?: boolean } = {}): Promise<TestClusters> {
   const bin = await requireClusterBinaries();
+  if (options.velero) await requireVeleroBinaries();
   const tag = await fileTag();
   const ns = (name: string) => `${name}-${tag}`.slice(0, 63);
-  const reuse = process.env.DRBOT_TESTENV_DIR;
+  const reuse = options.velero ? undefined : process.env.DRBOT_TESTENV_DIR;
   const dir = reuse ?? join(tmpdir(), `drbot-testenv-${process.pid}-${Date.now()}`);
   const env = { ...process.env, DRBOT_TESTENV_DIR: dir };
   const testenv = (...args: string[]) =>
-    execa("bash", ["scripts/testenv", ...args], { env, reject: false, timeout: 180_000 });
-  const up = await testenv("up");
+    execa("bash", ["scripts/testenv", ...args], { env, reject: false, timeout: 300_000 });
+  const up = await testenv("up", ...(options.velero ? ["--velero"] : []));
   if (up.exitCode !== 0)
     throw new Error(`scripts/testenv up failed (logs in ${dir}/*/logs):\n${up.stderr.slice(-2000)}`);
   const kubeconfigPath = join(dir, "kubeconfig");
