@@ -90,6 +90,8 @@ export interface SourceRpo {
   verdict: string;
   /** The reading's own words. */
   detail: string;
+  /** What the reading wants a person to know besides (a newer backup not synced yet). */
+  notice?: string;
   latencyMs?: number;
 }
 
@@ -120,6 +122,7 @@ export function judgeSource(
     designMs,
     detail: reading?.detail ?? "no reading: nothing in this drbot reads this source",
     ...(reading?.latencyMs !== undefined ? { latencyMs: reading.latencyMs } : {}),
+    ...(reading?.notice ? { notice: reading.notice } : {}),
   } as const;
   const exposureMs = reading?.exposureMs;
   if (exposureMs === undefined)

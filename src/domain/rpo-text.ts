@@ -24,8 +24,9 @@ export function tierHeadline(t: TierRpo): string {
   }
 }
 
+/** An unknown source's verdict holds the reading's detail, notice included; a known one gets it added. */
 export function sourceLine(s: SourceRpo): string {
-  return `${s.source} (${s.protects}): ${s.verdict}`;
+  return `${s.source} (${s.protects}): ${s.verdict}${s.notice && s.state !== "unknown" ? `; ${s.notice}` : ""}`;
 }
 
 /** Sources in the order people should read them: what is wrong first, application data before configuration. */

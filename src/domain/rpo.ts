@@ -23,6 +23,11 @@ export interface RpoReading {
   recoveryPointAt?: number;
   /** The cadence the source itself runs on, where it says (Velero's Schedule, Longhorn's recurring jobs). */
   cadence?: Cadence;
+  /**
+   * What a person should know even when the exposure is known: a newer backup the reading site has
+   * not synced yet, a site that could not be compared. Shown with the source's verdict.
+   */
+  notice?: string;
 }
 
 /**

@@ -51,6 +51,12 @@ export interface BackupInfo {
   labels: Record<string, string>;
 }
 
+/**
+ * What a Restore does with an object that already exists on the site and differs from the backup:
+ * "none" keeps the site's copy (Velero warns about it), "update" patches it to the backed-up version.
+ */
+export type ExistingResourcePolicy = "none" | "update";
+
 export interface RestoreInfo {
   name: string;
   backupName: string;
@@ -58,6 +64,8 @@ export interface RestoreInfo {
   phase: RestorePhase | "";
   includedNamespaces: string[];
   namespaceMapping: Record<string, string>;
+  /** As the Restore asked; absent means Velero's default (keep existing objects, warn). */
+  existingResourcePolicy?: string;
   createdAt: number;
   startedAt?: number;
   completedAt?: number;
@@ -68,4 +76,20 @@ export interface RestoreInfo {
   itemsRestored?: number;
   totalItems?: number;
   labels: Record<string, string>;
+}
+
+/** Messages Velero recorded for a restore, where they apply (Velero's results.Result). */
+export interface VeleroMessages {
+  /** About Velero itself: reading the backup, the storage location, plugins. */
+  velero: string[];
+  /** About cluster-scoped objects. */
+  cluster: string[];
+  /** By namespace, about the objects in it. */
+  namespaces: Record<string, string[]>;
+}
+
+/** Velero's own errors and warnings for one restore (what `velero restore describe` prints). */
+export interface RestoreResults {
+  errors: VeleroMessages;
+  warnings: VeleroMessages;
 }

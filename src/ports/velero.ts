@@ -1,5 +1,5 @@
 import { DrError } from "../domain/errors.js";
-import type { BackupInfo, RestoreInfo } from "../domain/velero.js";
+import type { BackupInfo, ExistingResourcePolicy, RestoreInfo, RestoreResults } from "../domain/velero.js";
 import type { RequestOptions } from "./site.js";
 
 /**
@@ -25,6 +25,8 @@ export interface ScheduleInfo {
   includedNamespaces: string[];
 }
 
+export type StorageAccessMode = "ReadOnly" | "ReadWrite";
+
 export interface StorageLocationInfo {
   name: string;
   phase: string;
@@ -47,6 +49,8 @@ export interface NewRestore {
   includedNamespaces: string[];
   /** Restore namespace A into B (Velero's namespaceMapping), for restore tests beside production. */
   namespaceMapping?: Record<string, string>;
+  /** Always given: Velero's implicit default is not a decision anybody made. */
+  existingResourcePolicy: ExistingResourcePolicy;
   labels: Record<string, string>;
 }
 
@@ -62,8 +66,26 @@ export interface VeleroPort {
   getRestore(name: string, options?: RequestOptions): Promise<RestoreInfo | undefined>;
   /** Creates the Backup; when one of that name exists already it is returned as it is (idempotent). */
   createBackup(backup: NewBackup, options?: RequestOptions): Promise<BackupInfo>;
+  /**
+   * Sets a storage location ReadOnly or ReadWrite (idempotent). Read-only, Velero neither writes
+   * backups there nor deletes expired ones: a DR site's location, and the primary's once it has
+   * lost the role. Throws DrError (not_found) when the site's Velero has no such location.
+   */
+  setStorageLocationAccess(
+    name: string,
+    accessMode: StorageAccessMode,
+    options?: RequestOptions,
+  ): Promise<StorageLocationInfo>;
   /** Creates the Restore; when one of that name exists already it is returned as it is (idempotent). */
   createRestore(restore: NewRestore, options?: RequestOptions): Promise<RestoreInfo>;
+  /**
+   * Velero's errors and warnings for a finished restore, as `velero restore describe` gets them: a
+   * DownloadRequest that the site's Velero server answers with a signed URL into the storage
+   * location, which is then read (so drbot must reach the object store's endpoint, as the velero CLI
+   * must). Undefined when Velero has no results for it (a restore that never ran). Throws DrError
+   * (timeout) when no Velero server answers before the deadline: the site's Velero is down.
+   */
+  restoreResults(name: string, options?: RequestOptions): Promise<RestoreResults | undefined>;
 }
 
 /** Velero per site: the step kinds and the RPO reader ask for a site and Velero's namespace. */

@@ -262,6 +262,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             timed(() =>
               readVeleroRpo(source, velero, clock.now(), {
                 signal: AbortSignal.timeout(RPO_READ_TIMEOUT_MS),
+                // A backup the other site took that this one has not synced yet is named in status.
+                compareWith: config.sites.map((s) => s.name),
               }),
             ),
           ),

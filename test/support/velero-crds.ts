@@ -5,8 +5,9 @@ import type { TestClusters } from "./k8s-testenv.js";
 
 /**
  * Velero's own CRDs, taken at test time from the upstream project's published Go module (the Go
- * module cache keeps them, outside the repository), never written by hand. The Velero server
- * cannot run here; test/support/velero-test-controller.ts plays its part.
+ * module cache keeps them, outside the repository), never written by hand: for the fast tests of
+ * phase handling, where test/support/velero-test-controller.ts plays the server. Tests of the
+ * shipped runbooks run the real Velero server instead (velero-testenv.ts).
  */
 export const VELERO_MODULE = "github.com/vmware-tanzu/velero";
 export const VELERO_VERSION = "v1.18.3";

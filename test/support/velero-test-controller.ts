@@ -3,7 +3,11 @@ import { withDeadline } from "../../src/adapters/kubernetes/with-deadline.js";
 import { parseDuration } from "../../src/domain/duration.js";
 
 /**
- * Plays the Velero server on a test cluster: it moves Backups and Restores through their phases,
+ * A stand-in for the Velero server, for fast tests of how drbot handles each phase (the phases real
+ * Velero only reaches on failures that are hard to provoke on demand, takeovers mid-restore). It
+ * restores nothing: every test of the shipped runbooks runs real Velero (velero-testenv.ts).
+ *
+ * On a test cluster it moves Backups and Restores through their phases,
  * one phase per tick, as Velero's controllers would, stamping start and completion times,
  * expiration, warnings and errors. What a Backup (or a restore of a backup) goes through is
  * scripted by annotations on the Backup, so a test states the outcome in the data it creates:

@@ -57,6 +57,7 @@ export function restoreInfo(raw: unknown): RestoreInfo {
     labels: o.metadata?.labels ?? {},
   };
   if (str(spec.scheduleName)) info.scheduleName = str(spec.scheduleName);
+  if (str(spec.existingResourcePolicy)) info.existingResourcePolicy = str(spec.existingResourcePolicy);
   setTime(info, "startedAt", status.startTimestamp);
   setTime(info, "completedAt", status.completionTimestamp);
   if (str(status.failureReason)) info.failureReason = str(status.failureReason);
@@ -93,6 +94,12 @@ export function storageLocationInfo(raw: unknown): StorageLocationInfo {
   if (str(status.message)) info.message = str(status.message);
   setTime(info, "lastSyncedAt", status.lastSyncedTime);
   return info;
+}
+
+/** The signed URL of a DownloadRequest Velero has processed; undefined until then. */
+export function downloadUrlOf(raw: unknown): string | undefined {
+  const status = (raw as VeleroObject | undefined)?.status ?? {};
+  return status.phase === "Processed" && str(status.downloadURL) ? str(status.downloadURL) : undefined;
 }
 
 /** Velero's TTL is a Go duration ("720h0m0s"). */

@@ -1,11 +1,13 @@
+import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import type { SiteConfig } from "../../domain/config.js";
-import type { BackupInfo, RestoreInfo } from "../../domain/velero.js";
+import type { BackupInfo, RestoreInfo, RestoreResults } from "../../domain/velero.js";
 import type { RequestOptions } from "../../ports/site.js";
 import {
   type NewBackup,
   type NewRestore,
   type ScheduleInfo,
+  type StorageAccessMode,
   type StorageLocationInfo,
   type VeleroPort,
   veleroNotInstalled,
@@ -13,11 +15,21 @@ import {
 import { KubeError } from "../kubernetes/kube-error.js";
 import { loadKubeConfig } from "../kubernetes/load-kube-config.js";
 import { withDeadline } from "../kubernetes/with-deadline.js";
-import { backupInfo, goDuration, restoreInfo, scheduleInfo, storageLocationInfo } from "./velero-objects.js";
+import { downloadRestoreResults } from "./restore-results.js";
+import {
+  backupInfo,
+  downloadUrlOf,
+  goDuration,
+  restoreInfo,
+  scheduleInfo,
+  storageLocationInfo,
+} from "./velero-objects.js";
 
 const GROUP = "velero.io";
 const VERSION = "v1";
-type Plural = "backups" | "restores" | "schedules" | "backupstoragelocations";
+type Plural = "backups" | "restores" | "schedules" | "backupstoragelocations" | "downloadrequests";
+/** How long Velero's server may take to answer a DownloadRequest (it answers within a second when up). */
+const DOWNLOAD_REQUEST_TIMEOUT_MS = 20_000;
 
 /**
  * Velero on one site through its CRDs with client-node's CustomObjectsApi, not the velero CLI:
@@ -58,6 +70,33 @@ export class VeleroSite implements VeleroPort {
     return (await this.list("backupstoragelocations", options)).map(storageLocationInfo);
   }
 
+  async setStorageLocationAccess(
+    name: string,
+    accessMode: StorageAccessMode,
+    options?: RequestOptions,
+  ): Promise<StorageLocationInfo> {
+    const what = `set Velero storage location ${this.namespace}/${name} ${accessMode}`;
+    try {
+      const patched = await this.request(what, options, (o) =>
+        this.api.patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: this.namespace,
+            plural: "backupstoragelocations",
+            name,
+            body: { spec: { accessMode } },
+          },
+          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch, o),
+        ),
+      );
+      return storageLocationInfo(patched);
+    } catch (error) {
+      if (isUnserved(error)) throw veleroNotInstalled(this.site, what);
+      throw error;
+    }
+  }
+
   async listRestores(options?: RequestOptions & { labelSelector?: string }): Promise<RestoreInfo[]> {
     return (await this.list("restores", options)).map(restoreInfo);
   }
@@ -86,9 +125,51 @@ export class VeleroSite implements VeleroPort {
         backupName: restore.backupName,
         ...(restore.includedNamespaces.length > 0 ? { includedNamespaces: restore.includedNamespaces } : {}),
         ...(restore.namespaceMapping ? { namespaceMapping: restore.namespaceMapping } : {}),
+        existingResourcePolicy: restore.existingResourcePolicy,
       },
     };
     return restoreInfo(await this.create("restores", restore.name, body, options));
+  }
+
+  async restoreResults(name: string, options?: RequestOptions): Promise<RestoreResults | undefined> {
+    const where = {
+      site: this.site,
+      operation: `read Velero's results of restore ${this.namespace}/${name}`,
+    };
+    const deadline = Date.now() + DOWNLOAD_REQUEST_TIMEOUT_MS;
+    // A name of its own per read: Velero answers each request once and deletes it when it expires.
+    const request = `${name.slice(0, 200)}-results-${randomBytes(4).toString("hex")}`;
+    await this.create(
+      "downloadrequests",
+      request,
+      {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: "DownloadRequest",
+        metadata: {
+          name: request,
+          namespace: this.namespace,
+          labels: { "app.kubernetes.io/managed-by": "drbot" },
+        },
+        spec: { target: { kind: "RestoreResults", name } },
+      },
+      options,
+    );
+    let delay = 100;
+    for (;;) {
+      const url = downloadUrlOf(await this.get("downloadrequests", request, options));
+      if (url) {
+        const left = Math.max(1_000, Math.min(this.timeoutMs * 2, deadline - Date.now()));
+        return downloadRestoreResults(url, where, left, options?.signal);
+      }
+      if (Date.now() + delay > deadline)
+        throw new KubeError(
+          "timeout",
+          where,
+          `Velero's server did not answer download request ${request} within ${DOWNLOAD_REQUEST_TIMEOUT_MS} ms (is it running?)`,
+        );
+      await pause(delay, options?.signal);
+      delay = Math.min(delay * 2, 1_000);
+    }
   }
 
   private async list(
@@ -166,6 +247,21 @@ export class VeleroSite implements VeleroPort {
   ): Promise<T> {
     return withDeadline({ site: this.site, operation: what }, this.timeoutMs, options?.signal, send);
   }
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /**

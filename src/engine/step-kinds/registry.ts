@@ -23,6 +23,7 @@ import { shellStep } from "./shell.js";
 import { siteServingStep } from "./site-serving.js";
 import { veleroBackupStep } from "./velero-backup.js";
 import { veleroRestoreStep } from "./velero-restore.js";
+import { veleroStorageLocationStep } from "./velero-storage-location.js";
 import { waitStep } from "./wait.js";
 
 /**
@@ -78,7 +79,11 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
 
 /** PostgreSQL replication: promotion and the lag gate (services.replication). */
 export const DATABASE_STEP_KINDS: AnyStepKind[] = [dbPromoteStep, dbLagGateStep];
-export const VELERO_STEP_KINDS: AnyStepKind[] = [veleroBackupStep, veleroRestoreStep];
+export const VELERO_STEP_KINDS: AnyStepKind[] = [
+  veleroBackupStep,
+  veleroRestoreStep,
+  veleroStorageLocationStep,
+];
 
 /** Longhorn: DR volume activation (services.longhorn). */
 export const LONGHORN_STEP_KINDS: AnyStepKind[] = [longhornActivateStep];

@@ -14,15 +14,19 @@ import {
   untilAnswered,
   watchPhases,
 } from "./velero-common.js";
+import { judgeRestore } from "./velero-restore-outcome.js";
 
 /**
  * Creates a Velero Restore on a site from the newest good backup (of a schedule) or a chosen one,
- * and watches it through every phase until it is terminal. Only Completed succeeds; PartiallyFailed,
- * Failed and FailedValidation fail the step with their counts and reasons, so the run pauses.
+ * with an explicit policy for objects that already exist there, and watches it through every phase
+ * until it is terminal. Only Completed succeeds, and only without warnings the runbook does not
+ * accept; PartiallyFailed, Failed, FailedValidation and unforeseen warnings fail the step with
+ * Velero's own errors and warnings (velero-restore-outcome.ts), so the run pauses.
  *
  * Not idempotent (a second Restore over a restored namespace is a second restore), but safe to
  * resume: the Restore carries the run, step and attempt; execute adopts one that is running or
- * Completed instead of creating another, and observe reports it.
+ * Completed without warnings instead of creating another, and observe reports it. Resuming after a
+ * failure restores again; skipping the step is how a person accepts a restore's warnings.
  */
 const params = z
   .object({
@@ -46,6 +50,31 @@ const params = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "lowercase letters, digits and '-', at most 31")
       .optional(),
+    /**
+     * Objects that exist on the site and differ from the backup: "none" keeps the site's copy (and
+     * Velero warns), "update" patches them to the backed-up version (failback: what changed on DR
+     * during the outage wins). Velero's own default is "none"; runbooks should say which they mean.
+     */
+    existingResourcePolicy: z.enum(["none", "update"]).default("none"),
+    /**
+     * Warnings the runbook expects, as regular expressions matched against each of Velero's warning
+     * lines ("namespace/production: could not restore, …"). Any other warning fails the step.
+     */
+    acceptWarnings: z
+      .array(
+        z.string().refine(
+          (pattern) => {
+            try {
+              new RegExp(pattern);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { message: "a regular expression" },
+        ),
+      )
+      .default([]),
   })
   .strict();
 
@@ -62,13 +91,14 @@ export const veleroRestoreStep = defineStepKind({
         : p.backup === "newest"
           ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}`
           : `backup ${p.backup}`
-    }${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}${p.namespacePrefix ? ` into ${p.namespacePrefix}*` : ""}`,
+    }${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}${p.namespacePrefix ? ` into ${p.namespacePrefix}*` : ""}, existing objects ${p.existingResourcePolicy === "update" ? "updated to the backup" : "kept"}`,
   // `/dr failover --backup NAME` replaces "newest"; a backup the runbook names itself stays.
   applyPins: (p, pins) =>
     pins.backup && p.backup === "newest" && !p.fromStep ? { ...p, backup: pins.backup } : p,
   async execute(ctx, p) {
     const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
     let restore = await adoptable(ctx, velero);
+    const accept = p.acceptWarnings.map((pattern) => new RegExp(pattern));
     if (restore) {
       ctx.log(`restore ${restore.name} of this step exists already (${restore.phase || "New"}); watching it`);
     } else {
@@ -96,6 +126,7 @@ export const veleroRestoreStep = defineStepKind({
         backupName: point.backup.name,
         includedNamespaces: p.namespaces,
         labels: stepLabels(ctx),
+        existingResourcePolicy: p.existingResourcePolicy,
         ...(p.namespacePrefix
           ? {
               namespaceMapping: Object.fromEntries(
@@ -107,22 +138,19 @@ export const veleroRestoreStep = defineStepKind({
       restore = await untilAnswered(ctx, "create the restore", () =>
         velero.createRestore(restoreSpec, { signal: ctx.signal }),
       );
-      ctx.log(`created restore ${velero.namespace}/${restore.name} on ${p.site}`);
+      ctx.log(
+        `created restore ${velero.namespace}/${restore.name} on ${p.site} (existing objects: ${p.existingResourcePolicy})`,
+      );
     }
     const name = restore.name;
-    const { verdict } = await watchPhases(
+    const { object, verdict } = await watchPhases(
       ctx,
       `restore ${name}`,
       (signal) => velero.getRestore(name, { signal }),
       restoreVerdict,
       (r) => (r.totalItems ? `, ${r.itemsRestored ?? 0}/${r.totalItems} items` : ""),
     );
-    return verdict.state === "succeeded"
-      ? { status: "succeeded", output: `${verdict.summary} on ${p.site}` }
-      : {
-          status: "failed",
-          error: `${verdict.state === "failed" ? verdict.evidence : verdict.phase} on ${p.site}`,
-        };
+    return judgeRestore(ctx, velero, object, verdict, accept);
   },
   async observe(ctx, p) {
     const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
@@ -131,7 +159,18 @@ export const veleroRestoreStep = defineStepKind({
       return { holds: false, evidence: `no restore of this step exists on ${p.site}; it will be created` };
     for (const r of restores) {
       const v = restoreVerdict(r);
-      if (v.state === "succeeded") return { holds: true, evidence: `${v.summary} on ${p.site}` };
+      if (v.state !== "succeeded") continue;
+      // Completed, but its warnings are judged as execute would: unforeseen ones are a person's call.
+      const judged = await judgeRestore(
+        ctx,
+        velero,
+        r,
+        v,
+        p.acceptWarnings.map((pattern) => new RegExp(pattern)),
+      );
+      return judged.status === "succeeded"
+        ? { holds: true, evidence: judged.output ?? v.summary }
+        : { holds: "unknown", evidence: judged.status === "failed" ? judged.error : v.summary };
     }
     const running = restores.find((r) => restoreVerdict(r).state === "running");
     if (running)
@@ -148,8 +187,9 @@ export const veleroRestoreStep = defineStepKind({
 
 /**
  * The Restore this attempt should watch instead of creating one: this attempt's own (a retried
- * request), or an earlier attempt's that is still running or Completed (a takeover after a crash).
- * An earlier attempt's failed Restore is not adopted: retrying after a failure means restoring again.
+ * request), or an earlier attempt's that is still running or Completed without warnings (a takeover
+ * after a crash). An earlier attempt's failed Restore, or one Completed with warnings that failed the
+ * step, is not adopted: retrying after a failure means restoring again.
  */
 async function adoptable(ctx: StepContext, velero: VeleroPort): Promise<RestoreInfo | undefined> {
   const restores = await untilAnswered(ctx, "list this step's restores", () =>
@@ -157,7 +197,10 @@ async function adoptable(ctx: StepContext, velero: VeleroPort): Promise<RestoreI
   );
   const own = restores.find((r) => attemptOf(r.labels) === ctx.attempt);
   if (own) return own;
-  return restores.find((r) => restoreVerdict(r).state !== "failed");
+  return restores.find((r) => {
+    const state = restoreVerdict(r).state;
+    return state === "running" || (state === "succeeded" && r.warnings === 0);
+  });
 }
 
 function newestRestore(restores: readonly RestoreInfo[]): RestoreInfo {

@@ -7,6 +7,7 @@ import type { PlanStep } from "../../../src/domain/run.js";
 import type { StepContext, StepResult } from "../../../src/engine/step-kind.js";
 import { veleroBackupStep } from "../../../src/engine/step-kinds/velero-backup.js";
 import { veleroRestoreStep } from "../../../src/engine/step-kinds/velero-restore.js";
+import { veleroStorageLocationStep } from "../../../src/engine/step-kinds/velero-storage-location.js";
 import { systemClock } from "../../../src/ports/clock.js";
 import type { CommandRunner } from "../../../src/ports/command-runner.js";
 import { silentLogger } from "../../../src/ports/logger.js";
@@ -206,7 +207,7 @@ describe("velero.restore", () => {
   it("restores from a chosen backup when one is pinned, even when newer ones exist", async () => {
     const pinned = veleroRestoreStep.applyPins!(restoreParams(), { backup: "nightly-1" });
     expect(veleroRestoreStep.summarize(pinned)).toBe(
-      "Velero restore on dc2 from backup nightly-1 (production)",
+      "Velero restore on dc2 from backup nightly-1 (production), existing objects kept",
     );
     const ctx = contextFor("restore-backup");
 
@@ -571,6 +572,7 @@ describe("a run taken over after its executor died during a restore", () => {
       name: `dead-owner-${run.id}`.slice(0, 63),
       backupName: restoreBackup,
       includedNamespaces: ["production"],
+      existingResourcePolicy: "none",
       labels: { "drbot.io/run-id": run.id, "drbot.io/step": "restore", "drbot.io/attempt": "1" },
     });
     return { h, run };
@@ -622,5 +624,95 @@ describe("a run taken over after its executor died during a restore", () => {
       /whether it took effect is unknown \(restore dead-owner-.* ended Failed .*failure reason: found a restore/,
     );
     expect(await dc2.listRestores({ labelSelector: `drbot.io/run-id=${run.id}` })).toHaveLength(1);
+  });
+});
+
+describe("velero.storage-location", () => {
+  const accessOf = () =>
+    clusters.kubectl(
+      "dc2",
+      "get",
+      "backupstoragelocation",
+      "primary-bucket",
+      "-n",
+      "velero",
+      "-o",
+      "jsonpath={.spec.accessMode}",
+    );
+  const params = (over: Record<string, unknown> = {}) =>
+    veleroStorageLocationStep.params.parse({
+      site: "dc2",
+      location: "primary-bucket",
+      accessMode: "ReadWrite",
+      ...over,
+    });
+
+  it("makes DR's location read-write once, then says it already is, and observes it", async () => {
+    await controller.putStorageLocation("primary-bucket", { phase: "Available" }, false);
+    await clusters.kubectl(
+      "dc2",
+      "patch",
+      "backupstoragelocation",
+      "primary-bucket",
+      "-n",
+      "velero",
+      "--type=merge",
+      "-p",
+      '{"spec":{"accessMode":"ReadOnly"}}',
+    );
+    const ctx = contextFor("dr-backups-writable");
+    expect(await veleroStorageLocationStep.observe!(ctx, params())).toEqual({
+      holds: false,
+      evidence: "storage location primary-bucket on dc2 is ReadOnly",
+    });
+
+    expect(await veleroStorageLocationStep.execute(ctx, params())).toEqual({
+      status: "succeeded",
+      output: "storage location primary-bucket on dc2: ReadOnly → ReadWrite",
+    });
+    expect(await accessOf()).toBe("ReadWrite");
+    expect(await veleroStorageLocationStep.execute(ctx, params())).toEqual({
+      status: "succeeded",
+      output: "storage location primary-bucket on dc2 is ReadWrite already",
+    });
+    expect(await veleroStorageLocationStep.observe!(ctx, params())).toMatchObject({ holds: true });
+  });
+
+  it("fails when the site's Velero has no such location", async () => {
+    expect(
+      await veleroStorageLocationStep.execute(contextFor("x"), params({ location: "elsewhere" })),
+    ).toEqual({
+      status: "failed",
+      error: "Velero on dc2 has no storage location elsewhere",
+    });
+  });
+
+  it("goes on, saying so, when the primary cannot be reached and the runbook allows it; fails when it does not", async () => {
+    const hung = await clusters.hungKubeconfig();
+    const unreachable = new VeleroSite(config.sites.find((s) => s.name === "dc1")!, {
+      kubeconfigPath: hung,
+      timeoutMs: 300,
+    });
+    const ctx = {
+      ...contextFor("primary-backups-read-only"),
+      services: { commands: {} as CommandRunner, secrets: [], velero: { velero: () => unreachable } },
+    };
+    const readOnly = { site: "dc1", accessMode: "ReadOnly" };
+    const goOn = await veleroStorageLocationStep.execute(
+      ctx,
+      params({ ...readOnly, whenUnreachable: "continue" }),
+    );
+    expect(goOn).toMatchObject({
+      status: "succeeded",
+      output: expect.stringMatching(
+        /^dc1 is unreachable \(site dc1: could not list Velero backupstoragelocations in velero: no answer within 300 ms\); its storage location primary-bucket could not be set ReadOnly; going on as configured$/,
+      ),
+    });
+    expect(await veleroStorageLocationStep.execute(ctx, params(readOnly))).toMatchObject({
+      status: "failed",
+    });
+    expect(await veleroStorageLocationStep.observe!(ctx, params(readOnly))).toMatchObject({
+      holds: "unknown",
+    });
   });
 });

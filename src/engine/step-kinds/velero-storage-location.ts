@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { DrError, describeError } from "../../domain/errors.js";
+import type { StorageLocationInfo, VeleroPort } from "../../ports/velero.js";
+import { defineStepKind } from "../step-kind.js";
+import { serviceOf } from "../step-services.js";
+
+/**
+ * Makes a site's Velero storage location read-only or read-write. In the strategy both sites share
+ * one bucket: the serving site writes its backups there and the other only reads them, so a site
+ * that loses the role must stop writing (and stop pruning expired backups) and the one that takes it
+ * must start, or the failback's on-demand backup of DR has nowhere to go. Idempotent. An unreachable
+ * site (the primary in a disaster) cannot be changed; `whenUnreachable` says whether that fails the
+ * step. Observable: the effect holds when the location has the wanted mode.
+ */
+const params = z
+  .object({
+    site: nameSchema,
+    accessMode: z.enum(["ReadOnly", "ReadWrite"]),
+    location: k8sNameSchema.default("default"),
+    veleroNamespace: k8sNameSchema.default("velero"),
+    whenUnreachable: z.enum(["continue", "fail"]).default("fail"),
+  })
+  .strict();
+
+export const veleroStorageLocationStep = defineStepKind({
+  kind: "velero.storage-location",
+  description: "Makes a site's Velero storage location read-only or read-write.",
+  params,
+  siteParams: ["site"],
+  idempotent: true,
+  summarize: (p) => `Velero storage location ${p.location} on ${p.site} ${p.accessMode}`,
+  async execute(ctx, p) {
+    const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
+    let current: StorageLocationInfo | undefined;
+    try {
+      current = await findLocation(velero, p.location, ctx.signal);
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      const note = `${p.site} is unreachable (${describeError(error)}); its storage location ${p.location} could not be set ${p.accessMode}`;
+      return p.whenUnreachable === "continue"
+        ? { status: "succeeded", output: `${note}; going on as configured` }
+        : { status: "failed", error: note };
+    }
+    if (!current)
+      return { status: "failed", error: `Velero on ${p.site} has no storage location ${p.location}` };
+    const before = modeOf(current);
+    if (before === p.accessMode)
+      return {
+        status: "succeeded",
+        output: `storage location ${p.location} on ${p.site} is ${before} already`,
+      };
+    const after = await velero.setStorageLocationAccess(p.location, p.accessMode, { signal: ctx.signal });
+    return {
+      status: "succeeded",
+      output: `storage location ${p.location} on ${p.site}: ${before} → ${modeOf(after)}`,
+    };
+  },
+  async observe(ctx, p) {
+    const velero = serviceOf(ctx, "velero").velero(p.site, p.veleroNamespace);
+    let current: StorageLocationInfo | undefined;
+    try {
+      current = await findLocation(velero, p.location, ctx.signal);
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      return { holds: "unknown", evidence: `${p.site} is unreachable: ${describeError(error)}` };
+    }
+    if (!current)
+      return { holds: false, evidence: `Velero on ${p.site} has no storage location ${p.location}` };
+    return {
+      holds: modeOf(current) === p.accessMode,
+      evidence: `storage location ${p.location} on ${p.site} is ${modeOf(current)}`,
+    };
+  },
+});
+
+async function findLocation(
+  velero: VeleroPort,
+  name: string,
+  signal: AbortSignal,
+): Promise<StorageLocationInfo | undefined> {
+  return (await velero.listStorageLocations({ signal })).find((l) => l.name === name);
+}
+
+/** Velero's default when the spec says nothing is ReadWrite. */
+function modeOf(location: StorageLocationInfo): string {
+  return location.accessMode || "ReadWrite";
+}
+
+function isUnreachable(error: unknown): boolean {
+  const reason = error instanceof DrError ? error.details.reason : undefined;
+  return reason === "unreachable" || reason === "timeout";
+}
