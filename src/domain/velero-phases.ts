@@ -51,7 +51,7 @@ function verdict(
     o.phase === "FailedValidation"
       ? `validation errors: ${o.validationErrors.join("; ") || "none given"}`
       : o.phase === "PartiallyFailed"
-        ? "PartiallyFailed is not a success; read `velero describe` and the logs for the failed items"
+        ? "PartiallyFailed is not a success"
         : o.phase === "Deleting"
           ? "it is being deleted"
           : `failure reason: ${o.failureReason || "none given"}`;

@@ -51,6 +51,8 @@ export interface NewRestore {
   namespaceMapping?: Record<string, string>;
   /** Always given: Velero's implicit default is not a decision anybody made. */
   existingResourcePolicy: ExistingResourcePolicy;
+  /** Resources of the backup not to restore ("pods", "replicasets.apps"); empty restores them all. */
+  excludedResources?: string[];
   labels: Record<string, string>;
 }
 

@@ -11,6 +11,7 @@ import type { Config } from "../../src/domain/config.js";
 import { k8sDeleteNamespaceStep } from "../../src/engine/step-kinds/k8s-delete-namespace.js";
 import { k8sScaleStep } from "../../src/engine/step-kinds/k8s-scale.js";
 import { veleroBackupStep } from "../../src/engine/step-kinds/velero-backup.js";
+import { veleroStorageLocationStep } from "../../src/engine/step-kinds/velero-storage-location.js";
 import {
   createRuntime,
   kubernetesSites,
@@ -18,14 +19,13 @@ import {
   type Runtime,
   veleroSites,
 } from "../../src/runtime/create-runtime.js";
-import { startLonghorn, startVelero } from "../support/backup-servers.js";
+import { startLonghorn } from "../support/backup-servers.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
-import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { readPaymentsReplicas, seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { startShippedDrill } from "../support/start-shipped-drill.js";
 import { stepContext } from "../support/step-context.js";
-import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -33,15 +33,17 @@ import { waitFor } from "../support/wait-for.js";
  * applied to both test clusters as written and its ClusterRole bound to the clusters' bot token
  * users, which have no other right; drbot then runs the shipped runbooks' steps through those
  * tokens (Kubernetes, Velero, Longhorn and external-dns objects alike), so a rule the manifest lacks
- * fails here with `forbidden` instead of during a failover. Test controllers play Velero's and
- * Longhorn's servers with the admin contexts.
+ * fails here with `forbidden` instead of during a failover. Velero is real (one server per cluster,
+ * with the admin context as its own service account would have, sharing one bucket); a test
+ * controller plays Longhorn's manager.
  */
 const MIN = 60_000;
 const ACCESS = "deploy/target-cluster/drbot-access.yaml";
 
-let clusters: TestClusters;
-let velero: VeleroTestController;
+let clusters: TestClustersWithVelero;
 let longhorn: FakeLonghorn;
+/** The daily schedule's backup DC1 took, synced to DC2. */
+let dailyBackup: string;
 let work: string;
 let configFile: string;
 /** The drbot configuration with both sites reached through the bot token users. */
@@ -82,7 +84,7 @@ function rawBotConfig(): Record<string, unknown> {
       { name: "longhorn-critical", kind: "longhorn", site: "dc2", volumes: ["payments-data"] },
     ],
     dns: {
-      provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
+      provider: { kind: "external-dns", site: "dc2", namespace: "dns" },
       records: [
         {
           name: "payments.example.com",
@@ -98,22 +100,22 @@ function rawBotConfig(): Record<string, unknown> {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "drbot-access-"));
-  clusters = await startTestClusters();
+  clusters = await startTestClustersWithVelero();
   await seedPaymentsDeployments(clusters, "dc1", 3, 2);
   await seedPaymentsDeployments(clusters, "dc2", 0, 0);
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
-  // Velero on DC2, where failover restores: a storage location and a good backup 5 minutes old.
-  velero = await startVelero(clusters, "dc2");
-  await velero.putBackup({
-    name: "daily-backup-20261125",
-    schedule: "daily-backup",
-    namespaces: [clusters.ns("production"), clusters.ns("staging")],
-    phase: "Completed",
-    startedAt: Date.now() - 6 * MIN,
-    completedAt: Date.now() - 5 * MIN,
-    expiresAt: Date.now() + 30 * 86_400_000,
-  });
+  // Velero: DC1's daily schedule over the payments namespaces, one backup taken and synced to DC2.
+  await clusters.velero.cli(
+    "dc1",
+    "schedule",
+    "create",
+    "daily-backup",
+    "--schedule=0 2 * * *",
+    "--include-namespaces=production,staging",
+  );
+  dailyBackup = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
+  await clusters.velero.waitForBackup("dc2", dailyBackup, 3 * MIN);
 
   // Longhorn on DC2: the standby volume of payments-data, restored from a backup 2 minutes old.
   longhorn = await startLonghorn(clusters, "dc2");
@@ -128,7 +130,7 @@ beforeAll(async () => {
 
   // external-dns on DC2.
   await installDnsEndpointCrd(clusters, "dc2");
-  await clusters.kubectl("dc2", "create", "namespace", clusters.ns("dns"));
+  await clusters.kubectl("dc2", "create", "namespace", "dns");
 
   await grantDrbotAccess("dc1");
   await grantDrbotAccess("dc2");
@@ -139,10 +141,6 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  // The bot token users have no rights again for the next test file on these clusters.
-  for (const context of ["dc1", "dc2"] as const)
-    await clusters?.kubectl(context, "delete", "clusterrolebinding", "drbot-test-bot", "--ignore-not-found");
-  await velero?.stop();
   longhorn?.stop();
   await clusters?.stop();
   if (work) await rm(work, { recursive: true, force: true });
@@ -172,8 +170,7 @@ async function finish(rt: Runtime, runId: string, timeoutMs: number) {
   };
 }
 
-const replicas = (context: "dc1" | "dc2", ns: "production" | "staging") =>
-  readPaymentsReplicas(clusters, context, ns);
+const replicas = (context: "dc1" | "dc2", ns: string) => readPaymentsReplicas(clusters, context, ns);
 
 describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access.yaml)", () => {
   it("are needed: a token user without them fails the step with forbidden", async () => {
@@ -189,7 +186,7 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
         ctx,
         k8sScaleStep.params.parse({
           site: "dc2",
-          namespace: clusters.ns("production"),
+          namespace: "production",
           name: "payments-api",
           replicas: 1,
         }),
@@ -208,8 +205,7 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
       for (const kind of ["k8s.snapshot", "k8s.isolate", "k8s.scale", "k8s.wait-ready", "k8s.diff"])
         expect(kinds).toContain(kind);
       expect(done.steps.get("verify-clean")!.output).toContain(`nothing labelled with ${run.id} remains`);
-      for (const ns of [clusters.ns("production"), clusters.ns("staging")])
-        expect(await clusters.kubectl("dc2", "get", "networkpolicy", "-n", ns, "-o", "name")).toBe("");
+      expect(await clusters.kubectl("dc2", "get", "networkpolicy", "-A", "-o", "name")).toBe("");
     } finally {
       await rt.close();
     }
@@ -234,10 +230,12 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
         "dr-site-health",
         "dr-capacity",
         "fence-primary",
+        "primary-backups-read-only",
         "activate-volumes",
         "restore-backup",
-        `scale-up.${clusters.ns("production")}.payments-api`,
-        `wait-ready.${clusters.ns("production")}.payments-api`,
+        "dr-backups-writable",
+        "scale-up.production.payments-api",
+        "wait-ready.production.payments-api",
         "switch-dns",
       ])
         expect(done.steps.get(step)?.status, step).toBe("succeeded");
@@ -268,14 +266,32 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
           "-o",
           "jsonpath={.items[*].spec.backupName}",
         ),
-      ).toBe("daily-backup-20261125");
+      ).toBe(dailyBackup);
+      // Velero's warnings about DR's kept copies were read through a DownloadRequest and the bucket.
+      expect(done.steps.get("restore-backup")!.output).toContain("every warning is one the runbook accepts");
+      for (const [cluster, mode] of [
+        ["dc1", "ReadOnly"],
+        ["dc2", "ReadWrite"],
+      ] as const)
+        expect(
+          await clusters.kubectl(
+            cluster,
+            "get",
+            "backupstoragelocation",
+            "default",
+            "-n",
+            "velero",
+            "-o",
+            "jsonpath={.spec.accessMode}",
+          ),
+        ).toBe(mode);
       expect(
         await clusters.kubectl(
           "dc2",
           "get",
           "dnsendpoints",
           "-n",
-          clusters.ns("dns"),
+          "dns",
           "-o",
           "jsonpath={.items[*].metadata.name}",
         ),
@@ -289,20 +305,24 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
     const ctx = stepContext(botConfig, {
       services: { sites: kubernetesSites(botConfig), velero: veleroSites(botConfig) },
     });
-    // failback's backup of DR on demand
+    // failback's backup of DR on demand, into DR's location made writable first
+    const writable = await veleroStorageLocationStep.execute(
+      ctx,
+      veleroStorageLocationStep.params.parse({ site: "dc2", accessMode: "ReadWrite" }),
+    );
+    expect(writable, JSON.stringify(writable)).toMatchObject({ status: "succeeded" });
     const backup = await veleroBackupStep.execute(
       ctx,
-      veleroBackupStep.params.parse({ site: "dc2", namespaces: [clusters.ns("production")] }),
+      veleroBackupStep.params.parse({ site: "dc2", namespaces: ["production"] }),
     );
     expect(backup, JSON.stringify(backup)).toMatchObject({ status: "succeeded" });
     // the monthly restore test's clean-up
-    const scratch = clusters.ns("drbot-restore-production");
-    await clusters.kubectl("dc2", "create", "namespace", scratch);
+    await clusters.kubectl("dc2", "create", "namespace", "drbot-restore-production");
     const deleted = await k8sDeleteNamespaceStep.execute(
       ctx,
-      k8sDeleteNamespaceStep.params.parse({ site: "dc2", namespace: scratch }),
+      k8sDeleteNamespaceStep.params.parse({ site: "dc2", namespace: "drbot-restore-production" }),
     );
-    expect(deleted).toEqual({ status: "succeeded", output: `deleted ${scratch} on dc2` });
+    expect(deleted).toEqual({ status: "succeeded", output: "deleted drbot-restore-production on dc2" });
     // the RPO readings of status and of the approval card
     const [veleroSource, longhornSource] = botConfig.dataSources as [
       Extract<Config["dataSources"][number], { kind: "velero" }>,

@@ -10,20 +10,19 @@ import { lastRunKey } from "../../src/app/dr-calendar.js";
 import { dataSourceSchema } from "../../src/domain/config.js";
 import type { RunRecord } from "../../src/domain/run.js";
 import { SlackEmulator, type StoredMessage } from "../../src/emulator/slack-emulator.js";
-import { startLonghorn, startVelero } from "../support/backup-servers.js";
+import { startLonghorn } from "../support/backup-servers.js";
 import { type EtcdServer, startEtcdServer } from "../support/etcd-server.js";
-import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
 import { type ServeProcess, startServeProcess } from "../support/serve-process.js";
-import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
  * The shipped weekly verification (runbooks/backup-verify.yaml) against real sources, run by the DR
- * calendar of a real `drbot serve` process on real Redis: Velero's CRDs on DC2 with last night's
- * good backup, Longhorn's CRDs on DC2 whose newest good backup of payments-data is three days old
+ * calendar of a real `drbot serve` process on real Redis: real Velero, DC2's holding the good backup
+ * DC1's daily schedule took (synced from the shared bucket), Longhorn's CRDs on DC2 whose newest good backup of payments-data is three days old
  * (and the one after it failed), and an etcd that requires client certificates with a verified
  * snapshot in DR storage. drbot was down over Monday 06:00 (the schedule was last handled eight days
  * ago): once it is back, the calendar runs the verification by itself, and the channel shows each
@@ -35,10 +34,11 @@ const DAY = 86_400_000;
 const SCHEDULE = "weekly-backup-verification";
 const PREFIX = "drbot:";
 
-let clusters: TestClusters;
+let clusters: TestClustersWithVelero;
 let redis: RedisServer;
 let etcd: EtcdServer;
-let velero: VeleroTestController;
+/** The daily schedule's backup DC1 took, synced to DC2. */
+let dailyBackup: string;
 let longhorn: FakeLonghorn;
 let emulator: SlackEmulator;
 let store: RedisRunStore;
@@ -59,20 +59,25 @@ const reply = (thread: StoredMessage[], title: string): string =>
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "drbot-backup-verify-"));
-  [clusters, redis, etcd] = await Promise.all([startTestClusters(), startRedisServer(), startEtcdServer()]);
+  [clusters, redis, etcd] = await Promise.all([
+    startTestClustersWithVelero(),
+    startRedisServer(),
+    startEtcdServer(),
+  ]);
   for (let i = 0; i < 10; i++) await etcd.put(`/registry/configmaps/production/app-${i}`, `value-${i}`);
 
-  // Velero on DC2: a storage location and the schedule's newest good backup, started 6 minutes ago.
-  velero = await startVelero(clusters, "dc2");
-  await velero.putBackup({
-    name: "daily-backup-20261130",
-    schedule: "daily-backup",
-    namespaces: ["production", "staging"],
-    phase: "Completed",
-    startedAt: ago(6 * MIN),
-    completedAt: ago(5 * MIN),
-    expiresAt: Date.now() + 30 * DAY,
-  });
+  // Velero: DC1's daily schedule over the payments namespaces, its backup synced to DC2 (real Velero).
+  for (const ns of ["production", "staging"]) await clusters.kubectl("dc1", "create", "namespace", ns);
+  await clusters.velero.cli(
+    "dc1",
+    "schedule",
+    "create",
+    "daily-backup",
+    "--schedule=0 2 * * *",
+    "--include-namespaces=production,staging",
+  );
+  dailyBackup = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
+  await clusters.velero.waitForBackup("dc2", dailyBackup, 3 * MIN);
 
   // Longhorn on DC2: payments-data's newest good backup is three days old; yesterday's failed.
   longhorn = await startLonghorn(clusters, "dc2");
@@ -142,7 +147,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop().catch(() => undefined)));
   await store?.close();
-  await velero?.stop();
   longhorn?.stop();
   await emulator?.stop();
   await Promise.all([clusters?.stop(), redis?.stop(), etcd?.stop()]);
@@ -193,9 +197,11 @@ describe("the weekly backup verification on the local test environment", () => {
     expect(verdicts).toContain("Backup freshness and integrity: failed");
     expect(verdicts).toContain("2/3 sources fresh and verified; failing: longhorn-critical");
     expect(verdicts).toMatch(
-      /✓ velero velero-daily: [^"]*limit 15m[^"]*newest Completed backup of daily-backup on dc2: daily-backup-20261130/,
+      new RegExp(
+        `✓ velero velero-daily: [^"]*RPO 15m[^"]*newest Completed backup of daily-backup on dc2: ${dailyBackup}`,
+      ),
     );
-    expect(verdicts).toMatch(/✓ etcd etcd-dc1: [^"]*limit 15m[^"]*newest verified snapshot in DR storage/);
+    expect(verdicts).toMatch(/✓ etcd etcd-dc1: [^"]*RPO 15m[^"]*newest verified snapshot in DR storage/);
     expect(verdicts).toMatch(
       /✗ longhorn longhorn-critical: newest recovery point is [^"]+ old, beyond the 15m RPO it must meet/,
     );

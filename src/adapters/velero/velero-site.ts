@@ -126,6 +126,7 @@ export class VeleroSite implements VeleroPort {
         ...(restore.includedNamespaces.length > 0 ? { includedNamespaces: restore.includedNamespaces } : {}),
         ...(restore.namespaceMapping ? { namespaceMapping: restore.namespaceMapping } : {}),
         existingResourcePolicy: restore.existingResourcePolicy,
+        ...(restore.excludedResources?.length ? { excludedResources: restore.excludedResources } : {}),
       },
     };
     return restoreInfo(await this.create("restores", restore.name, body, options));

@@ -57,22 +57,36 @@ const params = z
      */
     existingResourcePolicy: z.enum(["none", "update"]).default("none"),
     /**
+     * Resources of the backup not to restore, as Velero names them ("pods", "replicasets.apps").
+     * A failover leaves out what controllers make again on the site (a Deployment's ReplicaSets
+     * and pods): restoring the primary's copies only adds work and stale pods.
+     */
+    excludeResources: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "a resource name such as pods or replicasets.apps"),
+      )
+      .default([]),
+    /**
      * Warnings the runbook expects, as regular expressions matched against each of Velero's warning
      * lines ("namespace/production: could not restore, …"). Any other warning fails the step.
      */
     acceptWarnings: z
       .array(
-        z.string().refine(
-          (pattern) => {
+        z
+          .string()
+          .min(1)
+          .superRefine((pattern, check) => {
             try {
               new RegExp(pattern);
-              return true;
-            } catch {
-              return false;
+            } catch (error) {
+              check.addIssue({
+                code: "custom",
+                message: `not a regular expression: ${(error as Error).message}`,
+              });
             }
-          },
-          { message: "a regular expression" },
-        ),
+          }),
       )
       .default([]),
   })
@@ -91,7 +105,7 @@ export const veleroRestoreStep = defineStepKind({
         : p.backup === "newest"
           ? `the newest backup${p.schedule ? ` of ${p.schedule}` : ""}`
           : `backup ${p.backup}`
-    }${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}${p.namespacePrefix ? ` into ${p.namespacePrefix}*` : ""}, existing objects ${p.existingResourcePolicy === "update" ? "updated to the backup" : "kept"}`,
+    }${p.namespaces.length ? ` (${p.namespaces.join(", ")})` : ""}${p.namespacePrefix ? ` into ${p.namespacePrefix}*` : ""}${p.excludeResources.length ? ` without ${p.excludeResources.join(", ")}` : ""}, existing objects ${p.existingResourcePolicy === "update" ? "updated to the backup" : "kept"}`,
   // `/dr failover --backup NAME` replaces "newest"; a backup the runbook names itself stays.
   applyPins: (p, pins) =>
     pins.backup && p.backup === "newest" && !p.fromStep ? { ...p, backup: pins.backup } : p,
@@ -127,6 +141,7 @@ export const veleroRestoreStep = defineStepKind({
         includedNamespaces: p.namespaces,
         labels: stepLabels(ctx),
         existingResourcePolicy: p.existingResourcePolicy,
+        ...(p.excludeResources.length ? { excludedResources: p.excludeResources } : {}),
         ...(p.namespacePrefix
           ? {
               namespaceMapping: Object.fromEntries(

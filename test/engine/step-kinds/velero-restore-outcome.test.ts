@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "../../../src/domain/config.js";
 import type { RestoreInfo, RestoreResults } from "../../../src/domain/velero.js";
 import { restoreVerdict } from "../../../src/domain/velero-phases.js";
+import { veleroRestoreStep } from "../../../src/engine/step-kinds/velero-restore.js";
 import { judgeRestore } from "../../../src/engine/step-kinds/velero-restore-outcome.js";
 import type { VeleroPort } from "../../../src/ports/velero.js";
 import { stepContext } from "../../support/step-context.js";
@@ -140,5 +141,27 @@ describe("a finished restore, judged with Velero's messages", () => {
     const { result } = await judge(restore("FailedValidation"), port);
     expect(result.status).toBe("failed");
     expect(port.reads).toBe(0);
+  });
+});
+
+describe("velero.restore's parameters", () => {
+  it("refuse a warning pattern that is not a regular expression, saying why", () => {
+    const parsed = veleroRestoreStep.params.safeParse({
+      site: "dc2",
+      acceptWarnings: ["already exists (kept"],
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]).toMatchObject({
+      path: ["acceptWarnings", 0],
+      message: expect.stringMatching(/^not a regular expression: .*Unterminated group/),
+    });
+  });
+
+  it("say when nothing is given: existing objects kept, everything restored, no warning accepted", () => {
+    expect(veleroRestoreStep.params.parse({ site: "dc2" })).toMatchObject({
+      existingResourcePolicy: "none",
+      excludeResources: [],
+      acceptWarnings: [],
+    });
   });
 });

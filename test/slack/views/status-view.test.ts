@@ -63,6 +63,20 @@ describe("the /dr status view", () => {
     expect(text).toContain("◦ ❌ pg (data): lag 20m is over its 30s threshold");
   });
 
+  it("says beside a known Velero reading that the primary has a newer backup DR has not synced yet", () => {
+    const lagging: RpoReading = {
+      ...noVelero,
+      exposureMs: 3_600_000,
+      detail: "newest Completed backup of daily-backup on dc2: daily-backup-0200; dc1 has a newer …",
+      notice:
+        "dc1 has a newer Completed backup, daily-backup-0300, not on dc2 yet (dc2's Velero brings it in from the bucket at its next sync; its storage location default last synced 40s ago)",
+    };
+    const lines = statusText(reportWithUnknowns([lagging])).split("\n");
+    const tier3 = lines.findIndex((l) => l.startsWith("• tier3:"));
+    expect(lines[tier3]).toBe("• tier3: 1h of 4h");
+    expect(lines[tier3 + 1]).toBe(`    ◦ velero: ${lagging.notice}`);
+  });
+
   it("escapes what a server said, so a reading cannot mention the channel or format the answer", () => {
     const hostile: RpoReading = {
       ...noVelero,
