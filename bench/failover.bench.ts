@@ -121,7 +121,7 @@ export async function run(): Promise<BenchResult> {
 }
 
 /** The NODE_OPTIONS the container image runs drbot with (its Dockerfile's ENV), so the figures are the image's. */
-async function imageNodeOptions(): Promise<string> {
+export async function imageNodeOptions(): Promise<string> {
   const dockerfile = await readFile("Dockerfile", "utf8");
   return /\bNODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? "";
 }
