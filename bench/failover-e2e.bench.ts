@@ -217,7 +217,7 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `${NAMESPACES} namespaces × ${PER_NAMESPACE} Deployments (1 replica) with a ConfigMap and a Service each, on KWOK (no containers run; a pod is Ready once scheduled); backup ${backup} by real Velero ${"v1.18.3"} through versitygw, synced to DC2 before DC1's API server was stopped`,
         "the scripts end at `kubectl get pods -A`, as script 07 does: they do not wait for the pods to be Ready, fence, promote the database, move DNS or check health; drbot's run ends when every Deployment is Ready and the health checks pass",
-        "the scripts restore the whole backup (script 07's `velero restore create --from-backup`); drbot's shipped failover leaves out ReplicaSets and pods (DR's Deployments make their own) and restores beside the database promotion",
+        "the scripts restore the whole backup (script 07's `velero restore create --from-backup`); drbot's shipped failover leaves out ReplicaSets and pods (DR's Deployments make their own) and restores while it scales DR's standby Deployments up",
         `drbot's run ended ${drbot.state}${drbot.exceptions.length ? `, the steps that need DC1 failing as the runbook allows: ${drbot.exceptions.join("; ")}` : ""}`,
         `drbot's restore: ${drbot.restore ?? "(no summary)"}; DNS weights on DC2 afterwards: ${weights}`,
         `drbot runs in its own process, compiled to JavaScript, node options as in the image: ${nodeOptions || "(none)"}; API calls are counted per call to its Kubernetes and Velero ports (a rollout wait counts once)`,

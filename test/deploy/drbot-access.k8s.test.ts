@@ -84,7 +84,7 @@ function rawBotConfig(): Record<string, unknown> {
       { name: "longhorn-critical", kind: "longhorn", site: "dc2", volumes: ["payments-data"] },
     ],
     dns: {
-      provider: { kind: "external-dns", site: "dc2", namespace: "dns" },
+      provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
       records: [
         {
           name: "payments.example.com",
@@ -112,7 +112,7 @@ beforeAll(async () => {
     "create",
     "daily-backup",
     "--schedule=0 2 * * *",
-    "--include-namespaces=production,staging",
+    `--include-namespaces=${clusters.ns("production")},${clusters.ns("staging")}`,
   );
   dailyBackup = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
   await clusters.velero.waitForBackup("dc2", dailyBackup, 3 * MIN);
@@ -130,7 +130,7 @@ beforeAll(async () => {
 
   // external-dns on DC2.
   await installDnsEndpointCrd(clusters, "dc2");
-  await clusters.kubectl("dc2", "create", "namespace", "dns");
+  await clusters.kubectl("dc2", "create", "namespace", clusters.ns("dns"));
 
   await grantDrbotAccess("dc1");
   await grantDrbotAccess("dc2");
@@ -141,6 +141,9 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  // The bot token users have no rights again (this file's clusters are its own; said for whoever reuses them).
+  for (const context of ["dc1", "dc2"] as const)
+    await clusters?.kubectl(context, "delete", "clusterrolebinding", "drbot-test-bot", "--ignore-not-found");
   longhorn?.stop();
   await clusters?.stop();
   if (work) await rm(work, { recursive: true, force: true });
@@ -170,7 +173,8 @@ async function finish(rt: Runtime, runId: string, timeoutMs: number) {
   };
 }
 
-const replicas = (context: "dc1" | "dc2", ns: string) => readPaymentsReplicas(clusters, context, ns);
+const replicas = (context: "dc1" | "dc2", ns: "production" | "staging") =>
+  readPaymentsReplicas(clusters, context, ns);
 
 describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access.yaml)", () => {
   it("are needed: a token user without them fails the step with forbidden", async () => {
@@ -186,7 +190,7 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
         ctx,
         k8sScaleStep.params.parse({
           site: "dc2",
-          namespace: "production",
+          namespace: clusters.ns("production"),
           name: "payments-api",
           replicas: 1,
         }),
@@ -205,7 +209,8 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
       for (const kind of ["k8s.snapshot", "k8s.isolate", "k8s.scale", "k8s.wait-ready", "k8s.diff"])
         expect(kinds).toContain(kind);
       expect(done.steps.get("verify-clean")!.output).toContain(`nothing labelled with ${run.id} remains`);
-      expect(await clusters.kubectl("dc2", "get", "networkpolicy", "-A", "-o", "name")).toBe("");
+      for (const ns of [clusters.ns("production"), clusters.ns("staging")])
+        expect(await clusters.kubectl("dc2", "get", "networkpolicy", "-n", ns, "-o", "name")).toBe("");
     } finally {
       await rt.close();
     }
@@ -234,8 +239,8 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
         "activate-volumes",
         "restore-backup",
         "dr-backups-writable",
-        "scale-up.production.payments-api",
-        "wait-ready.production.payments-api",
+        `scale-up.${clusters.ns("production")}.payments-api`,
+        `wait-ready.${clusters.ns("production")}.payments-api`,
         "switch-dns",
       ])
         expect(done.steps.get(step)?.status, step).toBe("succeeded");
@@ -291,7 +296,7 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
           "get",
           "dnsendpoints",
           "-n",
-          "dns",
+          clusters.ns("dns"),
           "-o",
           "jsonpath={.items[*].metadata.name}",
         ),
@@ -313,16 +318,17 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
     expect(writable, JSON.stringify(writable)).toMatchObject({ status: "succeeded" });
     const backup = await veleroBackupStep.execute(
       ctx,
-      veleroBackupStep.params.parse({ site: "dc2", namespaces: ["production"] }),
+      veleroBackupStep.params.parse({ site: "dc2", namespaces: [clusters.ns("production")] }),
     );
     expect(backup, JSON.stringify(backup)).toMatchObject({ status: "succeeded" });
     // the monthly restore test's clean-up
-    await clusters.kubectl("dc2", "create", "namespace", "drbot-restore-production");
+    const scratch = clusters.ns("drbot-restore-production");
+    await clusters.kubectl("dc2", "create", "namespace", scratch);
     const deleted = await k8sDeleteNamespaceStep.execute(
       ctx,
-      k8sDeleteNamespaceStep.params.parse({ site: "dc2", namespace: "drbot-restore-production" }),
+      k8sDeleteNamespaceStep.params.parse({ site: "dc2", namespace: scratch }),
     );
-    expect(deleted).toEqual({ status: "succeeded", output: "deleted drbot-restore-production on dc2" });
+    expect(deleted).toEqual({ status: "succeeded", output: `deleted ${scratch} on dc2` });
     // the RPO readings of status and of the approval card
     const [veleroSource, longhornSource] = botConfig.dataSources as [
       Extract<Config["dataSources"][number], { kind: "velero" }>,

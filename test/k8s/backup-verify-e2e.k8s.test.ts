@@ -67,14 +67,15 @@ beforeAll(async () => {
   for (let i = 0; i < 10; i++) await etcd.put(`/registry/configmaps/production/app-${i}`, `value-${i}`);
 
   // Velero: DC1's daily schedule over the payments namespaces, its backup synced to DC2 (real Velero).
-  for (const ns of ["production", "staging"]) await clusters.kubectl("dc1", "create", "namespace", ns);
+  for (const ns of ["production", "staging"])
+    await clusters.kubectl("dc1", "create", "namespace", clusters.ns(ns));
   await clusters.velero.cli(
     "dc1",
     "schedule",
     "create",
     "daily-backup",
     "--schedule=0 2 * * *",
-    "--include-namespaces=production,staging",
+    `--include-namespaces=${clusters.ns("production")},${clusters.ns("staging")}`,
   );
   dailyBackup = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
   await clusters.velero.waitForBackup("dc2", dailyBackup, 3 * MIN);
@@ -198,10 +199,10 @@ describe("the weekly backup verification on the local test environment", () => {
     expect(verdicts).toContain("2/3 sources fresh and verified; failing: longhorn-critical");
     expect(verdicts).toMatch(
       new RegExp(
-        `✓ velero velero-daily: [^"]*RPO 15m[^"]*newest Completed backup of daily-backup on dc2: ${dailyBackup}`,
+        `✓ velero velero-daily: [^"]*limit 15m[^"]*newest Completed backup of daily-backup on dc2: ${dailyBackup}`,
       ),
     );
-    expect(verdicts).toMatch(/✓ etcd etcd-dc1: [^"]*RPO 15m[^"]*newest verified snapshot in DR storage/);
+    expect(verdicts).toMatch(/✓ etcd etcd-dc1: [^"]*limit 15m[^"]*newest verified snapshot in DR storage/);
     expect(verdicts).toMatch(
       /✗ longhorn longhorn-critical: newest recovery point is [^"]+ old, beyond the 15m RPO it must meet/,
     );

@@ -70,7 +70,7 @@ beforeAll(async () => {
     "daily-backup",
     "--schedule=0 2 * * *",
     "--ttl=720h",
-    "--include-namespaces=production,staging",
+    `--include-namespaces=${clusters.ns("production")},${clusters.ns("staging")}`,
   );
   older = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
   await seedPaymentsObjects(clusters, "dc1", { configVersion: "2" });
@@ -92,7 +92,7 @@ beforeAll(async () => {
 
   // external-dns on DC2, where it survives the loss of DC1: the seed's weights, DC1 100 / DC2 0.
   await installDnsEndpointCrd(clusters, "dc2");
-  await clusters.kubectl("dc2", "create", "namespace", "dns");
+  await clusters.kubectl("dc2", "create", "namespace", clusters.ns("dns"));
 
   emulator = new SlackEmulator({
     users: [
@@ -104,6 +104,7 @@ beforeAll(async () => {
   });
   await emulator.start();
   const port = await freePort();
+  const managementPort = await freePort();
   emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
 
   const base = clusters.rawConfig() as {
@@ -136,7 +137,7 @@ beforeAll(async () => {
       },
       redis: { url: redis.url },
       dns: {
-        provider: { kind: "external-dns", site: "dc2", namespace: "dns" },
+        provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
         records: [
           {
             name: "payments.example.com",
@@ -155,6 +156,7 @@ beforeAll(async () => {
     DRBOT_CONFIG: configFile,
     DRBOT_RUNBOOKS: join(process.cwd(), "runbooks"),
     PORT: String(port),
+    MANAGEMENT_PORT: String(managementPort),
     BIND_ADDRESS: "127.0.0.1",
     SLACK_BOT_TOKEN: emulator.botToken,
     SLACK_SIGNING_SECRET: emulator.signingSecret,
@@ -169,9 +171,9 @@ beforeAll(async () => {
   });
   await waitFor(
     async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) }).catch(
-        () => undefined,
-      );
+      const res = await fetch(`http://127.0.0.1:${managementPort}/readyz`, {
+        signal: AbortSignal.timeout(1000),
+      }).catch(() => undefined);
       return res?.status === 200;
     },
     { timeoutMs: 60_000, intervalMs: 200, description: "drbot serve to be ready" },
@@ -275,18 +277,20 @@ async function expectCompleted(runId: string): Promise<Shown> {
 
 /** The weights external-dns would publish, read from the DNSEndpoints on DC2: ["dc1=…", "dc2=…"]. */
 async function dnsWeights(): Promise<string[]> {
-  const objects = JSON.parse(await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", "dns", "-o", "json"))
-    .items as { spec: { endpoints: { setIdentifier: string; providerSpecific: { value: string }[] }[] } }[];
+  const objects = JSON.parse(
+    await clusters.kubectl("dc2", "get", "dnsendpoints", "-n", clusters.ns("dns"), "-o", "json"),
+  ).items as { spec: { endpoints: { setIdentifier: string; providerSpecific: { value: string }[] }[] } }[];
   return objects
     .flatMap((o) => o.spec.endpoints)
     .map((e) => `${e.setIdentifier}=${e.providerSpecific[0]?.value}`)
     .sort();
 }
 
-const replicas = (context: "dc1" | "dc2", ns: string) => readPaymentsReplicas(clusters, context, ns);
+const replicas = (context: "dc1" | "dc2", ns: "production" | "staging") =>
+  readPaymentsReplicas(clusters, context, ns);
 const get = (context: "dc1" | "dc2", ...args: string[]) => clusters.kubectl(context, "get", ...args);
-const configVersion = (context: "dc1" | "dc2", ns: string) =>
-  get(context, "configmap", "payments-config", "-n", ns, "-o", "jsonpath={.data.version}");
+const configVersion = (context: "dc1" | "dc2", ns: "production" | "staging") =>
+  get(context, "configmap", "payments-config", "-n", clusters.ns(ns), "-o", "jsonpath={.data.version}");
 const locationAccess = (context: "dc1" | "dc2") =>
   get(context, "backupstoragelocation", "default", "-n", "velero", "-o", "jsonpath={.spec.accessMode}");
 
@@ -329,7 +333,7 @@ describe("failover and failback with real Velero and every data source, from Sla
         "quota",
         "no-new-configmaps",
         "-n",
-        "staging",
+        clusters.ns("staging"),
         "--hard=count/configmaps=1",
       );
       await waitFor(
@@ -339,7 +343,7 @@ describe("failover and failback with real Velero and every data source, from Sla
             "quota",
             "no-new-configmaps",
             "-n",
-            "staging",
+            clusters.ns("staging"),
             "-o",
             "jsonpath={.status.used.count/configmaps}",
           )) === "1",
@@ -364,11 +368,13 @@ describe("failover and failback with real Velero and every data source, from Sla
         ),
       );
       expect(paused).toMatch(
-        /Velero's errors:\nnamespace\/staging: error restoring configmaps\/staging\/payments-config: .*exceeded quota/,
+        new RegExp(
+          `Velero's errors:\\nnamespace/${clusters.ns("staging")}: error restoring configmaps/${clusters.ns("staging")}/payments-config: .*exceeded quota`,
+        ),
       );
 
       // The on-call engineer lifts the quota; an approver resumes: the restore runs again, Completed.
-      await clusters.kubectl("dc2", "delete", "quota", "no-new-configmaps", "-n", "staging");
+      await clusters.kubectl("dc2", "delete", "quota", "no-new-configmaps", "-n", clusters.ns("staging"));
       await emulator.sendBlockAction({
         userId: "U0A1",
         channelId: INCIDENT,
@@ -387,7 +393,7 @@ describe("failover and failback with real Velero and every data source, from Sla
         { backup: newest, phase: "Completed", policy: "none", mapping: undefined },
       ]);
       expect(shown.steps["restore-backup"]?.output).toMatch(
-        /every warning is one the runbook accepts:\nnamespace\/production: could not restore, \w+ "[^"]+" already exists\./,
+        /every warning is one the runbook accepts:\nnamespace\/[^:]+: could not restore, \w+ "[^"]+" already exists\./,
       );
       // What DC2 did not have came from DC1's backup, with its labels and replica counts (not a
       // workload DR keeps on standby, so it comes up with the primary's count by itself).
@@ -398,7 +404,7 @@ describe("failover and failback with real Velero and every data source, from Sla
             "deployment",
             "payments-worker",
             "-n",
-            "production",
+            clusters.ns("production"),
             "-o",
             "jsonpath={.metadata.labels.app}/{.spec.replicas}/{.status.readyReplicas}",
           )) === "payments/2/2",
@@ -414,7 +420,7 @@ describe("failover and failback with real Velero and every data source, from Sla
           "service",
           "payments",
           "-n",
-          "staging",
+          clusters.ns("staging"),
           "-o",
           "jsonpath={.metadata.labels.tier}/{.spec.ports[0].port}",
         ),
@@ -478,7 +484,7 @@ describe("failover and failback with real Velero and every data source, from Sla
         "configmap",
         "payments-config",
         "-n",
-        "production",
+        clusters.ns("production"),
         "--type=merge",
         "-p",
         '{"data":{"version":"changed-during-outage"}}',
@@ -541,7 +547,10 @@ describe("failover and failback with real Velero and every data source, from Sla
         backup: expect.stringMatching(/^drbot-failback-/),
         phase: "Completed",
         policy: "none",
-        mapping: { production: "drbot-restore-production", staging: "drbot-restore-staging" },
+        mapping: {
+          [clusters.ns("production")]: `drbot-restore-${clusters.ns("production")}`,
+          [clusters.ns("staging")]: `drbot-restore-${clusters.ns("staging")}`,
+        },
       });
       await waitFor(async () => !(await get("dc2", "namespaces", "-o", "name")).includes("drbot-restore-"), {
         timeoutMs: 2 * MIN,

@@ -65,8 +65,8 @@ export function readPaymentsReplicas(
 }
 
 /**
- * The rest of the payments application on one cluster, beside payments-api (its namespaces must
- * exist): a Service and a ConfigMap in each namespace and a payments-worker Deployment in production,
+ * The rest of the payments application on one cluster, beside payments-api (this file's production
+ * and staging namespaces, which must exist): a Service and a ConfigMap in each and a payments-worker Deployment in production,
  * all labelled app=payments, tier=tier1: what a backup of the namespaces holds and a restore must
  * bring back with their labels and replica counts.
  */
@@ -76,13 +76,14 @@ export async function seedPaymentsObjects(
   options: { workerReplicas?: number; configVersion?: string } = {},
 ): Promise<void> {
   const labels = "{app: payments, tier: tier1}";
-  const manifest = ["production", "staging"]
+  const [production, staging] = [clusters.ns("production"), clusters.ns("staging")];
+  const manifest = [production, staging]
     .flatMap((ns) => [
       `apiVersion: v1\nkind: Service\nmetadata: {name: payments, namespace: ${ns}, labels: ${labels}}\nspec: {selector: {app: payments-api}, ports: [{port: 80, targetPort: 8080}]}`,
-      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: payments-config, namespace: ${ns}, labels: ${labels}}\ndata: {version: "${options.configVersion ?? "1"}", ledger: ${ns}-ledger.internal}`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: payments-config, namespace: ${ns}, labels: ${labels}}\ndata: {version: "${options.configVersion ?? "1"}", ledger: ledger.${ns}.internal}`,
     ])
     .concat(
-      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: payments-worker, namespace: production, labels: ${labels}}\nspec:\n  replicas: ${options.workerReplicas ?? 2}\n  selector: {matchLabels: {app: payments-worker}}\n  template:\n    metadata: {labels: {app: payments-worker}}\n    spec: {containers: [{name: worker, image: registry.example/payments-worker:2.0}]}`,
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: payments-worker, namespace: ${production}, labels: ${labels}}\nspec:\n  replicas: ${options.workerReplicas ?? 2}\n  selector: {matchLabels: {app: payments-worker}}\n  template:\n    metadata: {labels: {app: payments-worker}}\n    spec: {containers: [{name: worker, image: registry.example/payments-worker:2.0}]}`,
     )
     .join("\n---\n");
   const file = join(clusters.dir, `payments-objects-${context}-${Date.now()}.yaml`);

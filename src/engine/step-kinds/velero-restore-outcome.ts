@@ -38,13 +38,13 @@ export async function judgeRestore(
     }
   }
   const judged = results ? judgeWarnings(results, accept) : undefined;
-  if (results) {
-    // Everything Velero said goes into the step's output (the run's thread and report).
-    const all = [
-      ...messageLines(results.errors).map((l) => `error ${l}`),
-      ...messageLines(results.warnings).map((l) => `warning ${l}`),
-    ];
-    if (all.length) ctx.log(`Velero's messages for restore ${restore.name}:\n${listMessages(all, 50, 400)}`);
+  if (results && judged) {
+    // Counted here; the messages themselves follow in the result, the ones that matter first (a
+    // step's output is clipped in Slack, and the verdict must not be what gets cut).
+    const errors = messageLines(results.errors).length;
+    ctx.log(
+      `Velero's messages for restore ${restore.name}: ${errors} error(s), ${judged.unaccepted.length} warning(s) not accepted, ${judged.accepted.length} accepted by the runbook`,
+    );
   }
   const accepted = judged?.accepted.length
     ? ` (${judged.accepted.length} warning(s) accepted by the runbook)`
@@ -78,7 +78,7 @@ export async function judgeRestore(
     status: "succeeded",
     output: join(
       `${verdict.summary} ${on}; every warning is one the runbook accepts:`,
-      listMessages(judged.accepted, 10),
+      listMessages(judged.accepted, 8, 200),
     ),
   };
 }

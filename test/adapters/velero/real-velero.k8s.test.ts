@@ -1,3 +1,5 @@
+import { readdir, readFile } from "node:fs/promises";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readVeleroRpo } from "../../../src/adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../../../src/adapters/velero/velero-site.js";
@@ -20,6 +22,11 @@ let dc1: VeleroSite;
 let dc2: VeleroSite;
 /** The schedule's backup taken at the start, Completed on DC1 and synced to DC2. */
 let first: string;
+/** This file's namespaces (clusters.ns): production and staging, a sandbox, one that refuses ConfigMaps. */
+let PROD: string;
+let STAGING: string;
+let SANDBOX: string;
+let REFUSING: string;
 
 const velero: VeleroServices = { velero: (site) => (site === "dc1" ? dc1 : dc2) };
 const source: Extract<DataSourceConfig, { kind: "velero" }> = {
@@ -33,6 +40,9 @@ const MINUTE = 60_000;
 
 beforeAll(async () => {
   clusters = await startTestClustersWithVelero();
+  [PROD, STAGING, SANDBOX, REFUSING] = ["production", "staging", "drbot-restore-production", "refusing"].map(
+    (name) => clusters.ns(name),
+  ) as [string, string, string, string];
   const config = clusters.config();
   dc1 = new VeleroSite(config.sites.find((s) => s.name === "dc1")!, { timeoutMs: 10_000 });
   dc2 = new VeleroSite(config.sites.find((s) => s.name === "dc2")!, { timeoutMs: 10_000 });
@@ -45,7 +55,7 @@ beforeAll(async () => {
     "daily-backup",
     "--schedule=0 2 * * *",
     "--ttl=720h",
-    "--include-namespaces=production,staging",
+    `--include-namespaces=${PROD},${STAGING}`,
   );
   first = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
   await clusters.velero.waitForBackup("dc2", first, 3 * MINUTE);
@@ -62,7 +72,7 @@ async function restoreOnDc2(
   await dc2.createRestore({
     name,
     backupName: first,
-    includedNamespaces: options.namespaces ?? ["production", "staging"],
+    includedNamespaces: options.namespaces ?? [PROD, STAGING],
     existingResourcePolicy: options.policy,
     labels: {},
     ...(options.mapping ? { namespaceMapping: options.mapping } : {}),
@@ -86,7 +96,7 @@ describe("real Velero through drbot's adapter", () => {
       (b) => b.name === first,
     );
     expect(onDc1).toMatchObject({ schedule: "daily-backup", phase: "Completed", errors: 0 });
-    expect(onDc1?.includedNamespaces).toEqual(["production", "staging"]);
+    expect(onDc1?.includedNamespaces).toEqual([PROD, STAGING]);
     const onDc2 = await dc2.getBackup(first);
     expect(onDc2).toMatchObject({ schedule: "daily-backup", phase: "Completed", storageLocation: "default" });
     expect(onDc2?.startedAt).toBe(onDc1?.startedAt);
@@ -108,13 +118,13 @@ describe("real Velero through drbot's adapter", () => {
         "dc2",
         "deployments",
         "-n",
-        "production",
+        PROD,
         "-o",
         "jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}",
       ),
     ).toBe("payments-api=3 payments-worker=2 ");
     expect(
-      await get("dc2", "deployment", "payments-api", "-n", "staging", "-o", "jsonpath={.spec.replicas}"),
+      await get("dc2", "deployment", "payments-api", "-n", STAGING, "-o", "jsonpath={.spec.replicas}"),
     ).toBe("2");
     expect(
       await get(
@@ -122,7 +132,7 @@ describe("real Velero through drbot's adapter", () => {
         "service",
         "payments",
         "-n",
-        "production",
+        PROD,
         "-o",
         "jsonpath={.metadata.labels.app}/{.spec.ports[0].port}",
       ),
@@ -133,11 +143,11 @@ describe("real Velero through drbot's adapter", () => {
         "configmap",
         "payments-config",
         "-n",
-        "staging",
+        STAGING,
         "-o",
         "jsonpath={.metadata.labels.tier}/{.data.ledger}",
       ),
-    ).toBe("tier1/staging-ledger.internal");
+    ).toBe(`tier1/ledger.${STAGING}.internal`);
     // Velero marks what it restored, so anyone can tell where an object came from.
     expect(
       await get(
@@ -145,7 +155,7 @@ describe("real Velero through drbot's adapter", () => {
         "configmap",
         "payments-config",
         "-n",
-        "production",
+        PROD,
         "-o",
         "jsonpath={.metadata.labels.velero\\.io/backup-name}",
       ),
@@ -159,66 +169,58 @@ describe("real Velero through drbot's adapter", () => {
       "configmap",
       "payments-config",
       "-n",
-      "production",
+      PROD,
       "--type=merge",
       "-p",
       '{"data":{"version":"dr"}}',
     );
-    const restore = await restoreOnDc2("keep-dc2-copy", { policy: "none", namespaces: ["production"] });
+    const restore = await restoreOnDc2("keep-dc2-copy", { policy: "none", namespaces: [PROD] });
     expect(restore.phase).toBe("Completed");
     expect(restore.warnings).toBeGreaterThan(0);
     const results = await dc2.restoreResults(restore.name);
     expect(results?.errors).toEqual({ velero: [], cluster: [], namespaces: {} });
-    expect(results?.warnings.namespaces.production).toContain(
+    expect(results?.warnings.namespaces[PROD]).toContain(
       'could not restore, ConfigMap "payments-config" already exists. Warning: the in-cluster version is different than the backed-up version',
     );
     expect(
-      await get("dc2", "configmap", "payments-config", "-n", "production", "-o", "jsonpath={.data.version}"),
+      await get("dc2", "configmap", "payments-config", "-n", PROD, "-o", "jsonpath={.data.version}"),
     ).toBe("dr");
   });
 
   it("updates the site's copy to the backup under policy update", async () => {
-    const restore = await restoreOnDc2("update-dc2-copy", { policy: "update", namespaces: ["production"] });
+    const restore = await restoreOnDc2("update-dc2-copy", { policy: "update", namespaces: [PROD] });
     expect(restore).toMatchObject({ existingResourcePolicy: "update", errors: 0 });
     expect(
-      await get("dc2", "configmap", "payments-config", "-n", "production", "-o", "jsonpath={.data.version}"),
+      await get("dc2", "configmap", "payments-config", "-n", PROD, "-o", "jsonpath={.data.version}"),
     ).toBe("1");
   });
 
   it("restores into other namespaces with a namespace mapping, beside the originals", async () => {
     const restore = await restoreOnDc2("sandbox", {
       policy: "none",
-      namespaces: ["production"],
-      mapping: { production: "drbot-restore-production" },
+      namespaces: [PROD],
+      mapping: { [PROD]: SANDBOX },
     });
     expect(restore).toMatchObject({
       phase: "Completed",
       errors: 0,
-      namespaceMapping: { production: "drbot-restore-production" },
+      namespaceMapping: { [PROD]: SANDBOX },
     });
     expect(
-      await get(
-        "dc2",
-        "deployment",
-        "payments-worker",
-        "-n",
-        "drbot-restore-production",
-        "-o",
-        "jsonpath={.spec.replicas}",
-      ),
+      await get("dc2", "deployment", "payments-worker", "-n", SANDBOX, "-o", "jsonpath={.spec.replicas}"),
     ).toBe("2");
   });
 
   it("ends a restore PartiallyFailed when the site refuses an object, and reads Velero's error about it", async () => {
     // DC2 refuses every new ConfigMap in the namespace (its quota is used up by the one there).
-    await clusters.kubectl("dc2", "create", "namespace", "refusing");
+    await clusters.kubectl("dc2", "create", "namespace", REFUSING);
     await clusters.kubectl(
       "dc2",
       "create",
       "quota",
       "no-configmaps",
       "-n",
-      "refusing",
+      REFUSING,
       "--hard=count/configmaps=1",
     );
     await waitFor(
@@ -228,7 +230,7 @@ describe("real Velero through drbot's adapter", () => {
           "quota",
           "no-configmaps",
           "-n",
-          "refusing",
+          REFUSING,
           "-o",
           "jsonpath={.status.used.count/configmaps}",
         )) === "1",
@@ -236,18 +238,18 @@ describe("real Velero through drbot's adapter", () => {
     );
     const restore = await restoreOnDc2("refused", {
       policy: "none",
-      namespaces: ["production"],
-      mapping: { production: "refusing" },
+      namespaces: [PROD],
+      mapping: { [PROD]: REFUSING },
     });
     expect(restore.phase).toBe("PartiallyFailed");
     expect(restore.errors).toBeGreaterThan(0);
     const results = await dc2.restoreResults(restore.name);
-    expect(results?.errors.namespaces.refusing?.join("\n")).toMatch(/payments-config.*exceeded quota/);
+    expect(results?.errors.namespaces[REFUSING]?.join("\n")).toMatch(/payments-config.*exceeded quota/);
   });
 
   it("refuses a backup on DC2 while its location is read-only, and takes it once drbot makes it read-write", async () => {
     const take = async (name: string) => {
-      await dc2.createBackup({ name, includedNamespaces: ["production"], ttlMs: 3_600_000, labels: {} });
+      await dc2.createBackup({ name, includedNamespaces: [PROD], ttlMs: 3_600_000, labels: {} });
       await waitFor(
         async () =>
           ["Completed", "FailedValidation", "Failed", "PartiallyFailed"].includes(
@@ -336,5 +338,37 @@ describe("real Velero through drbot's adapter", () => {
     } finally {
       await clusters.startApiServer("dc1");
     }
+  });
+
+  // Last: it takes the clusters down.
+  it("is stopped whole by `scripts/testenv down`: the S3 server, both Velero servers and their plugins, nothing left", async () => {
+    const testenv = (command: string) =>
+      execa("bash", ["scripts/testenv", command], {
+        env: { ...process.env, DRBOT_TESTENV_DIR: clusters.dir },
+        reject: false,
+        timeout: 120_000,
+      });
+    const status = await testenv("status");
+    expect(status.exitCode, status.stdout).toBe(0);
+    expect(status.stdout).toMatch(/^dc1 velero +running$/m);
+    expect(status.stdout).toMatch(/^dc2 velero +running$/m);
+    expect(status.stdout).toMatch(new RegExp(`^s3 +versitygw +running ${clusters.velero.s3Endpoint}$`, "m"));
+    // Every process of these clusters names their directory: on its command line, or (Velero's
+    // plugins, which it starts as children while it uses the bucket) in its environment (TMPDIR).
+    const ours = async () => {
+      const found: string[] = [];
+      for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+        const [cmdline, environ] = await Promise.all(
+          ["cmdline", "environ"].map((f) => readFile(`/proc/${pid}/${f}`, "utf8").catch(() => "")),
+        );
+        if (cmdline!.includes(clusters.dir) || environ!.includes(clusters.dir))
+          found.push(`${pid} ${cmdline!.replace(/\0/g, " ")}`);
+      }
+      return found;
+    };
+    expect((await ours()).length).toBeGreaterThan(0);
+    const down = await testenv("down");
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await ours()).toEqual([]);
   });
 });

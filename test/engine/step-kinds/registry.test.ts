@@ -42,6 +42,7 @@ describe("the step kind registry", () => {
       "site.serving",
       "velero.backup",
       "velero.restore",
+      "velero.storage-location",
     ]);
   });
 });
