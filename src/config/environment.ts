@@ -197,6 +197,49 @@ export function parseEnvironment(raw: NamedVariables): Environment {
   return { ...parsed.data, named: raw };
 }
 
+/** The names of the variables marked secret: never given to a child process, even when a step asks. */
+export function secretVariableNames(): string[] {
+  return Object.entries(environmentSchema.shape).flatMap(([name, schema]) =>
+    (schema.meta() as VariableMeta | undefined)?.secret ? [name] : [],
+  );
+}
+
+/**
+ * What every child process (a shell step, a DNS command hook, etcdctl, rsync) inherits from drbot's
+ * environment: where programs are, the home directory, the locale, the time zone, the temporary
+ * directory, the user, and the proxy settings a site needs to reach the network. Nothing else:
+ * tokens and passwords stay in drbot; a step names any other variable it needs (`passEnv`).
+ */
+export const CHILD_VARIABLES = [
+  "PATH",
+  "HOME",
+  "LANG",
+  "LANGUAGE",
+  "LC_ALL",
+  "LC_CTYPE",
+  "LC_MESSAGES",
+  "TZ",
+  "TMPDIR",
+  "USER",
+  "LOGNAME",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+] as const;
+
+/** The allow-listed part of `named` (see CHILD_VARIABLES), for a child process's environment. */
+export function childEnvironment(named: NamedVariables): Record<string, string> {
+  return Object.fromEntries(
+    CHILD_VARIABLES.flatMap((name) => {
+      const value = named[name];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
 /** The values of the variables marked secret (a URL's password, for a URL), for redaction. */
 export function environmentSecrets(env: EnvironmentVariables): string[] {
   return Object.entries(environmentSchema.shape).flatMap(([name, schema]) => {

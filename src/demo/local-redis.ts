@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { Redis } from "ioredis";
-import type { NamedVariables } from "../config/environment.js";
+import { childEnvironment, type NamedVariables } from "../config/environment.js";
 
 /**
  * A redis-server of the demo's own: 127.0.0.1, a free port, a temporary directory, nothing saved.
@@ -36,7 +36,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `env` is where redis-server is looked for (its PATH). */
+/** `env` is where redis-server is looked for (its PATH); redis-server gets its allow-listed part only. */
 export async function startLocalRedis(
   env: NamedVariables,
 ): Promise<{ redis: LocalRedis } | { missing: string }> {
@@ -45,7 +45,14 @@ export async function startLocalRedis(
   const child = execa(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
-    { stdin: "ignore", all: true, reject: false, cleanup: true, env, extendEnv: false },
+    {
+      stdin: "ignore",
+      all: true,
+      reject: false,
+      cleanup: true,
+      env: childEnvironment(env),
+      extendEnv: false,
+    },
   );
   let exited: { code?: string; exitCode?: number; all?: string } | undefined;
   void child.then((result) => {

@@ -1,7 +1,6 @@
-import { access, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { MemoryRunStore } from "../adapters/memory/memory-run-store.js";
 import type { ScopeRestorePoints } from "../app/velero-overview.js";
 import { type Environment, type NamedVariables, parseEnvironment } from "../config/environment.js";
@@ -19,6 +18,7 @@ import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import { createSlackApp, type SlackSurface } from "../slack/create-slack-app.js";
 import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
 import { DEMO_CHANNEL, DEMO_OTHERS, DEMO_PEOPLE, DEMO_USERGROUPS, writeDemoConfig } from "./demo-config.js";
+import { seedClusterWorkloads, startClusters } from "./local-clusters.js";
 import { freePort, type LocalRedis, startLocalRedis } from "./local-redis.js";
 import { SimulatedSite } from "./simulated-site.js";
 
@@ -333,66 +333,4 @@ function simulatedRestorePoints(
       },
     ];
   });
-}
-
-interface LocalClusters {
-  kubeconfig: string;
-  kubectl(context: string, ...args: string[]): Promise<void>;
-  stop(): Promise<unknown>;
-}
-
-async function startClusters(
-  root: string,
-  dir: string,
-  processEnv: Environment,
-  log: (line: string) => void,
-): Promise<LocalClusters> {
-  const bin =
-    processEnv.DRBOT_K8S_BIN ??
-    join(
-      processEnv.DRBOT_K8S_CACHE ?? join(homedir(), ".cache", "drbot-k8s"),
-      "v1.36.3-etcdv3.6.16-kwokv0.8.0",
-    );
-  for (const tool of ["kube-apiserver", "kubectl", "etcd", "kwok"])
-    await access(join(bin, tool)).catch((error: unknown) => {
-      throw new Error(
-        `--clusters needs the local test-cluster binaries in ${bin}; build them once with scripts/k8s-build (15-30 min, needs Go)`,
-        { cause: error },
-      );
-    });
-  const state = join(dir, "testenv");
-  const env = { ...processEnv.named, DRBOT_TESTENV_DIR: state };
-  log("starting the local clusters dc1 and dc2 (scripts/testenv up)…");
-  await execa("bash", [join(root, "scripts", "testenv"), "up"], { env, timeout: 180_000, stdio: "inherit" });
-  const kubeconfig = join(state, "kubeconfig");
-  return {
-    kubeconfig,
-    async kubectl(context, ...args) {
-      await execa(join(bin, "kubectl"), ["--kubeconfig", kubeconfig, "--context", context, ...args], {
-        timeout: 60_000,
-      });
-    },
-    stop: () =>
-      execa("bash", [join(root, "scripts", "testenv"), "down"], { env, timeout: 60_000, reject: false }),
-  };
-}
-
-/** The example's workloads on the real clusters: active on dc1, standby on dc2. */
-async function seedClusterWorkloads(clusters: LocalClusters, config: Config): Promise<void> {
-  for (const site of config.sites) {
-    const namespaces = [...new Set(config.applications.flatMap((a) => a.namespaces))];
-    for (const ns of namespaces) await clusters.kubectl(site.name, "create", "namespace", ns);
-    for (const app of config.applications)
-      for (const w of app.workloads.filter((x) => x.kind === "Deployment" && x.name !== "*"))
-        await clusters.kubectl(
-          site.name,
-          "create",
-          "deployment",
-          w.name,
-          "-n",
-          w.namespace,
-          `--image=registry.example/${w.name}:2.0`,
-          `--replicas=${site.role === "primary" ? w.replicas : w.standbyReplicas}`,
-        );
-  }
 }

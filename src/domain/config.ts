@@ -280,7 +280,15 @@ export const placementSchema = z
   .prefault({});
 /** A program and its arguments, run without a shell. */
 const hookCommandSchema = z
-  .object({ command: z.string().min(1), args: z.array(z.string()).default([]) })
+  .object({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    /**
+     * Variables of drbot's environment the program needs (AWS_PROFILE, AWS_ROLE_ARN…), by name:
+     * programs see only PATH, HOME, the locale and the proxies otherwise, never drbot's secrets.
+     */
+    passEnv: z.array(envVarName).max(64).default([]),
+  })
   .strict();
 
 /**

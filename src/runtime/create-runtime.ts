@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
-import { createDnsProvider, dnsSecrets } from "../adapters/dns/create-dns-provider.js";
+import { createDnsProvider } from "../adapters/dns/create-dns-provider.js";
 import { EtcdSnapshotService } from "../adapters/etcd/etcd-snapshot-service.js";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
@@ -21,6 +21,7 @@ import {
   environmentSecrets,
   type NamedVariables,
   parseEnvironment,
+  secretVariableNames,
 } from "../config/environment.js";
 import { loadConfig } from "../config/load-config.js";
 import { loadRunbooksWithFindings } from "../config/load-runbooks.js";
@@ -210,7 +211,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const velero = options.velero ?? veleroSites(config);
   const artifacts: ArtifactStore = storeArtifacts(store);
   const replication = new PostgresReplication(env.named);
-  const commands = new ExecaCommandRunner();
+  // Child processes get an allow-listed environment; drbot's own secrets are never passed on.
+  const commands = new ExecaCommandRunner({
+    environment: env.named,
+    withheld: [...secretVariableNames(), ...configuredSecretNames(config)],
+  });
   const etcd = new EtcdSnapshotService(config, commands);
   const longhorn = longhornSites(config);
   const services: StepServices = {
@@ -349,22 +354,28 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 }
 
 /**
- * The secrets the configuration names by variable: PostgreSQL and Redis passwords, the DNS
- * webhook's token. Their values are redacted from logs and step output like the Slack tokens.
+ * Every variable the configuration names (`passwordEnv`, `tokenEnv`: PostgreSQL, Redis and Sentinel
+ * passwords, the DNS webhook's token, whatever a later section adds under a name ending in `Env`):
+ * each holds a secret, by the configuration's own rule that secrets live only in the environment.
  */
+export function configuredSecretNames(config: Config): string[] {
+  const names = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item);
+    else if (value !== null && typeof value === "object")
+      for (const [key, inner] of Object.entries(value)) {
+        if (key.endsWith("Env") && typeof inner === "string") names.add(inner);
+        else walk(inner);
+      }
+  };
+  walk(config);
+  return [...names];
+}
+
+/** The values of those variables, redacted from logs and step output like the Slack tokens. */
 function configuredSecrets(config: Config, named: NamedVariables): string[] {
-  const names = [
-    config.redis.passwordEnv,
-    config.redis.sentinel?.passwordEnv,
-    ...config.dataSources.flatMap((d) =>
-      d.kind === "postgres" ? [d.primary.passwordEnv, d.replica.passwordEnv] : [],
-    ),
-  ];
-  return [
-    ...names.flatMap((name) => {
-      const value = name ? named[name] : undefined;
-      return value ? [value] : [];
-    }),
-    ...dnsSecrets(config, named),
-  ];
+  return configuredSecretNames(config).flatMap((name) => {
+    const value = named[name];
+    return value ? [value] : [];
+  });
 }

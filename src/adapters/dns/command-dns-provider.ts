@@ -35,8 +35,8 @@ export class CommandDnsProvider implements DnsProvider {
   }
 
   async readWeights(records: readonly string[], options: DnsRequestOptions = {}): Promise<DnsWeights> {
-    const { command, args } = this.config.read;
-    const result = await this.run("read the DNS weights", command, args, options);
+    const { command, args, passEnv } = this.config.read;
+    const result = await this.run("read the DNS weights", command, args, passEnv, options);
     return parseReportedWeights(result.stdout, records, `the DNS read command ${command}`);
   }
 
@@ -51,11 +51,11 @@ export class CommandDnsProvider implements DnsProvider {
     try {
       const file = join(dir, "change-batch.json");
       await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
-      const { command, args } = this.config.apply;
+      const { command, args, passEnv } = this.config.apply;
       const withFile = args.some((a) => a.includes(FILE_PLACEHOLDER))
         ? args.map((a) => a.split(FILE_PLACEHOLDER).join(file))
         : [...args, file];
-      await this.run("apply the DNS weights", command, withFile, options);
+      await this.run("apply the DNS weights", command, withFile, passEnv, options);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -66,10 +66,12 @@ export class CommandDnsProvider implements DnsProvider {
     what: string,
     command: string,
     args: readonly string[],
+    passEnv: readonly string[],
     options: DnsRequestOptions,
   ): Promise<CommandResult> {
     const result = await this.commands.run(command, args, {
       timeoutMs: this.config.timeout,
+      passEnv,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     if (result.timedOut)

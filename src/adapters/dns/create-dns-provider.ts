@@ -30,11 +30,3 @@ export function createDnsProvider(
       return new WebhookDnsProvider(provider, deps.env);
   }
 }
-
-/** The secret a provider holds (the webhook's bearer token), for redaction of step output. */
-export function dnsSecrets(config: Config, env: NamedVariables): string[] {
-  const provider = config.dns.provider;
-  if (provider?.kind !== "webhook" || !provider.tokenEnv) return [];
-  const token = env[provider.tokenEnv];
-  return token ? [token] : [];
-}

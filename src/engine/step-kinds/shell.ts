@@ -3,8 +3,11 @@ import { defineStepKind, type Observation, type StepContext } from "../step-kind
 
 /**
  * Runs a program with an argument array (execa, no shell). The program name is checked; arguments
- * are passed literally, so `payments; rm -rf /` is one argument, never a command.
+ * are passed literally, so `payments; rm -rf /` is one argument, never a command. The program sees
+ * an allow-listed environment (PATH, HOME, the locale…), the variables `passEnv` names from drbot's
+ * environment (never drbot's own secrets: the step fails saying so), and `env` as written.
  */
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name");
 const programSchema = z
   .string()
   .regex(/^[A-Za-z0-9_./+-]+$/, "a program name or path, without spaces or shell characters")
@@ -16,6 +19,8 @@ const shellParams = z
     args: z.array(z.string().max(4096)).max(256).default([]),
     cwd: z.string().optional(),
     env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+    /** Variables of drbot's environment the program needs (AWS_PROFILE, KUBECONFIG…), by name. */
+    passEnv: z.array(variableName).max(64).default([]),
     expectExitCode: z.number().int().default(0),
     /** Whether running the command twice is harmless; false makes drbot observe before repeating. */
     idempotent: z.boolean().default(false),
@@ -41,6 +46,7 @@ export const shellStep = defineStepKind({
       signal: ctx.signal,
       ...(p.cwd ? { cwd: p.cwd } : {}),
       env: p.env,
+      passEnv: p.passEnv,
     });
     const output = [result.stdout, result.stderr].filter((s) => s.length > 0).join("\n");
     if (result.timedOut)
@@ -60,6 +66,9 @@ export const shellStep = defineStepKind({
     const result = await ctx.services.commands.run(p.check.command, p.check.args, {
       timeoutMs: Math.max(1, ctx.deadline - ctx.clock.now()),
       signal: ctx.signal,
+      ...(p.cwd ? { cwd: p.cwd } : {}),
+      env: p.env,
+      passEnv: p.passEnv,
     });
     if (result.timedOut || result.aborted || result.exitCode === undefined)
       return { holds: "unknown", evidence: "the check did not finish" };
