@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
+import { parseEnvironment } from "../src/config/environment.js";
 import { loadConfig } from "../src/config/load-config.js";
 import { measureRto } from "../src/domain/rto.js";
 import type { StepRecord } from "../src/domain/run.js";
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const runtime = await createRuntime({
     configPath,
     runbooksDir,
+    // The process's environment, parsed once as drbot serve does (the database password's variable).
+    env: parseEnvironment(process.env),
     store: new MemoryRunStore({ now: () => Date.now() }),
     autoStart: false,
     sites: counting(kubernetesSites(config), calls),
