@@ -5,6 +5,8 @@ import type { Logger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SitePort } from "../ports/site.js";
 import type { WatchNotifier } from "../ports/watch-notifier.js";
+import type { AlertDispatcher } from "./alerts/alert-dispatcher.js";
+import { RpoAlertMonitor } from "./alerts/rpo-alert-monitor.js";
 import { DrCalendar, type ScheduleOutcome } from "./dr-calendar.js";
 import type { DrService } from "./dr-service.js";
 import { Leadership } from "./leadership.js";
@@ -28,12 +30,15 @@ export interface WatchDeps {
   log: Logger;
   /** Told about every probing round (tests, metrics). */
   onRound?: PrimaryWatcherOptions["onRound"];
+  /** Email and webhooks: with any channel for them, the leader also watches RPO breaches and lag. */
+  alerts?: AlertDispatcher;
 }
 
 export interface WatchHandle {
   leadership: Leadership;
   watcher: PrimaryWatcher | undefined;
   calendar: DrCalendar | undefined;
+  rpoAlerts: RpoAlertMonitor | undefined;
   /** Stops watching and releases the lease so another replica takes over at once. */
   stop(): Promise<void>;
   /** Stops without releasing the lease, like a crash (tests of the takeover). */
@@ -42,7 +47,8 @@ export interface WatchHandle {
 
 /**
  * Starts the leader's work in this replica: every replica competes for the lease; the one holding it
- * probes the primary and runs the calendar, and stops both the moment it loses the lease.
+ * probes the primary, runs the calendar and watches RPO breaches for the alert channels, and stops
+ * them the moment it loses the lease.
  * Throws DrError("invalid_config") when the calendar names a runbook that is not loaded.
  */
 export function startWatch(d: WatchDeps): WatchHandle {
@@ -94,6 +100,19 @@ export function startWatch(d: WatchDeps): WatchHandle {
           },
         })
       : undefined;
+  const alerts = d.alerts;
+  const rpoAlerts =
+    alerts && (alerts.wants("rpo") || alerts.wants("lag"))
+      ? new RpoAlertMonitor({
+          config: d.config,
+          readRpo: () => d.service.rpo(),
+          store: d.store,
+          alerts,
+          clock: d.clock,
+          intervalMs: d.config.notifications.checkEvery,
+          onError: report("alerts.rpo"),
+        })
+      : undefined;
   const leadership = new Leadership({
     lease: d.lease,
     name: LEADER_LEASE,
@@ -106,20 +125,29 @@ export function startWatch(d: WatchDeps): WatchHandle {
       announced.clear();
       watcher?.start();
       calendar?.start();
+      rpoAlerts?.start();
     },
     onLost: () => {
       d.log.info(`no longer leading (${d.token})`, { operation: "watch.lead" });
       void watcher?.stop();
       void calendar?.stop();
+      void rpoAlerts?.stop();
     },
     onError: report("watch.lease"),
   });
   leadership.start();
   const halt = async (release: boolean) => {
     await (release ? leadership.stop() : leadership.abandon());
-    await Promise.all([watcher?.stop(), calendar?.stop()]);
+    await Promise.all([watcher?.stop(), calendar?.stop(), rpoAlerts?.stop()]);
   };
-  return { leadership, watcher, calendar, stop: () => halt(true), abandon: () => halt(false) };
+  return {
+    leadership,
+    watcher,
+    calendar,
+    rpoAlerts,
+    stop: () => halt(true),
+    abandon: () => halt(false),
+  };
 }
 
 const iso = (at: number) => new Date(at).toISOString();

@@ -1,4 +1,5 @@
 import { DrbotMetrics } from "../adapters/metrics/drbot-metrics.js";
+import { alertingWatchNotifier } from "../app/alerts/alerting-watch-notifier.js";
 import { retireFinishedRuns } from "../app/retire-finished-runs.js";
 import { startWatch } from "../app/start-watch.js";
 import { formatIssues } from "../config/yaml-issues.js";
@@ -10,6 +11,7 @@ import { openLeaderLease } from "../runtime/open-leader-lease.js";
 import { boltLogger } from "../slack/bolt-logger.js";
 import { createSlackApp, type SlackSurface, slackSettingsFromEnv } from "../slack/create-slack-app.js";
 import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
+import { SlackAlertChannel } from "../slack/slack-alert-channel.js";
 import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
 import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
 import type { CliIo } from "./commands/cli-command.js";
@@ -92,6 +94,10 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     rt.observers.attach(surface.reports);
     const notifier = surface.notifier;
     rt.notices.attach((notice) => notifier.postNotice(notice));
+    // RPO breaches and replication lag are posted in the incident channel as well.
+    const alertChannel = rt.config.watch.channel ?? rt.config.slack.incidentChannels[0];
+    if (alertChannel)
+      rt.alerts.addChannel(new SlackAlertChannel(surface.client, alertChannel), ["rpo", "lag"]);
     registerWatchListeners(surface.app, {
       service: rt.service,
       store: rt.store,
@@ -159,10 +165,14 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     clock: rt.clock,
     primary: primaryOrNothing(rt),
     lease,
-    notifier:
+    // The watcher's alerts go to email and webhooks too, whatever Slack does.
+    notifier: alertingWatchNotifier(
       surface && hasChannel
         ? new SlackWatchNotifier(surface.client, rt.store)
         : logWatchNotifier(log.child({ component: "watch" })),
+      rt.alerts,
+    ),
+    alerts: rt.alerts,
     token: rt.engine.ownerId,
     log: log.child({ component: "watch" }),
   });
@@ -172,6 +182,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   });
   await watch.stop();
   await lease.close();
+  await rt.alerts.settle(rt.config.notifications.timeout);
   clearInterval(timer);
   clearInterval(retireTimer);
   if (surface) {

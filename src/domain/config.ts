@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { durationSchema } from "./duration.js";
+import { notificationsSchema } from "./notifications-config.js";
 import { backupDesignFields } from "./rpo-design.js";
 import { calendarSchema, watchSchema } from "./watch-config.js";
 
@@ -370,6 +371,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     placement: placementSchema,
+    notifications: notificationsSchema,
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -12,6 +12,8 @@ import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { redisLocation } from "../adapters/redis/create-redis-client.js";
 import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../adapters/velero/velero-site.js";
+import type { AlertDispatcher } from "../app/alerts/alert-dispatcher.js";
+import { runOutcomeAlerts } from "../app/alerts/run-outcome-alerts.js";
 import { DrService, type DrServiceDeps } from "../app/dr-service.js";
 import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
@@ -44,6 +46,7 @@ import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { KubernetesServices, SitePort } from "../ports/site.js";
 import type { VeleroPort, VeleroServices } from "../ports/velero.js";
+import { createAlertDispatcher } from "./create-alerts.js";
 import { openRedisStore } from "./open-redis-store.js";
 
 export interface RuntimeOptions {
@@ -181,6 +184,8 @@ export interface Runtime {
   reports: RunReports;
   /** The Kubernetes sites (the watcher probes the primary through them). */
   sites: KubernetesServices;
+  /** Alerts by email and webhook (run outcomes here; the watcher's and RPO breaches in serve). */
+  alerts: AlertDispatcher;
   /** Velero per site, for restore points on the approval card (src/app/velero-overview.ts). */
   velero: VeleroServices;
   close(): Promise<void>;
@@ -204,6 +209,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const store = options.store ?? (await openRedisStore(config, env, log));
   const observer = new ObserverRelay(log.child({ component: "observers" }));
   for (const o of options.observers ?? []) observer.attach(o);
+  // Run outcomes by email and webhook, from whichever process drives the run (serve or the CLI).
+  const alerts = createAlertDispatcher(config, env.named, log);
+  observer.attach(runOutcomeAlerts(alerts, () => clock.now()));
   const directory = new DirectoryRelay(options.directory);
   const notices = new NoticeRelay();
   const postgresSources = config.dataSources.filter((d) => d.kind === "postgres");
@@ -346,8 +354,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     reports: new RunReports({ service, artifacts, clock, archives: store }),
     sites,
     velero,
+    alerts,
     async close() {
       await engine.stop();
+      // A run's outcome may still be on its way out (the CLI exits right after): bounded.
+      await alerts.settle(config.notifications.timeout * 2);
       await store.close();
     },
   };

@@ -1,5 +1,5 @@
 import { App, HTTPReceiver, LogLevel, type Receiver } from "@slack/bolt";
-import type { WebClient } from "@slack/web-api";
+import { WebClient } from "@slack/web-api";
 import type { DrService } from "../app/dr-service.js";
 import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
@@ -8,6 +8,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
+import { authorizeBot } from "./authorize-bot.js";
 import { boltLogger } from "./bolt-logger.js";
 import { fetchWithDeadline } from "./fetch-with-deadline.js";
 import { handleAppErrors } from "./handle-app-errors.js";
@@ -122,8 +123,11 @@ export function createSlackApp(
     }).protect(http, EVENTS_PATH);
     receiver = http;
   }
+  // The bot's client, with its token, for everything drbot sends on its own (run messages, reports,
+  // the watcher's alerts); listeners get one per request from Bolt, built from authorize's answer.
+  const client = new WebClient(settings.botToken, clientOptions);
   const app = new App({
-    token: settings.botToken,
+    authorize: authorizeBot(client, settings.botToken),
     ...(receiver
       ? { receiver }
       : { socketMode: true, appToken: settings.appToken!, installerOptions: { clientOptions } }),
@@ -133,7 +137,6 @@ export function createSlackApp(
     extendedErrorHandler: true,
   });
   handleAppErrors(app, { log, fetch });
-  const client = app.client;
   const defaultChannel = deps.service.config.slack.incidentChannels[0];
   const notifier = new SlackRunNotifier({
     client,
