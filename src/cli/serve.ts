@@ -66,7 +66,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
         ]),
       ),
     ];
-    const fetch = metrics.instrumentFetch();
+    const fetch = metrics.slack.instrumentFetch();
     rt.directory.use(
       new SlackDirectory({
         client: directoryClient(settings.botToken, {
@@ -87,7 +87,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
         clock: rt.clock,
         reports: rt.reports,
         log,
-        onRunUpdatesStopped: (_runId, failure) => metrics.slackRunUpdatesStopped(failure.code),
+        onRunUpdatesStopped: (_runId, failure) => metrics.slack.runUpdatesStopped(failure.code),
       },
     );
     rt.observers.attach(surface.notifier);

@@ -5,6 +5,7 @@ import type { StatusReport } from "../../domain/status-report.js";
 import { type Logger, silentLogger } from "../../ports/logger.js";
 import type { RunObserver } from "../../ports/run-observer.js";
 import type { RunSummary } from "../../ports/run-store.js";
+import { SlackMetrics } from "./slack-metrics.js";
 
 /**
  * drbot's Prometheus metrics, in a registry of their own (never prom-client's global one, so tests
@@ -16,7 +17,7 @@ import type { RunSummary } from "../../ports/run-store.js";
  *   scrape reads them once, within a deadline; a source that fails is reported by
  *   `drbot_metrics_source_up{source}` = 0 and its series are left out rather than made up;
  * - run events, as a run observer: step durations, approval wait times, run transitions;
- * - the Slack WebClient's fetch, wrapped: calls, API errors and 429s per method.
+ * - the Slack WebClient's fetch, wrapped: calls, API errors and 429s per method (`slack`).
  */
 export interface MetricSources {
   /** Sites, RPO and placement in one reading (DrService.status, which has its own deadline). */
@@ -40,6 +41,8 @@ const SEEN_MAX = 10_000;
 
 export class DrbotMetrics implements RunObserver {
   readonly registry = new Registry();
+  /** Slack Web API calls, errors and 429s, and runs whose Slack updates stopped (slack-metrics.ts). */
+  readonly slack = new SlackMetrics(this.registry);
   private readonly deadlineMs: number;
   private readonly log: Logger;
   /** Sources whose last reading failed or was late (drbot_source_up 0), logged once until they answer. */
@@ -71,10 +74,6 @@ export class DrbotMetrics implements RunObserver {
   private readonly transitions: Counter<"kind" | "state">;
   private readonly stepDuration: Histogram<"step_kind" | "status" | "run_kind">;
   private readonly approvalWait: Histogram<"kind">;
-  private readonly slackCalls: Counter<"method">;
-  private readonly slackErrors: Counter<"method" | "error">;
-  private readonly slackRateLimited: Counter<"method">;
-  private readonly slackUpdatesStopped: Counter<"error">;
 
   constructor(
     private readonly config: Config,
@@ -178,30 +177,6 @@ export class DrbotMetrics implements RunObserver {
       buckets: [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
       registers,
     });
-    this.slackCalls = new Counter({
-      name: "drbot_slack_api_calls_total",
-      help: "HTTP requests to Slack's Web API (each retry counts)",
-      labelNames: ["method"],
-      registers,
-    });
-    this.slackErrors = new Counter({
-      name: "drbot_slack_api_errors_total",
-      help: "Slack Web API requests that failed: platform errors (ok: false), HTTP errors, timeouts, network",
-      labelNames: ["method", "error"],
-      registers,
-    });
-    this.slackRateLimited = new Counter({
-      name: "drbot_slack_api_rate_limited_total",
-      help: "Slack Web API requests answered 429 (rate limited)",
-      labelNames: ["method"],
-      registers,
-    });
-    this.slackUpdatesStopped = new Counter({
-      name: "drbot_slack_run_updates_stopped_total",
-      help: "Runs whose Slack messages stopped updating because Slack refused them for good (channel gone or archived, bot removed, token revoked)",
-      labelNames: ["error"],
-      registers,
-    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "drbot_" });
   }
 
@@ -260,45 +235,6 @@ export class DrbotMetrics implements RunObserver {
       { step_kind: kind, status: record.status, run_kind: run.kind },
       Math.max(0, record.endedAt - record.startedAt) / 1000,
     );
-  }
-
-  // ── Slack ──────────────────────────────────────────────────────────────────────────────────────
-
-  /** Counts a run whose Slack updates stopped for good, by Slack's error code. */
-  slackRunUpdatesStopped(error: string): void {
-    this.slackUpdatesStopped.inc({ error: errorLabel(error) });
-  }
-
-  /** A fetch for the Slack WebClient that counts every call, error and 429 by API method. */
-  instrumentFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
-    return async (input, init) => {
-      const method = slackMethodOf(input);
-      this.slackCalls.inc({ method });
-      let response: Response;
-      try {
-        response = await inner(input, init);
-      } catch (error) {
-        const name = error instanceof Error ? error.name : "";
-        this.slackErrors.inc({
-          method,
-          error: name === "TimeoutError" || name === "AbortError" ? "timeout" : "network",
-        });
-        throw error;
-      }
-      if (response.status === 429) this.slackRateLimited.inc({ method });
-      else if (response.status !== 200) this.slackErrors.inc({ method, error: `http_${response.status}` });
-      else if ((response.headers.get("content-type") ?? "").includes("application/json")) {
-        const body = (await response
-          .clone()
-          .json()
-          .catch(
-            // Labelled JSON but not JSON: no Slack error code to count; the caller sees the body.
-            () => undefined,
-          )) as { ok?: boolean; error?: unknown } | undefined;
-        if (body?.ok === false) this.slackErrors.inc({ method, error: errorLabel(body.error) });
-      }
-      return response;
-    };
   }
 
   // ── readings ───────────────────────────────────────────────────────────────────────────────────
@@ -399,28 +335,6 @@ export class DrbotMetrics implements RunObserver {
     for (const c of summary.counts) this.runs.set({ kind: c.kind, state: c.state }, c.runs);
     this.activeRuns.set(summary.active);
   }
-}
-
-/** `https://slack.com/api/chat.postMessage` → chat.postMessage; upload URLs → file_upload; response_url. */
-export function slackMethodOf(input: string | URL | Request): string {
-  const raw = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  let path = "";
-  try {
-    path = new URL(raw).pathname;
-  } catch {
-    // Not a URL fetch could have been given: counted under "unknown" rather than guessed at.
-    return "unknown";
-  }
-  const api = /\/api\/([A-Za-z0-9_.]+)$/.exec(path);
-  if (api) return api[1]!;
-  if (/upload/.test(path)) return "file_upload";
-  // Slack's response_url endpoints (hooks.slack.com/commands|actions/…, the emulator's /response/…).
-  return /\/(commands|actions|response)\//.test(path) ? "response_url" : "other";
-}
-
-/** Slack's error codes are snake_case words; anything else is not trusted as a label value. */
-function errorLabel(error: unknown): string {
-  return typeof error === "string" && /^[a-z0-9_]{1,64}$/.test(error) ? error : "other";
 }
 
 function remember(seen: Set<string>, key: string): boolean {

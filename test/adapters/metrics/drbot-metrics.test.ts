@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DrbotMetrics, slackMethodOf } from "../../../src/adapters/metrics/drbot-metrics.js";
+import { DrbotMetrics } from "../../../src/adapters/metrics/drbot-metrics.js";
+import { slackMethodOf } from "../../../src/adapters/metrics/slack-metrics.js";
 import { tierRpo } from "../../../src/domain/rpo.js";
 import type { StatusReport } from "../../../src/domain/status-report.js";
 import { testConfig } from "../../support/config-fixture.js";
@@ -147,9 +148,9 @@ describe("drbot's metrics", () => {
       status: async () => status(),
       runSummary: async () => noRuns,
     });
-    metrics.slackRunUpdatesStopped("channel_not_found");
-    metrics.slackRunUpdatesStopped("channel_not_found");
-    metrics.slackRunUpdatesStopped("is_archived");
+    metrics.slack.runUpdatesStopped("channel_not_found");
+    metrics.slack.runUpdatesStopped("channel_not_found");
+    metrics.slack.runUpdatesStopped("is_archived");
     const m = parseExposition(await metrics.metrics());
     expect(m.value("drbot_slack_run_updates_stopped_total", { error: "channel_not_found" })).toBe(2);
     expect(m.value("drbot_slack_run_updates_stopped_total", { error: "is_archived" })).toBe(1);
