@@ -21,7 +21,7 @@ export const VALUE_KINDS = {
     ),
   /** A person: a Slack user ID (or a name the configuration lists); the use cases check it. */
   identity: z.string().min(1, "needs a value").max(100, "is at most 100 characters"),
-  planHash: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "takes a plan hash as `drbot show RUN` prints it"),
+  planHash: z.string().regex(/^[0-9a-f]{64}$/, "takes the 64-character plan hash `drbot show RUN` prints"),
   mode: z.enum(["real", "drill"], { error: "is real or drill" }),
   count: z.coerce
     .number({ error: "takes a whole number from 1 to 1000" })

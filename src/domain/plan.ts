@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import type { ApplicationConfig, Config } from "./config.js";
 import { DrError } from "./errors.js";
 import { forEachItems, healthCheckGaps } from "./for-each.js";
+import { hashPlan } from "./plan-hash.js";
 import type { Plan, PlanStep, RunMode, RunScope } from "./run.js";
 import type { Runbook, RunbookStep } from "./runbook.js";
 import { scopeApplications } from "./scope.js";
@@ -235,8 +235,7 @@ function assemblePlan(
   if (cycle)
     issues.push({ path: ["steps", cycle[0]!, "needs"], message: `dependency cycle: ${cycle.join(" → ")}` });
 
-  const hash = hashPlan(runbook, mode, scope, steps, pins);
-  return {
+  const plan = {
     runbook: runbook.name,
     runbookTitle: runbook.title,
     kind: runbook.kind,
@@ -244,8 +243,8 @@ function assemblePlan(
     scope,
     steps,
     pins,
-    hash,
   };
+  return { ...plan, hash: hashPlan(plan) };
 }
 
 /** A typo in a runbook (`site: dc3`) is refused when the runbooks are loaded, not when the step runs. */
@@ -314,43 +313,6 @@ function findCycle(steps: PlanStep[]): string[] | undefined {
     if (found) return found;
   }
   return undefined;
-}
-
-function hashPlan(
-  runbook: Runbook,
-  mode: RunMode,
-  scope: RunScope,
-  steps: PlanStep[],
-  pins: Record<string, string>,
-): string {
-  const material = {
-    runbook: runbook.name,
-    kind: runbook.kind,
-    mode,
-    scope,
-    pins: sortKeys(pins),
-    steps: steps.map((s) => ({
-      id: s.id,
-      kind: s.kind,
-      params: sortKeys(s.params),
-      needs: s.needs,
-      onFailure: s.onFailure,
-      undo: s.undo ? sortKeys(s.undo) : null,
-    })),
-  };
-  return createHash("sha256").update(JSON.stringify(material)).digest("hex").slice(0, 16);
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
 }
 
 export function formatPath(path: readonly (string | number)[]): string {

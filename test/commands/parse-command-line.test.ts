@@ -14,6 +14,9 @@ function refusal(words: string[], surface: "slack" | "cli"): string {
   throw new Error(`${words.join(" ")} was not refused`);
 }
 
+/** A plan hash as `drbot show` prints it: SHA-256 in hex. */
+const HASH = "0123456789abcdef".repeat(4);
+
 describe("parseCommandLine on the CLI", () => {
   it("reads global flags before the command and the command's own after it, with typed values", () => {
     expect(
@@ -23,7 +26,7 @@ describe("parseCommandLine on the CLI", () => {
           "drbot.yaml",
           "approve",
           "failover-1",
-          "--plan=abc123",
+          `--plan=${HASH}`,
           "--as",
           "U0A1",
           "--accept-data-loss",
@@ -33,7 +36,7 @@ describe("parseCommandLine on the CLI", () => {
     ).toEqual({
       name: "approve",
       args: ["failover-1"],
-      flags: { config: "drbot.yaml", plan: "abc123", as: "U0A1", acceptDataLoss: true },
+      flags: { config: "drbot.yaml", plan: HASH, as: "U0A1", acceptDataLoss: true },
     });
     expect(parseCommandLine(["runs", "--limit", "5"], "cli").flags.limit).toBe(5);
     expect(parseCommandLine(["plan", "failover", "tier1", "--mode", "drill"], "cli")).toMatchObject({
@@ -53,11 +56,14 @@ describe("parseCommandLine on the CLI", () => {
   });
 
   it("asks for who is acting and for the plan an approval binds to, in the table's words", () => {
-    expect(refusal(["approve", "failover-1", "--plan", "abc"], "cli")).toBe(
+    expect(refusal(["approve", "failover-1", "--plan", HASH], "cli")).toBe(
       "say who you are: --as USER (a Slack user ID, checked like a click in Slack)",
     );
     expect(refusal(["approve", "failover-1", "--as", "U0A1"], "cli")).toBe(
       "approve binds to a plan: pass --plan HASH as shown by `drbot show RUN`",
+    );
+    expect(refusal(["approve", "failover-1", "--as", "U0A1", "--plan", HASH.slice(0, 16)], "cli")).toBe(
+      "--plan takes the 64-character plan hash `drbot show RUN` prints",
     );
   });
 
