@@ -3,6 +3,7 @@ import { durationSchema } from "./duration.js";
 import { notificationsSchema } from "./notifications-config.js";
 import { backupDesignFields } from "./rpo-design.js";
 import { calendarSchema, watchSchema } from "./watch-config.js";
+import { keyLineProblems } from "./evidence/key-ring.js";
 
 /**
  * The drbot configuration file, one YAML document. Secrets never live here: they are named by the
@@ -247,9 +248,34 @@ export const redisSchema = z
   .refine((r) => !(r.url && r.sentinel), { message: "give either url or sentinel, not both" })
   .prefault({});
 
+/** A Slack user ID (U…, or W… in Enterprise Grid): who a registered key belongs to. */
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user ID like U012ABCDEF");
+
 export const approvalsSchema = z
   .object({
     expiry: durationSchema.default(30 * 60_000),
+    /**
+     * How long after its last approval a run may still execute steps: a run paused or stopped for
+     * longer is requested again. Bounds how long a stored run could be replayed.
+     */
+    validFor: durationSchema.default(24 * 3_600_000),
+    /**
+     * Each person's SSH public keys (authorized_keys lines, ed25519 or ECDSA), by Slack user ID: what
+     * their CLI signatures are checked against (`drbot … --as USER` signs with their key).
+     */
+    keys: z
+      .record(slackUserId, z.array(z.string().max(2_000)).min(1).max(10))
+      .default({})
+      .superRefine((keys, ctx) => {
+        for (const problem of keyLineProblems(keys))
+          ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+      }),
+    /**
+     * In Socket Mode Slack signs nothing, so a click there proves nothing by itself. Off (the default),
+     * requests and approvals from Slack are refused in Socket Mode and people sign on the CLI; on, they
+     * count on Slack's word, and every run records that it relied on it.
+     */
+    trustSocketMode: z.boolean().default(false),
     required: z
       .object({
         failover: z.number().int().min(0).max(50).default(2),

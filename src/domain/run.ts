@@ -1,4 +1,5 @@
 import type { RunKind } from "./config.js";
+import type { Proof } from "./evidence/proof.js";
 import type { RunState } from "./run-state/states.js";
 import type { OnFailure, RunbookRtoPhase } from "./runbook.js";
 
@@ -74,6 +75,11 @@ export interface Approval {
   planHash: string;
   /** The approver explicitly accepted losing more data than the tier's RPO (see RunRecord.rpoRisk). */
   acceptedDataLoss?: boolean;
+  /**
+   * Who approved, provable without trusting the store: Slack's signed click or the approver's SSH
+   * signature (src/domain/evidence/proof.ts). The engine checks it again before it executes.
+   */
+  proof?: Proof;
 }
 
 /**
@@ -103,13 +109,18 @@ export interface RpoRisk {
   unknown: string[];
   /** Sources whose due recovery point is missing, each with its verdict. */
   late?: string[];
+  /** When the exposure was read (so a later reading can tell an older recovery point from time passing). */
+  readAt?: number;
 }
 
 export interface Decision {
   userId: string;
   at: number;
   decision: "approved" | "rejected" | "aborted" | "resumed" | "skipped" | "paused";
+  /** The person's words: a rejection's note, a skip's reason. */
   note?: string;
+  /** The step a skip was about. */
+  stepId?: string;
 }
 
 export interface RtoTimes {
@@ -132,6 +143,8 @@ export interface RunRecord {
   state: RunState;
   stateReason?: string;
   requestedBy: string;
+  /** Proof of who requested the run (absent for the calendar's runs, requested by drbot itself). */
+  requestProof?: Proof;
   reason: string;
   channel?: string;
   /** Where the request came from: slack, cli, watcher. */

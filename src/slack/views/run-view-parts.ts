@@ -1,18 +1,11 @@
 import type { RunRecord, StepStatus } from "../../domain/run.js";
+import { RUN_ACTION } from "../../domain/slack-actions.js";
 import { escapeMrkdwn } from "./block-kit.js";
 
 /** What the run views share: action ids, icons, titles, and how people and times are written. */
 
-/** The action ids of a run's buttons (namespaced, as Slack shows them to listeners). */
-export const ACTION = {
-  approve: "dr:approve",
-  reject: "dr:reject",
-  tick: "dr:tick",
-  gate: "dr:gate",
-  resume: "dr:resume",
-  skip: "dr:skip",
-  abort: "dr:abort",
-} as const;
+/** The action ids of a run's buttons (src/domain/slack-actions.ts: a kept click is evidence). */
+export const ACTION = RUN_ACTION;
 
 /** One icon per step status, in the progress message and the step replies. */
 export const STEP_ICON: Record<StepStatus, string> = {

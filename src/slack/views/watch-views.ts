@@ -1,5 +1,6 @@
 import { formatMs } from "../../domain/duration.js";
 import type { WatchAlert } from "../../domain/probe-tracker.js";
+import { WATCH_ACTION } from "../../domain/slack-actions.js";
 import type { CalendarReminder } from "../../ports/watch-notifier.js";
 import {
   actions,
@@ -17,10 +18,7 @@ import {
 
 /** Pure views of the watcher's alert and the calendar's posts. */
 
-export const WATCH_ACTION = {
-  alertFailover: "dr:alert-failover",
-  reminderRequest: "dr:reminder-request",
-} as const;
+export { WATCH_ACTION };
 
 const slackDate = (ms: number) =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;

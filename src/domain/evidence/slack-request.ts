@@ -1,0 +1,107 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * A request Slack signed (a slash command, a button click), kept whole: the raw body, its timestamp
+ * and Slack's signature over both. Anyone holding the app's signing secret can check it again later,
+ * and nobody without the secret can make one, so a stored copy proves who clicked what even when
+ * everything around it (Redis) is not trusted.
+ */
+export interface SignedSlackRequest {
+  body: string;
+  /** X-Slack-Request-Timestamp: Unix seconds, as sent. */
+  timestamp: string;
+  /** X-Slack-Signature: `v0=` and 64 hex digits. */
+  signature: string;
+}
+
+/** The only signature form drbot accepts: Bolt's own parser would also take `v0=<hex>=anything`. */
+export const SLACK_SIGNATURE = /^v0=([0-9a-f]{64})$/;
+const TIMESTAMP = /^[1-9][0-9]{0,11}$/;
+
+/** What a signed request says, once its signature is checked. */
+export type SlackStatement =
+  | {
+      kind: "command";
+      userId: string;
+      command: string;
+      text: string;
+      channelId: string;
+      triggerId: string;
+      at: number;
+    }
+  | { kind: "action"; userId: string; actionId: string; value: string; channelId?: string; at: number };
+
+export type SlackRequestCheck = { ok: true; statement: SlackStatement } | { ok: false; reason: string };
+
+/** The hex digest a well-formed signature carries, or undefined. */
+export function slackSignatureDigest(signature: string): string | undefined {
+  return SLACK_SIGNATURE.exec(signature)?.[1];
+}
+
+/** Slack's v0 signature of a body at a timestamp. */
+export function signSlackRequest(secret: string, timestamp: string, body: string): string {
+  return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+}
+
+/**
+ * Checks the signature with the signing secret and reads who did what. Only the first action of a
+ * block_actions payload counts (Slack sends one per click).
+ */
+export function readSignedSlackRequest(request: SignedSlackRequest, secret: string): SlackRequestCheck {
+  const digest = slackSignatureDigest(request.signature);
+  if (!digest) return { ok: false, reason: "the Slack signature is not v0= followed by 64 hex digits" };
+  if (!TIMESTAMP.test(request.timestamp)) return { ok: false, reason: "the Slack timestamp is not a time" };
+  const expected = Buffer.from(signSlackRequest(secret, request.timestamp, request.body).slice(3), "hex");
+  if (!timingSafeEqual(expected, Buffer.from(digest, "hex")))
+    return { ok: false, reason: "Slack's signature does not match the request" };
+  const at = Number(request.timestamp) * 1000;
+  const statement = readSlackBody(request.body, at);
+  return statement
+    ? { ok: true, statement }
+    : { ok: false, reason: "the signed request is not a /dr command or a click" };
+}
+
+/** What a (signed or, in Socket Mode, unsigned) request body says; undefined when it is neither kind. */
+export function readSlackBody(body: string, at: number): SlackStatement | undefined {
+  const form = new URLSearchParams(body);
+  const payload = form.get("payload");
+  if (payload !== null) return readActionPayload(payload, at);
+  const userId = form.get("user_id");
+  const command = form.get("command");
+  if (!userId || !command) return undefined;
+  return {
+    kind: "command",
+    userId,
+    command,
+    text: form.get("text") ?? "",
+    channelId: form.get("channel_id") ?? "",
+    triggerId: form.get("trigger_id") ?? "",
+    at,
+  };
+}
+
+function readActionPayload(payload: string, at: number): SlackStatement | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed) || parsed.type !== "block_actions") return undefined;
+  const user = isRecord(parsed.user) ? parsed.user.id : undefined;
+  const action = Array.isArray(parsed.actions) && isRecord(parsed.actions[0]) ? parsed.actions[0] : undefined;
+  const channel = isRecord(parsed.channel) ? parsed.channel.id : undefined;
+  if (typeof user !== "string" || !action || typeof action.action_id !== "string") return undefined;
+  return {
+    kind: "action",
+    userId: user,
+    actionId: action.action_id,
+    value: typeof action.value === "string" ? action.value : "",
+    ...(typeof channel === "string" ? { channelId: channel } : {}),
+    at,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
