@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { durationSchema } from "./duration.js";
+import { keyLineProblems } from "./evidence/key-ring.js";
 import { notificationsSchema } from "./notifications-config.js";
 import { backupDesignFields } from "./rpo-design.js";
 import { calendarSchema, watchSchema } from "./watch-config.js";
-import { keyLineProblems } from "./evidence/key-ring.js";
 
 /**
  * The drbot configuration file, one YAML document. Secrets never live here: they are named by the

@@ -52,11 +52,15 @@ export async function sshSign(
   message: string,
   options: { namespace?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<string> {
-  const result = await execa("ssh-keygen", ["-Y", "sign", "-n", options.namespace ?? "drbot", "-f", keyPath], {
-    input: message,
-    timeout: 30_000,
-    ...(options.env ? { env: options.env, extendEnv: false } : {}),
-  });
+  const result = await execa(
+    "ssh-keygen",
+    ["-Y", "sign", "-n", options.namespace ?? "drbot", "-f", keyPath],
+    {
+      input: message,
+      timeout: 30_000,
+      ...(options.env ? { env: options.env, extendEnv: false } : {}),
+    },
+  );
   return result.stdout;
 }
 
@@ -71,7 +75,11 @@ export async function startSshAgent(dir: string): Promise<{
   // ssh-add -l exits 1 once the agent answers and holds no key, 2 while nothing listens yet.
   await waitFor(
     async () => {
-      const probe = await execa("ssh-add", ["-l"], { env: { SSH_AUTH_SOCK: socket }, reject: false, timeout: 5_000 });
+      const probe = await execa("ssh-add", ["-l"], {
+        env: { SSH_AUTH_SOCK: socket },
+        reject: false,
+        timeout: 5_000,
+      });
       return probe.exitCode === 0 || probe.exitCode === 1;
     },
     { timeoutMs: 10_000, intervalMs: 50, description: `ssh-agent answering on ${socket}` },
