@@ -168,7 +168,9 @@ export class SlackRunNotifier implements RunObserver {
   /**
    * Posts a runbook's notice (a `notify` step) in the run's thread, broadcast to the channel so the
    * timeline shows it. When the run's progress message is not out yet, it is let go first (bounded) so the thread exists.
-   * Resolves false when the run has no channel; a failed post throws (the step fails).
+   * Resolves false when the notice has nowhere to go: no channel for the run, or Slack refuses the
+   * run's messages for good (a failover is not paused at its announcement for a deleted channel);
+   * a passing failure throws (the step fails, and its retries apply).
    */
   async postNotice(notice: Notice): Promise<boolean> {
     let refs = await this.refs(notice.runId);
@@ -183,16 +185,25 @@ export class SlackRunNotifier implements RunObserver {
       (await this.store.getRun(notice.runId))?.channel ??
       this.defaultChannel;
     if (!channel) return false;
+    if (this.stopped.has(notice.runId)) return false;
     const icon = notice.level === "warning" ? ":warning:" : ":mega:";
     const text = `${icon} ${notice.text}`;
-    if (refs?.progressTs)
-      await this.client.chat.postMessage({
-        channel,
-        text,
-        thread_ts: refs.progressTs,
-        reply_broadcast: true,
-      });
-    else await this.client.chat.postMessage({ channel, text });
+    try {
+      if (refs?.progressTs)
+        await this.client.chat.postMessage({
+          channel,
+          text,
+          thread_ts: refs.progressTs,
+          reply_broadcast: true,
+        });
+      else await this.client.chat.postMessage({ channel, text });
+    } catch (error) {
+      // Refused for good, the notice has nowhere to go (said like any stop); a passing failure fails the step, which retries.
+      const failure = classifySlackFailure(error);
+      if (!failure.permanent) throw error;
+      this.stop(notice.runId, failure, error);
+      return false;
+    }
     return true;
   }
 

@@ -141,6 +141,40 @@ describe("the run notifier when Slack refuses its messages", () => {
     held.release();
   });
 
+  it("does not pause a run at its announcement when Slack refuses the run's channel for good", async () => {
+    h = await startSlackHarness({
+      runbooks: [
+        testRunbook({
+          name: "failover",
+          approvals: { required: 2 },
+          phases: [
+            {
+              name: "a",
+              steps: [
+                effect("scale-up"),
+                { id: "announce", title: "Announce", kind: "notify", with: { text: "Failover complete" } },
+              ],
+            },
+          ],
+        }),
+      ],
+      slack: { runUpdates: { minIntervalMs: 20 } },
+    });
+    const { card, runId } = await requestFailover(h);
+    h.emulator.failNext("chat.update", { error: "is_archived" }, 1_000);
+    h.emulator.failNext("chat.postMessage", { error: "is_archived" }, 1_000);
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await h.click("U0A2", INCIDENT, card.ts, "dr:approve");
+    await waitFor(async () => (await h!.store.getRun(runId))?.state === "completed", {
+      timeoutMs: 10_000,
+      description: "the run to complete",
+    });
+    const announce = (await h.store.getSteps(runId)).get("announce")!;
+    expect(announce.status).toBe("succeeded");
+    expect(announce.output).toBe("(not posted: no Slack channel, or Slack refuses it) Failover complete");
+    expect(h.surface.notifier.hasStopped(runId)).toBe(true);
+  });
+
   it("retries a passing failure with the newest state, keeping one record for the run however often it fails", async () => {
     const held = heldRun();
     h = await startSlackHarness({
