@@ -70,7 +70,7 @@ describe("drbot validate and plan, offline", () => {
     const result = await drbot({ DRBOT_CONFIG: "drbot.example.yaml" }, "plan", "failover", "tier1");
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
-      /^Plan [0-9a-f]{16}: Fail over to the DR site \(real\) for payments, core-api/,
+      /^Plan [0-9a-f]{64}: Fail over to the DR site \(real\) for payments, core-api/,
     );
     expect(result.stdout).toContain("switch-dns");
     const json = await drbot({ DRBOT_CONFIG: "drbot.example.yaml" }, "plan", "drill", "payments", "--json");

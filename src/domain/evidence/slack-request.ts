@@ -85,6 +85,7 @@ function readActionPayload(payload: string, at: number): SlackStatement | undefi
   try {
     parsed = JSON.parse(payload);
   } catch {
+    // A payload that is not JSON states no action: the proof proves nothing, which the caller refuses.
     return undefined;
   }
   if (!isRecord(parsed) || parsed.type !== "block_actions") return undefined;

@@ -79,6 +79,7 @@ export function keyFromBlob(blob: Buffer, expected?: SshKeyType): KeyObject {
     reader = new SshReader(blob);
     type = reader.text();
   } catch {
+    // The reader's own message (a length past the end) says less than this one does.
     throw new SshKeyError("the key's data is not an SSH public key");
   }
   if (expected && type !== expected)

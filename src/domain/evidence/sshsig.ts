@@ -137,6 +137,7 @@ function ecdsaSignature(blob: Buffer, width: number): Buffer | undefined {
     reader.end();
     return r && s ? Buffer.concat([r, s]) : undefined;
   } catch {
+    // A malformed signature blob is a signature that does not verify; the caller says so.
     return undefined;
   }
 }
