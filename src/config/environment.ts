@@ -6,7 +6,8 @@ import { DrError } from "../domain/errors.js";
  * else reads `process.env`. Each variable is one entry below, with the words the README's table
  * shows (`npm run docs:config` regenerates it; a test fails when it is stale). A variable marked
  * `secret` is redacted from every log line and step output, and no error here shows a variable's
- * value (except a REDIS_SENTINELS entry that is not host:port: a host name, no secret).
+ * value (except a REDIS_SENTINELS or REDIS_SENTINEL_ADDRESS_MAP entry that is not host:port:
+ * addresses, no secret).
  *
  * Variables whose names the configuration gives (`passwordEnv`, `tokenEnv`) are not listed: they are
  * read, by the adapter that needs them, from `Environment.named`.
@@ -44,6 +45,34 @@ const sentinelList = z.string().transform((value, ctx) => {
   }
   return sentinels;
 });
+
+/**
+ * `announced=reachable,…`, each side host:port: where this process reaches the addresses the
+ * Sentinels announce. A bad pair is named (addresses are no secret).
+ */
+const addressMap = z.string().transform((value, ctx) => {
+  const map: Record<string, { host: string; port: number }> = {};
+  for (const pair of value.split(/[\s,]+/).filter((e) => e.length > 0)) {
+    const [announced, reachable, ...rest] = pair.split("=");
+    const from = hostPort(announced ?? "");
+    const to = hostPort(reachable ?? "");
+    if (!from || !to || rest.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `has "${pair.slice(0, 120)}", which is not host:port=host:port (the address a Sentinel announces, then the one to use)`,
+      });
+      return z.NEVER;
+    }
+    map[`${from.host}:${from.port}`] = to;
+  }
+  return map;
+});
+
+function hostPort(text: string): { host: string; port: number } | undefined {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  return match && port >= 1 && port <= 65_535 ? { host: match[1]!, port } : undefined;
+}
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -102,6 +131,10 @@ export const environmentSchema = z
     }),
     REDIS_SENTINEL_NAME: variable(z.string().optional(), {
       description: "the Sentinel master's name (default: `redis.sentinel.name`, else `drbot`)",
+    }),
+    REDIS_SENTINEL_ADDRESS_MAP: variable(addressMap.optional(), {
+      description:
+        "`announced=reachable,…` (each host:port): where this process reaches the Redis servers and Sentinels the Sentinels name, when it cannot as announced (drbot in another cluster, through a NAT or a tunnel)",
     }),
     REDIS_PASSWORD: variable(z.string().optional(), {
       description: "Redis's password, when the configuration names no `redis.passwordEnv`",

@@ -7,7 +7,12 @@ import { type Logger, silentLogger } from "../../ports/logger.js";
 /** What the client reads from the parsed environment: its Redis variables, and the passwords the configuration names. */
 export type RedisEnvironment = Pick<
   Environment,
-  "REDIS_URL" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME" | "REDIS_PASSWORD" | "REDIS_SENTINEL_PASSWORD"
+  | "REDIS_URL"
+  | "REDIS_SENTINELS"
+  | "REDIS_SENTINEL_NAME"
+  | "REDIS_SENTINEL_ADDRESS_MAP"
+  | "REDIS_PASSWORD"
+  | "REDIS_SENTINEL_PASSWORD"
 > & { named: NamedVariables };
 
 /**
@@ -30,6 +35,11 @@ export type RedisEnvironment = Pick<
  * server's role, and listens for the Sentinels' +switch-master so it leaves a demoted master at
  * once. A write refused with READONLY (it reached a replica: a failover happened under the
  * connection) was not applied, so the client reconnects and sends it again, to the new master.
+ *
+ * Addresses: the Sentinels name the master (and each other) by the addresses they announce. Where
+ * this process cannot reach those (drbot in another cluster, behind a NAT or a tunnel),
+ * REDIS_SENTINEL_ADDRESS_MAP says where it reaches each one instead; an address it does not list is
+ * used as announced. The map applies after every failover, to whichever server is master then.
  *
  * Secrets: no message built here contains a password or a URL's credentials.
  *
@@ -61,6 +71,7 @@ export function createRedisClient(
         sentinelCommandTimeout: config.commandTimeout,
         sentinelRetryStrategy: (times) => Math.min(100 * times, 2_000),
         failoverDetector: true,
+        ...(env.REDIS_SENTINEL_ADDRESS_MAP ? { natMap: env.REDIS_SENTINEL_ADDRESS_MAP } : {}),
         ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
       }),
     );

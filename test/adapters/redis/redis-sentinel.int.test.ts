@@ -12,6 +12,7 @@ import type { StoreLimits } from "../../../src/ports/run-store.js";
 import { effect, engineHarness, Ledger, ledgerStepKind } from "../../support/engine-harness.js";
 import { type SentinelSet, startSentinelSet } from "../../support/redis-sentinel.js";
 import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
+import { startTcpProxy, type TcpProxy } from "../../support/tcp-proxy.js";
 import { waitFor } from "../../support/wait-for.js";
 import { describeRunStoreContract } from "../run-store.contract.js";
 
@@ -27,6 +28,7 @@ import { describeRunStoreContract } from "../run-store.contract.js";
  */
 let set: SentinelSet;
 const clients: Redis[] = [];
+const proxies: TcpProxy[] = [];
 const ENV_NAMES = { passwordEnv: "TEST_REDIS_PASSWORD", sentinelPasswordEnv: "TEST_SENTINEL_PASSWORD" };
 
 beforeAll(async () => {
@@ -34,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const client of clients) client.disconnect();
+  for (const proxy of proxies) await proxy.stop();
   await set?.stop();
 });
 
@@ -111,6 +114,61 @@ describe("drbot's Redis client through Sentinel", () => {
         message: expect.stringMatching(/^REDIS_SENTINELS has "sentinel-b", which is not host:port/),
       }),
     );
+  });
+
+  it("refuses a REDIS_SENTINEL_ADDRESS_MAP pair that is not host:port=host:port, naming it", () => {
+    expect(() =>
+      parseEnvironment({ REDIS_SENTINEL_ADDRESS_MAP: "10.0.0.5:6379=127.0.0.1:7001,10.0.0.6:6379" }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "invalid_environment",
+        message: expect.stringMatching(
+          /^REDIS_SENTINEL_ADDRESS_MAP has "10.0.0.6:6379", which is not host:port=host:port/,
+        ),
+      }),
+    );
+  });
+});
+
+describe("drbot's Redis client when it reaches Redis by other addresses than the Sentinels announce", () => {
+  it("goes where REDIS_SENTINEL_ADDRESS_MAP says, fails within its deadline while that path is cut, works once it heals, and follows a failover through the map", async () => {
+    // One proxy in front of each Redis server: the only way this client reaches them.
+    const paths = new Map<number, TcpProxy>();
+    for (const node of set.nodes) {
+      const proxy = await startTcpProxy({ port: node.port });
+      proxies.push(proxy);
+      paths.set(node.port, proxy);
+    }
+    const env = {
+      ...passwords(),
+      REDIS_SENTINEL_ADDRESS_MAP: [...paths]
+        .map(([port, proxy]) => `127.0.0.1:${port}=${proxy.host}:${proxy.port}`)
+        .join(","),
+    };
+    const store = await openStore(sentinelConfig({ commandTimeout: 500 }), env);
+    const first = await set.master();
+    const firstPath = paths.get(first.port)!;
+    expect(await store.kvSet("k", "before")).toBe(true);
+    expect(firstPath.acceptedConnections()).toBeGreaterThan(0);
+
+    firstPath.blackhole();
+    await expect(store.kvGet("k")).rejects.toMatchObject({ code: "unavailable" });
+    firstPath.restore();
+    await waitFor(async () => (await store.kvGet("k").catch(() => undefined)) === "before", {
+      timeoutMs: 10_000,
+      description: "the store to answer once the path heals",
+    });
+
+    await set.waitForReplicasInSync();
+    const old = await set.killMaster();
+    const promoted = await set.waitForNewMaster(old.port);
+    await waitFor(async () => (await store.kvSet("k", "after").catch(() => false)) === true, {
+      timeoutMs: 20_000,
+      description: "a write to reach the promoted master",
+    });
+    expect(paths.get(promoted.port)!.acceptedConnections()).toBeGreaterThan(0);
+    expect(await store.kvGet("k")).toBe("after");
+    await old.start();
   });
 });
 
