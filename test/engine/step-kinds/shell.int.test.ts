@@ -13,13 +13,22 @@ import { waitFor } from "../../support/wait-for.js";
  * Shell steps run as drbot runs them in production (the composition root's command runner, real
  * child processes): the program sees an allow-listed environment, never drbot's tokens and
  * passwords, even when it asks for them by name; a credential a program prints is redacted from its
- * output.
+ * output. The secrets are every kind drbot holds: Slack's tokens and signing secret, the Redis and
+ * Sentinel passwords, and the ones the configuration names (PostgreSQL, the DNS webhook's token,
+ * the SMTP password, an Alertmanager token, a PagerDuty routing key). None of them has a shape the
+ * redaction would know without being told (no "password=" before it), except the Slack tokens.
  */
 const SECRETS = {
   SLACK_BOT_TOKEN: "xoxb-7-shell-step-must-not-see-this",
+  SLACK_APP_TOKEN: "xapp-1-shell-step-must-not-see-this",
   SLACK_SIGNING_SECRET: "signing-secret-shell-test-4d1e",
   REDIS_PASSWORD: "redis-password-shell-test-9c2a",
+  REDIS_SENTINEL_PASSWORD: "sentinel-password-shell-test-1b8e",
   DRBOT_TEST_PG_PASSWORD: "pg-password-shell-test-77f3",
+  DRBOT_TEST_DNS_TOKEN: "dns-token-shell-test-5a0c",
+  DRBOT_TEST_SMTP_PASSWORD: "smtp-password-shell-test-e41d",
+  DRBOT_TEST_ALERTMANAGER_TOKEN: "alertmanager-token-shell-test-93f0",
+  DRBOT_TEST_PAGERDUTY_KEY: "pagerduty-key-shell-test-2c7b",
 };
 let dir: string;
 let rt: Runtime;
@@ -31,7 +40,9 @@ beforeAll(async () => {
   const credentials = join(dir, "credentials");
   await writeFile(
     credentials,
-    `user=drbot\nredis ${SECRETS.REDIS_PASSWORD} pg ${SECRETS.DRBOT_TEST_PG_PASSWORD}\n`,
+    `user=drbot\n${Object.entries(SECRETS)
+      .map(([name, value]) => `${name} ${value}`)
+      .join("\n")}\n`,
   );
   await writeFile(
     join(dir, "drbot.yaml"),
@@ -52,6 +63,32 @@ beforeAll(async () => {
       ],
       slack: {
         permissions: { drill: { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1"] } } },
+      },
+      dns: { provider: { kind: "webhook", url: "http://127.0.0.1:9/dns", tokenEnv: "DRBOT_TEST_DNS_TOKEN" } },
+      notifications: {
+        email: {
+          smtp: {
+            host: "127.0.0.1",
+            usernameEnv: "DRBOT_TEST_SMTP_USER",
+            passwordEnv: "DRBOT_TEST_SMTP_PASSWORD",
+          },
+          from: "drbot@example.com",
+          to: ["ops@example.com"],
+        },
+        webhooks: [
+          {
+            name: "alertmanager",
+            format: "alertmanager",
+            url: "http://127.0.0.1:9/api/v2/alerts",
+            tokenEnv: "DRBOT_TEST_ALERTMANAGER_TOKEN",
+          },
+          {
+            name: "pagerduty",
+            format: "pagerduty",
+            url: "http://127.0.0.1:9/v2/enqueue",
+            routingKeyEnv: "DRBOT_TEST_PAGERDUTY_KEY",
+          },
+        ],
       },
     }),
   );
@@ -91,6 +128,7 @@ beforeAll(async () => {
       HOME: dir,
       LANG: "C.UTF-8",
       DRBOT_TEST_VISIBLE: "visible-value",
+      DRBOT_TEST_SMTP_USER: "drbot-alerts",
       ...SECRETS,
     }),
     store: new MemoryRunStore({ now: () => Date.now() }),
@@ -150,10 +188,21 @@ describe("a shell step", () => {
     }
   });
 
-  it("has the Redis and PostgreSQL passwords it prints redacted from its output", () => {
+  it("has every secret drbot holds redacted from what it prints: Slack's, Redis's, Sentinel's and each one the configuration names", () => {
     const record = steps.get("print-credential")!;
     expect(record.status).toBe("succeeded");
     expect(record.output).toContain("user=drbot");
-    expect(record.output).toContain("redis [redacted] pg [redacted]");
+    for (const [name, value] of Object.entries(SECRETS)) {
+      expect(record.output).toContain(`${name} [redacted]`);
+      expect(record.output).not.toContain(value);
+    }
+  });
+
+  it("leaves no secret in the run's trail or its report", async () => {
+    const runs = await rt.store.listRuns({ limit: 1 });
+    const events = await rt.store.readEvents(runs[0]!.id);
+    const report = await rt.reports.files(runs[0]!.id);
+    const trail = JSON.stringify({ runs, events, steps: [...steps.values()], report });
+    for (const value of Object.values(SECRETS)) expect(trail).not.toContain(value);
   });
 });
