@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { envVarName, k8sNameSchema, nameSchema } from "./config-names.js";
 import { durationSchema } from "./duration.js";
 import { keyLineProblems } from "./evidence/key-ring.js";
 import { notificationsSchema } from "./notifications-config.js";
+import { postgresServerSchema } from "./postgres-source.js";
 import { backupDesignFields } from "./rpo-design.js";
 import { calendarSchema, watchSchema } from "./watch-config.js";
 
@@ -10,21 +12,7 @@ import { calendarSchema, watchSchema } from "./watch-config.js";
  * environment variable that holds them (`passwordEnv`), so the file can be reviewed and committed.
  */
 
-/** Names people type in commands: letters, digits, dash, underscore, dot. Nothing a shell could act on. */
-export const NAME_PATTERN = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
-export const nameSchema = z
-  .string()
-  .regex(
-    NAME_PATTERN,
-    "use lowercase letters, digits, '.', '_' and '-' (at most 63), starting and ending with a letter or digit",
-  );
-
-/** Kubernetes namespace and object names (RFC 1123 labels / subdomains). */
-export const k8sNameSchema = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "not a valid Kubernetes name");
-
-const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name like REDIS_PASSWORD");
+export { k8sNameSchema, NAME_PATTERN, nameSchema } from "./config-names.js";
 
 export const siteSchema = z
   .object({
@@ -131,26 +119,10 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
       name: nameSchema,
       kind: z.literal("postgres"),
       ...backupDesignFields,
-      primary: z
-        .object({
-          host: z.string().min(1),
-          port: z.number().int().default(5432),
-          user: z.string().min(1),
-          database: z.string().default("postgres"),
-          passwordEnv: envVarName.optional(),
-        })
-        .strict(),
-      replica: z
-        .object({
-          host: z.string().min(1),
-          port: z.number().int().default(5432),
-          user: z.string().min(1),
-          database: z.string().default("postgres"),
-          passwordEnv: envVarName.optional(),
-          /** Its application_name in the primary's pg_stat_replication; without it the worst standby counts. */
-          applicationName: z.string().min(1).max(63).optional(),
-        })
-        .strict(),
+      /** The server in the primary site (see postgres-source.ts: keys say where, not what it is now). */
+      primary: postgresServerSchema,
+      /** The server in the DR site, a streaming replica of the primary's until a failover. */
+      replica: postgresServerSchema,
       lagAlert: durationSchema.default(30_000),
       /** Deadline for connecting to either server and for each query (promotion waits up to its step's timeout). */
       timeout: durationSchema.default(5_000),
@@ -458,12 +430,19 @@ export const configSchema = z
       });
     });
     config.dataSources.forEach((source, index) => {
-      if ("site" in source && !sites.has(source.site))
-        ctx.addIssue({
-          code: "custom",
-          path: ["dataSources", index, "site"],
-          message: `unknown site "${source.site}"`,
-        });
+      const named =
+        source.kind === "postgres"
+          ? (["primary", "replica"] as const).map((key) => ({ path: [key, "site"], site: source[key].site }))
+          : "site" in source
+            ? [{ path: ["site"], site: source.site }]
+            : [];
+      for (const { path, site } of named)
+        if (site !== undefined && !sites.has(site))
+          ctx.addIssue({
+            code: "custom",
+            path: ["dataSources", index, ...path],
+            message: `unknown site "${site}"`,
+          });
     });
     for (const key of ["bot", "redis"] as const) {
       const site = config.placement[key];

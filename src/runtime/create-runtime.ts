@@ -218,12 +218,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sites = options.sites ?? kubernetesSites(config);
   const velero = options.velero ?? veleroSites(config);
   const artifacts: ArtifactStore = storeArtifacts(store);
-  const replication = new PostgresReplication(env.named);
   // Child processes get an allow-listed environment; drbot's own secrets are never passed on.
   const commands = new ExecaCommandRunner({
     environment: env.named,
     withheld: [...secretVariableNames(), ...configuredSecretNames(config)],
   });
+  const replication = new PostgresReplication(env.named, commands);
   const etcd = new EtcdSnapshotService(config, commands);
   const longhorn = longhornSites(config);
   const services: StepServices = {

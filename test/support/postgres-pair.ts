@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type Result, type ResultPromise } from "execa";
+import { execa } from "execa";
 import pg from "pg";
 import { freePort } from "./redis-server.js";
 import { waitFor } from "./wait-for.js";
@@ -13,8 +13,15 @@ import { waitFor } from "./wait-for.js";
  * temporary directory, stopped and removed by `stop()`. Passwords are required over TCP
  * (scram-sha-256), so drbot's passwordEnv path is exercised for real.
  *
- * Roles: `postgres` (superuser, for the test's own setup and load) and `drbot` with only what the
- * bot needs: pg_monitor and EXECUTE on pg_promote.
+ * The servers run under pg_ctl, as they would on a database host, with their settings in their own
+ * postgresql.conf: drbot's rejoin hook (deploy/postgres/drbot-pg-rejoin, see `rejoinHook`) stops
+ * them, rewinds or re-seeds them and starts them again as standbys, on the same port. wal_log_hints
+ * is on and enough WAL is kept for pg_rewind.
+ *
+ * Roles: `postgres` (superuser, for the test's own setup, load and the rejoin hook), `drbot` with
+ * only what the bot needs (pg_monitor, EXECUTE on pg_promote and pg_reload_conf, ALTER SYSTEM on
+ * default_transaction_read_only, pg_signal_backend), and `app`, the application, which may only use
+ * the `load` table.
  *
  * PostgreSQL refuses to run as root; as root the servers run as the `postgres` user the Debian
  * package creates.
@@ -24,6 +31,20 @@ export interface PostgresPair {
   replica: PostgresServer;
   /** drbot's password; put it in the environment variable the source's passwordEnv names. */
   drbotPassword: string;
+  /** The superuser's password, which the rejoin hook needs (PGPASSWORD) for pg_rewind and pg_basebackup. */
+  superPassword: string;
+  /** The application's password (role `app`, which may use the `load` table). */
+  appPassword: string;
+  /**
+   * The `rejoin` hook of a server for the data source: deploy/postgres/drbot-pg-rejoin run as the
+   * servers' user on this machine, with the superuser's password from PG_TEST_SUPER_PASSWORD.
+   */
+  rejoinHook(role: "primary" | "replica"): Record<string, unknown>;
+  /**
+   * Removes every WAL segment but the newest from a stopped server's pg_wal, as a server that kept
+   * too little WAL would have: pg_rewind then cannot find where the timelines forked.
+   */
+  removeOldWal(role: "primary" | "replica"): Promise<void>;
   /** A postgres data source for the configuration (lagAlert and the rest can be overridden). */
   source(overrides?: Record<string, unknown>): Record<string, unknown>;
   /** Runs SQL as the superuser on one server, with a 10 s deadline. */
@@ -37,14 +58,22 @@ export interface PostgresPair {
 
 export interface PostgresServer {
   port: number;
-  /** Fast shutdown (SIGINT): the server is gone, its port refuses connections. */
+  /** Its data directory. */
+  dataDir: string;
+  /** Fast shutdown: the server is gone, its port refuses connections. Nothing when it is not running. */
   stop(): Promise<void>;
+  /** Immediate shutdown, as a power cut would leave it: crash recovery at the next start. */
+  crash(): Promise<void>;
+  /** Starts it again (as whatever its data directory says: primary or standby). */
+  start(): Promise<void>;
 }
 
 const INSTALL_HINT = "PostgreSQL is not installed: apt-get install -y postgresql (Debian's packages)";
 const START_DEADLINE_MS = 30_000;
 const SQL_DEADLINE_MS = 10_000;
 export const REPLICA_APPLICATION_NAME = "dc2-replica";
+/** drbot's shipped rejoin script, run by the test's rejoin hook as a database host would. */
+const REJOIN_SCRIPT = join(process.cwd(), "deploy/postgres/drbot-pg-rejoin");
 
 /** The newest /usr/lib/postgresql/<version>/bin, where Debian puts initdb and pg_basebackup. */
 async function postgresBinDir(): Promise<string> {
@@ -74,6 +103,7 @@ export async function startPostgresPair(): Promise<PostgresPair> {
   const root = await mkdtemp(join(tmpdir(), "drbot-pg-"));
   const superPassword = randomBytes(12).toString("hex");
   const drbotPassword = randomBytes(12).toString("hex");
+  const appPassword = randomBytes(12).toString("hex");
   const servers: { stop(): Promise<void> }[] = [];
   const asServer = { ...(user ?? {}), env: { LANG: "C", PATH: process.env.PATH ?? "" }, extendEnv: false };
   if (user) await chown(root, user.uid, user.gid);
@@ -115,55 +145,56 @@ export async function startPostgresPair(): Promise<PostgresPair> {
     }
   };
 
-  const startServer = async (dataDir: string): Promise<PostgresServer> => {
-    const port = await freePort();
-    let exited: Result | undefined;
-    const child: ResultPromise = execa(
-      join(bin, "postgres"),
+  const pgCtl = (dataDir: string, ...args: string[]) =>
+    run("pg_ctl", ["-D", dataDir, "-w", "-t", String(START_DEADLINE_MS / 1000), ...args]);
+  const isRunning = async (dataDir: string) =>
+    (await execa(join(bin, "pg_ctl"), ["status", "-D", dataDir], { ...asServer, reject: false })).exitCode ===
+    0;
+
+  /** Its own settings in its own postgresql.conf, which the rejoin hook keeps across pg_rewind. */
+  const configure = (dataDir: string, port: number) =>
+    appendFile(
+      join(dataDir, "postgresql.conf"),
       [
-        "-D",
-        dataDir,
-        "-p",
-        String(port),
-        "-c",
-        "listen_addresses=127.0.0.1",
-        "-c",
-        `unix_socket_directories=${root}`,
+        "",
+        "# drbot test pair",
+        `port = ${port}`,
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${root}'`,
         // A test database: nothing here needs to survive a power cut.
-        "-c",
-        "fsync=off",
-        "-c",
-        "wal_receiver_status_interval=1s",
-      ],
-      { ...asServer, stdin: "ignore", all: true, reject: false },
+        "fsync = off",
+        "wal_receiver_status_interval = 1s",
+        // pg_rewind needs hint bits logged and the WAL since the timelines forked.
+        "wal_log_hints = on",
+        "wal_keep_size = '256MB'",
+        "",
+      ].join("\n"),
     );
-    void child.then((result) => {
-      exited = result;
-    });
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      child.kill("SIGINT");
-      await child;
+
+  const server = async (dataDir: string): Promise<PostgresServer> => {
+    const port = await freePort();
+    await configure(dataDir, port);
+    const logFile = `${dataDir}.log`;
+    const stop = async (mode: "fast" | "immediate") => {
+      if (await isRunning(dataDir)) await pgCtl(dataDir, "stop", "-m", mode);
     };
-    servers.push({ stop });
-    await waitFor(
-      async () => {
-        if (exited)
-          throw new Error(
-            `postgres stopped while starting (exit ${exited.exitCode ?? exited.signal}): ${String(exited.all ?? "").slice(-2_000)}`,
-          );
-        try {
-          await sqlOn(port, "SELECT 1");
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: START_DEADLINE_MS, intervalMs: 50, description: `postgres to answer on port ${port}` },
-    );
-    return { port, stop };
+    const start = async () => {
+      await pgCtl(dataDir, "start", "-l", logFile);
+      await waitFor(
+        async () => {
+          try {
+            await sqlOn(port, "SELECT 1");
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: START_DEADLINE_MS, intervalMs: 50, description: `postgres to answer on port ${port}` },
+      );
+    };
+    servers.push({ stop: () => stop("fast") });
+    await start();
+    return { port, dataDir, stop: () => stop("fast"), crash: () => stop("immediate"), start };
   };
 
   const stopAll = async () => {
@@ -189,12 +220,17 @@ export async function startPostgresPair(): Promise<PostgresPair> {
       "--locale=C",
       "--no-sync",
     ]);
-    const primary = await startServer(primaryDir);
+    const primary = await server(primaryDir);
     await sqlOn(
       primary.port,
-      `CREATE ROLE drbot LOGIN PASSWORD '${drbotPassword}' IN ROLE pg_monitor;
+      `CREATE ROLE drbot LOGIN PASSWORD '${drbotPassword}' IN ROLE pg_monitor, pg_signal_backend;
        GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO drbot;
-       CREATE TABLE load (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now());`,
+       GRANT EXECUTE ON FUNCTION pg_reload_conf() TO drbot;
+       GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO drbot;
+       CREATE ROLE app LOGIN PASSWORD '${appPassword}';
+       CREATE TABLE load (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+       GRANT SELECT, INSERT ON load TO app;
+       GRANT USAGE ON SEQUENCE load_id_seq TO app;`,
     );
     await run(
       "pg_basebackup",
@@ -212,7 +248,7 @@ export async function startPostgresPair(): Promise<PostgresPair> {
       ],
       { PGPASSWORD: superPassword },
     );
-    const replica = await startServer(replicaDir);
+    const replica = await server(replicaDir);
     await waitFor(
       async () =>
         (
@@ -227,6 +263,38 @@ export async function startPostgresPair(): Promise<PostgresPair> {
       primary,
       replica,
       drbotPassword,
+      superPassword,
+      appPassword,
+      rejoinHook(role) {
+        const dataDir = role === "primary" ? primaryDir : replicaDir;
+        const script = [
+          "bash",
+          REJOIN_SCRIPT,
+          "--pgdata",
+          dataDir,
+          "--bindir",
+          bin,
+          "--upstream-host",
+          "{{upstream.host}}",
+          "--upstream-port",
+          "{{upstream.port}}",
+          "--application-name",
+          "{{applicationName}}",
+          "--log",
+          `${dataDir}.log`,
+          "--upstream-password-env",
+          "PG_TEST_SUPER_PASSWORD",
+          // The servers run with fsync off: nothing here needs to survive a power cut.
+          "--no-sync",
+        ];
+        const [command, ...args] = user ? ["runuser", "-u", "postgres", "--", ...script] : script;
+        return { command, args, passEnv: ["PG_TEST_SUPER_PASSWORD"], timeout: "2m" };
+      },
+      async removeOldWal(role) {
+        const walDir = join(role === "primary" ? primaryDir : replicaDir, "pg_wal");
+        const segments = (await readdir(walDir)).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort();
+        for (const segment of segments.slice(0, -1)) await rm(join(walDir, segment));
+      },
       source(overrides = {}) {
         const endpoint = (port: number) => ({
           host: "127.0.0.1",

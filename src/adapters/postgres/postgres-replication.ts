@@ -1,5 +1,7 @@
 import type { NamedVariables } from "../../config/environment.js";
+import type { DatabaseServerState } from "../../domain/database-server.js";
 import { describeError } from "../../domain/errors.js";
+import type { PostgresServerKey } from "../../domain/postgres-source.js";
 import {
   assessReplicationLag,
   type PrimaryWalState,
@@ -7,14 +9,21 @@ import {
   type ReplicaWalState,
   type ServerReading,
 } from "../../domain/replication-lag.js";
+import type { CommandRunner } from "../../ports/command-runner.js";
 import type {
   DatabaseReplication,
+  LongCallOptions,
   PostgresSourceConfig,
   Promotion,
+  Rejoin,
   ReplicationCallOptions,
+  WritesStopped,
 } from "../../ports/database-replication.js";
-import type { PostgresWhere } from "./postgres-error.js";
-import { type PostgresEndpoint, withPostgres } from "./with-postgres.js";
+import { ExecaCommandRunner } from "../execa/execa-command-runner.js";
+import { onServer } from "./on-server.js";
+import { rejoinServer } from "./rejoin-server.js";
+import { clearReadOnly, readServerState, stopServerWrites } from "./server-control.js";
+import type { Query } from "./with-postgres.js";
 
 /**
  * The primary's side: its write position and what each standby reports. pg_current_wal_lsn() fails
@@ -44,12 +53,19 @@ const NOT_IN_RECOVERY = /recovery is not in progress/i;
 
 /**
  * DatabaseReplication for PostgreSQL streaming replication, with the `pg` client. The user drbot
- * connects as needs pg_monitor on both servers (lag columns, WAL receiver status) and, for
- * promotion, EXECUTE on pg_promote(boolean, integer) on the replica (superusers have both).
+ * connects as needs pg_monitor on both servers (lag columns, WAL receiver status); to promote,
+ * EXECUTE on pg_promote(boolean, integer); to stop writes and take them up again, what
+ * server-control.ts lists (superusers have all of it). Rejoining runs the server's hook.
  */
 export class PostgresReplication implements DatabaseReplication {
-  /** `env`: the variables the configuration names (each source's `passwordEnv`). */
-  constructor(private readonly env: NamedVariables) {}
+  /**
+   * `env`: the variables the configuration names (each source's `passwordEnv`, its rejoin hooks'
+   * `env`); `commands` runs the rejoin hooks.
+   */
+  constructor(
+    private readonly env: NamedVariables,
+    private readonly commands: CommandRunner = new ExecaCommandRunner(),
+  ) {}
 
   async readLag(source: PostgresSourceConfig, options: ReplicationCallOptions = {}): Promise<ReplicationLag> {
     // Both servers at once, so a hung primary costs one deadline, not two. The readings are a few
@@ -77,23 +93,47 @@ export class PostgresReplication implements DatabaseReplication {
     });
   }
 
+  readServer(
+    source: PostgresSourceConfig,
+    server: PostgresServerKey,
+    options: ReplicationCallOptions = {},
+  ): Promise<DatabaseServerState> {
+    return readServerState(this.env, source, server, options);
+  }
+
+  stopWrites(
+    source: PostgresSourceConfig,
+    server: PostgresServerKey,
+    options: LongCallOptions,
+  ): Promise<WritesStopped> {
+    return stopServerWrites(this.env, source, server, options);
+  }
+
+  rejoin(source: PostgresSourceConfig, server: PostgresServerKey, options: LongCallOptions): Promise<Rejoin> {
+    return rejoinServer({ env: this.env, commands: this.commands }, source, server, options);
+  }
+
   async promote(
     source: PostgresSourceConfig,
-    options: ReplicationCallOptions & { timeoutMs: number },
+    options: LongCallOptions & { server?: PostgresServerKey },
   ): Promise<Promotion> {
-    return this.on(source, "replica", "promote it", options, async (query) => {
+    const deadline = Date.now() + options.timeoutMs;
+    return this.on(source, options.server ?? "replica", "promote it", options, async (query, signal) => {
       const inRecovery = async () =>
         (await query<{ in_recovery: boolean }>("SELECT pg_is_in_recovery() AS in_recovery"))[0]
           ?.in_recovery === true;
-      if (!(await inRecovery()))
+      if (!(await inRecovery())) {
+        await clearReadOnly(query, deadline, signal);
         return {
           alreadyPromoted: true,
           promoted: true,
-          detail: "already out of recovery: nothing to promote",
+          detail: "already out of recovery: nothing to promote; it takes writes",
         };
+      }
       // pg_promote waits server-side; leave a second of the deadline for the answer to come back.
       const waitSeconds = Math.max(1, Math.floor(options.timeoutMs / 1000) - 1);
       let finished: boolean | undefined;
+      let byOthers = false;
       try {
         const [row] = await query<{ promoted: boolean }>("SELECT pg_promote(true, $1::int) AS promoted", [
           waitSeconds,
@@ -102,15 +142,23 @@ export class PostgresReplication implements DatabaseReplication {
       } catch (error) {
         // Promoted by someone else between the check and the call: the effect holds, say so.
         if (!NOT_IN_RECOVERY.test(describeError(error))) throw error;
-        return { alreadyPromoted: true, promoted: true, detail: "promoted by someone else meanwhile" };
+        byOthers = true;
       }
       const stillInRecovery = await inRecovery();
+      if (stillInRecovery)
+        return {
+          alreadyPromoted: false,
+          promoted: false,
+          detail: `pg_promote signalled the server, but it was still in recovery after ${waitSeconds} s${finished ? "" : " (pg_promote gave up waiting)"}`,
+        };
+      // Out of recovery: now it may take writes (a read-only default from an earlier fence goes).
+      await clearReadOnly(query, deadline, signal);
       return {
-        alreadyPromoted: false,
-        promoted: !stillInRecovery,
-        detail: stillInRecovery
-          ? `pg_promote signalled the replica, but it was still in recovery after ${waitSeconds} s${finished ? "" : " (pg_promote gave up waiting)"}`
-          : "promoted: the replica has left recovery and accepts writes",
+        alreadyPromoted: byOthers,
+        promoted: true,
+        detail: byOthers
+          ? "promoted by someone else meanwhile; it takes writes"
+          : "promoted: the server has left recovery and takes writes",
       };
     });
   }
@@ -175,25 +223,12 @@ export class PostgresReplication implements DatabaseReplication {
 
   private on<T>(
     source: PostgresSourceConfig,
-    role: "primary" | "replica",
+    role: PostgresServerKey,
     operation: string,
     options: ReplicationCallOptions,
-    work: Parameters<typeof withPostgres<T>>[4],
+    work: (query: Query, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const endpoint: PostgresEndpoint = source[role];
-    const where: PostgresWhere = {
-      source: source.name,
-      role,
-      server: `${endpoint.host}:${endpoint.port}`,
-      operation,
-    };
-    return withPostgres(
-      where,
-      endpoint,
-      this.env,
-      { timeoutMs: options.timeoutMs ?? source.timeout, signal: options.signal },
-      work,
-    );
+    return onServer(this.env, source, role, operation, options, work);
   }
 }
 

@@ -1,8 +1,14 @@
 import { z } from "zod";
-import { type Config, nameSchema } from "../../domain/config.js";
+import { type Config, drSite, nameSchema, primarySite } from "../../domain/config.js";
 import { needDataSource } from "../../domain/config-needs.js";
 import { DrError } from "../../domain/errors.js";
 import type { ConfigNeed } from "../../domain/plan.js";
+import {
+  type PostgresServerKey,
+  type SiteRoles,
+  serverAt,
+  serverSite,
+} from "../../domain/postgres-source.js";
 import type { PostgresSourceConfig } from "../../ports/database-replication.js";
 import type { StepContext } from "../step-kind.js";
 
@@ -43,4 +49,42 @@ export function remainingMs(ctx: StepContext): number {
 
 export function describeSource(source: string): string {
   return source === "*" ? "the run's PostgreSQL sources" : source;
+}
+
+export function siteRoles(config: Config): SiteRoles {
+  return { primary: primarySite(config).name, dr: drSite(config).name };
+}
+
+/** The server of `source` in `site`; DrError invalid_input when the pair has none there. */
+export function serverIn(config: Config, source: PostgresSourceConfig, site: string): PostgresServerKey {
+  const key = serverAt(source, site, siteRoles(config));
+  if (key) return key;
+  const sites = siteRoles(config);
+  throw new DrError(
+    "invalid_input",
+    `the PostgreSQL source ${source.name} has no server in ${site} (its servers are in ${serverSite(source, "primary", sites)} and ${serverSite(source, "replica", sites)})`,
+  );
+}
+
+/**
+ * What a step that acts on the server of a site needs: the source(s) to be PostgreSQL and each to
+ * have a server in that site. With "*", every PostgreSQL source is checked (any may be in a scope).
+ */
+export function postgresServerNeeds(source: string, site: string, config: Config): ConfigNeed[] {
+  const named = postgresNeeds(source, config);
+  if (named.length > 0) return named;
+  const sources = config.dataSources.filter(
+    (d): d is PostgresSourceConfig => d.kind === "postgres" && (source === "*" || d.name === source),
+  );
+  return sources
+    .filter((d) => serverAt(d, site, siteRoles(config)) === undefined)
+    .map((d) => ({
+      path: ["with", "site"],
+      message: `the PostgreSQL source ${d.name} has no server in ${site}`,
+    }));
+}
+
+/** A call that could not reach the server (as opposed to one it refused): fencing stays unconfirmed. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof DrError && (error.code === "unavailable" || error.code === "timeout");
 }

@@ -3,8 +3,11 @@ import type { AnyStepKind } from "../step-kind.js";
 import { approvalGateStep } from "./approval-gate.js";
 import { backupVerifyStep } from "./backup-verify.js";
 import { checklistStep } from "./checklist.js";
+import { dbCatchUpStep } from "./db-catch-up.js";
 import { dbLagGateStep } from "./db-lag-gate.js";
 import { dbPromoteStep } from "./db-promote.js";
+import { dbReadOnlyStep } from "./db-read-only.js";
+import { dbRejoinStep } from "./db-rejoin.js";
 import { dnsSwitchStep } from "./dns-switch.js";
 import { etcdSnapshotStep } from "./etcd-snapshot.js";
 import { httpCheckStep } from "./http-check.js";
@@ -77,8 +80,17 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
   k8sDeleteNamespaceStep,
 ];
 
-/** PostgreSQL replication: promotion and the lag gate (services.replication). */
-export const DATABASE_STEP_KINDS: AnyStepKind[] = [dbPromoteStep, dbLagGateStep];
+/**
+ * PostgreSQL replication (services.replication): the lag gate, stopping writes, waiting until a
+ * replica has caught up, promotion, and making a server a replica of the other again.
+ */
+export const DATABASE_STEP_KINDS: AnyStepKind[] = [
+  dbLagGateStep,
+  dbReadOnlyStep,
+  dbCatchUpStep,
+  dbPromoteStep,
+  dbRejoinStep,
+];
 export const VELERO_STEP_KINDS: AnyStepKind[] = [
   veleroBackupStep,
   veleroRestoreStep,

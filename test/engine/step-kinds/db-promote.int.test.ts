@@ -37,6 +37,12 @@ class CountingReplication implements DatabaseReplication {
   readLag: DatabaseReplication["readLag"] = (source, options) => this.real.readLag(source, options);
   replicaInRecovery: DatabaseReplication["replicaInRecovery"] = (source, options) =>
     this.real.replicaInRecovery(source, options);
+  readServer: DatabaseReplication["readServer"] = (source, server, options) =>
+    this.real.readServer(source, server, options);
+  stopWrites: DatabaseReplication["stopWrites"] = (source, server, options) =>
+    this.real.stopWrites(source, server, options);
+  rejoin: DatabaseReplication["rejoin"] = (source, server, options) =>
+    this.real.rejoin(source, server, options);
   promote: DatabaseReplication["promote"] = (source, options) => {
     this.promotions++;
     return this.real.promote(source, options);
@@ -84,7 +90,7 @@ describe("db.promote on a real PostgreSQL pair", () => {
     });
 
     expect(result).toEqual({ status: "succeeded", output: "promoted: pg" });
-    expect(lines).toContain("pg: promoted: the replica has left recovery and accepts writes");
+    expect(lines).toContain("pg: promoted: the server has left recovery and takes writes");
     expect(replication.promotions).toBe(1);
     expect(await replicaInRecovery()).toBe(false);
     expect(await dbPromoteStep.observe!(ctx(), { source: "pg" })).toEqual({

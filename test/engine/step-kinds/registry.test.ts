@@ -26,6 +26,10 @@ describe("the step kind registry", () => {
     );
     expect(undeclared).toEqual([]);
     expect(kinds.filter((k) => k.siteParams.length > 0).map((k) => k.kind)).toEqual([
+      "db.catch-up",
+      "db.promote",
+      "db.read-only",
+      "db.rejoin",
       "dns.switch",
       "k8s.capacity",
       "k8s.delete-namespace",
