@@ -59,12 +59,13 @@ const NOT_IN_RECOVERY = /recovery is not in progress/i;
  */
 export class PostgresReplication implements DatabaseReplication {
   /**
-   * `env`: the variables the configuration names (each source's `passwordEnv`, its rejoin hooks'
-   * `env`); `commands` runs the rejoin hooks.
+   * `env`: drbot's environment, where each source's `passwordEnv` is read. `commands` runs the
+   * rejoin hooks: the process's runner, which withholds drbot's own secrets from them; without one,
+   * a runner on `env` with nothing withheld.
    */
   constructor(
     private readonly env: NamedVariables,
-    private readonly commands: CommandRunner = new ExecaCommandRunner(),
+    private readonly commands: CommandRunner = new ExecaCommandRunner({ environment: env }),
   ) {}
 
   async readLag(source: PostgresSourceConfig, options: ReplicationCallOptions = {}): Promise<ReplicationLag> {

@@ -35,6 +35,7 @@ let sampler: WritabilitySampler;
 beforeAll(async () => {
   pair = await startPostgresPair();
   replication = new PostgresReplication({
+    PATH: process.env.PATH,
     PG_TEST_PASSWORD: pair.drbotPassword,
     PG_TEST_SUPER_PASSWORD: pair.superPassword,
   });
