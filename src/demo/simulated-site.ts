@@ -1,4 +1,5 @@
 import { DrError } from "../domain/errors.js";
+import type { NetworkPolicyShape } from "../domain/network-policy.js";
 import type { NodeState, SiteCapacity, SiteHealth } from "../domain/site-health.js";
 import type { Snapshot, SnapshotObject } from "../domain/snapshot.js";
 import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../domain/workloads.js";
@@ -44,7 +45,8 @@ export class SimulatedSite implements SitePort {
   readonly name: string;
   private readonly workloads = new Map<string, SimulatedWorkload>();
   private readonly nodes: NodeState[];
-  private readonly isolation = new Map<string, string[]>();
+  /** What each run created, as listByRunId names it. */
+  private readonly runObjects = new Map<string, Set<string>>();
   private readonly replicaReadyMs: number;
 
   constructor(private readonly options: SimulatedSiteOptions) {
@@ -220,27 +222,37 @@ export class SimulatedSite implements SitePort {
     return result;
   }
 
-  async isolate(
+  async applyRunPolicies(
     runId: string,
-    namespaces: readonly string[],
+    policies: readonly { namespace: string; policy: NetworkPolicyShape }[],
     options: RequestOptions = {},
   ): Promise<string[]> {
-    this.check("isolate namespaces", options);
-    const names = namespaces.map((ns) => `${ns}/drbot-isolate-${runId}`.slice(0, 253));
-    this.isolation.set(runId, names);
+    this.check("apply the run's network policies", options);
+    const names = policies.map(({ namespace, policy }) => `${namespace}/drbot-${policy.role}-${runId}`);
+    const objects = this.runObjects.get(runId) ?? new Set<string>();
+    for (const name of names) objects.add(`NetworkPolicy ${name}`);
+    this.runObjects.set(runId, objects);
     return names;
   }
 
   async removeIsolation(runId: string, options: RequestOptions = {}): Promise<number> {
-    this.check("remove isolation", options);
-    const count = this.isolation.get(runId)?.length ?? 0;
-    this.isolation.delete(runId);
-    return count;
+    this.check("remove the run's network policies", options);
+    const objects = this.runObjects.get(runId) ?? new Set<string>();
+    const policies = [...objects].filter((o) => o.startsWith("NetworkPolicy "));
+    for (const p of policies) objects.delete(p);
+    return policies.length;
+  }
+
+  async createRunNamespace(runId: string, name: string, options: RequestOptions = {}): Promise<void> {
+    this.check(`create namespace ${name}`, options);
+    const objects = this.runObjects.get(runId) ?? new Set<string>();
+    objects.add(`Namespace ${name}`);
+    this.runObjects.set(runId, objects);
   }
 
   async listByRunId(runId: string, options: RequestOptions = {}): Promise<string[]> {
     this.check("list the run's objects", options);
-    return (this.isolation.get(runId) ?? []).map((name) => `NetworkPolicy ${name}`);
+    return [...(this.runObjects.get(runId) ?? [])].sort();
   }
 
   /** Removes the namespace's workloads; false when it had none. */
@@ -248,7 +260,15 @@ export class SimulatedSite implements SitePort {
     this.check(`delete namespace ${name}`, options);
     const doomed = [...this.workloads.entries()].filter(([, w]) => w.ref.namespace === name);
     for (const [key] of doomed) this.workloads.delete(key);
-    return doomed.length > 0;
+    let existed = doomed.length > 0;
+    for (const objects of this.runObjects.values()) {
+      for (const o of [...objects])
+        if (o === `Namespace ${name}` || o.startsWith(`NetworkPolicy ${name}/`)) {
+          objects.delete(o);
+          existed = true;
+        }
+    }
+    return existed;
   }
 
   private check(what: string, options: RequestOptions): void {

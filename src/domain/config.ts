@@ -2,8 +2,10 @@ import { z } from "zod";
 import { envVarName, k8sNameSchema, nameSchema } from "./config-names.js";
 import { durationSchema } from "./duration.js";
 import { keyLineProblems } from "./evidence/key-ring.js";
+import { isolationConfigIssues, isolationSchema, networksSchema } from "./isolation.js";
 import { notificationsSchema } from "./notifications-config.js";
 import { postgresServerSchema } from "./postgres-source.js";
+import { restoreTestSchema } from "./restore-test.js";
 import { backupDesignFields } from "./rpo-design.js";
 import { calendarSchema, watchSchema } from "./watch-config.js";
 
@@ -31,6 +33,9 @@ export const siteSchema = z
         message: "give a kubeconfig path and context, or inCluster: true",
       }),
     requestTimeout: durationSchema.default(10_000),
+    networks: networksSchema,
+    /** What a drill isolating this site's namespaces keeps open to the site it cuts off. */
+    isolation: isolationSchema,
   })
   .strict();
 
@@ -140,6 +145,9 @@ export const applicationSchema = z
     workloads: z.array(workloadSchema).default([]),
     healthChecks: z.array(healthCheckSchema).default([]),
     dataSources: z.array(nameSchema).default([]),
+    /** What a drill isolating the application's namespaces keeps open to the site it cuts off. */
+    isolation: isolationSchema,
+    restoreTest: restoreTestSchema,
   })
   .strict();
 
@@ -444,6 +452,7 @@ export const configSchema = z
             message: `unknown site "${site}"`,
           });
     });
+    for (const issue of isolationConfigIssues(config)) ctx.addIssue({ code: "custom", ...issue });
     for (const key of ["bot", "redis"] as const) {
       const site = config.placement[key];
       if (site && !sites.has(site))

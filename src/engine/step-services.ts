@@ -8,6 +8,7 @@ import type { EtcdSnapshots } from "../ports/etcd-snapshots.js";
 import type { Logger } from "../ports/logger.js";
 import type { LonghornServices } from "../ports/longhorn.js";
 import type { NoticeSink } from "../ports/notices.js";
+import type { RunLedger } from "../ports/run-ledger.js";
 import type { KubernetesServices } from "../ports/site.js";
 import type { SiteStateStore } from "../ports/site-state.js";
 import type { VeleroServices } from "../ports/velero.js";
@@ -30,6 +31,8 @@ export interface StepServices {
   sites?: KubernetesServices;
   /** Snapshots and diffs a run records (k8s.snapshot, k8s.diff). */
   artifacts?: ArtifactStore;
+  /** What a run changed on sites, written before each change (k8s.scale in drills, k8s.verify-clean). */
+  ledger?: RunLedger;
   /** Velero per site (velero.* steps). */
   velero?: VeleroServices;
   /** Longhorn per site (longhorn.activate). */
@@ -52,6 +55,7 @@ export interface StepServices {
 const MISSING = {
   sites: "no Kubernetes sites configured",
   artifacts: "no artifact store",
+  ledger: "no run ledger",
   velero: "no Velero access configured",
   longhorn: "no Longhorn sites configured",
   replication: "no PostgreSQL adapter configured",

@@ -1,3 +1,4 @@
+import type { NetworkPolicyShape } from "../domain/network-policy.js";
 import type { SiteCapacity, SiteHealth } from "../domain/site-health.js";
 import type { Snapshot } from "../domain/snapshot.js";
 import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../domain/workloads.js";
@@ -55,11 +56,27 @@ export interface SitePort {
   drift(other: SitePort, namespaces: readonly string[], options?: RequestOptions): Promise<Drift>;
   /** Scales the workloads to 0 where the site answers; reports, does not throw, when it does not. */
   fence(workloads: readonly WorkloadRef[], options?: RequestOptions): Promise<FenceResult>;
-  /** Deny-all NetworkPolicies labelled with the run id; returns "namespace/name". Idempotent. */
-  isolate(runId: string, namespaces: readonly string[], options?: RequestOptions): Promise<string[]>;
-  /** Deletes the run's isolation policies; returns how many there were. Idempotent. */
+  /**
+   * Puts the run's NetworkPolicy (drbot-ROLE-RUNID, labelled with the run id) in each namespace:
+   * created, or replaced by these rules when it exists. Returns "namespace/name". Idempotent.
+   */
+  applyRunPolicies(
+    runId: string,
+    policies: readonly { namespace: string; policy: NetworkPolicyShape }[],
+    options?: RequestOptions,
+  ): Promise<string[]>;
+  /** Deletes the run's NetworkPolicies; returns how many there were. Idempotent. */
   removeIsolation(runId: string, options?: RequestOptions): Promise<number>;
-  /** Everything drbot created for a run (objects labelled drbot.io/run-id), as "Kind namespace/name". */
+  /**
+   * Creates a namespace labelled with the run id (a restore test's sandbox). Idempotent for the same
+   * run; throws DrError `conflict` when the namespace exists and is not that run's, so nobody's
+   * namespace, or an earlier run's leftover, is ever taken over.
+   */
+  createRunNamespace(runId: string, name: string, options?: RequestOptions): Promise<void>;
+  /**
+   * Everything drbot created for a run (objects labelled drbot.io/run-id), as "Kind namespace/name"
+   * ("Namespace name" for a namespace).
+   */
   listByRunId(runId: string, options?: RequestOptions): Promise<string[]>;
   /**
    * Deletes a namespace and waits until it is gone; false when it did not exist. Idempotent. Throws

@@ -15,6 +15,7 @@ import { VeleroSite } from "../adapters/velero/velero-site.js";
 import type { AlertDispatcher } from "../app/alerts/alert-dispatcher.js";
 import { runOutcomeAlerts } from "../app/alerts/run-outcome-alerts.js";
 import { DrService, type DrServiceDeps } from "../app/dr-service.js";
+import { ledgerOnArtifacts } from "../app/ledger-on-artifacts.js";
 import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
 import { restorePointsForScope } from "../app/velero-overview.js";
@@ -231,6 +232,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     secrets,
     sites,
     artifacts,
+    ledger: ledgerOnArtifacts(artifacts),
     velero,
     replication,
     dns: createDnsProvider(config, { commands, env: env.named, secrets }),

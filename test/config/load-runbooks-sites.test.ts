@@ -60,7 +60,7 @@ describe("loading runbooks that name sites", () => {
       "      - id: isolate",
       "        title: Isolate",
       "        kind: k8s.isolate",
-      "        with: { site: dc1, namespaces: [production] }",
+      "        with: { site: dc2, namespaces: [production], from: dc1 }",
       "        undo: { kind: k8s.unisolate, with: { site: dc4 } }",
     ]);
     const error = (await loadRunbooks(dir, config, registry).catch((e: Error) => e)) as Error;

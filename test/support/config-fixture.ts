@@ -5,7 +5,7 @@ import { type Runbook, runbookSchema } from "../../src/domain/runbook.js";
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return configSchema.parse({
     sites: [
-      { name: "dc1", role: "primary", kubeconfig: { context: "dc1" } },
+      { name: "dc1", role: "primary", kubeconfig: { context: "dc1" }, networks: ["10.1.0.0/16"] },
       { name: "dc2", role: "dr", kubeconfig: { context: "dc2" } },
     ],
     tiers: [

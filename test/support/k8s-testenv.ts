@@ -314,6 +314,8 @@ function rawTestConfig(
         role: "primary",
         kubeconfig: { path: kubeconfigPath, context: "dc1" },
         requestTimeout: "2s",
+        // DC1's address ranges as a drill's isolation cuts them off (made up: KWOK routes nothing).
+        networks: ["10.1.0.0/16", "fd00:1::/48"],
       },
       { name: "dc2", role: "dr", kubeconfig: { path: kubeconfigPath, context: "dc2" }, requestTimeout: "2s" },
     ],

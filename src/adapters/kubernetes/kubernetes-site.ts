@@ -1,33 +1,25 @@
 import * as k8s from "@kubernetes/client-node";
 import { compareInventories } from "../../domain/compare-snapshots.js";
 import type { SiteConfig } from "../../domain/config.js";
+import type { NetworkPolicyShape } from "../../domain/network-policy.js";
 import type { NodeState, SiteCapacity, SiteHealth } from "../../domain/site-health.js";
 import type { Snapshot } from "../../domain/snapshot.js";
 import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../../domain/workloads.js";
-import {
-  type NamespaceDeleteOptions,
-  type RequestOptions,
-  type RolloutOptions,
-  RUN_ID_LABEL,
-  type SitePort,
-} from "../../ports/site.js";
+import type { NamespaceDeleteOptions, RequestOptions, RolloutOptions, SitePort } from "../../ports/site.js";
 import { deleteNamespace } from "./delete-namespace.js";
 import { KubeError, toKubeError } from "./kube-error.js";
 import { loadKubeConfig } from "./load-kube-config.js";
+import {
+  applyRunPolicies,
+  createRunNamespace,
+  listByRunId,
+  type RunObjectApis,
+  removeRunPolicies,
+} from "./run-objects.js";
 import { takeSnapshot } from "./take-snapshot.js";
 import { refText, waitForRollout } from "./wait-for-rollout.js";
 import { withDeadline } from "./with-deadline.js";
 import { nodeState, workloadState } from "./workload-state.js";
-
-/** Kinds drbot may create for a run, all carrying RUN_ID_LABEL; listByRunId looks at each. */
-const RUN_OBJECT_KINDS = [
-  "NetworkPolicy",
-  "ConfigMap",
-  "Service",
-  "Deployment",
-  "StatefulSet",
-  "Job",
-] as const;
 
 /**
  * A site on @kubernetes/client-node 2: one KubeConfig per site, and every request carries an abort
@@ -222,81 +214,35 @@ export class KubernetesSite implements SitePort {
     return result;
   }
 
-  async isolate(runId: string, namespaces: readonly string[], options?: RequestOptions): Promise<string[]> {
-    const name = isolationPolicyName(this.name, runId);
-    const created: string[] = [];
-    for (const namespace of namespaces) {
-      // Deny-all: selects every pod and allows no ingress and no egress.
-      const body: k8s.V1NetworkPolicy = {
-        metadata: {
-          name,
-          namespace,
-          labels: { [RUN_ID_LABEL]: runId, "app.kubernetes.io/managed-by": "drbot" },
-        },
-        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-      };
-      try {
-        await this.request(`isolate namespace ${namespace}`, options, (o) =>
-          this.net.createNamespacedNetworkPolicy({ namespace, body }, o),
-        );
-      } catch (error) {
-        if (!(error instanceof KubeError && error.reason === "conflict")) throw error;
-      }
-      created.push(`${namespace}/${name}`);
-    }
-    return created;
+  applyRunPolicies(
+    runId: string,
+    policies: readonly { namespace: string; policy: NetworkPolicyShape }[],
+    options?: RequestOptions,
+  ): Promise<string[]> {
+    return applyRunPolicies(this.runObjects(options), runId, policies);
   }
 
-  async removeIsolation(runId: string, options?: RequestOptions): Promise<number> {
-    const labelSelector = `${RUN_ID_LABEL}=${labelValue(this.name, runId)}`;
-    const policies = await this.request("list isolation policies", options, (o) =>
-      this.net.listNetworkPolicyForAllNamespaces({ labelSelector }, o),
-    );
-    for (const p of policies.items) {
-      const params = { name: p.metadata?.name ?? "", namespace: p.metadata?.namespace ?? "" };
-      try {
-        await this.request(`remove isolation ${params.namespace}/${params.name}`, options, (o) =>
-          this.net.deleteNamespacedNetworkPolicy(params, o),
-        );
-      } catch (error) {
-        if (!(error instanceof KubeError && error.reason === "not_found")) throw error;
-      }
-    }
-    return policies.items.length;
+  removeIsolation(runId: string, options?: RequestOptions): Promise<number> {
+    return removeRunPolicies(this.runObjects(options), runId);
   }
 
-  async listByRunId(runId: string, options?: RequestOptions): Promise<string[]> {
-    const labelSelector = `${RUN_ID_LABEL}=${labelValue(this.name, runId)}`;
-    const q = { labelSelector };
-    const lists = await Promise.all(
-      RUN_OBJECT_KINDS.map(async (kind) => {
-        const what = `list ${kind} objects of run ${runId}`;
-        const items: Array<{ metadata?: k8s.V1ObjectMeta }> = (
-          await this.request(
-            what,
-            options,
-            (o): Promise<{ items: Array<{ metadata?: k8s.V1ObjectMeta }> }> => {
-              switch (kind) {
-                case "NetworkPolicy":
-                  return this.net.listNetworkPolicyForAllNamespaces(q, o);
-                case "ConfigMap":
-                  return this.core.listConfigMapForAllNamespaces(q, o);
-                case "Service":
-                  return this.core.listServiceForAllNamespaces(q, o);
-                case "Deployment":
-                  return this.apps.listDeploymentForAllNamespaces(q, o);
-                case "StatefulSet":
-                  return this.apps.listStatefulSetForAllNamespaces(q, o);
-                case "Job":
-                  return this.batch.listJobForAllNamespaces(q, o);
-              }
-            },
-          )
-        ).items;
-        return items.map((i) => `${kind} ${i.metadata?.namespace}/${i.metadata?.name}`);
-      }),
-    );
-    return lists.flat().sort();
+  createRunNamespace(runId: string, name: string, options?: RequestOptions): Promise<void> {
+    return createRunNamespace(this.runObjects(options), runId, name);
+  }
+
+  listByRunId(runId: string, options?: RequestOptions): Promise<string[]> {
+    return listByRunId(this.runObjects(options), runId);
+  }
+
+  private runObjects(options: RequestOptions | undefined): RunObjectApis {
+    return {
+      site: this.name,
+      core: this.core,
+      apps: this.apps,
+      batch: this.batch,
+      net: this.net,
+      request: (what, send) => this.request(what, options, send),
+    };
   }
 
   private async nodes(options?: RequestOptions): Promise<NodeState[]> {
@@ -333,22 +279,4 @@ export class KubernetesSite implements SitePort {
   ): Promise<T> {
     return withDeadline({ site: this.name, operation: what }, this.timeoutMs, options?.signal, send);
   }
-}
-
-/** Run ids become label values and object names; refuse what Kubernetes would reject, up front. */
-function labelValue(site: string, runId: string): string {
-  if (!/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(runId))
-    throw new KubeError(
-      "invalid",
-      { site, operation: `label objects of run ${runId}` },
-      "a run id must be a valid label value (at most 63 letters, digits, '-', '_' or '.')",
-    );
-  return runId;
-}
-
-function isolationPolicyName(site: string, runId: string): string {
-  const safe = labelValue(site, runId)
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-");
-  return `drbot-isolate-${safe}`.slice(0, 63).replace(/-+$/, "");
 }

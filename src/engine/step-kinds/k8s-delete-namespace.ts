@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { type Config, k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { defineStepKind } from "../step-kind.js";
 import { serviceOf } from "../step-services.js";
 
@@ -11,17 +11,20 @@ import { serviceOf } from "../step-services.js";
  */
 export const SCRATCH_PREFIX = "drbot-restore-";
 
-const params = z
-  .object({
-    site: nameSchema,
-    namespace: k8sNameSchema
-      .max(63)
-      .refine(
-        (n) => n.startsWith(SCRATCH_PREFIX),
-        `only scratch namespaces (${SCRATCH_PREFIX}…) are deleted`,
-      ),
-  })
-  .strict();
+/** A scratch namespace's name: drbot-restore-…, at most 63 characters (a namespace's limit). */
+export const scratchNamespaceSchema = k8sNameSchema
+  .max(63)
+  .refine((n) => n.startsWith(SCRATCH_PREFIX), `only scratch namespaces (${SCRATCH_PREFIX}…) are deleted`);
+
+/** Refuses a namespace an application of the configuration lives in, whatever its name. */
+export function refuseApplicationNamespace(config: Config, namespace: string): string | undefined {
+  const owner = config.applications.find((a) => a.namespaces.includes(namespace));
+  return owner
+    ? `${namespace} belongs to application ${owner.name}; it is not a scratch namespace`
+    : undefined;
+}
+
+const params = z.object({ site: nameSchema, namespace: scratchNamespaceSchema }).strict();
 
 export const k8sDeleteNamespaceStep = defineStepKind({
   kind: "k8s.delete-namespace",
@@ -31,11 +34,8 @@ export const k8sDeleteNamespaceStep = defineStepKind({
   idempotent: true,
   summarize: (p) => `delete scratch namespace ${p.namespace} on ${p.site}`,
   async execute(ctx, p) {
-    if (ctx.config.applications.some((a) => a.namespaces.includes(p.namespace)))
-      return {
-        status: "failed",
-        error: `${p.namespace} belongs to an application; it is not a scratch namespace`,
-      };
+    const refused = refuseApplicationNamespace(ctx.config, p.namespace);
+    if (refused) return { status: "failed", error: refused };
     const existed = await serviceOf(ctx, "sites")
       .site(p.site)
       .deleteNamespace(p.namespace, { deadline: ctx.deadline, signal: ctx.signal });

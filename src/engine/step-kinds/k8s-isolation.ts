@@ -1,31 +1,71 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { allowsFor, isolationNeeds, isolationPolicy } from "../../domain/isolation.js";
+import { runPolicyName } from "../../domain/network-policy.js";
 import type { SitePort } from "../../ports/site.js";
 import { defineStepKind, type StepContext } from "../step-kind.js";
 import { serviceOf } from "../step-services.js";
 
 /**
- * Drill isolation instead of shutting the primary down: deny-all NetworkPolicies labelled with the
- * run id, removed at the end; `k8s.verify-clean` proves nothing of the run remains. All idempotent,
- * and all observable from what is labelled with the run id: isolation holds when every namespace
- * has the run's policy, its removal when none is left, and a clean site when nothing of the run is.
+ * Drill isolation instead of shutting the primary down: a NetworkPolicy in each of the drill's
+ * namespaces on `site` (DR) that cuts them off from `from`'s networks (the primary) and from nothing
+ * else: the site's own pods, every address outside the primary, and the allow-lists of the site and
+ * the applications (replication from the primary's database, drbot when it runs there) stay open
+ * (src/domain/isolation.ts). The policies carry the run id; `k8s.unisolate` removes them and
+ * `k8s.verify-clean` proves them gone. All idempotent (a second isolate replaces the rules with the
+ * same ones), and observable from what is labelled with the run id.
+ *
+ * Enforcement is the network plugin's: a cluster without one (KWOK, a bare kube-apiserver) stores the
+ * policies and cuts nothing.
  */
-const isolateParams = z.object({ site: nameSchema, namespaces: z.array(k8sNameSchema).min(1) }).strict();
+const isolateParams = z
+  .object({
+    site: nameSchema,
+    namespaces: z.array(k8sNameSchema).min(1),
+    /** The site cut off: its networks (sites[].networks) are what the policies close. */
+    from: nameSchema,
+  })
+  .strict();
 const siteParams = z.object({ site: nameSchema }).strict();
-const cleanParams = z.object({ sites: z.array(nameSchema).min(1) }).strict();
 
 export const k8sIsolateStep = defineStepKind({
   kind: "k8s.isolate",
-  description: "Isolates namespaces with deny-all NetworkPolicies labelled with the run id.",
+  description:
+    "Cuts namespaces off from another site's networks only, with NetworkPolicies labelled with the run id.",
   params: isolateParams,
-  siteParams: ["site"],
+  siteParams: ["site", "from"],
   idempotent: true,
-  summarize: (p) => `isolate ${p.namespaces.join(", ")} on ${p.site}`,
+  summarize: (p) => `isolate ${p.namespaces.join(", ")} on ${p.site} from ${p.from}'s networks`,
+  checkConfig: (p, config) => isolationNeeds(config, p).map((message) => ({ path: ["with"], message })),
   async execute(ctx, p) {
-    const created = await serviceOf(ctx, "sites")
-      .site(p.site)
-      .isolate(ctx.run.id, p.namespaces, { signal: ctx.signal });
-    return { status: "succeeded", output: `NetworkPolicies: ${created.join(", ")}` };
+    const needs = isolationNeeds(ctx.config, p);
+    if (needs.length > 0) return { status: "failed", error: needs.join("; ") };
+    const site = serviceOf(ctx, "sites").site(p.site);
+    const policies = p.namespaces.map((namespace) => ({
+      namespace,
+      policy: isolationPolicy(ctx.config, { site: p.site, from: p.from, namespace }),
+    }));
+    await ctx.services.ledger?.record(
+      ctx.run.id,
+      p.namespaces.map((namespace) => ({
+        site: p.site,
+        change: "created" as const,
+        object: `NetworkPolicy ${namespace}/${runPolicyName("isolate", ctx.run.id)}`,
+        stepId: ctx.step.id,
+        at: ctx.clock.now(),
+      })),
+    );
+    const applied = await site.applyRunPolicies(ctx.run.id, policies, { signal: ctx.signal });
+    for (const namespace of p.namespaces) {
+      const kept = allowsFor(ctx.config, { site: p.site, from: p.from, namespace }).map(
+        (a) =>
+          `${a.name} (${a.direction} ${a.cidrs.join(" ")}${a.ports.length ? ` ${a.ports.map((x) => `${x.protocol}/${x.port}`).join(" ")}` : ""})`,
+      );
+      ctx.log(
+        `${namespace}: cut off from ${p.from}; open: pods of ${p.site}, everything outside ${p.from}${kept.length ? `, ${kept.join(", ")}` : ""}`,
+      );
+    }
+    return { status: "succeeded", output: `NetworkPolicies: ${applied.join(", ")}` };
   },
   async observe(ctx, p) {
     const policies = await runPolicies(ctx, serviceOf(ctx, "sites").site(p.site));
@@ -57,52 +97,8 @@ export const k8sUnisolateStep = defineStepKind({
   },
 });
 
-export const k8sVerifyCleanStep = defineStepKind({
-  kind: "k8s.verify-clean",
-  description: "Proves nothing labelled with the run id remains.",
-  params: cleanParams,
-  siteParams: ["sites"],
-  idempotent: true,
-  summarize: (p) => `verify nothing of this run remains on ${p.sites.join(", ")}`,
-  async execute(ctx, p) {
-    const { leftovers, unreachable } = await findLeftovers(ctx, p.sites);
-    if (leftovers.length > 0) return { status: "failed", error: `left behind: ${leftovers.join("; ")}` };
-    if (unreachable.length > 0)
-      return { status: "failed", error: `could not check ${unreachable.join(", ")} (unreachable)` };
-    return {
-      status: "succeeded",
-      output: `nothing labelled with ${ctx.run.id} remains on ${p.sites.join(", ")}`,
-    };
-  },
-  async observe(ctx, p) {
-    const { leftovers, unreachable } = await findLeftovers(ctx, p.sites);
-    if (leftovers.length > 0) return { holds: false, evidence: `left behind: ${leftovers.join("; ")}` };
-    if (unreachable.length > 0)
-      return { holds: "unknown", evidence: `could not check ${unreachable.join(", ")} (unreachable)` };
-    return { holds: true, evidence: `nothing labelled with ${ctx.run.id} remains on ${p.sites.join(", ")}` };
-  },
-});
-
 /** The run's NetworkPolicies on a site, as "namespace/name". */
 async function runPolicies(ctx: StepContext, site: SitePort): Promise<string[]> {
   const objects = await site.listByRunId(ctx.run.id, { signal: ctx.signal });
   return objects.filter((o) => o.startsWith("NetworkPolicy ")).map((o) => o.slice("NetworkPolicy ".length));
-}
-
-async function findLeftovers(
-  ctx: StepContext,
-  sites: readonly string[],
-): Promise<{ leftovers: string[]; unreachable: string[] }> {
-  const leftovers: string[] = [];
-  const unreachable: string[] = [];
-  for (const name of sites) {
-    const site = serviceOf(ctx, "sites").site(name);
-    if (!(await site.health({ signal: ctx.signal })).reachable) {
-      unreachable.push(name);
-      continue;
-    }
-    const objects = await site.listByRunId(ctx.run.id, { signal: ctx.signal });
-    leftovers.push(...objects.map((o) => `${name}: ${o}`));
-  }
-  return { leftovers, unreachable };
 }

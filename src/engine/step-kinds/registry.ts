@@ -16,14 +16,17 @@ import { k8sDeleteNamespaceStep } from "./k8s-delete-namespace.js";
 import { k8sDiffStep } from "./k8s-diff.js";
 import { k8sFenceStep } from "./k8s-fence.js";
 import { k8sHealthStep } from "./k8s-health.js";
-import { k8sIsolateStep, k8sUnisolateStep, k8sVerifyCleanStep } from "./k8s-isolation.js";
+import { k8sIsolateStep, k8sUnisolateStep } from "./k8s-isolation.js";
+import { k8sHoldWorkloadsStep, k8sSandboxStep } from "./k8s-sandbox.js";
 import { k8sScaleStep } from "./k8s-scale.js";
 import { k8sSnapshotStep } from "./k8s-snapshot.js";
+import { k8sVerifyCleanStep } from "./k8s-verify-clean.js";
 import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
 import { longhornActivateStep } from "./longhorn-activate.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
 import { siteServingStep } from "./site-serving.js";
+import { siteStandbyStep } from "./site-standby.js";
 import { veleroBackupStep } from "./velero-backup.js";
 import { veleroRestoreStep } from "./velero-restore.js";
 import { veleroStorageLocationStep } from "./velero-storage-location.js";
@@ -78,6 +81,8 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
   k8sUnisolateStep,
   k8sVerifyCleanStep,
   k8sDeleteNamespaceStep,
+  k8sSandboxStep,
+  k8sHoldWorkloadsStep,
 ];
 
 /**
@@ -107,6 +112,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     ...DATABASE_STEP_KINDS,
     dnsSwitchStep,
     siteServingStep,
+    siteStandbyStep,
     etcdSnapshotStep,
     ...VELERO_STEP_KINDS,
     ...LONGHORN_STEP_KINDS,

@@ -5,6 +5,7 @@ import type { KubeError } from "../../../src/adapters/kubernetes/kube-error.js";
 import { KubernetesSite } from "../../../src/adapters/kubernetes/kubernetes-site.js";
 import { diffSnapshots } from "../../../src/domain/compare-snapshots.js";
 import type { SiteConfig } from "../../../src/domain/config.js";
+import type { NetworkPolicyShape } from "../../../src/domain/network-policy.js";
 import type { WorkloadRef } from "../../../src/domain/workloads.js";
 import { RUN_ID_LABEL } from "../../../src/ports/site.js";
 import { expectWithinDeadline } from "../../support/deadline.js";
@@ -284,28 +285,56 @@ describe("KubernetesSite on real clusters", () => {
     });
   });
 
-  it("isolates namespaces with deny-all policies carrying the run id, lists and removes only that run's", async () => {
+  it("puts a run's NetworkPolicies carrying the run id, replaces their rules, lists and removes only that run's", async () => {
     const runA = "drill-1125-0300-abc123";
     const runB = "drill-1125-0400-def456";
-    expect(await dc2.isolate(runA, [ISO_A, ISO_B])).toEqual([
-      `${ISO_A}/drbot-isolate-${runA}`,
-      `${ISO_B}/drbot-isolate-${runA}`,
-    ]);
-    expect(await dc2.isolate(runA, [ISO_A])).toHaveLength(1); // idempotent
-    await dc2.isolate(runB, [ISO_A]);
-    const spec = JSON.parse(
-      await clusters.kubectl(
-        "dc2",
-        "get",
-        "networkpolicy",
-        `drbot-isolate-${runA}`,
-        "-n",
-        ISO_A,
-        "-o",
-        "jsonpath={.spec}",
-      ),
-    );
-    expect(spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const closed: NetworkPolicyShape = { role: "isolate", purpose: "test: closed", ingress: [], egress: [] };
+    const dnsOnly: NetworkPolicyShape = {
+      role: "isolate",
+      purpose: "test: DNS only",
+      ingress: [],
+      egress: [
+        {
+          why: "DNS",
+          peers: [{ namespaceSelector: { "kubernetes.io/metadata.name": "kube-system" }, podSelector: {} }],
+          ports: [{ protocol: "UDP", port: 53 }],
+        },
+      ],
+    };
+    expect(
+      await dc2.applyRunPolicies(runA, [
+        { namespace: ISO_A, policy: closed },
+        { namespace: ISO_B, policy: closed },
+      ]),
+    ).toEqual([`${ISO_A}/drbot-isolate-${runA}`, `${ISO_B}/drbot-isolate-${runA}`]);
+    // Idempotent, and a second put replaces the rules with the new ones.
+    expect(await dc2.applyRunPolicies(runA, [{ namespace: ISO_A, policy: dnsOnly }])).toHaveLength(1);
+    await dc2.applyRunPolicies(runB, [{ namespace: ISO_A, policy: closed }]);
+    const read = async (ns: string, run: string) =>
+      JSON.parse(
+        await clusters.kubectl("dc2", "get", "networkpolicy", `drbot-isolate-${run}`, "-n", ns, "-o", "json"),
+      ) as { spec: unknown; metadata: { annotations: Record<string, string> } };
+    expect((await read(ISO_B, runA)).spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const replaced = await read(ISO_A, runA);
+    expect(replaced.spec).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+              podSelector: {},
+            },
+          ],
+          ports: [{ protocol: "UDP", port: 53 }],
+        },
+      ],
+    });
+    expect(replaced.metadata.annotations).toMatchObject({
+      "drbot.io/purpose": "test: DNS only",
+      "drbot.io/rules": "egress 1: DNS",
+    });
     expect(
       await clusters.kubectl(
         "dc2",
@@ -334,7 +363,11 @@ describe("KubernetesSite on real clusters", () => {
   });
 
   it("refuses a run id Kubernetes could not carry as a label", async () => {
-    await expect(dc2.isolate("not a label!", [ISO_A])).rejects.toMatchObject({
+    await expect(
+      dc2.applyRunPolicies("not a label!", [
+        { namespace: ISO_A, policy: { role: "isolate", purpose: "x", ingress: [], egress: [] } },
+      ]),
+    ).rejects.toMatchObject({
       code: "invalid_input",
       reason: "invalid",
     });

@@ -10,6 +10,8 @@ const site = (path: string, context?: string): SiteConfig => ({
   role: "primary",
   kubeconfig: { path, context, inCluster: false },
   requestTimeout: 2_000,
+  networks: [],
+  isolation: { allow: [] },
 });
 
 const KUBECONFIG = `apiVersion: v1

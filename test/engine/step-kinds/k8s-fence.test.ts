@@ -53,7 +53,8 @@ class UnreachableSite implements SitePort {
   snapshot = async () => this.refuse("snapshot");
   drift = async () => this.refuse("drift");
   fence = async () => this.refuse("fence");
-  isolate = async () => this.refuse("isolate");
+  applyRunPolicies = async () => this.refuse("applyRunPolicies");
+  createRunNamespace = async () => this.refuse("createRunNamespace");
   removeIsolation = async () => this.refuse("removeIsolation");
   listByRunId = async () => this.refuse("listByRunId");
   deleteNamespace = async () => this.refuse("deleteNamespace");

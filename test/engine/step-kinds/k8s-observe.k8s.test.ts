@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubernetesSite } from "../../../src/adapters/kubernetes/kubernetes-site.js";
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
+import { ledgerOnArtifacts } from "../../../src/app/ledger-on-artifacts.js";
 import type { AnyStepKind, Observation, StepContext } from "../../../src/engine/step-kind.js";
 import { k8sDiffStep } from "../../../src/engine/step-kinds/k8s-diff.js";
 import { k8sFenceStep } from "../../../src/engine/step-kinds/k8s-fence.js";
 import { k8sHealthStep } from "../../../src/engine/step-kinds/k8s-health.js";
-import {
-  k8sIsolateStep,
-  k8sUnisolateStep,
-  k8sVerifyCleanStep,
-} from "../../../src/engine/step-kinds/k8s-isolation.js";
+import { k8sIsolateStep, k8sUnisolateStep } from "../../../src/engine/step-kinds/k8s-isolation.js";
 import { k8sScaleStep } from "../../../src/engine/step-kinds/k8s-scale.js";
 import { k8sSnapshotStep } from "../../../src/engine/step-kinds/k8s-snapshot.js";
+import { k8sVerifyCleanStep } from "../../../src/engine/step-kinds/k8s-verify-clean.js";
 import { k8sWaitReadyStep } from "../../../src/engine/step-kinds/k8s-wait-ready.js";
 import type { ArtifactStore } from "../../../src/ports/artifact-store.js";
 import type { KubernetesServices } from "../../../src/ports/site.js";
@@ -40,7 +38,9 @@ function memoryArtifacts(): ArtifactStore {
 
 /** A context for one run of the given id, on the test clusters. */
 function contextFor(runId: string, services: Record<string, unknown> = {}): StepContext {
-  const base = stepContext(clusters.config(), { services: { sites, ...services } });
+  const base = stepContext(clusters.config(), {
+    services: { sites, ledger: ledgerOnArtifacts(memoryArtifacts()), ...services },
+  });
   return { ...base, run: { ...base.run, id: runId } };
 }
 
@@ -160,6 +160,7 @@ describe("observing Kubernetes steps on the real clusters", () => {
     const isolated = await observeAround(k8sIsolateStep, ctx, {
       site: "dc2",
       namespaces: [PROD, STAGING],
+      from: "dc1",
     });
     expect(isolated.before).toEqual({
       holds: false,
@@ -178,7 +179,7 @@ describe("observing Kubernetes steps on the real clusters", () => {
       (
         await k8sIsolateStep.observe!(
           other,
-          k8sIsolateStep.params.parse({ site: "dc2", namespaces: [STAGING] }),
+          k8sIsolateStep.params.parse({ site: "dc2", namespaces: [STAGING], from: "dc1" }),
         )
       ).holds,
     ).toBe(false);
@@ -257,7 +258,7 @@ describe("observing Kubernetes steps on the real clusters", () => {
           id: "isolate",
           title: "Isolate",
           kind: "k8s.isolate",
-          with: { site: "dc2", namespaces: [PROD] },
+          with: { site: "dc2", namespaces: [PROD], from: "dc1" },
         },
       ],
       ["fence", "isolate"],

@@ -18,7 +18,7 @@ describe("the step kind registry", () => {
   });
 
   it("has every param called like a site declared as naming one, so the plan checks it", () => {
-    const siteLike = /^(site|sites|primary|dr|activeSite)$/;
+    const siteLike = /^(site|sites|primary|dr|activeSite|from)$/;
     const undeclared = kinds.flatMap((kind) =>
       paramKeys(kind.params)
         .filter((key) => siteLike.test(key) && !kind.siteParams.includes(key))
@@ -36,7 +36,9 @@ describe("the step kind registry", () => {
       "k8s.diff",
       "k8s.fence",
       "k8s.health",
+      "k8s.hold-workloads",
       "k8s.isolate",
+      "k8s.sandbox",
       "k8s.scale",
       "k8s.snapshot",
       "k8s.unisolate",
@@ -44,6 +46,7 @@ describe("the step kind registry", () => {
       "k8s.wait-ready",
       "longhorn.activate",
       "site.serving",
+      "site.standby",
       "velero.backup",
       "velero.restore",
       "velero.storage-location",

@@ -52,7 +52,7 @@ describe("the monthly restore test", () => {
     });
     expect(result).toMatchObject({
       status: "failed",
-      error: expect.stringContaining("belongs to an application"),
+      error: expect.stringContaining("belongs to application odd"),
     });
   });
 });
