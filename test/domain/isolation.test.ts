@@ -13,6 +13,11 @@ import { allows, type Endpoint, type PolicyObject } from "../support/network-pol
  * turned into the object the adapter sends, and judged by the NetworkPolicy rules of the Kubernetes
  * documentation (test/support/network-policy-evaluator.ts). The same objects on a real API server are
  * checked in test/engine/step-kinds/k8s-isolation.k8s.test.ts.
+ *
+ * What these tests cannot show: that a packet is dropped. KWOK enforces no NetworkPolicy (the test
+ * clusters run no network plugin and no containers), so every verdict here is about the policy
+ * objects, what they select and allow, never about traffic; a real cluster's network plugin (Calico,
+ * Cilium…) does the enforcing.
  */
 function drillConfig(overrides: Record<string, unknown> = {}): Config {
   const base = testConfig();
