@@ -8,6 +8,7 @@ import {
   type PolicyRule,
   PROTOCOLS,
 } from "./network-policy.js";
+import { type PostgresServerConfig, serverAt } from "./postgres-source.js";
 
 /**
  * Drill isolation: the DR site's namespaces of the drill are cut off from the primary's networks, and
@@ -98,14 +99,14 @@ export function allowsFor(config: Config, input: IsolationInput): ResolvedAllow[
     ...(site?.isolation.allow ?? []).map((e) => resolve(e, `site ${input.site}`)),
     ...apps.flatMap((app) => app.isolation.allow.map((e) => resolve(e, `application ${app.name}`))),
   ];
-  for (const source of postgresSourcesOf(config, apps)) {
-    const host = hostCidr(source.primary.host);
+  for (const { source, upstream } of replicationsAcross(config, apps, input.from)) {
+    const host = hostCidr(upstream.host);
     if (!host) continue;
     allows.push({
       name: `replication-${source.name}`,
       direction: "egress",
       cidrs: [formatCidr(host)],
-      ports: [{ protocol: "TCP", port: source.primary.port }],
+      ports: [{ protocol: "TCP", port: upstream.port }],
       source: `replication of ${source.name}`,
     });
   }
@@ -165,11 +166,11 @@ export function isolationNeeds(
   const apps = config.applications.filter((a) => a.namespaces.some((ns) => input.namespaces.includes(ns)));
   const site = config.sites.find((s) => s.name === input.site);
   const entries = [...(site?.isolation.allow ?? []), ...apps.flatMap((a) => a.isolation.allow)];
-  for (const source of postgresSourcesOf(config, apps)) {
-    if (isIpLiteral(source.primary.host)) continue;
+  for (const { source, upstream } of replicationsAcross(config, apps, input.from)) {
+    if (isIpLiteral(upstream.host)) continue;
     if (entries.some((e) => e.direction === "egress" && e.dataSource === source.name)) continue;
     needs.push(
-      `the replication of ${source.name} must keep working, and its primary is named by host name (${source.primary.host}), which a NetworkPolicy cannot match: add an egress entry to isolation.allow with dataSource: ${source.name} and the primary's addresses`,
+      `the replication of ${source.name} must keep working, and its server in ${input.from} is named by host name (${upstream.host}), which a NetworkPolicy cannot match: add an egress entry to isolation.allow with dataSource: ${source.name} and that server's addresses`,
     );
   }
   if (
@@ -191,9 +192,26 @@ function networksOf(config: Config, site: string): Cidr[] {
 
 type PostgresSource = Extract<Config["dataSources"][number], { kind: "postgres" }>;
 
-function postgresSourcesOf(config: Config, apps: Config["applications"]): PostgresSource[] {
+/**
+ * The replications that cross the cut: each PostgreSQL source of the applications with a server in
+ * the site cut off, which the other site's server streams from (the configured primary before a
+ * failover, the DR site's server after one, when a drill isolates the primary site from DR).
+ */
+function replicationsAcross(
+  config: Config,
+  apps: Config["applications"],
+  from: string,
+): { source: PostgresSource; upstream: PostgresServerConfig }[] {
   const names = new Set(apps.flatMap((a) => a.dataSources));
-  return config.dataSources.filter((d): d is PostgresSource => d.kind === "postgres" && names.has(d.name));
+  // config.ts imports this module's schemas, so the site roles are read here, not through its helpers.
+  const role = (r: "primary" | "dr") => config.sites.find((s) => s.role === r)?.name ?? "";
+  const roles = { primary: role("primary"), dr: role("dr") };
+  return config.dataSources
+    .filter((d): d is PostgresSource => d.kind === "postgres" && names.has(d.name))
+    .flatMap((source) => {
+      const key = serverAt(source, from, roles);
+      return key ? [{ source, upstream: source[key] }] : [];
+    });
 }
 
 /**

@@ -109,6 +109,24 @@ describe("drill isolation", () => {
     expect(outbound(policy, { address: "10.1.20.6" }, 5432)).toBe(false);
   });
 
+  it("after a failover, isolating the primary site from DR keeps its server streaming from DR's", () => {
+    const failedOver = drillConfig({
+      sites: drillConfig().sites.map((s) => (s.name === "dc2" ? { ...s, networks: ["10.2.0.0/16"] } : s)),
+    });
+    const reversed = parse(
+      k8s.dumpYaml(
+        networkPolicyObject(
+          "drill-2",
+          "production",
+          isolationPolicy(failedOver, { site: "dc1", from: "dc2", namespace: "production" }),
+        ),
+      ),
+    ) as PolicyObject;
+    expect(outbound(reversed, { address: "10.2.20.5" }, 5432)).toBe(true);
+    expect(outbound(reversed, { address: "10.2.20.6" }, 5432)).toBe(false);
+    expect(inbound(reversed, { address: "10.2.4.7" })).toBe(false);
+  });
+
   it("keeps what the allow-lists of the site and of the namespace's applications name, as they name it", () => {
     expect(inbound(policy, { address: "10.1.9.14" }, 9090)).toBe(true);
     expect(inbound(policy, { address: "10.1.9.14" }, 22)).toBe(false);
@@ -184,7 +202,7 @@ describe("what drill isolation needs from the configuration", () => {
       ],
     });
     expect(isolationNeeds(named, input)).toEqual([
-      "the replication of pg must keep working, and its primary is named by host name (pg.dc1.example), which a NetworkPolicy cannot match: add an egress entry to isolation.allow with dataSource: pg and the primary's addresses",
+      "the replication of pg must keep working, and its server in dc1 is named by host name (pg.dc1.example), which a NetworkPolicy cannot match: add an egress entry to isolation.allow with dataSource: pg and that server's addresses",
     ]);
     const withEntry = drillConfig({
       dataSources: named.dataSources,
