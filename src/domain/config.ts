@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { envVarName, k8sNameSchema, nameSchema } from "./config-names.js";
 import { durationSchema } from "./duration.js";
+import { etcdSiteIssues, etcdSourceSchema } from "./etcd-source-config.js";
 import { keyLineProblems } from "./evidence/key-ring.js";
 import { isolationConfigIssues, isolationSchema, networksSchema } from "./isolation.js";
 import { notificationsSchema } from "./notifications-config.js";
@@ -83,32 +84,7 @@ export const dataSourceSchema = z.discriminatedUnion("kind", [
       schedule: k8sNameSchema,
     })
     .strict(),
-  z
-    .object({
-      name: nameSchema,
-      kind: z.literal("etcd"),
-      ...backupDesignFields,
-      endpoints: z.array(z.url()).min(1),
-      snapshotDir: z.string().min(1),
-      drDir: z.string().min(1).optional(),
-      caFile: z.string().optional(),
-      certFile: z.string().optional(),
-      keyFile: z.string().optional(),
-      /** Where etcdctl and etcdutl are; unset means on PATH (production). */
-      binDir: z.string().min(1).optional(),
-      /** How the snapshot reaches drDir: rsync when it is installed (else a copy), or a plain copy. */
-      copyWith: z.enum(["copy", "rsync"]).default("copy"),
-      /** Deadline for connecting to an endpoint (TLS handshake included). */
-      requestTimeout: durationSchema.default(10_000),
-      retention: z
-        .object({
-          count: z.number().int().min(1).default(10),
-          maxAge: durationSchema.default(30 * 86_400_000),
-        })
-        .strict()
-        .prefault({}),
-    })
-    .strict(),
+  etcdSourceSchema,
   z
     .object({
       name: nameSchema,
@@ -451,6 +427,8 @@ export const configSchema = z
             path: ["dataSources", index, ...path],
             message: `unknown site "${site}"`,
           });
+      for (const issue of etcdSiteIssues(source, sites))
+        ctx.addIssue({ code: "custom", path: ["dataSources", index, ...issue.path], message: issue.message });
     });
     for (const issue of isolationConfigIssues(config)) ctx.addIssue({ code: "custom", ...issue });
     for (const key of ["bot", "redis"] as const) {

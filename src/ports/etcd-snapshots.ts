@@ -27,18 +27,21 @@ export interface SnapshotFacts {
   file: string;
   sha256: string;
   sizeBytes: number;
-  /** etcdutl snapshot status: the KV hash, revision and keys of the saved database. */
-  hash: number;
-  revision: number;
-  totalKeys: number;
+  /** etcdutl snapshot status: the KV hash, revision and keys of the saved database (when it was read). */
+  hash?: number;
+  revision?: number;
+  totalKeys?: number;
   takenAt: number;
 }
 
 export interface EtcdSnapshotReport {
   source: string;
+  /** Where it was taken from: an endpoint, or the Job on an etcd node that saved it. */
   endpoint: string;
   snapshot: SnapshotFacts;
   drCopy?: { file: string; method: "rsync" | "copy" };
+  /** Where a Job on the etcd nodes wrote it, straight to DR storage (no copy step). */
+  savedTo?: string;
   removed: { file: string; why: string }[];
   /** Files that did not verify (corrupt, truncated, altered); never counted as good copies. */
   rejected: { file: string; why: string }[];

@@ -1,6 +1,7 @@
 import { basename, join } from "node:path";
-import type { Config } from "../../domain/config.js";
+import type { Config, SiteConfig } from "../../domain/config.js";
 import { DrError } from "../../domain/errors.js";
+import type { EtcdSnapshotFileInfo } from "../../domain/rke2-snapshots.js";
 import type { RpoReading } from "../../domain/rpo.js";
 import type { CommandRunner } from "../../ports/command-runner.js";
 import type {
@@ -12,9 +13,16 @@ import type {
 } from "../../ports/etcd-snapshots.js";
 import { listSnapshotFiles } from "./apply-snapshot-retention.js";
 import { EtcdError } from "./etcd-error.js";
+import { EtcdSnapshotFiles } from "./etcd-snapshot-files.js";
 import { etcdTools } from "./etcd-tools.js";
+import { findEtcdSnapshotJob } from "./find-etcd-snapshot-job.js";
 import { readEtcdRpo } from "./read-etcd-rpo.js";
-import { type EtcdSourceConfig, runEtcdSnapshotJob } from "./run-etcd-snapshot-job.js";
+import {
+  DEFAULT_JOB_TIMEOUT_MS,
+  type EtcdSourceConfig,
+  runEtcdSnapshotJob,
+} from "./run-etcd-snapshot-job.js";
+import { runEtcdSnapshotKubeJob } from "./run-etcd-snapshot-kube-job.js";
 import { readManifest } from "./snapshot-manifest.js";
 import { VerificationCache, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js";
 
@@ -30,7 +38,28 @@ export class EtcdSnapshotService implements EtcdSnapshots {
   constructor(
     readonly config: Config,
     private readonly commands: CommandRunner,
+    private readonly options: { now?: () => number; pollMs?: number } = {},
   ) {}
+
+  private site(name: string): SiteConfig {
+    const site = this.config.sites.find((s) => s.name === name);
+    if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
+    return site;
+  }
+
+  private readonly listers = new Map<string, EtcdSnapshotFiles>();
+
+  /** RKE2's ETCDSnapshotFile list on a site, its client built on first use (a bad kubeconfig fails the reading). */
+  private snapshotFilesOf(site: string): (signal: AbortSignal) => Promise<EtcdSnapshotFileInfo[]> {
+    return async (signal) => {
+      let lister = this.listers.get(site);
+      if (!lister) {
+        lister = new EtcdSnapshotFiles(this.site(site));
+        this.listers.set(site, lister);
+      }
+      return lister.list({ signal });
+    };
+  }
 
   sources(): EtcdSourceConfig[] {
     return this.config.dataSources.filter((d): d is EtcdSourceConfig => d.kind === "etcd");
@@ -61,6 +90,21 @@ export class EtcdSnapshotService implements EtcdSnapshots {
     const previous = this.running.get(name);
     const job = (async () => {
       if (previous) await untilSettledOrAborted(previous, options.signal, name);
+      if (source.job)
+        return runEtcdSnapshotKubeJob(
+          { ...source, job: source.job },
+          {
+            site: this.site(source.job.site),
+            commands: this.commands,
+            signal: options.signal,
+            timeoutMs: options.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
+            now: this.options.now ?? Date.now,
+            tag: options.tag,
+            log: options.log,
+            cache: this.cache,
+            ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
+          },
+        );
       return runEtcdSnapshotJob(source, {
         commands: this.commands,
         signal: options.signal,
@@ -81,8 +125,17 @@ export class EtcdSnapshotService implements EtcdSnapshots {
   /** Reads manifests to find the step's snapshot, then verifies only that one (and its DR copy). */
   async findTagged(name: string, tag: SnapshotTag, signal: AbortSignal): Promise<TaggedSnapshot> {
     const source = this.source(name);
+    if (source.job)
+      return findEtcdSnapshotJob({ ...source, job: source.job }, tag, {
+        site: this.site(source.job.site),
+        commands: this.commands,
+        signal,
+        cache: this.cache,
+      });
     const tools = etcdTools(this.commands, source.binDir);
     const limits = { signal, timeoutMs: 60_000, cache: this.cache };
+    if (!source.snapshotDir)
+      return { found: false, evidence: `${source.name} has no snapshotDir to look in` };
     for (const file of await listSnapshotFiles(source.snapshotDir, source.name)) {
       const manifest = await readManifest(file);
       if (
@@ -122,7 +175,15 @@ export class EtcdSnapshotService implements EtcdSnapshots {
    */
   readRpo(now: number, signal?: AbortSignal): Promise<RpoReading[]> {
     this.rpoInFlight ??= Promise.all(
-      this.sources().map((s) => readEtcdRpo(s, { commands: this.commands, now, signal, cache: this.cache })),
+      this.sources().map((s) =>
+        readEtcdRpo(s, {
+          commands: this.commands,
+          now,
+          signal,
+          cache: this.cache,
+          ...(s.snapshotFiles ? { snapshotFiles: this.snapshotFilesOf(s.snapshotFiles.site) } : {}),
+        }),
+      ),
     ).finally(() => {
       this.rpoInFlight = undefined;
     });

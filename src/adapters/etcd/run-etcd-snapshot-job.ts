@@ -1,6 +1,6 @@
 import { basename } from "node:path";
-import type { DataSourceConfig } from "../../domain/config.js";
 import { describeError } from "../../domain/errors.js";
+import type { EtcdSourceConfig } from "../../domain/etcd-source-config.js";
 import type { CommandRunner } from "../../ports/command-runner.js";
 import type { EtcdSnapshotReport, SnapshotTag } from "../../ports/etcd-snapshots.js";
 import { applySnapshotRetention } from "./apply-snapshot-retention.js";
@@ -11,7 +11,7 @@ import { probeEtcdEndpoints } from "./probe-etcd-endpoint.js";
 import { saveEtcdSnapshot } from "./save-etcd-snapshot.js";
 import { VerificationCache } from "./verify-etcd-snapshot.js";
 
-export type EtcdSourceConfig = Extract<DataSourceConfig, { kind: "etcd" }>;
+export type { EtcdSourceConfig };
 
 export interface EtcdJobDeps {
   commands: CommandRunner;
@@ -48,6 +48,13 @@ export async function runEtcdSnapshotJob(
   const cache = deps.cache ?? new VerificationCache();
   const tls = { caFile: source.caFile, certFile: source.certFile, keyFile: source.keyFile };
   try {
+    const snapshotDir = source.snapshotDir;
+    if (!source.endpoints || !snapshotDir)
+      throw new EtcdError(
+        "snapshot_failed",
+        { source: source.name, operation: "take a snapshot" },
+        "drbot's process saves snapshots only with endpoints and a snapshotDir (else give job)",
+      );
     const probe = await probeEtcdEndpoints(source.name, source.endpoints, tls, {
       signal,
       timeoutMs: Math.min(source.requestTimeout, timeoutMs),
@@ -60,7 +67,7 @@ export async function runEtcdSnapshotJob(
         source: source.name,
         endpoint: probe.endpoint,
         tls,
-        snapshotDir: source.snapshotDir,
+        snapshotDir,
         takenAt,
         dialTimeoutMs: source.requestTimeout,
         tag: deps.tag,
@@ -110,7 +117,7 @@ export async function runEtcdSnapshotJob(
       report.drCopy = { file: copy.file, method: copy.method };
       log(`copied to ${copy.file} (${copy.method}) and verified`);
     }
-    await retain(source.snapshotDir, saved.file);
+    await retain(snapshotDir, saved.file);
     if (report.drCopy && source.drDir) await retain(source.drDir, report.drCopy.file);
     return report;
   } catch (error) {

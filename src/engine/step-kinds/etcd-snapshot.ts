@@ -21,7 +21,17 @@ export const etcdSnapshotStep = defineStepKind({
   siteParams: [],
   idempotent: true,
   summarize: (p) => `etcd snapshot of ${p.source}`,
-  checkConfig: (p, config) => needDataSource(config, p.source, "etcd", ["with", "source"]),
+  checkConfig: (p, config) => {
+    const needs = needDataSource(config, p.source, "etcd", ["with", "source"]);
+    const source = config.dataSources.find((d) => d.name === p.source);
+    if (needs.length > 0 || source?.kind !== "etcd" || source.job || source.endpoints) return needs;
+    return [
+      {
+        path: ["with", "source"],
+        message: `cannot take a snapshot of "${p.source}": it has neither job (a Job on the site's etcd nodes) nor endpoints (drbot's process with etcd's client certificates)`,
+      },
+    ];
+  },
   async execute(ctx, p) {
     try {
       const report = await serviceOf(ctx, "etcd").take(p.source, {
@@ -32,10 +42,12 @@ export const etcdSnapshotStep = defineStepKind({
       });
       const s = report.snapshot;
       const parts = [
-        `${basename(s.file)} from ${report.endpoint}: revision ${s.revision}, ${s.totalKeys} keys, hash ${s.hash}, verified`,
-        report.drCopy
-          ? `copied to ${report.drCopy.file} (${report.drCopy.method}) and verified`
-          : "no drDir: not copied",
+        `${basename(s.file)} from ${report.endpoint}: ${s.revision !== undefined ? `revision ${s.revision}, ${s.totalKeys} keys, hash ${s.hash}` : `${s.sizeBytes} bytes, etcd's embedded SHA-256`}, verified`,
+        report.savedTo
+          ? `saved straight to ${report.savedTo}`
+          : report.drCopy
+            ? `copied to ${report.drCopy.file} (${report.drCopy.method}) and verified`
+            : "no drDir: not copied",
         `${report.removed.length} removed by retention`,
       ];
       if (report.rejected.length > 0)
