@@ -1,8 +1,8 @@
 import { z } from "zod";
 
 /**
- * The names the configuration and the runbooks share: drbot's own names, Kubernetes object names and
- * environment variable names. Kept apart from config.ts so the schemas of one part of the
+ * The names the configuration and the runbooks share: drbot's own names, Kubernetes object names,
+ * environment variable names and Slack user IDs. Kept apart from config.ts so the schemas of one part of the
  * configuration (a data source, say) can use them without importing the whole file.
  */
 
@@ -24,3 +24,6 @@ export const k8sNameSchema = z
 export const envVarName = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name like REDIS_PASSWORD");
+
+/** A Slack user ID (U…, or W… in Enterprise Grid). */
+export const slackUserIdSchema = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user ID like U012ABCDEF");
