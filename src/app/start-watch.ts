@@ -69,6 +69,7 @@ export function startWatch(d: WatchDeps): WatchHandle {
           probeTimeoutMs: d.config.watch.probeTimeout,
           failureThreshold: d.config.watch.failureThreshold,
           recoveryThreshold: d.config.watch.recoveryThreshold,
+          ...(d.config.watch.confirmFor !== undefined ? { confirmForMs: d.config.watch.confirmFor } : {}),
           clock: d.clock,
           store: d.store,
           notifier: d.notifier,

@@ -5,6 +5,18 @@
  * every probe has succeeded `recoveryThreshold` rounds in a row, so a flapping primary neither
  * floods the channel nor clears an alert between two failures.
  *
+ * A breach needs evidence, not a run of bad luck:
+ * - over a window of time: a signal (one probe target) is down once it has failed
+ *   `failureThreshold` rounds in a row and those failures span at least `confirmForMs`, so probing
+ *   more often does not make the alert quicker to fire on noise;
+ * - from more than one signal: when the watcher has several (the API server and the applications'
+ *   health checks), two of them must be down at once. A signal down alone while the others answer
+ *   (a flapping probe, an API server restarting while the applications serve) needs twice the
+ *   evidence: twice the failures in a row, over twice the time.
+ * A primary whose probes fail at random one time in five then practically never alerts (both
+ * signals failing together three rounds in a row is one chance in 15,000), while a site that stops
+ * fails every signal at once and is reported after `failureThreshold` rounds and `confirmForMs`.
+ *
  * One open alert at a time: while it is open, further failures update it instead of opening another.
  */
 export interface ProbeResult {
@@ -20,6 +32,8 @@ export interface ProbeResult {
 export interface ProbeThresholds {
   failureThreshold: number;
   recoveryThreshold: number;
+  /** How long a signal's failures in a row must span before it counts as down (default 0). */
+  confirmForMs?: number;
 }
 
 export interface TargetState {
@@ -86,7 +100,7 @@ export function observeRound(
   const events: TrackerEvent[] = [];
   let alert = state.alert;
   if (!alert) {
-    const breached = failing.filter((f) => f.failures >= thresholds.failureThreshold);
+    const breached = breachedTargets(failing, Object.keys(targets).length, now, thresholds);
     if (breached.length > 0) {
       const firstFailureAt = Math.min(...breached.map((f) => f.since));
       alert = { id: alertId(site, firstFailureAt), site, firstFailureAt, openedAt: now, failing };
@@ -104,6 +118,24 @@ export function observeRound(
     }
   }
   return { state: { targets, ...(alert ? { alert } : {}) }, events };
+}
+
+/**
+ * The signals whose evidence opens an alert: two or more down at once (or the only signal there is),
+ * else one that has been down twice as long (see the top of this file); none otherwise.
+ */
+function breachedTargets(
+  failing: readonly FailingTarget[],
+  signals: number,
+  now: number,
+  thresholds: ProbeThresholds,
+): FailingTarget[] {
+  const down = (f: FailingTarget, evidence: number) =>
+    f.failures >= thresholds.failureThreshold * evidence &&
+    now - f.since >= (thresholds.confirmForMs ?? 0) * evidence;
+  const agreeing = failing.filter((f) => down(f, 1));
+  if (agreeing.length >= Math.min(2, signals)) return agreeing;
+  return failing.filter((f) => down(f, 2));
 }
 
 function failingTargets(targets: Record<string, TargetState>): FailingTarget[] {

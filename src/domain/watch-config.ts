@@ -21,6 +21,12 @@ export const watchSchema = z
     interval: durationSchema.default(15_000),
     /** Failed rounds in a row before the alert (the seed's FAILURE_THRESHOLD is 3). */
     failureThreshold: z.number().int().min(1).max(100).default(3),
+    /**
+     * How long a probe's failures in a row must span, besides their count, before it counts as down:
+     * evidence over time, however often it probes. Default: failureThreshold − 1 intervals (the
+     * count alone). A probe down while every other answers needs twice both (see probe-tracker).
+     */
+    confirmFor: durationSchema.optional(),
     /** Successful rounds in a row, for every probe, before the alert clears: no flapping. */
     recoveryThreshold: z.number().int().min(1).max(100).default(3),
     /** A probe that has not answered by then failed: a hung API server counts as down. */

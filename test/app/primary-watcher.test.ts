@@ -58,7 +58,7 @@ function watcher(probes: Probe[], store: MemoryRunStore, notifier: WatchNotifier
 }
 
 describe("the primary watcher", () => {
-  it("counts a hung API server as failed within the probe deadline and alerts on the third round", async () => {
+  it("counts a hung API server as failed within the probe deadline, and alerts on the third round when the application's check fails too", async () => {
     let now = 1_000_000;
     const clock = { now: () => now };
     const api = switchable("api", ["payments", "core-api"]);
@@ -66,6 +66,7 @@ describe("the primary watcher", () => {
     const notifier = new RecordingNotifier();
     const w = watcher([api, web], new MemoryRunStore(clock), notifier, clock);
     api.mode = "hung";
+    web.mode = "down";
     const rounds = [];
     for (let i = 0; i < 3; i++) {
       rounds.push(await w.round());
@@ -73,10 +74,31 @@ describe("the primary watcher", () => {
     }
     await w.idle();
     expect(rounds.map((events) => events.map((e) => e.type))).toEqual([[], [], ["alert_opened"]]);
-    expect(w.openAlert?.failing).toEqual([
-      { target: "api", since: 1_000_000, failures: 3, detail: "no answer within 100 ms" },
-    ]);
+    expect(w.openAlert?.failing.find((f) => f.target === "api")).toEqual({
+      target: "api",
+      since: 1_000_000,
+      failures: 3,
+      detail: "no answer within 100 ms",
+    });
     expect(notifier.said).toEqual([`opened ${w.openAlert!.id} payments,core-api`]);
+  });
+
+  it("alerts on a hung API server alone only after twice the evidence while the application still answers", async () => {
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    const api = switchable("api", ["payments", "core-api"]);
+    const web = switchable("app:payments/api", ["payments"]);
+    const w = watcher([api, web], new MemoryRunStore(clock), new RecordingNotifier(), clock);
+    api.mode = "hung";
+    const rounds = [];
+    for (let i = 0; i < 6; i++) {
+      rounds.push(await w.round());
+      now += 1_000;
+    }
+    expect(rounds.map((events) => events.map((e) => e.type))).toEqual([[], [], [], [], [], ["alert_opened"]]);
+    expect(w.openAlert?.failing).toEqual([
+      { target: "api", since: 1_000_000, failures: 6, detail: "no answer within 100 ms" },
+    ]);
   });
 
   it("keeps the open alert in the store, so another replica continues and clears it without posting again", async () => {

@@ -11,7 +11,11 @@ const thresholds = { failureThreshold: 3, recoveryThreshold: 2 };
 const INTERVAL = 5_000;
 
 /** Drives the tracker round by round on a controlled clock: each round is `interval` later. */
-function tracker(start = 1_000_000) {
+function tracker(
+  start = 1_000_000,
+  limits: typeof thresholds & { confirmForMs?: number } = thresholds,
+  interval = INTERVAL,
+) {
   let state: TrackerState = initialTrackerState();
   let now = start;
   const events: TrackerEvent[] = [];
@@ -23,10 +27,10 @@ function tracker(start = 1_000_000) {
         at: now,
         detail: r === true ? "ok" : r === false ? "connection refused" : r,
       }));
-      const out = observeRound(state, list, now + 10, thresholds, "dc1");
+      const out = observeRound(state, list, now + 10, limits, "dc1");
       state = out.state;
       events.push(...out.events);
-      now += INTERVAL;
+      now += interval;
       return out.events;
     },
     get state() {
@@ -72,7 +76,7 @@ describe("the probe tracker", () => {
 
   it("clears only after every probe succeeded the recovery threshold in a row", () => {
     const t = tracker();
-    for (let i = 0; i < 3; i++) t.round({ api: false, web: true });
+    for (let i = 0; i < 3; i++) t.round({ api: false, web: false });
     t.round({ api: true, web: true });
     t.round({ api: false, web: true });
     t.round({ api: true, web: true });
@@ -116,4 +120,64 @@ describe("the probe tracker", () => {
     expect(second.events).toEqual([]);
     expect(third.events.map((e) => [e.type, e.alert.id])).toEqual([["alert_cleared", "dc1-abc"]]);
   });
+
+  it("alerts when two signals are down at once after the threshold", () => {
+    const t = tracker();
+    t.round({ api: false, web: true });
+    t.round({ api: false, web: false });
+    t.round({ api: false, web: false });
+    expect(t.events).toEqual([]);
+    const [event] = t.round({ api: false, web: false });
+    expect(event?.type).toBe("alert_opened");
+    expect(event?.alert.failing.map((f) => [f.target, f.failures])).toEqual([
+      ["api", 4],
+      ["web", 3],
+    ]);
+  });
+
+  it("needs twice the evidence from a signal down alone while the others answer", () => {
+    const t = tracker();
+    for (let i = 0; i < 5; i++) expect(t.round({ api: false, web: true, db: true })).toEqual([]);
+    const [event] = t.round({ api: false, web: true, db: true });
+    expect(event?.type).toBe("alert_opened");
+    expect(event?.alert.failing).toEqual([expect.objectContaining({ target: "api", failures: 6 })]);
+  });
+
+  it("needs the failures to span confirmFor however often it probes", () => {
+    const t = tracker(1_000_000, { ...thresholds, confirmForMs: 8_000 }, 1_000);
+    const firstFailure = t.now();
+    for (let i = 0; i < 8; i++) expect(t.round({ api: false })).toEqual([]);
+    const [event] = t.round({ api: false });
+    expect(event?.type).toBe("alert_opened");
+    expect(event!.alert.openedAt - firstFailure).toBeGreaterThanOrEqual(8_000);
+  });
+
+  it("opens no alert for a primary whose probes fail at random one time in five for ten minutes, and reports a real stop after it within 10 s of its first failed round", () => {
+    const interval = 2_000;
+    const t = tracker(1_000_000, { ...thresholds, confirmForMs: 8_000 }, interval);
+    const random = seeded(20_260_101);
+    for (let i = 0; i < (10 * 60_000) / interval; i++)
+      t.round({ api: random() >= 0.2, web: random() >= 0.2 });
+    expect(t.events).toEqual([]);
+
+    // Let every signal answer, then the site stops: every probe fails from the next round on.
+    for (let i = 0; i < 3; i++) t.round({ api: true, web: true });
+    const stopped = t.now();
+    let opened: TrackerEvent | undefined;
+    while (!opened && t.now() - stopped <= 60_000) opened = t.round({ api: false, web: false })[0];
+    expect(opened?.type).toBe("alert_opened");
+    expect(opened!.alert.openedAt - stopped).toBeLessThan(10_000);
+  });
 });
+
+/** A fixed-seed generator (mulberry32): the same flapping every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
