@@ -144,6 +144,33 @@ describe("RunEngine", () => {
     expect(h.ledger.entries).toEqual(["after"]);
   });
 
+  it("judges a checklist again instead of waiting when a person ticks it while the run decides to wait", async () => {
+    // The person's tick lands between the engine's reading and its write of waiting_manual: the write
+    // loses the compare-and-set, and the same pass reads the run again and goes on.
+    let tickFirst: (() => Promise<unknown>) | undefined;
+    class TickingStore extends MemoryRunStore {
+      override async updateRun(...args: Parameters<MemoryRunStore["updateRun"]>): Promise<boolean> {
+        const tick = tickFirst;
+        if (tick && args[0].state === "waiting_manual") {
+          tickFirst = undefined;
+          await tick();
+        }
+        return super.updateRun(...args);
+      }
+    }
+    const h = harness({ store: new TickingStore(systemClock) });
+    const run = await h.createApprovedRun([
+      { id: "check", title: "Checklist", kind: "checklist", with: { items: ["DR ready"] } },
+      effect("after"),
+    ]);
+    tickFirst = () => h.service.tick({ actor: "U0A1", runId: run.id, stepId: "check", item: "DR ready" });
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
+    expect(tickFirst).toBeUndefined();
+    expect(h.observer.states()).not.toContain("waiting_manual");
+    expect((await h.store.getSteps(run.id)).get("check")).toMatchObject({ status: "succeeded" });
+    expect(h.ledger.entries).toEqual(["after"]);
+  });
+
   it("stops quickly when an operator aborts mid-step", async () => {
     const h = harness();
     const run = await h.createApprovedRun([effect("long", {}, { holdMs: 60_000 }), effect("never")]);
