@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { durationSchema } from "./duration.js";
 import { k8sNameSchema, nameSchema } from "./config-names.js";
+import { durationSchema } from "./duration.js";
 import { backupDesignFields } from "./rpo-design.js";
 
 /**
