@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
@@ -60,6 +61,7 @@ export async function run(): Promise<BenchResult> {
 
     // The disaster.
     await clusters.stopApiServer("dc1");
+    const loadAtStart = loadavg()[0]!;
 
     // Each command a process of its own, as in the script.
     const kubectl = (...args: string[]) => clusters.kubectl("dc2", ...args);
@@ -221,6 +223,8 @@ export async function run(): Promise<BenchResult> {
         `drbot's run ended ${drbot.state}${drbot.exceptions.length ? `, the steps that need DC1 failing as the runbook allows: ${drbot.exceptions.join("; ")}` : ""}`,
         `drbot's restore: ${drbot.restore ?? "(no summary)"}; DNS weights on DC2 afterwards: ${weights}`,
         `drbot runs in its own process, compiled to JavaScript, node options as in the image: ${nodeOptions || "(none)"}; API calls are counted per call to its Kubernetes and Velero ports (a rollout wait counts once)`,
+        "no Longhorn source protects the benchmark's application: activate-volumes has nothing to activate (longhorn-manager cannot run here; `npm run bench -- longhorn` measures the activation of 10 DR volumes against its test controller)",
+        `load average (1 min) when the contenders started: ${loadAtStart.toFixed(1)}, when drbot's run ended: ${loadavg()[0]!.toFixed(1)}, on ${availableParallelism()} CPUs`,
       ],
     };
   } finally {

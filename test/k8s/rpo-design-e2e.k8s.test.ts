@@ -28,6 +28,10 @@ import { waitFor } from "../support/wait-for.js";
  * (hours old, not minutes), the last 6-hourly etcd snapshot, the last 15-minute and 2-hour Longhorn
  * backups. A healthy system then reads green, the failover card asks for no data-loss acceptance
  * and the weekly verification passes; one late Longhorn backup turns exactly its source and tier red.
+ *
+ * Velero here is the test controller, not real Velero: the test needs backups started at last
+ * night's 02:00, and real Velero stamps a backup with the time it takes it. The shipped
+ * verification against real Velero is backup-verify-e2e.k8s.test.ts.
  */
 const MIN = 60_000;
 const DAY = 86_400_000;

@@ -1,11 +1,17 @@
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { readVeleroRpo } from "../../../src/adapters/velero/read-velero-rpo.js";
 import { VeleroSite } from "../../../src/adapters/velero/velero-site.js";
+import { statusText } from "../../../src/cli/render-text.js";
 import type { DataSourceConfig } from "../../../src/domain/config.js";
 import type { RestoreInfo } from "../../../src/domain/velero.js";
 import type { VeleroServices } from "../../../src/ports/velero.js";
+import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { startTestClustersWithVelero, type TestClustersWithVelero } from "../../support/k8s-testenv.js";
 import { seedPaymentsDeployments, seedPaymentsObjects } from "../../support/seed-payments-deployments.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -90,6 +96,37 @@ async function restoreOnDc2(
 
 const get = (cluster: "dc1" | "dc2", ...args: string[]) => clusters.kubectl(cluster, "get", ...args);
 
+/**
+ * drbot's runtime on these clusters with the payments application protected by the daily-backup
+ * schedule, read from DC2's Velero: `text()` is `drbot status` as the terminal prints it.
+ */
+async function statusWithVelero(): Promise<{ text(): Promise<string>; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "drbot-real-velero-status-"));
+  const configFile = join(dir, "drbot.yaml");
+  const base = clusters.rawConfig() as { applications: Record<string, unknown>[] };
+  await writeFile(
+    configFile,
+    stringify({
+      ...base,
+      applications: base.applications.map((a) => ({ ...a, dataSources: ["velero-daily"] })),
+      dataSources: [{ name: "velero-daily", kind: "velero", site: "dc2", schedule: "daily-backup" }],
+    }),
+  );
+  const rt = await createRuntime({
+    configPath: configFile,
+    runbooksDir: "runbooks",
+    store: new MemoryRunStore({ now: () => Date.now() }),
+    autoStart: false,
+  });
+  return {
+    text: async () => statusText(await rt.service.status()),
+    async close() {
+      await rt.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe("real Velero through drbot's adapter", () => {
   it("sees the schedule's backup on DC1, labelled and Completed, and on DC2 once its location has synced the bucket", async () => {
     const onDc1 = (await dc1.listBackups({ labelSelector: "velero.io/schedule-name=daily-backup" })).find(
@@ -109,6 +146,58 @@ describe("real Velero through drbot's adapter", () => {
       }),
     ]);
   });
+
+  it(
+    "takes backups by the daily-backup Schedule itself when its time comes, of the scope's namespaces, synced to DC2",
+    async () => {
+      // Velero runs a Schedule by its cron only (not when it is created): the schedule is made due
+      // every minute until its first run, then put back to 02:00.
+      const cron = (expression: string) =>
+        clusters.kubectl(
+          "dc1",
+          "patch",
+          "schedules.velero.io",
+          "daily-backup",
+          "-n",
+          "velero",
+          "--type=merge",
+          "-p",
+          JSON.stringify({ spec: { schedule: expression } }),
+        );
+      const lastRun = async () =>
+        (
+          JSON.parse(
+            await get("dc1", "schedules.velero.io", "daily-backup", "-n", "velero", "-o", "json"),
+          ) as { status?: { lastBackup?: string } }
+        ).status?.lastBackup;
+      await cron("* * * * *");
+      try {
+        await waitFor(async () => (await lastRun()) !== undefined, {
+          timeoutMs: 3 * MINUTE,
+          intervalMs: 1_000,
+          description: "the Schedule's first run",
+        });
+      } finally {
+        await cron("0 2 * * *");
+      }
+      // Besides `first` (taken with --from-schedule), the Schedule's own backups.
+      const own = (await dc1.listBackups({ labelSelector: "velero.io/schedule-name=daily-backup" }))
+        .filter((b) => b.name !== first)
+        .sort((x, y) => y.createdAt - x.createdAt);
+      expect(own.length).toBeGreaterThan(0);
+      const scheduled = own[0]!.name;
+      expect(scheduled).toMatch(/^daily-backup-\d{14}$/);
+      await clusters.velero.waitForBackup("dc1", scheduled, 2 * MINUTE);
+      expect(await dc1.getBackup(scheduled)).toMatchObject({
+        schedule: "daily-backup",
+        phase: "Completed",
+        errors: 0,
+        includedNamespaces: [PROD, STAGING],
+      });
+      await clusters.velero.waitForBackup("dc2", scheduled, 3 * MINUTE);
+    },
+    8 * MINUTE,
+  );
 
   it("restores the backup into DC2: Deployments, Services and ConfigMaps appear with their labels and replica counts", async () => {
     const restore = await restoreOnDc2("into-empty-dc2", { policy: "none" });
@@ -291,27 +380,57 @@ describe("real Velero through drbot's adapter", () => {
         "-p",
         '{"spec":{"backupSyncPeriod":"0s"}}',
       );
+      const before = (await dc2.listBackups({ labelSelector: "velero.io/schedule-name=daily-backup" }))
+        .filter((b) => b.phase === "Completed")
+        .sort((x, y) => (y.startedAt ?? 0) - (x.startedAt ?? 0))[0]!.name;
       const newer = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
       const lagging = await readVeleroRpo(source, velero, Date.now(), { compareWith: ["dc1", "dc2"] });
-      expect(lagging.detail).toMatch(new RegExp(`^newest Completed backup of daily-backup on dc2: ${first}`));
+      expect(lagging.detail).toMatch(
+        new RegExp(`^newest Completed backup of daily-backup on dc2: ${before}`),
+      );
       expect(lagging.notice).toMatch(
         new RegExp(`^dc1 has a newer Completed backup, ${newer}, not on dc2 yet`),
       );
-      await clusters.kubectl(
-        "dc2",
-        "patch",
-        "backupstoragelocation",
-        "default",
-        "-n",
-        "velero",
-        "--type=merge",
-        "-p",
-        '{"spec":{"backupSyncPeriod":"10s"}}',
-      );
-      await clusters.velero.waitForBackup("dc2", newer, 3 * MINUTE);
-      const synced = await readVeleroRpo(source, velero, Date.now(), { compareWith: ["dc1", "dc2"] });
-      expect(synced.detail).toBe(`newest Completed backup of daily-backup on dc2: ${newer}`);
-      expect(synced.notice).toBeUndefined();
+      // drbot status, as the on-call engineer reads it: the reading's notice beside the source.
+      const status = await statusWithVelero();
+      try {
+        const veleroLine = async () =>
+          (await status.text()).split("\n").find((l) => l.includes("velero-daily")) ?? "";
+        const notSynced = new RegExp(
+          `^ +velero-daily \\(\\w+\\): .*; dc1 has a newer Completed backup, ${newer}, not on dc2 yet`,
+        );
+        // A known reading (not missed for its deadline) of the source, as status prints it.
+        const knownLine = async () => {
+          let line = "";
+          await waitFor(
+            async () => {
+              line = await veleroLine();
+              return line !== "" && !line.includes("): unknown: ");
+            },
+            { timeoutMs: 30_000, intervalMs: 500, description: "drbot status to read velero-daily" },
+          );
+          return line;
+        };
+        expect(await knownLine()).toMatch(notSynced);
+        await clusters.kubectl(
+          "dc2",
+          "patch",
+          "backupstoragelocation",
+          "default",
+          "-n",
+          "velero",
+          "--type=merge",
+          "-p",
+          '{"spec":{"backupSyncPeriod":"10s"}}',
+        );
+        await clusters.velero.waitForBackup("dc2", newer, 3 * MINUTE);
+        const synced = await readVeleroRpo(source, velero, Date.now(), { compareWith: ["dc1", "dc2"] });
+        expect(synced.detail).toBe(`newest Completed backup of daily-backup on dc2: ${newer}`);
+        expect(synced.notice).toBeUndefined();
+        expect(await knownLine()).not.toContain("not on dc2 yet");
+      } finally {
+        await status.close();
+      }
     },
     5 * MINUTE,
   );
