@@ -1,4 +1,5 @@
-import { isDrError } from "../domain/errors.js";
+import { performance } from "node:perf_hooks";
+import { DrError, isDrError } from "../domain/errors.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
 
@@ -18,13 +19,21 @@ export interface RunLeaseOptions {
  * fenced by its token (`fenced`); the moment the store says the token no longer holds, the lease is
  * lost and `onLost` stops the execution, so a deposed executor cannot write again.
  *
- * The place for how this process holds a run: a write refused once the last renewal is too old, and
- * a drain that hands runs over on SIGTERM, belong here and in RunEngine.stop.
+ * Fencing holds while the process lives, even when the store cannot say anything (a partition, a
+ * store that hangs): the lease counts as held only until its last confirmed claim or renewal,
+ * measured from when that request was sent (the store set its TTL later still), plus the TTL minus a
+ * safety margin. Past that it is lost here, by the monotonic clock: `onLost` aborts the steps in
+ * flight and no step starts, before the store could hand the run to anyone else. Each renewal has
+ * its own deadline (a third of the TTL); one that fails or does not answer in time confirms nothing.
+ * The margin (a fifth of the TTL, at least 100 ms) is the time a step has to stop once aborted.
  */
 export class RunLease {
   private tokenValue = "";
   private lostValue = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the request behind the newest confirmation was sent (performance.now()). */
+  private confirmedAt = 0;
+  private expiry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly o: RunLeaseOptions,
@@ -40,11 +49,18 @@ export class RunLease {
     return this.lostValue;
   }
 
+  /** How long the lease is held from its last confirmation: the TTL less the safety margin. */
+  get holdsForMs(): number {
+    return this.o.leaseTtlMs - Math.max(100, Math.floor(this.o.leaseTtlMs / 5));
+  }
+
   /** Claims the lease; `heldBy` names the live executor that holds it instead. */
   async claim(): Promise<{ ok: true } | { ok: false; heldBy: string }> {
+    const sent = performance.now();
     const claim = await this.o.store.claimLease(this.runId, this.o.ownerId, this.o.leaseTtlMs);
     if (!claim.ok) return claim;
     this.tokenValue = claim.token;
+    this.confirmed(sent);
     return { ok: true };
   }
 
@@ -57,10 +73,15 @@ export class RunLease {
     this.timer.unref();
   }
 
-  /** A write the lease fences: a `lost_lease` refusal from the store marks the lease lost. */
-  async fenced<T>(write: Promise<T>): Promise<T> {
+  /**
+   * A write the lease fences: refused here once the lease may have lapsed (see above), and a
+   * `lost_lease` refusal from the store marks the lease lost.
+   */
+  async fenced<T>(write: () => Promise<T>): Promise<T> {
+    if (!this.lostValue && performance.now() - this.confirmedAt >= this.holdsForMs) this.expired();
+    if (this.lostValue) throw new DrError("lost_lease", `the lease of ${this.runId} is no longer held`);
     try {
-      return await write;
+      return await write();
     } catch (error) {
       if (isDrError(error, "lost_lease")) this.lose();
       throw error;
@@ -70,6 +91,7 @@ export class RunLease {
   /** Stops renewing and releases the lease, unless it was lost (then it is someone else's). */
   async release(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.expiry);
     if (this.lostValue || !this.tokenValue) return;
     await this.o.store.releaseLease(this.runId, this.tokenValue).catch((err: unknown) =>
       // The lease lapses by itself within its TTL; until then nobody else can drive the run.
@@ -84,14 +106,47 @@ export class RunLease {
   private lose(): void {
     if (this.lostValue) return;
     this.lostValue = true;
+    clearInterval(this.timer);
+    clearTimeout(this.expiry);
     this.onLost();
   }
 
+  /** A claim or renewal sent at `sent` held: the lease is ours until `sent` + holdsForMs. */
+  private confirmed(sent: number): void {
+    if (this.lostValue || sent < this.confirmedAt) return;
+    this.confirmedAt = sent;
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => this.expired(), Math.max(0, sent + this.holdsForMs - performance.now()));
+    this.expiry.unref();
+  }
+
+  private expired(): void {
+    if (this.lostValue) return;
+    this.o.log.warn(
+      "no confirmed renewal of the run's lease within its TTL less the safety margin; stopping its steps so the next owner can take over",
+      {
+        operation: "engine.lease-expired",
+        runId: this.runId,
+        sinceConfirmedMs: Math.round(performance.now() - this.confirmedAt),
+      },
+    );
+    this.lose();
+  }
+
   private async renew(scopeKeys: readonly string[]): Promise<void> {
+    const sent = performance.now();
     try {
-      const held = await this.o.store.renewLease(this.runId, this.tokenValue, this.o.leaseTtlMs);
-      if (!held) this.lose();
-      else await this.o.store.renewScope([...scopeKeys], this.runId, this.o.scopeTtlMs);
+      const held = await withDeadline(
+        this.o.store.renewLease(this.runId, this.tokenValue, this.o.leaseTtlMs),
+        Math.max(50, Math.floor(this.o.leaseTtlMs / 3)),
+        "renewing the run's lease",
+      );
+      if (!held) {
+        this.lose();
+        return;
+      }
+      this.confirmed(sent);
+      await this.o.store.renewScope([...scopeKeys], this.runId, this.o.scopeTtlMs);
     } catch (err) {
       // Retried on the next tick; the lease TTL leaves room for several. A lease that lapses meanwhile
       // is noticed by the next write, which is fenced by the token.
@@ -101,5 +156,23 @@ export class RunLease {
         err,
       });
     }
+  }
+}
+
+/** The store's answer, or a DrError("unavailable") once `ms` passed without one. */
+async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new DrError("unavailable", `${what}: no answer within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -121,7 +121,7 @@ export class RunRecorder {
       },
       record.id,
     );
-    await this.lease.fenced(this.o.store.putStep(this.runId, record, event, this.lease.token));
+    await this.lease.fenced(() => this.o.store.putStep(this.runId, record, event, this.lease.token));
     this.records.set(record.id, record);
     this.o.observer.onRunEvent(event, this.run, this.records);
   }
@@ -141,7 +141,7 @@ export class RunRecorder {
     const before = this.run;
     const next = { ...decided.run, version: before.version + 1, updatedAt: this.o.clock.now() };
     const [first, ...rest] = decided.events;
-    const written = await this.lease.fenced(
+    const written = await this.lease.fenced(() =>
       this.o.store.updateRun(next, before.version, first, this.lease.token),
     );
     if (!written) return false;
