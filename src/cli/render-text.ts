@@ -6,11 +6,15 @@ import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 import { ANNOTATION } from "../domain/run-annotations.js";
 import { describeScope } from "../domain/scope.js";
 import type { StatusReport } from "../domain/status-report.js";
+import { describeCondition } from "../domain/step-condition.js";
 
 /** Plain-text views for the terminal; the JSON output is the records themselves. */
 export function planText(plan: Plan): string {
   const lines = [`Plan ${plan.hash}: ${plan.runbookTitle} (${plan.mode}) for ${describeScope(plan.scope)}`];
-  for (const step of plan.steps) lines.push(`  ${step.id.padEnd(40)} ${step.summary}`);
+  for (const step of plan.steps)
+    lines.push(
+      `  ${step.id.padEnd(40)} ${step.summary}${step.when ? ` (${describeCondition(step.when)})` : ""}`,
+    );
   return lines.join("\n");
 }
 

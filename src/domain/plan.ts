@@ -5,6 +5,7 @@ import { hashPlan } from "./plan-hash.js";
 import type { Plan, PlanStep, RunMode, RunScope } from "./run.js";
 import type { Runbook, RunbookStep } from "./runbook.js";
 import { scopeApplications } from "./scope.js";
+import { type Decider, resolveCondition } from "./step-condition.js";
 import { expandTemplate, TemplateError } from "./template.js";
 
 /** What the plan builder needs to know of step kinds; the engine's registry provides it. */
@@ -38,6 +39,8 @@ export interface StepKindDescription {
   ): Record<string, unknown>;
   /** What the step needs from the configuration beyond its parameters (see StepKind.checkConfig). */
   checkConfig?(params: Record<string, unknown>, config: Config): ConfigNeed[];
+  /** The outcomes a step of this kind decides, which later steps' `when` may name. */
+  outcomes?: readonly string[];
 }
 
 /**
@@ -107,6 +110,8 @@ function assemblePlan(
   const seen = new Set<string>();
   // Explicit `needs` name runbook steps; they are resolved to instances once every step is known.
   const explicitNeeds = new Map<string, string[]>();
+  // Earlier runbook steps a later step's `when` may name, with the outcomes their kind decides.
+  const deciders = new Map<string, Decider>();
 
   runbook.phases.forEach((phase, phaseIndex) => {
     phase.steps.forEach((step, stepIndex) => {
@@ -114,17 +119,24 @@ function assemblePlan(
       if (seen.has(step.id))
         issues.push({ path: [...path, "id"], message: `duplicate step id "${step.id}"` });
       seen.add(step.id);
+      const kind = catalog.describe(step.kind);
       if (!runsInMode(step, mode)) {
         instancesOf.set(step.id, []);
+        deciders.set(step.id, { instances: [], ...(kind?.outcomes ? { outcomes: kind.outcomes } : {}) });
         return;
       }
-      const kind = catalog.describe(step.kind);
       if (!kind) {
         issues.push({
           path: [...path, "kind"],
           message: `unknown step kind "${step.kind}"; known kinds: ${catalog.kinds().join(", ")}`,
         });
         return;
+      }
+      let when: PlanStep["when"];
+      if (step.when) {
+        const resolved = resolveCondition(step.when, path, deciders);
+        if ("issue" in resolved) issues.push(resolved.issue);
+        else when = resolved.condition;
       }
       // A new block starts unless this step continues the group of the previous one.
       if (!(step.group && step.group === currentGroup)) {
@@ -206,15 +218,18 @@ function assemblePlan(
           retries: step.retries,
           retryDelayMs: step.retryDelay,
           onFailure: step.onFailure,
-          needs: [...previousBlock],
+          needs:
+            when && !previousBlock.includes(when.step) ? [...previousBlock, when.step] : [...previousBlock],
           ...(step.group ? { group: step.group } : item.key ? { group: step.id } : {}),
           ...(step.concurrency ? { concurrency: step.concurrency } : {}),
           ...(undo ? { undo } : {}),
+          ...(when ? { when } : {}),
           summary: kind.summarize(parsed.value),
         });
         ids.push(id);
       }
       instancesOf.set(step.id, ids);
+      deciders.set(step.id, { instances: ids, ...(kind.outcomes ? { outcomes: kind.outcomes } : {}) });
       currentBlock.push(...ids);
       if (step.needs.length > 0) for (const id of ids) explicitNeeds.set(id, step.needs);
     });

@@ -4,6 +4,7 @@ import { measureRto } from "./rto.js";
 import type { Decision, RunEvent, RunMode, RunRecord, RunScope, RunState, StepRecord } from "./run.js";
 import { describeScope } from "./scope.js";
 import type { Snapshot, SnapshotDiff } from "./snapshot.js";
+import { describeCondition } from "./step-condition.js";
 
 /**
  * A run's report: what happened, when, who decided, how long each step took, RTO and RPO against the
@@ -106,6 +107,12 @@ export interface ReportStep {
   error?: string;
   resolvedBy?: StepRecord["resolvedBy"];
   undone?: boolean;
+  /** "only if probe-primary: reachable" for a step on one path. */
+  condition?: string;
+  /** What a deciding step decided (reachable, unreachable; a fence confirmed or not). */
+  outcome?: string;
+  /** Why the step did not run: its condition did not hold. */
+  skipReason?: string;
 }
 
 export interface RunReportInput {
@@ -147,6 +154,9 @@ export function buildRunReport(input: RunReportInput): RunReport {
       ...(r?.error ? { error: r.error } : {}),
       ...(r?.resolvedBy ? { resolvedBy: r.resolvedBy } : {}),
       ...(r?.undone ? { undone: true } : {}),
+      ...(p.when ? { condition: describeCondition(p.when) } : {}),
+      ...(r?.outcome !== undefined ? { outcome: r.outcome } : {}),
+      ...(r?.skipReason ? { skipReason: r.skipReason } : {}),
     };
   });
   const phaseNames = [...new Set(run.plan.steps.map((s) => s.phase))];
@@ -226,7 +236,12 @@ export function buildRunReport(input: RunReportInput): RunReport {
     steps: stepRows,
     failures: stepRows
       .filter(
-        (s) => s.status === "failed" || s.status === "timed_out" || s.status === "skipped" || s.attempts > 1,
+        // A step skipped because its condition did not hold is the path not taken, not a failure.
+        (s) =>
+          s.status === "failed" ||
+          s.status === "timed_out" ||
+          (s.status === "skipped" && s.resolvedBy !== "condition") ||
+          s.attempts > 1,
       )
       .map((s) => ({
         stepId: s.id,

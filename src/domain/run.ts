@@ -53,8 +53,15 @@ export interface PlanStep {
   group?: string;
   concurrency?: number;
   undo?: { kind: string; params: Record<string, unknown>; timeoutMs: number };
+  /** Runs only when the step `step` (one of this step's needs) decided one of `is`; skipped otherwise. */
+  when?: StepCondition;
   /** What the step will do, in one line, for the approval card and `plan`. */
   summary: string;
+}
+
+export interface StepCondition {
+  step: string;
+  is: string[];
 }
 
 export interface Plan {
@@ -185,8 +192,15 @@ export interface StepRecord {
   endedAt?: number;
   output?: string;
   error?: string;
-  /** How the last result was obtained: executed, or observed after a takeover. */
-  resolvedBy?: "executed" | "observed" | "operator";
+  /**
+   * How the last result was obtained: executed, observed after a takeover, decided by an operator,
+   * or skipped because the step's `when` did not hold (see skipReason).
+   */
+  resolvedBy?: "executed" | "observed" | "operator" | "condition";
+  /** What a deciding step decided (site.probe: reachable or unreachable; a fence: confirmed or not). */
+  outcome?: string;
+  /** Why a step was skipped without running: its condition and what was decided instead. */
+  skipReason?: string;
   /** Checklist ticks and other attestations: who did what when (stored apart, see RunStore). */
   attestations?: Attestation[];
   /** Undo executed for this step (after an abort with compensation). */

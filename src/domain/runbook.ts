@@ -39,6 +39,21 @@ export const undoSchema = z
   })
   .strict();
 
+/**
+ * A step that runs on one path only: `when: { step: probe-primary, is: reachable }` runs it when
+ * the step `probe-primary` decided `reachable`, and skips it with that reason otherwise. The named
+ * step comes earlier in the runbook and is of a kind that decides outcomes (site.probe decides
+ * reachable or unreachable); its outcome is recorded on the run.
+ */
+export const whenSchema = z
+  .object({
+    step: stepIdSchema,
+    is: z
+      .union([z.string().min(1).max(63), z.array(z.string().min(1).max(63)).min(1)])
+      .transform((v) => (typeof v === "string" ? [v] : v)),
+  })
+  .strict();
+
 export const stepSchema = z
   .object({
     id: stepIdSchema,
@@ -57,6 +72,7 @@ export const stepSchema = z
     /** Extra steps that must have finished first (by default a step waits for the one before it). */
     needs: z.array(stepIdSchema).default([]),
     undo: undoSchema.optional(),
+    when: whenSchema.optional(),
   })
   .strict();
 

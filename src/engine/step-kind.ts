@@ -57,6 +57,11 @@ export interface StepKindDefinition<S extends ParamsSchema> {
    * plan is built, so a missing piece refuses the request instead of failing the run halfway.
    */
   checkConfig?(params: z.output<S>, config: Config): ConfigNeed[];
+  /**
+   * The outcomes the kind decides (site.probe: reachable, unreachable), which a later step's `when`
+   * may name. A kind that has them returns one in every result it gives (StepResult.outcome).
+   */
+  outcomes?: readonly string[];
 }
 
 /**
@@ -81,9 +86,9 @@ export interface StepKind<S extends ParamsSchema> extends AnyStepKind {
 }
 
 export type StepResult =
-  | { status: "succeeded"; output?: string }
+  | { status: "succeeded"; output?: string; outcome?: string }
   | { status: "waiting"; output?: string }
-  | { status: "failed"; error: string; output?: string };
+  | { status: "failed"; error: string; output?: string; outcome?: string };
 
 export type Observation =
   | { holds: true; evidence: string }
@@ -121,7 +126,7 @@ export function defineStepKind<S extends ParamsSchema>(definition: StepKindDefin
   // the engine hands exactly that back; parsing it again is no check, since an output is not always
   // an input (a duration "30d" comes out as milliseconds, and a number goes in as seconds).
   const planned = (params: Record<string, unknown>) => params as z.output<S>;
-  const { idempotent, observe, applyPins, checkConfig } = definition;
+  const { idempotent, observe, applyPins, checkConfig, outcomes } = definition;
   return {
     kind: definition.kind,
     description: definition.description,
@@ -148,6 +153,7 @@ export function defineStepKind<S extends ParamsSchema>(definition: StepKindDefin
             checkConfig(planned(params), config),
         }
       : {}),
+    ...(outcomes ? { outcomes } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface StepAttemptOutcome {
   output: string;
   error?: string;
   cause?: AbortCause;
+  /** What a deciding kind decided (see StepKindDefinition.outcomes). */
+  outcome?: string;
 }
 
 /**
@@ -75,9 +77,11 @@ export async function runStepAttempt(
     clearTimeout(timer);
   }
   const output = finishOutput(deps, lines, result.output);
+  const outcome =
+    result.status !== "waiting" && result.outcome !== undefined ? { outcome: result.outcome } : {};
   if (result.status === "failed")
-    return { status: "failed", output, error: redact(result.error, deps.services.secrets) };
-  return { status: result.status, output };
+    return { status: "failed", output, error: redact(result.error, deps.services.secrets), ...outcome };
+  return { status: result.status, output, ...outcome };
 }
 
 /** Asks a kind whether the effect of an interrupted step already holds. */

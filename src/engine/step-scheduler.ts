@@ -2,6 +2,7 @@ import { describeError, isDrError } from "../domain/errors.js";
 import type { PlanStep, StepRecord } from "../domain/run.js";
 import { continueAfterManualStep } from "../domain/run-state/execute.js";
 import type { RunExecution } from "./run-execution.js";
+import { skipUnmetCondition } from "./skip-unmet-condition.js";
 import { abortableDelay } from "./step-kind.js";
 import { runStepAttempt } from "./step-runner.js";
 
@@ -59,6 +60,8 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
     return;
   }
   if (recorder.run.state === "waiting_manual") await recorder.move(continueAfterManualStep);
+  const save = (r: StepRecord, data: Record<string, unknown>) => recorder.saveStep(r, "step.state", data);
+  if (await skipUnmetCondition(step, recorder.steps, o.clock.now(), save)) return;
   await markRtoPhase(x, step);
   const kind = o.registry.get(step.kind);
   if (!kind) {
@@ -85,6 +88,7 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
       status: outcome.status,
       output: outcome.output,
       ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.outcome !== undefined ? { outcome: outcome.outcome } : {}),
       endedAt: o.clock.now(),
     };
     if (outcome.status === "succeeded" || outcome.status === "waiting") {

@@ -25,6 +25,7 @@ import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
 import { longhornActivateStep } from "./longhorn-activate.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
+import { siteProbeStep } from "./site-probe.js";
 import { siteServingStep } from "./site-serving.js";
 import { siteStandbyStep } from "./site-standby.js";
 import { veleroBackupStep } from "./velero-backup.js";
@@ -113,6 +114,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     dnsSwitchStep,
     siteServingStep,
     siteStandbyStep,
+    siteProbeStep,
     etcdSnapshotStep,
     ...VELERO_STEP_KINDS,
     ...LONGHORN_STEP_KINDS,

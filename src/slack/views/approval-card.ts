@@ -3,6 +3,7 @@ import { formatMs } from "../../domain/duration.js";
 import type { TierRpo } from "../../domain/rpo.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
 import type { PlanStep, RunRecord } from "../../domain/run.js";
+import { describeCondition } from "../../domain/step-condition.js";
 import {
   actions,
   type Block,
@@ -157,7 +158,8 @@ function planLines(steps: readonly PlanStep[]): string {
   const lines: string[] = [];
   let used = 0;
   for (const [i, step] of steps.entries()) {
-    const line = `${i + 1}. *${escapeMrkdwn(clip(step.title, 80))}*: ${escapeMrkdwn(clip(step.summary, 140))}`;
+    const only = step.when ? ` _(${escapeMrkdwn(describeCondition(step.when))})_` : "";
+    const line = `${i + 1}. *${escapeMrkdwn(clip(step.title, 80))}*${only}: ${escapeMrkdwn(clip(step.summary, 140))}`;
     if (used + line.length + 60 > LIMITS.sectionText) {
       lines.push(`… and ${steps.length - i} more step(s); \`/dr show\` lists them all`);
       break;

@@ -159,7 +159,9 @@ function phaseLines(phase: string, planSteps: PlanStep[], steps: ReadonlyMap<str
     const status = r?.status ?? "not_started";
     const took = r?.startedAt && r.endedAt ? ` ${formatMs(r.endedAt - r.startedAt)}` : "";
     const retry = r && r.attempts > 1 ? ` (attempt ${r.attempts})` : "";
-    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${took}${retry}`;
+    const decided = r?.outcome !== undefined ? `: ${escapeMrkdwn(clip(r.outcome, 40))}` : "";
+    const notTaken = r?.skipReason ? ` _(skipped: ${escapeMrkdwn(clip(r.skipReason, 120))})_` : "";
+    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}`;
   };
   const all = [`*${escapeMrkdwn(phase)}*`, ...planSteps.map(line)].join("\n");
   if (all.length <= LIMITS.sectionText) return all;

@@ -45,6 +45,7 @@ describe("the step kind registry", () => {
       "k8s.verify-clean",
       "k8s.wait-ready",
       "longhorn.activate",
+      "site.probe",
       "site.serving",
       "site.standby",
       "velero.backup",
