@@ -2,7 +2,15 @@ import { DrError } from "../domain/errors.js";
 import type { NetworkPolicyShape } from "../domain/network-policy.js";
 import type { NodeState, SiteCapacity, SiteHealth } from "../domain/site-health.js";
 import type { Snapshot, SnapshotObject } from "../domain/snapshot.js";
-import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../domain/workloads.js";
+import type {
+  CronJobRef,
+  CronJobState,
+  Drift,
+  FenceResult,
+  WorkloadKind,
+  WorkloadRef,
+  WorkloadState,
+} from "../domain/workloads.js";
 import type { Clock } from "../ports/clock.js";
 import type { NamespaceDeleteOptions, RequestOptions, RolloutOptions, SitePort } from "../ports/site.js";
 
@@ -47,6 +55,8 @@ export class SimulatedSite implements SitePort {
   private readonly nodes: NodeState[];
   /** What each run created, as listByRunId names it. */
   private readonly runObjects = new Map<string, Set<string>>();
+  /** CronJobs by "namespace/name" (the demo's sites have none). */
+  private readonly cronJobs = new Map<string, CronJobState>();
   private readonly replicaReadyMs: number;
 
   constructor(private readonly options: SimulatedSiteOptions) {
@@ -141,6 +151,27 @@ export class SimulatedSite implements SitePort {
     workload.replicas = replicas;
     workload.changedAt = now;
     workload.generation++;
+  }
+
+  async listCronJobs(namespace: string, options: RequestOptions = {}): Promise<CronJobState[]> {
+    this.check(`list cronjobs in ${namespace}`, options);
+    return [...this.cronJobs.values()].filter((j) => j.namespace === namespace);
+  }
+
+  async readCronJob(ref: CronJobRef, options: RequestOptions = {}): Promise<CronJobState> {
+    this.check(`read cronjob ${ref.namespace}/${ref.name}`, options);
+    const job = this.cronJobs.get(`${ref.namespace}/${ref.name}`);
+    if (!job)
+      throw new DrError("not_found", `cronjob ${ref.namespace}/${ref.name} not found on ${this.name}`, {
+        reason: "not_found",
+        site: this.name,
+      });
+    return job;
+  }
+
+  async suspendCronJob(ref: CronJobRef, suspend: boolean, options: RequestOptions = {}): Promise<void> {
+    const job = await this.readCronJob(ref, options);
+    this.cronJobs.set(`${ref.namespace}/${ref.name}`, { ...job, suspended: suspend });
   }
 
   async waitForRollout(ref: WorkloadRef, options: RolloutOptions): Promise<WorkloadState> {

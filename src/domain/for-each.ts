@@ -36,6 +36,13 @@ export function forEachItems(
           vars: { app, workload },
         })),
       );
+    case "cronJob":
+      return apps.flatMap((app) =>
+        app.cronJobs.map((cronJob) => ({
+          key: `${cronJob.namespace}.${cronJob.name === "*" ? "all" : cronJob.name}`,
+          vars: { app, cronJob },
+        })),
+      );
     case "healthCheck":
       return apps.flatMap((app) =>
         checksFor(app, scope).map((check) => ({ key: `${app.name}.${check.name}`, vars: { app, check } })),

@@ -287,6 +287,7 @@ function templateContext(
 ) {
   const namespaces = [...new Set(apps.flatMap((a) => a.namespaces))];
   const workloads = apps.flatMap((a) => a.workloads.map((w) => ({ ...w, application: a.name })));
+  const cronJobs = apps.flatMap((a) => a.cronJobs.map((j) => ({ ...j, application: a.name })));
   return {
     run: { kind: runbook.kind, mode, runbook: runbook.name, drill: mode === "drill" },
     sites: {
@@ -295,7 +296,7 @@ function templateContext(
       primary: config.sites.find((s) => s.role === "primary")!.name,
       dr: config.sites.find((s) => s.role === "dr")!.name,
     },
-    scope: { applications: scope.applications, tiers: scope.tiers, namespaces, workloads },
+    scope: { applications: scope.applications, tiers: scope.tiers, namespaces, workloads, cronJobs },
   };
 }
 

@@ -23,7 +23,7 @@ export const RUNS_IN = ["real", "drill", "both"] as const;
 export type RunsIn = (typeof RUNS_IN)[number];
 
 /** What a step is repeated over; its parameters may use the matching placeholders. */
-export const FOR_EACH = ["application", "namespace", "workload", "healthCheck", "tier"] as const;
+export const FOR_EACH = ["application", "namespace", "workload", "cronJob", "healthCheck", "tier"] as const;
 export type ForEach = (typeof FOR_EACH)[number];
 
 export const RTO_PHASES = ["activation", "validation"] as const;

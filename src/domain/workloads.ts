@@ -9,6 +9,24 @@ export interface WorkloadRef {
   name: string;
 }
 
+/**
+ * A CronJob: batch work is a workload too. It runs on the site that serves and is suspended on the
+ * standby (spec.suspend), so the same job never runs in both sites against the same data.
+ */
+export interface CronJobRef {
+  namespace: string;
+  name: string;
+}
+
+export interface CronJobState extends CronJobRef {
+  suspended: boolean;
+  schedule: string;
+  /** When it last started a Job (status.lastScheduleTime), epoch ms. */
+  lastScheduleAt?: number;
+  /** Jobs it has running now. */
+  active: number;
+}
+
 export interface WorkloadState extends WorkloadRef {
   /** Desired replicas (spec). */
   replicas: number;

@@ -1,7 +1,15 @@
 import type { NetworkPolicyShape } from "../domain/network-policy.js";
 import type { SiteCapacity, SiteHealth } from "../domain/site-health.js";
 import type { Snapshot } from "../domain/snapshot.js";
-import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../domain/workloads.js";
+import type {
+  CronJobRef,
+  CronJobState,
+  Drift,
+  FenceResult,
+  WorkloadKind,
+  WorkloadRef,
+  WorkloadState,
+} from "../domain/workloads.js";
 
 /**
  * A Kubernetes site (a cluster in one datacenter) as the engine and the use cases see it, no client
@@ -45,6 +53,11 @@ export interface SitePort {
   readScale(ref: WorkloadRef, options?: RequestOptions): Promise<number>;
   /** Sets spec.replicas through the scale subresource. Idempotent. */
   scale(ref: WorkloadRef, replicas: number, options?: RequestOptions): Promise<void>;
+  /** The CronJobs of a namespace. */
+  listCronJobs(namespace: string, options?: RequestOptions): Promise<CronJobState[]>;
+  readCronJob(ref: CronJobRef, options?: RequestOptions): Promise<CronJobState>;
+  /** Sets spec.suspend: true stops new Jobs (running ones finish), false lets the schedule run. Idempotent. */
+  suspendCronJob(ref: CronJobRef, suspend: boolean, options?: RequestOptions): Promise<void>;
   /**
    * Polls until ready (and updated) replicas equal the desired count on the current generation.
    * Throws DrError `timeout` at the deadline, with the last state in details.

@@ -4,8 +4,17 @@ import type { SiteConfig } from "../../domain/config.js";
 import type { NetworkPolicyShape } from "../../domain/network-policy.js";
 import type { NodeState, SiteCapacity, SiteHealth } from "../../domain/site-health.js";
 import type { Snapshot } from "../../domain/snapshot.js";
-import type { Drift, FenceResult, WorkloadKind, WorkloadRef, WorkloadState } from "../../domain/workloads.js";
+import type {
+  CronJobRef,
+  CronJobState,
+  Drift,
+  FenceResult,
+  WorkloadKind,
+  WorkloadRef,
+  WorkloadState,
+} from "../../domain/workloads.js";
 import type { NamespaceDeleteOptions, RequestOptions, RolloutOptions, SitePort } from "../../ports/site.js";
+import { type CronJobApi, listCronJobs, readCronJob, suspendCronJob } from "./cron-jobs.js";
 import { deleteNamespace } from "./delete-namespace.js";
 import { KubeError, toKubeError } from "./kube-error.js";
 import { loadKubeConfig } from "./load-kube-config.js";
@@ -163,6 +172,22 @@ export class KubernetesSite implements SitePort {
         ? this.apps.patchNamespacedDeploymentScale(params, patch)
         : this.apps.patchNamespacedStatefulSetScale(params, patch);
     });
+  }
+
+  listCronJobs(namespace: string, options?: RequestOptions): Promise<CronJobState[]> {
+    return listCronJobs(this.cronJobApi(options), namespace);
+  }
+
+  readCronJob(ref: CronJobRef, options?: RequestOptions): Promise<CronJobState> {
+    return readCronJob(this.cronJobApi(options), ref);
+  }
+
+  suspendCronJob(ref: CronJobRef, suspend: boolean, options?: RequestOptions): Promise<void> {
+    return suspendCronJob(this.cronJobApi(options), ref, suspend);
+  }
+
+  private cronJobApi(options: RequestOptions | undefined): CronJobApi {
+    return { batch: this.batch, request: (what, send) => this.request(what, options, send) };
   }
 
   waitForRollout(ref: WorkloadRef, options: RolloutOptions): Promise<WorkloadState> {

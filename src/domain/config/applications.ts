@@ -18,6 +18,18 @@ export const workloadSchema = z
   })
   .strict();
 
+/**
+ * A CronJob of an application (`name: "*"`: every CronJob of the namespace). It runs where the
+ * application is served and is suspended on the standby: the failover resumes it on DR once the
+ * database there takes writes, the failback suspends it there again.
+ */
+export const cronJobSchema = z
+  .object({
+    namespace: k8sNameSchema,
+    name: z.union([k8sNameSchema, z.literal("*")]),
+  })
+  .strict();
+
 export const healthCheckSchema = z
   .object({
     name: nameSchema,
@@ -37,6 +49,7 @@ export const applicationSchema = z
     strategy: z.enum(["hot", "warm", "cold"]).default("warm"),
     namespaces: z.array(k8sNameSchema).min(1),
     workloads: z.array(workloadSchema).default([]),
+    cronJobs: z.array(cronJobSchema).default([]),
     healthChecks: z.array(healthCheckSchema).default([]),
     dataSources: z.array(nameSchema).default([]),
     /** What a drill isolating the application's namespaces keeps open to the site it cuts off. */
@@ -90,6 +103,14 @@ export const applicationsSection = defineSection(
             code: "custom",
             path: ["applications", index, "workloads", j, "namespace"],
             message: `namespace "${w.namespace}" is not one of the application's namespaces`,
+          });
+      });
+      app.cronJobs.forEach((job, j) => {
+        if (!app.namespaces.includes(job.namespace))
+          ctx.addIssue({
+            code: "custom",
+            path: ["applications", index, "cronJobs", j, "namespace"],
+            message: `namespace "${job.namespace}" is not one of the application's namespaces`,
           });
       });
     });

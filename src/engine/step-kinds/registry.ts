@@ -12,6 +12,7 @@ import { dnsSwitchStep } from "./dns-switch.js";
 import { etcdSnapshotStep } from "./etcd-snapshot.js";
 import { httpCheckStep } from "./http-check.js";
 import { k8sCapacityStep } from "./k8s-capacity.js";
+import { k8sCronJobsStep } from "./k8s-cronjobs.js";
 import { k8sDeleteNamespaceStep } from "./k8s-delete-namespace.js";
 import { k8sDiffStep } from "./k8s-diff.js";
 import { k8sFenceStep } from "./k8s-fence.js";
@@ -75,6 +76,7 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
   k8sCapacityStep,
   k8sFenceStep,
   k8sScaleStep,
+  k8sCronJobsStep,
   k8sWaitReadyStep,
   k8sSnapshotStep,
   k8sDiffStep,

@@ -49,6 +49,9 @@ class UnreachableSite implements SitePort {
   inventory = async () => this.refuse("inventory");
   readScale = async () => this.refuse("readScale");
   scale = async () => this.refuse("scale");
+  listCronJobs = async () => this.refuse("listCronJobs");
+  readCronJob = async () => this.refuse("readCronJob");
+  suspendCronJob = async () => this.refuse("suspendCronJob");
   waitForRollout = async () => this.refuse("waitForRollout");
   snapshot = async () => this.refuse("snapshot");
   drift = async () => this.refuse("drift");

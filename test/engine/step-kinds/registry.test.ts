@@ -32,6 +32,7 @@ describe("the step kind registry", () => {
       "db.rejoin",
       "dns.switch",
       "k8s.capacity",
+      "k8s.cronjobs",
       "k8s.delete-namespace",
       "k8s.diff",
       "k8s.fence",
