@@ -106,6 +106,7 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
       updatedAt: now,
       rto: { requestedAt: now, ...(input.detectedAt !== undefined ? { detectedAt: input.detectedAt } : {}) },
       tierRtoMs: targets.rtoMs,
+      tierRtoBudgets: targets.budgets,
       tierRpoMs: targets.rpoMs,
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
       ...(rpoRisk ? { rpoRisk } : {}),

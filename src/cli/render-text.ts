@@ -1,7 +1,7 @@
 import { formatMs } from "../domain/duration.js";
 import { describePlacement } from "../domain/placement.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../domain/rpo-text.js";
-import { measureRto } from "../domain/rto.js";
+import { describeOverrun, measureRun } from "../domain/rto-budgets.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 import { ANNOTATION } from "../domain/run-annotations.js";
 import { describeScope } from "../domain/scope.js";
@@ -63,7 +63,7 @@ export function runText(
   now: number,
   events: RunEvent[] = [],
 ): string {
-  const rto = measureRto(run.rto, run.tierRtoMs, now);
+  const rto = measureRun(run, steps, now);
   const lines = [
     `Run ${run.id}: ${run.plan.runbookTitle} (${run.mode})`,
     `  state:     ${run.state}${run.stateReason ? ` (${run.stateReason})` : ""}`,
@@ -72,6 +72,10 @@ export function runText(
     `  plan:      ${run.plan.hash}`,
     `  approvals: ${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? ` (${run.approvals.map((a) => a.userId).join(", ")})` : ""}`,
     `  RTO:       ${formatMs(rto.totalMs)} of ${formatMs(rto.targetMs)}${rto.finished ? (rto.met ? " (met)" : " (missed)") : ` (${formatMs(rto.remainingMs)} left)`}`,
+    ...(rto.overruns.length > 0 ? [`  over:      ${rto.overruns.map(describeOverrun).join("; ")}`] : []),
+    ...(rto.waitingMs > 0
+      ? [`  waiting:   ${formatMs(rto.waitingMs)} for people (apart from activation)`]
+      : []),
     ...(run.annotations[ANNOTATION.slackUpdates]
       ? [`  slack:     updates ${run.annotations[ANNOTATION.slackUpdates]}`]
       : []),

@@ -1,6 +1,6 @@
 import type { RunKind } from "./config.js";
 import { formatMs } from "./duration.js";
-import { measureRto } from "./rto.js";
+import { measureRun, type RtoBudgetPhase } from "./rto-budgets.js";
 import type { Decision, RunEvent, RunMode, RunRecord, RunScope, RunState, StepRecord } from "./run.js";
 import { describeScope } from "./scope.js";
 import type { Snapshot, SnapshotDiff } from "./snapshot.js";
@@ -41,7 +41,15 @@ export interface RunReport {
     /** Where the RTO clock starts: detection when known, else the request. */
     startedAt: number;
     endedAt: number | undefined;
-    phases: Array<{ name: "detection" | "decision" | "activation" | "validation"; ms: number | undefined }>;
+    /** Each phase against its budget; activation without the time its steps waited for people. */
+    phases: Array<{
+      name: RtoBudgetPhase;
+      ms: number | undefined;
+      budgetMs: number;
+      over: boolean;
+    }>;
+    /** Time activation steps waited for people (a checklist, a gate), reported apart from activation. */
+    waitingMs: number;
   };
   rpo: {
     targetMs: number;
@@ -131,7 +139,7 @@ const ISOLATION_KINDS = new Set(["k8s.isolate", "k8s.unisolate"]);
 
 export function buildRunReport(input: RunReportInput): RunReport {
   const { run, steps, events, now } = input;
-  const rto = measureRto(run.rto, run.tierRtoMs, now);
+  const rto = measureRun(run, steps, now);
   const stepRows: ReportStep[] = run.plan.steps.map((p) => {
     const r = steps.get(p.id);
     const durationMs =
@@ -209,12 +217,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
       finished: rto.finished,
       startedAt: run.rto.detectedAt ?? run.rto.requestedAt,
       endedAt: run.rto.validationEndedAt,
-      phases: [
-        { name: "detection", ms: run.rto.detectedAt !== undefined ? rto.detectionMs : undefined },
-        { name: "decision", ms: rto.decisionMs },
-        { name: "activation", ms: rto.activationMs },
-        { name: "validation", ms: rto.validationMs },
-      ],
+      phases: rto.phases.map((p) => ({ name: p.phase, ms: p.ms, budgetMs: p.budgetMs, over: p.over })),
+      waitingMs: rto.waitingMs,
     },
     rpo: {
       targetMs: run.tierRpoMs,

@@ -1,5 +1,6 @@
 import type { RunKind } from "./config.js";
 import type { Proof } from "./evidence/proof.js";
+import type { RtoBudgets } from "./rto-budgets.js";
 import type { RunState } from "./run-state/states.js";
 import type { OnFailure, RunbookRtoPhase } from "./runbook.js";
 
@@ -164,6 +165,8 @@ export interface RunRecord {
   updatedAt: number;
   rto: RtoTimes;
   tierRtoMs: number;
+  /** The strictest RTO budget of each phase among the scope's tiers (older runs: the strategy's). */
+  tierRtoBudgets?: RtoBudgets;
   tierRpoMs: number;
   /** RPO exposure at request time, in ms (undefined when unknown), and whether approvers accepted it. */
   rpoExposureMs?: number;

@@ -7,6 +7,7 @@ import {
   type RunKind,
 } from "./config.js";
 import { DrError } from "./errors.js";
+import { type RtoBudgets, strictestBudgets } from "./rto-budgets.js";
 import type { RunScope } from "./run.js";
 
 /**
@@ -71,11 +72,15 @@ export function scopeApplications(config: Config, scope: RunScope): ApplicationC
 }
 
 /** The tier targets that bind a run: the strictest of the tiers it touches. */
-export function strictestTargets(config: Config, scope: RunScope): { rtoMs: number; rpoMs: number } {
+export function strictestTargets(
+  config: Config,
+  scope: RunScope,
+): { rtoMs: number; rpoMs: number; budgets: RtoBudgets } {
   const tiers = config.tiers.filter((t) => scope.tiers.includes(t.name));
   return {
     rtoMs: Math.min(...tiers.map((t) => t.rto)),
     rpoMs: Math.min(...tiers.map((t) => t.rpo)),
+    budgets: strictestBudgets(tiers),
   };
 }
 

@@ -62,8 +62,33 @@ describe("drbot validate and plan, offline", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: true,
       errors: [],
+      warnings: [],
       runbooks: ["backup-verify", "drill", "etcd-snapshot", "failback", "failover", "restore-test"],
     });
+  });
+
+  it("validate warns when a tier's RTO phase budgets add up to more than its RTO, naming the line", async () => {
+    const config = await example();
+    const tiers = config.tiers as { name: string; budgets?: unknown }[];
+    const configFile = join(work, "strategy-budgets.yaml");
+    // tier1 (RTO 2h) left with the strategy's budgets: 15m + 30m + 90m + 45m = 3h.
+    const strategyBudgets = tiers.map((t) => {
+      if (t.name !== "tier1") return t;
+      const { budgets: _, ...rest } = t;
+      return rest;
+    });
+    await writeFile(configFile, stringify({ ...config, tiers: strategyBudgets }));
+    const result = await drbot({ DRBOT_CONFIG: configFile }, "validate", "--json");
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).warnings).toEqual([
+      expect.objectContaining({
+        file: configFile,
+        path: "tiers[0].budgets",
+        line: expect.any(Number),
+        message:
+          "tier1: its RTO phase budgets add up to 3h, more than its RTO of 2h: a run could keep every phase within budget and still miss the RTO; set tiers[].budgets (detection, decision, activation, validation) to add up to at most 2h",
+      }),
+    ]);
   });
 
   it("plan prints the failover plan and its hash with no Redis running and no cluster reachable", async () => {

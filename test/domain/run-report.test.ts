@@ -21,19 +21,22 @@ describe("a run's report", () => {
     expect(report.steps[1]!.output).toBe("NetworkPolicies: production/drbot-isolate");
   });
 
-  it("splits the RTO into its phases and compares the total with the tier's target", () => {
+  it("splits the RTO into its phases, each against its budget, and compares the total with the tier's target", () => {
     expect(report.rto).toMatchObject({
       targetMs: 2 * 3_600_000,
       totalMs: 160 * S,
       met: true,
       finished: true,
     });
+    // The strategy's budgets (the run predates per-tier budgets); the checklist's 8 s of waiting
+    // for people is reported apart from activation.
     expect(report.rto.phases).toEqual([
-      { name: "detection", ms: undefined },
-      { name: "decision", ms: 90 * S },
-      { name: "activation", ms: 30 * S },
-      { name: "validation", ms: 30 * S },
+      { name: "detection", ms: undefined, budgetMs: 15 * 60 * S, over: false },
+      { name: "decision", ms: 90 * S, budgetMs: 30 * 60 * S, over: false },
+      { name: "activation", ms: 31 * S, budgetMs: 90 * 60 * S, over: false },
+      { name: "validation", ms: 30 * S, budgetMs: 45 * 60 * S, over: false },
     ]);
+    expect(report.rto.waitingMs).toBe(8 * S);
   });
 
   it("compares the data at risk at request time with the tier's RPO", () => {

@@ -66,7 +66,8 @@ export function finishedDrill() {
     rto: {
       requestedAt: T0,
       approvedAt: T0 + 90 * S,
-      activationStartedAt: T0 + 100 * S,
+      // The engine starts activation with its first activation step: the pre-test checklist.
+      activationStartedAt: T0 + 91 * S,
       activationEndedAt: T0 + 130 * S,
       validationEndedAt: T0 + 160 * S,
     },

@@ -31,15 +31,32 @@ export function renderReportMarkdown(report: RunReport): string {
     `Target ${formatMs(report.rto.targetMs)}; ${report.rto.finished ? `took ${formatMs(report.rto.totalMs)}: ${report.rto.met ? "met" : "**missed**"}` : `${formatMs(report.rto.totalMs)} so far, not finished`}.`,
   );
   line();
-  line("| Phase | Duration | Share of the budget |");
-  line("|---|---|---|");
+  line("| Phase | Duration | Phase budget | Share of the RTO |");
+  line("|---|---|---|---|");
   for (const p of report.rto.phases)
     line(
-      `| ${p.name} | ${p.ms === undefined ? "-" : formatMs(p.ms)} | ${p.ms === undefined ? "-" : `${((p.ms / report.rto.targetMs) * 100).toFixed(2)}%`} |`,
+      `| ${p.name} | ${p.ms === undefined ? "-" : formatMs(p.ms)} | ${formatMs(p.budgetMs)}${p.over ? ": **over**" : ""} | ${p.ms === undefined ? "-" : `${((p.ms / report.rto.targetMs) * 100).toFixed(2)}%`} |`,
+    );
+  if (report.rto.waitingMs > 0)
+    line(
+      `| waiting for people | ${formatMs(report.rto.waitingMs)} | (apart from activation) | ${((report.rto.waitingMs / report.rto.targetMs) * 100).toFixed(2)}% |`,
     );
   line(
-    `| **total** | **${formatMs(report.rto.totalMs)}** | ${((report.rto.totalMs / report.rto.targetMs) * 100).toFixed(2)}% |`,
+    `| **total** | **${formatMs(report.rto.totalMs)}** | | ${((report.rto.totalMs / report.rto.targetMs) * 100).toFixed(2)}% |`,
   );
+  const over = report.rto.phases.filter((p) => p.over);
+  if (over.length > 0) {
+    line();
+    line(
+      `Over budget: ${over.map((p) => `${p.name} took ${formatMs(p.ms ?? 0)} of its ${formatMs(p.budgetMs)}`).join("; ")}.`,
+    );
+  }
+  if (report.rto.waitingMs > 0 && report.run.mode === "drill") {
+    line();
+    line(
+      `The drill waited ${formatMs(report.rto.waitingMs)} for people during activation (its checklists and gates); without that wait a failover would have taken ${formatMs(Math.max(0, report.rto.totalMs - report.rto.waitingMs))}.`,
+    );
+  }
   line();
   line("## RPO");
   line();

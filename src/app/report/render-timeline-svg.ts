@@ -34,6 +34,8 @@ const PHASE_COLOR: Record<string, string> = {
   decision: "#f9a825",
   activation: "#1565c0",
   validation: "#2e7d32",
+  /** Activation steps waiting for people (a checklist, a gate), drawn apart from activation. */
+  waiting: "#90a4ae",
 };
 const STATUS_RANK: ReportStep["status"][] = [
   "failed",
@@ -90,8 +92,14 @@ export function renderTimelineSvg(report: RunReport): string {
     `<text class="budget-label" x="${LABEL_W}" y="${budgetY + 11}" text-anchor="end">${esc(`RTO budget ${formatMs(target)}: used ${formatMs(used)} (${pct(used, target)})`)}</text>`,
     `<rect class="budget" x="${CHART_X}" y="${budgetY}" width="${CHART_W}" height="${BAR_H}" fill="#eceff1" stroke="#90a4ae"/>`,
   );
+  // Waiting for people is its own segment, right after the activation it interrupted.
+  const segments = report.rto.phases.flatMap((p): { name: string; ms: number | undefined }[] =>
+    p.name === "activation" && report.rto.waitingMs > 0
+      ? [p, { name: "waiting", ms: report.rto.waitingMs }]
+      : [p],
+  );
   let offset = 0;
-  for (const p of report.rto.phases) {
+  for (const p of segments) {
     if (p.ms === undefined || p.ms <= 0) continue;
     const w = Math.max(1, bx(offset + p.ms) - bx(offset));
     parts.push(
@@ -103,7 +111,7 @@ export function renderTimelineSvg(report: RunReport): string {
     `<line class="budget-target" x1="${num(bx(target))}" y1="${budgetY - 4}" x2="${num(bx(target))}" y2="${budgetY + BAR_H + 4}" stroke="#c62828" stroke-width="2"/>`,
   );
   let legendX = CHART_X;
-  for (const p of report.rto.phases) {
+  for (const p of segments) {
     parts.push(
       `<rect x="${legendX}" y="${budgetY + 22}" width="10" height="10" fill="${PHASE_COLOR[p.name]}"/>`,
       `<text class="legend" x="${legendX + 14}" y="${budgetY + 31}" fill="#37474f">${esc(`${p.name} ${p.ms === undefined ? "-" : formatMs(p.ms)}`)}</text>`,

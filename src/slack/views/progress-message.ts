@@ -1,6 +1,6 @@
 import { gateApprovals } from "../../domain/approval-gate.js";
 import { formatMs } from "../../domain/duration.js";
-import { measureRto } from "../../domain/rto.js";
+import { describeOverrun, measureRun } from "../../domain/rto-budgets.js";
 import {
   isTerminal,
   type PlanStep,
@@ -30,7 +30,7 @@ import { ACTION, KIND_TITLE, STEP_ICON, slackTime, user } from "./run-view-parts
  */
 
 export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepRecord>, now: number): View {
-  const rto = measureRto(run.rto, run.tierRtoMs, now);
+  const rto = measureRun(run, steps, now);
   const current = run.plan.steps.filter((s) => steps.get(s.id)?.status === "running").map((s) => s.title);
   const counts = countStatuses(run, steps);
   const title = `${KIND_TITLE[run.kind]} ${run.id}: ${run.state.replace(/_/g, " ")}`;
@@ -43,6 +43,15 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
       `*Now*\n${current.length ? escapeMrkdwn(clip(current.join(", "), 300)) : run.stateReason ? escapeMrkdwn(clip(run.stateReason, 300)) : "—"}`,
     ]),
   ];
+  const budgetLine = [
+    ...(rto.overruns.length > 0
+      ? [`:warning: *Over budget*: ${rto.overruns.map(describeOverrun).join("; ")}`]
+      : []),
+    ...(rto.waitingMs > 0
+      ? [`:hourglass: Waiting for people ${formatMs(rto.waitingMs)} (apart from activation)`]
+      : []),
+  ];
+  if (budgetLine.length > 0) blocks.push(section(budgetLine.join("\n")));
   for (const phase of phasesOf(run)) {
     blocks.push(section(phaseLines(phase.name, phase.steps, steps)));
   }

@@ -26,10 +26,31 @@ describe("the Markdown report", () => {
       expect(md).toContain(heading);
   });
 
-  it("states RTO and RPO against the tier's targets", () => {
+  it("states RTO and RPO against the tier's targets, each RTO phase against its budget", () => {
     expect(md).toContain("Target 2h; took 2m 40s: met.");
-    expect(md).toContain("| decision | 1m 30s | 1.25% |");
+    expect(md).toContain("| decision | 1m 30s | 30m | 1.25% |");
+    expect(md).toContain("| activation | 31s | 1h 30m | 0.43% |");
+    expect(md).not.toContain("Over budget");
     expect(md).toContain("Data at risk when requested: 5m against a target of 15m: within target.");
+  });
+
+  it("reports a drill's wait for its checklist apart from activation, and what a failover would have taken without it", () => {
+    expect(md).toContain("| waiting for people | 8.0s | (apart from activation) | 0.11% |");
+    expect(md).toContain(
+      "The drill waited 8.0s for people during activation (its checklists and gates); without that wait a failover would have taken 2m 32s.",
+    );
+  });
+
+  it("names each phase over its budget", () => {
+    const tight = {
+      ...run,
+      tierRtoBudgets: { detection: 60_000, decision: 60_000, activation: 20_000, validation: 60_000 },
+    };
+    const over = renderReportMarkdown(
+      buildRunReport({ run: tight, steps: records, events, diffs, now: run.createdAt + 200_000 }),
+    );
+    expect(over).toContain("| decision | 1m 30s | 1m: **over** | 1.25% |");
+    expect(over).toContain("Over budget: decision took 1m 30s of its 1m; activation took 31s of its 20s.");
   });
 
   it("says which steps needed more than one attempt", () => {

@@ -38,7 +38,8 @@ describe("the timeline picture", () => {
     expect(picture.budgetLabel).toBe("RTO budget 2h: used 2m 40s (2.2%)");
     expect(picture.rtoPhases).toEqual([
       { phase: "decision", ms: 90 * S },
-      { phase: "activation", ms: 30 * S },
+      { phase: "activation", ms: 31 * S },
+      { phase: "waiting", ms: 8 * S },
       { phase: "validation", ms: 30 * S },
     ]);
   });

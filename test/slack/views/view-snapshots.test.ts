@@ -152,6 +152,29 @@ describe("what people see in Slack and in the terminal", () => {
     await expect(asFile(progressMessage(r, s, now))).toMatchFileSnapshot("snapshots/progress-paused.json");
   });
 
+  it("the progress message of a run whose activation overran its budget, its checklist wait counted apart", async () => {
+    const later = requestedAt + 110 * minute;
+    const r = run({
+      state: "running",
+      approvals,
+      rto: {
+        requestedAt,
+        detectedAt: requestedAt - 5 * minute,
+        approvedAt: requestedAt + 8 * minute,
+        activationStartedAt: requestedAt + 10 * minute,
+      },
+    });
+    const s = steps(r, {
+      fence: done(10, 15),
+      "scale-up": { status: "running", attempts: 1, startedAt: requestedAt + 15 * minute },
+    });
+    const view = progressMessage(r, s, later);
+    expect(JSON.stringify(view.blocks)).toContain(
+      ":warning: *Over budget*: activation 1h 35m of its 1h 30m budget\\n:hourglass: Waiting for people 5m (apart from activation)",
+    );
+    await expect(asFile(view)).toMatchFileSnapshot("snapshots/progress-over-budget.json");
+  });
+
   it("the summary of a completed run, alone and under its progress message", async () => {
     const r = run({
       state: "completed",
