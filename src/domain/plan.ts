@@ -41,6 +41,8 @@ export interface StepKindDescription {
   checkConfig?(params: Record<string, unknown>, config: Config): ConfigNeed[];
   /** The outcomes a step of this kind decides, which later steps' `when` may name. */
   outcomes?: readonly string[];
+  /** Whether repeating the step with these params is harmless (an undo's kind must be). */
+  isIdempotent?(params: Record<string, unknown>): boolean;
 }
 
 /**
@@ -204,6 +206,11 @@ function assemblePlan(
               };
             for (const issue of undoIssues)
               issues.push({ path: [...path, "undo", "with", ...issue.path], message: issue.message });
+            if (undoParams.ok && undoKind.isIdempotent && !undoKind.isIdempotent(undoParams.value))
+              issues.push({
+                path: [...path, "undo", "kind"],
+                message: `${step.undo.kind} with these parameters is not idempotent; an undo may run after a step that did part of its work, and again after a crash`,
+              });
           }
         }
         steps.push({
@@ -224,6 +231,7 @@ function assemblePlan(
           ...(step.concurrency ? { concurrency: step.concurrency } : {}),
           ...(undo ? { undo } : {}),
           ...(when ? { when } : {}),
+          ...(step.always ? { always: true as const } : {}),
           summary: kind.summarize(parsed.value),
         });
         ids.push(id);

@@ -356,6 +356,8 @@ export function describeEvent(e: RunEvent): string {
       return `${e.stepId ?? "step"} ${str(d.status).replace(/_/g, " ")}${d.attempt ? ` (attempt ${str(d.attempt)})` : ""}${d.error ? `: ${str(d.error)}` : ""}`;
     case "step.observed":
       return `${e.stepId ?? "step"} observed after takeover: ${str(d.status).replace(/_/g, " ")}${d.evidence ? ` (${str(d.evidence)})` : ""}`;
+    case "step.undo":
+      return `${e.stepId ?? "step"} undo (${str(d.kind)}): ${str(d.undo).replace(/_/g, " ")}${d.evidence ? ` (${str(d.evidence)})` : ""}${d.error ? `: ${str(d.error)}` : ""}`;
     case "step.attestation":
       return `ticked "${str(d.item)}" on ${e.stepId ?? "a step"}`;
     case "step.output":

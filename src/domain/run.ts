@@ -56,6 +56,8 @@ export interface PlanStep {
   undo?: { kind: string; params: Record<string, unknown>; timeoutMs: number };
   /** Runs only when the step `step` (one of this step's needs) decided one of `is`; skipped otherwise. */
   when?: StepCondition;
+  /** Runs even when the run ends early (abort, failure with abort), after the undo. */
+  always?: true;
   /** What the step will do, in one line, for the approval card and `plan`. */
   summary: string;
 }
@@ -206,7 +208,7 @@ export interface StepRecord {
   skipReason?: string;
   /** Checklist ticks and other attestations: who did what when (stored apart, see RunStore). */
   attestations?: Attestation[];
-  /** Undo executed for this step (after an abort with compensation). */
+  /** The step's undo took effect (run or observed) when the run ended early. */
   undone?: boolean;
 }
 
@@ -218,6 +220,7 @@ export type RunEventType =
   | "run.takeover"
   | "step.state"
   | "step.observed"
+  | "step.undo"
   | "step.attestation"
   | "step.output"
   | "run.note";

@@ -71,8 +71,19 @@ export const stepSchema = z
     concurrency: z.number().int().min(1).max(256).optional(),
     /** Extra steps that must have finished first (by default a step waits for the one before it). */
     needs: z.array(stepIdSchema).default([]),
+    /**
+     * How to take back what the step did, run when the run ends early: on an operator's abort (of a
+     * running, waiting or paused run) or a failure that aborts it, for every step that started, newest
+     * first. Its kind must be idempotent: it may run after a step that did only part of its work, and
+     * again after a crash.
+     */
     undo: undoSchema.optional(),
     when: whenSchema.optional(),
+    /**
+     * Runs whatever happens: in its place like any step, and when the run ends early, after the undo
+     * (proof of cleanup: k8s.verify-clean).
+     */
+    always: z.boolean().default(false),
   })
   .strict();
 

@@ -1,51 +1,163 @@
-import type { PlanStep } from "../domain/run.js";
+import type { PlanStep, StepRecord } from "../domain/run.js";
 import type { RunExecution } from "./run-execution.js";
-import { runStepAttempt } from "./step-runner.js";
+import { abortableDelay } from "./step-kind.js";
+import { observeStep, runStepAttempt } from "./step-runner.js";
+
+/** Statuses of a step that may have changed something: it started, whatever came of it. */
+const STARTED = new Set<StepRecord["status"]>(["succeeded", "failed", "timed_out", "running"]);
 
 /**
- * On a failure that aborts the run, undoes what succeeded (newest first) where the runbook says how.
- * Each undo runs once, to its own deadline, even though the run is stopping; its outcome is written
- * on the step it undoes.
+ * When a run ends early (an operator's abort, at any step and in any state, or a failure that aborts
+ * it), takes back what it did: the undo of every step that started (succeeded, failed or cut short
+ * by the abort: a step stopped half-way may have done part of its work, and undo kinds are
+ * idempotent), newest first, then the steps marked `always` that have not succeeded (the proof of
+ * cleanup). Each undo is observed first when its kind can be (already in effect: recorded as
+ * observed, nothing run), runs to its own deadline with the step's retries even though the run is
+ * stopping, and is written on the step it undoes (`undone`) with a `step.undo` event, so the
+ * timeline, the Slack thread and the report show it. A step already undone is not undone again, so a
+ * process taking over a run stopped half-way through its compensation carries on where it stopped.
+ * A failed undo does not stop the others: each is recorded, and the run ends with them.
  */
 export async function compensateRun(x: RunExecution): Promise<void> {
-  const { recorder, o } = x;
-  const steps = recorder.steps;
-  const done = recorder.run.plan.steps
-    .filter((s) => s.undo && steps.get(s.id)?.status === "succeeded" && !steps.get(s.id)?.undone)
-    .map((step, index) => ({ step, index }))
+  const steps = x.recorder.steps;
+  const toUndo = x.recorder.run.plan.steps
+    .map((step, index) => ({ step, index, record: steps.get(step.id) }))
+    .filter(({ step, record }) => step.undo && record && STARTED.has(record.status) && !record.undone)
     .sort(
       (a, b) =>
-        (steps.get(b.step.id)?.endedAt ?? 0) - (steps.get(a.step.id)?.endedAt ?? 0) || b.index - a.index,
+        (b.record?.endedAt ?? b.record?.startedAt ?? 0) - (a.record?.endedAt ?? a.record?.startedAt ?? 0) ||
+        b.index - a.index,
     )
     .map(({ step }) => step);
-  for (const step of done) {
-    const undo = step.undo!;
-    const kind = o.registry.get(undo.kind);
-    const record = steps.get(step.id)!;
-    if (!kind) continue;
-    const undoStep: PlanStep = {
-      ...step,
-      id: `${step.id}.undo`,
-      kind: undo.kind,
-      params: undo.params,
-      timeoutMs: undo.timeoutMs,
+  for (const step of toUndo) {
+    if (x.ending.signal.aborted) return;
+    await undoStep(x, step);
+  }
+  for (const step of x.recorder.run.plan.steps) {
+    if (x.ending.signal.aborted) return;
+    const record = x.recorder.steps.get(step.id);
+    if (step.always && record && record.status !== "succeeded" && record.status !== "skipped")
+      await runAlways(x, step, record);
+  }
+}
+
+async function undoStep(x: RunExecution, step: PlanStep): Promise<void> {
+  const { recorder, o } = x;
+  const undo = step.undo!;
+  const record = recorder.steps.get(step.id)!;
+  const kind = o.registry.get(undo.kind);
+  const undoStep: PlanStep = {
+    ...step,
+    id: `${step.id}.undo`,
+    kind: undo.kind,
+    params: undo.params,
+    timeoutMs: undo.timeoutMs,
+  };
+  if (!kind) {
+    await saveUndo(x, record, { undo: "failed", error: `unknown step kind ${undo.kind}` });
+    return;
+  }
+  await recorder.saveStep(record, "step.undo", { undo: "running", kind: undo.kind, error: undefined });
+  if (kind.observe) {
+    const observed = await observeUndo(x, undoStep, record);
+    if (observed !== undefined) {
+      await saveUndo(x, record, { undo: "observed", evidence: observed }, true);
+      return;
+    }
+  }
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    const outcome = await runStepAttempt(x.deps, kind, recorder.run, undoStep, record, x.ending.signal);
+    if (outcome.status === "succeeded" || outcome.status === "waiting") {
+      await saveUndo(x, record, { undo: "succeeded", output: outcome.output }, true);
+      return;
+    }
+    if (outcome.cause === "lost_lease" || outcome.cause === "shutdown") return; // the next executor undoes it
+    if (attempt <= step.retries && (await waitToRetry(x, step))) continue;
+    await saveUndo(x, record, {
+      undo: outcome.status,
+      error: outcome.error ?? "no detail",
+      output: outcome.output,
+    });
+    return;
+  }
+}
+
+/** The undo's effect already holds: its evidence; otherwise (or when it cannot tell) undefined. */
+async function observeUndo(x: RunExecution, undoStep: PlanStep, record: StepRecord) {
+  const kind = x.o.registry.get(undoStep.kind)!;
+  const observation = await observeStep(x.deps, kind, x.recorder.run, undoStep, record, x.ending.signal);
+  return observation.holds === true ? observation.evidence : undefined;
+}
+
+async function saveUndo(
+  x: RunExecution,
+  record: StepRecord,
+  result: { undo: string; error?: string; evidence?: string; output?: string },
+  undone = false,
+): Promise<void> {
+  const said = result.error ?? result.evidence ?? result.output?.split("\n").at(-1) ?? "";
+  await x.recorder.saveStep(
+    {
+      ...record,
+      ...(undone ? { undone: true } : {}),
+      output: `${record.output ? `${record.output}\n` : ""}undo: ${result.undo}${said ? ` (${said})` : ""}`,
+    },
+    "step.undo",
+    {
+      undo: result.undo,
+      kind: x.recorder.run.plan.steps.find((s) => s.id === record.id)?.undo?.kind,
+      // The undo's own error, never the step's (saveStep would carry that).
+      error: result.error,
+      ...(result.evidence ? { evidence: result.evidence } : {}),
+    },
+  );
+}
+
+/** A step marked `always` that had not run (or not succeeded) when the run ended early. */
+async function runAlways(x: RunExecution, step: PlanStep, before: StepRecord): Promise<void> {
+  const { recorder, o } = x;
+  const kind = o.registry.get(step.kind);
+  if (!kind) {
+    const error = `unknown step kind ${step.kind}`;
+    await recorder.saveStep({ ...before, status: "failed", endedAt: o.clock.now(), error });
+    return;
+  }
+  let record = before;
+  for (;;) {
+    record = {
+      ...record,
+      status: "running",
+      attempts: record.attempts + 1,
+      startedAt: o.clock.now(),
+      endedAt: undefined,
+      error: undefined,
+      resolvedBy: "executed",
     };
-    const outcome = await runStepAttempt(
-      x.deps,
-      kind,
-      recorder.run,
-      undoStep,
-      record,
-      new AbortController().signal,
-    );
-    await recorder.saveStep(
-      {
-        ...record,
-        undone: outcome.status === "succeeded",
-        output: `${record.output ?? ""}\nundo: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ""}`,
-      },
-      "step.state",
-      { undo: outcome.status },
-    );
+    await recorder.saveStep(record, "step.state", { always: true });
+    const outcome = await runStepAttempt(x.deps, kind, recorder.run, step, record, x.ending.signal);
+    if (outcome.cause === "lost_lease" || outcome.cause === "shutdown") return; // re-observed by the next executor
+    const done = outcome.status === "succeeded" || outcome.status === "waiting";
+    if (!done && record.attempts <= step.retries && (await waitToRetry(x, step))) continue;
+    await recorder.saveStep({
+      ...record,
+      status: done ? "succeeded" : outcome.status === "timed_out" ? "timed_out" : "failed",
+      output: outcome.output,
+      ...(outcome.error ? { error: outcome.error } : {}),
+      endedAt: o.clock.now(),
+    });
+    return;
+  }
+}
+
+/** Waits out a step's retry delay; false when the run's executor stops meanwhile (lease lost, shutdown). */
+async function waitToRetry(x: RunExecution, step: PlanStep): Promise<boolean> {
+  try {
+    await abortableDelay(step.retryDelayMs, x.ending.signal);
+    return true;
+  } catch {
+    // Stopped by a lost lease or a shutdown: the next executor carries on the compensation.
+    return false;
   }
 }

@@ -20,6 +20,11 @@ import { launchReadySteps } from "./step-scheduler.js";
  */
 export class RunExecution {
   readonly abort = new AbortController();
+  /**
+   * Stops what runs while the run ends early (undo, `always` steps): a lost lease or a shutdown, never
+   * the operator's abort that started it (src/engine/compensate-run.ts).
+   */
+  readonly ending = new AbortController();
   readonly lease: RunLease;
   readonly controls: OperatorControls;
   readonly recorder: RunRecorder;
@@ -44,14 +49,24 @@ export class RunExecution {
       services: o.services,
       outputLimit: o.outputLimit ?? 4000,
     };
-    this.lease = new RunLease(o, runId, () => this.abort.abort(new StepAbort("lost_lease")));
+    this.lease = new RunLease(o, runId, () => {
+      this.abort.abort(new StepAbort("lost_lease"));
+      this.ending.abort(new StepAbort("lost_lease"));
+    });
     this.controls = new OperatorControls(
       { store: o.store, log: o.log, pollMs: o.controlPollMs ?? 1000 },
       runId,
       () => this.abort.abort(new StepAbort("operator_abort")),
     );
     this.recorder = new RunRecorder(o, runId, this.lease, this.controls);
-    shutdown.addEventListener("abort", () => this.abort.abort(new StepAbort("shutdown")), { once: true });
+    shutdown.addEventListener(
+      "abort",
+      () => {
+        this.abort.abort(new StepAbort("shutdown"));
+        this.ending.abort(new StepAbort("shutdown"));
+      },
+      { once: true },
+    );
   }
 
   async start(): Promise<DriveOutcome> {

@@ -15,8 +15,8 @@ import { compensateRun } from "./compensate-run.js";
 import type { RunExecution } from "./run-execution.js";
 
 /**
- * Decides where the run stands once nothing is in flight, and persists it: aborted for an operator,
- * failed (after compensation), paused on a failed step or for an operator, waiting for a person,
+ * Decides where the run stands once nothing is in flight, and persists it: aborted for an operator
+ * or failed, each after compensation (the undo, then the `always` steps), paused on a failed step or for an operator, waiting for a person,
  * completed (with exceptions), or paused because steps cannot start. "again" when a person changed
  * the run while the executor was deciding to wait: it reads the run again and makes another pass.
  */
@@ -36,12 +36,15 @@ export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
   }
   const abort = x.controls.abort;
   if (abort) {
+    await compensateRun(x);
+    if (x.ending.signal.aborted) return "settled"; // stopped half-way: the next executor carries on
     await finish(x, (run, ctx) => abortByOperator(run, { control: abort }, ctx));
     return "settled";
   }
   const failReason = x.failReason;
   if (failReason) {
     await compensateRun(x);
+    if (x.ending.signal.aborted) return "settled";
     await finish(x, (run, ctx) => failRun(run, { reason: failReason }, ctx));
     return "settled";
   }

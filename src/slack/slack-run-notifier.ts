@@ -155,7 +155,7 @@ export class SlackRunNotifier implements RunObserver {
     if (run.state !== "pending_approval" && run.state !== "rejected" && run.state !== "expired")
       p.progress = true;
     if (
-      (event.type === "step.state" || event.type === "step.observed") &&
+      (event.type === "step.state" || event.type === "step.observed" || event.type === "step.undo") &&
       event.stepId &&
       isStepFinished(event.data.status as never)
     )

@@ -10,7 +10,7 @@ const STEPS = [
     title: "Run the script",
     kind: "shell",
     with: { command: "true", args: [] },
-    undo: { kind: "shell", with: { command: "false", args: [] } },
+    undo: { kind: "shell", with: { command: "false", args: [], idempotent: true } },
   },
 ];
 

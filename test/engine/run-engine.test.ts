@@ -109,8 +109,8 @@ describe("RunEngine", () => {
   it("on a failure that aborts, undoes what succeeded, newest first", async () => {
     const h = harness();
     const run = await h.createApprovedRun([
-      effect("a", { undo: { kind: "test.effect", with: { key: "undo-a" } } }),
-      effect("b", { undo: { kind: "test.effect", with: { key: "undo-b" } } }),
+      effect("a", { undo: { kind: "test.undo", with: { key: "undo-a" } } }),
+      effect("b", { undo: { kind: "test.undo", with: { key: "undo-b" } } }),
       effect("c", { onFailure: "abort" }, { fail: true }),
     ]);
     expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "failed" });

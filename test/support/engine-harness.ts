@@ -64,6 +64,36 @@ export function ledgerStepKind(
   });
 }
 
+/**
+ * An undo kind as runbooks need them: idempotent (taking something back twice is taking it back) and
+ * observable (its key in the ledger means it is in effect). Appends its key each time it runs, so a
+ * test sees when it ran again instead of being observed.
+ */
+export function undoStepKind(
+  ledger: Ledger,
+  hooks: { before?: (key: string) => Promise<void> | void } = {},
+): AnyStepKind {
+  return defineStepKind({
+    kind: "test.undo",
+    description: "Appends its key to the ledger (observable, idempotent).",
+    params: z.object({ key: z.string(), fail: z.boolean().default(false) }).strict(),
+    siteParams: [],
+    idempotent: true,
+    summarize: (p) => `undo ${p.key}`,
+    async execute(_ctx, p) {
+      await hooks.before?.(p.key);
+      if (p.fail) return { status: "failed", error: `${p.key} refused` };
+      ledger.entries.push(p.key);
+      return { status: "succeeded", output: `did ${p.key}` };
+    },
+    async observe(_ctx, p) {
+      return ledger.count(p.key) > 0
+        ? { holds: true, evidence: `${p.key} is in the ledger` }
+        : { holds: false, evidence: `${p.key} is not in the ledger` };
+    },
+  });
+}
+
 export class RecordingObserver implements RunObserver {
   readonly events: RunEvent[] = [];
   onRunEvent(event: RunEvent): void {
@@ -114,7 +144,12 @@ export function engineHarness(options: {
   const config = options.config ?? testConfig();
   const ledger = options.ledger ?? new Ledger();
   const clock = options.clock ?? { now: () => Date.now() };
-  const registry = createStepKindRegistry(ledgerStepKind(ledger), ...(options.extraKinds ?? []));
+  const extra = options.extraKinds ?? [];
+  const registry = createStepKindRegistry(
+    ledgerStepKind(ledger),
+    ...(extra.some((k) => k.kind === "test.undo") ? [] : [undoStepKind(ledger)]),
+    ...extra,
+  );
   const observer = new RecordingObserver();
   const log = recordingLogger();
   const engine = new RunEngine({
@@ -217,6 +252,15 @@ export function effect(
   params: Record<string, unknown> = {},
 ) {
   return { id, title: `Effect ${id}`, kind: "test.effect", with: { key: id, ...params }, ...extra };
+}
+
+/** An effect step whose undo (test.undo) appends `undo-ID`. */
+export function undoable(
+  id: string,
+  extra: Record<string, unknown> = {},
+  params: Record<string, unknown> = {},
+) {
+  return effect(id, { undo: { kind: "test.undo", with: { key: `undo-${id}` } }, ...extra }, params);
 }
 
 /**

@@ -15,8 +15,10 @@ export interface ControlInput {
 }
 
 /**
- * Aborts a run. A request still waiting for approval, or a paused run, is aborted at once; a run an
- * executor holds is asked to stop, and its executor aborts it at the next step boundary.
+ * Aborts a run. A request still waiting for approval is aborted at once; a run an executor holds is
+ * asked to stop, and its executor undoes what the run did (src/engine/compensate-run.ts) and aborts
+ * it. A paused run whose runbook says how to undo or clean up (undo clauses, `always` steps) goes
+ * back to an executor to do that before it ends; one with nothing to undo is aborted at once.
  */
 export function abortRun(run: RunRecord, input: ControlInput, now: number): RunMove {
   const ctx: MoveContext = { actor: input.actor.userId, now };
@@ -27,6 +29,14 @@ export function abortRun(run: RunRecord, input: ControlInput, now: number): RunM
     ...run.decisions,
     { userId: ctx.actor, at: now, decision: "aborted", ...withNote },
   ];
+  if (PAUSED_STATES.has(run.state) && hasCompensation(run)) {
+    const control = { action: "abort" as const, userId: ctx.actor, at: now, ...withNote };
+    return enter(run, "running", ctx, {
+      reason: `aborted by ${ctx.actor}${input.note ? `: ${input.note}` : ""}; undoing what the run did`,
+      patch: { control, decisions },
+      data: { by: ctx.actor, control: "abort" },
+    });
+  }
   if (isDrivable(run.state))
     return note(
       run,
@@ -96,6 +106,11 @@ export function resumeRun(run: RunRecord, input: ResumeInput, now: number): RunM
     data: { by: ctx.actor },
   });
   return change instanceof DrError ? change : { ...change, steps };
+}
+
+/** Whether ending the run early has work to do: a step with an undo clause, or one that always runs. */
+export function hasCompensation(run: RunRecord): boolean {
+  return run.plan.steps.some((s) => s.undo !== undefined || s.always === true);
 }
 
 /** Refuses an action on a run that already ended. */

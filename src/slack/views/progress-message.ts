@@ -170,7 +170,8 @@ function phaseLines(phase: string, planSteps: PlanStep[], steps: ReadonlyMap<str
     const retry = r && r.attempts > 1 ? ` (attempt ${r.attempts})` : "";
     const decided = r?.outcome !== undefined ? `: ${escapeMrkdwn(clip(r.outcome, 40))}` : "";
     const notTaken = r?.skipReason ? ` _(skipped: ${escapeMrkdwn(clip(r.skipReason, 120))})_` : "";
-    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}`;
+    const undone = r?.undone ? " ↩️ undone" : "";
+    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}${undone}`;
   };
   const all = [`*${escapeMrkdwn(phase)}*`, ...planSteps.map(line)].join("\n");
   if (all.length <= LIMITS.sectionText) return all;
