@@ -5,6 +5,7 @@ import { PrimaryWatcher } from "../src/app/primary-watcher.js";
 import { type Config, primarySite } from "../src/domain/config.js";
 import type { ProbeResult } from "../src/domain/probe-tracker.js";
 import type { Probe } from "../src/ports/probe.js";
+import { seededRandom } from "../test/support/seeded-random.js";
 import type { Figure } from "./bench-kit.js";
 
 /**
@@ -22,7 +23,7 @@ const SEED = 20_260_101;
 export async function flapping(config: Config): Promise<{ figures: Figure[]; notes: string[] }> {
   let now = Date.UTC(2026, 0, 1);
   const clock = { now: () => now };
-  const random = seeded(SEED);
+  const random = seededRandom(SEED);
   let injected = 0;
   const flaky = (probe: Probe): Probe => ({
     ...probe,
@@ -103,17 +104,5 @@ function oldRule(threshold: number, recovery: number) {
       } else if (open && all.every((s) => s.successes >= recovery)) open = false;
     },
     alerts: () => alerts,
-  };
-}
-
-/** A fixed-seed generator (mulberry32): the same flapping every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
   };
 }

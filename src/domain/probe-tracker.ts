@@ -10,12 +10,15 @@
  *   `failureThreshold` rounds in a row and those failures span at least `confirmForMs`, so probing
  *   more often does not make the alert quicker to fire on noise;
  * - from more than one signal: when the watcher has several (the API server and the applications'
- *   health checks), two of them must be down at once. A signal down alone while the others answer
- *   (a flapping probe, an API server restarting while the applications serve) needs twice the
- *   evidence: twice the failures in a row, over twice the time.
- * A primary whose probes fail at random one time in five then practically never alerts (both
- * signals failing together three rounds in a row is one chance in 15,000), while a site that stops
- * fails every signal at once and is reported after `failureThreshold` rounds and `confirmForMs`.
+ *   health checks), two of them must be down at once, and at least half of them when there are more
+ *   than four (with thirty health checks each failing now and then, two of them having a bad streak
+ *   at the same time is no longer rare). Signals that are down without that agreement (a flapping
+ *   probe, an API server restarting while the applications serve, one application failing) need
+ *   twice the evidence: twice the failures in a row, over twice the time.
+ * A primary whose two probes fail at random one time in five then practically never alerts (both
+ * failing together three rounds in a row is one chance in 15,000 per round), while a site that
+ * stops fails every signal at once and is reported after `failureThreshold` rounds and
+ * `confirmForMs`.
  *
  * One open alert at a time: while it is open, further failures update it instead of opening another.
  */
@@ -121,8 +124,8 @@ export function observeRound(
 }
 
 /**
- * The signals whose evidence opens an alert: two or more down at once (or the only signal there is),
- * else one that has been down twice as long (see the top of this file); none otherwise.
+ * The signals whose evidence opens an alert: enough of them down at once (see `agreement`), else
+ * those that have been down twice as long (see the top of this file); none otherwise.
  */
 function breachedTargets(
   failing: readonly FailingTarget[],
@@ -134,8 +137,13 @@ function breachedTargets(
     f.failures >= thresholds.failureThreshold * evidence &&
     now - f.since >= (thresholds.confirmForMs ?? 0) * evidence;
   const agreeing = failing.filter((f) => down(f, 1));
-  if (agreeing.length >= Math.min(2, signals)) return agreeing;
+  if (agreeing.length >= agreement(signals)) return agreeing;
   return failing.filter((f) => down(f, 2));
+}
+
+/** How many signals must be down at once: the only one, two, or half of them past four. */
+export function agreement(signals: number): number {
+  return Math.max(Math.min(2, signals), Math.ceil(signals / 2));
 }
 
 function failingTargets(targets: Record<string, TargetState>): FailingTarget[] {

@@ -24,7 +24,8 @@ export const watchSchema = z
     /**
      * How long a probe's failures in a row must span, besides their count, before it counts as down:
      * evidence over time, however often it probes. Default: failureThreshold − 1 intervals (the
-     * count alone). A probe down while every other answers needs twice both (see probe-tracker).
+     * count alone). The alert needs two probes down (half of them past four); fewer need twice both
+     * (see probe-tracker).
      */
     confirmFor: durationSchema.optional(),
     /** Successful rounds in a row, for every probe, before the alert clears: no flapping. */

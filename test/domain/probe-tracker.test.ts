@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  agreement,
   initialTrackerState,
   observeRound,
   type ProbeResult,
   type TrackerEvent,
   type TrackerState,
 } from "../../src/domain/probe-tracker.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 const thresholds = { failureThreshold: 3, recoveryThreshold: 2 };
 const INTERVAL = 5_000;
@@ -155,7 +157,7 @@ describe("the probe tracker", () => {
   it("opens no alert for a primary whose probes fail at random one time in five for ten minutes, and reports a real stop after it within 10 s of its first failed round", () => {
     const interval = 2_000;
     const t = tracker(1_000_000, { ...thresholds, confirmForMs: 8_000 }, interval);
-    const random = seeded(20_260_101);
+    const random = seededRandom(20_260_101);
     for (let i = 0; i < (10 * 60_000) / interval; i++)
       t.round({ api: random() >= 0.2, web: random() >= 0.2 });
     expect(t.events).toEqual([]);
@@ -170,14 +172,150 @@ describe("the probe tracker", () => {
   });
 });
 
-/** A fixed-seed generator (mulberry32): the same flapping every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
+/**
+ * The rule, round by round on an injected clock: each signal's results as a string, one character
+ * per round (`x` failed, `.` answered), the rounds `interval` apart; the alert opens on round
+ * `opensAt` (counted from 1) naming `failing`, or never (`opensAt: undefined`).
+ */
+interface RuleCase {
+  rule: string;
+  rounds: Record<string, string>;
+  interval?: number;
+  confirmForMs?: number;
+  opensAt: number | undefined;
+  failing?: string[];
 }
+
+const x = (n: number) => "x".repeat(n);
+const ok = (n: number) => ".".repeat(n);
+const others = (n: number, results: string) =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`other${i}`, results]));
+
+const RULE: RuleCase[] = [
+  { rule: "the only signal, failureThreshold rounds in a row", rounds: { api: x(3) }, opensAt: 3 },
+  { rule: "the only signal, interrupted by an answer", rounds: { api: "xx.xx" }, opensAt: undefined },
+  {
+    rule: "two signals down together",
+    rounds: { api: x(3), web: x(3) },
+    opensAt: 3,
+    failing: ["api", "web"],
+  },
+  {
+    rule: "two signals down, one a round later",
+    rounds: { api: x(4), web: `.${x(3)}` },
+    opensAt: 4,
+    failing: ["api", "web"],
+  },
+  {
+    rule: "one of two down, twice the rounds",
+    rounds: { api: x(6), web: ok(6) },
+    opensAt: 6,
+    failing: ["api"],
+  },
+  {
+    rule: "one of two down, one round short of twice",
+    rounds: { api: `${x(5)}.`, web: ok(6) },
+    opensAt: undefined,
+  },
+  {
+    rule: "an application's check down alone, twice the rounds",
+    rounds: { api: ok(6), web: x(6) },
+    opensAt: 6,
+    failing: ["web"],
+  },
+  {
+    rule: "two signals failing in turn, never together long enough",
+    rounds: { api: "xx.xx.xx.", web: ".xx.xx.xx" },
+    opensAt: undefined,
+  },
+  {
+    rule: "the only signal over confirmFor, probed every second",
+    rounds: { api: x(10) },
+    interval: 1_000,
+    confirmForMs: 8_000,
+    opensAt: 9,
+  },
+  {
+    rule: "two signals together over confirmFor, not before it",
+    rounds: { api: x(8), web: x(8) },
+    interval: 1_000,
+    confirmForMs: 8_000,
+    opensAt: undefined,
+  },
+  {
+    rule: "two signals together over confirmFor",
+    rounds: { api: x(9), web: x(9) },
+    interval: 1_000,
+    confirmForMs: 8_000,
+    opensAt: 9,
+    failing: ["api", "web"],
+  },
+  {
+    rule: "one of two over twice confirmFor",
+    rounds: { api: x(17), web: ok(17) },
+    interval: 1_000,
+    confirmForMs: 8_000,
+    opensAt: 17,
+    failing: ["api"],
+  },
+  {
+    rule: "confirmFor shorter than the rounds: the rounds decide",
+    rounds: { api: x(3), web: x(3) },
+    confirmForMs: 1_000,
+    opensAt: 3,
+    failing: ["api", "web"],
+  },
+  {
+    rule: "2 of 6 signals down: not half of them",
+    rounds: { api: x(5), app0: x(5), ...others(4, ok(5)) },
+    opensAt: undefined,
+  },
+  {
+    rule: "2 of 6 down, twice the rounds",
+    rounds: { api: x(6), app0: x(6), ...others(4, ok(6)) },
+    opensAt: 6,
+    failing: ["api", "app0"],
+  },
+  {
+    rule: "3 of 6 signals down together",
+    rounds: { api: x(3), app0: x(3), app1: x(3), ...others(3, ok(3)) },
+    opensAt: 3,
+    failing: ["api", "app0", "app1"],
+  },
+  { rule: "every one of 31 signals down together", rounds: { api: x(3), ...others(30, x(3)) }, opensAt: 3 },
+];
+
+describe("the rule that opens an alert", () => {
+  it.each(RULE)("$rule", ({ rounds, interval = INTERVAL, confirmForMs, opensAt, failing }) => {
+    const t = tracker(
+      1_000_000,
+      { ...thresholds, ...(confirmForMs !== undefined ? { confirmForMs } : {}) },
+      interval,
+    );
+    const length = Math.max(...Object.values(rounds).map((r) => r.length));
+    let opened: { round: number; event: TrackerEvent } | undefined;
+    for (let i = 0; i < length; i++) {
+      const round = Object.fromEntries(Object.entries(rounds).map(([target, r]) => [target, r[i] !== "x"]));
+      const [event] = t.round(round);
+      if (event && !opened) opened = { round: i + 1, event };
+    }
+    expect(opened?.round).toBe(opensAt);
+    if (opened) {
+      expect(opened.event.type).toBe("alert_opened");
+      if (failing) expect(opened.event.alert.failing.map((f) => f.target)).toEqual(failing);
+    }
+  });
+
+  it.each([
+    [0, 0],
+    [1, 1],
+    [2, 2],
+    [3, 2],
+    [4, 2],
+    [5, 3],
+    [6, 3],
+    [31, 16],
+  ])("with %i signals, %i must be down at once", (signals, needed) => {
+    expect(agreement(signals)).toBe(needed);
+  });
+});
