@@ -6,13 +6,13 @@ import { startTestClusters } from "../test/support/k8s-testenv.js";
 import { INCIDENT, type SlackHarness, startSlackHarness } from "../test/support/slack-harness.js";
 import { waitFor } from "../test/support/wait-for.js";
 import { type BenchResult, type Figure, percentile } from "./bench-kit.js";
-import { BURST, burst, burstConfig, burstRunbook, burstUsers } from "./slack-burst.js";
+import { burst } from "./slack-burst.js";
 
 /**
  * The Slack surface under load, through the emulator and the real Bolt: 50 concurrent `/dr status`
  * and 50 concurrent button clicks, with both sites healthy and with DC1 replaced by a port that
- * accepts connections and never answers; then a burst of 200 at once, approvals among them
- * (bench/slack-burst.ts). Also counts Slack API calls for a 30-step run.
+ * accepts connections and never answers; then a burst of 200 at once, approvals among them, against
+ * `drbot serve` in its own process on real Redis (bench/slack-burst.ts). Also counts Slack API calls for a 30-step run.
  */
 const CONCURRENT = 50;
 const TAGS = ["OK", "HUNG"] as const;
@@ -103,6 +103,9 @@ async function scenario(label: string, tag: (typeof TAGS)[number], h: SlackHarne
 export async function run(): Promise<BenchResult> {
   const clusters = await startTestClusters();
   const figures: Figure[] = [];
+  const notes = [
+    `${CONCURRENT} concurrent /dr status and ${CONCURRENT} concurrent clicks per scenario; DC1 hung = a local port that accepts and never answers`,
+  ];
   try {
     const config = clusters.config();
     const runbooks = [
@@ -135,18 +138,9 @@ export async function run(): Promise<BenchResult> {
     } finally {
       await h.stop();
     }
-    h = await startSlackHarness({
-      runbooks: [burstRunbook()],
-      config: burstConfig(config),
-      services: { sites: healthy },
-      siteHealth: (name) => healthy.site(name).health(),
-      extraUsers: burstUsers,
-    });
-    try {
-      figures.push(...(await burst(h)));
-    } finally {
-      await h.stop();
-    }
+    const crowd = await burst(clusters);
+    figures.push(...crowd.figures);
+    notes.push(...crowd.notes);
     // Slack API calls for one 30-step run, from the last approval to the summary.
     h = await startSlackHarness({ runbooks, config });
     try {
@@ -181,9 +175,6 @@ export async function run(): Promise<BenchResult> {
   return {
     name: "slack",
     figures,
-    notes: [
-      `${CONCURRENT} concurrent /dr status and ${CONCURRENT} concurrent clicks per scenario; DC1 hung = a local port that accepts and never answers`,
-      `burst: ${BURST} interactions sent together into the incident channel, 180 /dr status and 20 approvals of one failover card by 20 eligible approvers, both sites healthy`,
-    ],
+    notes,
   };
 }

@@ -8,6 +8,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
+import { AckGate } from "./ack-gate.js";
 import { authorizeBot } from "./authorize-bot.js";
 import { boltLogger } from "./bolt-logger.js";
 import { fetchWithDeadline } from "./fetch-with-deadline.js";
@@ -71,7 +72,8 @@ const EVENTS_PATH = "/slack/events";
 /**
  * The Slack surface: Bolt in HTTP mode (one endpoint, /slack/events, signatures verified, replays
  * refused; nothing else on that port: operations endpoints are on the management listener) or
- * Socket Mode. Listeners ack first and work after; everything goes through the use cases.
+ * Socket Mode. Listeners ack first and work once the requests that arrived with theirs are acked
+ * (AckGate); everything goes through the use cases.
  * What no person in Slack can be told (failed report uploads and response_url posts, refused
  * replays, unexpected errors with their reference, Bolt's own warnings) goes to `deps.log`.
  */
@@ -105,6 +107,7 @@ export function createSlackApp(
     timeout: 10_000,
   };
   let receiver: Receiver | undefined;
+  const acks = new AckGate();
   if (settings.mode === "http") {
     const http = new HTTPReceiver({
       logger,
@@ -121,6 +124,8 @@ export function createSlackApp(
       signingSecret: settings.signingSecret!,
       log,
     }).protect(http, EVENTS_PATH);
+    // Outermost, so a request counts from its arrival, before the guard reads its body.
+    acks.watch(http, EVENTS_PATH);
     receiver = http;
   }
   // The bot's client, with its token, for everything drbot sends on its own (run messages, reports,
@@ -151,8 +156,8 @@ export function createSlackApp(
     deps.reports ??
     new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });
   const publisher = new SlackReportPublisher(client, reports, defaultChannel, log);
-  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client, log });
-  registerActionListeners(app, { service: deps.service, log });
+  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client, log, acks });
+  registerActionListeners(app, { service: deps.service, log, acks });
   return {
     app,
     notifier,

@@ -16,6 +16,8 @@ export interface ServeProcess {
   /** The management port (MANAGEMENT_PORT): /healthz, /readyz, /metrics. */
   managementUrl: string;
   managementPort: number;
+  /** The process id (a benchmark reads its CPU time from /proc). */
+  pid: number;
   output(): string;
   /** The JSON log lines it wrote so far, parsed (its other output left out). */
   logLines(): LogLine[];
@@ -73,6 +75,7 @@ export async function startServeProcess(
     port,
     managementUrl,
     managementPort,
+    pid: child.pid!,
     output,
     logLines: () => parseLogLines(output()),
     get,

@@ -5,6 +5,7 @@ import type { DrService } from "../../app/dr-service.js";
 import type { RunReports } from "../../app/report/run-reports.js";
 import type { Clock } from "../../ports/clock.js";
 import type { Logger } from "../../ports/logger.js";
+import type { AckGate } from "../ack-gate.js";
 import type { DrCommand } from "../parse-dr-command.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
 
@@ -17,6 +18,8 @@ export interface SlackCommandDeps {
   client: WebClient;
   /** Where failures nobody in Slack can be told go, with the reference a person is given. */
   log: Logger;
+  /** Work after the ack waits for the other requests' acks (a crowd acks first). */
+  acks?: AckGate;
 }
 
 export interface Invocation {

@@ -3,21 +3,26 @@ import type { DrService } from "../../app/dr-service.js";
 import { APPROVAL_GATE_ITEM } from "../../domain/approval-gate.js";
 import { DrError } from "../../domain/errors.js";
 import type { Logger } from "../../ports/logger.js";
+import type { AckGate } from "../ack-gate.js";
 import { ACTION } from "../views/run-view-parts.js";
 import { answerEphemeral, replyError } from "./reply-error.js";
 
 /**
- * Buttons on drbot's messages. Each click is acknowledged at once, then goes through a use case that
- * checks who clicked; refusals reach only the clicker and the audit trail. Double clicks are
+ * Buttons on drbot's messages. Each click is acknowledged at once, then (once the requests that arrived
+ * with it are acked too: AckGate) goes through a use case that checks who clicked; refusals reach only the clicker and the audit trail. Double clicks are
  * harmless: a second approval or tick by the same person changes nothing.
  */
-export function registerActionListeners(app: App, deps: { service: DrService; log: Logger }): void {
+export function registerActionListeners(
+  app: App,
+  deps: { service: DrService; log: Logger; acks?: AckGate },
+): void {
   const on = (
     pattern: string | RegExp,
     handle: (value: string, actor: string, actionId: string) => Promise<string | undefined>,
   ) => {
     app.action<BlockAction<ButtonAction>>(pattern, async ({ ack, action, body, respond }) => {
       await ack();
+      await deps.acks?.settled();
       const context = {
         operation: `slack.action.${action.action_id}`,
         user: body.user.id,

@@ -6,13 +6,15 @@ import { type DrCommand, parseDrCommand } from "../parse-dr-command.js";
 import { replyError } from "./reply-error.js";
 
 /**
- * `/dr …`: acknowledged at once (nothing a cluster, Redis or Slack does can delay it), parsed
- * against the command table, then handed to that command's handler (`src/slack/commands/`).
- * Refusals go to the person alone and into the audit trail.
+ * `/dr …`: acknowledged at once (nothing a cluster, Redis or Slack does can delay it); once the
+ * requests that arrived with it are acked too (AckGate), parsed against the command table, then
+ * handed to that command's handler (`src/slack/commands/`). Refusals go to the person alone and
+ * into the audit trail.
  */
 export function registerDrCommand(app: App, deps: SlackCommandDeps): void {
   app.command("/dr", async ({ command, ack, respond }) => {
     await ack();
+    await deps.acks?.settled();
     const actor = command.user_id;
     const context = { operation: "slack.command.dr", user: actor, channel: command.channel_id };
     let parsed: DrCommand;
