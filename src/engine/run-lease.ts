@@ -75,17 +75,43 @@ export class RunLease {
 
   /**
    * A write the lease fences: refused here once the lease may have lapsed (see above), and a
-   * `lost_lease` refusal from the store marks the lease lost.
+   * `lost_lease` refusal from the store marks the lease lost. Redis unavailable for a moment (a
+   * Sentinel failover, a reconnect) is retried while the lease holds, backing off from 50 ms to 1 s:
+   * a write whose answer was lost may have been applied, and the executor's writes allow for that
+   * (a compare-and-set refused as stale is read again and decided anew; a step record is written
+   * whole, its event perhaps twice).
    */
-  async fenced<T>(write: () => Promise<T>): Promise<T> {
-    if (!this.lostValue && performance.now() - this.confirmedAt >= this.holdsForMs) this.expired();
-    if (this.lostValue) throw new DrError("lost_lease", `the lease of ${this.runId} is no longer held`);
-    try {
-      return await write();
-    } catch (error) {
-      if (isDrError(error, "lost_lease")) this.lose();
-      throw error;
+  fenced<T>(write: () => Promise<T>): Promise<T> {
+    return this.whileHeld(write);
+  }
+
+  /** A read while the lease holds, retried like a write when Redis is unavailable for a moment. */
+  read<T>(read: () => Promise<T>): Promise<T> {
+    return this.whileHeld(read);
+  }
+
+  private async whileHeld<T>(call: () => Promise<T>): Promise<T> {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+      if (!this.lostValue && this.heldForMs() <= 0) this.expired();
+      if (this.lostValue) throw new DrError("lost_lease", `the lease of ${this.runId} is no longer held`);
+      try {
+        return await call();
+      } catch (error) {
+        if (isDrError(error, "lost_lease")) this.lose();
+        if (!isDrError(error, "unavailable") || this.heldForMs() <= delay) throw error;
+        this.o.log.debug("Redis unavailable for the run's executor; retrying while the lease holds", {
+          operation: "engine.store-retry",
+          runId: this.runId,
+          err: error,
+        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
+  }
+
+  /** How much longer the lease holds from its last confirmation (negative once past). */
+  private heldForMs(): number {
+    return this.confirmedAt + this.holdsForMs - performance.now();
   }
 
   /** Stops renewing and releases the lease, unless it was lost (then it is someone else's). */

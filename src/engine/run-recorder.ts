@@ -49,17 +49,17 @@ export class RunRecorder {
 
   /** Reads the run and its steps as stored now, and notes an operator's control on it. */
   async load(): Promise<RunRecord> {
-    const run = await this.o.store.getRun(this.runId);
+    const run = await this.lease.read(() => this.o.store.getRun(this.runId));
     if (!run) throw new DrError("unknown_run", `no run ${this.runId}`);
     this.current = run;
-    this.records = await this.o.store.getSteps(this.runId);
+    this.records = await this.lease.read(() => this.o.store.getSteps(this.runId));
     this.controls.note(run.control);
     return run;
   }
 
   /** Reads the steps again (people tick while the run executes). */
   async reloadSteps(): Promise<ReadonlyMap<string, StepRecord>> {
-    this.records = await this.o.store.getSteps(this.runId);
+    this.records = await this.lease.read(() => this.o.store.getSteps(this.runId));
     return this.records;
   }
 
@@ -146,7 +146,7 @@ export class RunRecorder {
     );
     if (!written) return false;
     this.current = next;
-    for (const event of rest) await this.o.store.appendEvent(event);
+    for (const event of rest) await this.lease.fenced(() => this.o.store.appendEvent(event));
     for (const event of decided.events) this.o.observer.onRunEvent(event, next, this.records);
     return true;
   }

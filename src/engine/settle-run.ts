@@ -94,5 +94,6 @@ export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
 async function finish(x: RunExecution, decide: (run: RunRecord, ctx: MoveContext) => RunMove): Promise<void> {
   await x.recorder.move(decide);
   const run = x.recorder.run;
-  if (isTerminal(run.state)) await x.o.store.releaseScope(scopeLockKeys(run.scope, run.kind), x.runId);
+  if (isTerminal(run.state))
+    await x.lease.fenced(() => x.o.store.releaseScope(scopeLockKeys(run.scope, run.kind), x.runId));
 }

@@ -1,6 +1,7 @@
 import { describeError, isDrError } from "../domain/errors.js";
 import type { PlanStep, StepRecord } from "../domain/run.js";
 import { continueAfterManualStep } from "../domain/run-state/execute.js";
+import { unconfirmedRunningMark } from "./durable-mark.js";
 import type { RunExecution } from "./run-execution.js";
 import { skipUnmetCondition } from "./skip-unmet-condition.js";
 import { abortableDelay } from "./step-kind.js";
@@ -81,7 +82,9 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
       resolvedBy: "executed",
     };
     await recorder.saveStep(record);
-    const outcome = await runStepAttempt(x.deps, kind, recorder.run, step, record, x.abort.signal);
+    const outcome =
+      (await unconfirmedRunningMark(x, kind, step)) ??
+      (await runStepAttempt(x.deps, kind, recorder.run, step, record, x.abort.signal));
     if (outcome.cause === "lost_lease" || outcome.cause === "shutdown") return; // another executor re-observes it
     const finished: StepRecord = {
       ...record,
@@ -122,7 +125,7 @@ async function reevaluateWaiting(x: RunExecution, step: PlanStep, stale: StepRec
   const { recorder, o } = x;
   x.reevaluated.add(step.id);
   // People tick while we run: judge the step on the attestations stored now.
-  const record = (await o.store.getSteps(x.runId)).get(step.id) ?? stale;
+  const record = (await x.lease.read(() => o.store.getSteps(x.runId))).get(step.id) ?? stale;
   const kind = o.registry.get(step.kind);
   if (!kind) return;
   const outcome = await runStepAttempt(x.deps, kind, recorder.run, step, record, x.abort.signal);

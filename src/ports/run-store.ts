@@ -144,6 +144,13 @@ export interface RunStore {
   leaseHolder(runId: string): Promise<string | undefined>;
 
   /**
+   * Waits, up to `timeoutMs`, until every write this store made so far is on a replica (Redis
+   * `WAIT 1`), so a failover cannot lose it. "no_replica" when there is no replica to wait for (a
+   * single Redis, a replica that is gone, the memory store): the write is as durable as the server.
+   */
+  awaitReplication(timeoutMs: number): Promise<"replicated" | "not_replicated" | "no_replica">;
+
+  /**
    * Records `value` under `key` unless the key was seen within `ttlMs`. The first caller gets
    * `{ first: true }`; every later caller gets the value stored by the first.
    */

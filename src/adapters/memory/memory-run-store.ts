@@ -250,6 +250,11 @@ export class MemoryRunStore implements RunStore {
     return this.live(this.leases, runId);
   }
 
+  /** One process's memory has no replica. */
+  async awaitReplication(_timeoutMs: number): Promise<"replicated" | "not_replicated" | "no_replica"> {
+    return "no_replica";
+  }
+
   async dedupe(
     key: string,
     value: string,

@@ -319,6 +319,21 @@ export class RedisRunStore implements RunStore {
     return (await redisCall("read a run's lease", () => this.redis.get(this.keys.lease(runId)))) ?? undefined;
   }
 
+  /**
+   * WAIT 1 on this store's connection (the one every write went through), when the master has a
+   * replica connected. The wait stays within the client's command deadline, so the answer comes
+   * from Redis and not from the client giving up.
+   */
+  async awaitReplication(timeoutMs: number): Promise<"replicated" | "not_replicated" | "no_replica"> {
+    const info = await redisCall("read Redis's replication", () => this.redis.info("replication"));
+    const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    if (replicas === 0) return "no_replica";
+    const commandTimeout = this.redis.options.commandTimeout ?? timeoutMs * 2;
+    const waitMs = Math.max(1, Math.min(timeoutMs, Math.floor(commandTimeout * 0.75)));
+    const acknowledged = await redisCall("wait for a replica", () => this.redis.wait(1, waitMs));
+    return acknowledged >= 1 ? "replicated" : "not_replicated";
+  }
+
   async dedupe(
     key: string,
     value: string,

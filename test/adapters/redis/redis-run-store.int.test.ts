@@ -48,6 +48,11 @@ describeRunStoreContract("Redis", async (limits) => ({
 }));
 
 describe("Redis run store on a real server", () => {
+  it("has no replica to wait for on a single server, and says so at once", async () => {
+    const store = await openStore(server.url);
+    expect(await store.awaitReplication(2_000)).toBe("no_replica");
+  });
+
   it("counts the runs a store wrote before it kept a summary, once, and finds the finished ones for retention", async () => {
     const prefix = `${uniqueId("legacy")}:`;
     const store = await openStore(server.url, { keyPrefix: prefix });

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   connectRedis,
@@ -145,7 +145,7 @@ describe("drbot's Redis client when it reaches Redis by other addresses than the
         .map(([port, proxy]) => `127.0.0.1:${port}=${proxy.host}:${proxy.port}`)
         .join(","),
     };
-    const store = await openStore(sentinelConfig({ commandTimeout: 500 }), env);
+    const store = await openStore(sentinelConfig({ commandTimeout: 1_000 }), env);
     const first = await set.master();
     const firstPath = paths.get(first.port)!;
     expect(await store.kvSet("k", "before")).toBe(true);
@@ -163,12 +163,47 @@ describe("drbot's Redis client when it reaches Redis by other addresses than the
     const old = await set.killMaster();
     const promoted = await set.waitForNewMaster(old.port);
     await waitFor(async () => (await store.kvSet("k", "after").catch(() => false)) === true, {
-      timeoutMs: 20_000,
+      timeoutMs: 30_000,
       description: "a write to reach the promoted master",
     });
     expect(paths.get(promoted.port)!.acceptedConnections()).toBeGreaterThan(0);
     expect(await store.kvGet("k")).toBe("after");
     await old.start();
+  });
+});
+
+describe("waiting for a replica before a step that cannot be repeated", () => {
+  it("answers replicated once a replica has every write of the store's connection", async () => {
+    await set.waitForReplicasInSync();
+    const store = await openStore();
+    expect(await store.kvSet("mark", "running")).toBe(true);
+    expect(await store.awaitReplication(2_000)).toBe("replicated");
+  });
+
+  it("answers not_replicated when the replica is connected but does not acknowledge within the deadline", async () => {
+    await set.waitForReplicasInSync();
+    const store = await openStore();
+    const master = await set.master();
+    const replica = set.nodes.find((n) => n.port !== master.port && n.running)!;
+    const probe = new Redis({
+      host: "127.0.0.1",
+      port: replica.port,
+      password: set.password,
+      lazyConnect: true,
+    });
+    probe.on("error", () => undefined);
+    clients.push(probe);
+    const pid = Number(/process_id:(\d+)/.exec(await probe.info("server"))?.[1]);
+    probe.disconnect();
+    process.kill(pid, "SIGSTOP");
+    try {
+      expect(await store.kvSet("mark", "running")).toBe(true);
+      expect(await store.awaitReplication(300)).toBe("not_replicated");
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    await set.waitForReplicasInSync();
+    expect(await store.awaitReplication(2_000)).toBe("replicated");
   });
 });
 
