@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { EtcdSnapshotService } from "../../src/adapters/etcd/etcd-snapshot-service.js";
+import { ExecaCommandRunner } from "../../src/adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../../src/adapters/kubernetes/kubernetes-site.js";
 import { readLonghornRpo } from "../../src/adapters/longhorn/read-longhorn-rpo.js";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
@@ -20,6 +22,7 @@ import {
   veleroSites,
 } from "../../src/runtime/create-runtime.js";
 import { startLonghorn } from "../support/backup-servers.js";
+import { createSnapshotFile, installEtcdSnapshotFileCrd } from "../support/etcd-snapshot-file-crd.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
@@ -49,7 +52,10 @@ let configFile: string;
 /** The drbot configuration with both sites reached through the bot token users. */
 let botConfig: Config;
 
-/** The manifest as shipped, plus a binding of its ClusterRole to the bot token user (drbot-bot). */
+/**
+ * The manifest as shipped, plus bindings of its ClusterRole and of its etcd snapshot Role (in
+ * drbot-etcd) to the bot token user (drbot-bot), where the manifest binds drbot's service account.
+ */
 async function grantDrbotAccess(context: "dc1" | "dc2"): Promise<void> {
   await clusters.kubectl(context, "apply", "-f", ACCESS);
   await clusters.kubectl(
@@ -58,6 +64,15 @@ async function grantDrbotAccess(context: "dc1" | "dc2"): Promise<void> {
     "clusterrolebinding",
     "drbot-test-bot",
     "--clusterrole=drbot",
+    "--user=drbot-bot",
+  );
+  await clusters.kubectl(
+    context,
+    "create",
+    "rolebinding",
+    "drbot-test-bot",
+    "--namespace=drbot-etcd",
+    "--role=drbot-etcd-snapshots",
     "--user=drbot-bot",
   );
 }
@@ -142,8 +157,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The bot token users have no rights again (this file's clusters are its own; said for whoever reuses them).
-  for (const context of ["dc1", "dc2"] as const)
+  for (const context of ["dc1", "dc2"] as const) {
     await clusters?.kubectl(context, "delete", "clusterrolebinding", "drbot-test-bot", "--ignore-not-found");
+    await clusters?.kubectl(
+      context,
+      "delete",
+      "rolebinding",
+      "drbot-test-bot",
+      "-n",
+      "drbot-etcd",
+      "--ignore-not-found",
+    );
+  }
   longhorn?.stop();
   await clusters?.stop();
   if (work) await rm(work, { recursive: true, force: true });
@@ -345,4 +370,54 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
       expect(reading.exposureMs!).toBeLessThan(60 * MIN);
     }
   }, 120_000);
+
+  it("let drbot read RKE2's etcd snapshot list and take its own snapshot as a Job on the etcd node", async () => {
+    // dc1 is RKE2: its ETCDSnapshotFile list holds a snapshot taken an hour ago; one node runs etcd.
+    const hourAgo = Date.now() - 60 * MIN;
+    await installEtcdSnapshotFileCrd(clusters, "dc1");
+    await createSnapshotFile(clusters, "dc1", {
+      name: "local-etcd-snapshot-dc1-server-0",
+      snapshotName: `etcd-snapshot-dc1-server-0-${Math.floor(hourAgo / 1000)}`,
+      nodeName: "dc1-server-0",
+      location: "file:///var/lib/rancher/rke2/server/db/snapshots/etcd-snapshot-dc1-server-0",
+      status: { readyToUse: true, creationTime: new Date(hourAgo).toISOString(), size: "5Mi" },
+    });
+    await clusters.kubectl("dc1", "label", "node", "dc1-node-0", "node-role.kubernetes.io/etcd=true");
+    try {
+      const raw = rawBotConfig();
+      const config = clusters.config({
+        ...raw,
+        dataSources: [
+          ...(raw.dataSources as unknown[]),
+          {
+            name: "etcd-dc1",
+            kind: "etcd",
+            snapshotFiles: { site: "dc1" },
+            job: {
+              site: "dc1",
+              image: "registry.k8s.io/etcd:3.6.16-0",
+              destination: { hostPath: "/var/lib/drbot-dr/etcd" },
+            },
+          },
+        ],
+      });
+      const etcd = new EtcdSnapshotService(config, new ExecaCommandRunner(), { pollMs: 200 });
+      const [reading] = await etcd.readRpo(Date.now());
+      expect(reading!.detail).not.toMatch(/forbidden/i);
+      expect(reading!.exposureMs, reading!.detail).toBeGreaterThanOrEqual(60 * MIN - 1_000);
+
+      // KWOK completes the Job's pod without running it; the rights to create and follow it are real.
+      const tag = { runId: "access-test", stepId: "etcd-snapshot" };
+      const report = await etcd.take("etcd-dc1", {
+        signal: AbortSignal.timeout(90_000),
+        timeoutMs: 60_000,
+        tag,
+      });
+      expect(report.endpoint).toMatch(/^Job drbot-etcd\/drbot-etcd-etcd-dc1-.* on dc1-node-0$/);
+      const found = await etcd.findTagged("etcd-dc1", tag, AbortSignal.timeout(30_000));
+      expect(found.found, found.evidence).toBe(true);
+    } finally {
+      await clusters.kubectl("dc1", "label", "node", "dc1-node-0", "node-role.kubernetes.io/etcd-");
+    }
+  }, 180_000);
 });
