@@ -103,6 +103,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       store: rt.store,
       notifier: surface.notifier,
       log: surface.log,
+      acks: surface.acks,
     });
     await surface.start();
     io.out(

@@ -63,6 +63,8 @@ export interface SlackSurface {
   client: WebClient;
   /** The surface's logger (component "slack"), for listeners registered beside the built-in ones. */
   log: Logger;
+  /** Acks first: listeners registered beside the built-in ones await it after their ack too. */
+  acks: AckGate;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -164,6 +166,7 @@ export function createSlackApp(
     reports: publisher,
     client,
     log,
+    acks,
     async start() {
       const port = settings.port ?? 3000;
       await app.start(settings.host ? { port, host: settings.host } : port);

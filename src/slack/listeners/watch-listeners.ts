@@ -5,6 +5,7 @@ import { requestFromReminder } from "../../app/request-from-reminder.js";
 import { DrError } from "../../domain/errors.js";
 import type { Logger } from "../../ports/logger.js";
 import type { RunStore } from "../../ports/run-store.js";
+import type { AckGate } from "../ack-gate.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
 import { WATCH_ACTION } from "../views/watch-views.js";
 import { answerEphemeral, replyError } from "./reply-error.js";
@@ -14,6 +15,8 @@ interface Deps {
   store: Pick<RunStore, "kvGet">;
   notifier: SlackRunNotifier;
   log: Logger;
+  /** Work after the ack waits for the other requests' acks (a crowd acks first). */
+  acks?: AckGate;
 }
 
 /**
@@ -25,6 +28,7 @@ export function registerWatchListeners(app: App, deps: Deps): void {
   const on = (actionId: string, request: (value: string, actor: string) => Promise<RequestOutcome>) => {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action, body, respond }) => {
       await ack();
+      await deps.acks?.settled();
       const context = {
         operation: `slack.action.${actionId}`,
         user: body.user.id,
