@@ -42,6 +42,11 @@ export const FLAGS = {
   window: { kind: "label", value: "TEXT", summary: "The drill's window, kept with the reason" },
   note: { kind: "text", value: '"…"', summary: "A note kept with the decision" },
   "dry-run": { kind: "switch", summary: "Show the plan and the data at risk; request nothing" },
+  "with-shared": {
+    kind: "switch",
+    summary:
+      "Also move the applications that share a DNS record with the scope, instead of refusing (a record moves only with all its applications)",
+  },
   as: {
     kind: "identity",
     value: "USER",
@@ -151,7 +156,7 @@ export const COMMANDS = [
   },
   {
     name: "status",
-    summary: "Health of both sites, RPO per tier, active runs and locks",
+    summary: "Health of both sites, which site serves each application, RPO per tier, active runs",
     args: [{ name: "tier|app" }],
     who: "anyone",
     changesProduction: false,
@@ -164,7 +169,7 @@ export const COMMANDS = [
     args: [SCOPE],
     who: "requester",
     changesProduction: true,
-    slack: { flags: ["reason", "backup", "dry-run"] },
+    slack: { flags: ["reason", "backup", "with-shared", "dry-run"] },
   },
   {
     name: "failback",
@@ -172,7 +177,7 @@ export const COMMANDS = [
     args: [SCOPE],
     who: "requester",
     changesProduction: true,
-    slack: { flags: ["reason", "dry-run"] },
+    slack: { flags: ["reason", "with-shared", "dry-run"] },
   },
   {
     name: "drill",
@@ -196,7 +201,7 @@ export const COMMANDS = [
     args: [{ name: "RUNBOOK", required: true }, SCOPE],
     who: "anyone",
     changesProduction: false,
-    cli: { flags: ["mode"] },
+    cli: { flags: ["mode", "with-shared"] },
   },
   {
     name: "run",
@@ -204,7 +209,7 @@ export const COMMANDS = [
     args: [{ name: "RUNBOOK", required: true }, SCOPE],
     who: "requester",
     changesProduction: true,
-    cli: { flags: ["reason", "backup", "mode", "idempotency-key", "detach"] },
+    cli: { flags: ["reason", "backup", "mode", "with-shared", "idempotency-key", "detach"] },
   },
   {
     name: "approve",

@@ -11,6 +11,7 @@ import type { Directory } from "../ports/directory.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import type { SiteStateStore } from "../ports/site-state.js";
 import { Actors } from "./actors.js";
 import { Plans } from "./plans.js";
 import { RunDriver } from "./run-driver.js";
@@ -21,6 +22,8 @@ export interface DrServiceDeps {
   config: Config;
   runbooks: ReadonlyMap<string, Runbook>;
   store: RunStore;
+  /** Which site serves each application: the direction of every plan, and what status shows. */
+  siteState: SiteStateStore;
   engine: RunEngine;
   registry: StepKindRegistry;
   clock: Clock;

@@ -1,7 +1,9 @@
 import type { RunRecord } from "../domain/run.js";
 import { approveRun, rejectRun } from "../domain/run-state/decide.js";
+import { requestedTargets } from "../domain/scope.js";
 import type { AppContext } from "./app-context.js";
 import { releaseScopeOf } from "./claim-scope.js";
+import { readServing } from "./read-serving.js";
 import { cleanReason } from "./request-run.js";
 
 export interface ApproveInput {
@@ -23,6 +25,8 @@ export async function approveRequest(
 ): Promise<{ run: RunRecord; started: boolean }> {
   const current = await ctx.writer.load(input.runId);
   const actor = await ctx.actors.of(input.actor, current.kind, { role: "approver" });
+  // The plan is computed again as the request computed it: from where its applications are served.
+  const serving = await readServing(ctx);
   const run = await ctx.writer.apply(input.runId, input.actor, (r, now) =>
     approveRun(
       r,
@@ -33,9 +37,11 @@ export async function approveRequest(
         replan: () =>
           ctx.plans.plan({
             runbook: r.runbook,
-            targets: r.scope.applications,
+            targets: requestedTargets(r.scope),
+            withShared: r.scope.shared !== undefined,
             mode: r.mode,
             pins: r.plan.pins,
+            serving,
           }),
         expiryMs: ctx.plans.expiryMs(r.runbook),
       },

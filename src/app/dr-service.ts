@@ -3,12 +3,14 @@ import type { DrError } from "../domain/errors.js";
 import type { TierRpo } from "../domain/rpo.js";
 import type { Plan, RunEvent, RunRecord, RunScope, StepRecord } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
+import type { Serving, ServingMove } from "../domain/site-state.js";
 import type { StatusReport } from "../domain/status-report.js";
 import { type AppContext, createAppContext, type DrServiceDeps } from "./app-context.js";
 import { abort, pause, resume, skip } from "./control-run.js";
 import { type ApproveInput, approveRequest, rejectRequest } from "./decide-run.js";
 import type { PlanRequest } from "./plans.js";
 import { activeRuns, auditTrail, recentRuns, showRun } from "./read-runs.js";
+import { readServing } from "./read-serving.js";
 import { readTierRpo, StatusReader } from "./read-status.js";
 import { type RequestInput, type RequestOutcome, requestRun } from "./request-run.js";
 import { AUDIT_STREAM } from "./run-writer.js";
@@ -52,8 +54,18 @@ export class DrService {
     return this.ctx.plans.runbookFor(kind);
   }
 
-  plan(input: PlanRequest): Plan {
-    return this.ctx.plans.plan(input);
+  /** The plan a request would make now, from where its applications are served (read from the site state). */
+  async plan(input: PlanRequest): Promise<Plan> {
+    return this.ctx.plans.plan({ ...input, serving: await readServing(this.ctx) });
+  }
+
+  /** Which site serves each application, and the moves that put them there (newest first). */
+  async serving(): Promise<{ applications: Serving[]; history: ServingMove[] }> {
+    const [applications, history] = await Promise.all([
+      readServing(this.ctx),
+      this.ctx.siteState.history({ limit: 20 }),
+    ]);
+    return { applications, history };
   }
 
   /** Recent Velero backups protecting a scope; empty when this process has no Velero access. */

@@ -1,9 +1,10 @@
 import type { Config, RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
-import { buildPlan } from "../domain/plan.js";
+import { buildPlan, sitesNamedBy } from "../domain/plan.js";
 import type { Plan, RunMode } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
-import { resolveScope } from "../domain/scope.js";
+import { refuseServingStandby, resolveScope } from "../domain/scope.js";
+import type { Serving } from "../domain/site-state.js";
 import type { StepKindRegistry } from "../engine/step-kinds/registry.js";
 
 export interface PlanRequest {
@@ -11,6 +12,8 @@ export interface PlanRequest {
   targets: readonly string[];
   mode?: RunMode;
   pins?: Record<string, string>;
+  /** Take along the applications that share a DNS record with the targets (`--with-shared`). */
+  withShared?: boolean;
 }
 
 /** The loaded runbooks, and the plan one of them gives for a scope today. */
@@ -37,12 +40,20 @@ export class Plans {
     return found;
   }
 
-  /** Throws `invalid_input` or `unknown_scope` when the runbook or the targets are not known. */
-  plan(input: PlanRequest): Plan {
+  /**
+   * The plan for the targets, in the direction which site serves them gives (`serving`, read by the
+   * caller). Throws `invalid_input` or `unknown_scope` when the runbook or the targets are not known,
+   * and the refusals of src/domain/scope.ts: `already_served`, `mixed_sites`, `shared_record`, and
+   * `standby_serving` for a drill or restore test while DR serves.
+   */
+  plan(input: PlanRequest & { serving: readonly Serving[] }): Plan {
     const runbook = this.runbook(input.runbook);
-    const scope = resolveScope(this.config, input.targets, runbook.kind);
+    const scope = resolveScope(this.config, input.targets, runbook.kind, {
+      serving: input.serving,
+      withShared: input.withShared === true,
+    });
     const mode = input.mode ?? (runbook.kind === "drill" ? "drill" : "real");
-    return buildPlan({
+    const plan = buildPlan({
       runbook,
       config: this.config,
       scope,
@@ -50,6 +61,8 @@ export class Plans {
       catalog: this.registry,
       ...(input.pins ? { pins: input.pins } : {}),
     });
+    refuseServingStandby(runbook.kind, sitesNamedBy(plan, this.registry), input.serving);
+    return plan;
   }
 
   /** How long a request of this runbook waits for its approvals (the default when it is gone). */

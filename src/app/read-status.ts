@@ -4,10 +4,12 @@ import { placementWarnings } from "../domain/placement.js";
 import { type TierRpo, tierProblem, tierRpo } from "../domain/rpo.js";
 import { annotationWarnings } from "../domain/run-annotations.js";
 import type { SiteHealth } from "../domain/site-health.js";
+import { servedBy } from "../domain/site-state.js";
 import type { StatusReport } from "../domain/status-report.js";
 import { answerWithin } from "./answer-within.js";
 import type { AppContext } from "./app-context.js";
 import { activeRuns } from "./read-runs.js";
+import { readServingWithin } from "./read-serving.js";
 
 /** How long one reading of the sites answers `status` for everyone. */
 const STATUS_REUSE_MS = 2_000;
@@ -19,7 +21,8 @@ export async function readTierRpo(ctx: AppContext): Promise<TierRpo[]> {
 }
 
 /**
- * `/dr status`: health of both sites, RPO per tier, active runs, answered within the status deadline
+ * `/dr status`: health of both sites, which site serves each application, RPO per tier, active runs,
+ * answered within the status deadline
  * whatever the sites do. A site that has not answered by then is reported down, with the reason.
  */
 export class StatusReader {
@@ -49,12 +52,18 @@ async function readStatus(ctx: AppContext): Promise<StatusReport> {
   const deadlineMs = ctx.statusDeadlineMs;
   // Sites, data sources and runs are read at the same time: the answer takes the slowest of them,
   // bounded by the deadline, never their sum.
-  const [sites, rpo, active] = await Promise.all([
+  const [sites, rpo, active, serving] = await Promise.all([
     Promise.all(ctx.config.sites.map((site) => readSite(ctx, site.name, site.role))),
     readRpoWithin(ctx, deadlineMs),
     activeRuns(ctx),
+    readServingWithin(ctx, deadlineMs),
   ]);
   const warnings: string[] = [];
+  if (serving.read)
+    for (const site of sites.filter((s) => !s.reachable)) {
+      const served = servedBy(serving.applications, site.site).map((s) => s.application);
+      if (served.length > 0) warnings.push(`${site.site} serves ${served.join(", ")} and does not answer`);
+    }
   const dr = sites.find((s) => s.role === "dr");
   if (dr && !dr.reachable) warnings.push(`the DR site ${dr.site} is not reachable: a failover cannot run`);
   for (const t of rpo) {
@@ -67,6 +76,7 @@ async function readStatus(ctx: AppContext): Promise<StatusReport> {
   return {
     sites,
     rpo,
+    serving,
     activeRuns: active,
     warnings,
     ...(placement ? { placement } : {}),

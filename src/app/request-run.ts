@@ -3,12 +3,20 @@ import type { RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import { refusePermission } from "../domain/permissions.js";
 import { rpoRiskOf, runExposure, type TierRpo } from "../domain/rpo.js";
-import { initialStepRecords, type RunMode, type RunRecord, type RunRestorePoints } from "../domain/run.js";
+import {
+  initialStepRecords,
+  type Plan,
+  type RunMode,
+  type RunRecord,
+  type RunRestorePoints,
+} from "../domain/run.js";
 import { openRun } from "../domain/run-state/request.js";
 import { scopeLockKeys, strictestTargets } from "../domain/scope.js";
+import type { Serving } from "../domain/site-state.js";
 import { answerWithin } from "./answer-within.js";
 import type { AppContext } from "./app-context.js";
 import { claimScope, SCOPE_RUN_TTL_MS } from "./claim-scope.js";
+import { readServing } from "./read-serving.js";
 import { readTierRpo } from "./read-status.js";
 import { AUDIT_STREAM } from "./run-writer.js";
 import type { ScopeRestorePoints } from "./velero-overview.js";
@@ -25,6 +33,8 @@ export interface RequestInput {
   mode?: RunMode;
   detectedAt?: number;
   pins?: Record<string, string>;
+  /** Take along the applications that share a DNS record with the targets (`--with-shared`). */
+  withShared?: boolean;
 }
 
 export type RequestOutcome = { run: RunRecord; duplicate: boolean; exposure: TierRpo | undefined };
@@ -60,12 +70,23 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
         exposure: undefined,
       };
   }
-  const plan = ctx.plans.plan({
-    runbook: runbook.name,
-    targets: input.targets,
-    ...(input.mode ? { mode: input.mode } : {}),
-    ...(input.pins ? { pins: input.pins } : {}),
-  });
+  let serving: Serving[];
+  let plan: Plan;
+  try {
+    serving = await readServing(ctx);
+    plan = ctx.plans.plan({
+      runbook: runbook.name,
+      targets: input.targets,
+      serving,
+      ...(input.withShared ? { withShared: true } : {}),
+      ...(input.mode ? { mode: input.mode } : {}),
+      ...(input.pins ? { pins: input.pins } : {}),
+    });
+  } catch (error) {
+    // A refused plan refuses Slack's retry of the same command too, at once rather than after a wait.
+    if (dedupeKey) await ctx.store.settleDedupe(dedupeKey, "refused", DEDUPE_TTL_MS);
+    throw error;
+  }
   const targets = strictestTargets(ctx.config, plan.scope);
   const [readings, restorePoints] = await Promise.all([
     readTierRpo(ctx).catch((err: unknown) => {
@@ -111,6 +132,7 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
       ...(rpoRisk ? { rpoRisk } : {}),
       ...(restorePoints && restorePoints.length > 0 ? { restorePoints } : {}),
+      serving: serving.filter((s) => plan.scope.applications.includes(s.application)),
       version: 1,
       annotations: {},
     },

@@ -5,6 +5,7 @@ import { describeOverrun, measureRun } from "../domain/rto-budgets.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 import { ANNOTATION } from "../domain/run-annotations.js";
 import { describeScope } from "../domain/scope.js";
+import { groupServing, type ServingReading } from "../domain/site-state.js";
 import type { StatusReport } from "../domain/status-report.js";
 import { describeCondition } from "../domain/step-condition.js";
 
@@ -25,8 +26,9 @@ export function statusText(report: StatusReport): string {
       (site) =>
         `${site.site.padEnd(8)} ${site.role.padEnd(8)} ${site.reachable ? `up, ${site.readyNodes}/${site.nodes.length} nodes Ready, ${site.version}` : `DOWN: ${oneLine(site.error?.message ?? "")}`}`,
     ),
-    "RPO per tier:",
   ];
+  if (report.serving) lines.push("serving:", ...servingText(report.serving));
+  lines.push("RPO per tier:");
   for (const t of report.rpo) {
     lines.push(`  ${t.tier}: ${tierHeadline(t)}`);
     for (const source of sourcesByConcern(t)) lines.push(`    ${oneLine(sourceLine(source))}`);
@@ -35,6 +37,15 @@ export function statusText(report: StatusReport): string {
   lines.push(`active runs: ${report.activeRuns.length}`, ...report.activeRuns.map(runLine));
   lines.push(...report.warnings.map((w) => `warning: ${w}`));
   return lines.join("\n");
+}
+
+/** "  payments, core-api  dc2 since 2026-12-03T03:12:00.000Z (failover-…, by U0ONCALL)", or why unknown. */
+function servingText(reading: ServingReading): string[] {
+  if (!reading.read) return [`  unknown: ${oneLine(reading.detail)}`];
+  return groupServing(reading.applications).map(
+    (g) =>
+      `  ${g.applications.join(", ")}: ${g.site}${g.home ? " (home)" : ""}${g.move ? ` since ${new Date(g.move.at).toISOString()} (${g.move.runId}, by ${g.move.by})` : ""}`,
+  );
 }
 
 /** What a server said, on one line: no control characters reach the terminal (no escape sequences). */

@@ -23,11 +23,10 @@ export function normalizeRecordName(name: string): string {
  */
 export function selectRecords(
   configured: readonly DnsRecordConfig[],
-  wanted: "all" | readonly string[],
+  wanted: readonly string[],
 ): DnsRecordConfig[] {
   if (configured.length === 0)
     throw new DrError("invalid_input", "no DNS records are configured (dns.records is empty)");
-  if (wanted === "all") return [...configured];
   const byName = new Map(configured.map((r) => [normalizeRecordName(r.name), r]));
   const unknown = wanted.filter((name) => !byName.has(normalizeRecordName(name)));
   if (unknown.length > 0)
@@ -36,6 +35,24 @@ export function selectRecords(
       `unknown DNS record${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; configured: ${configured.map((r) => r.name).join(", ")}`,
     );
   return wanted.map((name) => byName.get(normalizeRecordName(name))!);
+}
+
+/** The records a run of these applications may move: those whose every application is among them. */
+export function recordsOfScope(
+  configured: readonly DnsRecordConfig[],
+  applications: readonly string[],
+): DnsRecordConfig[] {
+  return configured.filter((r) => r.applications.every((a) => applications.includes(a)));
+}
+
+/** For each record that carries applications outside `applications`: the record and those applications. */
+export function recordsOutsideScope(
+  records: readonly DnsRecordConfig[],
+  applications: readonly string[],
+): { record: string; applications: string[] }[] {
+  return records
+    .map((r) => ({ record: r.name, applications: r.applications.filter((a) => !applications.includes(a)) }))
+    .filter((r) => r.applications.length > 0);
 }
 
 /**

@@ -44,8 +44,12 @@ export function forEachItems(
         })),
       );
     case "healthCheck":
+      // bodyIncludes is always there for the placeholder; empty means no body check.
       return apps.flatMap((app) =>
-        checksFor(app, scope).map((check) => ({ key: `${app.name}.${check.name}`, vars: { app, check } })),
+        checksFor(app, scope).map((check) => ({
+          key: `${app.name}.${check.name}`,
+          vars: { app, check: { ...check, bodyIncludes: check.bodyIncludes ?? "" } },
+        })),
       );
     case "tier":
       return config.tiers

@@ -1,4 +1,5 @@
 import type { ApplicationConfig, Config } from "./config.js";
+import { recordsOfScope } from "./dns-weights.js";
 import { DrError } from "./errors.js";
 import { forEachItems, healthCheckGaps } from "./for-each.js";
 import { hashPlan } from "./plan-hash.js";
@@ -38,7 +39,7 @@ export interface StepKindDescription {
     pins: Readonly<Record<string, string>>,
   ): Record<string, unknown>;
   /** What the step needs from the configuration beyond its parameters (see StepKind.checkConfig). */
-  checkConfig?(params: Record<string, unknown>, config: Config): ConfigNeed[];
+  checkConfig?(params: Record<string, unknown>, config: Config, scope: RunScope): ConfigNeed[];
   /** The outcomes a step of this kind decides, which later steps' `when` may name. */
   outcomes?: readonly string[];
   /** Whether repeating the step with these params is harmless (an undo's kind must be). */
@@ -175,7 +176,7 @@ function assemblePlan(
             issues.push({ path: [...path, "with", ...issue.path], message: issue.message });
           continue;
         }
-        for (const need of kind.checkConfig?.(parsed.value, config) ?? [])
+        for (const need of kind.checkConfig?.(parsed.value, config, scope) ?? [])
           issues.push({
             path: [...path, ...need.path],
             message: need.message,
@@ -270,6 +271,15 @@ function assemblePlan(
   return { ...plan, hash: hashPlan(plan) };
 }
 
+/** Every site a plan's steps (and their undo) name: those the run may act on. */
+export function sitesNamedBy(plan: Plan, catalog: StepCatalog): string[] {
+  const named = new Set<string>();
+  for (const step of plan.steps)
+    for (const part of [step, ...(step.undo ? [step.undo] : [])])
+      for (const ref of catalog.describe(part.kind)?.namedSites(part.params) ?? []) named.add(ref.site);
+  return [...named];
+}
+
 /** A typo in a runbook (`site: dc3`) is refused when the runbooks are loaded, not when the step runs. */
 function siteIssues(kind: StepKindDescription, params: Record<string, unknown>, config: Config): PlanIssue[] {
   const known = config.sites.map((s) => s.name);
@@ -304,7 +314,14 @@ function templateContext(
       primary: config.sites.find((s) => s.role === "primary")!.name,
       dr: config.sites.find((s) => s.role === "dr")!.name,
     },
-    scope: { applications: scope.applications, tiers: scope.tiers, namespaces, workloads, cronJobs },
+    scope: {
+      applications: scope.applications,
+      tiers: scope.tiers,
+      namespaces,
+      workloads,
+      cronJobs,
+      dnsRecords: recordsOfScope(config.dns.records, scope.applications).map((r) => r.name),
+    },
   };
 }
 
@@ -348,15 +365,21 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 /**
  * Checks a runbook against the configuration at load time: every step for every application in
- * both modes, so an error shows before anyone needs the runbook at 3 a.m.
+ * both modes, in the direction of the runbook's kind, so an error shows before anyone needs the
+ * runbook at 3 a.m.
  */
 export function validateRunbook(runbook: Runbook, config: Config, catalog: StepCatalog): PlanIssue[] {
   const issues: PlanIssue[] = [];
+  // Every application, in the runbook's own direction: a failback goes from DR to the primary, so
+  // its validation is checked against the primary's health checks.
+  const primary = config.sites.find((s) => s.role === "primary")!.name;
+  const dr = config.sites.find((s) => s.role === "dr")!.name;
+  const [fromSite, toSite] = runbook.kind === "failback" ? [dr, primary] : [primary, dr];
   const scope: RunScope = {
     applications: config.applications.map((a) => a.name),
     tiers: config.tiers.map((t) => t.name),
-    fromSite: config.sites.find((s) => s.role === "primary")!.name,
-    toSite: config.sites.find((s) => s.role === "dr")!.name,
+    fromSite,
+    toSite,
   };
   const seen = new Set<string>();
   for (const mode of ["real", "drill"] as const) {

@@ -3,6 +3,7 @@ import type { Proof } from "./evidence/proof.js";
 import type { RtoBudgets } from "./rto-budgets.js";
 import type { RunState } from "./run-state/states.js";
 import type { OnFailure, RunbookRtoPhase } from "./runbook.js";
+import type { Serving } from "./site-state.js";
 
 export {
   isTerminal,
@@ -35,6 +36,16 @@ export interface RunScope {
   /** The site pair: where traffic moves from and to. */
   fromSite: string;
   toSite: string;
+  /**
+   * DNS records that also carry applications the requester did not name, and those applications,
+   * added to the scope on request (`--with-shared`) so every record moves with all its applications.
+   */
+  shared?: SharedRecord[];
+}
+
+export interface SharedRecord {
+  record: string;
+  applications: string[];
 }
 
 /** One concrete step of a plan: a runbook step with its placeholders expanded for one scope item. */
@@ -174,6 +185,8 @@ export interface RunRecord {
   rpoExposureMs?: number;
   /** Set when approvers must accept a data loss beyond the tier's RPO. */
   rpoRisk?: RpoRisk;
+  /** Which site served each of the scope's applications when the run was requested. */
+  serving?: Serving[];
   /** Recent backups of the scope when the run was requested (failover only). */
   restorePoints?: RunRestorePoints[];
   /** An operator's request to the executor holding the run (it acts on it within a second). */

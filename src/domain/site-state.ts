@@ -59,3 +59,43 @@ export const isAway = (serving: Serving): boolean => serving.site !== serving.ho
 export function servedBy(serving: readonly Serving[], site: string): Serving[] {
   return serving.filter((s) => s.site === site);
 }
+
+/** Applications served from one site by one move (or from home, never moved), for showing together. */
+export interface ServingGroup {
+  site: string;
+  home: boolean;
+  applications: string[];
+  move?: ServingMove;
+}
+
+/** Groups applications by the site and the move that put them there, in configuration order. */
+export function groupServing(serving: readonly Serving[]): ServingGroup[] {
+  const groups: ServingGroup[] = [];
+  for (const s of serving) {
+    const found = groups.find((g) => g.site === s.site && g.move?.runId === s.move?.runId);
+    if (found) found.applications.push(s.application);
+    else
+      groups.push({
+        site: s.site,
+        home: !isAway(s),
+        applications: [s.application],
+        ...(s.move ? { move: s.move } : {}),
+      });
+  }
+  return groups;
+}
+
+/**
+ * Which site serves each application, as `status` shows it: read from the store, or why it could not
+ * be (status answers anyway, and says so rather than guessing).
+ */
+export type ServingReading = { read: true; applications: Serving[] } | { read: false; detail: string };
+
+/**
+ * What a run of `kind` presumes when the site state cannot be read (offline `drbot plan`): a failback
+ * finds every application on the DR site, anything else finds them at home.
+ */
+export function presumedServing(config: Config, kind: RunKind): Serving[] {
+  const dr = config.sites.find((s) => s.role === "dr")!.name;
+  return initialServing(config).map((s) => (kind === "failback" ? { ...s, site: dr } : s));
+}

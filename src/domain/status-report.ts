@@ -2,11 +2,14 @@ import type { Placement } from "./placement.js";
 import type { TierRpo } from "./rpo.js";
 import type { RunRecord } from "./run.js";
 import type { SiteHealth } from "./site-health.js";
+import type { ServingReading } from "./site-state.js";
 
 /** What `/dr status` shows, the CLI prints and the metrics export: one reading of the world. */
 export interface StatusReport {
   sites: (SiteHealth & { role: string })[];
   rpo: TierRpo[];
+  /** Which site serves each application (absent from processes that do not read it). */
+  serving?: ServingReading;
   activeRuns: RunRecord[];
   warnings: string[];
   placement?: Placement;

@@ -54,9 +54,10 @@ export interface StepKindDefinition<S extends ParamsSchema> {
   /**
    * What the step needs from the configuration beyond its parameters (a DNS provider, a data source
    * of the right kind). Pure: checked offline by `drbot validate` for every runbook, and again when a
-   * plan is built, so a missing piece refuses the request instead of failing the run halfway.
+   * plan is built (with the run's scope), so a missing piece refuses the request instead of failing
+   * the run halfway.
    */
-  checkConfig?(params: z.output<S>, config: Config): ConfigNeed[];
+  checkConfig?(params: z.output<S>, config: Config, scope: RunScope): ConfigNeed[];
   /**
    * The outcomes the kind decides (site.probe: reachable, unreachable), which a later step's `when`
    * may name. A kind that has them returns one in every result it gives (StepResult.outcome).
@@ -149,8 +150,8 @@ export function defineStepKind<S extends ParamsSchema>(definition: StepKindDefin
       : {}),
     ...(checkConfig
       ? {
-          checkConfig: (params: Record<string, unknown>, config: Config) =>
-            checkConfig(planned(params), config),
+          checkConfig: (params: Record<string, unknown>, config: Config, scope: RunScope) =>
+            checkConfig(planned(params), config, scope),
         }
       : {}),
     ...(outcomes ? { outcomes } : {}),

@@ -7,6 +7,7 @@ import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
 import { LonghornSite } from "../adapters/longhorn/longhorn-site.js";
 import { readLonghornRpo } from "../adapters/longhorn/read-longhorn-rpo.js";
+import { MemorySiteState } from "../adapters/memory/memory-site-state.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { redisLocation } from "../adapters/redis/create-redis-client.js";
@@ -46,6 +47,7 @@ import { NoticeRelay } from "../ports/notices.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { KubernetesServices, SitePort } from "../ports/site.js";
+import type { SiteStateStore } from "../ports/site-state.js";
 import type { VeleroPort, VeleroServices } from "../ports/velero.js";
 import { createAlertDispatcher } from "./create-alerts.js";
 import { openRedisStore } from "./open-redis-store.js";
@@ -64,6 +66,11 @@ export interface RuntimeOptions {
   secrets?: string[];
   /** A store to use instead of the configured Redis (tests use the in-memory store). */
   store?: RunStore;
+  /**
+   * Which site serves each application, instead of the configured Redis's; with `store` given and
+   * this left out, in memory (every application starts at home).
+   */
+  siteState?: SiteStateStore;
   clock?: Clock;
   directory?: Directory;
   observers?: RunObserver[];
@@ -170,6 +177,8 @@ export interface Runtime {
   runbookFindings: FileIssue[];
   registry: StepKindRegistry;
   store: RunStore;
+  /** Which site serves each application (on the store's Redis). */
+  siteState: SiteStateStore;
   engine: RunEngine;
   service: DrService;
   clock: Clock;
@@ -183,7 +192,7 @@ export interface Runtime {
   artifacts: ArtifactStore;
   /** Run reports (Markdown, JSON, timeline SVG). */
   reports: RunReports;
-  /** The Kubernetes sites (the watcher probes the primary through them). */
+  /** The Kubernetes sites (the watcher probes those that serve through them). */
   sites: KubernetesServices;
   /** Alerts by email and webhook (run outcomes here; the watcher's and RPO breaches in serve). */
   alerts: AlertDispatcher;
@@ -207,7 +216,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const secrets = options.secrets ?? [];
   for (const value of [...environmentSecrets(env), ...configuredSecrets(config, env.named)])
     if (!secrets.includes(value)) secrets.push(value);
-  const store = options.store ?? (await openRedisStore(config, env, log));
+  const opened = options.store ? undefined : await openRedisStore(config, env, log);
+  const store = options.store ?? opened!.store;
+  const siteState = options.siteState ?? opened?.siteState ?? new MemorySiteState();
   const observer = new ObserverRelay(log.child({ component: "observers" }));
   for (const o of options.observers ?? []) observer.attach(o);
   // Run outcomes by email and webhook, from whichever process drives the run (serve or the CLI).
@@ -239,6 +250,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     etcd,
     longhorn,
     notify: notices.post,
+    siteState,
     logger: log.child({ component: "steps" }),
     ...options.services,
   };
@@ -328,6 +340,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     config,
     runbooks,
     store,
+    siteState,
     engine,
     registry,
     clock,
@@ -346,6 +359,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     runbookFindings,
     registry,
     store,
+    siteState,
     engine,
     service,
     clock,

@@ -3,7 +3,9 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisSiteState } from "../../src/adapters/redis/redis-site-state.js";
 import { runCli } from "../../src/cli/main.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 
@@ -194,7 +196,7 @@ describe("drbot CLI", () => {
   });
 
   it("rejects a pending request, and refuses a second rejection (exit 1)", async () => {
-    const { runId, hash } = await requestFailover("reporting");
+    const { runId, hash } = await requestFailover("batch-jobs");
 
     const notApprover = await cli("reject", runId, "--as", "U0ONCALL2");
     expect(notApprover.code).toBe(1);
@@ -216,7 +218,7 @@ describe("drbot CLI", () => {
     expect(late.code).toBe(1);
     expect((await cli("show", runId, "--json")).json().run.state).toBe("rejected");
     // The scope is free again.
-    const next = await requestFailover("reporting");
+    const next = await requestFailover("batch-jobs");
     expect(next.runId).not.toBe(runId);
     expect((await cli("reject", next.runId, "--as", "U0ONCALL1")).code).toBe(0);
   });
@@ -354,6 +356,59 @@ describe("drbot CLI", () => {
       env: { ...env, REDIS_URL: "redis://127.0.0.1:1" },
     });
     expect(noRedis).toBe(4);
+  });
+
+  it("says which site serves each application, in status --json and in text, from the site state in Redis", async () => {
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      // What a completed failover of the portal and reporting left: their move, by its run.
+      const moves = ["customer-portal", "reporting"].map((application) => ({
+        application,
+        from: "dc1",
+        to: "dc2",
+        at: Date.parse("2026-12-03T03:12:00Z"),
+        runId: "failover-1203-0312-abc123",
+        by: "U0ONCALL1",
+        kind: "failover" as const,
+      }));
+      const siteState = new RedisSiteState(client, "drbot:");
+      expect(await siteState.record(moves, { "customer-portal": null, reporting: null })).toEqual({
+        ok: true,
+      });
+      const status = await cli("status", "--json");
+      expect(status.code, status.err).toBe(0);
+      const serving = status.json().serving;
+      expect(serving.read).toBe(true);
+      expect(serving.applications).toContainEqual({
+        application: "reporting",
+        site: "dc2",
+        home: "dc1",
+        move: moves[1],
+      });
+      expect(serving.applications).toContainEqual({ application: "payments", site: "dc1", home: "dc1" });
+      const text = await cli("status");
+      expect(text.out).toContain(
+        "  customer-portal, reporting: dc2 since 2026-12-03T03:12:00.000Z (failover-1203-0312-abc123, by U0ONCALL1)",
+      );
+      expect(text.out).toContain("  payments, core-api, analytics, batch-jobs: dc1 (home)");
+      // The next failover of them is refused, in the CLI's words and exit code.
+      const again = await cli(
+        "run",
+        "failover",
+        "customer-portal",
+        "reporting",
+        "--reason",
+        "x",
+        "--as",
+        "U0ONCALL1",
+      );
+      expect(again.code).toBe(1);
+      expect(again.err).toContain("Already served from that site");
+      expect(again.err).toContain("To bring them home: /dr failback customer-portal reporting");
+    } finally {
+      client.disconnect();
+    }
   });
 
   it("runs as a program: drbot --version", async () => {

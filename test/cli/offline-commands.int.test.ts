@@ -37,7 +37,7 @@ phases:
       - id: switch-dns
         title: DNS weights to DR
         kind: dns.switch
-        with: { activeSite: "{{sites.to}}" }
+        with: { records: "{{scope.dnsRecords}}", activeSite: "{{sites.to}}" }
       - id: snapshot
         title: etcd snapshot first
         kind: etcd.snapshot
@@ -189,6 +189,10 @@ describe("drbot validate and plan, offline", () => {
     expect(result.stderr).toMatch(
       /runbooks\/failover\.yaml:\d+: warning: phases\[4\]\.steps\[0\]\.forEach: application reporting has no health check for dc2/,
     );
-    expect(result.stdout).toContain("(2 warning(s))");
+    // The failback validates with the primary's checks, and reporting has none there either.
+    expect(result.stderr).toMatch(
+      /runbooks\/failback\.yaml:\d+: warning: phases\[3\]\.steps\[0\]\.forEach: application reporting has no health check for dc1/,
+    );
+    expect(result.stdout).toContain("(3 warning(s))");
   });
 });

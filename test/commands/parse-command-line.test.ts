@@ -113,10 +113,10 @@ describe("parseCommandLine in Slack", () => {
 
   it("refuses CLI-only flags and commands in Slack's words", () => {
     expect(refusal(["failover", "payments", "--as", "U0A1"], "slack")).toBe(
-      '--as does not apply to /dr failover [tier|app…] [--reason "…"] [--backup NAME] [--dry-run]',
+      '--as does not apply to /dr failover [tier|app…] [--reason "…"] [--backup NAME] [--with-shared] [--dry-run]',
     );
     expect(refusal(["failback", "payments", "--backup", "daily"], "slack")).toBe(
-      '--backup does not apply to /dr failback [tier|app…] [--reason "…"] [--dry-run]',
+      '--backup does not apply to /dr failback [tier|app…] [--reason "…"] [--with-shared] [--dry-run]',
     );
     expect(refusal(["approve", "failover-1"], "slack")).toBe(
       'unknown command "approve"; /dr help lists them',

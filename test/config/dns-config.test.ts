@@ -9,7 +9,7 @@ function issues(dns: unknown): string[] {
   return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
 }
 
-const record = { name: "app.example.com", weights: { dc1: 100, dc2: 0 } };
+const record = { name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } };
 
 describe("the dns section of the configuration", () => {
   it("ships an example with the external-dns provider and the seed's weights", async () => {

@@ -103,6 +103,7 @@ function rawBotConfig(): Record<string, unknown> {
       records: [
         {
           name: "payments.example.com",
+          applications: ["payments"],
           type: "CNAME",
           ttl: 60,
           weights: { dc1: 100, dc2: 0 },

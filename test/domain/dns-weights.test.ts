@@ -2,13 +2,15 @@ import { describe, expect, it } from "vitest";
 import {
   describeWeights,
   differences,
+  recordsOfScope,
+  recordsOutsideScope,
   selectRecords,
   weightsForActiveSite,
 } from "../../src/domain/dns-weights.js";
 
 const records = [
-  { name: "app.example.com", weights: { dc1: 100, dc2: 0 } },
-  { name: "api.example.com", weights: { dc1: 100, dc2: 0 } },
+  { name: "app.example.com", applications: ["portal", "reporting"], weights: { dc1: 100, dc2: 0 } },
+  { name: "api.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } },
 ];
 
 describe("DNS weights", () => {
@@ -26,16 +28,25 @@ describe("DNS weights", () => {
     );
   });
 
-  it("selects all records, or named ones compared like DNS names", () => {
-    expect(selectRecords(records, "all")).toHaveLength(2);
+  it("selects named records compared like DNS names", () => {
     expect(selectRecords(records, ["API.example.com."]).map((r) => r.name)).toEqual(["api.example.com"]);
+    expect(selectRecords(records, [])).toEqual([]);
+  });
+
+  it("gives a scope the records whose every application is in it, and names who else is behind the others", () => {
+    expect(recordsOfScope(records, ["payments", "reporting"]).map((r) => r.name)).toEqual(["api.example.com"]);
+    expect(recordsOfScope(records, ["portal", "reporting"]).map((r) => r.name)).toEqual(["app.example.com"]);
+    expect(recordsOutsideScope(records, ["payments", "reporting"])).toEqual([
+      { record: "app.example.com", applications: ["portal"] },
+      { record: "api.example.com", applications: [] },
+    ].filter((r) => r.applications.length > 0));
   });
 
   it("refuses unknown records and an empty configuration", () => {
     expect(() => selectRecords(records, ["www.example.com"])).toThrow(
       "unknown DNS record www.example.com; configured: app.example.com, api.example.com",
     );
-    expect(() => selectRecords([], "all")).toThrow("no DNS records are configured");
+    expect(() => selectRecords([], ["app.example.com"])).toThrow("no DNS records are configured");
   });
 
   it("lists every weight that differs or is missing, ignoring case and the trailing dot", () => {

@@ -4,6 +4,7 @@ import { buildPlan, isError, validateRunbook } from "../../src/domain/plan.js";
 import { resolveScope } from "../../src/domain/scope.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
+import { servingAfterFailover } from "../support/serving.js";
 
 const registry = createStepKindRegistry();
 const config = testConfig();
@@ -133,11 +134,24 @@ describe("what steps need from the configuration", () => {
     id: "switch-dns",
     title: "DNS",
     kind: "dns.switch",
-    with: { activeSite: "{{sites.to}}" },
+    with: { records: "{{scope.dnsRecords}}", activeSite: "{{sites.to}}" },
   };
 
   it("refuses to plan a DNS switch when no DNS provider is configured, naming the step", () => {
-    expect(() => plan([dnsSwitch])).toThrow(
+    const recordsOnly = testConfig({
+      dns: {
+        records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }],
+      },
+    });
+    expect(() =>
+      buildPlan({
+        runbook: testRunbook({ phases: [{ name: "main", steps: [dnsSwitch] }] }),
+        config: recordsOnly,
+        scope: resolveScope(recordsOnly, ["payments"], "failover"),
+        mode: "real",
+        catalog: registry,
+      }),
+    ).toThrow(
       'runbook "test": step switch-dns at phases[0].steps[0].kind: needs a DNS provider, and the configuration has none',
     );
   });
@@ -146,7 +160,7 @@ describe("what steps need from the configuration", () => {
     const withDns = testConfig({
       dns: {
         provider: { kind: "webhook", url: "http://127.0.0.1:9/weights" },
-        records: [{ name: "app.example.com", weights: { dc1: 100, dc2: 0 } }],
+        records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }],
       },
     });
     const p = buildPlan({
@@ -157,6 +171,8 @@ describe("what steps need from the configuration", () => {
       catalog: registry,
     });
     expect(p.steps.map((s) => s.id)).toEqual(["switch-dns"]);
+    expect(p.steps[0]!.params.records).toEqual(["app.example.com"]);
+    expect(p.steps[0]!.summary).toBe("DNS app.example.com → dc2 100");
   });
 
   it("refuses an etcd snapshot of a source that is not an etcd source", () => {
@@ -197,7 +213,9 @@ describe("what steps need from the configuration", () => {
     const failback = buildPlan({
       runbook,
       config: sited,
-      scope: resolveScope(sited, ["payments"], "failback"),
+      scope: resolveScope(sited, ["payments"], "failback", {
+        serving: servingAfterFailover(sited, ["payments"]),
+      }),
       mode: "real",
       catalog: registry,
     });
@@ -218,7 +236,9 @@ describe("resolveScope", () => {
       fromSite: "dc1",
       toSite: "dc2",
     });
-    expect(resolveScope(config, ["analytics"], "failback")).toMatchObject({ fromSite: "dc2", toSite: "dc1" });
+    expect(
+      resolveScope(config, ["analytics"], "failback", { serving: servingAfterFailover(config, ["analytics"]) }),
+    ).toMatchObject({ fromSite: "dc2", toSite: "dc1" });
     expect(resolveScope(config, [], "drill").applications).toEqual(["payments", "core-api", "analytics"]);
   });
 

@@ -141,6 +141,7 @@ beforeAll(async () => {
         records: [
           {
             name: "payments.example.com",
+            applications: ["payments"],
             type: "CNAME",
             ttl: 60,
             weights: { dc1: 100, dc2: 0 },

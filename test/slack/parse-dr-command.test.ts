@@ -136,7 +136,7 @@ describe("parseDrCommand", () => {
 
   it("refuses a flag this command does not take, with the command's usage, in the person's words", async () => {
     expect(await refusalSeen("failback payments --backup daily-1 --reason x")).toBe(
-      '*That input is not valid*: --backup does not apply to /dr failback [tier|app…] [--reason "…"] [--dry-run]',
+      '*That input is not valid*: --backup does not apply to /dr failback [tier|app…] [--reason "…"] [--with-shared] [--dry-run]',
     );
     expect(await refusalSeen("show")).toBe("*That input is not valid*: RUN is missing; usage: /dr show RUN");
     expect(await refusalSeen("show run-1 run-2")).toBe(

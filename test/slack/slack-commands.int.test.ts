@@ -334,8 +334,8 @@ describe("run commands in Slack", () => {
     );
     const run = (await h.store.getRun(runId))!;
     expect(run.plan.pins).toEqual({ backup });
-    const unpinned = h.service.plan({ runbook: "failover", targets: ["payments"] });
-    const pinned = h.service.plan({ runbook: "failover", targets: ["payments"], pins: { backup } });
+    const unpinned = await h.service.plan({ runbook: "failover", targets: ["payments"] });
+    const pinned = await h.service.plan({ runbook: "failover", targets: ["payments"], pins: { backup } });
     expect(run.plan.hash).toBe(pinned.hash);
     expect(run.plan.hash).not.toBe(unpinned.hash);
     const shown = blocksText(card);

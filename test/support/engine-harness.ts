@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
 import { DrService, type DrServiceDeps } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
 import { buildPlan } from "../../src/domain/plan.js";
@@ -13,6 +14,7 @@ import type { Clock } from "../../src/ports/clock.js";
 import type { CommandRunner } from "../../src/ports/command-runner.js";
 import type { RunObserver } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
+import type { SiteStateStore } from "../../src/ports/site-state.js";
 import { testConfig, testRunbook } from "./config-fixture.js";
 import { type RecordingLogger, recordingLogger } from "./recording-logger.js";
 import { waitFor } from "./wait-for.js";
@@ -113,6 +115,7 @@ export const noCommands: CommandRunner = {
 export interface EngineHarness {
   config: Config;
   store: RunStore;
+  siteState: SiteStateStore;
   engine: RunEngine;
   service: DrService;
   observer: RecordingObserver;
@@ -140,6 +143,8 @@ export function engineHarness(options: {
   config?: Config;
   readRpo?: () => Promise<RpoReading[]>;
   restorePoints?: DrServiceDeps["restorePoints"];
+  /** Which site serves each application (in memory, every application at home, when left out). */
+  siteState?: SiteStateStore;
 }): EngineHarness {
   const config = options.config ?? testConfig();
   const ledger = options.ledger ?? new Ledger();
@@ -150,12 +155,14 @@ export function engineHarness(options: {
     ...(extra.some((k) => k.kind === "test.undo") ? [] : [undoStepKind(ledger)]),
     ...extra,
   );
+  const siteState = options.siteState ?? new MemorySiteState();
   const observer = new RecordingObserver();
   const log = recordingLogger();
   const engine = new RunEngine({
     store: options.store,
     registry,
     services: {
+      siteState,
       ...options.services,
       commands: options.commands ?? noCommands,
       secrets: ["s3cret-token-value"],
@@ -175,6 +182,7 @@ export function engineHarness(options: {
     config,
     runbooks,
     store: options.store,
+    siteState,
     engine,
     registry,
     clock,
@@ -188,6 +196,7 @@ export function engineHarness(options: {
   return {
     config,
     store: options.store,
+    siteState,
     engine,
     service,
     observer,

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
 import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
 import type { RpoReading } from "../../src/domain/rpo.js";
@@ -20,6 +21,7 @@ import { type Logger, silentLogger } from "../../src/ports/logger.js";
 import { NoticeRelay } from "../../src/ports/notices.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
+import type { SiteStateStore } from "../../src/ports/site-state.js";
 import { createSlackApp, type SlackSettings, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { directoryClient, SlackDirectory } from "../../src/slack/slack-directory.js";
 import type { SlackFailure } from "../../src/slack/slack-failure.js";
@@ -37,6 +39,8 @@ export interface SlackHarness {
   service: DrService;
   engine: RunEngine;
   store: RunStore;
+  /** Which site serves each application, as the service and the steps read and record it. */
+  siteState: SiteStateStore;
   ledger: Ledger;
   config: Config;
   /** Types `/dr TEXT` as `user` in `channel` (the incident channel by default). */
@@ -85,6 +89,8 @@ export async function startSlackHarness(options: {
   onRunUpdatesStopped?: (runId: string, failure: SlackFailure) => void;
   /** Where the surface logs what no person is told (silent when left out). */
   log?: Logger;
+  /** Which site serves each application (in memory, every application at home, when left out). */
+  siteState?: SiteStateStore;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -109,6 +115,7 @@ export async function startSlackHarness(options: {
   const config = options.config ?? testConfig();
   const clock = { now: () => Date.now() };
   const store = options.store ?? new MemoryRunStore(clock);
+  const siteState = options.siteState ?? new MemorySiteState();
   const ledger = options.ledger ?? new Ledger();
   const registry = createStepKindRegistry(ledgerStepKind(ledger), ...(options.extraKinds ?? []));
   const relay = new ObserverRelay();
@@ -123,6 +130,7 @@ export async function startSlackHarness(options: {
       commands: { run: async () => Promise.reject(new Error("no commands")) },
       secrets: [emulator.botToken],
       notify: notices.post,
+      siteState,
       ...options.services,
     },
     ownerId: "slack-test",
@@ -139,6 +147,7 @@ export async function startSlackHarness(options: {
     config,
     runbooks: new Map(options.runbooks.map((r) => [r.name, r])),
     store,
+    siteState,
     engine,
     registry,
     clock,
@@ -183,6 +192,7 @@ export async function startSlackHarness(options: {
     service,
     engine,
     store,
+    siteState,
     ledger,
     config,
     dr: (user, text, channel = INCIDENT) =>

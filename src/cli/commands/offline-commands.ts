@@ -7,6 +7,7 @@ import { formatIssues } from "../../config/yaml-issues.js";
 import { DrError } from "../../domain/errors.js";
 import { buildPlan, isError } from "../../domain/plan.js";
 import { resolveScope } from "../../domain/scope.js";
+import { presumedServing } from "../../domain/site-state.js";
 import { createStepKindRegistry } from "../../engine/step-kinds/registry.js";
 import { planText } from "../render-text.js";
 import type { CliCommandHandler } from "./cli-command.js";
@@ -31,14 +32,23 @@ export const showPlan: CliCommandHandler = async (ctx) => {
       "invalid_input",
       `no runbook named "${runbookName.slice(0, 63)}"; known: ${[...runbooks.keys()].join(", ")}`,
     );
+  // Offline, the site state is not read: the plan presumes the applications are where a run of this
+  // kind finds them, and says so (a request, through Redis, follows where they really are).
+  const serving = presumedServing(config, runbook.kind);
   const plan = buildPlan({
     runbook,
     config,
-    scope: resolveScope(config, rest(ctx.cmd), runbook.kind),
+    scope: resolveScope(config, rest(ctx.cmd), runbook.kind, {
+      serving,
+      withShared: ctx.cmd.flags.withShared === true,
+    }),
     mode: ctx.cmd.flags.mode ?? (runbook.kind === "drill" ? "drill" : "real"),
     catalog: registry,
   });
-  ctx.emit(plan, planText(plan));
+  ctx.emit(
+    plan,
+    `${planText(plan)}\n(offline: presumes ${plan.scope.applications.join(", ")} served from ${plan.scope.fromSite}; a request follows which site really serves them)`,
+  );
   return EXIT.ok;
 };
 

@@ -7,7 +7,7 @@ import { drive, finish } from "./drive-run.js";
 /** `drbot run RUNBOOK [tier|app…]`: requests a run; one that needs no approval is executed here. */
 export const requestRun: CliCommandHandler = async (ctx) => {
   const rt = await ctx.runtime();
-  const { reason, backup, mode, idempotencyKey, detach } = ctx.cmd.flags;
+  const { reason, backup, mode, idempotencyKey, detach, withShared } = ctx.cmd.flags;
   const outcome = await rt.service.request({
     actor: actor(ctx),
     runbook: argument(ctx.cmd, "RUNBOOK"),
@@ -17,6 +17,7 @@ export const requestRun: CliCommandHandler = async (ctx) => {
     ...(backup ? { pins: { backup } } : {}),
     ...(idempotencyKey ? { dedupeKey: `cli:${idempotencyKey}` } : {}),
     ...(mode ? { mode } : {}),
+    ...(withShared ? { withShared: true } : {}),
   });
   const run = outcome.run;
   if (run.state === "approved" && !detach) return finish(ctx, rt, await drive(rt, run.id));

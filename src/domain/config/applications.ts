@@ -60,6 +60,7 @@ export const applicationSchema = z
 
 export type ApplicationConfig = z.output<typeof applicationSchema>;
 export type WorkloadConfig = ApplicationConfig["workloads"][number];
+export type HealthCheckConfig = ApplicationConfig["healthChecks"][number];
 
 type Named = readonly { name: string }[];
 

@@ -70,6 +70,11 @@ export const dnsSchema = z
         z
           .object({
             name: z.string().min(1),
+            /**
+             * The applications whose traffic the record carries. A run moves the record only when
+             * every one of them is in its scope (or added with --with-shared).
+             */
+            applications: z.array(nameSchema).min(1, "name the applications behind this record"),
             weights: z.record(nameSchema, z.number().int().min(0).max(255)),
             /** Only needed to create records (DNSEndpoint endpoints, Route 53 record sets). */
             type: z.enum(["A", "AAAA", "CNAME"]).optional(),
@@ -87,12 +92,27 @@ export type DnsProviderConfig = z.output<typeof dnsProviderSchema>;
 export type DnsConfig = z.output<typeof dnsSchema>;
 export type DnsRecordConfig = DnsConfig["records"][number];
 
-/** `dns`: the weighted records a failover moves, and the provider that applies the weights. */
+/**
+ * `dns`: the weighted records a failover moves, the applications behind each, and the provider that
+ * applies the weights.
+ */
 export const dnsSection = defineSection(
   dnsSchema,
-  (config: { dns: DnsConfig; sites: readonly { name: string }[] }, ctx) => {
+  (
+    config: { dns: DnsConfig; sites: readonly { name: string }[]; applications: readonly { name: string }[] },
+    ctx,
+  ) => {
     const sites = namesOf(config.sites);
+    const applications = namesOf(config.applications);
     config.dns.records.forEach((record, index) => {
+      record.applications.forEach((app, j) => {
+        if (!applications.has(app))
+          ctx.addIssue({
+            code: "custom",
+            path: ["dns", "records", index, "applications", j],
+            message: `unknown application "${app}"`,
+          });
+      });
       for (const site of Object.keys(record.weights)) {
         if (!sites.has(site))
           ctx.addIssue({

@@ -5,6 +5,7 @@ import {
   describeDifference,
   describeWeights,
   differences,
+  recordsOutsideScope,
   selectRecords,
   weightsForActiveSite,
 } from "../../domain/dns-weights.js";
@@ -17,7 +18,9 @@ import { serviceOf } from "../step-services.js";
 
 /**
  * Moves traffic by DNS weights, as the seed does: the active site gets 100, every other site of the
- * record 0. Reads the weights before, applies them, then reads them back until they hold (within
+ * record 0. It moves only records whose every application is in the run's scope (the shipped
+ * runbooks pass `{{scope.dnsRecords}}`, exactly those): a record that also carries an application
+ * the run does not move is refused when the plan is built, and again before anything is applied. Reads the weights before, applies them, then reads them back until they hold (within
  * `verifyWithin`) and fails with the evidence when they do not. Idempotent (setting the same
  * weights twice is setting them once) and observable, so a run taken over after a crash asks the
  * provider whether traffic already moved.
@@ -27,8 +30,16 @@ import { serviceOf } from "../step-services.js";
  */
 const params = z
   .object({
-    /** Record names from the configuration's dns.records, or "all". */
-    records: z.union([z.literal("all"), z.array(z.string().min(1).max(253)).min(1)]).default("all"),
+    /**
+     * Record names from the configuration's dns.records, normally `{{scope.dnsRecords}}` (every
+     * record of the run's applications). An empty list moves nothing (no record carries the scope).
+     */
+    records: z.array(z.string().min(1).max(253), {
+      error: (issue) =>
+        issue.input === "all"
+          ? 'records: all is not accepted: a run moves only the records of its applications; write records: "{{scope.dnsRecords}}"'
+          : 'name the records to move, normally records: "{{scope.dnsRecords}}" (the records of the run\'s applications)',
+    }),
     /** The site that gets weight 100; every other site gets 0 (the seed's 100/0 switch). */
     activeSite: nameSchema,
     /** When given, the configured provider must be this one (a runbook written for one provider). */
@@ -48,9 +59,19 @@ export const dnsSwitchStep = defineStepKind({
   params,
   siteParams: ["activeSite"],
   idempotent: true,
-  summarize: (p) => `DNS ${p.records === "all" ? "all records" : p.records.join(", ")} → ${p.activeSite} 100`,
-  checkConfig: (p, config) => dnsNeeds(p, config),
+  summarize: (p) =>
+    p.records.length === 0
+      ? `DNS: no record carries these applications; traffic is not moved`
+      : `DNS ${p.records.join(", ")} → ${p.activeSite} 100`,
+  checkConfig: (p, config, scope) => dnsNeeds(p, config, scope.applications),
   async execute(ctx, p) {
+    if (p.records.length === 0)
+      return { status: "succeeded", output: "no DNS record carries this run's applications; nothing moved" };
+    const outside = recordsOutsideScope(
+      selectRecords(ctx.config.dns.records, p.records),
+      ctx.scope.applications,
+    );
+    if (outside.length > 0) return { status: "failed", error: describeOutside(outside) };
     const dns = serviceOf(ctx, "dns");
     if (p.provider && p.provider !== dns.kind)
       return {
@@ -91,6 +112,7 @@ export const dnsSwitchStep = defineStepKind({
     };
   },
   async observe(ctx, p) {
+    if (p.records.length === 0) return { holds: true, evidence: "no DNS record to move" };
     const dns = serviceOf(ctx, "dns");
     const desired = desiredWeights(ctx, p);
     const actual = await dns.readWeights(Object.keys(desired), { signal: ctx.signal });
@@ -101,8 +123,12 @@ export const dnsSwitchStep = defineStepKind({
   },
 });
 
-/** A provider to apply and read weights, and records that give the active site a weight. */
-function dnsNeeds(p: Params, config: Config): ConfigNeed[] {
+/**
+ * A provider to apply and read weights, and records that give the active site a weight and carry
+ * only applications of the run. A scope no record carries needs nothing: its plan says its traffic
+ * is not moved.
+ */
+function dnsNeeds(p: Params, config: Config, applications: readonly string[]): ConfigNeed[] {
   const needs: ConfigNeed[] = [];
   const provider = config.dns.provider;
   if (!provider)
@@ -116,12 +142,26 @@ function dnsNeeds(p: Params, config: Config): ConfigNeed[] {
       path: ["with", "provider"],
       message: `is written for the ${p.provider} DNS provider, but dns.provider is ${provider.kind}`,
     });
+  if (config.dns.records.length === 0) {
+    needs.push({
+      path: ["with", "records"],
+      message: "cannot switch: no DNS records are configured (dns.records is empty)",
+    });
+    return needs;
+  }
   try {
-    weightsForActiveSite(selectRecords(config.dns.records, p.records), p.activeSite);
+    const records = selectRecords(config.dns.records, p.records);
+    weightsForActiveSite(records, p.activeSite);
+    const outside = recordsOutsideScope(records, applications);
+    if (outside.length > 0) needs.push({ path: ["with", "records"], message: describeOutside(outside) });
   } catch (error) {
     needs.push({ path: ["with", "records"], message: `cannot switch: ${describeError(error)}` });
   }
   return needs;
+}
+
+function describeOutside(outside: ReturnType<typeof recordsOutsideScope>): string {
+  return `${outside.map((o) => `${o.record} also carries ${o.applications.join(", ")}`).join("; ")}, which this run does not move`;
 }
 
 function desiredWeights(ctx: StepContext, p: Params): DnsWeights {

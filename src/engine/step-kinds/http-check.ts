@@ -1,8 +1,12 @@
 import { z } from "zod";
+import { formatMs } from "../../domain/duration.js";
 import { describeError } from "../../domain/errors.js";
 import { defineStepKind } from "../step-kind.js";
 
-/** An HTTP health check: status and optional body text, within the step's deadline. Idempotent. */
+/**
+ * An HTTP health check: status and optional body text, each attempt within its own `timeout` (a
+ * health check's configured timeout, in ms) and the step's deadline. Idempotent.
+ */
 const httpParams = z
   .object({
     url: z.url({ protocol: /^https?$/ }),
@@ -10,7 +14,13 @@ const httpParams = z
     expectStatus: z
       .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
       .default(200),
-    bodyIncludes: z.string().max(1000).optional(),
+    /** Text the body must contain; empty (a health check without one) means no body check. */
+    bodyIncludes: z
+      .string()
+      .max(1000)
+      .optional()
+      .transform((text) => (text === "" ? undefined : text)),
+    /** Milliseconds one attempt may take. */
     timeout: z.number().int().min(1).max(600_000).optional(),
   })
   .strict();
@@ -22,7 +32,11 @@ export const httpCheckStep = defineStepKind({
   siteParams: [],
   idempotent: true,
   summarize: (p) =>
-    `${p.method} ${p.url} expects ${Array.isArray(p.expectStatus) ? p.expectStatus.join("/") : p.expectStatus}`,
+    [
+      `${p.method} ${p.url} expects ${Array.isArray(p.expectStatus) ? p.expectStatus.join("/") : p.expectStatus}`,
+      p.bodyIncludes !== undefined ? ` with "${p.bodyIncludes.slice(0, 40)}"` : "",
+      p.timeout !== undefined ? ` within ${formatMs(p.timeout)}` : "",
+    ].join(""),
   async execute(ctx, p) {
     const budget = Math.max(
       1,

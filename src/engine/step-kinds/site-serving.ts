@@ -11,8 +11,9 @@ import { serviceOf } from "../step-services.js";
  *
  * Idempotent: it reads the record first and leaves alone the applications already served from
  * `site`; the write is compare-and-set on what it read, so a move made meanwhile by another run is
- * never overwritten. An application served from a third site (neither the run's `from` nor `site`)
- * fails the step, naming the run that put it there. In a drill it records nothing: a drill moves no
+ * never overwritten. An application served from a site that is neither end of the run fails the
+ * step, naming the run that put it there. As the undo of an aborted failover it moves the record
+ * back to the run's source. In a drill it records nothing: a drill moves no
  * traffic.
  */
 const params = z
@@ -40,11 +41,13 @@ export const siteServingStep = defineStepKind({
   async execute(ctx, p) {
     const store = serviceOf(ctx, "siteState");
     const now = await read(ctx, p);
-    const elsewhere = now.filter((s) => s.site !== p.site && s.site !== ctx.scope.fromSite);
+    // The run's two sites: its source, or its target when this is the undo of an aborted run.
+    const ends = [ctx.scope.fromSite, ctx.scope.toSite];
+    const elsewhere = now.filter((s) => s.site !== p.site && !ends.includes(s.site));
     if (elsewhere.length > 0)
       return {
         status: "failed",
-        error: `${elsewhere.map(describe).join("; ")}: not ${ctx.scope.fromSite}, where this run moves them from; nothing recorded`,
+        error: `${elsewhere.map(describe).join("; ")}: neither ${ends.join(" nor ")}, the sites of this run; nothing recorded`,
       };
     const movable = now.filter((s) => s.site !== p.site);
     const already = now.filter((s) => s.site === p.site);

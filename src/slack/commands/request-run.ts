@@ -16,7 +16,7 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
   return async (cmd, inv, deps) => {
     const s = deps.service;
     const targets = rest(cmd);
-    const { reason, backup, window, dryRun } = cmd.flags;
+    const { reason, backup, window, dryRun, withShared } = cmd.flags;
     const channels = s.config.slack.incidentChannels;
     if (!dryRun && !channels.includes(inv.channel)) {
       const error = new DrError(
@@ -40,7 +40,10 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
     const runbook = s.runbookFor(kind);
     const pins = backup ? { backup } : undefined;
     if (dryRun) {
-      await ephemeral(inv.respond, await dryRunText(s, kind, runbook.name, targets, pins));
+      await ephemeral(
+        inv.respond,
+        await dryRunText(s, kind, runbook.name, targets, pins, withShared === true),
+      );
       return;
     }
     if (kind !== "drill" && !reason)
@@ -56,6 +59,7 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
         channel: inv.channel,
         dedupeKey: `slack:${inv.triggerId}`,
         ...(pins ? { pins } : {}),
+        ...(withShared ? { withShared: true } : {}),
       });
     } catch (error) {
       // A double submission by the same person finds their own request holding the scope.
@@ -87,8 +91,9 @@ async function dryRunText(
   runbook: string,
   targets: string[],
   pins: Record<string, string> | undefined,
+  withShared: boolean,
 ): Promise<string> {
-  const plan = s.plan({ runbook, targets, ...(pins ? { pins } : {}) });
+  const plan = await s.plan({ runbook, targets, withShared, ...(pins ? { pins } : {}) });
   const exposure = runExposure(await s.rpo(), plan.scope.tiers);
   const lines = plan.steps
     .slice(0, 40)

@@ -19,6 +19,7 @@ import {
   withinBlockBudget,
 } from "./block-kit.js";
 import { ACTION, approvalLines, KIND_TITLE, slackDate, slackTime, user } from "./run-view-parts.js";
+import { servingLines } from "./serving-lines.js";
 
 /**
  * The approval card: what the run will do (steps, targets, pinned backup), the data at risk against
@@ -57,6 +58,8 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
     ]),
     section(planLines(run.plan.steps)),
   ];
+  const where = whereLines(run);
+  if (where) blocks.splice(2, 0, section(where));
   if (run.rpoRisk)
     blocks.splice(
       2,
@@ -117,6 +120,20 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
     text: clip(`${title}: ${run.approvals.length}/${run.requiredApprovals} approvals`, LIMITS.messageText),
     blocks: withinBlockBudget(blocks, tail),
   };
+}
+
+/**
+ * Which site serves the scope's applications (so approvers see where this run moves them from), and
+ * the applications added because they share a DNS record with the ones asked for.
+ */
+function whereLines(run: RunRecord): string | undefined {
+  const lines: string[] = [];
+  if (run.serving?.length) lines.push("*Serving now*", ...servingLines(run.serving));
+  for (const shared of run.scope.shared ?? [])
+    lines.push(
+      `:link: ${escapeMrkdwn(shared.applications.join(", "))} included: ${shared.applications.length > 1 ? "they share" : "it shares"} DNS record \`${escapeMrkdwn(shared.record)}\` with the scope (--with-shared)`,
+    );
+  return lines.length > 0 ? clip(lines.join("\n"), LIMITS.sectionText) : undefined;
 }
 
 /** Recent backups per schedule, newest first, with the one this plan restores marked. */

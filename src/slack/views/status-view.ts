@@ -4,8 +4,12 @@ import type { SourceRpo } from "../../domain/rpo-design.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
 import type { StatusReport } from "../../domain/status-report.js";
 import { clip, escapeMrkdwn } from "./block-kit.js";
+import { servingReadingLines } from "./serving-lines.js";
 
-/** The `/dr status` answer: both sites, RPO per tier and source against their design, active runs, warnings. */
+/**
+ * The `/dr status` answer: both sites, which site serves each application, RPO per tier and source
+ * against their design, active runs, warnings.
+ */
 
 /** How many sources a tier lists (what is wrong first) before counting the rest: one outage cannot flood the answer. */
 const SOURCES_SHOWN = 8;
@@ -35,6 +39,7 @@ export function statusText(report: StatusReport): string {
       `• *${site.site}* (${site.role}): ${state}${site.reachable ? `, ${site.readyNodes}/${site.nodes.length} nodes Ready, ${site.version ?? ""}` : `: ${escapeMrkdwn(site.error?.message ?? "")}`}`,
     );
   }
+  if (report.serving) lines.push("*Serving*", ...servingReadingLines(report.serving));
   lines.push("*RPO per tier*");
   for (const t of report.rpo) {
     lines.push(`• ${TIER_ICON[t.state]} ${t.tier}: ${escapeMrkdwn(tierHeadline(t))}`);

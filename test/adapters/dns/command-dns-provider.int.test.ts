@@ -10,6 +10,7 @@ const HOOK = resolve("test/fixtures/dns-hook.mjs");
 const records: DnsRecordConfig[] = [
   {
     name: "app.example.com",
+    applications: ["payments"],
     weights: { dc1: 100, dc2: 0 },
     ttl: 30,
     targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
@@ -98,7 +99,7 @@ describe("the DNS command hook", () => {
   it("writes drbot's weights document when the format is weights", async () => {
     await provider({ format: "weights" }).applyWeights({ "app.example.com": { dc1: 0, dc2: 100 } });
     expect(await changeBatches()).toEqual([
-      { records: [{ name: "app.example.com", weights: { dc1: 0, dc2: 100 } }] },
+      { records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 0, dc2: 100 } }] },
     ]);
   });
 

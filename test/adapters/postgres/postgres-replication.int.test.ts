@@ -256,8 +256,8 @@ describe("drbot's runtime", () => {
       expect(tier1).toMatchObject({ tier: "tier1", effectiveMs: 0, withinTarget: true, unknown: [] });
       expect(tier1?.readings).toMatchObject([{ source: "pg", kind: "postgres", exposureMs: 0 }]);
 
-      const real = runtime.service.plan({ runbook: "failover", targets: ["payments"] });
-      const drill = runtime.service.plan({ runbook: "failover", targets: ["payments"], mode: "drill" });
+      const real = await runtime.service.plan({ runbook: "failover", targets: ["payments"] });
+      const drill = await runtime.service.plan({ runbook: "failover", targets: ["payments"], mode: "drill" });
       expect(real.steps.find((s) => s.kind === "db.promote")).toMatchObject({
         id: "promote-database",
         params: { source: "*" },

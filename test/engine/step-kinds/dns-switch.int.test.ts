@@ -25,8 +25,8 @@ beforeEach(async () => {
     dns: {
       provider: { kind: "webhook", url: server.url, timeout: "2s" },
       records: [
-        { name: "app.example.com", weights: { dc1: 100, dc2: 0 } },
-        { name: "api.example.com", weights: { dc1: 100, dc2: 0 } },
+        { name: "app.example.com", applications: ["payments", "core-api"], weights: { dc1: 100, dc2: 0 } },
+        { name: "api.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } },
       ],
     },
   });
@@ -38,21 +38,31 @@ afterEach(async () => {
   await server.close();
 });
 
-/** The shared step context, with the DNS provider, the run's mode, and the log lines kept. */
-function context(options: { mode?: RunMode; services?: Record<string, unknown> } = {}): StepContext & {
+/**
+ * The shared step context of a run of payments and core-api, with the DNS provider, the run's mode,
+ * and the log lines kept.
+ */
+function context(
+  options: { mode?: RunMode; services?: Record<string, unknown>; applications?: string[] } = {},
+): StepContext & {
   lines: string[];
 } {
   const lines: string[] = [];
-  const base = stepContext(config, { services: { dns, ...options.services }, lines });
+  const base = stepContext(config, {
+    services: { dns, ...options.services },
+    lines,
+    applications: options.applications ?? ["payments", "core-api"],
+  });
   const mode = options.mode ?? "real";
   return { ...base, run: { ...base.run, mode }, mode, lines };
 }
 
 const params = (with_: Record<string, unknown>) => dnsSwitchStep.params.parse(with_);
+const BOTH = ["app.example.com", "api.example.com"];
 
 describe("the dns.switch step", () => {
-  it("moves every record to DR, reads it back, and moves it back", async () => {
-    const toDr = await dnsSwitchStep.execute(context(), params({ records: "all", activeSite: "dc2" }));
+  it("moves every record of the run to DR, reads it back, and moves it back", async () => {
+    const toDr = await dnsSwitchStep.execute(context(), params({ records: BOTH, activeSite: "dc2" }));
     expect(toDr).toEqual({
       status: "succeeded",
       output:
@@ -63,7 +73,7 @@ describe("the dns.switch step", () => {
       "app.example.com": { dc1: 0, dc2: 100 },
       "api.example.com": { dc1: 0, dc2: 100 },
     });
-    const back = await dnsSwitchStep.execute(context(), params({ records: "all", activeSite: "dc1" }));
+    const back = await dnsSwitchStep.execute(context(), params({ records: BOTH, activeSite: "dc1" }));
     expect(back.status).toBe("succeeded");
     expect(server.weights["app.example.com"]).toEqual({ dc1: 100, dc2: 0 });
   });
@@ -138,7 +148,7 @@ describe("the dns.switch step", () => {
   });
 
   it("observes whether the weights already hold, for a run taken over after a crash", async () => {
-    const p = params({ records: "all", activeSite: "dc2" });
+    const p = params({ records: BOTH, activeSite: "dc2" });
     expect(await dnsSwitchStep.observe!(context(), p)).toEqual({
       holds: false,
       evidence: `webhook ${server.url}: app.example.com on dc1: expected 0, read 100; app.example.com on dc2: expected 100, read 0; api.example.com on dc1: expected 0, read 100; api.example.com on dc2: expected 100, read 0`,
@@ -151,9 +161,9 @@ describe("the dns.switch step", () => {
   });
 
   it("refuses a site the records have no weight for, and unknown records, before touching DNS", async () => {
-    await expect(dnsSwitchStep.execute(context(), params({ activeSite: "dc3" }))).rejects.toThrow(
-      "have no weight for site dc3",
-    );
+    await expect(
+      dnsSwitchStep.execute(context(), params({ records: BOTH, activeSite: "dc3" })),
+    ).rejects.toThrow("have no weight for site dc3");
     await expect(
       dnsSwitchStep.execute(context(), params({ records: ["www.example.com"], activeSite: "dc2" })),
     ).rejects.toThrow("unknown DNS record www.example.com");
@@ -162,13 +172,19 @@ describe("the dns.switch step", () => {
 
   it("fails clearly when the runbook wants another provider or none is configured", async () => {
     expect(
-      await dnsSwitchStep.execute(context(), params({ activeSite: "dc2", provider: "external-dns" })),
+      await dnsSwitchStep.execute(
+        context(),
+        params({ records: BOTH, activeSite: "dc2", provider: "external-dns" }),
+      ),
     ).toEqual({
       status: "failed",
       error: "the runbook asks for the external-dns DNS provider, but dns.provider is webhook",
     });
     await expect(
-      dnsSwitchStep.execute(context({ services: { dns: undefined } }), params({ activeSite: "dc2" })),
+      dnsSwitchStep.execute(
+        context({ services: { dns: undefined } }),
+        params({ records: BOTH, activeSite: "dc2" }),
+      ),
     ).rejects.toThrow("this drbot process has no DNS provider configured (dns.provider)");
   });
 
@@ -177,11 +193,57 @@ describe("the dns.switch step", () => {
   });
 
   it("accepts the shipped runbooks' parameters", () => {
-    expect(params({ records: "all", activeSite: "dc2" })).toEqual({
-      records: "all",
+    expect(params({ records: BOTH, activeSite: "dc2" })).toEqual({
+      records: BOTH,
       activeSite: "dc2",
       applyInDrill: false,
       verifyWithin: 10_000,
     });
+  });
+
+  it("no longer accepts records: all, and says what to write instead", () => {
+    expect(dnsSwitchStep.parse({ records: "all", activeSite: "dc2" })).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: ["records"],
+          message:
+            'records: all is not accepted: a run moves only the records of its applications; write records: "{{scope.dnsRecords}}"',
+        },
+      ],
+    });
+  });
+
+  it("refuses a record that also carries an application the run does not move, before touching DNS", async () => {
+    const result = await dnsSwitchStep.execute(
+      context({ applications: ["payments"] }),
+      params({ records: BOTH, activeSite: "dc2" }),
+    );
+    expect(result).toEqual({
+      status: "failed",
+      error: "app.example.com also carries core-api, which this run does not move",
+    });
+    expect(server.requests).toEqual([]);
+    const scope = { applications: ["payments"], tiers: ["tier1"], fromSite: "dc1", toSite: "dc2" };
+    expect(dnsSwitchStep.checkConfig!(params({ records: BOTH, activeSite: "dc2" }), config, scope)).toEqual([
+      {
+        path: ["with", "records"],
+        message: "app.example.com also carries core-api, which this run does not move",
+      },
+    ]);
+  });
+
+  it("moves nothing, and says so, when no record carries the run's applications", async () => {
+    const result = await dnsSwitchStep.execute(
+      context({ applications: ["analytics"] }),
+      params({ records: [], activeSite: "dc2" }),
+    );
+    expect(result).toEqual({
+      status: "succeeded",
+      output: "no DNS record carries this run's applications; nothing moved",
+    });
+    expect(server.requests).toEqual([]);
+    const scope = { applications: ["analytics"], tiers: ["tier3"], fromSite: "dc1", toSite: "dc2" };
+    expect(dnsSwitchStep.checkConfig!(params({ records: [], activeSite: "dc2" }), config, scope)).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { resolveScope } from "../../../src/domain/scope.js";
 import { etcdSnapshotStep } from "../../../src/engine/step-kinds/etcd-snapshot.js";
 import { testConfig } from "../../support/config-fixture.js";
 
@@ -7,8 +8,14 @@ const withEtcd = (source: Record<string, unknown>) =>
   testConfig({
     dataSources: [...base.dataSources.map((d) => ({ ...d })), { name: "etcd-dc1", kind: "etcd", ...source }],
   });
-const check = (source: Record<string, unknown>) =>
-  etcdSnapshotStep.checkConfig!(etcdSnapshotStep.params.parse({ source: "etcd-dc1" }), withEtcd(source));
+const check = (source: Record<string, unknown>) => {
+  const config = withEtcd(source);
+  return etcdSnapshotStep.checkConfig!(
+    etcdSnapshotStep.params.parse({ source: "etcd-dc1" }),
+    config,
+    resolveScope(config, ["payments"], "failover"),
+  );
+};
 
 describe("the etcd.snapshot step's needs", () => {
   it("are met by a source whose snapshots a Job on the site's etcd nodes takes", () => {

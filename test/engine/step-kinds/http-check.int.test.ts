@@ -44,3 +44,60 @@ describe("http check", () => {
     ]);
   });
 });
+
+describe("http check as a health check configures it", () => {
+  let app: Server;
+  let base: string;
+  const hung: import("node:http").ServerResponse[] = [];
+
+  beforeAll(async () => {
+    // /healthz answers 200 "status: degraded"; /hang takes the request and never answers.
+    app = createServer((req, res) => {
+      if (req.url === "/hang") return void hung.push(res);
+      res.writeHead(200, { "content-type": "text/plain" }).end("status: degraded");
+    });
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const res of hung) res.destroy();
+    await new Promise<void>((resolve) => app.close(() => resolve()));
+  });
+
+  const run = (params: Record<string, unknown>) => {
+    const parsed = httpCheckStep.parse(params);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return httpCheckStep.execute(stepContext(testConfig()), parsed.value);
+  };
+
+  it("fails when the body lacks the health check's text, though the status is right", async () => {
+    expect(await run({ url: `${base}/healthz`, bodyIncludes: "status: ok" })).toMatchObject({
+      status: "failed",
+      error: `${base}/healthz answered without "status: ok" in its body`,
+    });
+    expect(await run({ url: `${base}/healthz`, bodyIncludes: "degraded" })).toMatchObject({
+      status: "succeeded",
+    });
+  });
+
+  it("takes an empty body text (a health check without one) as no body check", async () => {
+    const parsed = httpCheckStep.parse({ url: `${base}/healthz`, bodyIncludes: "" });
+    expect(parsed).toMatchObject({ ok: true, value: { bodyIncludes: undefined } });
+    expect(await run({ url: `${base}/healthz`, bodyIncludes: "" })).toMatchObject({ status: "succeeded" });
+  });
+
+  it("gives up on an attempt at the health check's timeout, well before the step's deadline", async () => {
+    expect(await run({ url: `${base}/hang`, timeout: 300 })).toEqual({
+      status: "failed",
+      error: `${base}/hang: no answer within 300 ms`,
+    });
+  });
+
+  it("shows the body text and timeout in the plan", () => {
+    const parsed = httpCheckStep.parse({ url: `${base}/healthz`, bodyIncludes: "ok", timeout: 2_000 });
+    if (!parsed.ok) throw new Error("expected the params to parse");
+    expect(httpCheckStep.summarize(parsed.value)).toBe(
+      `GET ${base}/healthz expects 200 with "ok" within 2.0s`,
+    );
+  });
+});

@@ -21,7 +21,7 @@ const config = testConfig({
   // The shipped failover moves traffic too: its DNS switch needs a provider and records.
   dns: {
     provider: { kind: "webhook", url: "http://127.0.0.1:9/weights" },
-    records: [{ name: "app.example.com", weights: { dc1: 100, dc2: 0 } }],
+    records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }],
   },
 });
 config.applications[0]!.dataSources = ["pg", "longhorn-payments"];

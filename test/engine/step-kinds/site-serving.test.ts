@@ -87,9 +87,17 @@ describe("the site.serving step", () => {
     const result = await siteServingStep.execute(context(store), params("dc2"));
     expect(result).toEqual({
       status: "failed",
-      error: `payments is served from dc3 since ${new Date(odd.at).toISOString()} (failover-odd): not dc1, where this run moves them from; nothing recorded`,
+      error: `payments is served from dc3 since ${new Date(odd.at).toISOString()} (failover-odd): neither dc1 nor dc2, the sites of this run; nothing recorded`,
     });
     expect(await store.history()).toEqual([odd]);
+  });
+
+  it("moves the record back to the run's source as the undo of an aborted run", async () => {
+    const store = new MemorySiteState();
+    await siteServingStep.execute(context(store), params("dc2"));
+    const undone = await siteServingStep.execute(context(store), params("dc1"));
+    expect(undone.output).toContain("payments, core-api served from dc1");
+    expect((await store.current()).map((m) => m.to)).toEqual(["dc1", "dc1"]);
   });
 
   it("records nothing in a drill: a drill moves no traffic", async () => {
@@ -119,7 +127,7 @@ describe("the site.serving step", () => {
   });
 
   it("refuses an application the configuration does not know when the plan is built", () => {
-    expect(siteServingStep.checkConfig!(params("dc2", ["payments", "ledger"]), config)).toEqual([
+    expect(siteServingStep.checkConfig!(params("dc2", ["payments", "ledger"]), config, stepContext(config).scope)).toEqual([
       { path: ["with", "applications"], message: 'unknown application "ledger"' },
     ]);
   });

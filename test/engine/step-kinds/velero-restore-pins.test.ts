@@ -4,6 +4,7 @@ import { loadRunbooks } from "../../../src/config/load-runbooks.js";
 import { buildPlan } from "../../../src/domain/plan.js";
 import { resolveScope } from "../../../src/domain/scope.js";
 import { createStepKindRegistry } from "../../../src/engine/step-kinds/registry.js";
+import { servingAfterFailover } from "../../support/serving.js";
 
 /** `/dr failover --backup NAME` reaches the restore step through the plan's pins. */
 const registry = createStepKindRegistry();
@@ -15,7 +16,9 @@ async function planOf(kind: "failover" | "failback", pins?: Record<string, strin
   return buildPlan({
     runbook,
     config,
-    scope: resolveScope(config, ["tier1"], kind),
+    scope: resolveScope(config, ["tier1"], kind, {
+      serving: servingAfterFailover(config, kind === "failback" ? ["payments", "core-api"] : []),
+    }),
     mode: "real",
     catalog: registry,
     ...(pins ? { pins } : {}),
