@@ -1,17 +1,19 @@
-import { KubernetesSite } from "../src/adapters/kubernetes/kubernetes-site.js";
 import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
-import { primaryProbes } from "../src/app/primary-probes.js";
-import { PrimaryWatcher } from "../src/app/primary-watcher.js";
-import { type Config, primarySite } from "../src/domain/config.js";
+import { servingProbes } from "../src/app/serving-probes.js";
+import { ServingWatcher } from "../src/app/serving-watcher.js";
+import type { Config } from "../src/domain/config.js";
 import type { ProbeResult } from "../src/domain/probe-tracker.js";
+import { initialServing } from "../src/domain/site-state.js";
 import type { Probe } from "../src/ports/probe.js";
+import { kubernetesSites } from "../src/runtime/create-runtime.js";
 import { seededRandom } from "../test/support/seeded-random.js";
 import type { Figure } from "./bench-kit.js";
 
 /**
- * A flapping primary: the watcher's real probes (DC1's API server, the application's health check)
- * against servers that answer, each failing instead at random 20 % of the time, from a fixed seed,
- * for 10 minutes of watch time at the configured interval. Time is compressed with the watcher's
+ * A flapping primary: the watcher's real probes of the site that serves (every application at home:
+ * DC1's API server, the application's health check) against servers that answer, each failing
+ * instead at random 20 % of the time, from a fixed seed, for 10 minutes of watch time at the
+ * configured interval. Time is compressed with the watcher's
  * injected clock: each round really probes, then the clock moves one interval on. Counts the alerts
  * drbot opens (target 0) and, from the same results, those the old rule would have opened (any probe
  * failing 3 rounds in a row, cleared after 2 successful rounds of every probe).
@@ -33,14 +35,12 @@ export async function flapping(config: Config): Promise<{ figures: Figure[]; not
       return Promise.resolve({ ok: false, detail: "injected failure" });
     },
   });
-  const site = new KubernetesSite(primarySite(config));
-  const probes = primaryProbes(config, site).map(flaky);
+  const probes = servingProbes(config, initialServing(config), kubernetesSites(config)).map(flaky);
   const old = oldRule(3, 2);
   let opened = 0;
   let probesRun = 0;
-  const watcher = new PrimaryWatcher({
-    site: "dc1",
-    probes,
+  const watcher = new ServingWatcher({
+    probes: async () => probes,
     intervalMs: config.watch.interval,
     probeTimeoutMs: config.watch.probeTimeout,
     failureThreshold: config.watch.failureThreshold,

@@ -1,13 +1,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { KubernetesSite } from "../src/adapters/kubernetes/kubernetes-site.js";
 import { MemoryLeaderLease } from "../src/adapters/memory/memory-leader-lease.js";
 import { MemoryRunStore } from "../src/adapters/memory/memory-run-store.js";
+import { MemorySiteState } from "../src/adapters/memory/memory-site-state.js";
 import { startWatch } from "../src/app/start-watch.js";
 import { configSchema } from "../src/domain/config.js";
 import { runbookSchema } from "../src/domain/runbook.js";
 import { silentLogger } from "../src/ports/logger.js";
+import { kubernetesSites } from "../src/runtime/create-runtime.js";
 import { SlackWatchNotifier } from "../src/slack/slack-watch-notifier.js";
 import { startTestClusters } from "../test/support/k8s-testenv.js";
 import { INCIDENT, startSlackHarness } from "../test/support/slack-harness.js";
@@ -82,7 +83,8 @@ export async function run(): Promise<BenchResult> {
     service: h.service,
     store,
     clock,
-    primary: new KubernetesSite(config.sites[0]!),
+    sites: kubernetesSites(config),
+    siteState: new MemorySiteState(),
     lease: new MemoryLeaderLease(clock),
     notifier: new SlackWatchNotifier(h.surface.client, store),
     token: "bench",

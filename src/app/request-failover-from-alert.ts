@@ -2,11 +2,12 @@ import { formatMs } from "../domain/duration.js";
 import { DrError } from "../domain/errors.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { DrService, RequestOutcome } from "./dr-service.js";
-import { type AlertRecord, alertRecordKey } from "./primary-watcher.js";
+import { type AlertRecord, alertRecordKey } from "./serving-watcher.js";
 
 /**
- * The alert's button: opens a failover request for the applications the alert put at stake, as the
- * person who clicked (who must be allowed to request failovers), through the normal request path, so
+ * The alert's button: opens a request to move the applications the alert put at stake off the site
+ * that is down (a failover from their home, a failback from DR, as the alert says), as the person who
+ * clicked (who must be allowed to request failovers), through the normal request path, so
  * approvals are required as always. The first failed probe becomes the run's detection time, the
  * start of its RTO. One request per alert: later clicks find the same run.
  */
@@ -21,12 +22,14 @@ export async function requestFailoverFromAlert(
   if (alert.clearedAt !== undefined)
     throw new DrError(
       "invalid_state",
-      `${alert.site} recovered ${formatMs(alert.clearedAt - alert.openedAt)} after this alert; if a failover is still wanted, use /dr failover`,
+      alert.clearedBecause === "no_longer_serving"
+        ? `${alert.site} no longer serves the applications of this alert; see /dr status for where they are served`
+        : `${alert.site} recovered ${formatMs(alert.clearedAt - alert.openedAt)} after this alert; if a failover is still wanted, use /dr failover`,
     );
   const failing = alert.failing.map((f) => `${f.target}: ${f.detail}`).join("; ");
   const outcome = await deps.service.request({
     actor: input.actor,
-    runbook: deps.service.runbookFor("failover").name,
+    runbook: deps.service.runbookFor(record.remedy ?? "failover").name,
     targets: record.applications,
     reason: `${alert.site} down since ${new Date(alert.firstFailureAt).toISOString()} (alert ${alert.id}: ${failing})`,
     source: "watcher",

@@ -1,17 +1,19 @@
 import type { Config } from "../domain/config.js";
+import { servingSites } from "../domain/site-state.js";
 import type { Clock } from "../ports/clock.js";
 import type { LeaderLease } from "../ports/leader-lease.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
-import type { SitePort } from "../ports/site.js";
+import type { KubernetesServices } from "../ports/site.js";
+import type { SiteStateStore } from "../ports/site-state.js";
 import type { WatchNotifier } from "../ports/watch-notifier.js";
 import type { AlertDispatcher } from "./alerts/alert-dispatcher.js";
 import { RpoAlertMonitor } from "./alerts/rpo-alert-monitor.js";
 import { DrCalendar, type ScheduleOutcome } from "./dr-calendar.js";
 import type { DrService } from "./dr-service.js";
 import { Leadership } from "./leadership.js";
-import { primaryProbes } from "./primary-probes.js";
-import { PrimaryWatcher, type PrimaryWatcherOptions } from "./primary-watcher.js";
+import { servingProbes } from "./serving-probes.js";
+import { ServingWatcher, type ServingWatcherOptions } from "./serving-watcher.js";
 
 export const LEADER_LEASE = "watch";
 
@@ -20,8 +22,10 @@ export interface WatchDeps {
   service: DrService;
   store: Pick<RunStore, "kvGet" | "kvSet">;
   clock: Clock;
-  /** The primary site, probed through its health(); without it nothing is watched. */
-  primary?: SitePort;
+  /** The sites, probed through their health(); without them nothing is watched. */
+  sites?: KubernetesServices;
+  /** Which site serves each application: the watcher probes those that serve. */
+  siteState: Pick<SiteStateStore, "current">;
   lease: LeaderLease;
   notifier: WatchNotifier;
   /** Unique to this replica. */
@@ -29,14 +33,14 @@ export interface WatchDeps {
   /** Where the leader's work says what it does and what failed. */
   log: Logger;
   /** Told about every probing round (tests, metrics). */
-  onRound?: PrimaryWatcherOptions["onRound"];
+  onRound?: ServingWatcherOptions["onRound"];
   /** Email and webhooks: with any channel for them, the leader also watches RPO breaches and lag. */
   alerts?: AlertDispatcher;
 }
 
 export interface WatchHandle {
   leadership: Leadership;
-  watcher: PrimaryWatcher | undefined;
+  watcher: ServingWatcher | undefined;
   calendar: DrCalendar | undefined;
   rpoAlerts: RpoAlertMonitor | undefined;
   /** Stops watching and releases the lease so another replica takes over at once. */
@@ -47,8 +51,8 @@ export interface WatchHandle {
 
 /**
  * Starts the leader's work in this replica: every replica competes for the lease; the one holding it
- * probes the primary, runs the calendar and watches RPO breaches for the alert channels, and stops
- * them the moment it loses the lease.
+ * probes the sites that serve, runs the calendar and watches RPO breaches for the alert channels, and
+ * stops them the moment it loses the lease.
  * Throws DrError("invalid_config") when the calendar names a runbook that is not loaded.
  */
 export function startWatch(d: WatchDeps): WatchHandle {
@@ -59,12 +63,12 @@ export function startWatch(d: WatchDeps): WatchHandle {
   // When each schedule is next due, said again only when it changes (and by each new leader): the
   // log shows the calendar is alive and what it will do, without a line every check.
   const announced = new Map<string, number | undefined>();
-  const primary = d.primary;
+  const sites = d.sites;
   const watcher =
-    d.config.watch.enabled && primary
-      ? new PrimaryWatcher({
-          site: primary.name,
-          probes: primaryProbes(d.config, primary),
+    d.config.watch.enabled && sites
+      ? new ServingWatcher({
+          probes: async () =>
+            servingProbes(d.config, servingSites(d.config, await d.siteState.current()), sites),
           intervalMs: d.config.watch.interval,
           probeTimeoutMs: d.config.watch.probeTimeout,
           failureThreshold: d.config.watch.failureThreshold,
@@ -120,9 +124,12 @@ export function startWatch(d: WatchDeps): WatchHandle {
     token: d.token,
     ttlMs: d.config.watch.leaseTtl,
     onGained: () => {
-      d.log.info(`leading: watching ${primary?.name ?? "nothing"} and running the DR calendar (${d.token})`, {
-        operation: "watch.lead",
-      });
+      d.log.info(
+        `leading: watching ${sites ? "the sites that serve" : "nothing"} and running the DR calendar (${d.token})`,
+        {
+          operation: "watch.lead",
+        },
+      );
       announced.clear();
       watcher?.start();
       calendar?.start();

@@ -3,8 +3,6 @@ import { alertingWatchNotifier } from "../app/alerts/alerting-watch-notifier.js"
 import { retireFinishedRuns } from "../app/retire-finished-runs.js";
 import { startWatch } from "../app/start-watch.js";
 import { formatIssues } from "../config/yaml-issues.js";
-import { primarySite } from "../domain/config.js";
-import type { SitePort } from "../ports/site.js";
 import { logWatchNotifier } from "../ports/watch-notifier.js";
 import type { Runtime } from "../runtime/create-runtime.js";
 import { openLeaderLease } from "../runtime/open-leader-lease.js";
@@ -164,7 +162,8 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     service: rt.service,
     store: rt.store,
     clock: rt.clock,
-    primary: primaryOrNothing(rt),
+    sites: rt.sites,
+    siteState: rt.siteState,
     lease,
     // The watcher's alerts go to email and webhooks too, whatever Slack does.
     notifier: alertingWatchNotifier(
@@ -193,17 +192,4 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   await surface?.stop();
   await management.close();
   return 0;
-}
-
-/** The primary to watch; a kubeconfig that cannot be loaded is logged, and serving goes on without watching. */
-function primaryOrNothing(rt: Runtime): SitePort | undefined {
-  try {
-    return rt.sites.site(primarySite(rt.config).name);
-  } catch (error) {
-    rt.log.error("the watcher cannot reach the primary; serving goes on without watching", {
-      operation: "watch.start",
-      err: error,
-    });
-    return undefined;
-  }
 }

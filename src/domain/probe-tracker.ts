@@ -1,6 +1,6 @@
 /**
- * Failure detection of the primary, as a pure state machine: rounds of probe results go in (time is
- * passed in), alert transitions come out. The seed's script 06 counts failed checks and acts at three;
+ * Failure detection of the site that serves, as a pure state machine: rounds of probe results go in
+ * (time is passed in), alert transitions come out. The seed's script 06 counts failed checks and acts at three;
  * here a breach opens one alert (never a failover: people decide), and the alert clears only after
  * every probe has succeeded `recoveryThreshold` rounds in a row, so a flapping primary neither
  * floods the channel nor clears an alert between two failures.
@@ -23,7 +23,7 @@
  * One open alert at a time: while it is open, further failures update it instead of opening another.
  */
 export interface ProbeResult {
-  /** Stable name of what was probed, e.g. "api" or "app:payments/api". */
+  /** Stable name of what was probed, e.g. "api:dc1" or "app:payments/api". */
   target: string;
   ok: boolean;
   /** When the probe started (epoch ms). */
@@ -56,6 +56,7 @@ export interface FailingTarget {
 
 export interface WatchAlert {
   id: string;
+  /** The site whose checks breached ("dc1", or "dc1, dc2" when both did). */
   site: string;
   /** The first failed probe of the streak that breached: the start of the RTO's detection phase. */
   firstFailureAt: number;
@@ -63,6 +64,11 @@ export interface WatchAlert {
   openedAt: number;
   failing: FailingTarget[];
   clearedAt?: number;
+  /**
+   * Why it cleared: every check passed again (`recovered`), or none of the failing checks is probed
+   * any more because their site no longer serves (`no_longer_serving`: its applications moved).
+   */
+  clearedBecause?: "recovered" | "no_longer_serving";
 }
 
 export interface TrackerState {
@@ -79,17 +85,22 @@ export const initialTrackerState = (alert?: WatchAlert): TrackerState => ({
   ...(alert ? { alert } : {}),
 });
 
-/** Applies one round of results. Targets absent from the round keep their counts. */
+/**
+ * Applies one round of results. A round probes everything watched now: targets absent from it are
+ * no longer watched (their site stopped serving) and are forgotten. An open alert none of whose
+ * failing targets is watched any more clears at once, as no longer serving, not as recovered.
+ */
 export function observeRound(
   state: TrackerState,
   results: readonly ProbeResult[],
   now: number,
   thresholds: ProbeThresholds,
-  site: string,
+  /** The site a target probes; the alert names the sites of the targets that breached. */
+  siteOf: (target: string) => string,
 ): { state: TrackerState; events: TrackerEvent[] } {
-  const targets: Record<string, TargetState> = { ...state.targets };
+  const targets: Record<string, TargetState> = {};
   for (const r of results) {
-    const before = targets[r.target] ?? { failures: 0, successes: 0, lastDetail: "" };
+    const before = state.targets[r.target] ?? { failures: 0, successes: 0, lastDetail: "" };
     targets[r.target] = r.ok
       ? { failures: 0, successes: before.successes + 1, lastDetail: r.detail }
       : {
@@ -102,10 +113,18 @@ export function observeRound(
   const failing = failingTargets(targets);
   const events: TrackerEvent[] = [];
   let alert = state.alert;
-  if (!alert) {
+  if (alert && !alert.failing.some((f) => f.target in targets)) {
+    // A breach among what is watched now opens a new alert from the next round on.
+    events.push({
+      type: "alert_cleared",
+      alert: { ...alert, clearedAt: now, clearedBecause: "no_longer_serving" },
+    });
+    alert = undefined;
+  } else if (!alert) {
     const breached = breachedTargets(failing, Object.keys(targets).length, now, thresholds);
     if (breached.length > 0) {
       const firstFailureAt = Math.min(...breached.map((f) => f.since));
+      const site = [...new Set(breached.map((f) => siteOf(f.target)))].join(", ");
       alert = { id: alertId(site, firstFailureAt), site, firstFailureAt, openedAt: now, failing };
       events.push({ type: "alert_opened", alert });
     }
@@ -114,7 +133,10 @@ export function observeRound(
       failing.length === 0 &&
       Object.values(targets).every((t) => t.successes >= thresholds.recoveryThreshold);
     if (recovered) {
-      events.push({ type: "alert_cleared", alert: { ...alert, clearedAt: now } });
+      events.push({
+        type: "alert_cleared",
+        alert: { ...alert, clearedAt: now, clearedBecause: "recovered" },
+      });
       alert = undefined;
     } else if (failing.length > 0) {
       alert = { ...alert, failing };
@@ -160,5 +182,5 @@ function failingTargets(targets: Record<string, TargetState>): FailingTarget[] {
 
 /** Readable and unique per streak: the site and the first failure's time. */
 export function alertId(site: string, firstFailureAt: number): string {
-  return `${site}-${firstFailureAt.toString(36)}`;
+  return `${site.replace(/, /g, "+")}-${firstFailureAt.toString(36)}`;
 }

@@ -18,7 +18,11 @@ export interface CalendarReminder {
  * keep going (a Slack outage must not stop detection) and retry what matters.
  */
 export interface WatchNotifier {
-  alertOpened(alert: WatchAlert, context: { channel: string; applications: string[] }): Promise<void>;
+  /** `remedy`: the run its button requests (a failover off the home site, a failback off DR). */
+  alertOpened(
+    alert: WatchAlert,
+    context: { channel: string; applications: string[]; remedy: "failover" | "failback" },
+  ): Promise<void>;
   /** Updates the alert where it was posted: recovered, no button any more. */
   alertCleared(alert: WatchAlert, context: { channel: string }): Promise<void>;
   reminder(reminder: CalendarReminder): Promise<void>;
@@ -33,7 +37,10 @@ export const logWatchNotifier = (log: Logger): WatchNotifier => ({
       { operation: "watch.alert", alertId: a.id, site: a.site },
     ),
   alertCleared: async (a) =>
-    log.info(`alert ${a.id} cleared: ${a.site} answers again`, { operation: "watch.alert", alertId: a.id }),
+    log.info(
+      `alert ${a.id} cleared: ${a.clearedBecause === "no_longer_serving" ? `${a.site} no longer serves (its applications moved)` : `${a.site} answers again`}`,
+      { operation: "watch.alert", alertId: a.id },
+    ),
   reminder: async (r) => log.info(`reminder ${r.schedule}: ${r.text}`, { operation: "calendar.remind" }),
   scheduleFailed: async (s, _c, m) => log.warn(`schedule ${s} failed: ${m}`, { operation: "calendar.run" }),
 });

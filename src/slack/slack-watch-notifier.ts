@@ -17,10 +17,13 @@ export class SlackWatchNotifier implements WatchNotifier {
     private readonly store: Pick<RunStore, "kvGet" | "kvSet">,
   ) {}
 
-  async alertOpened(alert: WatchAlert, c: { channel: string; applications: string[] }): Promise<void> {
+  async alertOpened(
+    alert: WatchAlert,
+    c: { channel: string; applications: string[]; remedy: "failover" | "failback" },
+  ): Promise<void> {
     // A retried post after a timeout must not post twice: the message's ts is kept once posted.
     if (await this.store.kvGet(refKey(alert.id))) return;
-    const view = alertOpenedView(alert, c.applications);
+    const view = alertOpenedView(alert, c.applications, c.remedy);
     const posted = await this.client.chat.postMessage({
       channel: c.channel,
       text: view.text,

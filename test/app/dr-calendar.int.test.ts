@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
 import type { RedisLeaderLease } from "../../src/adapters/redis/redis-leader-lease.js";
 import { DrCalendar, lastRunKey } from "../../src/app/dr-calendar.js";
 import type { DrService } from "../../src/app/dr-service.js";
@@ -81,6 +82,7 @@ async function startDrbot(options: {
     service: h.service,
     store,
     clock: options.calendarClock,
+    siteState: new MemorySiteState(),
     lease,
     notifier: new SlackWatchNotifier(h.surface.client, store),
     token: options.token,

@@ -32,11 +32,11 @@ const processes: ServeProcess[] = [];
 
 /** Alerts posted in the channel (as first posted: a cleared alert is edited in place). */
 const alerts = (): StoredMessage[] =>
-  emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes("(primary) is down"));
+  emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes(" is down"));
 
 /** The token a process logs when it becomes the leader, or undefined while it follows. */
 const leaderToken = (p: ServeProcess): string | undefined =>
-  /leading: watching dc1 and running the DR calendar \(([^)]+)\)/.exec(p.output())?.[1];
+  /leading: watching the sites that serve and running the DR calendar \(([^)]+)\)/.exec(p.output())?.[1];
 
 const leaseHolder = () => redisClient.get(`${PREFIX}leader:${LEADER_LEASE}`);
 
@@ -125,7 +125,7 @@ describe("the watch across drbot serve processes", () => {
       });
       const [alert] = alerts();
       expect(alerts()).toHaveLength(1);
-      expect(alert!.text).toContain("dc1 (primary) is down");
+      expect(alert!.text).toContain("dc1 is down");
       expect(JSON.stringify(alert!.blocks)).toContain("payments");
       // The open alert is in Redis, where another takeover would find it. Its first failed check is
       // the survivor's: after the kill, in the round that met the stop (a round is stamped when it

@@ -34,12 +34,16 @@ describe("DNS weights", () => {
   });
 
   it("gives a scope the records whose every application is in it, and names who else is behind the others", () => {
-    expect(recordsOfScope(records, ["payments", "reporting"]).map((r) => r.name)).toEqual(["api.example.com"]);
+    expect(recordsOfScope(records, ["payments", "reporting"]).map((r) => r.name)).toEqual([
+      "api.example.com",
+    ]);
     expect(recordsOfScope(records, ["portal", "reporting"]).map((r) => r.name)).toEqual(["app.example.com"]);
-    expect(recordsOutsideScope(records, ["payments", "reporting"])).toEqual([
-      { record: "app.example.com", applications: ["portal"] },
-      { record: "api.example.com", applications: [] },
-    ].filter((r) => r.applications.length > 0));
+    expect(recordsOutsideScope(records, ["payments", "reporting"])).toEqual(
+      [
+        { record: "app.example.com", applications: ["portal"] },
+        { record: "api.example.com", applications: [] },
+      ].filter((r) => r.applications.length > 0),
+    );
   });
 
   it("refuses unknown records and an empty configuration", () => {

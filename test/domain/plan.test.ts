@@ -237,7 +237,9 @@ describe("resolveScope", () => {
       toSite: "dc2",
     });
     expect(
-      resolveScope(config, ["analytics"], "failback", { serving: servingAfterFailover(config, ["analytics"]) }),
+      resolveScope(config, ["analytics"], "failback", {
+        serving: servingAfterFailover(config, ["analytics"]),
+      }),
     ).toMatchObject({ fromSite: "dc2", toSite: "dc1" });
     expect(resolveScope(config, [], "drill").applications).toEqual(["payments", "core-api", "analytics"]);
   });

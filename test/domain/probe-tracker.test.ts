@@ -11,6 +11,8 @@ import { seededRandom } from "../support/seeded-random.js";
 
 const thresholds = { failureThreshold: 3, recoveryThreshold: 2 };
 const INTERVAL = 5_000;
+/** Targets name their site after a colon ("api:dc2"); the others probe dc1. */
+const siteOf = (target: string) => target.split(":")[1] ?? "dc1";
 
 /** Drives the tracker round by round on a controlled clock: each round is `interval` later. */
 function tracker(
@@ -29,7 +31,7 @@ function tracker(
         at: now,
         detail: r === true ? "ok" : r === false ? "connection refused" : r,
       }));
-      const out = observeRound(state, list, now + 10, limits, "dc1");
+      const out = observeRound(state, list, now + 10, limits, siteOf);
       state = out.state;
       events.push(...out.events);
       now += interval;
@@ -86,6 +88,7 @@ describe("the probe tracker", () => {
     const [cleared] = t.round({ api: true, web: true });
     expect(cleared?.type).toBe("alert_cleared");
     expect(cleared?.alert.clearedAt).toBeGreaterThan(cleared!.alert.openedAt);
+    expect(cleared?.alert.clearedBecause).toBe("recovered");
     expect(t.state.alert).toBeUndefined();
   });
 
@@ -112,13 +115,13 @@ describe("the probe tracker", () => {
       [{ target: "api", ok: false, at: 10, detail: "refused" }],
       11,
       thresholds,
-      "dc1",
+      siteOf,
     );
     expect(first.events).toEqual([]);
     expect(first.state.alert?.id).toBe("dc1-abc");
     const ok = (at: number): ProbeResult[] => [{ target: "api", ok: true, at, detail: "ok" }];
-    const second = observeRound(first.state, ok(20), 21, thresholds, "dc1");
-    const third = observeRound(second.state, ok(30), 31, thresholds, "dc1");
+    const second = observeRound(first.state, ok(20), 21, thresholds, siteOf);
+    const third = observeRound(second.state, ok(30), 31, thresholds, siteOf);
     expect(second.events).toEqual([]);
     expect(third.events.map((e) => [e.type, e.alert.id])).toEqual([["alert_cleared", "dc1-abc"]]);
   });
@@ -169,6 +172,27 @@ describe("the probe tracker", () => {
     while (!opened && t.now() - stopped <= 60_000) opened = t.round({ api: false, web: false })[0];
     expect(opened?.type).toBe("alert_opened");
     expect(opened!.alert.openedAt - stopped).toBeLessThan(10_000);
+  });
+
+  it("names the site whose checks breached", () => {
+    const t = tracker();
+    for (let i = 0; i < 3; i++) t.round({ "api:dc1": true, "api:dc2": false, "app:dc2": false });
+    expect(t.state.alert).toMatchObject({ site: "dc2", id: expect.stringMatching(/^dc2-/) });
+  });
+
+  it("clears an alert at once, as no longer serving rather than recovered, once its failing checks are not probed", () => {
+    const t = tracker();
+    for (let i = 0; i < 3; i++) t.round({ "api:dc1": false });
+    // The failover moved the applications: the watcher probes dc2 now, and dc1 is still down.
+    const [cleared] = t.round({ "api:dc2": true });
+    expect(cleared).toMatchObject({
+      type: "alert_cleared",
+      alert: { site: "dc1", clearedBecause: "no_longer_serving" },
+    });
+    expect(Object.keys(t.state.targets)).toEqual(["api:dc2"]);
+    for (let i = 0; i < 3; i++) t.round({ "api:dc2": false });
+    expect(t.events.map((e) => e.type)).toEqual(["alert_opened", "alert_cleared", "alert_opened"]);
+    expect(t.state.alert?.site).toBe("dc2");
   });
 });
 

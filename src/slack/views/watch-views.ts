@@ -39,34 +39,43 @@ function failingLines(alert: WatchAlert): string {
   return lines.join("\n");
 }
 
-export function alertOpenedView(alert: WatchAlert, applications: readonly string[]): View {
-  const title = `:rotating_light: ${alert.site} (primary) is down`;
+/**
+ * The alert: which serving site is down since when, the applications at stake, and a button that
+ * requests the run moving them off it (a failover from home, a failback from DR).
+ */
+export function alertOpenedView(
+  alert: WatchAlert,
+  applications: readonly string[],
+  remedy: "failover" | "failback" = "failover",
+): View {
+  const title = `:rotating_light: ${alert.site} is down`;
+  const apps = applications.join(", ");
   const blocks: Block[] = [
     header(title),
     fields([
       `*First failed check*\n${slackDate(alert.firstFailureAt)}`,
       `*Alert raised*\n${slackDate(alert.openedAt)} (${formatMs(alert.openedAt - alert.firstFailureAt)} later)`,
-      `*At stake*\n${escapeMrkdwn(applications.join(", ") || "(no application)")}`,
+      `*Serving, at stake*\n${escapeMrkdwn(apps || "(no application)")}`,
       `*Alert*\n\`${alert.id}\``,
     ]),
     section(`*Failing checks*\n${failingLines(alert) || "(none)"}`),
     actions(`alert:${alert.id}`, [
-      button("Request failover", WATCH_ACTION.alertFailover, alert.id, {
+      button(`Request ${remedy}`, WATCH_ACTION.alertFailover, alert.id, {
         style: "danger",
         confirm: {
-          title: "Request a failover?",
-          text: `This opens a failover request for ${applications.join(", ")}. It still needs its approvals before anything changes.`,
+          title: `Request a ${remedy}?`,
+          text: `This opens a ${remedy} request for ${apps}. It still needs its approvals before anything changes.`,
           confirm: "Request",
         },
       }),
     ]),
     context([
-      "drbot never fails over by itself: the button opens a request that approvers decide on. The detection time counts toward the run's RTO.",
+      `drbot never moves traffic by itself: the button opens a ${remedy} request that approvers decide on. The detection time counts toward the run's RTO.`,
     ]),
   ];
   return {
     text: clip(
-      `${alert.site} (primary) is down: failing checks since ${new Date(alert.firstFailureAt).toISOString()}`,
+      `${alert.site} is down: failing checks since ${new Date(alert.firstFailureAt).toISOString()}`,
       LIMITS.messageText,
     ),
     blocks,
@@ -75,9 +84,14 @@ export function alertOpenedView(alert: WatchAlert, applications: readonly string
 
 export function alertClearedView(alert: WatchAlert): View {
   const cleared = alert.clearedAt ?? alert.openedAt;
-  const title = `:white_check_mark: ${alert.site} (primary) recovered`;
+  const moved = alert.clearedBecause === "no_longer_serving";
+  const title = moved
+    ? `:arrow_right: ${alert.site} no longer serves`
+    : `:white_check_mark: ${alert.site} recovered`;
   return {
-    text: `${alert.site} (primary) recovered: every check passes again`,
+    text: moved
+      ? `${alert.site} no longer serves: its applications moved, the watcher probes where they are served now`
+      : `${alert.site} recovered: every check passes again`,
     blocks: [
       header(title),
       fields([
@@ -87,7 +101,9 @@ export function alertClearedView(alert: WatchAlert): View {
         `*Alert*\n\`${alert.id}\``,
       ]),
       context([
-        "Every check passed several rounds in a row. A failover already requested goes on as decided.",
+        moved
+          ? "Its applications are served from another site now, which the watcher probes instead. Whether it answers again is not watched."
+          : "Every check passed several rounds in a row. A failover already requested goes on as decided.",
       ]),
     ],
   };

@@ -116,7 +116,9 @@ describe("the external-dns provider on a real API server", () => {
       }),
     );
     await clusters.kubectl("dc2", "apply", "-f", file);
-    const dns = provider(ns, { records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }] });
+    const dns = provider(ns, {
+      records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }],
+    });
     await dns.applyWeights({ "app.example.com": { dc1: 0, dc2: 100 } });
     expect(await dns.readWeights(["app.example.com"])).toEqual({ "app.example.com": { dc1: 0, dc2: 100 } });
     expect(await endpoints(ns, "app")).toEqual([
@@ -156,7 +158,9 @@ describe("the external-dns provider on a real API server", () => {
 
   it("refuses to invent an endpoint whose targets are not configured", async () => {
     const ns = await freshNamespace();
-    const dns = provider(ns, { records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }] });
+    const dns = provider(ns, {
+      records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }],
+    });
     await expect(dns.applyWeights({ "app.example.com": { dc1: 0, dc2: 100 } })).rejects.toMatchObject({
       code: "invalid_config",
       message: expect.stringContaining("no endpoint for app.example.com with setIdentifier dc1"),

@@ -127,8 +127,8 @@ describe("the site.serving step", () => {
   });
 
   it("refuses an application the configuration does not know when the plan is built", () => {
-    expect(siteServingStep.checkConfig!(params("dc2", ["payments", "ledger"]), config, stepContext(config).scope)).toEqual([
-      { path: ["with", "applications"], message: 'unknown application "ledger"' },
-    ]);
+    expect(
+      siteServingStep.checkConfig!(params("dc2", ["payments", "ledger"]), config, stepContext(config).scope),
+    ).toEqual([{ path: ["with", "applications"], message: 'unknown application "ledger"' }]);
   });
 });

@@ -26,7 +26,8 @@ describe("the watcher's Slack views", () => {
     const view = alertOpenedView(alert, ["payments", "core-api"]);
     expect(validateBlocks(view.blocks)).toEqual([]);
     const text = JSON.stringify(view.blocks);
-    expect(text).toContain("dc1 (primary) is down");
+    expect(text).toContain("dc1 is down");
+    expect(text).toContain("Request failover");
     expect(text).toContain("payments, core-api");
     expect(text).toContain(`"action_id":"${WATCH_ACTION.alertFailover}","value":"dc1-mfk2"`);
     expect(text).not.toContain("<!channel>");
@@ -41,6 +42,25 @@ describe("the watcher's Slack views", () => {
     expect(text).toContain("recovered");
     expect(text).toContain("5m");
     expect(text).not.toContain(WATCH_ACTION.alertFailover);
+  });
+
+  it("offers a failback when the site down is DR, serving applications away from home", () => {
+    const text = JSON.stringify(alertOpenedView({ ...alert, site: "dc2" }, ["payments"], "failback").blocks);
+    expect(text).toContain("dc2 is down");
+    expect(text).toContain("Request failback");
+    expect(text).toContain("opens a failback request for payments");
+  });
+
+  it("says an alert cleared because its site no longer serves, not that it recovered", () => {
+    const view = alertClearedView({
+      ...alert,
+      clearedAt: Date.parse("2026-11-25T03:05:00Z"),
+      clearedBecause: "no_longer_serving",
+    });
+    expect(view.text).toBe(
+      "dc1 no longer serves: its applications moved, the watcher probes where they are served now",
+    );
+    expect(JSON.stringify(view.blocks)).not.toContain("recovered");
   });
 
   it("offers the quarterly drill with a button carrying the reminder", () => {

@@ -1,13 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KubernetesSite } from "../../src/adapters/kubernetes/kubernetes-site.js";
 import type { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
-import { primaryProbes } from "../../src/app/primary-probes.js";
-import { OPEN_ALERT_KEY, PrimaryWatcher } from "../../src/app/primary-watcher.js";
+import { servingProbes } from "../../src/app/serving-probes.js";
+import { OPEN_ALERT_KEY, ServingWatcher } from "../../src/app/serving-watcher.js";
 import { type Config, configSchema } from "../../src/domain/config.js";
 import type { ProbeResult, TrackerEvent } from "../../src/domain/probe-tracker.js";
+import { initialServing } from "../../src/domain/site-state.js";
 import type { Probe } from "../../src/ports/probe.js";
+import { kubernetesSites } from "../../src/runtime/create-runtime.js";
 import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
@@ -19,8 +20,8 @@ import { INCIDENT, type SlackHarness, startSlackHarness } from "../support/slack
 import { waitFor } from "../support/wait-for.js";
 
 /**
- * The watcher on a flapping primary, with its real probes: DC1's API server of the test clusters
- * and an application's health check (an HTTP server on loopback the test controls), each failing
+ * The watcher on a flapping primary, with its real probes of the site that serves (every application
+ * at home, so DC1): DC1's API server of the test clusters and an application's health check (an HTTP server on loopback the test controls), each failing
  * instead at random one time in five from a fixed seed. Ten minutes of watch time are compressed
  * with the watcher's injected clock: every round really probes, then the clock moves one interval
  * on. The open alert is kept in real Redis and posted through the real WebClient to the Slack
@@ -75,7 +76,7 @@ afterAll(async () => {
   await Promise.all([clusters?.stop(), redis?.stop()]);
 });
 
-describe("the primary watcher on a flapping primary", () => {
+describe("the watcher on a flapping primary", () => {
   it("opens no alert over ten minutes of probes failing at random one time in five, then alerts in the channel when DC1 really stops, within the rounds confirmFor takes", async () => {
     let now = Date.UTC(2026, 0, 1);
     const clock = { now: () => now };
@@ -89,12 +90,11 @@ describe("the primary watcher on a flapping primary", () => {
         return Promise.resolve({ ok: false, detail: "injected failure" });
       },
     });
-    const probes = primaryProbes(config, new KubernetesSite(config.sites[0]!)).map(flaky);
+    const probes = servingProbes(config, initialServing(config), kubernetesSites(config)).map(flaky);
     const rounds: Array<{ at: number; results: readonly ProbeResult[]; events: readonly TrackerEvent[] }> =
       [];
-    const watcher = new PrimaryWatcher({
-      site: "dc1",
-      probes,
+    const watcher = new ServingWatcher({
+      probes: async () => probes,
       intervalMs: INTERVAL_MS,
       probeTimeoutMs: config.watch.probeTimeout,
       failureThreshold: THRESHOLD,
@@ -113,7 +113,7 @@ describe("the primary watcher on a flapping primary", () => {
       now += INTERVAL_MS;
     }
     await watcher.idle();
-    expect(probes.map((p) => p.target)).toEqual(["api", "app:payments/web"]);
+    expect(probes.map((p) => p.target)).toEqual(["api:dc1", "app:payments/web"]);
     // Every answer not injected was a real success: the flapping is the only fault.
     expect(rounds.flatMap((r) => r.results).filter((r) => !r.ok && r.detail !== "injected failure")).toEqual(
       [],
@@ -134,7 +134,7 @@ describe("the primary watcher on a flapping primary", () => {
         opened = (await watcher.round()).find((e) => e.type === "alert_opened");
         now += INTERVAL_MS;
       }
-      expect(opened?.alert.failing.map((f) => f.target)).toEqual(["api", "app:payments/web"]);
+      expect(opened?.alert.failing.map((f) => f.target)).toEqual(["api:dc1", "app:payments/web"]);
       expect(opened!.alert.openedAt - stoppedAt).toBeLessThanOrEqual(CONFIRM_FOR_MS + INTERVAL_MS);
       await watcher.idle();
       await waitFor(() => alerts().length === 1, {

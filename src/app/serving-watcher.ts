@@ -12,20 +12,26 @@ import type { Probe } from "../ports/probe.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { WatchNotifier } from "../ports/watch-notifier.js";
 
-/** What the failover button needs after the alert is posted (kept 30 days). */
+/** What the alert's button needs after the alert is posted (kept 30 days). */
 export interface AlertRecord {
   alert: WatchAlert;
   applications: string[];
   channel: string;
+  /** The run the button requests: a failover off the home site, a failback off DR (absent: failover). */
+  remedy?: "failover" | "failback";
 }
 
 export const OPEN_ALERT_KEY = "watch:alert";
 export const alertRecordKey = (id: string) => `watch:alert:${id}`;
 const ALERT_RECORD_TTL_MS = 30 * 86_400_000;
 
-export interface PrimaryWatcherOptions extends ProbeThresholds {
-  site: string;
-  probes: readonly Probe[];
+export interface ServingWatcherOptions extends ProbeThresholds {
+  /**
+   * What to probe this round: the sites that serve, as the site state says now. Asked at the start
+   * of every round (bounded by the store's deadline); what it throws is reported through `onError`
+   * and the round probes what the previous one did.
+   */
+  probes: () => Promise<readonly Probe[]>;
   intervalMs: number;
   probeTimeoutMs: number;
   clock: Clock;
@@ -38,12 +44,13 @@ export interface PrimaryWatcherOptions extends ProbeThresholds {
 }
 
 /**
- * Probes the primary every interval (fixed rate: a slow round does not push the next ones back),
- * feeds the results to the probe tracker, and turns its transitions into an alert posted once and
- * cleared once. The open alert lives in the store, so a replica taking over leadership continues it
- * instead of opening a second one. Run only in the leader.
+ * Probes the sites that serve every interval (fixed rate: a slow round does not push the next ones
+ * back), feeds the results to the probe tracker, and turns its transitions into an alert posted once
+ * and cleared once. The open alert lives in the store, so a replica taking over leadership continues
+ * it instead of opening a second one. After a failover it watches DR, which then serves; the primary,
+ * serving nothing, is no longer probed. Run only in the leader.
  */
-export class PrimaryWatcher {
+export class ServingWatcher {
   private state: TrackerState | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -53,7 +60,10 @@ export class PrimaryWatcher {
   /** Delivery runs beside the rounds: a slow or absent Slack never delays probing. */
   private delivering: Promise<void> | undefined;
 
-  constructor(private readonly o: PrimaryWatcherOptions) {}
+  /** The probes of the last round, kept for a round whose site state cannot be read. */
+  private probes: readonly Probe[] = [];
+
+  constructor(private readonly o: ServingWatcherOptions) {}
 
   get openAlert(): WatchAlert | undefined {
     return this.state?.alert;
@@ -85,11 +95,18 @@ export class PrimaryWatcher {
   /** One round: every probe in parallel, each within the probe deadline. */
   async round(): Promise<TrackerEvent[]> {
     this.state ??= initialTrackerState(await this.loadOpenAlert());
-    const results = await Promise.all(this.o.probes.map((p) => this.probe(p)));
-    const { state, events } = observeRound(this.state, results, this.o.clock.now(), this.o, this.o.site);
+    try {
+      this.probes = await this.o.probes();
+    } catch (error) {
+      this.o.onError?.(error);
+    }
+    const probes = this.probes;
+    const results = await Promise.all(probes.map((p) => this.probe(p)));
+    const siteOf = (target: string) => probes.find((p) => p.target === target)?.site ?? "?";
+    const { state, events } = observeRound(this.state, results, this.o.clock.now(), this.o, siteOf);
     this.state = state;
     for (const event of events) {
-      if (event.type === "alert_opened") await this.opened(event.alert, results);
+      if (event.type === "alert_opened") await this.opened(event.alert, results, probes);
       else await this.cleared(event.alert);
     }
     this.deliver();
@@ -148,18 +165,23 @@ export class PrimaryWatcher {
     return raw ? (JSON.parse(raw) as WatchAlert) : undefined;
   }
 
-  private async opened(alert: WatchAlert, results: readonly ProbeResult[]): Promise<void> {
+  private async opened(
+    alert: WatchAlert,
+    results: readonly ProbeResult[],
+    probes: readonly Probe[],
+  ): Promise<void> {
     const failing = new Set(results.filter((r) => !r.ok).map((r) => r.target));
-    const applications = [
-      ...new Set(this.o.probes.filter((p) => failing.has(p.target)).flatMap((p) => p.applications)),
-    ];
-    const record: AlertRecord = { alert, applications, channel: this.o.channel };
+    const down = probes.filter((p) => failing.has(p.target));
+    const applications = [...new Set(down.flatMap((p) => p.applications))];
+    // Applications served away from home go back home; the others go to DR.
+    const remedy = down.some((p) => p.remedy === "failback") ? "failback" : "failover";
+    const record: AlertRecord = { alert, applications, channel: this.o.channel, remedy };
     // Persisted before it is announced: a button on a posted alert always finds its record.
     await this.o.store.kvSet(alertRecordKey(alert.id), JSON.stringify(record), {
       ttlMs: ALERT_RECORD_TTL_MS,
     });
     await this.o.store.kvSet(OPEN_ALERT_KEY, JSON.stringify(alert));
-    this.send(() => this.o.notifier.alertOpened(alert, { channel: this.o.channel, applications }));
+    this.send(() => this.o.notifier.alertOpened(alert, { channel: this.o.channel, applications, remedy }));
   }
 
   private async cleared(alert: WatchAlert): Promise<void> {
@@ -168,7 +190,7 @@ export class PrimaryWatcher {
     const channel = record?.channel ?? this.o.channel;
     await this.o.store.kvSet(
       alertRecordKey(alert.id),
-      JSON.stringify({ alert, applications: record?.applications ?? [], channel }),
+      JSON.stringify({ ...record, alert, applications: record?.applications ?? [], channel }),
       { ttlMs: ALERT_RECORD_TTL_MS },
     );
     await this.o.store.kvSet(OPEN_ALERT_KEY, "");

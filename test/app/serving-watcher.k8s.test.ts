@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubernetesSite } from "../../src/adapters/kubernetes/kubernetes-site.js";
+import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
 import type { RedisLeaderLease } from "../../src/adapters/redis/redis-leader-lease.js";
 import type { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
-import { primaryProbes } from "../../src/app/primary-probes.js";
-import { PrimaryWatcher } from "../../src/app/primary-watcher.js";
+import { servingProbes } from "../../src/app/serving-probes.js";
+import { ServingWatcher } from "../../src/app/serving-watcher.js";
 import { startWatch, type WatchHandle } from "../../src/app/start-watch.js";
 import type { Config } from "../../src/domain/config.js";
 import type { ProbeResult, TrackerEvent } from "../../src/domain/probe-tracker.js";
+import { initialServing } from "../../src/domain/site-state.js";
 import type { StoredMessage } from "../../src/emulator/slack-emulator.js";
 import { silentLogger } from "../../src/ports/logger.js";
+import { kubernetesSites } from "../../src/runtime/create-runtime.js";
 import { registerWatchListeners } from "../../src/slack/listeners/watch-listeners.js";
 import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
 import { WATCH_ACTION } from "../../src/slack/views/watch-views.js";
@@ -22,8 +25,9 @@ import { waitFor } from "../support/wait-for.js";
 import { openTestLeaderLease } from "../support/watch-fixture.js";
 
 /**
- * Failure detection against two real clusters, real Redis and the Slack emulator: DC1's API server
- * is really stopped and started; two watcher replicas compete for the same lease.
+ * Failure detection against two real clusters, real Redis and the Slack emulator: DC1's and DC2's API
+ * servers are really stopped and started; two watcher replicas compete for the same lease; which
+ * site serves is what the site state says.
  */
 const failover = testRunbook({
   name: "failover",
@@ -39,6 +43,7 @@ let redis: RedisServer;
 let store: RedisRunStore;
 let h: SlackHarness;
 let config: Config;
+const siteState = new MemorySiteState();
 const leases: RedisLeaderLease[] = [];
 const replicas: WatchHandle[] = [];
 const rounds: Array<{ replica: string; results: readonly ProbeResult[]; events: readonly TrackerEvent[] }> =
@@ -52,7 +57,8 @@ async function startReplica(token: string): Promise<WatchHandle> {
     service: h.service,
     store,
     clock: { now: () => Date.now() },
-    primary: new KubernetesSite(config.sites[0]!),
+    sites: kubernetesSites(config),
+    siteState,
     lease,
     notifier: new SlackWatchNotifier(h.surface.client, store),
     token,
@@ -65,7 +71,7 @@ async function startReplica(token: string): Promise<WatchHandle> {
 
 /** Alerts posted in the channel (as first posted: a cleared alert is edited in place). */
 const alerts = (): StoredMessage[] =>
-  h.emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes("(primary) is down"));
+  h.emulator.messages(INCIDENT).filter((m) => (m.versions[0]?.text ?? m.text).includes(" is down"));
 const latest = (m: StoredMessage) => h.emulator.message(m.channel, m.ts)!;
 
 beforeAll(async () => {
@@ -97,7 +103,7 @@ afterAll(async () => {
   await Promise.all([clusters?.stop(), redis?.stop()]);
 });
 
-describe("failure detection of the primary", () => {
+describe("failure detection of the sites that serve", () => {
   it("alerts when DC1's API server stops, opens a failover request from the alert, and clears after the configured successes", async () => {
     const a = await startReplica("replica-a");
     await waitFor(() => a.leadership.isLeader, { description: "replica a to lead" });
@@ -199,9 +205,8 @@ describe("failure detection of the primary", () => {
       {},
     );
     const events: TrackerEvent[] = [];
-    const watcher = new PrimaryWatcher({
-      site: "dc1",
-      probes: primaryProbes(config, site),
+    const watcher = new ServingWatcher({
+      probes: async () => servingProbes(config, initialServing(config), { site: () => site }),
       intervalMs: 1_000,
       probeTimeoutMs: 500,
       failureThreshold: 3,
@@ -220,5 +225,54 @@ describe("failure detection of the primary", () => {
     expect(hung.connections()).toBeGreaterThan(0);
     expect(events.map((e) => e.type)).toEqual(["alert_opened"]);
     expect(watcher.openAlert?.failing[0]?.detail).toMatch(/no answer|timed out|timeout/i);
+  });
+
+  it("after a failover watches DC2, not DC1: DC1 stopping alerts nobody, DC2 stopping offers a failback", async () => {
+    const leader = replicas.find((r) => r.leadership.isLeader)!;
+    const token = replicas.indexOf(leader) === 0 ? "replica-a" : "replica-b";
+    await siteState.record(
+      [
+        {
+          application: "payments",
+          from: "dc1",
+          to: "dc2",
+          at: Date.now(),
+          runId: "failover-e2e",
+          by: "U0ONCALL",
+          kind: "failover",
+        },
+      ],
+      { payments: null },
+    );
+    const probedOnly = (site: string) => (r: (typeof rounds)[number]) =>
+      r.replica === token && r.results.length > 0 && r.results.every((p) => p.target === `api:${site}`);
+    await waitFor(() => rounds.some(probedOnly("dc2")), { description: "a round probing dc2 alone" });
+    const before = alerts().length;
+    const from = rounds.length;
+    await clusters.stopApiServer("dc1");
+    try {
+      await waitFor(() => rounds.slice(from).filter(probedOnly("dc2")).length >= 5, {
+        timeoutMs: 30_000,
+        description: "five rounds with DC1 stopped",
+      });
+    } finally {
+      await clusters.startApiServer("dc1");
+    }
+    expect(alerts()).toHaveLength(before);
+    expect(rounds.slice(from).every((r) => r.results.every((p) => p.ok))).toBe(true);
+
+    await clusters.stopApiServer("dc2");
+    try {
+      await waitFor(() => alerts().length === before + 1, { timeoutMs: 30_000, description: "DC2's alert" });
+    } finally {
+      await clusters.startApiServer("dc2");
+    }
+    const alert = alerts().at(-1)!;
+    expect(alert.text).toContain("dc2 is down");
+    expect(JSON.stringify(alert.blocks)).toContain("Request failback");
+    await waitFor(() => latest(alert).text.includes("recovered"), {
+      timeoutMs: 30_000,
+      description: "it to clear",
+    });
   });
 });

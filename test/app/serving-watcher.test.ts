@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
-import { OPEN_ALERT_KEY, PrimaryWatcher } from "../../src/app/primary-watcher.js";
+import { OPEN_ALERT_KEY, ServingWatcher } from "../../src/app/serving-watcher.js";
 import type { WatchAlert } from "../../src/domain/probe-tracker.js";
 import type { Probe } from "../../src/ports/probe.js";
 import type { CalendarReminder, WatchNotifier } from "../../src/ports/watch-notifier.js";
@@ -9,9 +9,11 @@ import type { CalendarReminder, WatchNotifier } from "../../src/ports/watch-noti
 class RecordingNotifier implements WatchNotifier {
   readonly said: string[] = [];
   down = false;
-  async alertOpened(alert: WatchAlert, c: { applications: string[] }) {
+  async alertOpened(alert: WatchAlert, c: { applications: string[]; remedy: string }) {
     if (this.down) throw new Error("slack is down");
-    this.said.push(`opened ${alert.id} ${c.applications.join(",")}`);
+    this.said.push(
+      `opened ${alert.id} ${c.applications.join(",")}${c.remedy === "failover" ? "" : ` ${c.remedy}`}`,
+    );
   }
   async alertCleared(alert: WatchAlert) {
     if (this.down) throw new Error("slack is down");
@@ -25,11 +27,16 @@ class RecordingNotifier implements WatchNotifier {
   }
 }
 
-/** A probe whose answer the test sets: up, down, or hung (never answers, ignores its signal). */
-function switchable(target: string, applications: string[]) {
+/**
+ * A probe of dc1 (or the site after the colon in its target) whose answer the test sets: up, down, or
+ * hung (never answers, ignores its signal).
+ */
+function switchable(target: string, applications: string[], remedy: Probe["remedy"] = "failover") {
   const probe = { mode: "up" as "up" | "down" | "hung" };
   const p: Probe & { mode: "up" | "down" | "hung" } = Object.assign(probe, {
     target,
+    site: target.startsWith("api:") ? target.slice(4) : "dc1",
+    remedy,
     applications,
     check: () =>
       probe.mode === "hung"
@@ -42,10 +49,14 @@ function switchable(target: string, applications: string[]) {
   return p;
 }
 
-function watcher(probes: Probe[], store: MemoryRunStore, notifier: WatchNotifier, clock: { now(): number }) {
-  return new PrimaryWatcher({
-    site: "dc1",
-    probes,
+function watcher(
+  probes: Probe[] | (() => Promise<Probe[]>),
+  store: MemoryRunStore,
+  notifier: WatchNotifier,
+  clock: { now(): number },
+) {
+  return new ServingWatcher({
+    probes: typeof probes === "function" ? probes : async () => probes,
     intervalMs: 1_000,
     probeTimeoutMs: 100,
     failureThreshold: 3,
@@ -57,11 +68,11 @@ function watcher(probes: Probe[], store: MemoryRunStore, notifier: WatchNotifier
   });
 }
 
-describe("the primary watcher", () => {
+describe("the watcher of the sites that serve", () => {
   it("counts a hung API server as failed within the probe deadline, and alerts on the third round when the application's check fails too", async () => {
     let now = 1_000_000;
     const clock = { now: () => now };
-    const api = switchable("api", ["payments", "core-api"]);
+    const api = switchable("api:dc1", ["payments", "core-api"]);
     const web = switchable("app:payments/api", ["payments"]);
     const notifier = new RecordingNotifier();
     const w = watcher([api, web], new MemoryRunStore(clock), notifier, clock);
@@ -74,8 +85,8 @@ describe("the primary watcher", () => {
     }
     await w.idle();
     expect(rounds.map((events) => events.map((e) => e.type))).toEqual([[], [], ["alert_opened"]]);
-    expect(w.openAlert?.failing.find((f) => f.target === "api")).toEqual({
-      target: "api",
+    expect(w.openAlert?.failing.find((f) => f.target === "api:dc1")).toEqual({
+      target: "api:dc1",
       since: 1_000_000,
       failures: 3,
       detail: "no answer within 100 ms",
@@ -86,7 +97,7 @@ describe("the primary watcher", () => {
   it("alerts on a hung API server alone only after twice the evidence while the application still answers", async () => {
     let now = 1_000_000;
     const clock = { now: () => now };
-    const api = switchable("api", ["payments", "core-api"]);
+    const api = switchable("api:dc1", ["payments", "core-api"]);
     const web = switchable("app:payments/api", ["payments"]);
     const w = watcher([api, web], new MemoryRunStore(clock), new RecordingNotifier(), clock);
     api.mode = "hung";
@@ -97,7 +108,7 @@ describe("the primary watcher", () => {
     }
     expect(rounds.map((events) => events.map((e) => e.type))).toEqual([[], [], [], [], [], ["alert_opened"]]);
     expect(w.openAlert?.failing).toEqual([
-      { target: "api", since: 1_000_000, failures: 6, detail: "no answer within 100 ms" },
+      { target: "api:dc1", since: 1_000_000, failures: 6, detail: "no answer within 100 ms" },
     ]);
   });
 
@@ -106,7 +117,7 @@ describe("the primary watcher", () => {
     const clock = { now: () => now };
     const store = new MemoryRunStore(clock);
     const notifier = new RecordingNotifier();
-    const api = switchable("api", ["payments"]);
+    const api = switchable("api:dc1", ["payments"]);
     api.mode = "down";
     const first = watcher([api], store, notifier, clock);
     for (let i = 0; i < 5; i++) {
@@ -131,7 +142,7 @@ describe("the primary watcher", () => {
   it("retries what Slack did not take, in order, so an alert is never cleared before it was posted", async () => {
     const clock = { now: () => 1_000_000 };
     const notifier = new RecordingNotifier();
-    const api = switchable("api", ["payments"]);
+    const api = switchable("api:dc1", ["payments"]);
     const w = watcher([api], new MemoryRunStore(clock), notifier, clock);
     notifier.down = true;
     api.mode = "down";
@@ -153,7 +164,7 @@ describe("the primary watcher", () => {
 
   it("keeps probing while Slack hangs on the alert", async () => {
     const clock = { now: () => 1_000_000 };
-    const api = switchable("api", ["payments"]);
+    const api = switchable("api:dc1", ["payments"]);
     const said: string[] = [];
     const hanging: WatchNotifier = {
       alertOpened: () => new Promise(() => {}),
@@ -169,5 +180,67 @@ describe("the primary watcher", () => {
     for (let i = 0; i < 2; i++) events.push(...(await w.round()));
     expect(events.map((e) => e.type)).toEqual(["alert_opened", "alert_cleared"]);
     expect(said).toEqual([]);
+  });
+
+  it("probes what the site state says each round: after a failover DR, and an alert on the primary clears as no longer serving", async () => {
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    const dc1 = switchable("api:dc1", ["payments"]);
+    const dc2 = switchable("api:dc2", ["payments"], "failback");
+    let watched: Probe[] = [dc1];
+    const notifier = new RecordingNotifier();
+    const w = watcher(async () => watched, new MemoryRunStore(clock), notifier, clock);
+    dc1.mode = "down";
+    for (let i = 0; i < 3; i++) {
+      await w.round();
+      now += 1_000;
+    }
+    const opened = w.openAlert!;
+    expect(opened.site).toBe("dc1");
+    // The failover completed: payments is served from dc2, which the next round probes instead.
+    watched = [dc2];
+    const [cleared] = await w.round();
+    expect(cleared).toMatchObject({ type: "alert_cleared", alert: { clearedBecause: "no_longer_serving" } });
+    dc2.mode = "down";
+    for (let i = 0; i < 3; i++) {
+      now += 1_000;
+      await w.round();
+    }
+    await w.idle();
+    expect(w.openAlert?.site).toBe("dc2");
+    expect(notifier.said).toEqual([
+      `opened ${opened.id} payments`,
+      `cleared ${opened.id}`,
+      `opened ${w.openAlert!.id} payments failback`,
+    ]);
+  });
+
+  it("probes what the last round did when the site state cannot be read, and says so", async () => {
+    const clock = { now: () => 1_000_000 };
+    const errors: unknown[] = [];
+    const api = switchable("api:dc1", ["payments"]);
+    let fail = false;
+    const w = new ServingWatcher({
+      probes: async () => {
+        if (fail) throw new Error("Redis did not read which site serves each application");
+        return [api];
+      },
+      intervalMs: 1_000,
+      probeTimeoutMs: 100,
+      failureThreshold: 3,
+      recoveryThreshold: 2,
+      clock,
+      store: new MemoryRunStore(clock),
+      notifier: new RecordingNotifier(),
+      channel: "C0INCIDENT",
+      onError: (error) => errors.push(error),
+      onRound: (results) => void rounds.push(results.map((r) => r.target)),
+    });
+    const rounds: string[][] = [];
+    await w.round();
+    fail = true;
+    await w.round();
+    expect(rounds).toEqual([["api:dc1"], ["api:dc1"]]);
+    expect(errors).toEqual([new Error("Redis did not read which site serves each application")]);
   });
 });
