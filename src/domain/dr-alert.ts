@@ -30,8 +30,10 @@ export function watchAlert(
   alert: WatchAlert,
   applications: readonly string[],
   status: DrAlert["status"],
+  remedy: "failover" | "failback" = "failover",
 ): DrAlert {
   const since = new Date(alert.firstFailureAt).toISOString();
+  const moved = alert.clearedBecause === "no_longer_serving";
   return {
     key: `watch:${alert.id}`,
     kind: "watch",
@@ -39,14 +41,16 @@ export function watchAlert(
     severity: status === "firing" ? "critical" : "info",
     summary:
       status === "firing"
-        ? `Primary site ${alert.site} is down (failing since ${since})`
-        : `Primary site ${alert.site} answers again`,
+        ? `Serving site ${alert.site} is down (failing since ${since})`
+        : moved
+          ? `Site ${alert.site} no longer serves: its applications moved`
+          : `Serving site ${alert.site} answers again`,
     details: [
       ...alert.failing.map((f) => `${f.target}: ${f.detail}`),
       `affected applications: ${applications.join(", ") || "none"}`,
       ...(status === "firing"
         ? [
-            "drbot never fails over by itself: request a failover from Slack or the CLI (drbot run failover …)",
+            `drbot never ${remedy === "failover" ? "fails over" : "fails back"} by itself: request a ${remedy} from Slack or the CLI (drbot run ${remedy} …)`,
           ]
         : []),
     ],

@@ -189,15 +189,15 @@ afterAll(async () => {
 
 describe("alerts with Slack unreachable", () => {
   it("email and both webhooks get the watcher's alert that the primary is down", async () => {
-    await waitFor(() => mails.some((m) => subjectOf(m).includes("Primary site dc1 is down")), {
+    await waitFor(() => mails.some((m) => subjectOf(m).includes("Serving site dc1 is down")), {
       timeoutMs: 30_000,
       intervalMs: 100,
       description: `the watcher's alert by email; serve said:\n${serve.output()}`,
     });
-    const mail = mails.find((m) => subjectOf(m).includes("Primary site dc1 is down"))!;
+    const mail = mails.find((m) => subjectOf(m).includes("Serving site dc1 is down"))!;
     expect(mail.from).toBe("drbot@example.com");
     expect(mail.to).toEqual(["ops-team@example.com"]);
-    expect(subjectOf(mail)).toMatch(/^\[drbot\] CRITICAL: Primary site dc1 is down \(failing since /);
+    expect(subjectOf(mail)).toMatch(/^\[drbot\] CRITICAL: Serving site dc1 is down \(failing since /);
     expect(mail.text).toContain("drbot never fails over by itself");
 
     await waitFor(() => hooks.filter((h) => JSON.stringify(h.body).includes("watch:")).length >= 2, {
@@ -210,7 +210,7 @@ describe("alerts with Slack unreachable", () => {
     expect(am?.body).toMatchObject([
       {
         labels: { alertname: "DrbotPrimaryDown", severity: "critical", service: "drbot", site: "dc1" },
-        annotations: { summary: expect.stringContaining("Primary site dc1 is down") },
+        annotations: { summary: expect.stringContaining("Serving site dc1 is down") },
         startsAt: expect.stringMatching(/Z$/),
         endsAt: expect.stringMatching(/Z$/),
       },
@@ -223,7 +223,7 @@ describe("alerts with Slack unreachable", () => {
       payload: { severity: "critical", source: "drbot", component: "dc1", class: "DrbotPrimaryDown" },
     });
     // Slack never answered: the watcher keeps retrying its post, and the email went out once.
-    expect(mails.filter((m) => subjectOf(m).includes("Primary site dc1 is down"))).toHaveLength(1);
+    expect(mails.filter((m) => subjectOf(m).includes("Serving site dc1 is down"))).toHaveLength(1);
   });
 
   it("email and both webhooks get a failed run's outcome", async () => {

@@ -10,7 +10,7 @@ import type { AlertDispatcher } from "./alert-dispatcher.js";
 export function alertingWatchNotifier(inner: WatchNotifier, alerts: AlertDispatcher): WatchNotifier {
   return {
     async alertOpened(alert, context) {
-      alerts.notify(watchAlert(alert, context.applications, "firing"));
+      alerts.notify(watchAlert(alert, context.applications, "firing", context.remedy));
       await inner.alertOpened(alert, context);
     },
     async alertCleared(alert, context) {

@@ -35,7 +35,7 @@ describe("alert payloads", () => {
           alert: "dc1-abc",
         },
         annotations: {
-          summary: `Primary site dc1 is down (failing since ${new Date(NOW - 45_000).toISOString()})`,
+          summary: `Serving site dc1 is down (failing since ${new Date(NOW - 45_000).toISOString()})`,
           description:
             "api: connect ECONNREFUSED\naffected applications: payments\ndrbot never fails over by itself: request a failover from Slack or the CLI (drbot run failover …)",
         },
