@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RpoReading } from "../../../src/domain/rpo.js";
 import { statusText } from "../../../src/slack/views/status-view.js";
+import { testConfig } from "../../support/config-fixture.js";
+import { servingAfterFailover } from "../../support/serving.js";
 import { reportWithUnknowns } from "../../support/status-fixture.js";
 
 const at = Date.parse("2025-01-10T03:00:00Z");
@@ -86,5 +88,21 @@ describe("the /dr status view", () => {
     expect(text).not.toContain("<!channel>");
     expect(text).not.toContain("<@U0A1>");
     expect(text).toContain("&lt;!channel&gt;");
+  });
+
+  it("says which site serves each application, grouped by the move that put them there", () => {
+    const serving = servingAfterFailover(testConfig(), ["payments"]);
+    const text = statusText({ ...reportWithUnknowns([]), serving: { read: true, applications: serving } });
+    expect(text).toContain(
+      "*Serving*\n• payments: serving from *dc2* since <!date^1779996400^{date_short_pretty} {time}|2026-05-28T19:26:40.000Z>, `failover-1203-0312-abc123` by <@U0ONCALL>\n• core-api, analytics: serving from *dc1* (home)",
+    );
+  });
+
+  it("says so, rather than guessing, when the site state could not be read", () => {
+    const text = statusText({
+      ...reportWithUnknowns([]),
+      serving: { read: false, detail: "no answer within 2000 ms" },
+    });
+    expect(text).toContain("*Serving*\n:warning: unknown: no answer within 2000 ms");
   });
 });
