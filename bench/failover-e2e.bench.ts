@@ -347,6 +347,7 @@ function benchConfig(
       records: [
         {
           name: "app.example.com",
+          applications: [APPLICATION],
           type: "CNAME",
           ttl: 60,
           weights: { dc1: 100, dc2: 0 },

@@ -99,7 +99,7 @@ describe("the DNS command hook", () => {
   it("writes drbot's weights document when the format is weights", async () => {
     await provider({ format: "weights" }).applyWeights({ "app.example.com": { dc1: 0, dc2: 100 } });
     expect(await changeBatches()).toEqual([
-      { records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 0, dc2: 100 } }] },
+      { records: [{ name: "app.example.com", weights: { dc1: 0, dc2: 100 } }] },
     ]);
   });
 

@@ -30,7 +30,7 @@ describe("the DNS webhook provider", () => {
     expect(await dns.readWeights(["app.example.com"])).toEqual({ "app.example.com": { dc1: 100, dc2: 0 } });
     await dns.applyWeights({ "app.example.com": { dc1: 0, dc2: 100 } });
     expect(JSON.parse(server.requests.find((r) => r.method === "POST")!.body)).toEqual({
-      records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 0, dc2: 100 } }],
+      records: [{ name: "app.example.com", weights: { dc1: 0, dc2: 100 } }],
     });
     expect(await dns.readWeights(["app.example.com"])).toEqual({ "app.example.com": { dc1: 0, dc2: 100 } });
   });

@@ -239,7 +239,7 @@ describe("drbot's runtime", () => {
         // The shipped failover moves traffic too; nothing is switched here, the plan only needs it.
         dns: {
           provider: { kind: "webhook", url: "http://127.0.0.1:9/weights" },
-          records: [{ name: "app.example.com", weights: { dc1: 100, dc2: 0 } }],
+          records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }],
         },
       }),
     );
