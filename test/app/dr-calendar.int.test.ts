@@ -9,6 +9,7 @@ import { calendarSchema } from "../../src/domain/watch-config.js";
 import type { Clock } from "../../src/ports/clock.js";
 import { silentLogger } from "../../src/ports/logger.js";
 import type { RunStore } from "../../src/ports/run-store.js";
+import type { SiteStateStore } from "../../src/ports/site-state.js";
 import { registerWatchListeners } from "../../src/slack/listeners/watch-listeners.js";
 import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
 import { WATCH_ACTION } from "../../src/slack/views/watch-views.js";
@@ -16,7 +17,8 @@ import { testConfig, testRunbook } from "../support/config-fixture.js";
 import { effect, Ledger } from "../support/engine-harness.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
-import { INCIDENT, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
+import { servingAfterFailover } from "../support/serving.js";
+import { blocksText, INCIDENT, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
 import { waitFor } from "../support/wait-for.js";
 import { openTestLeaderLease } from "../support/watch-fixture.js";
 
@@ -29,6 +31,24 @@ const verify = testRunbook({
   name: "backup-verify",
   kind: "verify",
   phases: [{ name: "verify", steps: [effect("verify-backups")] }],
+});
+/** Restores into scratch namespaces on the DR site: it acts on a site, so it needs DR as the standby. */
+const restoreTest = testRunbook({
+  name: "restore-test",
+  kind: "verify",
+  phases: [
+    {
+      name: "restore",
+      steps: [
+        {
+          id: "delete-scratch",
+          title: "Delete the scratch namespace",
+          kind: "k8s.delete-namespace",
+          with: { site: "{{sites.dr}}", namespace: "drbot-restore-production" },
+        },
+      ],
+    },
+  ],
 });
 const drill = testRunbook({
   name: "drill",
@@ -56,6 +76,7 @@ async function startDrbot(options: {
   calendarClock: Clock;
   ledger: Ledger;
   token: string;
+  siteState?: SiteStateStore;
 }): Promise<{
   h: SlackHarness;
   watch: WatchHandle;
@@ -64,11 +85,13 @@ async function startDrbot(options: {
   stop(): Promise<void>;
 }> {
   const store = await openTestRedisStore(redis.url, options.prefix);
+  const siteState = options.siteState ?? new MemorySiteState();
   const h = await startSlackHarness({
-    runbooks: [verify, drill],
+    runbooks: [verify, restoreTest, drill],
     store,
     config: options.config,
     ledger: options.ledger,
+    siteState,
   });
   registerWatchListeners(h.surface.app, {
     service: h.service,
@@ -82,7 +105,7 @@ async function startDrbot(options: {
     service: h.service,
     store,
     clock: options.calendarClock,
-    siteState: new MemorySiteState(),
+    siteState,
     lease,
     notifier: new SlackWatchNotifier(h.surface.client, store),
     token: options.token,
@@ -225,6 +248,37 @@ describe("the DR test calendar", () => {
     const seen = d.h.ephemeralCount("U0STRANGER");
     await d.h.click("U0STRANGER", INCIDENT, reminder.ts, WATCH_ACTION.reminderRequest);
     expect(await d.h.lastEphemeral("U0STRANGER", seen)).toContain("drill");
+  });
+
+  it("does not run a scheduled restore test while DR serves an application, and posts why in the channel", async () => {
+    const config = testConfig({
+      watch: { enabled: false, leaseTtl: "2s" },
+      calendar: {
+        schedules: [
+          { name: "monthly-restore-test", cron: "0 2 1 * *", run: "restore-test", targets: ["payments"] },
+        ],
+      },
+    });
+    const siteState = new MemorySiteState();
+    const [move] = servingAfterFailover(config, ["analytics"]).flatMap((s) => (s.move ? [s.move] : []));
+    expect(await siteState.record([move!], { analytics: null })).toEqual({ ok: true });
+    const prefix = "cal4:";
+    const seed = await openTestRedisStore(redis.url, prefix);
+    await seed.kvSet(lastRunKey("monthly-restore-test"), String(Date.parse("2026-10-01T03:00:00Z")));
+    await seed.close();
+    const d = await startDrbot({
+      prefix,
+      config,
+      calendarClock: fixedClock("2026-11-01T02:30:00Z"),
+      ledger: new Ledger(),
+      token: "m",
+      siteState,
+    });
+    cleanups.push(d.stop);
+    const posted = await d.h.findMessage("monthly-restore-test");
+    expect(blocksText(posted)).toContain("analytics is served from dc2");
+    expect(blocksText(posted)).toContain("/dr failback analytics");
+    expect(await d.store.listRuns()).toEqual([]);
   });
 
   it("refuses at start-up a schedule that would run a drill or failover by itself, or names no loaded runbook", () => {

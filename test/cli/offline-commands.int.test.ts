@@ -103,6 +103,31 @@ describe("drbot validate and plan, offline", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ runbook: "drill", mode: "drill" });
   });
 
+  it("plan refuses to split a DNS record between applications, and takes the others along with --with-shared", async () => {
+    const refused = await drbot({ DRBOT_CONFIG: "drbot.example.yaml" }, "plan", "failover", "reporting");
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain("DNS record app.example.com also carries customer-portal");
+    expect(refused.stderr).toContain("--with-shared");
+    expect(refused.stdout).toBe("");
+
+    const json = await drbot(
+      { DRBOT_CONFIG: "drbot.example.yaml" },
+      "plan",
+      "failover",
+      "reporting",
+      "--with-shared",
+      "--json",
+    );
+    expect(json.exitCode, json.stderr).toBe(0);
+    const plan = JSON.parse(json.stdout) as {
+      scope: { applications: string[]; shared: unknown[] };
+      steps: { id: string; params: Record<string, unknown> }[];
+    };
+    expect(plan.scope.applications).toEqual(["customer-portal", "reporting"]);
+    expect(plan.scope.shared).toEqual([{ record: "app.example.com", applications: ["customer-portal"] }]);
+    expect(plan.steps.find((s) => s.id === "switch-dns")?.params.records).toEqual(["app.example.com"]);
+  });
+
   it("validate refuses a dns.switch when the configuration has no DNS provider, naming file, path and line", async () => {
     const { dns, ...withoutDns } = await example();
     const records = (dns as { records: unknown[] }).records;

@@ -51,14 +51,14 @@ async function startHealthServer(): Promise<typeof health> {
 /** The shipped runbook without the steps that need Velero, Longhorn or PostgreSQL. */
 async function shipped(name: "failover" | "failback" | "drill"): Promise<Runbook> {
   const runbook = (await loadRunbooks("runbooks", config, createStepKindRegistry())).get(name)!;
-  const elsewhere = ["velero.restore", "velero.backup", "longhorn.activate", "db.promote"];
+  const elsewhere = (kind: string) => /^(velero|longhorn|db)\./.test(kind);
   return {
     ...runbook,
     phases: runbook.phases
       .map((p) => ({
         ...p,
         // The shipped retries, 50 ms apart instead of 10 s.
-        steps: p.steps.filter((s) => !elsewhere.includes(s.kind)).map((s) => ({ ...s, retryDelay: 50 })),
+        steps: p.steps.filter((s) => !elsewhere(s.kind)).map((s) => ({ ...s, retryDelay: 50 })),
       }))
       .filter((p) => p.steps.length > 0),
   };
