@@ -271,7 +271,8 @@ describe("drbot.example.yaml with every backup on its designed schedule", () => 
     const portal = await rt.service.request({
       actor: "U0ONCALL1",
       runbook: "failover",
-      targets: ["customer-portal"],
+      // app.example.com carries both: a failover moves them together.
+      targets: ["customer-portal", "reporting"],
       reason: "late backup",
       source: "cli",
     });
