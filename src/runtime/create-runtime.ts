@@ -4,15 +4,12 @@ import { performance } from "node:perf_hooks";
 import { createDnsProvider } from "../adapters/dns/create-dns-provider.js";
 import { EtcdSnapshotService } from "../adapters/etcd/etcd-snapshot-service.js";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
-import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
-import { LonghornSite } from "../adapters/longhorn/longhorn-site.js";
 import { readLonghornRpo } from "../adapters/longhorn/read-longhorn-rpo.js";
 import { MemorySiteState } from "../adapters/memory/memory-site-state.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
 import { redisLocation } from "../adapters/redis/create-redis-client.js";
 import { readVeleroRpo } from "../adapters/velero/read-velero-rpo.js";
-import { VeleroSite } from "../adapters/velero/velero-site.js";
 import type { AlertDispatcher } from "../app/alerts/alert-dispatcher.js";
 import { runOutcomeAlerts } from "../app/alerts/run-outcome-alerts.js";
 import { DrService, type DrServiceDeps } from "../app/dr-service.js";
@@ -31,7 +28,6 @@ import { loadConfig } from "../config/load-config.js";
 import { loadRunbooksWithFindings } from "../config/load-runbooks.js";
 import type { FileIssue } from "../config/yaml-issues.js";
 import type { Config } from "../domain/config.js";
-import { DrError } from "../domain/errors.js";
 import { type PlacementFacts, resolvePlacement } from "../domain/placement.js";
 import type { RpoReading } from "../domain/rpo.js";
 import type { Runbook } from "../domain/runbook.js";
@@ -42,15 +38,17 @@ import type { ArtifactStore } from "../ports/artifact-store.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
-import type { LonghornPort, LonghornServices } from "../ports/longhorn.js";
 import { NoticeRelay } from "../ports/notices.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
-import type { KubernetesServices, SitePort } from "../ports/site.js";
+import type { KubernetesServices } from "../ports/site.js";
 import type { SiteStateStore } from "../ports/site-state.js";
-import type { VeleroPort, VeleroServices } from "../ports/velero.js";
+import type { VeleroServices } from "../ports/velero.js";
 import { createAlertDispatcher } from "./create-alerts.js";
 import { openRedisStore } from "./open-redis-store.js";
+import { kubernetesSites, longhornSites, veleroSites } from "./site-services.js";
+
+export { kubernetesSites, longhornSites, veleroSites } from "./site-services.js";
 
 export interface RuntimeOptions {
   configPath: string;
@@ -91,22 +89,6 @@ export interface RuntimeOptions {
 /** One RPO reading per source for `status` and the approval card, well inside the status deadline. */
 const RPO_READ_TIMEOUT_MS = 1_500;
 
-/** Sites built on first use, so a missing kubeconfig fails the step that needs it, not start-up. */
-export function kubernetesSites(config: Config): KubernetesServices {
-  const built = new Map<string, SitePort>();
-  return {
-    site(name) {
-      const found = built.get(name);
-      if (found) return found;
-      const site = config.sites.find((s) => s.name === name);
-      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
-      const created = new KubernetesSite(site);
-      built.set(name, created);
-      return created;
-    },
-  };
-}
-
 /** What the process knows about where it runs: in a pod or not, the site it was told, Redis's hosts. */
 export function placementFacts(
   config: Config,
@@ -128,39 +110,6 @@ export function placementFacts(
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
     ...(env.DRBOT_SITE ? { siteFromEnv: env.DRBOT_SITE } : {}),
     redisHosts,
-  };
-}
-
-/** Velero per site and namespace, built on first use like the sites. */
-export function veleroSites(config: Config): VeleroServices {
-  const built = new Map<string, VeleroPort>();
-  return {
-    velero(name, namespace = "velero") {
-      const key = `${name}/${namespace}`;
-      const found = built.get(key);
-      if (found) return found;
-      const site = config.sites.find((s) => s.name === name);
-      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
-      const created = new VeleroSite(site, { namespace });
-      built.set(key, created);
-      return created;
-    },
-  };
-}
-
-/** Longhorn per site, built on first use like the sites (a bad kubeconfig fails the step or reading). */
-export function longhornSites(config: Config): LonghornServices {
-  const built = new Map<string, LonghornPort>();
-  return {
-    site(name) {
-      const found = built.get(name);
-      if (found) return found;
-      const site = config.sites.find((s) => s.name === name);
-      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
-      const created = new LonghornSite(site);
-      built.set(name, created);
-      return created;
-    },
   };
 }
 
