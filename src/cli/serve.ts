@@ -31,6 +31,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const port = rt.env.PORT;
   const log = rt.log;
   let ready = false;
+  let draining = false;
   if (rt.runbookFindings.length > 0)
     log.warn(
       `runbooks: what the configuration does not give them (\`drbot validate\` lists the same; requests refused with it):\n${formatIssues(rt.runbookFindings)}`,
@@ -114,7 +115,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const supervise = async () => {
     try {
       await rt.service.supervise();
-      ready = true;
+      ready = !draining;
     } catch (error) {
       ready = false;
       log.error("the supervisor's round failed; /readyz says not ready until one succeeds", {
@@ -180,6 +181,18 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  // A drain: /readyz answers 503 at once (no new Slack traffic or runs are sent here), the
+  // supervisor stops taking runs, steps in flight finish within engine.drainGrace, and each run's
+  // lease is released for another replica to carry on.
+  draining = true;
+  ready = false;
+  clearInterval(timer);
+  const grace = rt.config.engine.drainGrace;
+  log.info(`draining: steps in flight may finish within ${grace / 1000} s, then runs are handed over`, {
+    operation: "serve.drain",
+    runs: rt.engine.executing().length,
+  });
+  await rt.engine.drain(grace);
   await watch.stop();
   await lease.close();
   await rt.alerts.settle(rt.config.notifications.timeout);

@@ -31,7 +31,12 @@ export interface RunEngineOptions {
 
 export type DriveOutcome =
   | { driven: true; state: RunState }
-  | { driven: false; reason: "held" | "not_executable" | "lost_lease"; heldBy?: string; state?: RunState };
+  | {
+      driven: false;
+      reason: "held" | "not_executable" | "lost_lease" | "draining";
+      heldBy?: string;
+      state?: RunState;
+    };
 
 /**
  * Executes runs. `drive` takes a run's execution lease, moves it forward as far as it can go
@@ -42,6 +47,7 @@ export type DriveOutcome =
 export class RunEngine {
   private readonly active = new Map<string, Promise<DriveOutcome>>();
   private readonly shutdown = new AbortController();
+  private readonly draining = new AbortController();
 
   constructor(private readonly options: RunEngineOptions) {}
 
@@ -51,10 +57,11 @@ export class RunEngine {
 
   /** Drives a run; concurrent calls for the same run in this process share one execution. */
   drive(runId: string): Promise<DriveOutcome> {
+    if (this.draining.signal.aborted) return Promise.resolve({ driven: false, reason: "draining" });
     const existing = this.active.get(runId);
     // Something changed while a pass was under way (a tick, a resume): run one more pass after it.
     if (existing) return existing.then(() => this.drive(runId));
-    const execution = new RunExecution(this.options, runId, this.shutdown.signal)
+    const execution = new RunExecution(this.options, runId, this.shutdown.signal, this.draining.signal)
       .start()
       .finally(() => this.active.delete(runId));
     this.active.set(runId, execution);
@@ -64,6 +71,25 @@ export class RunEngine {
   /** Runs this process is executing right now. */
   executing(): string[] {
     return [...this.active.keys()];
+  }
+
+  /**
+   * A graceful stop (SIGTERM): no run and no step starts from now on, the steps in flight may
+   * finish within `graceMs`, and each run is then left where it stands, its lease released, for
+   * another process to carry on at once (nothing to re-observe). Whatever still runs after the grace
+   * period is stopped as by `stop`, and re-observed by the next executor.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.draining.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.active.values()]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.stop();
   }
 
   /** Stops every execution at its next step boundary without writing terminal states (another process resumes). */

@@ -1,7 +1,7 @@
 import { DrError, isDrError } from "../domain/errors.js";
 import type { PlanStep } from "../domain/run.js";
 import { finishReobserving, startRun } from "../domain/run-state/execute.js";
-import { isDrivable } from "../domain/run-state/states.js";
+import { isDrivable, isTerminal } from "../domain/run-state/states.js";
 import { scopeLockKeys } from "../domain/scope.js";
 import { OperatorControls } from "./operator-controls.js";
 import { reobserveInterrupted } from "./reobserve-steps.js";
@@ -42,6 +42,8 @@ export class RunExecution {
     readonly o: RunEngineOptions,
     readonly runId: string,
     shutdown: AbortSignal,
+    /** Set when the process drains: no step starts, the pass ends once nothing is in flight. */
+    readonly draining: AbortSignal = new AbortController().signal,
   ) {
     this.deps = {
       config: o.config,
@@ -82,6 +84,8 @@ export class RunExecution {
       if (!isDrivable(run.state)) return { driven: false, reason: "not_executable", state: run.state };
       for (const step of run.plan.steps) this.planSteps.set(step.id, step);
       await this.execute();
+      if (this.draining.aborted && !isTerminal(this.recorder.run.state))
+        return { driven: false, reason: "draining", state: this.recorder.run.state };
       return { driven: true, state: this.recorder.run.state };
     } catch (error) {
       if (this.lease.lost || isDrError(error, "lost_lease")) return { driven: false, reason: "lost_lease" };
@@ -107,6 +111,8 @@ export class RunExecution {
       }
       await Promise.allSettled(this.inflight.values());
       if (this.lease.lost) throw new DrError("lost_lease", `lost the lease of ${this.runId}`);
+      // Draining: the run stays as it stands, for the next executor; nothing is settled here.
+      if (this.draining.aborted && !this.controls.abort) return;
       if ((await settleRun(this)) === "settled") return;
       await this.recorder.load();
       this.reevaluated.clear();

@@ -13,7 +13,8 @@ import { runStepAttempt } from "./step-runner.js";
  * of the engine itself (not of the step) fails the run with what happened.
  */
 export function launchReadySteps(x: RunExecution): void {
-  if (x.pauseReason || x.failReason || x.controls.pause || x.abort.signal.aborted) return;
+  if (x.pauseReason || x.failReason || x.controls.pause || x.abort.signal.aborted || x.draining.aborted)
+    return;
   for (const step of x.recorder.run.plan.steps) {
     if (x.inflight.size >= x.o.maxParallelSteps) return;
     if (x.inflight.has(step.id) || !isReady(x, step) || !groupHasRoom(x, step)) continue;
@@ -108,6 +109,8 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
         // The run was stopped while waiting to retry (abort, lost lease, shutdown): settle decides.
         return;
       }
+      // Draining: no new attempt here; the next executor finds the step running and re-observes it.
+      if (x.draining.aborted) return;
       continue;
     }
     await recorder.saveStep(finished);

@@ -1,7 +1,7 @@
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { configSchema } from "../../src/domain/config.js";
 
 /** The deployment manifests are examples people copy: they must at least be right about drbot. */
@@ -15,6 +15,7 @@ const DIR = "deploy/kubernetes";
 
 interface PodSpec {
   automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds?: number;
   securityContext: { runAsNonRoot?: boolean };
   containers: Array<{
     env?: unknown[];
@@ -80,6 +81,16 @@ describe("the Kubernetes manifests", () => {
     expect(container.readinessProbe.httpGet.path).toBe("/readyz");
     expect(container.livenessProbe.httpGet.path).toBe("/healthz");
     expect(JSON.stringify(container.env)).not.toMatch(/xox[bp]-|xapp-/);
+  });
+
+  it("give drbot longer to stop than the drain it does on SIGTERM (engine.drainGrace of the shipped configuration)", async () => {
+    const [deployment] = await documents(join(DIR, "deployment.yaml"));
+    const pod = (deployment!.spec as { template: { spec: PodSpec } }).template.spec;
+    const configMap = (await documents(join(DIR, "configmap.yaml"))).find((d) => d.kind === "ConfigMap")!;
+    const config = configSchema.parse(parse(configMap.data!["drbot.yaml"]!));
+    expect(pod.terminationGracePeriodSeconds! * 1000).toBeGreaterThanOrEqual(
+      config.engine.drainGrace + 10_000,
+    );
   });
 
   it("probe and scrape drbot on its management port, apart from the port Slack posts to", async () => {
