@@ -54,6 +54,13 @@ export const FLAGS = {
     required: "say who you are: --as USER (a Slack user ID, checked like a click in Slack)",
     summary: "Who is acting: a Slack user ID, checked like a click in Slack",
   },
+  key: {
+    kind: "path",
+    value: "FILE",
+    identity: true,
+    summary:
+      "Your SSH key, which signs what you do (ssh-keygen -Y sign): a private key file, or KEY.pub held by ssh-agent; registered in approvals.keys",
+  },
   plan: {
     kind: "planHash",
     value: "HASH",
@@ -117,7 +124,7 @@ export const WHO = {
   requester: "the runbook's requesters (slack.permissions.KIND.requesters)",
   approver: "the approvers of the run's kind, never its requester",
   operator: "the run's requester or an approver of its kind",
-  resumer: "an approver of the run's kind (in a drill, its requester too)",
+  resumer: "an approver of the run's kind other than its requester",
 } as const;
 
 export type Who = keyof typeof WHO;
@@ -274,12 +281,12 @@ export const COMMANDS = [
   },
   {
     name: "skip",
-    summary: "Skip a failed or waiting step and go on",
+    summary: "Skip a failed step, or a step of a paused run, and go on (a decision: say why)",
     args: [RUN, STEP],
     who: "resumer",
     changesProduction: true,
-    slack: { flags: [] },
-    cli: { flags: ["detach"] },
+    slack: { flags: ["reason"] },
+    cli: { flags: ["reason", "detach"] },
   },
   {
     name: "tick",

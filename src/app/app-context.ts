@@ -1,4 +1,5 @@
 import type { Config, RunKind } from "../domain/config.js";
+import { KeyRing } from "../domain/evidence/key-ring.js";
 import type { Placement } from "../domain/placement.js";
 import type { RpoReading } from "../domain/rpo.js";
 import type { RunScope } from "../domain/run.js";
@@ -8,6 +9,7 @@ import type { RunEngine } from "../engine/run-engine.js";
 import type { StepKindRegistry } from "../engine/step-kinds/registry.js";
 import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
+import type { Evidence } from "../ports/evidence.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
@@ -17,6 +19,7 @@ import { Plans } from "./plans.js";
 import { RunDriver } from "./run-driver.js";
 import { RunWriter } from "./run-writer.js";
 import type { ScopeRestorePoints } from "./velero-overview.js";
+import { VerifiedEvidence } from "./verified-evidence.js";
 
 export interface DrServiceDeps {
   config: Config;
@@ -31,6 +34,12 @@ export interface DrServiceDeps {
   observer: RunObserver;
   /** Where failures nobody waits for are logged (engine failures after a person acted, audit writes). */
   log: Logger;
+  /**
+   * Slack's signing secret, when this process has it (HTTP mode; a CLI with SLACK_SIGNING_SECRET):
+   * what Slack proofs are checked with. Redis never holds it. Without it, Slack proofs cannot be
+   * checked here and count for nothing.
+   */
+  signingSecret?: string;
   /** Current RPO readings from every data source (empty until the data-source adapters are wired). */
   readRpo?: () => Promise<RpoReading[]>;
   newRunId?: (kind: RunKind, now: number) => string;
@@ -51,6 +60,11 @@ export interface DrServiceDeps {
 
 /** What every use case works with: the dependencies, and the shared run writer, actors, plans, driver. */
 export interface AppContext extends DrServiceDeps {
+  /**
+   * Proves each person's action as it is taken and keeps the proof (src/app/verified-evidence.ts);
+   * the engine checks the same proofs before it executes.
+   */
+  evidence: Evidence;
   writer: RunWriter;
   actors: Actors;
   plans: Plans;
@@ -60,12 +74,24 @@ export interface AppContext extends DrServiceDeps {
 
 export function createAppContext(deps: DrServiceDeps): AppContext {
   const actors = new Actors(deps.config, deps.directory, deps.log);
+  const plans = new Plans(deps.config, deps.runbooks, deps.registry);
   return {
     ...deps,
     statusDeadlineMs: deps.statusDeadlineMs ?? 2_000,
     writer: new RunWriter({ ...deps, actors }),
     actors,
-    plans: new Plans(deps.config, deps.runbooks, deps.registry),
+    plans,
+    evidence: new VerifiedEvidence({
+      config: deps.config,
+      plans,
+      actors,
+      store: deps.store,
+      clock: deps.clock,
+      keys: KeyRing.from(deps.config.approvals.keys),
+      siteState: deps.siteState,
+      ...(deps.signingSecret ? { signingSecret: deps.signingSecret } : {}),
+      log: deps.log,
+    }),
     driver: new RunDriver({ engine: deps.engine, log: deps.log, autoStart: deps.autoStart !== false }),
   };
 }

@@ -1,8 +1,13 @@
+import { dataLossKey } from "../domain/data-loss.js";
 import type { RunRecord } from "../domain/run.js";
-import { approveRun, rejectRun } from "../domain/run-state/decide.js";
+import { approveRun, refuseClosedDecision, rejectRun } from "../domain/run-state/decide.js";
 import { requestedTargets } from "../domain/scope.js";
+import type { Witness } from "../ports/evidence.js";
 import type { AppContext } from "./app-context.js";
 import { releaseScopeOf } from "./claim-scope.js";
+import type { ControlRequest } from "./control-run.js";
+import { proveAction } from "./prove-action.js";
+import { readDataLoss } from "./read-data-loss.js";
 import { readServing } from "./read-serving.js";
 import { cleanReason } from "./request-run.js";
 
@@ -12,21 +17,44 @@ export interface ApproveInput {
   planHash: string;
   /** The approver accepts a data loss beyond the tier's RPO (required when the run has an rpoRisk). */
   acceptsDataLoss?: boolean;
+  /** The approver's proof: Slack's signed click, or a signer of their SSH key (the CLI). */
+  witness?: Witness;
 }
 
 /**
- * An approver approves a request. The last approval needed is written only for the plan people saw:
- * the plan is computed again inside the same compare-and-set (src/domain/run-state/decide.ts), so a
- * drifted plan voids the approvals and a plan that cannot be computed keeps the request waiting.
+ * An approver approves a request, proven (src/ports/evidence.ts): the proof names the run, the plan
+ * and the data-loss reading accepted, and is kept with the approval. The last approval needed is
+ * written only for the plan people saw and the data they accepted to lose: the exposure is read
+ * again first, and the plan computed again inside the same compare-and-set
+ * (src/domain/run-state/decide.ts), so a drifted plan or a worse (or unknown) exposure voids the
+ * approvals, and a plan that cannot be computed keeps the request waiting.
  */
 export async function approveRequest(
   ctx: AppContext,
   input: ApproveInput,
 ): Promise<{ run: RunRecord; started: boolean }> {
   const current = await ctx.writer.load(input.runId);
+  // A request no longer waiting is refused as such, whatever the proof: that is what the person needs to hear.
+  const closed = refuseClosedDecision(current, ctx.clock.now());
+  if (closed) throw await ctx.writer.refuse(current.id, input.actor, closed);
+  const proof = await proveAction(
+    ctx,
+    current.id,
+    {
+      actor: input.actor,
+      action: "approve",
+      run: current,
+      ...(input.acceptsDataLoss && current.rpoRisk ? { acceptsDataLoss: dataLossKey(current.rpoRisk) } : {}),
+    },
+    input.witness,
+  );
   const actor = await ctx.actors.of(input.actor, current.kind, { role: "approver" });
   // The plan is computed again as the request computed it: from where its applications are served.
   const serving = await readServing(ctx);
+  const last =
+    current.state === "pending_approval" && current.approvals.length + 1 >= current.requiredApprovals;
+  const fresh = last ? await readDataLoss(ctx, current, "approve.rpo") : undefined;
+  const couldLoseData = ctx.readRpo !== undefined && current.kind === "failover" && current.mode === "real";
   const run = await ctx.writer.apply(input.runId, input.actor, (r, now) =>
     approveRun(
       r,
@@ -44,6 +72,8 @@ export async function approveRequest(
             serving,
           }),
         expiryMs: ctx.plans.expiryMs(r.runbook),
+        ...(proof ? { proof } : {}),
+        ...(fresh && couldLoseData ? { fresh: { risk: fresh.risk } } : {}),
       },
       now,
     ),
@@ -53,14 +83,20 @@ export async function approveRequest(
   return { run, started: true };
 }
 
-/** An approver rejects a request, or its requester withdraws it; the scope is free again. */
+/** An approver rejects a request, or its requester withdraws it, proven; the scope is free again. */
 export async function rejectRequest(
   ctx: AppContext,
-  input: { actor: string; runId: string; note?: string },
+  input: ControlRequest & { note?: string },
 ): Promise<RunRecord> {
   const current = await ctx.writer.load(input.runId);
-  const actor = await ctx.actors.of(input.actor, current.kind, { role: "approver" });
   const note = input.note ? cleanReason(input.note) : undefined;
+  await proveAction(
+    ctx,
+    current.id,
+    { actor: input.actor, action: "reject", run: current, ...(note ? { reason: note } : {}) },
+    input.witness,
+  );
+  const actor = await ctx.actors.of(input.actor, current.kind, { role: "approver" });
   const run = await ctx.writer.apply(input.runId, input.actor, (r, now) =>
     rejectRun(r, { actor, ...(note ? { note } : {}) }, now),
   );

@@ -5,8 +5,9 @@ import type { Plan, RunEvent, RunRecord, RunScope, StepRecord } from "../domain/
 import type { Runbook } from "../domain/runbook.js";
 import type { Serving, ServingMove } from "../domain/site-state.js";
 import type { StatusReport } from "../domain/status-report.js";
+import type { Evidence } from "../ports/evidence.js";
 import { type AppContext, createAppContext, type DrServiceDeps } from "./app-context.js";
-import { abort, pause, resume, skip } from "./control-run.js";
+import { abort, type ControlRequest, pause, resume, skip } from "./control-run.js";
 import { type ApproveInput, approveRequest, rejectRequest } from "./decide-run.js";
 import type { PlanRequest } from "./plans.js";
 import { activeRuns, auditTrail, recentRuns, showRun } from "./read-runs.js";
@@ -44,6 +45,11 @@ export class DrService {
 
   get config(): Config {
     return this.ctx.config;
+  }
+
+  /** How actions are proven and a stored run's proofs checked (the engine checks before it executes). */
+  get evidence(): Evidence {
+    return this.ctx.evidence;
   }
 
   runbook(name: string): Runbook {
@@ -89,32 +95,29 @@ export class DrService {
     return approveRequest(this.ctx, input);
   }
 
-  reject(input: { actor: string; runId: string; note?: string }): Promise<RunRecord> {
+  reject(input: ControlRequest & { note?: string }): Promise<RunRecord> {
     return rejectRequest(this.ctx, input);
   }
 
-  abort(input: { actor: string; runId: string; note?: string }): Promise<RunRecord> {
+  abort(input: ControlRequest & { note?: string }): Promise<RunRecord> {
     return abort(this.ctx, input);
   }
 
-  pause(input: { actor: string; runId: string }): Promise<RunRecord> {
+  pause(input: ControlRequest): Promise<RunRecord> {
     return pause(this.ctx, input);
   }
 
-  resume(input: { actor: string; runId: string }): Promise<RunRecord> {
+  resume(input: ControlRequest): Promise<RunRecord> {
     return resume(this.ctx, input);
   }
 
-  skip(input: { actor: string; runId: string; stepId: string }): Promise<RunRecord> {
+  skip(input: ControlRequest & { stepId: string; reason: string }): Promise<RunRecord> {
     return skip(this.ctx, input);
   }
 
-  tick(input: {
-    actor: string;
-    runId: string;
-    stepId: string;
-    item: string;
-  }): Promise<{ run: RunRecord; step: StepRecord }> {
+  tick(
+    input: ControlRequest & { stepId: string; item: string },
+  ): Promise<{ run: RunRecord; step: StepRecord }> {
     return tick(this.ctx, input);
   }
 

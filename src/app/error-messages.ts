@@ -24,6 +24,7 @@ export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   plan_changed: "The plan changed; review it again",
   plan_unavailable: "The plan cannot be computed now; the request keeps waiting",
   data_loss_not_accepted: "This run loses more data than the RPO allows: accept it explicitly",
+  unproven: "Not proven: drbot could not verify who did this",
   invalid_state: "Not possible in the run's current state",
   lost_lease: "Another drbot process took over this run",
   conflict: "Something changed at the same time; try again",

@@ -34,6 +34,11 @@ export class Plans {
     return found;
   }
 
+  /** The loaded runbook of that name, if there is one. */
+  loaded(name: string): Runbook | undefined {
+    return this.runbooks.get(name);
+  }
+
   runbookFor(kind: RunKind): Runbook {
     const found = [...this.runbooks.values()].find((r) => r.kind === kind);
     if (!found) throw new DrError("invalid_input", `no ${kind} runbook is loaded`);

@@ -1,5 +1,6 @@
 import { formatMs } from "../domain/duration.js";
 import { DrError } from "../domain/errors.js";
+import type { Witness } from "../ports/evidence.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { DrService, RequestOutcome } from "./dr-service.js";
 import { type AlertRecord, alertRecordKey } from "./serving-watcher.js";
@@ -13,7 +14,7 @@ import { type AlertRecord, alertRecordKey } from "./serving-watcher.js";
  */
 export async function requestFailoverFromAlert(
   deps: { service: DrService; store: Pick<RunStore, "kvGet"> },
-  input: { actor: string; alertId: string },
+  input: { actor: string; alertId: string; witness?: Witness },
 ): Promise<RequestOutcome & { record: AlertRecord }> {
   const raw = await deps.store.kvGet(alertRecordKey(input.alertId));
   if (!raw) throw new DrError("invalid_input", "this alert is unknown or too old; use /dr failover");
@@ -29,6 +30,7 @@ export async function requestFailoverFromAlert(
   const failing = alert.failing.map((f) => `${f.target}: ${f.detail}`).join("; ");
   const outcome = await deps.service.request({
     actor: input.actor,
+    ...(input.witness ? { witness: input.witness } : {}),
     runbook: deps.service.runbookFor(record.remedy ?? "failover").name,
     targets: record.applications,
     reason: `${alert.site} down since ${new Date(alert.firstFailureAt).toISOString()} (alert ${alert.id}: ${failing})`,

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
-import { refusePermission } from "../domain/permissions.js";
-import { rpoRiskOf, runExposure, type TierRpo } from "../domain/rpo.js";
+import { refusePermission, SCHEDULE_ACTOR } from "../domain/permissions.js";
+import type { TierRpo } from "../domain/rpo.js";
 import {
   initialStepRecords,
   type Plan,
@@ -13,11 +13,13 @@ import {
 import { openRun } from "../domain/run-state/request.js";
 import { scopeLockKeys, strictestTargets } from "../domain/scope.js";
 import type { Serving } from "../domain/site-state.js";
+import type { Witness } from "../ports/evidence.js";
 import { answerWithin } from "./answer-within.js";
 import type { AppContext } from "./app-context.js";
 import { claimScope, SCOPE_RUN_TTL_MS } from "./claim-scope.js";
+import { proveAction } from "./prove-action.js";
+import { readDataLoss } from "./read-data-loss.js";
 import { readServing } from "./read-serving.js";
-import { readTierRpo } from "./read-status.js";
 import { AUDIT_STREAM } from "./run-writer.js";
 import type { ScopeRestorePoints } from "./velero-overview.js";
 
@@ -35,12 +37,17 @@ export interface RequestInput {
   pins?: Record<string, string>;
   /** Take along the applications that share a DNS record with the targets (`--with-shared`). */
   withShared?: boolean;
+  /**
+   * The requester's proof (Slack's signed command or click, or a signer of their SSH key on the
+   * CLI), kept on the run; the calendar's requests by drbot itself carry none.
+   */
+  witness?: Witness;
 }
 
 export type RequestOutcome = { run: RunRecord; duplicate: boolean; exposure: TierRpo | undefined };
 
-/** Who requests the calendar's verify runs: drbot itself, as the configuration (reviewed by people) says. */
-export const SCHEDULE_ACTOR = "drbot";
+export { SCHEDULE_ACTOR };
+
 const DEDUPE_TTL_MS = 10 * 60_000;
 const DEDUPE_WAIT_MS = 5_000;
 const DEDUPE_POLL_MS = 25;
@@ -88,27 +95,31 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
     throw error;
   }
   const targets = strictestTargets(ctx.config, plan.scope);
-  const [readings, restorePoints] = await Promise.all([
-    readTierRpo(ctx).catch((err: unknown) => {
-      ctx.log.warn("could not read the RPO for a request; its exposure shows as not measured", {
-        operation: "request.rpo",
-        err,
-      });
-      return [];
-    }),
+  const [{ exposure, risk: rpoRisk }, restorePoints] = await Promise.all([
+    readDataLoss(ctx, { kind: runbook.kind, mode: plan.mode, scope: plan.scope }, "request.rpo"),
     runbook.kind === "failover" ? restorePointsOnCard(ctx, plan.scope) : Promise.resolve(undefined),
   ]);
-  const exposure = runExposure(readings, plan.scope.tiers);
-  // Only a real failover loses data: drills leave the primary running, failback follows a sync.
-  // Without any RPO reader (no data-source adapters in this process) nothing is measured, and the
-  // card says "not measured" rather than asking people to accept an unknown.
-  const rpoRisk =
-    ctx.readRpo && runbook.kind === "failover" && plan.mode === "real" ? rpoRiskOf(exposure) : undefined;
   const required = runbook.approvals.required ?? ctx.config.approvals.required[runbook.kind];
   const expiryMs = ctx.plans.expiryMs(runbook);
+  const id = (ctx.newRunId ?? defaultRunId)(runbook.kind, now);
+  const requestProof = scheduler
+    ? undefined
+    : await proveAction(
+        ctx,
+        AUDIT_STREAM,
+        {
+          actor: input.actor,
+          action: "request",
+          run: { id, kind: runbook.kind, runbook: runbook.name, plan, rpoRisk },
+        },
+        input.witness,
+      ).catch(async (error: unknown) => {
+        if (dedupeKey) await ctx.store.settleDedupe(dedupeKey, "refused", DEDUPE_TTL_MS);
+        throw error;
+      });
   const change = openRun(
     {
-      id: (ctx.newRunId ?? defaultRunId)(runbook.kind, now),
+      id,
       kind: runbook.kind,
       mode: plan.mode,
       runbook: runbook.name,
@@ -116,6 +127,7 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
       scope: plan.scope,
       plan,
       requestedBy: input.actor,
+      ...(requestProof ? { requestProof } : {}),
       reason,
       ...(input.channel ? { channel: input.channel } : {}),
       source: input.source,

@@ -16,7 +16,7 @@ export async function tick(
     ctx,
     input,
     (actor) => (r, now, steps) => tickStep(r, { actor, stepId: input.stepId, item: input.item, steps }, now),
-    { withSteps: true },
+    { withSteps: true, proves: { action: "tick", step: input.stepId, item: input.item } },
   );
   const step = (await ctx.store.getSteps(ticked.id)).get(input.stepId);
   const run = await driveAndRead(ctx, ticked, "tick.drive");

@@ -103,6 +103,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       notifier: surface.notifier,
       log: surface.log,
       acks: surface.acks,
+      clock: rt.clock,
     });
     await surface.start();
     io.out(

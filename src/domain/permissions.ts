@@ -37,6 +37,9 @@ export function isListed(principals: Principals, userId: string, userGroups: rea
 
 type RunFacts = Pick<RunRecord, "kind" | "mode" | "requestedBy">;
 
+/** Who requests the calendar's scheduled runs: drbot itself, as the configuration (reviewed by people) says. */
+export const SCHEDULE_ACTOR = "drbot";
+
 /** Only the calendar's backup verifications are requested by drbot itself. */
 export const SCHEDULED_KINDS: ReadonlySet<RunKind> = new Set(["verify"]);
 
@@ -63,8 +66,14 @@ export function refusePermission(action: RunAction, actor: Actor, run: RunFacts)
       return new DrError("not_permitted", `you may not ${OPERATIONS[action]}`);
     case "resume":
     case "skip":
-      // Resuming or skipping changes what production sees: an approver (in a drill, the requester too).
-      if (actor.approver || (run.mode === "drill" && isRequester)) return undefined;
+      // Resuming or skipping changes what production sees: a decision by an approver other than the
+      // requester, in drills too (a second person, as for the approvals themselves).
+      if (isRequester)
+        return new DrError(
+          "self_approval",
+          `you requested this run; someone else (an approver of ${run.kind} runs) must ${action} it`,
+        );
+      if (actor.approver) return undefined;
       return new DrError("not_permitted", `only ${run.kind} approvers may resume or skip steps of this run`);
     case "approve_gate":
       if (isRequester)

@@ -114,6 +114,7 @@ export interface ReportStep {
   output?: string;
   error?: string;
   resolvedBy?: StepRecord["resolvedBy"];
+  skipped?: StepRecord["skipped"];
   undone?: boolean;
   /** "only if probe-primary: reachable" for a step on one path. */
   condition?: string;
@@ -161,6 +162,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
       ...(r?.output ? { output: r.output } : {}),
       ...(r?.error ? { error: r.error } : {}),
       ...(r?.resolvedBy ? { resolvedBy: r.resolvedBy } : {}),
+      ...(r?.skipped ? { skipped: r.skipped } : {}),
       ...(r?.undone ? { undone: true } : {}),
       ...(p.when ? { condition: describeCondition(p.when) } : {}),
       ...(r?.outcome !== undefined ? { outcome: r.outcome } : {}),

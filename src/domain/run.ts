@@ -219,6 +219,8 @@ export interface StepRecord {
   outcome?: string;
   /** Why a step was skipped without running: its condition and what was decided instead. */
   skipReason?: string;
+  /** A skip is a decision: who skipped the step, when, and why (shown on the progress message and the report). */
+  skipped?: { by: string; at: number; reason: string };
   /** Checklist ticks and other attestations: who did what when (stored apart, see RunStore). */
   attestations?: Attestation[];
   /** The step's undo took effect (run or observed) when the run ended early. */

@@ -4,6 +4,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import type { RunEvidenceCheck } from "./evidence-gate.js";
 import { RunExecution } from "./run-execution.js";
 import type { StepServices } from "./step-kind.js";
 import type { StepKindRegistry } from "./step-kinds/registry.js";
@@ -27,13 +28,18 @@ export interface RunEngineOptions {
   /** How often an executing run checks for an operator's abort or pause. */
   controlPollMs?: number;
   outputLimit?: number;
+  /**
+   * Checks a run's proofs before it is started and before every step (src/engine/evidence-gate.ts).
+   * The runtime always gives it; only tests of the executor's own mechanics leave it out.
+   */
+  evidence?: RunEvidenceCheck;
 }
 
 export type DriveOutcome =
   | { driven: true; state: RunState }
   | {
       driven: false;
-      reason: "held" | "not_executable" | "lost_lease" | "draining";
+      reason: "held" | "not_executable" | "lost_lease" | "draining" | "refused" | "unverifiable";
       heldBy?: string;
       state?: RunState;
     };

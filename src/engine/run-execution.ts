@@ -3,6 +3,7 @@ import type { PlanStep } from "../domain/run.js";
 import { finishReobserving, startRun } from "../domain/run-state/execute.js";
 import { isDrivable, isTerminal } from "../domain/run-state/states.js";
 import { scopeLockKeys } from "../domain/scope.js";
+import { checkEvidence, refuseRun } from "./evidence-gate.js";
 import { OperatorControls } from "./operator-controls.js";
 import { reobserveInterrupted } from "./reobserve-steps.js";
 import type { DriveOutcome, RunEngineOptions } from "./run-engine.js";
@@ -37,6 +38,8 @@ export class RunExecution {
   /** Why the run pauses or fails once nothing is in flight (the first failure decides). */
   pauseReason: string | undefined;
   failReason: string | undefined;
+  /** Why the run's evidence did not hold (src/engine/evidence-gate.ts): nothing more of it runs. */
+  evidenceRefusal: { problem: "tampered" | "unapproved" | "unverifiable"; reasons: string[] } | undefined;
 
   constructor(
     readonly o: RunEngineOptions,
@@ -82,6 +85,11 @@ export class RunExecution {
     try {
       const run = await this.recorder.load();
       if (!isDrivable(run.state)) return { driven: false, reason: "not_executable", state: run.state };
+      const gate = await checkEvidence(this, "claim");
+      if (gate !== "ok") {
+        await refuseRun(this);
+        return { driven: false, reason: gate, state: this.recorder.run.state };
+      }
       for (const step of run.plan.steps) this.planSteps.set(step.id, step);
       await this.execute();
       if (this.draining.aborted && !isTerminal(this.recorder.run.state))

@@ -12,6 +12,7 @@ import type { MoveContext, RunMove } from "../domain/run-state/run-change.js";
 import { isTerminal } from "../domain/run-state/states.js";
 import { scopeLockKeys } from "../domain/scope.js";
 import { compensateRun } from "./compensate-run.js";
+import { refuseRun } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
 
 /**
@@ -22,6 +23,10 @@ import type { RunExecution } from "./run-execution.js";
  */
 export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
   const { recorder } = x;
+  if (x.evidenceRefusal) {
+    await refuseRun(x);
+    return "settled";
+  }
   // Ticks may have landed while we ran: read the steps again before deciding.
   const steps = await recorder.reloadSteps();
   const now = x.o.clock.now();

@@ -2,10 +2,11 @@ import { describeError, isDrError } from "../domain/errors.js";
 import type { PlanStep, StepRecord } from "../domain/run.js";
 import { continueAfterManualStep } from "../domain/run-state/execute.js";
 import { unconfirmedRunningMark } from "./durable-mark.js";
+import { checkEvidence } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
 import { skipUnmetCondition } from "./skip-unmet-condition.js";
 import { abortableDelay } from "./step-kind.js";
-import { runStepAttempt } from "./step-runner.js";
+import { runStepAttempt, StepAbort } from "./step-runner.js";
 
 /**
  * Starts every step that is ready: its needs are met, the run is not stopping, and there is room
@@ -13,7 +14,14 @@ import { runStepAttempt } from "./step-runner.js";
  * of the engine itself (not of the step) fails the run with what happened.
  */
 export function launchReadySteps(x: RunExecution): void {
-  if (x.pauseReason || x.failReason || x.controls.pause || x.abort.signal.aborted || x.draining.aborted)
+  if (
+    x.pauseReason ||
+    x.failReason ||
+    x.evidenceRefusal ||
+    x.controls.pause ||
+    x.abort.signal.aborted ||
+    x.draining.aborted
+  )
     return;
   for (const step of x.recorder.run.plan.steps) {
     if (x.inflight.size >= x.o.maxParallelSteps) return;
@@ -59,6 +67,11 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
   let record = recorder.steps.get(step.id)!;
   if (record.status === "waiting") {
     await reevaluateWaiting(x, step, record);
+    return;
+  }
+  // Nothing runs unless the run as stored still proves it may; a refusal stops every step in flight.
+  if (x.evidenceRefusal || (await checkEvidence(x, step.id)) !== "ok") {
+    x.abort.abort(new StepAbort("shutdown"));
     return;
   }
   if (recorder.run.state === "waiting_manual") await recorder.move(continueAfterManualStep);

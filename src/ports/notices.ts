@@ -6,6 +6,8 @@ export interface Notice {
   runId: string;
   text: string;
   level: "info" | "warning";
+  /** Where to post it instead of the run's own channel (a refused run is announced in the incident channel). */
+  channel?: string;
 }
 
 /** Delivers a notice; resolves false when it had nowhere to go (no channel for the run). */

@@ -28,6 +28,7 @@ import { loadConfig } from "../config/load-config.js";
 import { loadRunbooksWithFindings } from "../config/load-runbooks.js";
 import type { FileIssue } from "../config/yaml-issues.js";
 import type { Config } from "../domain/config.js";
+import type { EvidenceVerdict } from "../domain/evidence/run-evidence.js";
 import { type PlacementFacts, resolvePlacement } from "../domain/placement.js";
 import type { RpoReading } from "../domain/rpo.js";
 import type { Runbook } from "../domain/runbook.js";
@@ -275,8 +276,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     observer,
     scopeTtlMs: 6 * 3_600_000,
     log: log.child({ component: "engine" }),
+    // Every run's proofs are checked before it starts and before every step, with the checks the
+    // use cases made as people acted (the service is built just below; the engine calls later).
+    evidence: { checkRun: (run): Promise<EvidenceVerdict> => service.evidence.checkRun(run) },
   });
-  const service = new DrService({
+  const service: DrService = new DrService({
     siteHealth: async (name) => sites.site(name).health(),
     readRpo,
     restorePoints:
@@ -298,6 +302,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     autoStart: options.autoStart ?? true,
     placement: resolvePlacement(config, placementFacts(config, env)),
     log: log.child({ component: "service" }),
+    ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
   });
   return {
     config,

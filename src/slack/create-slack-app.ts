@@ -19,6 +19,7 @@ import { ReplayGuard } from "./replay-guard.js";
 import type { SlackFailure } from "./slack-failure.js";
 import { SlackReportPublisher } from "./slack-report-publisher.js";
 import { SlackRunNotifier } from "./slack-run-notifier.js";
+import { signedRequestOf } from "./slack-witness.js";
 
 export interface SlackSettings {
   mode: "http" | "socket";
@@ -118,6 +119,8 @@ export function createSlackApp(
       endpoints: EVENTS_PATH,
       processBeforeResponse: false,
       port: settings.port ?? 3000,
+      // Each listener gets the request exactly as Slack signed it: the proof kept with the action.
+      customPropertiesExtractor: signedRequestOf,
     });
     // Socket Mode needs no guard: its envelopes come over a connection the app opened itself.
     new ReplayGuard({
@@ -159,7 +162,7 @@ export function createSlackApp(
     new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });
   const publisher = new SlackReportPublisher(client, reports, defaultChannel, log);
   registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client, log, acks });
-  registerActionListeners(app, { service: deps.service, log, acks });
+  registerActionListeners(app, { service: deps.service, log, acks, clock: deps.clock });
   return {
     app,
     notifier,

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HTTPModuleFunctions, type HTTPReceiver, isRawBodyError, isValidSlackRequest } from "@slack/bolt";
+import { actsAsPerson, findCommand } from "../../commands/definitions.js";
+import { slackSignatureDigest } from "../domain/evidence/slack-request.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
@@ -18,21 +20,27 @@ export type ReplayVerdict =
   | "replay"
   /** Signed with a timestamp beyond the window ahead of us, which would outlive the memory of it. */
   | "from_the_future"
+  /**
+   * The signature is not exactly `v0=` and 64 hex digits. Bolt's own check reads the digest out of
+   * such a header and would admit `v0=<digest>=x`: the same signed request under a new header.
+   */
+  | "malformed"
   /** Not validly signed (or an ssl_check): Bolt judges it and answers as it always does. */
   | "unverified"
   /**
-   * Signed and fresh, but the store did not answer in time: admitted. Everything a replay could
-   * change (approvals, run control) is written to that same store and fails without it, while
-   * `/dr status`, which reads the sites, must still answer when Redis is down.
+   * Signed and fresh, but the store did not answer in time: only a read-only command (`/dr status`,
+   * which reads the sites and must answer when Redis is down) is admitted; anything that changes a
+   * run is refused, since nothing could tell it from a replay.
    */
   | "unchecked";
 
 /**
  * Bolt refuses a request signed more than five minutes ago, but within those five minutes a captured
  * request (a Resume or Abort click, a `/dr failover`) can be sent again and would act again. The
- * guard remembers every verified request by its timestamp and signature in the run store's dedupe
- * keys (Redis SET NX PX, shared by every replica) until its timestamp leaves the window, and refuses
- * a repeat. Slack's own retries are signed afresh (new timestamp, new signature, X-Slack-Retry-Num),
+ * guard remembers every verified request by its signature's digest (the HMAC of timestamp and body,
+ * parsed from a header that must be exactly `v0=` and 64 hex digits) in the run store's dedupe keys
+ * (Redis SET NX PX, shared by every replica) until its timestamp leaves the window, and refuses a
+ * repeat. Slack's own retries are signed afresh (new timestamp, new signature, X-Slack-Retry-Num),
  * so they pass here and the trigger_id dedupe of the use case absorbs them; X-Slack-Retry-Num is not
  * signed, so it changes nothing for a repeated signature.
  */
@@ -52,6 +60,13 @@ export class ReplayGuard {
     const signature = headers["x-slack-signature"];
     const timestamp = headers["x-slack-request-timestamp"];
     if (typeof signature !== "string" || typeof timestamp !== "string") return "unverified";
+    const digest = slackSignatureDigest(signature);
+    if (!digest) {
+      this.deps.log.warn("refused a Slack request whose signature is not v0= followed by 64 hex digits", {
+        operation: "slack.replay-guard",
+      });
+      return "malformed";
+    }
     const timestampSec = Number(timestamp);
     const now = this.deps.clock.now();
     const verified = isValidSlackRequest({
@@ -71,11 +86,7 @@ export class ReplayGuard {
     }
     let timer: NodeJS.Timeout | undefined;
     const seen = await Promise.race([
-      this.deps.store.dedupe(
-        `slack-signature:${timestampSec}:${signature}`,
-        String(now),
-        windowEndsMs - now + MARGIN_MS,
-      ),
+      this.deps.store.dedupe(`slack-signature:${digest}`, String(now), windowEndsMs - now + MARGIN_MS),
       new Promise<"slow">((resolve) => {
         timer = setTimeout(() => resolve("slow"), STORE_WAIT_MS);
       }),
@@ -84,7 +95,7 @@ export class ReplayGuard {
       .finally(() => clearTimeout(timer));
     if (seen === "slow" || seen instanceof Error) {
       this.deps.log.warn(
-        `admitted a Slack request unchecked for replay: the store ${seen === "slow" ? `did not answer within ${STORE_WAIT_MS} ms` : `failed (${seen.message})`}`,
+        `could not check a Slack request for replay: the store ${seen === "slow" ? `did not answer within ${STORE_WAIT_MS} ms` : `failed (${seen.message})`}; only a read-only command is admitted`,
         { operation: "slack.replay-guard", ...(seen === "slow" ? {} : { err: seen }) },
       );
       return "unchecked";
@@ -123,18 +134,43 @@ export class ReplayGuard {
     handle: HTTPReceiver["requestListener"],
   ): Promise<void> {
     let verdict: ReplayVerdict;
+    let buffered: Awaited<ReturnType<typeof HTTPModuleFunctions.bufferIncomingMessage>>;
     try {
-      const buffered = await HTTPModuleFunctions.bufferIncomingMessage(
-        req,
-        HTTPModuleFunctions.defaultBodyLimit,
-      );
+      buffered = await HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit);
       verdict = await this.check(req.headers, buffered.rawBody);
     } catch (error) {
       if (isRawBodyError(error)) return HTTPModuleFunctions.buildNoBodyResponse(res, error.statusCode);
       throw error;
     }
-    if (verdict === "replay" || verdict === "from_the_future")
+    if (verdict === "replay" || verdict === "from_the_future" || verdict === "malformed")
       return HTTPModuleFunctions.buildNoBodyResponse(res, 401);
+    if (verdict === "unchecked" && !isReadOnly(buffered.rawBody))
+      return refuseUnchecked(res, buffered.rawBody);
     handle(req, res);
   }
+}
+
+/** A `/dr` command anyone may run (status, runs, show, report, help): it changes nothing. */
+export function isReadOnly(rawBody: Buffer): boolean {
+  const form = new URLSearchParams(rawBody.toString("utf8"));
+  if (form.has("payload") || !form.has("command")) return false;
+  const [name = "help"] = (form.get("text") ?? "").trim().split(/\s+/).filter(Boolean);
+  const command = findCommand(name, "slack");
+  return command !== undefined && !actsAsPerson(command);
+}
+
+/** The person is told, in Slack, that nothing happened and why; a click gets a 503. */
+function refuseUnchecked(res: ServerResponse, rawBody: Buffer): void {
+  const form = new URLSearchParams(rawBody.toString("utf8"));
+  if (!form.has("command")) {
+    HTTPModuleFunctions.buildNoBodyResponse(res, 503);
+    return;
+  }
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(
+    JSON.stringify({
+      response_type: "ephemeral",
+      text: "*Not done*: drbot's store is not answering, so this request cannot be told from a replay and nothing was changed. Try again shortly; `/dr status` still answers.",
+    }),
+  );
 }

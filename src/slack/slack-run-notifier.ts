@@ -173,6 +173,7 @@ export class SlackRunNotifier implements RunObserver {
    * a passing failure throws (the step fails, and its retries apply).
    */
   async postNotice(notice: Notice): Promise<boolean> {
+    if (notice.channel) return this.postLoose(notice.channel, notice);
     let refs = await this.refs(notice.runId);
     if (!refs?.progressTs) {
       // A notice early in a run may come before its progress message is out: let that go first.
@@ -205,6 +206,19 @@ export class SlackRunNotifier implements RunObserver {
       return false;
     }
     return true;
+  }
+
+  /** A notice to a channel of its own, outside any run's thread; false when Slack refuses it. */
+  private async postLoose(channel: string, notice: Notice): Promise<boolean> {
+    const icon = notice.level === "warning" ? ":rotating_light:" : ":mega:";
+    try {
+      await this.client.chat.postMessage({ channel, text: `${icon} ${notice.text}` });
+      return true;
+    } catch (error) {
+      const context = { operation: "slack.notice", runId: notice.runId, channel, err: error };
+      this.log.error("could not post a notice to its channel", context);
+      return false;
+    }
   }
 
   /** Resolves when everything queued so far has been sent (tests and shutdown). */

@@ -98,6 +98,7 @@ async function startDrbot(options: {
     store,
     notifier: h.surface.notifier,
     log: h.surface.log,
+    clock: { now: () => Date.now() },
   });
   const lease = await openTestLeaderLease(redis.url, options.prefix);
   const watch = startWatch({

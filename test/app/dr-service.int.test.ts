@@ -482,6 +482,59 @@ describe("a failover that would lose more data than the tier's RPO", () => {
     ]);
   });
 
+  it("treats a reading that fails altogether as unknown, which must be accepted, never as no risk", async () => {
+    const h = setup({ readRpo: async () => Promise.reject(new Error("every source timed out")) });
+    const { run } = await request(h);
+    expect(run.rpoRisk).toMatchObject({ tier: "tier1", targetMs: 900_000 });
+    expect(run.rpoRisk?.unknown.join(" ")).toContain("every source timed out");
+    await expect(
+      h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }),
+    ).rejects.toMatchObject({ code: "data_loss_not_accepted" });
+  });
+
+  it("reads the exposure again at the last approval: worse than accepted voids the approvals and asks again", async () => {
+    let exposureMs: number | undefined = 3_600_000;
+    const h = setup({ required: 2, readRpo: async () => lagging(exposureMs)() });
+    const { run } = await request(h);
+    await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash, acceptsDataLoss: true });
+    // The replica fell further behind (an older recovery point) before the second approver clicked.
+    exposureMs = 3 * 3_600_000;
+    const { run: voided, started } = await h.service.approve({
+      actor: "U0A2",
+      runId: run.id,
+      planHash: run.plan.hash,
+      acceptsDataLoss: true,
+    });
+    expect(started).toBe(false);
+    expect(voided.state).toBe("pending_approval");
+    expect(voided.approvals).toEqual([]);
+    expect(voided.stateReason).toContain("approvals voided: the data at risk changed");
+    expect(voided.rpoRisk?.exposureMs).toBe(3 * 3_600_000);
+    // The new reading is what approvers accept now: both approve it again and the run starts.
+    for (const actor of ["U0A1", "U0A2"])
+      await h.service.approve({ actor, runId: run.id, planHash: run.plan.hash, acceptsDataLoss: true });
+    expect((await h.waitForState(run.id, ["completed"])).approvals.map((a) => a.userId)).toEqual([
+      "U0A1",
+      "U0A2",
+    ]);
+  });
+
+  it("voids the approvals when the exposure becomes unknown by the last approval", async () => {
+    let exposureMs: number | undefined = 3_600_000;
+    const h = setup({ required: 2, readRpo: async () => lagging(exposureMs)() });
+    const { run } = await request(h);
+    await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash, acceptsDataLoss: true });
+    exposureMs = undefined;
+    const { run: voided } = await h.service.approve({
+      actor: "U0A2",
+      runId: run.id,
+      planHash: run.plan.hash,
+      acceptsDataLoss: true,
+    });
+    expect(voided.approvals).toEqual([]);
+    expect(voided.stateReason).toContain("can no longer be measured");
+  });
+
   it("treats an unreadable source as the worst case that must be accepted", async () => {
     const h = setup({ readRpo: lagging(undefined) });
     const { run } = await request(h);

@@ -92,6 +92,7 @@ beforeAll(async () => {
     store,
     notifier: h.surface.notifier,
     log: h.surface.log,
+    clock: { now: () => Date.now() },
   });
 });
 

@@ -1,13 +1,15 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { RedisSiteState } from "../../src/adapters/redis/redis-site-state.js";
 import { runCli } from "../../src/cli/main.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
+import { type KeyPair, keyDirectory, makeKeyPair } from "../support/ssh-keys.js";
 
 /**
  * The CLI drives whole runs on the shipped example configuration, against a real Redis: validate,
@@ -15,7 +17,10 @@ import { type RedisServer, startRedisServer } from "../support/redis-server.js";
  * each with its refusals and documented exit codes; --config against DRBOT_CONFIG. The runbook uses
  * shell and http steps only (the health endpoint is a local server the test can make answer 503),
  * so it needs no cluster. Each test requests its own application, so their scopes never collide.
+ * Every person has a key pair of their own made by ssh-keygen, registered in the configuration's
+ * approvals.keys, and signs what they do with it (`--key`): `--as` alone only names a person.
  */
+const PEOPLE = ["U0ONCALL1", "U0ONCALL2", "U0APPROVER1", "U0APPROVER2", "U0STRANGER"] as const;
 const RUNBOOK = (port: number) => `
 name: failover
 title: CLI failover
@@ -46,6 +51,8 @@ describe("drbot CLI", () => {
   let port = 0;
   let runbooks = "";
   let env: NodeJS.ProcessEnv;
+  const keys = new Map<string, KeyPair>();
+  let removeKeys: () => Promise<void> = async () => {};
   /** Whether the application's health endpoint answers 200 "ok" (or 503, to pause a run on it). */
   let healthy = true;
 
@@ -60,9 +67,17 @@ describe("drbot CLI", () => {
     port = (http.address() as { port: number }).port;
     runbooks = await mkdtemp(join(tmpdir(), "drbot-cli-runbooks-"));
     await writeFile(join(runbooks, "failover.yaml"), RUNBOOK(port));
+    const { dir, cleanup } = await keyDirectory();
+    removeKeys = cleanup;
+    for (const person of PEOPLE) keys.set(person, await makeKeyPair(dir, person));
+    // The shipped example with each person's public key registered.
+    const config = parse(await readFile("drbot.example.yaml", "utf8"));
+    config.approvals.keys = Object.fromEntries(PEOPLE.map((p) => [p, [keys.get(p)!.publicLine]]));
+    const configPath = join(dir, "drbot.yaml");
+    await writeFile(configPath, stringify(config));
     env = {
       ...process.env,
-      DRBOT_CONFIG: "drbot.example.yaml",
+      DRBOT_CONFIG: configPath,
       DRBOT_RUNBOOKS: runbooks,
       REDIS_URL: redis.url,
     };
@@ -70,13 +85,20 @@ describe("drbot CLI", () => {
   afterAll(async () => {
     await new Promise((resolve) => http?.close(resolve));
     await redis?.stop();
+    await removeKeys();
   });
+
+  /** `--as USER --key KEY`: the person, and their own key, which signs what they do. */
+  const signedBy = (user: string) => ["--as", user, "--key", keys.get(user)!.privatePath];
 
   // biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output is asserted field by field
   type CliResult = { code: number; out: string; err: string; json: () => any };
 
+  /** Runs drbot; whoever `--as` names signs with their own key unless the command gives `--key` itself. */
   function cli(...argv: string[]): Promise<CliResult> {
-    return cliWithEnv({}, ...argv);
+    const as = argv[argv.indexOf("--as") + 1];
+    const key = argv.includes("--as") && !argv.includes("--key") && as ? keys.get(as) : undefined;
+    return cliWithEnv({}, ...argv, ...(key ? ["--key", key.privatePath] : []));
   }
 
   async function cliWithEnv(overrides: NodeJS.ProcessEnv, ...argv: string[]): Promise<CliResult> {
@@ -110,7 +132,7 @@ describe("drbot CLI", () => {
   const approve = (runId: string, hash: string, as: string, ...more: string[]) =>
     cli("approve", runId, "--plan", hash, "--as", as, "--accept-data-loss", "--json", ...more);
 
-  it("drives a failover from request to completion", async () => {
+  it("drives a failover from request to completion, each person signing with their own ssh-keygen key", async () => {
     const validate = await cli("validate");
     expect(validate.code, validate.err).toBe(0);
     expect(validate.out).toContain("configuration OK");
@@ -126,26 +148,28 @@ describe("drbot CLI", () => {
       "payments",
       "--reason",
       "DC1 unreachable",
-      "--as",
-      "U0ONCALL1",
+      ...signedBy("U0ONCALL1"),
       "--json",
     );
     expect(requested.code, requested.err).toBe(0);
     const runId = requested.json().id as string;
+    // The request is proven by the requester's signature, kept on the run.
+    expect(requested.json().requestProof).toMatchObject({ via: "ssh" });
+    expect(requested.json().requestProof.message).toContain(`run: ${runId}\n`);
     expect(requested.json()).toMatchObject({
       state: "pending_approval",
       requiredApprovals: 2,
       plan: { hash },
     });
 
-    const self = await cli("approve", runId, "--plan", hash, "--as", "U0ONCALL1");
+    const self = await cli("approve", runId, "--plan", hash, ...signedBy("U0ONCALL1"), "--accept-data-loss");
     expect(self.code).toBe(1);
     expect(self.err).toContain("You cannot approve your own request");
 
     // The configured sources cannot be read here (no database, no Velero): the data at risk is
     // unknown, the worst case, so approvers must accept the loss explicitly.
     expect(requested.json().rpoRisk).toMatchObject({ tier: "tier1" });
-    const unaccepted = await cli("approve", runId, "--plan", hash, "--as", "U0APPROVER1");
+    const unaccepted = await cli("approve", runId, "--plan", hash, ...signedBy("U0APPROVER1"));
     expect(unaccepted.code).toBe(1);
     expect(unaccepted.err).toContain("accept it explicitly");
     expect(unaccepted.err).toContain("--accept-data-loss");
@@ -155,8 +179,7 @@ describe("drbot CLI", () => {
       runId,
       "--plan",
       hash,
-      "--as",
-      "U0APPROVER1",
+      ...signedBy("U0APPROVER1"),
       "--accept-data-loss",
       "--json",
     );
@@ -168,8 +191,7 @@ describe("drbot CLI", () => {
       runId,
       "--plan",
       hash,
-      "--as",
-      "U0APPROVER2",
+      ...signedBy("U0APPROVER2"),
       "--accept-data-loss",
       "--json",
     );
@@ -183,6 +205,12 @@ describe("drbot CLI", () => {
     const show = await cli("show", runId, "--json");
     expect(show.code).toBe(0);
     const shown = show.json();
+    // Each approval keeps its signature: the approver's key signed this run's id and plan hash.
+    expect(shown.run.approvals.map((a: { proof: { via: string; message: string } }) => a.proof.via)).toEqual([
+      "ssh",
+      "ssh",
+    ]);
+    expect(shown.run.approvals[0].proof.message).toContain(`plan: ${hash}\n`);
     expect(shown.steps["echo-scope"]).toMatchObject({ status: "succeeded" });
     // Shell metacharacters arrive as literal arguments: printf echoes them back, nothing ran.
     expect(shown.steps["echo-scope"].output).toBe("apps=payments|payments; rm -rf /|$(id)|`id`|");
@@ -264,7 +292,7 @@ describe("drbot CLI", () => {
     // A real failover changes production: the requester may not resume it, an approver may.
     const requester = await cli("resume", runId, "--as", "U0ONCALL1");
     expect(requester.code).toBe(1);
-    expect(requester.err).toContain("only failover approvers may resume");
+    expect(requester.err).toContain("someone else (an approver of failover runs) must resume it");
 
     healthy = true;
     const resumed = await cli("resume", runId, "--as", "U0APPROVER1", "--json");

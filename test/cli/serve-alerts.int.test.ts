@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { type ServeProcess, startServeProcess } from "../support/serve-process.js";
+import { type KeyPair, makeKeyPair } from "../support/ssh-keys.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -53,6 +54,7 @@ let receiver: Server;
 let serve: ServeProcess;
 let work: string;
 let env: Record<string, string>;
+let oncallKey: KeyPair;
 const mails: Mail[] = [];
 const hooks: Hook[] = [];
 
@@ -127,6 +129,8 @@ beforeAll(async () => {
     { mode: 0o600 },
   );
   await mkdir(join(work, "runbooks"));
+  // The on-call engineer requests from the CLI, signing with their own key.
+  oncallKey = await makeKeyPair(work, "oncall");
   await writeFile(join(work, "runbooks", "verify-broken.yaml"), BROKEN(servicePort));
   await writeFile(
     join(work, "drbot.yaml"),
@@ -147,6 +151,7 @@ beforeAll(async () => {
         permissions: { verify: { requesters: { users: ["U0ONCALL"] } } },
       },
       redis: { url: redis.url, keyPrefix: "drbot:" },
+      approvals: { keys: { U0ONCALL: [oncallKey.publicLine] } },
       engine: { leaseTtl: "2s" },
       watch: { interval: "1s", probeTimeout: "500ms", failureThreshold: 2, leaseTtl: "2s" },
       notifications: {
@@ -238,6 +243,8 @@ describe("alerts with Slack unreachable", () => {
         "payments",
         "--as",
         "U0ONCALL",
+        "--key",
+        oncallKey.privatePath,
         "--detach",
         "--json",
       ],

@@ -88,13 +88,13 @@ describe("parseCommandLine on the CLI", () => {
 
   it("refuses missing and extra arguments with the usage", () => {
     expect(refusal(["skip", "failover-1", "--as", "U0A1"], "cli")).toBe(
-      "STEP is missing; usage: drbot skip RUN STEP --as USER [--detach]",
+      'STEP is missing; usage: drbot skip RUN STEP --as USER [--key FILE] [--reason "…"] [--detach]',
     );
     expect(refusal(["show", "failover-1", "extra"], "cli")).toBe(
       'too many arguments: "extra"; usage: drbot show RUN',
     );
     expect(refusal(["tick", "failover-1", "fence", "--as", "U0A1"], "cli")).toBe(
-      "ITEM is missing; usage: drbot tick RUN STEP ITEM… --as USER [--detach]",
+      "ITEM is missing; usage: drbot tick RUN STEP ITEM… --as USER [--key FILE] [--detach]",
     );
   });
 });
@@ -107,7 +107,7 @@ describe("parseCommandLine in Slack", () => {
       flags: {},
     });
     expect(refusal(["skip", "failover-1", "-rf", "x"], "slack")).toBe(
-      'too many arguments: "x"; usage: /dr skip RUN STEP',
+      'too many arguments: "x"; usage: /dr skip RUN STEP [--reason "…"]',
     );
   });
 

@@ -15,7 +15,6 @@ import { k8sScaleStep } from "../../src/engine/step-kinds/k8s-scale.js";
 import { veleroBackupStep } from "../../src/engine/step-kinds/velero-backup.js";
 import { veleroStorageLocationStep } from "../../src/engine/step-kinds/velero-storage-location.js";
 import {
-  createRuntime,
   kubernetesSites,
   longhornSites,
   type Runtime,
@@ -26,6 +25,7 @@ import { createSnapshotFile, installEtcdSnapshotFileCrd } from "../support/etcd-
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import { readPaymentsReplicas, seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { startShippedDrill } from "../support/start-shipped-drill.js";
 import { stepContext } from "../support/step-context.js";
@@ -176,7 +176,7 @@ afterAll(async () => {
 });
 
 const runtime = () =>
-  createRuntime({
+  createProvenRuntime({
     configPath: configFile,
     runbooksDir: "runbooks",
     store: new MemoryRunStore({ now: () => Date.now() }),

@@ -24,8 +24,8 @@ describe("who may do what to a run", () => {
     abort: ["allowed", "allowed", "allowed", "not_permitted"],
     pause: ["allowed", "allowed", "allowed", "not_permitted"],
     tick_checklist: ["allowed", "allowed", "allowed", "not_permitted"],
-    resume: ["not_permitted", "allowed", "allowed", "not_permitted"],
-    skip: ["not_permitted", "allowed", "allowed", "not_permitted"],
+    resume: ["self_approval", "self_approval", "allowed", "not_permitted"],
+    skip: ["self_approval", "self_approval", "allowed", "not_permitted"],
     approve_gate: ["self_approval", "self_approval", "allowed", "not_eligible"],
   };
 
@@ -34,12 +34,13 @@ describe("who may do what to a run", () => {
     expect(actors.map((a) => verdict(action as RunAction, a))).toEqual(row);
   });
 
-  it("lets the requester of a drill resume and skip its steps, not of a real run", () => {
+  it("refuses the requester of a drill its resume and skip too: a second person decides", () => {
     expect([verdict("resume", requester, drill), verdict("skip", requester, drill)]).toEqual([
-      "allowed",
-      "allowed",
+      "self_approval",
+      "self_approval",
     ]);
     expect(verdict("resume", stranger, drill)).toBe("not_permitted");
+    expect(verdict("resume", approver, drill)).toBe("allowed");
   });
 
   it("lets drbot itself request only the calendar's backup verifications", () => {

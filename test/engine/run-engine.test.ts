@@ -74,7 +74,7 @@ describe("RunEngine", () => {
     });
     expect(ledger.entries).toEqual(["a"]);
     await expect(h.service.resume({ actor: "U0ONCALL", runId: run.id })).rejects.toMatchObject({
-      code: "not_permitted",
+      code: "self_approval",
     });
     await h.service.resume({ actor: "U0A1", runId: run.id });
     const done = await h.waitForState(run.id, ["completed"]);

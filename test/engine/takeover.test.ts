@@ -207,9 +207,11 @@ describe("taking over a run whose owner died mid-step", () => {
     expect(x.ledger.entries).toEqual(["a", "b"]);
 
     // An approver checks by hand that b happened and skips it: the run finishes, b ran once.
-    await x.survivor.service.skip({ actor: "U0A1", runId: run.id, stepId: "b" });
+    await x.survivor.service.skip({ actor: "U0A1", runId: run.id, stepId: "b", reason: "b happened" });
     const done = await x.survivor.waitForState(run.id, ["completed"]);
-    expect(done.decisions.map((d) => [d.userId, d.decision, d.note])).toEqual([["U0A1", "skipped", "b"]]);
+    expect(done.decisions.map((d) => [d.userId, d.decision, d.note])).toEqual([
+      ["U0A1", "skipped", "b happened"],
+    ]);
     expect(x.ledger.entries).toEqual(["a", "b", "c"]);
   });
 });

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { parseEnvironment } from "../../src/config/environment.js";
-import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../src/runtime/create-runtime.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -103,7 +104,7 @@ beforeAll(async () => {
         ],
       }),
     );
-  runtime = await createRuntime({
+  runtime = await createProvenRuntime({
     configPath: join(dir, "drbot.yaml"),
     runbooksDir: join(dir, "runbooks"),
     store: new MemoryRunStore({ now: () => Date.now() }),

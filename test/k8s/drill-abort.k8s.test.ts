@@ -11,8 +11,9 @@ import { loadRunbooks } from "../../src/config/load-runbooks.js";
 import { buildRunReport } from "../../src/domain/run-report.js";
 import type { AnyStepKind } from "../../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
-import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../src/runtime/create-runtime.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import { readPaymentsReplicas, seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { startShippedDrill } from "../support/start-shipped-drill.js";
 import { waitFor } from "../support/wait-for.js";
@@ -128,7 +129,7 @@ describe("the shipped drill aborted at each of its steps", () => {
 
 /** Runs the shipped drill, aborts it at `stepId`, and says what it left; throws with details when a check fails. */
 async function abortAt(stepId: string): Promise<string> {
-  const rt: Runtime = await createRuntime({
+  const rt: Runtime = await createProvenRuntime({
     configPath: configFile,
     runbooksDir: "runbooks",
     store: new MemoryRunStore({ now: () => Date.now() }),

@@ -7,9 +7,10 @@ import { runCli } from "../../src/cli/main.js";
 import { parseEnvironment } from "../../src/config/environment.js";
 import type { RunReport } from "../../src/domain/run-report.js";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
-import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../src/runtime/create-runtime.js";
 import { createSlackApp, type SlackSurface } from "../../src/slack/create-slack-app.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { readTimelinePicture } from "../support/svg-picture.js";
@@ -70,7 +71,7 @@ describe("a drill's report on two real clusters", () => {
 
   beforeAll(async () => {
     const env = parseEnvironment({ ...process.env, REDIS_URL: redis.url });
-    rt = await createRuntime({ configPath: configFile, runbooksDir: "runbooks", env });
+    rt = await createProvenRuntime({ configPath: configFile, runbooksDir: "runbooks", env });
     const port = await freePort();
     emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
     surface = createSlackApp(

@@ -16,6 +16,7 @@ import {
   seedPaymentsDeployments,
   seedPaymentsObjects,
 } from "../support/seed-payments-deployments.js";
+import { type KeyPair, makeKeyPair } from "../support/ssh-keys.js";
 import { waitFor } from "../support/wait-for.js";
 
 /**
@@ -47,6 +48,7 @@ let emulator: SlackEmulator;
 let serve: ResultPromise | undefined;
 let work: string;
 let env: Record<string, string>;
+let oncallKey: KeyPair;
 /** Two backups of the schedule on DC1, synced to DC2: payments-config version 1, then version 2. */
 let older: string;
 let newest: string;
@@ -112,6 +114,8 @@ beforeAll(async () => {
     applications: Record<string, unknown>[];
   };
   const permissions = { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } };
+  // The on-call engineer requests the restore test from the CLI, signing with their own key.
+  oncallKey = await makeKeyPair(work, "oncall");
   const configFile = join(work, "drbot.yaml");
   await writeFile(
     configFile,
@@ -136,6 +140,7 @@ beforeAll(async () => {
         },
       },
       redis: { url: redis.url },
+      approvals: { keys: { U0ONCALL: [oncallKey.publicLine] } },
       dns: {
         provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
         records: [
@@ -532,6 +537,8 @@ describe("failover and failback with real Velero and every data source, from Sla
           "monthly",
           "--as",
           "U0ONCALL",
+          "--key",
+          oncallKey.privatePath,
           "--json",
         ],
         { env, extendEnv: false, reject: false, timeout: 4 * MIN },

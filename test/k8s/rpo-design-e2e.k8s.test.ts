@@ -9,12 +9,13 @@ import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { parseEnvironment } from "../../src/config/environment.js";
 import { lastOccurrence } from "../../src/domain/cadence.js";
 import { dataSourceSchema } from "../../src/domain/config.js";
-import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../src/runtime/create-runtime.js";
 import { startLonghorn, startVelero } from "../support/backup-servers.js";
 import { type EtcdServer, startEtcdServer } from "../support/etcd-server.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import type { FakeLonghorn } from "../support/longhorn-controller.js";
 import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import type { VeleroTestController } from "../support/velero-test-controller.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -164,7 +165,7 @@ beforeAll(async () => {
       dns: { ...(example.dns as Record<string, unknown>), provider: { kind: "external-dns", site: "dc2" } },
     }),
   );
-  rt = await createRuntime({
+  rt = await createProvenRuntime({
     configPath: configFile,
     runbooksDir: "runbooks",
     env: parseEnvironment({ PG_TEST_PASSWORD: pg.drbotPassword }),

@@ -11,9 +11,10 @@ import { loadRunbooks } from "../../src/config/load-runbooks.js";
 import { type Config, configSchema } from "../../src/domain/config.js";
 import type { Runbook } from "../../src/domain/runbook.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
-import { createRuntime, kubernetesSites, type Runtime } from "../../src/runtime/create-runtime.js";
+import { kubernetesSites, type Runtime } from "../../src/runtime/create-runtime.js";
 import { expectWithinDeadline } from "../support/deadline.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import { readPaymentsReplicas, seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { INCIDENT, startSlackHarness } from "../support/slack-harness.js";
 import { startShippedDrill } from "../support/start-shipped-drill.js";
@@ -114,7 +115,7 @@ const replicasOf = (ctx: "dc1" | "dc2", ns: "production" | "staging") =>
 
 describe("on two real clusters", () => {
   it("runs the shipped drill end to end and leaves nothing behind", async () => {
-    const rt: Runtime = await createRuntime({
+    const rt: Runtime = await createProvenRuntime({
       configPath: configFile,
       runbooksDir: "runbooks",
       store: new MemoryRunStore({ now: () => Date.now() }),
@@ -287,7 +288,7 @@ describe("on two real clusters", () => {
             })
           : new KubernetesSite(config.sites[1]!),
     };
-    const rt = await createRuntime({
+    const rt = await createProvenRuntime({
       configPath: configFile,
       runbooksDir: "runbooks",
       store: new MemoryRunStore({ now: () => Date.now() }),
@@ -312,7 +313,7 @@ describe("on two real clusters", () => {
 
   it("answers status when DC1's API server is stopped", async () => {
     await clusters.stopApiServer("dc1");
-    const rt = await createRuntime({
+    const rt = await createProvenRuntime({
       configPath: configFile,
       runbooksDir: "runbooks",
       store: new MemoryRunStore({ now: () => Date.now() }),

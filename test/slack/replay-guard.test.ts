@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { signSlackRequest } from "../../src/emulator/request-signing.js";
-import { ReplayGuard } from "../../src/slack/replay-guard.js";
+import { isReadOnly, ReplayGuard } from "../../src/slack/replay-guard.js";
 import { recordingLogger } from "../support/recording-logger.js";
 
 const SECRET = "replay-guard-secret";
@@ -62,7 +62,34 @@ describe("the replay guard", () => {
     expect(log.messages("warn")[0]).toContain("ahead");
   });
 
-  it("admits a fresh request unchecked, and says so, when the store fails or does not answer in time", async () => {
+  it("refuses the same signed request under a mangled signature header, and any header not v0= and 64 hex", async () => {
+    const { guard } = guardAt(start);
+    const headers = signedAt(sec);
+    expect(await guard.check(headers, Buffer.from(BODY))).toBe("fresh");
+    const mangled = { ...headers, "x-slack-signature": `${headers["x-slack-signature"]}=x` };
+    expect(await guard.check(mangled, Buffer.from(BODY))).toBe("malformed");
+    const upper = { ...headers, "x-slack-signature": headers["x-slack-signature"].toUpperCase() };
+    expect(await guard.check(upper, Buffer.from(BODY))).toBe("malformed");
+  });
+
+  it("keys on the signature's digest, so a request seen once is a replay whatever else changes around it", async () => {
+    const { guard } = guardAt(start);
+    const headers = signedAt(sec);
+    expect(await guard.check(headers, Buffer.from(BODY))).toBe("fresh");
+    expect(await guard.check({ ...headers, "x-slack-retry-num": "1" }, Buffer.from(BODY))).toBe("replay");
+  });
+
+  it("tells read-only commands (status, runs, show, report, help) from everything that changes a run", () => {
+    const form = (fields: Record<string, string>) => Buffer.from(new URLSearchParams(fields).toString());
+    expect(isReadOnly(form({ command: "/dr", text: "status" }))).toBe(true);
+    expect(isReadOnly(form({ command: "/dr", text: "" }))).toBe(true);
+    expect(isReadOnly(form({ command: "/dr", text: "show failover-1" }))).toBe(true);
+    expect(isReadOnly(form({ command: "/dr", text: "failover tier1 --reason x" }))).toBe(false);
+    expect(isReadOnly(form({ command: "/dr", text: "skip failover-1 a --reason x" }))).toBe(false);
+    expect(isReadOnly(form({ payload: JSON.stringify({ type: "block_actions" }) }))).toBe(false);
+  });
+
+  it("cannot check a fresh request when the store fails or does not answer in time, and says so", async () => {
     const log = recordingLogger();
     const clock = { now: () => start };
     const failing = Object.assign(new MemoryRunStore(clock), {
@@ -75,7 +102,9 @@ describe("the replay guard", () => {
       const guard = new ReplayGuard({ store, clock, signingSecret: SECRET, log });
       expect(await guard.check(signedAt(sec), Buffer.from(BODY))).toBe("unchecked");
     }
-    expect(log.messages("warn")[0]).toContain("failed (redis unavailable)");
+    expect(log.messages("warn")[0]).toContain(
+      "failed (redis unavailable); only a read-only command is admitted",
+    );
     expect(log.messages("warn")[1]).toContain("did not answer within 500 ms");
   });
 });

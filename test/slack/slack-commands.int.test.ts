@@ -241,7 +241,7 @@ describe("run commands in Slack", () => {
     const progress = await approve(card, runId);
     await waitForText(progress, "dr:resume");
     expect(await answer("U0ONCALL", `resume ${runId}`)).toBe(
-      "*You are not allowed to do that*: only failover approvers may resume or skip steps of this run",
+      "*You cannot approve your own request*: you requested this run; someone else (an approver of failover runs) must resume it",
     );
     expect(await answer("U0A1", `resume ${runId}`)).toBe(`\`${runId}\` resumed.`);
     await waitForText(progress, "Summary");
@@ -252,7 +252,7 @@ describe("run commands in Slack", () => {
     );
   });
 
-  it("shows Resume, Skip and Abort on a paused step; /dr skip skips it and the run finishes", async () => {
+  it("shows Resume and Abort on a paused step and how to skip it; /dr skip with a reason skips it and the run finishes", async () => {
     h = await startSlackHarness({
       runbooks: [
         testRunbook({
@@ -269,26 +269,38 @@ describe("run commands in Slack", () => {
     const paused = blocksText(latest(progress));
     expect(paused).toContain(":double_vertical_bar: *Paused*");
     expect(paused).toContain(`"action_id":"dr:resume","value":"${runId}"`);
-    expect(paused).toContain(`"action_id":"dr:skip","value":"${runId}|broken"`);
+    expect(paused).not.toContain(`"action_id":"dr:skip"`);
     expect(paused).toContain(`"action_id":"dr:abort","value":"${runId}"`);
-    expect(paused).toContain("Skip broken");
+    expect(paused).toContain(`/dr skip ${runId} broken --reason`);
 
     expect(await answer("U0A1", `skip ${runId}`)).toBe(
-      "*That input is not valid*: STEP is missing; usage: /dr skip RUN STEP",
+      '*That input is not valid*: STEP is missing; usage: /dr skip RUN STEP [--reason "…"]',
     );
-    expect(await answer("U0A1", `skip ${runId} no-such-step`)).toBe(
+    expect(await answer("U0A1", `skip ${runId} no-such-step --reason x`)).toBe(
       `*That input is not valid*: run ${runId} has no step "no-such-step"`,
     );
-    expect(await answer("U0A1", `skip ${runId} broken`)).toMatch(
+    expect(await answer("U0A1", `skip ${runId} broken`)).toBe(
+      "*That input is not valid*: say why the step is skipped: a skip is a decision",
+    );
+    expect(await answer("U0ONCALL", `skip ${runId} broken --reason "mine"`)).toBe(
+      "*You cannot approve your own request*: you requested this run; someone else (an approver of failover runs) must skip it",
+    );
+    expect(await answer("U0A1", `skip ${runId} broken --reason "checked DC2 by hand"`)).toMatch(
       new RegExp(`^Step skipped; \`${runId}\` is (running|completed)\\.$`),
     );
     await waitForText(progress, "Summary");
     const steps = await h.store.getSteps(runId);
-    expect(steps.get("broken")).toMatchObject({ status: "skipped", resolvedBy: "operator" });
+    expect(steps.get("broken")).toMatchObject({
+      status: "skipped",
+      resolvedBy: "operator",
+      skipped: { by: "U0A1", reason: "checked DC2 by hand" },
+    });
     expect(steps.get("after")!.status).toBe("succeeded");
     expect(h.ledger.entries).toEqual(["prepare", "after"]);
     expect((await h.store.getRun(runId))!.state).toBe("completed");
-    expect(blocksText(latest(progress))).toContain("⏭️ Effect broken");
+    expect(blocksText(latest(progress))).toMatch(
+      /⏭️ Effect broken [^\\]*skipped by <@U0A1>: checked DC2 by hand/,
+    );
   });
 
   it("answers --dry-run with the plan anywhere, and creates nothing", async () => {
@@ -455,10 +467,10 @@ describe("the approval card", () => {
     );
     expect((await h.store.getRun(runId))!.approvals).toEqual([]);
 
-    await h.click("U0A1", INCIDENT, card.ts, "dr:approve", "accept-data-loss");
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve", "|accept-");
     await waitForText(card, "1/2");
     expect(blocksText(latest(card))).toMatch(/• <@U0A1> at <!date\^[^>]+> \(accepted the data loss\)/);
-    await h.click("U0A2", INCIDENT, card.ts, "dr:approve", "accept-data-loss");
+    await h.click("U0A2", INCIDENT, card.ts, "dr:approve", "|accept-");
     await waitForText(card, "*Approved* by");
     const run = (await h.store.getRun(runId))!;
     expect(run.approvals.map((a) => [a.userId, a.acceptedDataLoss])).toEqual([

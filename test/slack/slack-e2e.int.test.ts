@@ -226,7 +226,9 @@ describe("Slack conversations", () => {
     expect(blocksText(latestMessage(h, progress))).toContain("DC2 API refused");
     const seen = h.ephemeralCount("U0ONCALL");
     await h.click("U0ONCALL", INCIDENT, progress.ts, "dr:resume");
-    expect(await h.lastEphemeral("U0ONCALL", seen)).toContain("You are not allowed");
+    expect(await h.lastEphemeral("U0ONCALL", seen)).toContain(
+      "someone else (an approver of failover runs) must resume it",
+    );
     await h.click("U0A1", INCIDENT, progress.ts, "dr:resume");
     await waitForBlocksText(h, progress, "Summary");
     expect(h.ledger.entries).toEqual(["scale-up", "after"]);

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
-import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../src/runtime/create-runtime.js";
 import { createSlackApp, type SlackSurface } from "../../src/slack/create-slack-app.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import { freePort } from "../support/redis-server.js";
 import { readTimelinePicture } from "../support/svg-picture.js";
 import { waitFor } from "../support/wait-for.js";
@@ -62,7 +63,7 @@ beforeAll(async () => {
       },
     }),
   );
-  rt = await createRuntime({
+  rt = await createProvenRuntime({
     configPath: join(dir, "drbot.yaml"),
     runbooksDir: join(dir, "runbooks"),
     store: new MemoryRunStore({ now: () => Date.now() }),

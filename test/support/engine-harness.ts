@@ -16,6 +16,7 @@ import type { RunObserver } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import type { SiteStateStore } from "../../src/ports/site-state.js";
 import { testConfig, testRunbook } from "./config-fixture.js";
+import { provenService, withTestKeys } from "./proven-service.js";
 import { type RecordingLogger, recordingLogger } from "./recording-logger.js";
 import { waitFor } from "./wait-for.js";
 
@@ -146,7 +147,7 @@ export function engineHarness(options: {
   /** Which site serves each application (in memory, every application at home, when left out). */
   siteState?: SiteStateStore;
 }): EngineHarness {
-  const config = options.config ?? testConfig();
+  const config = withTestKeys(options.config ?? testConfig());
   const ledger = options.ledger ?? new Ledger();
   const clock = options.clock ?? { now: () => Date.now() };
   const extra = options.extraKinds ?? [];
@@ -178,20 +179,22 @@ export function engineHarness(options: {
     controlPollMs: 50,
   });
   const runbooks = new Map((options.runbooks ?? []).map((r) => [r.name, r]));
-  const service = new DrService({
-    config,
-    runbooks,
-    store: options.store,
-    siteState,
-    engine,
-    registry,
-    clock,
-    directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
-    observer,
-    log,
-    ...(options.readRpo ? { readRpo: options.readRpo } : {}),
-    ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
-  });
+  const service = provenService(
+    new DrService({
+      config,
+      runbooks,
+      store: options.store,
+      siteState,
+      engine,
+      registry,
+      clock,
+      directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
+      observer,
+      log,
+      ...(options.readRpo ? { readRpo: options.readRpo } : {}),
+      ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
+    }),
+  );
   let counter = 0;
   return {
     config,

@@ -4,7 +4,9 @@ import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
 import { DrService } from "../../src/app/dr-service.js";
 import type { Config } from "../../src/domain/config.js";
+import type { EvidenceVerdict } from "../../src/domain/evidence/run-evidence.js";
 import type { RpoReading } from "../../src/domain/rpo.js";
+import type { RunRecord } from "../../src/domain/run.js";
 import type { Runbook } from "../../src/domain/runbook.js";
 import type { SiteHealth } from "../../src/domain/site-health.js";
 import {
@@ -91,6 +93,11 @@ export async function startSlackHarness(options: {
   log?: Logger;
   /** Which site serves each application (in memory, every application at home, when left out). */
   siteState?: SiteStateStore;
+  /**
+   * The engine checks every run's proofs before it starts it and before every step, as the runtime
+   * wires it in production (left out, tests of other behaviour drive runs without that check).
+   */
+  checkEvidence?: boolean;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -112,7 +119,10 @@ export async function startSlackHarness(options: {
   await emulator.start();
   const port = await freePort();
   emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
-  const config = options.config ?? testConfig();
+  const given = options.config ?? testConfig();
+  // Socket Mode carries no signature: its tests say they trust Slack's word, as a deployment must.
+  const config =
+    mode === "socket" ? { ...given, approvals: { ...given.approvals, trustSocketMode: true } } : given;
   const clock = { now: () => Date.now() };
   const store = options.store ?? new MemoryRunStore(clock);
   const siteState = options.siteState ?? new MemorySiteState();
@@ -140,8 +150,15 @@ export async function startSlackHarness(options: {
     log: options.log ?? silentLogger,
     scopeTtlMs: 60_000,
     controlPollMs: 50,
+    ...(options.checkEvidence
+      ? {
+          evidence: {
+            checkRun: (run: RunRecord): Promise<EvidenceVerdict> => service.evidence.checkRun(run),
+          },
+        }
+      : {}),
   });
-  const service = new DrService({
+  const service: DrService = new DrService({
     ...(options.siteHealth ? { siteHealth: options.siteHealth } : {}),
     ...(options.readRpo ? { readRpo: options.readRpo } : {}),
     config,
@@ -154,6 +171,7 @@ export async function startSlackHarness(options: {
     directory,
     observer: relay,
     log: options.log ?? silentLogger,
+    signingSecret: emulator.signingSecret,
   });
   const surface = createSlackApp(
     {

@@ -100,7 +100,7 @@ export function renderReportMarkdown(report: RunReport): string {
   line("|---|---|---|---|---|---|---|");
   for (const s of report.steps)
     line(
-      `| ${cell(s.title)} (\`${s.id}\`) | ${cell(s.phase)} | ${s.kind} | ${s.status.replace(/_/g, " ")}${s.resolvedBy === "observed" ? " (observed)" : ""}${s.outcome !== undefined ? `: ${cell(s.outcome)}` : ""}${s.skipReason ? ` (${cell(s.skipReason)})` : ""}${s.undone ? ", undone" : ""} | ${s.attempts} | ${s.startedAt === undefined ? "-" : iso(s.startedAt)} | ${s.durationMs === undefined ? "-" : formatMs(s.durationMs)} |`,
+      `| ${cell(s.title)} (\`${s.id}\`) | ${cell(s.phase)} | ${s.kind} | ${s.status.replace(/_/g, " ")}${s.resolvedBy === "observed" ? " (observed)" : ""}${s.outcome !== undefined ? `: ${cell(s.outcome)}` : ""}${s.skipReason ? ` (${cell(s.skipReason)})` : ""}${s.skipped ? ` by ${cell(s.skipped.by)}: ${cell(s.skipped.reason)}` : ""}${s.undone ? ", undone" : ""} | ${s.attempts} | ${s.startedAt === undefined ? "-" : iso(s.startedAt)} | ${s.durationMs === undefined ? "-" : formatMs(s.durationMs)} |`,
     );
   const withOutput = report.steps.filter((s) => s.output || s.error);
   if (withOutput.length > 0) {

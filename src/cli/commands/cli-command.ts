@@ -1,7 +1,10 @@
 import type { CliCommandName } from "../../../commands/definitions.js";
 import type { ParsedCommand } from "../../../commands/parse-command-line.js";
+import { ExecaCommandRunner } from "../../adapters/execa/execa-command-runner.js";
+import { SshKeygenSigner } from "../../adapters/ssh/ssh-keygen-signer.js";
 import type { NamedVariables } from "../../config/environment.js";
 import { DrError } from "../../domain/errors.js";
+import type { Witness } from "../../ports/evidence.js";
 import type { Runtime } from "../../runtime/create-runtime.js";
 
 export interface CliIo {
@@ -29,6 +32,16 @@ export type CliCommandHandler = (ctx: CliContext) => Promise<number>;
 
 /** One handler per command the table offers on the CLI; the compiler refuses a missing or extra one. */
 export type CliCommandHandlers = Record<CliCommandName, CliCommandHandler>;
+
+/**
+ * The proof of what the person does: their own SSH key signs it (`--key`). Without a key nothing is
+ * signed, and the use case refuses the action, audited, as unproven: `--as` alone only names a person.
+ */
+export function proven(ctx: CliContext): { witness?: Witness } {
+  const key = ctx.cmd.flags.key;
+  if (!key) return {};
+  return { witness: new SshKeygenSigner(new ExecaCommandRunner({ environment: ctx.io.env }), key) };
+}
 
 /** Who is acting (`--as`); the parser refuses a person's command without it. */
 export function actor(ctx: CliContext): string {

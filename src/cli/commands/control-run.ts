@@ -1,7 +1,7 @@
 import { argument, rest } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
 import { isTerminal } from "../../domain/run.js";
-import { actor, type CliCommandHandler } from "./cli-command.js";
+import { actor, type CliCommandHandler, proven } from "./cli-command.js";
 import { drive, driveUnlessDetached, finish } from "./drive-run.js";
 
 /** `drbot abort|resume|skip|tick`: operator controls of a run; the use cases decide who may. */
@@ -14,6 +14,7 @@ export const abortRun: CliCommandHandler = async (ctx) => {
     actor: actor(ctx),
     runId: argument(ctx.cmd, "RUN"),
     ...(note ? { note } : {}),
+    ...proven(ctx),
   });
   if (isTerminal(run.state)) {
     ctx.emit(run, `${run.id}: ${run.state}`);
@@ -32,7 +33,7 @@ export const abortRun: CliCommandHandler = async (ctx) => {
 
 export const resumeRun: CliCommandHandler = async (ctx) => {
   const rt = await ctx.runtime();
-  const run = await rt.service.resume({ actor: actor(ctx), runId: argument(ctx.cmd, "RUN") });
+  const run = await rt.service.resume({ actor: actor(ctx), runId: argument(ctx.cmd, "RUN"), ...proven(ctx) });
   return driveUnlessDetached(ctx, rt, run);
 };
 
@@ -42,6 +43,8 @@ export const skipStep: CliCommandHandler = async (ctx) => {
     actor: actor(ctx),
     runId: argument(ctx.cmd, "RUN"),
     stepId: argument(ctx.cmd, "STEP"),
+    reason: ctx.cmd.flags.reason ?? "",
+    ...proven(ctx),
   });
   return driveUnlessDetached(ctx, rt, run);
 };
@@ -51,6 +54,7 @@ export const tickItems: CliCommandHandler = async (ctx) => {
   const rt = await ctx.runtime();
   const runId = argument(ctx.cmd, "RUN");
   const stepId = argument(ctx.cmd, "STEP");
-  for (const item of rest(ctx.cmd)) await rt.service.tick({ actor: actor(ctx), runId, stepId, item });
+  for (const item of rest(ctx.cmd))
+    await rt.service.tick({ actor: actor(ctx), runId, stepId, item, ...proven(ctx) });
   return ctx.cmd.flags.detach ? EXIT.ok : finish(ctx, rt, await drive(rt, runId));
 };

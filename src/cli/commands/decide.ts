@@ -1,6 +1,6 @@
 import { argument } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
-import { actor, type CliCommandHandler } from "./cli-command.js";
+import { actor, type CliCommandHandler, proven } from "./cli-command.js";
 import { drive, finish } from "./drive-run.js";
 
 /** `drbot approve RUN --plan HASH`: the last approval starts the run, executed here unless --detach. */
@@ -12,6 +12,7 @@ export const approveRun: CliCommandHandler = async (ctx) => {
     runId: argument(ctx.cmd, "RUN"),
     planHash: plan ?? "",
     acceptsDataLoss: acceptDataLoss === true,
+    ...proven(ctx),
   });
   if (started && !detach) return finish(ctx, rt, await drive(rt, run.id));
   ctx.emit(
@@ -28,6 +29,7 @@ export const rejectRun: CliCommandHandler = async (ctx) => {
     actor: actor(ctx),
     runId: argument(ctx.cmd, "RUN"),
     ...(note ? { note } : {}),
+    ...proven(ctx),
   });
   ctx.emit(run, `${run.id}: ${run.state}`);
   return EXIT.ok;

@@ -1,7 +1,7 @@
 import { argument, rest } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
 import { planText } from "../render-text.js";
-import { actor, type CliCommandHandler } from "./cli-command.js";
+import { actor, type CliCommandHandler, proven } from "./cli-command.js";
 import { drive, finish } from "./drive-run.js";
 
 /** `drbot run RUNBOOK [tier|app…]`: requests a run; one that needs no approval is executed here. */
@@ -18,6 +18,7 @@ export const requestRun: CliCommandHandler = async (ctx) => {
     ...(idempotencyKey ? { dedupeKey: `cli:${idempotencyKey}` } : {}),
     ...(mode ? { mode } : {}),
     ...(withShared ? { withShared: true } : {}),
+    ...proven(ctx),
   });
   const run = outcome.run;
   if (run.state === "approved" && !detach) return finish(ctx, rt, await drive(rt, run.id));

@@ -85,7 +85,12 @@ export function checkRunEvidence(run: RunRecord, rules: EvidenceRules): Evidence
         : `its last approval is ${formatMs(rules.now - newest)} old, past approvals.validFor (${formatMs(rules.validForMs)}); request it again`,
     );
   else if (counted.length < rules.required) {
-    if (uncheckable.length > 0) found.unverifiable.push(...uncheckable);
+    // drbot never moves a run past its request with fewer approvals than its runbook needs.
+    if (run.state !== "pending_approval" && run.approvals.length < rules.required)
+      found.tampered.push(
+        `it holds ${run.approvals.length} approval(s) of the ${rules.required} it needs, yet says it is ${run.state.replace(/_/g, " ")}`,
+      );
+    else if (uncheckable.length > 0) found.unverifiable.push(...uncheckable);
     else
       found.unapproved.push(
         `${counted.length} of the ${rules.required} approval(s) it needs are proven and from eligible people other than its requester`,

@@ -17,7 +17,16 @@
  */
 export const CLAIM_HEADER = "drbot signed action v1";
 
-export const SIGNED_ACTIONS = ["request", "approve", "reject", "abort", "resume", "skip", "tick"] as const;
+export const SIGNED_ACTIONS = [
+  "request",
+  "approve",
+  "reject",
+  "abort",
+  "pause",
+  "resume",
+  "skip",
+  "tick",
+] as const;
 export type SignedAction = (typeof SIGNED_ACTIONS)[number];
 
 /** Optional lines, in the order they are written. */

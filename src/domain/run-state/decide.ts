@@ -1,8 +1,10 @@
 import { describeRpoRisk } from "../approval.js";
+import { dataLossWorsened } from "../data-loss.js";
 import { DrError, describeError } from "../errors.js";
+import type { Proof } from "../evidence/proof.js";
 import { type Actor, refusePermission } from "../permissions.js";
-import type { Plan, RunRecord } from "../run.js";
-import { enter, type MoveContext, note, type RunMove, runEvent } from "./run-change.js";
+import type { Approval, Plan, RpoRisk, RunRecord } from "../run.js";
+import { enter, type MoveContext, note, type RunChange, type RunMove, runEvent } from "./run-change.js";
 
 /**
  * The two-person rule (PRODUCT.md section 5) as moves: approve and reject a request. Who may decide
@@ -23,6 +25,14 @@ export interface ApproveInput {
   replan: () => Plan;
   /** A fresh approval window for a request whose approvals the drift voided. */
   expiryMs: number;
+  /** Who approved, provably (src/domain/evidence/proof.ts): kept with the approval. */
+  proof?: Proof;
+  /**
+   * The data at risk read again as this approval arrived: given only for the last approval needed of
+   * a run that could lose data (undefined risk: within the RPO now). Worse than what was accepted, or
+   * unknown, and the approvals are void (src/domain/data-loss.ts).
+   */
+  fresh?: { risk: RpoRisk | undefined };
 }
 
 export interface RejectInput {
@@ -58,11 +68,12 @@ export function approveRun(run: RunRecord, input: ApproveInput, now: number): Ru
     refusePermission("approve", input.actor, run) ??
     refuseApproval(run, input);
   if (refusal) return refusal;
-  const approval = {
+  const approval: Approval = {
     userId: ctx.actor,
     at: now,
     planHash: input.planHash,
     ...(run.rpoRisk ? { acceptedDataLoss: true } : {}),
+    ...(input.proof ? { proof: input.proof } : {}),
   };
   const approvals = [...run.approvals, approval];
   const decisions = [...run.decisions, { userId: ctx.actor, at: now, decision: "approved" as const }];
@@ -85,41 +96,63 @@ export function approveRun(run: RunRecord, input: ApproveInput, now: number): Ru
       refusal: new DrError("plan_unavailable", `${reason}. Your approval was not recorded.`),
     };
   }
-  if (fresh.hash !== run.plan.hash) {
-    const reason = "approvals voided: the plan changed before the run started";
-    // Steps the new plan adds get their records now: nothing has run, every step is yet to start.
-    const known = new Set(run.plan.steps.map((s) => s.id));
-    const added = fresh.steps
-      .filter((s) => !known.has(s.id))
-      .map((s) => ({
-        record: { id: s.id, status: "not_started" as const, attempts: 0 },
-        event: runEvent(run, ctx, "step.state", { status: "not_started", planHash: fresh.hash }, s.id),
-      }));
-    const voided = note(
-      run,
-      ctx,
-      {
-        plan: fresh,
-        stateReason: reason,
-        approvals: [],
-        expiresAt: now + input.expiryMs,
-        rto: { ...run.rto, approvedAt: undefined },
-      },
-      "run.state",
-      {
-        state: run.state,
-        reason: "plan drift",
-        planHash: fresh.hash,
-        voided: run.approvals.map((a) => a.userId),
-      },
-    );
-    return { ...voided, steps: added };
-  }
+  if (fresh.hash !== run.plan.hash) return voidApprovals(run, ctx, input, { plan: fresh, why: "plan drift" });
+  const worse = input.fresh ? dataLossWorsened(run.rpoRisk, input.fresh.risk) : undefined;
+  if (worse && input.fresh)
+    return voidApprovals(run, ctx, input, {
+      risk: input.fresh.risk,
+      why: `the data at risk changed: ${worse}`,
+    });
   return enter(run, "approved", ctx, {
     patch: { approvals, decisions, rto: { ...run.rto, approvedAt: now } },
     type: "run.approval",
     data: counted("approved"),
   });
+}
+
+/**
+ * Voids every approval of a request that changed under them (its plan drifted, or the data at risk
+ * grew): the request waits, with a fresh window, for approvals of what it is now.
+ */
+function voidApprovals(
+  run: RunRecord,
+  ctx: MoveContext,
+  input: ApproveInput,
+  change: { plan?: Plan; risk?: RpoRisk | undefined; why: string },
+): RunChange {
+  const plan = change.plan ?? run.plan;
+  const reason = change.plan
+    ? "approvals voided: the plan changed before the run started"
+    : `approvals voided: ${change.why}`;
+  // Steps a new plan adds get their records now: nothing has run, every step is yet to start.
+  const known = new Set(run.plan.steps.map((s) => s.id));
+  const added = plan.steps
+    .filter((s) => !known.has(s.id))
+    .map((s) => ({
+      record: { id: s.id, status: "not_started" as const, attempts: 0 },
+      event: runEvent(run, ctx, "step.state", { status: "not_started", planHash: plan.hash }, s.id),
+    }));
+  const risk = "risk" in change ? change.risk : run.rpoRisk;
+  const voided = note(
+    run,
+    ctx,
+    {
+      plan,
+      stateReason: reason,
+      approvals: [],
+      rpoRisk: risk,
+      expiresAt: ctx.now + input.expiryMs,
+      rto: { ...run.rto, approvedAt: undefined },
+    },
+    "run.state",
+    {
+      state: run.state,
+      reason: change.plan ? "plan drift" : change.why,
+      planHash: plan.hash,
+      voided: run.approvals.map((a) => a.userId),
+    },
+  );
+  return { ...voided, steps: added };
 }
 
 function refuseApproval(run: RunRecord, input: ApproveInput): DrError | undefined {

@@ -122,3 +122,21 @@ export function completeWithExceptions(
 export function failRun(run: RunRecord, input: { reason: string }, ctx: MoveContext): RunMove {
   return move(run, "failed", ctx, { reason: input.reason, patch: { control: undefined } });
 }
+
+/**
+ * The run as stored does not prove it may execute (src/domain/evidence/run-evidence.ts): its plan or
+ * proofs were tampered with, or its approvals no longer add up. It is aborted before anything more
+ * runs, with why; the executor announces it.
+ */
+export function refuseUnproven(
+  run: RunRecord,
+  input: { problem: "tampered" | "unapproved"; reasons: readonly string[] },
+  ctx: MoveContext,
+): RunMove {
+  const what = input.problem === "tampered" ? "tampering" : "not approved as required";
+  return move(run, "aborted", ctx, {
+    reason: `refused, ${what}: ${input.reasons.join("; ")}`,
+    patch: { control: undefined },
+    data: { refused: input.problem, reasons: input.reasons },
+  });
+}

@@ -18,28 +18,35 @@ export interface StepActionInput {
   steps: ReadonlyMap<string, StepRecord>;
 }
 
+export interface SkipInput extends StepActionInput {
+  /** Why: a skip is a decision, shown on the progress message and in the report with who made it. */
+  reason: string;
+}
+
 /**
- * Skips a step that has not succeeded, recorded as the operator's decision. A run paused on that
- * step goes on running; in any other state the step is simply left out when the executor gets to it.
+ * Skips a step, as a decision by an approver other than the requester (src/domain/permissions.ts),
+ * with a reason. Only a step that failed, or a step of a paused run, can be skipped: never before the
+ * run starts (skipping is not approving), never an approval gate, never a checklist that needs a
+ * second person. A run paused on the step goes on running.
  */
-export function skipStep(run: RunRecord, input: StepActionInput, now: number): RunMove {
+export function skipStep(run: RunRecord, input: SkipInput, now: number): RunMove {
   const ctx: MoveContext = { actor: input.actor.userId, now };
-  const refusal = refusePermission("skip", input.actor, run);
+  const refusal =
+    refuseEnded(run) ??
+    refuseBeforeStart(run) ??
+    refusePermission("skip", input.actor, run) ??
+    refuseSkip(run, input);
   if (refusal) return refusal;
-  const record = input.steps.get(input.stepId);
-  if (!record) return new DrError("invalid_input", `run ${run.id} has no step "${input.stepId}"`);
-  if (record.status === "succeeded" || record.status === "skipped" || record.status === "running")
-    return new DrError("invalid_state", `step ${input.stepId} is ${record.status}; it cannot be skipped`);
-  const ended = refuseEnded(run);
-  if (ended) return ended;
+  const record = input.steps.get(input.stepId)!;
+  const reason = input.reason;
   const decisions = [
     ...run.decisions,
-    { userId: ctx.actor, at: now, decision: "skipped" as const, note: input.stepId },
+    { userId: ctx.actor, at: now, decision: "skipped" as const, stepId: input.stepId, note: reason },
   ];
-  const data = { skipped: input.stepId, by: ctx.actor };
+  const data = { skipped: input.stepId, by: ctx.actor, reason };
   const change = PAUSED_STATES.has(run.state)
     ? enter(run, "running", ctx, {
-        reason: `${input.stepId} skipped by ${ctx.actor}`,
+        reason: `${input.stepId} skipped by ${ctx.actor}: ${reason}`,
         patch: { decisions },
         data,
       })
@@ -51,16 +58,56 @@ export function skipStep(run: RunRecord, input: StepActionInput, now: number): R
       {
         stepId: input.stepId,
         attestation: { item: "skipped", userId: ctx.actor, at: now },
-        event: runEvent(run, ctx, "step.attestation", { item: "skipped" }, input.stepId),
+        event: runEvent(run, ctx, "step.attestation", { item: "skipped", reason }, input.stepId),
       },
     ],
     steps: [
       {
-        record: { ...record, status: "skipped", endedAt: now, resolvedBy: "operator" },
-        event: runEvent(run, ctx, "step.state", { status: "skipped", by: ctx.actor }, input.stepId),
+        record: {
+          ...record,
+          status: "skipped",
+          endedAt: now,
+          resolvedBy: "operator",
+          skipped: { by: ctx.actor, at: now, reason },
+        },
+        event: runEvent(run, ctx, "step.state", { status: "skipped", by: ctx.actor, reason }, input.stepId),
       },
     ],
   };
+}
+
+/** Nothing is skipped before the run starts: a pending or approved run is approved or rejected whole. */
+function refuseBeforeStart(run: RunRecord): DrError | undefined {
+  if (run.state !== "pending_approval" && run.state !== "approved") return undefined;
+  return new DrError(
+    "invalid_state",
+    `run ${run.id} has not started (it is ${run.state.replace(/_/g, " ")}); steps are skipped only in a running run, never in place of its approvals`,
+  );
+}
+
+function refuseSkip(run: RunRecord, input: SkipInput): DrError | undefined {
+  const planStep = run.plan.steps.find((s) => s.id === input.stepId);
+  const record = input.steps.get(input.stepId);
+  if (!planStep || !record)
+    return new DrError("invalid_input", `run ${run.id} has no step "${input.stepId}"`);
+  if (!input.reason.trim())
+    return new DrError("invalid_input", "say why the step is skipped: a skip is a decision");
+  if (planStep.kind === "approval")
+    return new DrError("not_permitted", `${input.stepId} is an approval gate: it is approved, never skipped`);
+  if (planStep.kind === "checklist" && planStep.params.requireOtherThanRequester === true)
+    return new DrError(
+      "not_permitted",
+      `${input.stepId} is a checklist someone other than the requester must tick: it cannot be skipped`,
+    );
+  const failed = record.status === "failed" || record.status === "timed_out";
+  const ofPausedRun =
+    PAUSED_STATES.has(run.state) && (record.status === "not_started" || record.status === "waiting");
+  if (!failed && !ofPausedRun)
+    return new DrError(
+      "invalid_state",
+      `step ${input.stepId} is ${record.status.replace(/_/g, " ")}; only a failed step, or a step of a paused run, can be skipped`,
+    );
+  return undefined;
 }
 
 export interface TickInput extends StepActionInput {
@@ -110,6 +157,11 @@ function refuseTick(
     const items = Array.isArray(planStep.params.items) ? planStep.params.items : [];
     if (!items.includes(input.item))
       return new DrError("invalid_input", `"${input.item}" is not an item of ${input.stepId}`);
+    if (planStep.params.requireOtherThanRequester === true && input.actor.userId === run.requestedBy)
+      return new DrError(
+        "self_approval",
+        `you requested this run; ${input.stepId} must be ticked by someone else (a second pair of eyes)`,
+      );
     return refusePermission("tick_checklist", input.actor, run);
   }
   if (planStep.kind === "approval") {

@@ -58,6 +58,7 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
         source: "slack",
         channel: inv.channel,
         dedupeKey: `slack:${inv.triggerId}`,
+        witness: inv.witness,
         ...(pins ? { pins } : {}),
         ...(withShared ? { withShared: true } : {}),
       });

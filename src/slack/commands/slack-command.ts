@@ -4,6 +4,7 @@ import type { SlackCommandName } from "../../../commands/definitions.js";
 import type { DrService } from "../../app/dr-service.js";
 import type { RunReports } from "../../app/report/run-reports.js";
 import type { Clock } from "../../ports/clock.js";
+import type { Witness } from "../../ports/evidence.js";
 import type { Logger } from "../../ports/logger.js";
 import type { AckGate } from "../ack-gate.js";
 import type { DrCommand } from "../parse-dr-command.js";
@@ -27,6 +28,8 @@ export interface Invocation {
   channel: string;
   triggerId: string;
   respond: RespondFn;
+  /** The proof of the command: Slack's signed request (or, in Socket Mode, what Slack said). */
+  witness: Witness;
 }
 
 export type SlackCommandHandler = (cmd: DrCommand, inv: Invocation, deps: SlackCommandDeps) => Promise<void>;

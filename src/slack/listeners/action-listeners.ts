@@ -2,8 +2,11 @@ import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import type { DrService } from "../../app/dr-service.js";
 import { APPROVAL_GATE_ITEM } from "../../domain/approval-gate.js";
 import { DrError } from "../../domain/errors.js";
+import type { Clock } from "../../ports/clock.js";
+import type { Witness } from "../../ports/evidence.js";
 import type { Logger } from "../../ports/logger.js";
 import type { AckGate } from "../ack-gate.js";
+import { slackWitness } from "../slack-witness.js";
 import { ACTION } from "../views/run-view-parts.js";
 import { answerEphemeral, replyError } from "./reply-error.js";
 
@@ -14,13 +17,13 @@ import { answerEphemeral, replyError } from "./reply-error.js";
  */
 export function registerActionListeners(
   app: App,
-  deps: { service: DrService; log: Logger; acks?: AckGate },
+  deps: { service: DrService; log: Logger; clock: Clock; acks?: AckGate },
 ): void {
   const on = (
     pattern: string | RegExp,
-    handle: (value: string, actor: string, actionId: string) => Promise<string | undefined>,
+    handle: (value: string, actor: string, witness: Witness) => Promise<string | undefined>,
   ) => {
-    app.action<BlockAction<ButtonAction>>(pattern, async ({ ack, action, body, respond }) => {
+    app.action<BlockAction<ButtonAction>>(pattern, async ({ ack, action, body, respond, context: bolt }) => {
       await ack();
       await deps.acks?.settled();
       const context = {
@@ -29,7 +32,8 @@ export function registerActionListeners(
         ...(body.channel?.id ? { channel: body.channel.id } : {}),
       };
       try {
-        const note = await handle(action.value ?? "", body.user.id, action.action_id);
+        const witness = slackWitness(bolt, body, deps.clock.now());
+        const note = await handle(action.value ?? "", body.user.id, witness);
         if (note) await answerEphemeral(respond as RespondFn, note, deps.log, context);
       } catch (error) {
         await replyError(respond as RespondFn, error, deps.log, context);
@@ -47,50 +51,52 @@ export function registerActionListeners(
     return out;
   };
 
-  on(ACTION.approve, async (value, actor) => {
+  on(ACTION.approve, async (value, actor, witness) => {
     const [runId, planHash, accept] = split(value, 2, 1) as [string, string, string | undefined];
     const { run, started } = await deps.service.approve({
       actor,
       runId,
       planHash,
-      acceptsDataLoss: accept === "accept-data-loss",
+      // The click names the data-loss reading it accepts; the proof check compares it with the run's.
+      acceptsDataLoss: accept?.startsWith("accept-") === true,
+      witness,
     });
     if (run.state === "pending_approval" && run.stateReason?.startsWith("approvals voided"))
-      return "The plan changed before the run started, so every approval was voided. Review the new card.";
+      return `${run.stateReason.replace(/^approvals voided: /, "Every approval was voided: ")}. Review the new card.`;
     return started ? undefined : `Approved (${run.approvals.length}/${run.requiredApprovals}).`;
   });
-  on(ACTION.reject, async (value, actor) => {
+  on(ACTION.reject, async (value, actor, witness) => {
     const [runId] = split(value, 1) as [string];
-    await deps.service.reject({ actor, runId });
+    await deps.service.reject({ actor, runId, witness });
     return undefined;
   });
-  on(new RegExp(`^${ACTION.tick}:\\d+$`), async (value, actor) => {
+  on(new RegExp(`^${ACTION.tick}:\\d+$`), async (value, actor, witness) => {
     const [runId, stepId, index] = split(value, 3) as [string, string, string];
     const { run } = await deps.service.show(runId);
     const step = run.plan.steps.find((s) => s.id === stepId);
     const item = (step?.params.items as string[] | undefined)?.[Number(index)];
     if (!item) throw new DrError("invalid_input", "that checklist item does not exist");
-    await deps.service.tick({ actor, runId, stepId, item });
+    await deps.service.tick({ actor, runId, stepId, item, witness });
     return undefined;
   });
-  on(ACTION.gate, async (value, actor) => {
+  on(ACTION.gate, async (value, actor, witness) => {
     const [runId, stepId] = split(value, 2) as [string, string];
-    await deps.service.tick({ actor, runId, stepId, item: APPROVAL_GATE_ITEM });
+    await deps.service.tick({ actor, runId, stepId, item: APPROVAL_GATE_ITEM, witness });
     return undefined;
   });
-  on(ACTION.resume, async (value, actor) => {
+  on(ACTION.resume, async (value, actor, witness) => {
     const [runId] = split(value, 1) as [string];
-    await deps.service.resume({ actor, runId });
+    await deps.service.resume({ actor, runId, witness });
     return undefined;
   });
-  on(ACTION.skip, async (value, actor) => {
+  // Messages posted before skipping took a reason still carry a Skip button: it says how to skip now.
+  on(ACTION.skip, async (value) => {
     const [runId, stepId] = split(value, 2) as [string, string];
-    await deps.service.skip({ actor, runId, stepId });
-    return undefined;
+    return `A skip is a decision with a reason: \`/dr skip ${runId} ${stepId} --reason "…"\` (an approver other than the requester).`;
   });
-  on(ACTION.abort, async (value, actor) => {
+  on(ACTION.abort, async (value, actor, witness) => {
     const [runId] = split(value, 1) as [string];
-    await deps.service.abort({ actor, runId });
+    await deps.service.abort({ actor, runId, witness });
     return undefined;
   });
 }

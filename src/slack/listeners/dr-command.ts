@@ -3,6 +3,7 @@ import { DrError } from "../../domain/errors.js";
 import type { SlackCommandDeps } from "../commands/slack-command.js";
 import { SLACK_COMMAND_HANDLERS } from "../commands/slack-command-handlers.js";
 import { type DrCommand, parseDrCommand } from "../parse-dr-command.js";
+import { slackWitness } from "../slack-witness.js";
 import { replyError } from "./reply-error.js";
 
 /**
@@ -12,7 +13,7 @@ import { replyError } from "./reply-error.js";
  * into the audit trail.
  */
 export function registerDrCommand(app: App, deps: SlackCommandDeps): void {
-  app.command("/dr", async ({ command, ack, respond }) => {
+  app.command("/dr", async ({ command, ack, respond, context: bolt, body }) => {
     await ack();
     await deps.acks?.settled();
     const actor = command.user_id;
@@ -29,7 +30,13 @@ export function registerDrCommand(app: App, deps: SlackCommandDeps): void {
     try {
       await SLACK_COMMAND_HANDLERS[parsed.name](
         parsed,
-        { actor, channel: command.channel_id, triggerId: command.trigger_id, respond },
+        {
+          actor,
+          channel: command.channel_id,
+          triggerId: command.trigger_id,
+          respond,
+          witness: slackWitness(bolt, body, deps.clock.now()),
+        },
         deps,
       );
     } catch (error) {

@@ -3,10 +3,13 @@ import type { DrService, RequestOutcome } from "../../app/dr-service.js";
 import { requestFailoverFromAlert } from "../../app/request-failover-from-alert.js";
 import { requestFromReminder } from "../../app/request-from-reminder.js";
 import { DrError } from "../../domain/errors.js";
+import type { Clock } from "../../ports/clock.js";
+import type { Witness } from "../../ports/evidence.js";
 import type { Logger } from "../../ports/logger.js";
 import type { RunStore } from "../../ports/run-store.js";
 import type { AckGate } from "../ack-gate.js";
 import type { SlackRunNotifier } from "../slack-run-notifier.js";
+import { slackWitness } from "../slack-witness.js";
 import { WATCH_ACTION } from "../views/watch-views.js";
 import { answerEphemeral, replyError } from "./reply-error.js";
 
@@ -17,6 +20,7 @@ interface Deps {
   log: Logger;
   /** Work after the ack waits for the other requests' acks (a crowd acks first). */
   acks?: AckGate;
+  clock: Clock;
 }
 
 /**
@@ -25,8 +29,11 @@ interface Deps {
  * like any other and refusals reach only the clicker.
  */
 export function registerWatchListeners(app: App, deps: Deps): void {
-  const on = (actionId: string, request: (value: string, actor: string) => Promise<RequestOutcome>) => {
-    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action, body, respond }) => {
+  const on = (
+    actionId: string,
+    request: (value: string, actor: string, witness: Witness) => Promise<RequestOutcome>,
+  ) => {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, action, body, respond, context: bolt }) => {
       await ack();
       await deps.acks?.settled();
       const context = {
@@ -39,7 +46,7 @@ export function registerWatchListeners(app: App, deps: Deps): void {
         const value = action.value ?? "";
         if (!/^[a-z0-9._-]{1,120}$/.test(value))
           throw new DrError("invalid_input", "this button carries an unexpected value");
-        const outcome = await request(value, body.user.id);
+        const outcome = await request(value, body.user.id, slackWitness(bolt, body, deps.clock.now()));
         const run = outcome.run;
         if (outcome.duplicate) {
           await ephemeral(`Already requested: \`${run.id}\` is ${run.state.replace(/_/g, " ")}.`);
@@ -54,6 +61,10 @@ export function registerWatchListeners(app: App, deps: Deps): void {
       }
     });
   };
-  on(WATCH_ACTION.alertFailover, (alertId, actor) => requestFailoverFromAlert(deps, { actor, alertId }));
-  on(WATCH_ACTION.reminderRequest, (reminderId, actor) => requestFromReminder(deps, { actor, reminderId }));
+  on(WATCH_ACTION.alertFailover, (alertId, actor, witness) =>
+    requestFailoverFromAlert(deps, { actor, alertId, witness }),
+  );
+  on(WATCH_ACTION.reminderRequest, (reminderId, actor, witness) =>
+    requestFromReminder(deps, { actor, reminderId, witness }),
+  );
 }

@@ -1,4 +1,5 @@
 import { approvalsMissing, describeRpoRisk } from "../../domain/approval.js";
+import { dataLossKey } from "../../domain/data-loss.js";
 import { formatMs } from "../../domain/duration.js";
 import type { TierRpo } from "../../domain/rpo.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
@@ -85,7 +86,7 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
           ? button(
               "Approve, accepting data loss",
               ACTION.approve,
-              `${run.id}|${run.plan.hash}|accept-data-loss`,
+              `${run.id}|${run.plan.hash}|accept-${dataLossKey(run.rpoRisk)}`,
               {
                 style: "danger",
                 confirm: {

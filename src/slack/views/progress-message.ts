@@ -66,23 +66,19 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
       ["failed", "timed_out"].includes(steps.get(s.id)?.status ?? ""),
     );
     tail.push(section(`:double_vertical_bar: *Paused*: ${escapeMrkdwn(clip(run.stateReason ?? "", 1000))}`));
+    // A skip is a decision with a reason, by an approver other than the requester: typed, not clicked.
+    if (failing)
+      tail.push(
+        section(
+          `To go on without ${escapeMrkdwn(failing.id)}: \`/dr skip ${run.id} ${escapeMrkdwn(failing.id)} --reason "…"\` (an approver other than the requester)`,
+        ),
+      );
     tail.push(
       actions(`paused:${run.id}`, [
         button("Resume", ACTION.resume, run.id, {
           style: "primary",
           confirm: { title: "Resume the run?", text: "Failed steps run again.", confirm: "Resume" },
         }),
-        ...(failing
-          ? [
-              button(`Skip ${failing.id}`, ACTION.skip, `${run.id}|${failing.id}`, {
-                confirm: {
-                  title: "Skip this step?",
-                  text: `The run goes on without ${failing.id}.`,
-                  confirm: "Skip",
-                },
-              }),
-            ]
-          : []),
         abortButton(run),
       ]),
     );
@@ -170,8 +166,11 @@ function phaseLines(phase: string, planSteps: PlanStep[], steps: ReadonlyMap<str
     const retry = r && r.attempts > 1 ? ` (attempt ${r.attempts})` : "";
     const decided = r?.outcome !== undefined ? `: ${escapeMrkdwn(clip(r.outcome, 40))}` : "";
     const notTaken = r?.skipReason ? ` _(skipped: ${escapeMrkdwn(clip(r.skipReason, 120))})_` : "";
+    const skipped = r?.skipped
+      ? ` skipped by <@${r.skipped.by}>: ${escapeMrkdwn(clip(r.skipped.reason, 120))}`
+      : "";
     const undone = r?.undone ? " ↩️ undone" : "";
-    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}${undone}`;
+    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}${skipped}${undone}`;
   };
   const all = [`*${escapeMrkdwn(phase)}*`, ...planSteps.map(line)].join("\n");
   if (all.length <= LIMITS.sectionText) return all;

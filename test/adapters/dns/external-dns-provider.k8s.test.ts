@@ -7,9 +7,10 @@ import { ExternalDnsProvider } from "../../../src/adapters/dns/external-dns-prov
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { type DnsRecordConfig, dnsProviderSchema, type SiteConfig } from "../../../src/domain/config.js";
 import type { RunState } from "../../../src/domain/run.js";
-import { createRuntime, type Runtime } from "../../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../../src/runtime/create-runtime.js";
 import { installDnsEndpointCrd } from "../../support/external-dns-crds.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
+import { createProvenRuntime } from "../../support/proven-runtime.js";
 import { seedPaymentsDeployments } from "../../support/seed-payments-deployments.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -286,7 +287,7 @@ describe("the shipped failover and failback with external-dns", () => {
         dns: { provider: { kind: "external-dns", site: "dc2", namespace: dnsNamespace }, records },
       }),
     );
-    const rt = await createRuntime({
+    const rt = await createProvenRuntime({
       configPath: configFile,
       runbooksDir: await runbooksWithoutVelero(),
       store: new MemoryRunStore({ now: () => Date.now() }),

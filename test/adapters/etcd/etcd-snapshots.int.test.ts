@@ -33,8 +33,8 @@ import type { StepContext } from "../../../src/engine/step-kind.js";
 import { etcdSnapshotStep } from "../../../src/engine/step-kinds/etcd-snapshot.js";
 import { createStepKindRegistry } from "../../../src/engine/step-kinds/registry.js";
 import type { CommandRunner } from "../../../src/ports/command-runner.js";
-import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { type EtcdServer, startEtcdServer } from "../../support/etcd-server.js";
+import { createProvenRuntime } from "../../support/proven-runtime.js";
 import { stepContext } from "../../support/step-context.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -583,7 +583,7 @@ describe("in the runtime", () => {
         slack: { permissions: { verify: { requesters: { users: ["U0ONCALL"] } } } },
       }),
     );
-    const rt = await createRuntime({
+    const rt = await createProvenRuntime({
       configPath,
       runbooksDir: runbooks,
       store: new MemoryRunStore({ now: () => Date.now() }),

@@ -11,10 +11,10 @@ import type { RunMode } from "../../../src/domain/run.js";
 import type { StepContext } from "../../../src/engine/step-kind.js";
 import { longhornActivateStep } from "../../../src/engine/step-kinds/longhorn-activate.js";
 import { isLonghornNotInstalled, type LonghornServices } from "../../../src/ports/longhorn.js";
-import { createRuntime } from "../../../src/runtime/create-runtime.js";
 import { startTestClusters, stopTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { FakeLonghorn } from "../../support/longhorn-controller.js";
 import { installLonghornCrds } from "../../support/longhorn-crds.js";
+import { createProvenRuntime } from "../../support/proven-runtime.js";
 import { stepContext } from "../../support/step-context.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -278,7 +278,7 @@ describe("the Longhorn adapter", () => {
         slack: config.slack,
       }),
     );
-    const runtime = await createRuntime({
+    const runtime = await createProvenRuntime({
       configPath,
       runbooksDir: "runbooks",
       store: new MemoryRunStore({ now: () => Date.now() }),
@@ -533,7 +533,7 @@ describe("a failover with Longhorn", () => {
         ],
       }),
     );
-    const runtime = await createRuntime({
+    const runtime = await createProvenRuntime({
       configPath: join(dir, "drbot.yaml"),
       runbooksDir: join(dir, "runbooks"),
       store: new MemoryRunStore({ now: () => Date.now() }),

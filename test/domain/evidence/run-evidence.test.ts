@@ -79,8 +79,8 @@ describe("checking a run's evidence before it executes", () => {
   it("refuses as tampering a run with no approvals at all in state approved", () => {
     expect(checkRunEvidence(approvedRun({ approvals: [] }), rules())).toMatchObject({
       ok: false,
-      problem: "unapproved",
-      reasons: [expect.stringContaining("0 of the 2 approval(s)")],
+      problem: "tampered",
+      reasons: ["it holds 0 approval(s) of the 2 it needs, yet says it is approved"],
     });
   });
 

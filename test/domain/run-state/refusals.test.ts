@@ -102,22 +102,111 @@ const REFUSALS: [string, () => RunMove, string][] = [
   [
     "resume by the requester of a real run",
     () => resumeRun(run({ state: "paused_failed_step" }), { actor: requester, steps }, NOW),
-    "not_permitted",
+    "self_approval",
   ],
   [
     "skip by a stranger",
-    () => skipStep(run({ state: "paused_failed_step" }), { actor: stranger, stepId: "scale", steps }, NOW),
+    () =>
+      skipStep(
+        run({ state: "paused_failed_step" }),
+        { actor: stranger, stepId: "scale", steps, reason: "checked by hand" },
+        NOW,
+      ),
     "not_permitted",
   ],
   [
     "skip a step the run does not have",
-    () => skipStep(run({ state: "paused_failed_step" }), { actor: approver, stepId: "nope", steps }, NOW),
+    () =>
+      skipStep(
+        run({ state: "paused_failed_step" }),
+        { actor: approver, stepId: "nope", steps, reason: "checked by hand" },
+        NOW,
+      ),
     "invalid_input",
   ],
   [
     "skip a step that succeeded",
-    () => skipStep(run({ state: "paused_failed_step" }), { actor: approver, stepId: "done", steps }, NOW),
+    () =>
+      skipStep(
+        run({ state: "paused_failed_step" }),
+        { actor: approver, stepId: "done", steps, reason: "checked by hand" },
+        NOW,
+      ),
     "invalid_state",
+  ],
+  [
+    "skip before the run starts (skipping is not approving)",
+    () => skipStep(run(), { actor: approver, stepId: "scale", steps, reason: "in a hurry" }, NOW),
+    "invalid_state",
+  ],
+  [
+    "skip by the run's requester, even an approver",
+    () =>
+      skipStep(
+        run({ state: "paused_failed_step" }),
+        { actor: { ...requester, approver: true }, stepId: "scale", steps, reason: "mine" },
+        NOW,
+      ),
+    "self_approval",
+  ],
+  [
+    "skip without a reason",
+    () =>
+      skipStep(
+        run({ state: "paused_failed_step" }),
+        { actor: approver, stepId: "scale", steps, reason: " " },
+        NOW,
+      ),
+    "invalid_input",
+  ],
+  [
+    "skip of an approval gate",
+    () =>
+      skipStep(
+        run({ state: "paused_by_operator" }),
+        { actor: approver, stepId: "gate", steps, reason: "x" },
+        NOW,
+      ),
+    "not_permitted",
+  ],
+  [
+    "skip of a checklist that needs someone other than the requester",
+    () => {
+      const r = run({ state: "paused_by_operator" });
+      r.plan.steps[0] = planStep("check", "checklist", {
+        items: ["backups verified"],
+        requireOtherThanRequester: true,
+      });
+      return skipStep(r, { actor: approver, stepId: "check", steps, reason: "x" }, NOW);
+    },
+    "not_permitted",
+  ],
+  [
+    "skip of a step still running",
+    () =>
+      skipStep(
+        run({ state: "running" }),
+        {
+          actor: approver,
+          stepId: "scale",
+          steps: new Map([["scale", stepRecord("scale", { status: "running" })]]),
+          reason: "x",
+        },
+        NOW,
+      ),
+    "invalid_state",
+  ],
+  [
+    "tick by the requester of a checklist that needs someone else",
+    () => {
+      const r = run({ state: "waiting_manual" });
+      r.plan.steps[0] = planStep("check", "checklist", {
+        items: ["backups verified"],
+        requireOtherThanRequester: true,
+      });
+      return tickStep(r, { actor: requester, stepId: "check", item: "backups verified", steps }, NOW);
+    },
+    "self_approval",
   ],
   [
     "tick a step the run does not have",
@@ -180,7 +269,13 @@ describe("refusals for reasons other than the run's state", () => {
       "accepted",
     );
     expect(
-      code(skipStep(run({ state: "paused_failed_step" }), { actor: approver, stepId: "scale", steps }, NOW)),
+      code(
+        skipStep(
+          run({ state: "paused_failed_step" }),
+          { actor: approver, stepId: "scale", steps, reason: "checked by hand" },
+          NOW,
+        ),
+      ),
     ).toBe("accepted");
     expect(code(expireRun(run(), NOW + 60_000))).toBe("accepted");
   });
@@ -200,19 +295,25 @@ describe("what a resume, a skip and a tick write besides the run", () => {
   it("records a skip as the operator's attestation and decision, and the step as skipped", () => {
     const move = skipStep(
       run({ state: "paused_failed_step" }),
-      { actor: approver, stepId: "scale", steps },
+      { actor: approver, stepId: "scale", steps, reason: "checked by hand" },
       NOW,
     );
     if (isRefused(move)) throw move;
     expect(move.attestations?.map((a) => a.attestation)).toEqual([
       { item: "skipped", userId: "U0A2", at: NOW },
     ]);
-    expect(move.steps?.[0]?.record).toMatchObject({ id: "scale", status: "skipped", resolvedBy: "operator" });
+    expect(move.steps?.[0]?.record).toMatchObject({
+      id: "scale",
+      status: "skipped",
+      resolvedBy: "operator",
+      skipped: { by: "U0A2", at: NOW, reason: "checked by hand" },
+    });
     expect(move.run.decisions.at(-1)).toEqual({
       userId: "U0A2",
       at: NOW,
       decision: "skipped",
-      note: "scale",
+      stepId: "scale",
+      note: "checked by hand",
     });
   });
 

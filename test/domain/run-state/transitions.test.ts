@@ -97,7 +97,8 @@ const MOVES: Record<string, (run: RunRecord) => RunMove> = {
   abort: (run) => abortRun(run, { actor: approver, note: "primary is back" }, NOW),
   pause: (run) => pauseRun(run, { actor: approver }, NOW),
   resume: (run) => resumeRun(run, { actor: approver, steps }, NOW),
-  "skip a failed step": (run) => skipStep(run, { actor: approver, stepId: "scale", steps }, NOW),
+  "skip a failed step": (run) =>
+    skipStep(run, { actor: approver, stepId: "scale", steps, reason: "checked by hand" }, NOW),
   "tick a checklist item": (run) =>
     tickStep(run, { actor: approver, stepId: "check", item: "backups verified", steps }, NOW),
   "approve an in-run gate": (run) =>
@@ -153,7 +154,8 @@ const EXPECTED: Record<keyof typeof MOVES, string[]> = {
   abort: ["aborted", "=", "=", "=", "aborted", "aborted", "=", ...ENDED],
   pause: [invalid, invalid, "=", "=", ...NO(9)],
   resume: [...NO(4), "running", "running", ...NO(7)],
-  "skip a failed step": ["=", "=", "=", "=", "running", "running", "=", ...ENDED],
+  // Never before the run starts: skipping is not approving.
+  "skip a failed step": [invalid, invalid, "=", "=", "running", "running", "=", ...ENDED],
   "tick a checklist item": ["=", "=", "=", "=", "=", "=", "=", ...ENDED],
   "approve an in-run gate": ["=", "=", "=", "=", "=", "=", "=", ...ENDED],
   "expire (past its expiry)": ["expired", ...ENDED, ...ENDED],

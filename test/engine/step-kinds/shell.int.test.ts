@@ -6,7 +6,8 @@ import { stringify } from "yaml";
 import { MemoryRunStore } from "../../../src/adapters/memory/memory-run-store.js";
 import { parseEnvironment } from "../../../src/config/environment.js";
 import type { StepRecord } from "../../../src/domain/run.js";
-import { createRuntime, type Runtime } from "../../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../../src/runtime/create-runtime.js";
+import { createProvenRuntime } from "../../support/proven-runtime.js";
 import { waitFor } from "../../support/wait-for.js";
 
 /**
@@ -120,7 +121,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  rt = await createRuntime({
+  rt = await createProvenRuntime({
     configPath: join(dir, "drbot.yaml"),
     runbooksDir: join(dir, "runbooks"),
     env: parseEnvironment({

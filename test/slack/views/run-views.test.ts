@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dataLossKey } from "../../../src/domain/data-loss.js";
 import { initialStepRecords, type RunRecord, type StepRecord } from "../../../src/domain/run.js";
 import { approvalCard } from "../../../src/slack/views/approval-card.js";
 import { type Block, escapeMrkdwn, LIMITS } from "../../../src/slack/views/block-kit.js";
@@ -89,7 +90,8 @@ describe("run views", () => {
       "1h 30m of data (newest recovery point of velero-daily), beyond the tier1 RPO of 15m",
     );
     expect(text).toContain("Approve, accepting data loss");
-    expect(text).toContain(`"value":"${run.id}|${run.plan.hash}|accept-data-loss"`);
+    // The button names the reading it accepts: a later, different reading is not what was clicked.
+    expect(text).toContain(`"value":"${run.id}|${run.plan.hash}|accept-${dataLossKey(run.rpoRisk!)}"`);
     expect(text).toContain("(accepted the data loss)");
     expect(text).not.toContain(`"value":"${run.id}|${run.plan.hash}"`);
   });

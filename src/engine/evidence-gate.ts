@@ -1,0 +1,71 @@
+import type { EvidenceVerdict } from "../domain/evidence/run-evidence.js";
+import { planMatchesHash } from "../domain/plan-hash.js";
+import type { RunRecord } from "../domain/run.js";
+import { refuseUnproven } from "../domain/run-state/execute.js";
+import { isTerminal } from "../domain/run-state/states.js";
+import { scopeLockKeys } from "../domain/scope.js";
+import type { RunExecution } from "./run-execution.js";
+
+/**
+ * What the engine asks before it executes anything of a run: whether the run, as stored, proves it
+ * may execute (src/app/verified-evidence.ts checks its plan hash, the requester's and every
+ * approver's proof, from the run and the configuration alone). The runtime always gives it.
+ */
+export interface RunEvidenceCheck {
+  checkRun(run: RunRecord): Promise<EvidenceVerdict>;
+}
+
+export type EvidenceGate = "ok" | "refused" | "unverifiable";
+
+/**
+ * Checks the run as stored now, before the executor starts it and before every step it runs: a run
+ * written into the store, or a step changed there after approval, never executes. The plan the
+ * executor holds must be the stored, proven one. A run that fails is aborted with why and announced
+ * in the incident channel as tampering; one this process cannot check (a Slack approval without the
+ * signing secret) is left as it is, for a process that can.
+ */
+export async function checkEvidence(x: RunExecution, before: string): Promise<EvidenceGate> {
+  const check = x.o.evidence;
+  if (!check) return "ok";
+  const stored = await x.o.store.getRun(x.runId);
+  if (!stored) return "refused";
+  const verdict = await check.checkRun(stored);
+  const held = x.recorder.run.plan;
+  const same = held.hash === stored.plan.hash && planMatchesHash(held);
+  if (verdict.ok && same) return "ok";
+  const problem = verdict.ok ? "tampered" : verdict.problem;
+  const reasons = verdict.ok ? ["the plan being executed is not the stored, approved one"] : verdict.reasons;
+  const context = { operation: "engine.evidence", runId: x.runId, before, problem, reasons };
+  if (problem === "unverifiable") {
+    x.o.log.warn("cannot check this run's evidence here; leaving it for a process that can", context);
+    x.evidenceRefusal = { problem, reasons };
+    return "unverifiable";
+  }
+  x.o.log.error("refused to execute a run that does not prove it may", context);
+  x.evidenceRefusal = { problem, reasons };
+  return "refused";
+}
+
+/** Marks a refused run aborted (frees its scope) and announces it; nothing of it runs any more. */
+export async function refuseRun(x: RunExecution): Promise<void> {
+  const refusal = x.evidenceRefusal;
+  const problem = refusal?.problem;
+  if (!refusal || problem === undefined || problem === "unverifiable") return;
+  await x.recorder.load();
+  await x.recorder.move((run, ctx) => refuseUnproven(run, { problem, reasons: refusal.reasons }, ctx));
+  const run = x.recorder.run;
+  if (isTerminal(run.state)) await x.o.store.releaseScope(scopeLockKeys(run.scope, run.kind), x.runId);
+  const channel = x.o.config.slack.incidentChannels[0];
+  const what = problem === "tampered" ? "*Tampering*" : "*Not approved as required*";
+  const posted = await x.o.services.notify?.({
+    runId: x.runId,
+    level: "warning",
+    text: `${what}: drbot refused to execute run \`${x.runId}\` (${run.kind} of ${run.scope.applications.join(", ")}, requested as <@${run.requestedBy}>) and aborted it: ${refusal.reasons.join("; ")}`,
+    ...(channel ? { channel } : {}),
+  });
+  if (!posted)
+    x.o.log.error("could not announce a refused run in the incident channel", {
+      operation: "engine.evidence",
+      runId: x.runId,
+    });
+}
