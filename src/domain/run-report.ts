@@ -1,10 +1,12 @@
 import type { RunKind } from "./config.js";
 import { formatMs } from "./duration.js";
+import { unconfirmedFencing } from "./fencing.js";
 import { measureRun, type RtoBudgetPhase } from "./rto-budgets.js";
 import type { Decision, RunEvent, RunMode, RunRecord, RunScope, RunState, StepRecord } from "./run.js";
 import { describeScope } from "./scope.js";
 import type { Snapshot, SnapshotDiff } from "./snapshot.js";
 import { describeCondition } from "./step-condition.js";
+import { measureTrafficWindow, type TrafficReport, withTarget } from "./traffic-window.js";
 
 /**
  * A run's report: what happened, when, who decided, how long each step took, RTO and RPO against the
@@ -74,6 +76,13 @@ export interface RunReport {
     error?: string;
   }>;
   timeline: Array<{ at: number; actor: string; type: RunEvent["type"]; stepId?: string; text: string }>;
+  /**
+   * For a run that moved traffic: how long DNS could send clients to a site with nothing ready
+   * (src/domain/traffic-window.ts), and its target when the run took the planned path: one TTL.
+   */
+  traffic?: TrafficReport;
+  /** Steps that stop a site and could not confirm it (the site did not answer), by title. */
+  fencing: { unconfirmed: string[] };
   drill?: {
     /** State before and after, as the snapshot steps recorded it. */
     snapshots: Array<{
@@ -133,6 +142,8 @@ export interface RunReportInput {
   /** Snapshots recorded by k8s.snapshot steps, by step id. */
   snapshots?: ReadonlyMap<string, Snapshot>;
   now: number;
+  /** The longest TTL of the DNS records the run's switches move, in ms (see switchedRecordsTtlMs). */
+  dnsTtlMs?: number;
 }
 
 const TIMELINE_MAX = 1_000;
@@ -256,6 +267,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
         attempts: s.attempts,
         ...(s.error ? { error: s.error } : {}),
       })),
+    fencing: { unconfirmed: unconfirmedFencing(run.plan.steps, steps) },
     timeline: events.slice(-TIMELINE_MAX).map((e) => ({
       at: e.at,
       actor: e.actor,
@@ -264,6 +276,8 @@ export function buildRunReport(input: RunReportInput): RunReport {
       text: describeEvent(e),
     })),
   };
+  const traffic = measureTrafficWindow(run, steps, input.dnsTtlMs, now);
+  if (traffic) report.traffic = withTarget(traffic, run, steps);
   if (run.kind === "drill" || run.mode === "drill")
     report.drill = drillSection(run, stepRows, input.diffs, input.snapshots);
   report.outcome = outcomeLine(report);
@@ -336,7 +350,15 @@ function outcomeLine(report: RunReport): string {
   for (const s of report.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
   const steps = [...counts].map(([status, n]) => `${n} ${status.replace(/_/g, " ")}`).join(", ");
   const clean = report.drill ? (report.drill.clean ? "; nothing left behind" : "; cleanup NOT proven") : "";
-  return `${report.run.state.replace(/_/g, " ")}: ${rto}; ${rpo}; steps: ${steps}${clean}`;
+  const t = report.traffic;
+  const traffic = t
+    ? `; no-ready-site window ${formatMs(t.noReadySiteMs)}${t.targetMs !== undefined ? ` of ${formatMs(t.targetMs)} (${t.path}, ${t.met ? "met" : "missed"})` : t.path ? ` (${t.path})` : ""}`
+    : "";
+  const fencing =
+    report.fencing.unconfirmed.length > 0
+      ? `; fencing NOT confirmed: ${report.fencing.unconfirmed.join(", ")}`
+      : "";
+  return `${report.run.state.replace(/_/g, " ")}: ${rto}; ${rpo}; steps: ${steps}${traffic}${fencing}${clean}`;
 }
 
 /** One line per audit event, in words. */

@@ -93,6 +93,27 @@ export function renderReportMarkdown(report: RunReport): string {
     for (const a of report.attestations)
       line(`| ${cell(a.stepTitle)} | ${cell(a.item)} | ${cell(a.userId)} | ${iso(a.at)} |`);
   }
+  if (report.traffic || report.fencing.unconfirmed.length > 0) {
+    line();
+    line("## Traffic and fencing");
+    line();
+    const t = report.traffic;
+    if (t) {
+      const target =
+        t.targetMs !== undefined
+          ? `, target one TTL ${formatMs(t.targetMs)}: ${t.met ? "met" : "MISSED"}`
+          : "";
+      line(
+        `- No-ready-site window: ${formatMs(t.noReadySiteMs)} (${t.path ?? "path not decided"}${target}; DNS TTL ${t.ttlMs === undefined ? "not configured, cached answers not counted" : formatMs(t.ttlMs)})`,
+      );
+      for (const g of t.gaps)
+        line(`  - ${cell(g.site)}: ${iso(g.from)} to ${iso(g.to)} (${formatMs(g.to - g.from)})`);
+    }
+    if (report.fencing.unconfirmed.length > 0)
+      line(
+        `- Fencing NOT confirmed (the site did not answer): ${report.fencing.unconfirmed.map(cell).join(", ")}`,
+      );
+  }
   line();
   line("## Steps");
   line();

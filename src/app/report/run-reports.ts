@@ -2,6 +2,7 @@ import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { isDrError } from "../../domain/errors.js";
 import { buildRunReport, type RunReport } from "../../domain/run-report.js";
 import type { Snapshot, SnapshotDiff } from "../../domain/snapshot.js";
+import { switchedRecordsTtlMs } from "../../domain/traffic-window.js";
 import type { ArtifactStore } from "../../ports/artifact-store.js";
 import type { Clock } from "../../ports/clock.js";
 import type { RunStore } from "../../ports/run-store.js";
@@ -59,7 +60,16 @@ export class RunReports {
           : undefined;
       if (snap) snapshots.set(step.id, snap);
     }
-    return buildRunReport({ run, steps, events, diffs, snapshots, now: this.d.clock.now() });
+    const dnsTtlMs = switchedRecordsTtlMs(run.plan.steps, this.d.service.config.dns.records);
+    return buildRunReport({
+      run,
+      steps,
+      events,
+      diffs,
+      snapshots,
+      now: this.d.clock.now(),
+      ...(dnsTtlMs !== undefined ? { dnsTtlMs } : {}),
+    });
   }
 
   async files(runId: string): Promise<RunReportFiles> {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { nameSchema } from "../../domain/config.js";
 import { describeServerState } from "../../domain/database-server.js";
 import { describeError } from "../../domain/errors.js";
+import { FENCING_OUTCOMES } from "../../domain/fencing.js";
 import { defineStepKind } from "../step-kind.js";
 import { serviceOf } from "../step-services.js";
 import {
@@ -43,6 +44,8 @@ export const dbReadOnlyStep = defineStepKind({
   siteParams: ["site"],
   checkConfig: (p, config) => postgresServerNeeds(p.source, p.site, config),
   idempotent: true,
+  /** Whether the writes were seen stopped on every server (the report lists fencing not confirmed). */
+  outcomes: FENCING_OUTCOMES,
   summarize: (p) =>
     `stop the writes on ${describeSource(p.source)} in ${p.site} (read-only, sessions ended)${p.whenUnreachable === "continue" ? ", where it answers" : ""}`,
   async execute(ctx, p) {
@@ -81,14 +84,19 @@ export const dbReadOnlyStep = defineStepKind({
       }
     }
     if (failures.length > 0) return { status: "failed", error: failures.join("; ") };
-    if (ctx.mode === "drill") return { status: "succeeded", output: "drill: no server was changed" };
+    if (ctx.mode === "drill")
+      return { status: "succeeded", output: "drill: no server was changed", outcome: "drill" };
     const lines = [
       ...(stopped.length > 0 ? [`writes stopped on ${p.site}: ${stopped.join(", ")}`] : []),
       ...(unconfirmed.length > 0
         ? [`fencing NOT confirmed on ${p.site} for ${unconfirmed.length} source(s); going on as configured`]
         : []),
     ];
-    return { status: "succeeded", output: lines.join("\n") };
+    return {
+      status: "succeeded",
+      output: lines.join("\n"),
+      outcome: unconfirmed.length > 0 ? "unconfirmed" : "confirmed",
+    };
   },
   async observe(ctx, p) {
     const replication = serviceOf(ctx, "replication");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { FENCING_OUTCOMES } from "../../domain/fencing.js";
 import type { CronJobRef } from "../../domain/workloads.js";
 import type { SitePort } from "../../ports/site.js";
 import { defineStepKind } from "../step-kind.js";
@@ -32,6 +33,7 @@ export const k8sCronJobsStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  outcomes: FENCING_OUTCOMES,
   summarize: (p) =>
     `${p.suspend ? "suspend" : "resume"} cronjob ${p.namespace}/${p.name} on ${p.site}${p.whenUnreachable === "continue" ? " where it answers" : ""}`,
   async execute(ctx, p) {
@@ -42,11 +44,16 @@ export const k8sCronJobsStep = defineStepKind({
         return {
           status: "succeeded",
           output: `${p.site} is unreachable (${health.error?.code ?? "no answer"}): its CronJobs in ${p.namespace} could not be ${p.suspend ? "suspended" : "resumed"}; not confirmed, going on as configured`,
+          outcome: "unconfirmed",
         };
     }
     const jobs = await cronJobsOf(site, p, ctx.signal);
     if (jobs.length === 0)
-      return { status: "succeeded", output: `no CronJob in ${p.namespace} on ${p.site}` };
+      return {
+        status: "succeeded",
+        output: `no CronJob in ${p.namespace} on ${p.site}`,
+        outcome: "confirmed",
+      };
     const verb = p.suspend ? "suspended" : "resumed";
     let changed = 0;
     for (const job of jobs) {
@@ -69,10 +76,12 @@ export const k8sCronJobsStep = defineStepKind({
       return {
         status: "succeeded",
         output: `drill: ${jobs.length} CronJob(s) on ${p.site} read, none changed`,
+        outcome: "drill",
       };
     return {
       status: "succeeded",
       output: `${jobs.length} CronJob(s) in ${p.namespace} on ${p.site} ${verb} (${changed} changed)`,
+      outcome: "confirmed",
     };
   },
   async observe(ctx, p) {

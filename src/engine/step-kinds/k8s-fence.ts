@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { k8sNameSchema, nameSchema } from "../../domain/config.js";
 import { DrError } from "../../domain/errors.js";
+import { FENCING_OUTCOMES } from "../../domain/fencing.js";
 import type { WorkloadRef } from "../../domain/workloads.js";
 import { defineStepKind } from "../step-kind.js";
 import { serviceOf } from "../step-services.js";
@@ -36,6 +37,7 @@ export const k8sFenceStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  outcomes: FENCING_OUTCOMES,
   summarize: (p) => `fence ${p.site}: scale ${p.workloads.length} workload(s) to 0 where it answers`,
   async execute(ctx, p) {
     const site = serviceOf(ctx, "sites").site(p.site);
@@ -43,7 +45,7 @@ export const k8sFenceStep = defineStepKind({
     if (!health.reachable) {
       const note = `${p.site} is unreachable (${health.error?.code ?? "no answer"}); it could not be fenced`;
       return p.whenUnreachable === "continue"
-        ? { status: "succeeded", output: `${note}; going on as configured` }
+        ? { status: "succeeded", output: `${note}; going on as configured`, outcome: "unconfirmed" }
         : { status: "failed", error: note };
     }
     let count = 0;
@@ -60,7 +62,11 @@ export const k8sFenceStep = defineStepKind({
         ctx.log(`${w.kind.toLowerCase()} ${w.namespace}/${w.name}: not on ${p.site}, nothing to fence`);
       }
     }
-    return { status: "succeeded", output: `fenced ${p.site}: ${count} workload(s) scaled to 0` };
+    return {
+      status: "succeeded",
+      output: `fenced ${p.site}: ${count} workload(s) scaled to 0`,
+      outcome: "confirmed",
+    };
   },
   async observe(ctx, p) {
     const site = serviceOf(ctx, "sites").site(p.site);

@@ -9,6 +9,7 @@ import { dbPromoteStep } from "./db-promote.js";
 import { dbReadOnlyStep } from "./db-read-only.js";
 import { dbRejoinStep } from "./db-rejoin.js";
 import { dnsSwitchStep } from "./dns-switch.js";
+import { dnsWaitTtlStep } from "./dns-wait-ttl.js";
 import { etcdSnapshotStep } from "./etcd-snapshot.js";
 import { httpCheckStep } from "./http-check.js";
 import { k8sCapacityStep } from "./k8s-capacity.js";
@@ -114,6 +115,7 @@ export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistr
     ...KUBERNETES_STEP_KINDS,
     ...DATABASE_STEP_KINDS,
     dnsSwitchStep,
+    dnsWaitTtlStep,
     siteServingStep,
     siteStandbyStep,
     siteProbeStep,

@@ -97,7 +97,7 @@ describe("a planned switchover from dc1 to dc2, then a failback, on a real Postg
       whenUnreachable: "fail",
     });
 
-    expect(result).toMatchObject({ status: "succeeded" });
+    expect(result).toMatchObject({ status: "succeeded", outcome: "confirmed" });
     expect(lines.join("\n")).toMatch(/ended pid \d+ app@postgres/);
     await expect(open.query("COMMIT")).rejects.toThrow();
     await open.end().catch(() => undefined);

@@ -78,6 +78,7 @@ describe("k8s.cronjobs on the real clusters", () => {
     expect(await k8sCronJobsStep.execute(ctx, suspend)).toEqual({
       status: "succeeded",
       output: `2 CronJob(s) in ${BATCH} on dc1 suspended (2 changed)`,
+      outcome: "confirmed",
     });
     expect(await k8sCronJobsStep.observe!(ctx, suspend)).toEqual({
       holds: true,
@@ -93,6 +94,7 @@ describe("k8s.cronjobs on the real clusters", () => {
     expect(await k8sCronJobsStep.execute(ctx, resume)).toEqual({
       status: "succeeded",
       output: `1 CronJob(s) in ${BATCH} on dc2 resumed (0 changed)`,
+      outcome: "confirmed",
     });
 
     // The failback suspends DR's again and resumes the primary's.
@@ -105,7 +107,11 @@ describe("k8s.cronjobs on the real clusters", () => {
 
   it("in a drill, reads the CronJobs and changes none", async () => {
     const result = await k8sCronJobsStep.execute(context("drill"), params({ site: "dc2", suspend: false }));
-    expect(result).toEqual({ status: "succeeded", output: "drill: 2 CronJob(s) on dc2 read, none changed" });
+    expect(result).toEqual({
+      status: "succeeded",
+      output: "drill: 2 CronJob(s) on dc2 read, none changed",
+      outcome: "drill",
+    });
     expect(await suspendedOn("dc2", "settlement")).toBe("true");
   });
 
@@ -133,6 +139,7 @@ describe("k8s.cronjobs on the real clusters", () => {
       expect(result).toEqual({
         status: "succeeded",
         output: `dc1 is unreachable (timeout): its CronJobs in ${BATCH} could not be suspended; not confirmed, going on as configured`,
+        outcome: "unconfirmed",
       });
     } finally {
       await hung.close();

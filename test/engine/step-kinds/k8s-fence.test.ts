@@ -99,6 +99,7 @@ describe("k8s.fence", () => {
     expect(result).toEqual({
       status: "succeeded",
       output: "dc1 is unreachable (unavailable); it could not be fenced; going on as configured",
+      outcome: "unconfirmed",
     });
     expect(dc1.calls).toEqual(["health"]);
   });
@@ -143,6 +144,7 @@ describe("k8s.fence", () => {
       expect(result, whenUnreachable).toEqual({
         status: "succeeded",
         output: "fenced dc1: 3 workload(s) scaled to 0",
+        outcome: "confirmed",
       });
       const replicas = async (namespace: string, name: string) =>
         dc1.readScale({ kind: "Deployment", namespace, name } satisfies WorkloadRef);
