@@ -88,7 +88,7 @@ function fromSiteDownAt(
   const times: number[] = [];
   for (const p of plan) {
     const r = steps.get(p.id);
-    if (!r || r.status !== "succeeded" || p.params.site !== site) continue;
+    if (r?.status !== "succeeded" || p.params.site !== site) continue;
     if (p.kind === "site.probe" && r.outcome === "unreachable") times.push(start);
     if (p.kind === "k8s.fence" && r.outcome === "unconfirmed") times.push(start);
     if (p.kind === "k8s.fence" && r.outcome === "confirmed") times.push(r.startedAt ?? start);
