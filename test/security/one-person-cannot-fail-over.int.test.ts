@@ -12,8 +12,9 @@ import { formatClaim } from "../../src/domain/evidence/signed-claim.js";
 import type { RunEvent, RunRecord } from "../../src/domain/run.js";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
 import { createRuntime } from "../../src/runtime/create-runtime.js";
-import { testRunbook } from "../support/config-fixture.js";
+import { testConfig, testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
+import { testSigners, withTestKeys } from "../support/proven-service.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
 import { type ServeProcess, startServeProcess } from "../support/serve-process.js";
@@ -200,6 +201,39 @@ describe("in Slack", () => {
       ["U0A2", "slack"],
     ]);
     expect(h.ledger.entries).toEqual(["scale-up", "switch-dns"]);
+  });
+
+  it("lets one approver in Slack and one signing with their SSH key run the failover together", async () => {
+    h = await startSlackHarness({
+      runbooks: [failover],
+      store: await openStore(),
+      checkEvidence: true,
+      config: withTestKeys(testConfig()),
+    });
+    await h.dr("U0ONCALL", 'failover payments --reason "DC1 unreachable"');
+    const card = await h.findMessage("Failover requested");
+    const run = (await h.store.listRuns())[0]!;
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await waitFor(async () => (await h!.store.getRun(run.id))!.approvals.length === 1, {
+      description: "the Slack approval",
+    });
+    // The second approver is away from Slack: they sign the approval with their own key (SSHSIG).
+    const signer = testSigners().get("U0A2")!;
+    await h.service.approve({
+      actor: "U0A2",
+      runId: run.id,
+      planHash: run.plan.hash,
+      witness: { sign: async (message) => signer.sign(message) },
+    });
+    await waitFor(async () => (await h!.store.getRun(run.id))!.state === "waiting_manual", {
+      description: "the run to start and reach its checklist",
+    });
+    const started = (await h.store.getRun(run.id))!;
+    expect(started.approvals.map((a) => [a.userId, a.proof?.via])).toEqual([
+      ["U0A1", "slack"],
+      ["U0A2", "ssh"],
+    ]);
+    expect(h.ledger.entries).toEqual(["scale-up"]);
   });
 
   it("never executes a run written straight into Redis as approved: it is aborted and announced as tampering", async () => {
