@@ -514,6 +514,17 @@ describe("on the CLI, with keys made by ssh-keygen", () => {
       expect((await cli("reject", runId, "--as", "U0ONCALL1", "--key", key("U0ONCALL1"))).code).toBe(0);
   });
 
+  it("refuses a configuration with a malformed public key at load, naming its path (exit 3)", async () => {
+    const config = parse(await readFile(join(dir, "drbot.yaml"), "utf8"));
+    config.approvals.keys.U0APPROVER1 = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJunk approver1"];
+    await writeFile(join(dir, "bad-key.yaml"), stringify(config));
+    const validate = await cli("--config", join(dir, "bad-key.yaml"), "validate");
+    expect(validate.code).toBe(3);
+    expect(validate.err).toContain("approvals.keys.U0APPROVER1");
+    const approve = await cli("--config", join(dir, "bad-key.yaml"), "runs");
+    expect(approve.code).toBe(3);
+  });
+
   it("lets two people signing with their own keys run the failover, each signature kept with the approval", async () => {
     const { runId, hash } = await requestAs("payments");
     for (const approver of ["U0APPROVER1", "U0APPROVER2"]) {
