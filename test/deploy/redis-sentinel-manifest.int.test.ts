@@ -103,12 +103,14 @@ describe("the shipped Sentinel configuration", () => {
     expect(promoted.port).not.toBe(old.port);
 
     await old.start();
-    const rejoined = connect(old.port, set.password);
-    await waitFor(async () => /master_link_status:up/.test(await rejoined.info("replication")), {
+    // A fresh connection each time: Sentinel ends the clients of a server it reconfigures
+    // (CLIENT KILL TYPE normal), so one kept across the rejoin may be closed under the test.
+    const replication = async () => answer(old.port, set.password, "INFO", "replication");
+    await waitFor(async () => /master_link_status:up/.test(await replication()), {
       timeoutMs: 20_000,
       description: "the old master to replicate from the promoted one",
     });
-    const info = await rejoined.info("replication");
+    const info = await replication();
     expect(info).toMatch(/role:slave/);
     expect(info).toContain(`master_port:${promoted.port}`);
     expect(await set.master()).toEqual(promoted);
