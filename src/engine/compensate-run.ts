@@ -1,7 +1,7 @@
 import type { PlanStep, StepRecord } from "../domain/run.js";
 import type { RunExecution } from "./run-execution.js";
 import { abortableDelay } from "./step-kind.js";
-import { observeStep, runStepAttempt } from "./step-runner.js";
+import { nextAttempt, observeStep, runStepAttempt } from "./step-runner.js";
 
 /** Statuses of a step that may have changed something: it started, whatever came of it. */
 const STARTED = new Set<StepRecord["status"]>(["succeeded", "failed", "timed_out", "running"]);
@@ -126,15 +126,7 @@ async function runAlways(x: RunExecution, step: PlanStep, before: StepRecord): P
   }
   let record = before;
   for (;;) {
-    record = {
-      ...record,
-      status: "running",
-      attempts: record.attempts + 1,
-      startedAt: o.clock.now(),
-      endedAt: undefined,
-      error: undefined,
-      resolvedBy: "executed",
-    };
+    record = nextAttempt(record, o.clock.now());
     await recorder.saveStep(record, "step.state", { always: true });
     const outcome = await runStepAttempt(x.deps, kind, recorder.run, step, record, x.ending.signal);
     if (outcome.cause === "lost_lease" || outcome.cause === "shutdown") return; // re-observed by the next executor

@@ -32,6 +32,19 @@ export interface StepAttemptOutcome {
   outcome?: string;
 }
 
+/** The step's record as its next attempt starts: running, counted, with the last attempt's end cleared. */
+export function nextAttempt(record: StepRecord, now: number): StepRecord {
+  return {
+    ...record,
+    status: "running",
+    attempts: record.attempts + 1,
+    startedAt: now,
+    endedAt: undefined,
+    error: undefined,
+    resolvedBy: "executed",
+  };
+}
+
 /**
  * Runs one attempt of a step: deadline through an abort signal, output captured and redacted. A kind
  * that ignores its signal still cannot hold the engine: the attempt settles when the signal fires.

@@ -6,7 +6,7 @@ import { checkEvidence } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
 import { skipUnmetCondition } from "./skip-unmet-condition.js";
 import { abortableDelay } from "./step-kind.js";
-import { runStepAttempt, StepAbort } from "./step-runner.js";
+import { nextAttempt, runStepAttempt, StepAbort } from "./step-runner.js";
 
 /**
  * Starts every step that is ready: its needs are met, the run is not stopping, and there is room
@@ -86,15 +86,7 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
     return;
   }
   for (;;) {
-    record = {
-      ...record,
-      status: "running",
-      attempts: record.attempts + 1,
-      startedAt: o.clock.now(),
-      endedAt: undefined,
-      error: undefined,
-      resolvedBy: "executed",
-    };
+    record = nextAttempt(record, o.clock.now());
     await recorder.saveStep(record);
     const outcome =
       (await unconfirmedRunningMark(x, kind, step)) ??

@@ -12,51 +12,40 @@ import type { VeleroPort, VeleroServices } from "../ports/velero.js";
  * first use, so a missing or broken kubeconfig fails the step or reading that needs it, not start-up.
  */
 
+/**
+ * One adapter per key, built on first use from the named site's configuration; an unknown site is
+ * refused like a bad input, since a step names it.
+ */
+function builtOnFirstUse<T>(config: Config) {
+  const built = new Map<string, T>();
+  return (name: string, key: string, build: (site: Config["sites"][number]) => T): T => {
+    const found = built.get(key);
+    if (found) return found;
+    const site = config.sites.find((s) => s.name === name);
+    if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
+    const created = build(site);
+    built.set(key, created);
+    return created;
+  };
+}
+
 /** Sites built on first use, so a missing kubeconfig fails the step that needs it, not start-up. */
 export function kubernetesSites(config: Config): KubernetesServices {
-  const built = new Map<string, SitePort>();
-  return {
-    site(name) {
-      const found = built.get(name);
-      if (found) return found;
-      const site = config.sites.find((s) => s.name === name);
-      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
-      const created = new KubernetesSite(site);
-      built.set(name, created);
-      return created;
-    },
-  };
+  const get = builtOnFirstUse<SitePort>(config);
+  return { site: (name) => get(name, name, (site) => new KubernetesSite(site)) };
 }
 
 /** Velero per site and namespace, built on first use like the sites. */
 export function veleroSites(config: Config): VeleroServices {
-  const built = new Map<string, VeleroPort>();
+  const get = builtOnFirstUse<VeleroPort>(config);
   return {
-    velero(name, namespace = "velero") {
-      const key = `${name}/${namespace}`;
-      const found = built.get(key);
-      if (found) return found;
-      const site = config.sites.find((s) => s.name === name);
-      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
-      const created = new VeleroSite(site, { namespace });
-      built.set(key, created);
-      return created;
-    },
+    velero: (name, namespace = "velero") =>
+      get(name, `${name}/${namespace}`, (site) => new VeleroSite(site, { namespace })),
   };
 }
 
 /** Longhorn per site, built on first use like the sites (a bad kubeconfig fails the step or reading). */
 export function longhornSites(config: Config): LonghornServices {
-  const built = new Map<string, LonghornPort>();
-  return {
-    site(name) {
-      const found = built.get(name);
-      if (found) return found;
-      const site = config.sites.find((s) => s.name === name);
-      if (!site) throw new DrError("invalid_input", `no site named "${name}"`);
-      const created = new LonghornSite(site);
-      built.set(name, created);
-      return created;
-    },
-  };
+  const get = builtOnFirstUse<LonghornPort>(config);
+  return { site: (name) => get(name, name, (site) => new LonghornSite(site)) };
 }
