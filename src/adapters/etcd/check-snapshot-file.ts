@@ -1,8 +1,9 @@
 import { stat } from "node:fs/promises";
+import { describeError } from "../../domain/errors.js";
 import { EtcdError } from "./etcd-error.js";
 import type { EtcdTools } from "./etcd-tools.js";
-import { readIntegrity } from "./snapshot-integrity.js";
-import { type VerificationCache, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js";
+import type { FileIntegrity } from "./snapshot-integrity.js";
+import { readIntegrityOnce, type VerificationCache, verifyEtcdSnapshot } from "./verify-etcd-snapshot.js";
 
 export type FileCheck =
   | {
@@ -46,7 +47,24 @@ export async function checkSnapshotFile(
       state.etcdutl = false;
     }
   }
-  const integrity = await readIntegrity(file, limits.signal);
+  let info: Awaited<ReturnType<typeof stat>>;
+  let integrity: FileIntegrity;
+  try {
+    info = await stat(file);
+    integrity = await readIntegrityOnce(file, info, limits.signal, limits.cache);
+  } catch (error) {
+    if (limits.signal.aborted)
+      throw new EtcdError(
+        "timeout",
+        { source, operation: "verify", at: file },
+        "deadline passed while reading",
+      );
+    // Gone (retention removed it) or unreadable: this file is skipped with why, the next one read.
+    return {
+      ok: false,
+      why: `cannot read it (${(error as NodeJS.ErrnoException).code ?? describeError(error)})`,
+    };
+  }
   if (integrity.embedded === "absent")
     return {
       ok: false,
@@ -54,7 +72,6 @@ export async function checkSnapshotFile(
     };
   if (integrity.embedded === "mismatch")
     return { ok: false, why: "corrupt: the database does not match etcd's embedded SHA-256" };
-  const info = await stat(file);
   return {
     ok: true,
     takenAt: Math.round(info.mtimeMs),

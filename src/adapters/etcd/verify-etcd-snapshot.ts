@@ -4,7 +4,7 @@ import { z } from "zod";
 import { describeError } from "../../domain/errors.js";
 import { EtcdError } from "./etcd-error.js";
 import { type EtcdTools, runTool, toolReason } from "./etcd-tools.js";
-import { readIntegrity } from "./snapshot-integrity.js";
+import { type FileIntegrity, readIntegrity } from "./snapshot-integrity.js";
 import { readManifest, type SnapshotManifest } from "./snapshot-manifest.js";
 
 /** `etcdutl snapshot status -w json`. */
@@ -42,20 +42,53 @@ export interface VerifyLimits {
  */
 export class VerificationCache {
   private readonly entries = new Map<string, { at: number; value: Verification }>();
+  /** The embedded-hash reads alone, which a check without etcdutl is made of, by file identity. */
+  private readonly integrity = new Map<string, { at: number; value: FileIntegrity }>();
   constructor(
     private readonly ttlMs = 3_600_000,
     private readonly max = 256,
   ) {}
   get(key: string): Verification | undefined {
-    const entry = this.entries.get(key);
-    if (entry && Date.now() - entry.at <= this.ttlMs) return entry.value;
-    this.entries.delete(key);
-    return undefined;
+    return this.fresh(this.entries, key);
   }
   set(key: string, value: Verification): void {
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { at: Date.now(), value });
+    this.put(this.entries, key, value);
   }
+  integrityOf(key: string): FileIntegrity | undefined {
+    return this.fresh(this.integrity, key);
+  }
+  rememberIntegrity(key: string, value: FileIntegrity): void {
+    this.put(this.integrity, key, value);
+  }
+  private fresh<V>(map: Map<string, { at: number; value: V }>, key: string): V | undefined {
+    const entry = map.get(key);
+    if (entry && Date.now() - entry.at <= this.ttlMs) return entry.value;
+    map.delete(key);
+    return undefined;
+  }
+  private put<V>(map: Map<string, { at: number; value: V }>, key: string, value: V): void {
+    if (map.size >= this.max) map.delete(map.keys().next().value!);
+    map.set(key, { at: Date.now(), value });
+  }
+}
+
+/**
+ * etcd's embedded SHA-256 of a file, read once per file identity (path, size, mtime) while the
+ * cache keeps it: a check that tries etcdutl and then goes on without it does not read the bytes
+ * twice, and status readings do not read them at every request.
+ */
+export async function readIntegrityOnce(
+  file: string,
+  info: { size: number; mtimeMs: number },
+  signal: AbortSignal,
+  cache: VerificationCache | undefined,
+): Promise<FileIntegrity> {
+  const key = cacheKey(file, info, "");
+  const known = cache?.integrityOf(key);
+  if (known) return known;
+  const integrity = await readIntegrity(file, signal);
+  cache?.rememberIntegrity(key, integrity);
+  return integrity;
 }
 
 /**
@@ -119,7 +152,7 @@ async function verifyUncached(
     return bad(`truncated or altered: ${info.size} bytes, the manifest says ${manifest.sizeBytes}`);
   let integrity: Awaited<ReturnType<typeof readIntegrity>>;
   try {
-    integrity = await readIntegrity(file, limits.signal);
+    integrity = await readIntegrityOnce(file, info, limits.signal, limits.cache);
   } catch (error) {
     if (limits.signal.aborted)
       throw new EtcdError(

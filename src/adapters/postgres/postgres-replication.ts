@@ -1,4 +1,4 @@
-import type { NamedVariables } from "../../config/environment.js";
+import { type NamedVariables, secretVariableNames } from "../../config/environment.js";
 import type { DatabaseServerState } from "../../domain/database-server.js";
 import { describeError } from "../../domain/errors.js";
 import type { PostgresServerKey } from "../../domain/postgres-source.js";
@@ -61,11 +61,14 @@ export class PostgresReplication implements DatabaseReplication {
   /**
    * `env`: drbot's environment, where each source's `passwordEnv` is read. `commands` runs the
    * rejoin hooks: the process's runner, which withholds drbot's own secrets from them; without one,
-   * a runner on `env` with nothing withheld.
+   * a runner on `env` that withholds the variables drbot marks secret.
    */
   constructor(
     private readonly env: NamedVariables,
-    private readonly commands: CommandRunner = new ExecaCommandRunner({ environment: env }),
+    private readonly commands: CommandRunner = new ExecaCommandRunner({
+      environment: env,
+      withheld: secretVariableNames(),
+    }),
   ) {}
 
   async readLag(source: PostgresSourceConfig, options: ReplicationCallOptions = {}): Promise<ReplicationLag> {

@@ -89,7 +89,7 @@ export async function rejoinServer(
       `${source.name} ${server} (${address}): the rejoin hook succeeded, but the server does not stream from ${serverAddress(source, upstream)}: ${last}`,
       { source: source.name, server },
     );
-  const how = result.stdout.trim().split("\n").at(-1) ?? "";
+  const how = redact(result.stdout.trim().split("\n").at(-1) ?? "", secrets);
   return {
     already: false,
     detail: `${address} streams from ${serverAddress(source, upstream)} (${how || `${hook.command} exited 0`})`,
