@@ -19,11 +19,14 @@ export class Actors {
    * directory; only the groups of a role still undecided are looked up, in one parallel lookup.
    * `role` names the only role the caller needs (approving, rejecting and operating a run need the
    * approver role, requesting the requester role): the other one is then known by user id alone.
+   * Groups that cannot be read count as none (deny a person acting now), unless `groupsMustAnswer`:
+   * then the failure is thrown, for a caller that must not read "unknown" as "not an approver" (the
+   * engine's check of a running failover, which a Slack outage must not abort).
    */
   async of(
     userId: string,
     kind: RunKind,
-    options: { scheduler?: boolean; role?: "requester" | "approver" } = {},
+    options: { scheduler?: boolean; role?: "requester" | "approver"; groupsMustAnswer?: boolean } = {},
   ): Promise<Actor> {
     const permissions = this.config.slack.permissions[kind];
     const roles = {
@@ -38,7 +41,12 @@ export class Actors {
       (role) => !byId[role] && (options.role === undefined || options.role === role),
     );
     const among = [...new Set(undecided.flatMap((role) => roles[role].groups))];
-    const groups = among.length > 0 ? await this.groupsOf(userId, among) : [];
+    const groups =
+      among.length === 0
+        ? []
+        : options.groupsMustAnswer
+          ? await this.directory.groupsOf(userId, among)
+          : await this.groupsOf(userId, among);
     return {
       userId,
       requester:

@@ -148,8 +148,14 @@ export class VerifiedEvidence implements Evidence {
         };
       const required = runbook.approvals.required ?? this.d.config.approvals.required[runbook.kind];
       const approvers = new Map<string, boolean>();
+      // A directory that cannot answer makes the run unverifiable here (left as it is), never
+      // unapproved (aborted): a Slack outage must not stop a failover half-way.
       for (const userId of new Set(run.approvals.map((a) => a.userId)))
-        approvers.set(userId, (await this.d.actors.of(userId, runbook.kind, { role: "approver" })).approver);
+        approvers.set(
+          userId,
+          (await this.d.actors.of(userId, runbook.kind, { role: "approver", groupsMustAnswer: true }))
+            .approver,
+        );
       const replannedHash = required === 0 ? await this.replannedHash(run) : undefined;
       return checkRunEvidence(run, {
         now: this.d.clock.now(),

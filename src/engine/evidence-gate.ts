@@ -27,7 +27,8 @@ export type EvidenceGate = "ok" | "refused" | "unverifiable";
 export async function checkEvidence(x: RunExecution, before: string): Promise<EvidenceGate> {
   const check = x.o.evidence;
   if (!check) return "ok";
-  const stored = await x.o.store.getRun(x.runId);
+  // Read while the lease holds, retried like the executor's other reads through a Redis failover.
+  const stored = await x.lease.read(() => x.o.store.getRun(x.runId));
   if (!stored) return "refused";
   const verdict = await check.checkRun(stored);
   const held = x.recorder.run.plan;

@@ -59,6 +59,9 @@ export function pauseRun(run: RunRecord, input: ControlInput, now: number): RunM
   if (refusal) return refusal;
   if (run.state !== "running" && run.state !== "waiting_manual")
     return new DrError("invalid_state", `run ${run.id} is ${run.state}; only a running run can be paused`);
+  // A pause written over an abort not yet carried out would replace it, and the abort be lost.
+  if (run.control?.action === "abort")
+    return new DrError("invalid_state", `run ${run.id} is being aborted; it cannot be paused`);
   return note(
     run,
     ctx,

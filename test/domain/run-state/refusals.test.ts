@@ -100,6 +100,16 @@ const REFUSALS: [string, () => RunMove, string][] = [
     "not_permitted",
   ],
   [
+    "pause of a run whose abort is not yet carried out",
+    () =>
+      pauseRun(
+        run({ state: "running", control: { action: "abort", userId: approver.userId, at: NOW } }),
+        { actor: approver },
+        NOW,
+      ),
+    "invalid_state",
+  ],
+  [
     "resume by the requester of a real run",
     () => resumeRun(run({ state: "paused_failed_step" }), { actor: requester, steps }, NOW),
     "self_approval",
