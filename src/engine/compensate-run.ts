@@ -3,26 +3,26 @@ import type { RunExecution } from "./run-execution.js";
 import { abortableDelay } from "./step-kind.js";
 import { nextAttempt, observeStep, runStepAttempt } from "./step-runner.js";
 
-/** Statuses of a step that may have changed something: it started, whatever came of it. */
-const STARTED = new Set<StepRecord["status"]>(["succeeded", "failed", "timed_out", "running"]);
-
 /**
  * When a run ends early (an operator's abort, at any step and in any state, or a failure that aborts
- * it), takes back what it did: the undo of every step that started (succeeded, failed or cut short
- * by the abort: a step stopped half-way may have done part of its work, and undo kinds are
- * idempotent), newest first, then the steps marked `always` that have not succeeded (the proof of
- * cleanup). Each undo is observed first when its kind can be (already in effect: recorded as
- * observed, nothing run), runs to its own deadline with the step's retries even though the run is
- * stopping, and is written on the step it undoes (`undone`) with a `step.undo` event, so the
- * timeline, the Slack thread and the report show it. A step already undone is not undone again, so a
- * process taking over a run stopped half-way through its compensation carries on where it stopped.
- * A failed undo does not stop the others: each is recorded, and the run ends with them.
+ * it), takes back what it did: the undo of every step that had an attempt start, whatever its status
+ * now (succeeded, failed, cut short by the abort, skipped by an operator after a failed attempt, set
+ * to run again by a resume: an attempt stopped half-way may have done part of its work, and undo
+ * kinds are idempotent), newest first. A step no attempt of which started (not reached, skipped
+ * before it ran, its condition not met) has nothing to undo. Then the steps marked `always` that have
+ * not succeeded (the proof of cleanup). Each undo is observed first when its kind can be (already in
+ * effect: recorded as observed, nothing run), runs to its own deadline with the step's retries even
+ * though the run is stopping, and is written on the step it undoes (`undone`) with a `step.undo`
+ * event, so the timeline, the Slack thread and the report show it. A step already undone is not
+ * undone again, so a process taking over a run stopped half-way through its compensation carries on
+ * where it stopped. A failed undo does not stop the others: each is recorded, and the run ends with
+ * them.
  */
 export async function compensateRun(x: RunExecution): Promise<void> {
   const steps = x.recorder.steps;
   const toUndo = x.recorder.run.plan.steps
     .map((step, index) => ({ step, index, record: steps.get(step.id) }))
-    .filter(({ step, record }) => step.undo && record && STARTED.has(record.status) && !record.undone)
+    .filter(({ step, record }) => step.undo && record && record.attempts > 0 && !record.undone)
     .sort(
       (a, b) =>
         (b.record?.endedAt ?? b.record?.startedAt ?? 0) - (a.record?.endedAt ?? a.record?.startedAt ?? 0) ||
@@ -137,6 +137,7 @@ async function runAlways(x: RunExecution, step: PlanStep, before: StepRecord): P
       status: done ? "succeeded" : outcome.status === "timed_out" ? "timed_out" : "failed",
       output: outcome.output,
       ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.outcome !== undefined ? { outcome: outcome.outcome } : {}),
       endedAt: o.clock.now(),
     });
     return;

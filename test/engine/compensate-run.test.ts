@@ -5,6 +5,7 @@ import { buildRunReport, describeEvent } from "../../src/domain/run-report.js";
 import { resolveScope } from "../../src/domain/scope.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
+import { decideKind } from "../support/decide-step-kind.js";
 import {
   effect,
   engineHarness,
@@ -159,6 +160,59 @@ describe("a run that ends early undoes what it did", () => {
       "a undo (test.undo): running",
       "a undo (test.undo): succeeded",
     ]);
+  });
+
+  it("undoes a step an operator skipped after an attempt of it had run: the attempt may have changed something", async () => {
+    const h = harness();
+    const run = await h.createApprovedRun([
+      undoable("isolate"),
+      undoable("scale-up", {}, { fail: true }),
+      checklist("ready"),
+    ]);
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
+    await h.service.skip({ actor: APPROVER, runId: run.id, stepId: "scale-up", reason: "done by hand" });
+    await h.waitForState(run.id, ["waiting_manual"]);
+    await h.service.abort({ actor: APPROVER, runId: run.id });
+    await h.waitForState(run.id, ["aborted"]);
+    expect(h.ledger.entries).toEqual(["isolate", "undo-scale-up", "undo-isolate"]);
+    expect((await h.store.getSteps(run.id)).get("scale-up")).toMatchObject({
+      status: "skipped",
+      attempts: 1,
+      undone: true,
+    });
+  });
+
+  it("does not undo a step skipped before any attempt of it started", async () => {
+    const h = harness({ extraKinds: [decideKind] });
+    const run = await h.createApprovedRun([
+      { id: "decide", title: "Decide", kind: "test.decide", with: { answer: "no" } },
+      undoable("isolate"),
+      undoable("planned-only", { when: { step: "decide", is: "yes" } }),
+      checklist("ready"),
+    ]);
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "waiting_manual" });
+    await h.service.abort({ actor: APPROVER, runId: run.id });
+    await h.waitForState(run.id, ["aborted"]);
+    expect(h.ledger.entries).toEqual(["isolate", "undo-isolate"]);
+    const skipped = (await h.store.getSteps(run.id)).get("planned-only");
+    expect(skipped).toMatchObject({ status: "skipped", resolvedBy: "condition", attempts: 0 });
+    expect(skipped?.undone).toBeUndefined();
+  });
+
+  it("undoes a failed step that a resume set to run again, when the run is aborted before it does", async () => {
+    const h = harness();
+    const run = await h.createApprovedRun([undoable("isolate"), undoable("scale-up", {}, { fail: true })]);
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
+    const steps = await h.store.getSteps(run.id);
+    // As a resume leaves it (src/domain/run-state/control.ts): to start again, its attempt counted.
+    await h.store.putStep(
+      run.id,
+      { ...steps.get("scale-up")!, status: "not_started", error: undefined },
+      { type: "step.state", at: Date.now(), actor: APPROVER, runId: run.id, stepId: "scale-up", data: {} },
+    );
+    await h.service.abort({ actor: APPROVER, runId: run.id });
+    await h.waitForState(run.id, ["aborted"]);
+    expect(h.ledger.entries).toEqual(["isolate", "undo-scale-up", "undo-isolate"]);
   });
 
   it("undoes nothing twice when a second executor carries on a compensation", async () => {
