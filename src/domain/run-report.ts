@@ -377,7 +377,7 @@ export function describeEvent(e: RunEvent): string {
     case "run.takeover":
       return `run taken over by ${str(d.owner)}${d.from ? ` (${str(d.from).replace(/_/g, " ")} → interrupted)` : ""}${d.reason ? `: ${str(d.reason)}` : ""}`;
     case "step.state":
-      return `${e.stepId ?? "step"} ${str(d.status).replace(/_/g, " ")}${d.attempt ? ` (attempt ${str(d.attempt)})` : ""}${d.error ? `: ${str(d.error)}` : ""}`;
+      return `${e.stepId ?? "step"} ${str(d.status).replace(/_/g, " ")}${d.attempt ? ` (attempt ${str(d.attempt)})` : ""}${d.outcome !== undefined ? `, decided ${str(d.outcome)}` : ""}${d.error ? `: ${str(d.error)}` : ""}`;
     case "step.observed":
       return `${e.stepId ?? "step"} observed after takeover: ${str(d.status).replace(/_/g, " ")}${d.evidence ? ` (${str(d.evidence)})` : ""}`;
     case "step.undo":

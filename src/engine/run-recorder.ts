@@ -117,6 +117,7 @@ export class RunRecorder {
         status: record.status,
         attempt: record.attempts,
         ...(record.error ? { error: record.error } : {}),
+        ...(record.outcome !== undefined ? { outcome: record.outcome } : {}),
         ...data,
       },
       record.id,

@@ -32,7 +32,12 @@ export interface StepAttemptOutcome {
   outcome?: string;
 }
 
-/** The step's record as its next attempt starts: running, counted, with the last attempt's end cleared. */
+/**
+ * The step's record as its next attempt starts: running, counted, with the last attempt's end,
+ * error and decision cleared. Each attempt decides for itself: an outcome an earlier attempt
+ * decided stays in that attempt's events, never on the record of the next (which a `when` or the
+ * report would read as the new attempt's decision).
+ */
 export function nextAttempt(record: StepRecord, now: number): StepRecord {
   return {
     ...record,
@@ -41,6 +46,7 @@ export function nextAttempt(record: StepRecord, now: number): StepRecord {
     startedAt: now,
     endedAt: undefined,
     error: undefined,
+    outcome: undefined,
     resolvedBy: "executed",
   };
 }

@@ -107,7 +107,12 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
     const retryable = outcome.cause === undefined || outcome.cause === "deadline";
     if (retryable && record.attempts <= step.retries && !x.controls.abort) {
       const error = `attempt ${record.attempts} ${outcome.status}: ${outcome.error}; retrying`;
-      await recorder.saveStep({ ...record, output: outcome.output, error }, "step.state", { retrying: true });
+      // What this attempt decided is its own: kept in its event, not on the record the next attempt starts.
+      const decided = outcome.outcome !== undefined ? { outcome: outcome.outcome } : {};
+      await recorder.saveStep({ ...record, output: outcome.output, error }, "step.state", {
+        retrying: true,
+        ...decided,
+      });
       try {
         await abortableDelay(step.retryDelayMs, x.abort.signal);
       } catch {

@@ -1,25 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { buildRunReport } from "../../src/domain/run-report.js";
-import { defineStepKind } from "../../src/engine/step-kind.js";
+import { decideKind, scriptedDecideKind } from "../support/decide-step-kind.js";
 import { effect, engineHarness } from "../support/engine-harness.js";
-
-/** Decides what its params say, like site.probe decides what the site answers. */
-const decideKind = defineStepKind({
-  kind: "test.decide",
-  description: "Decides the outcome it is given.",
-  params: z.object({ answer: z.enum(["yes", "no"]) }).strict(),
-  siteParams: [],
-  outcomes: ["yes", "no"],
-  idempotent: true,
-  summarize: (p) => `decide ${p.answer}`,
-  execute: async (_ctx, p) => ({ status: "succeeded", outcome: p.answer, output: `decided ${p.answer}` }),
-});
+import { waitFor } from "../support/wait-for.js";
 
 function harness() {
-  return engineHarness({ store: new MemoryRunStore({ now: () => Date.now() }), extraKinds: [decideKind] });
+  return engineHarness({
+    store: new MemoryRunStore({ now: () => Date.now() }),
+    extraKinds: [decideKind, scriptedDecideKind],
+  });
 }
+
+const scripted = (attempts: Record<string, unknown>[], extra: Record<string, unknown> = {}) => ({
+  id: "decide",
+  title: "Decide",
+  kind: "test.decide-per-attempt",
+  with: { attempts },
+  ...extra,
+});
 
 const decide = (answer: "yes" | "no") => ({
   id: "decide",
@@ -72,6 +71,72 @@ describe("conditional steps in a run", () => {
     expect(report.steps.find((s) => s.id === "emergency")).toMatchObject({
       status: "skipped",
       skipReason: "runs only when decide decides no; it decided yes",
+    });
+  });
+
+  it("keeps each attempt's decision its own: a retry's record has the new attempt's outcome, the retry event the old one", async () => {
+    const h = harness();
+    const run = await h.createApprovedRun([
+      scripted([{ outcome: "yes", fail: true }, { outcome: "no" }], { retries: 1, retryDelay: 0 }),
+      effect("planned", { when: { step: "decide", is: "yes" } }),
+      effect("emergency", { when: { step: "decide", is: "no" } }),
+    ]);
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "completed" });
+    expect(h.ledger.entries).toEqual(["emergency"]);
+    expect((await h.store.getSteps(run.id)).get("decide")).toMatchObject({
+      status: "succeeded",
+      attempts: 2,
+      outcome: "no",
+    });
+    const decided = (await h.store.readEvents(run.id))
+      .filter((e) => e.stepId === "decide" && e.type === "step.state")
+      .map((e) => [e.data.attempt, e.data.status, e.data.outcome]);
+    expect(decided).toEqual([
+      [1, "running", undefined],
+      [1, "running", "yes"],
+      [2, "running", undefined],
+      [2, "succeeded", "no"],
+    ]);
+    const report = buildRunReport({
+      run: (await h.store.getRun(run.id))!,
+      steps: await h.store.getSteps(run.id),
+      events: await h.store.readEvents(run.id),
+      now: Date.now(),
+    });
+    expect(report.steps.find((s) => s.id === "decide")).toMatchObject({ outcome: "no" });
+    expect(report.timeline.map((t) => t.text)).toContain(
+      "decide running (attempt 1), decided yes: attempt 1 failed: attempt 1 failed; retrying",
+    );
+  });
+
+  it("never reads an earlier attempt's decision as the next attempt's: a later attempt that decides nothing leaves no outcome", async () => {
+    const h = harness();
+    const run = await h.createApprovedRun([
+      scripted([{ outcome: "yes", fail: true }, { throws: true }]),
+      effect("planned", { when: { step: "decide", is: "yes" } }),
+    ]);
+    // Attempt 1 fails having decided "yes"; the run pauses on it.
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
+    expect((await h.store.getSteps(run.id)).get("decide")).toMatchObject({
+      status: "failed",
+      outcome: "yes",
+    });
+    // Resumed, attempt 2 decides nothing (it throws): the record must not keep attempt 1's "yes".
+    await h.service.resume({ actor: "U0A1", runId: run.id });
+    await waitFor(async () => (await h.store.getSteps(run.id)).get("decide")?.attempts === 2, {
+      description: "the second attempt of decide",
+    });
+    await h.waitForState(run.id, ["paused_failed_step"]);
+    const after = (await h.store.getSteps(run.id)).get("decide");
+    expect(after).toMatchObject({ status: "failed", attempts: 2 });
+    expect(after?.outcome).toBeUndefined();
+    // Skipped by an approver, decide decided nothing: the path that needs "yes" is not taken on attempt 1's word.
+    await h.service.skip({ actor: "U0A1", runId: run.id, stepId: "decide", reason: "probe broken" });
+    await h.waitForState(run.id, ["completed"]);
+    expect(h.ledger.entries).toEqual([]);
+    expect((await h.store.getSteps(run.id)).get("planned")).toMatchObject({
+      status: "skipped",
+      skipReason: "runs only when decide decides yes; it ended skipped without a decision",
     });
   });
 });
