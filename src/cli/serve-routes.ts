@@ -35,8 +35,9 @@ export interface ServeRoutesOptions {
 /**
  * The operational endpoints of `drbot serve`:
  * - /healthz: the process answers.
- * - /readyz: 200 only when Redis answers within its deadline and the supervisor has run; 503
- *   otherwise. The body says, one line per check, what holds.
+ * - /readyz: 200 only when Redis answers within its deadline and the supervisor's last round
+ *   succeeded; 503 otherwise, and at once when the process drains (SIGTERM). The body says, one
+ *   line per check, what holds.
  * - /metrics: Prometheus exposition (see DrbotMetrics), plus the configuration file's state.
  *
  * The configuration file changing under a running bot does not make it unready, on purpose: the
@@ -47,10 +48,21 @@ export interface ServeRoutesOptions {
  * reason; or unreadable), `drbot_config_file_valid` drops to 0 for an alert, and serve logs it
  * once: a restart in that state would refuse to start, so fix the file before the next rollout.
  */
+/** Where serve's supervisor stands, as /readyz tells it. */
+export type SupervisorState = "ok" | "not_yet_run" | "failed" | "draining";
+
+const SUPERVISOR_LINES: Record<SupervisorState, string> = {
+  ok: "ok",
+  not_yet_run: "not yet run",
+  failed: "its last round failed (see the log)",
+  draining:
+    "draining (stopping): no run or step starts here, steps in flight finish, then their runs are handed over",
+};
+
 export function serveRoutes(
   rt: Runtime,
   metrics: DrbotMetrics,
-  supervised: () => boolean,
+  supervisor: () => SupervisorState,
   options: ServeRoutesOptions = {},
 ): Route[] {
   const checkConfigFile = configFileChecker(rt, options.onConfigFile);
@@ -76,13 +88,13 @@ export function serveRoutes(
       path: "/readyz",
       async handler(res) {
         const [redis, config] = await Promise.all([redisLine(rt), checkConfigFile()]);
-        const supervisor = supervised() ? "supervisor: ok" : "supervisor: not yet run";
-        const ok = redis.ok && supervised();
+        const state = supervisor();
+        const ok = redis.ok && state === "ok";
         const warned = config.state === "invalid" || config.state === "unreadable";
         const verdict = ok ? (warned ? "ready, with a warning" : "ready") : "not ready";
         res
           .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
-          .end(`${verdict}\n${redis.line}\n${config.line}\n${supervisor}\n`);
+          .end(`${verdict}\n${redis.line}\n${config.line}\nsupervisor: ${SUPERVISOR_LINES[state]}\n`);
       },
     },
     {

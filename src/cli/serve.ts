@@ -14,7 +14,8 @@ import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
 import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
 import type { CliIo } from "./commands/cli-command.js";
 import { startManagementServer } from "./management-server.js";
-import { serveRoutes } from "./serve-routes.js";
+import { type SupervisorState, serveRoutes } from "./serve-routes.js";
+import { listenForStopSignals } from "./stop-signals.js";
 
 /**
  * `drbot serve`: the long-running process. The Slack surface when SLACK_BOT_TOKEN is set (HTTP on
@@ -30,8 +31,9 @@ const RETIRE_EVERY_MS = 10 * 60_000;
 export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const port = rt.env.PORT;
   const log = rt.log;
-  let ready = false;
-  let draining = false;
+  let supervisor: SupervisorState = "not_yet_run";
+  // Installed first: a takeover at start may already run a step's program.
+  const signals = listenForStopSignals();
   if (rt.runbookFindings.length > 0)
     log.warn(
       `runbooks: what the configuration does not give them (\`drbot validate\` lists the same; requests refused with it):\n${formatIssues(rt.runbookFindings)}`,
@@ -43,7 +45,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     { processMetrics: true, log: log.child({ component: "metrics" }) },
   );
   rt.observers.attach(metrics);
-  const routes = serveRoutes(rt, metrics, () => ready, {
+  const routes = serveRoutes(rt, metrics, () => supervisor, {
     onConfigFile: (check) =>
       (check.state === "invalid" || check.state === "unreadable" ? log.warn : log.info)(check.line, {
         operation: "serve.config-file",
@@ -116,9 +118,9 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   const supervise = async () => {
     try {
       await rt.service.supervise();
-      ready = !draining;
+      if (supervisor !== "draining") supervisor = "ok";
     } catch (error) {
-      ready = false;
+      if (supervisor !== "draining") supervisor = "failed";
       log.error("the supervisor's round failed; /readyz says not ready until one succeeds", {
         operation: "serve.supervise",
         err: error,
@@ -178,22 +180,26 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     token: rt.engine.ownerId,
     log: log.child({ component: "watch" }),
   });
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  const signal = await signals.first;
   // A drain: /readyz answers 503 at once (no new Slack traffic or runs are sent here), the
   // supervisor stops taking runs, steps in flight finish within engine.drainGrace, and each run's
-  // lease is released for another replica to carry on.
-  draining = true;
-  ready = false;
+  // lease is released for another replica to carry on. A second signal stops the steps at once.
+  supervisor = "draining";
   clearInterval(timer);
   const grace = rt.config.engine.drainGrace;
-  log.info(`draining: steps in flight may finish within ${grace / 1000} s, then runs are handed over`, {
-    operation: "serve.drain",
-    runs: rt.engine.executing().length,
+  log.info(
+    `${signal}: draining: steps in flight may finish within ${grace / 1000} s, then runs are handed over; a second signal stops them now`,
+    { operation: "serve.drain", runs: rt.engine.executing().length },
+  );
+  void signals.second.then((again) => {
+    log.warn(`${again} again: stopping the steps in flight now; the next executor re-observes them`, {
+      operation: "serve.drain",
+      runs: rt.engine.executing().length,
+    });
+    return rt.engine.stop();
   });
   await rt.engine.drain(grace);
+  log.info("drained: every run this process held is handed over", { operation: "serve.drain" });
   await watch.stop();
   await lease.close();
   await rt.alerts.settle(rt.config.notifications.timeout);
@@ -205,5 +211,6 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
   }
   await surface?.stop();
   await management.close();
+  signals.dispose();
   return 0;
 }

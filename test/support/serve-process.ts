@@ -26,6 +26,10 @@ export interface ServeProcess {
   /** GET on the Slack port. */
   getOnSlackPort(path: string): Promise<{ status: number; body: string; type: string }>;
   stop(): Promise<void>;
+  /** Sends `signal` without waiting for the process to end (a drain under way is watched meanwhile). */
+  signal(signal: NodeJS.Signals): void;
+  /** Settles once the process is gone: its exit code, or the signal that ended it. */
+  readonly exited: Promise<{ exitCode?: number; signal?: string }>;
   /** Sends SIGKILL and resolves once the process is gone, with the signal that ended it. */
   kill(): Promise<string | undefined>;
 }
@@ -52,8 +56,12 @@ export async function startServeProcess(
   });
   child.all?.on("data", (chunk: Buffer) => chunks.push(chunk.toString()));
   let exited = false;
-  void child.then(() => {
+  const ended = child.then((result) => {
     exited = true;
+    return {
+      ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+      ...(result.signal ? { signal: result.signal } : {}),
+    };
   });
   const getFrom = async (url: string) => {
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
@@ -84,6 +92,10 @@ export async function startServeProcess(
       child.kill("SIGTERM");
       await child;
     },
+    signal(signal) {
+      child.kill(signal);
+    },
+    exited: ended,
     async kill() {
       child.kill("SIGKILL");
       return (await child).signal;
