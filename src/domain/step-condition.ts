@@ -76,6 +76,22 @@ export function judgeCondition(
   };
 }
 
+/**
+ * The steps a step waits for: its needs and, when it has a condition, the step that decides it. The
+ * plan lists the deciding step among the needs already; the engine waits for it in any case, so a
+ * condition is never judged on a decision not yet made, whatever plan it is given.
+ */
+export function stepDependencies(step: Pick<PlanStep, "needs" | "when">): readonly string[] {
+  const decider = step.when?.step;
+  return decider === undefined || step.needs.includes(decider) ? step.needs : [...step.needs, decider];
+}
+
+/** Why a condition could not be judged when the run ended: its deciding step never decided. */
+export function undecidedReason(when: StepCondition, records: ReadonlyMap<string, StepRecord>): string {
+  const status = records.get(when.step)?.status ?? "not_started";
+  return `runs only when ${when.step} decides ${when.is.join(" or ")}; it never decided (it is ${status.replace(/_/g, " ")})`;
+}
+
 /** "only if probe-primary: reachable", as plans and cards show a conditional step. */
 export function describeCondition(when: StepCondition): string {
   return `only if ${when.step}: ${when.is.join(" or ")}`;

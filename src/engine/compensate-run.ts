@@ -1,5 +1,6 @@
 import type { PlanStep, StepRecord } from "../domain/run.js";
 import type { RunExecution } from "./run-execution.js";
+import { skipUnmetCondition } from "./skip-unmet-condition.js";
 import { abortableDelay } from "./step-kind.js";
 import { nextAttempt, observeStep, runStepAttempt } from "./step-runner.js";
 
@@ -124,6 +125,13 @@ async function runAlways(x: RunExecution, step: PlanStep, before: StepRecord): P
     await recorder.saveStep({ ...before, status: "failed", endedAt: o.clock.now(), error });
     return;
   }
+  // A conditional always step runs only on the path its deciding step chose, decided or not.
+  const save = (r: StepRecord, data: Record<string, unknown>) =>
+    recorder.saveStep(r, "step.state", { always: true, ...data });
+  const condition = await skipUnmetCondition(step, recorder.steps, o.clock.now(), save, {
+    undecided: "skip",
+  });
+  if (condition !== "holds") return;
   let record = before;
   for (;;) {
     record = nextAttempt(record, o.clock.now());

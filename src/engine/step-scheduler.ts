@@ -1,6 +1,7 @@
 import { describeError, isDrError } from "../domain/errors.js";
 import type { PlanStep, StepRecord } from "../domain/run.js";
 import { continueAfterManualStep } from "../domain/run-state/execute.js";
+import { stepDependencies } from "../domain/step-condition.js";
 import { unconfirmedRunningMark } from "./durable-mark.js";
 import { checkEvidence } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
@@ -43,7 +44,7 @@ function isReady(x: RunExecution, step: PlanStep): boolean {
   const runnable =
     record.status === "not_started" || (record.status === "waiting" && !x.reevaluated.has(step.id));
   if (!runnable) return false;
-  return step.needs.every((need) => {
+  return stepDependencies(step).every((need) => {
     const dep = x.recorder.steps.get(need);
     if (!dep) return false;
     if (dep.status === "succeeded" || dep.status === "skipped") return true;
@@ -76,7 +77,7 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
   }
   if (recorder.run.state === "waiting_manual") await recorder.move(continueAfterManualStep);
   const save = (r: StepRecord, data: Record<string, unknown>) => recorder.saveStep(r, "step.state", data);
-  if (await skipUnmetCondition(step, recorder.steps, o.clock.now(), save)) return;
+  if ((await skipUnmetCondition(step, recorder.steps, o.clock.now(), save)) !== "holds") return;
   await markRtoPhase(x, step);
   const kind = o.registry.get(step.kind);
   if (!kind) {

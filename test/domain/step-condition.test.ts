@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildPlan } from "../../src/domain/plan.js";
 import type { StepRecord } from "../../src/domain/run.js";
 import { resolveScope } from "../../src/domain/scope.js";
-import { describeCondition, judgeCondition } from "../../src/domain/step-condition.js";
+import { describeCondition, judgeCondition, stepDependencies } from "../../src/domain/step-condition.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
 
@@ -97,5 +97,15 @@ describe("judging a step's condition", () => {
 
   it("is pending while the deciding step has not finished", () => {
     expect(judgeCondition({ when }, decided({ status: "running" }))).toEqual({ holds: "pending" });
+  });
+});
+
+describe("what a step waits for", () => {
+  const when = { step: "probe-primary", is: ["reachable"] };
+
+  it("is its needs and the step that decides its condition, named once", () => {
+    expect(stepDependencies({ needs: ["fence"], when })).toEqual(["fence", "probe-primary"]);
+    expect(stepDependencies({ needs: ["probe-primary"], when })).toEqual(["probe-primary"]);
+    expect(stepDependencies({ needs: ["fence"] })).toEqual(["fence"]);
   });
 });

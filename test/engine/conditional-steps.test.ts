@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { buildRunReport } from "../../src/domain/run-report.js";
+import { defineStepKind } from "../../src/engine/step-kind.js";
 import { decideKind, scriptedDecideKind } from "../support/decide-step-kind.js";
 import { effect, engineHarness } from "../support/engine-harness.js";
 import { waitFor } from "../support/wait-for.js";
@@ -137,6 +139,68 @@ describe("conditional steps in a run", () => {
     expect((await h.store.getSteps(run.id)).get("planned")).toMatchObject({
       status: "skipped",
       skipReason: "runs only when decide decides yes; it ended skipped without a decision",
+    });
+  });
+
+  it("starts a conditional step only once the step that decides it has finished, even when the plan does not list it among the step's needs", async () => {
+    let decide: (answer: "yes" | "no") => void = () => undefined;
+    const decision = new Promise<"yes" | "no">((resolve) => {
+      decide = resolve;
+    });
+    const decidesLater = defineStepKind({
+      kind: "test.decide-later",
+      description: "Decides what the test says, when it says it.",
+      params: z.object({}).strict(),
+      siteParams: [],
+      outcomes: ["yes", "no"],
+      idempotent: true,
+      summarize: () => "decide later",
+      execute: async () => ({ status: "succeeded", outcome: await decision }),
+    });
+    const h = engineHarness({
+      store: new MemoryRunStore({ now: () => Date.now() }),
+      extraKinds: [decidesLater],
+    });
+    const run = await h.createApprovedRun([
+      { id: "decide", title: "Decide", kind: "test.decide-later", with: {} },
+      effect("planned", { when: { step: "decide", is: "yes" } }),
+    ]);
+    // A plan whose conditional step does not name its deciding step among its needs.
+    const stored = (await h.store.getRun(run.id))!;
+    const steps = stored.plan.steps.map((s) => (s.id === "planned" ? { ...s, needs: [] } : s));
+    await h.store.updateRun(
+      { ...stored, plan: { ...stored.plan, steps }, version: stored.version + 1 },
+      stored.version,
+    );
+    const driving = h.engine.drive(run.id);
+    await waitFor(async () => (await h.store.getSteps(run.id)).get("decide")?.status === "running", {
+      description: "decide to be running",
+    });
+    expect((await h.store.getSteps(run.id)).get("planned")?.status).toBe("not_started");
+    decide("no");
+    expect(await driving).toEqual({ driven: true, state: "completed" });
+    expect(h.ledger.entries).toEqual([]);
+    expect((await h.store.getSteps(run.id)).get("planned")).toMatchObject({
+      status: "skipped",
+      skipReason: "runs only when decide decides yes; it decided no",
+    });
+  });
+
+  it("skips a conditional always step, saying why, when the run ends before its deciding step decided", async () => {
+    const h = harness();
+    const run = await h.createApprovedRun([
+      effect("first", {}, { fail: true }),
+      decide("yes"),
+      effect("cleanup-if-yes", { always: true, when: { step: "decide", is: "yes" } }),
+    ]);
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
+    await h.service.abort({ actor: "U0A1", runId: run.id });
+    await h.waitForState(run.id, ["aborted"]);
+    expect(h.ledger.entries).toEqual([]);
+    expect((await h.store.getSteps(run.id)).get("cleanup-if-yes")).toMatchObject({
+      status: "skipped",
+      resolvedBy: "condition",
+      skipReason: "runs only when decide decides yes; it never decided (it is not started)",
     });
   });
 });
