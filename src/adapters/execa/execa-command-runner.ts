@@ -11,6 +11,11 @@ import type { CommandOptions, CommandResult, CommandRunner } from "../../ports/c
  * drbot's environment, the variables the caller passes by name unless they are drbot's own secrets
  * (`withheld`: its tokens and the variables its configuration reads passwords from), and the
  * caller's literal `env`.
+ *
+ * Each program runs in a process group of its own (`detached`): Ctrl-C at the terminal signals
+ * drbot's whole foreground group, and drbot, not the terminal, decides what happens to a step in
+ * flight (it lets it finish, src/cli/commands/drive-run.ts; a second Ctrl-C stops it through the
+ * abort signal). The deadline and the abort signal stop it either way.
  */
 export class ExecaCommandRunner implements CommandRunner {
   private readonly environment: NamedVariables;
@@ -55,6 +60,7 @@ export class ExecaCommandRunner implements CommandRunner {
       maxBuffer: this.maxBuffer,
       stripFinalNewline: true,
       forceKillAfterDelay: 2_000,
+      detached: true,
     });
     if (
       result.failed &&

@@ -2,7 +2,7 @@ import { argument, rest } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
 import { isTerminal } from "../../domain/run.js";
 import { actor, type CliCommandHandler, proven } from "./cli-command.js";
-import { drive, driveUnlessDetached, finish } from "./drive-run.js";
+import { drive, driveInForeground, driveUnlessDetached, finish } from "./drive-run.js";
 
 /** `drbot abort|resume|skip|tick`: operator controls of a run; the use cases decide who may. */
 
@@ -20,7 +20,7 @@ export const abortRun: CliCommandHandler = async (ctx) => {
     ctx.emit(run, `${run.id}: ${run.state}`);
     return EXIT.ok;
   }
-  const outcome = await rt.engine.drive(run.id);
+  const outcome = await driveInForeground(ctx, rt, run.id);
   if (!outcome.driven && outcome.reason === "held") {
     ctx.emit(
       { ...run, executor: outcome.heldBy },
@@ -56,5 +56,5 @@ export const tickItems: CliCommandHandler = async (ctx) => {
   const stepId = argument(ctx.cmd, "STEP");
   for (const item of rest(ctx.cmd))
     await rt.service.tick({ actor: actor(ctx), runId, stepId, item, ...proven(ctx) });
-  return ctx.cmd.flags.detach ? EXIT.ok : finish(ctx, rt, await drive(rt, runId));
+  return ctx.cmd.flags.detach ? EXIT.ok : finish(ctx, rt, await drive(ctx, rt, runId));
 };

@@ -14,7 +14,7 @@ export const approveRun: CliCommandHandler = async (ctx) => {
     acceptsDataLoss: acceptDataLoss === true,
     ...proven(ctx),
   });
-  if (started && !detach) return finish(ctx, rt, await drive(rt, run.id));
+  if (started && !detach) return finish(ctx, rt, await drive(ctx, rt, run.id));
   ctx.emit(
     run,
     `${run.id}: ${run.approvals.length}/${run.requiredApprovals} approvals; ${run.state}${run.stateReason ? ` (${run.stateReason})` : ""}`,

@@ -21,7 +21,7 @@ export const requestRun: CliCommandHandler = async (ctx) => {
     ...proven(ctx),
   });
   const run = outcome.run;
-  if (run.state === "approved" && !detach) return finish(ctx, rt, await drive(rt, run.id));
+  if (run.state === "approved" && !detach) return finish(ctx, rt, await drive(ctx, rt, run.id));
   ctx.emit(
     { ...run, duplicate: outcome.duplicate },
     `${outcome.duplicate ? "already requested: " : "requested: "}${run.id} (${run.state}); plan ${run.plan.hash}; needs ${run.requiredApprovals} approval(s)\n${planText(run.plan)}`,
