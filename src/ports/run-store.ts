@@ -14,6 +14,9 @@ export interface StoreLimits {
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = { maxEventsPerRun: 10_000, maxAuditEvents: 10_000 };
 
+/** What `RunStore.awaitReplication` found (see there). */
+export type ReplicationAnswer = "replicated" | "not_replicated" | "replica_missing" | "no_replica";
+
 /** How many retained runs are in each state, kept up to date by every write (no run is read). */
 export interface RunSummary {
   counts: { kind: RunKind; state: RunState; runs: number }[];
@@ -145,10 +148,13 @@ export interface RunStore {
 
   /**
    * Waits, up to `timeoutMs`, until every write this store made so far is on a replica (Redis
-   * `WAIT 1`), so a failover cannot lose it. "no_replica" when there is no replica to wait for (a
-   * single Redis, a replica that is gone, the memory store): the write is as durable as the server.
+   * `WAIT 1`), so a failover cannot lose it. "not_replicated": a replica is connected but did not
+   * confirm in time. "replica_missing": the deployment has a replica (Sentinel, or
+   * `redis.expectReplica`) but none is connected, nor came back within `timeoutMs`: a failover may
+   * promote one that lacks the write. "no_replica": none is expected (a single Redis, the memory
+   * store): the write is as durable as the server.
    */
-  awaitReplication(timeoutMs: number): Promise<"replicated" | "not_replicated" | "no_replica">;
+  awaitReplication(timeoutMs: number): Promise<ReplicationAnswer>;
 
   /**
    * Records `value` under `key` unless the key was seen within `ttlMs`. The first caller gets

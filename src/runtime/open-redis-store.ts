@@ -1,4 +1,4 @@
-import { connectRedis, createRedisClient } from "../adapters/redis/create-redis-client.js";
+import { connectRedis, createRedisClient, redisLocation } from "../adapters/redis/create-redis-client.js";
 import { RedisRunStore } from "../adapters/redis/redis-run-store.js";
 import { RedisSiteState } from "../adapters/redis/redis-site-state.js";
 import type { Environment } from "../config/environment.js";
@@ -15,11 +15,15 @@ export async function openRedisStore(
 ): Promise<{ store: RunStore; siteState: SiteStateStore }> {
   const client = createRedisClient(config.redis, env, log.child({ component: "redis" }));
   await connectRedis(client, Math.max(config.redis.commandTimeout, 3_000));
+  // Behind Sentinel there is a replica to fail over to, unless the configuration says otherwise.
+  const replicaExpected = config.redis.expectReplica ?? redisLocation(config.redis, env).kind === "sentinel";
   return {
-    store: new RedisRunStore(client, config.redis.keyPrefix, {
-      maxEventsPerRun: config.redis.maxEventsPerRun,
-      maxAuditEvents: config.redis.maxAuditEvents,
-    }),
+    store: new RedisRunStore(
+      client,
+      config.redis.keyPrefix,
+      { maxEventsPerRun: config.redis.maxEventsPerRun, maxAuditEvents: config.redis.maxAuditEvents },
+      { replicaExpected },
+    ),
     siteState: new RedisSiteState(client, config.redis.keyPrefix),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { REPLICA_ACK_MS } from "../../src/engine/durable-mark.js";
+import type { ReplicationAnswer } from "../../src/ports/run-store.js";
 import { effect, engineHarness } from "../support/engine-harness.js";
 
 /**
@@ -9,11 +10,9 @@ import { effect, engineHarness } from "../support/engine-harness.js";
  * engine does with each.
  */
 class ReplicatedStore extends MemoryRunStore {
-  answer: "replicated" | "not_replicated" | "no_replica" = "replicated";
+  answer: ReplicationAnswer = "replicated";
   readonly waits: number[] = [];
-  override async awaitReplication(
-    timeoutMs: number,
-  ): Promise<"replicated" | "not_replicated" | "no_replica"> {
+  override async awaitReplication(timeoutMs: number): Promise<ReplicationAnswer> {
     this.waits.push(timeoutMs);
     return this.answer;
   }
@@ -44,7 +43,30 @@ describe("the running mark of a step that cannot be repeated", () => {
     });
   });
 
-  it("goes on without waiting when Redis has no replica to wait for", async () => {
+  it("keeps the step from starting when Redis is deployed with a replica and none is connected, and the run pauses saying why", async () => {
+    const store = new ReplicatedStore(now);
+    store.answer = "replica_missing";
+    const h = engineHarness({ store });
+    const run = await h.createApprovedRun([
+      effect("promote", { onFailure: "pause", retries: 1, retryDelay: "1ms" }),
+    ]);
+    expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
+    expect(h.ledger.entries).toEqual([]);
+    expect(store.waits).toEqual([REPLICA_ACK_MS, REPLICA_ACK_MS]);
+    const paused = (await store.getRun(run.id))!;
+    expect(paused.stateReason).toContain(
+      "promote failed: not started: Redis is deployed with a replica but none was connected",
+    );
+    expect(paused.stateReason).toContain("set redis.expectReplica: false");
+
+    // The replica is back: a person resumes, the mark is confirmed, the step runs once.
+    store.answer = "replicated";
+    await h.service.resume({ actor: "U0A1", runId: run.id });
+    await h.waitForState(run.id, ["completed"]);
+    expect(h.ledger.entries).toEqual(["promote"]);
+  });
+
+  it("goes on without waiting when Redis has no replica to wait for (none is expected)", async () => {
     const store = new ReplicatedStore(now);
     store.answer = "no_replica";
     const h = engineHarness({ store });

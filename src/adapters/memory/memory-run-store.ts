@@ -9,6 +9,7 @@ import {
 import type { Clock } from "../../ports/clock.js";
 import {
   DEFAULT_STORE_LIMITS,
+  type ReplicationAnswer,
   type RunStore,
   type RunSummary,
   type StoreLimits,
@@ -251,7 +252,7 @@ export class MemoryRunStore implements RunStore {
   }
 
   /** One process's memory has no replica. */
-  async awaitReplication(_timeoutMs: number): Promise<"replicated" | "not_replicated" | "no_replica"> {
+  async awaitReplication(_timeoutMs: number): Promise<ReplicationAnswer> {
     return "no_replica";
   }
 

@@ -9,6 +9,7 @@ import {
 } from "../../domain/run.js";
 import {
   DEFAULT_STORE_LIMITS,
+  type ReplicationAnswer,
   type RunStore,
   type RunSummary,
   type StoreLimits,
@@ -49,6 +50,8 @@ export class RedisRunStore implements RunStore {
     redis: Redis,
     keyPrefix = "drbot:",
     private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
+    /** Whether Redis is deployed with a replica (see `awaitReplication`). */
+    private readonly durability: { replicaExpected: boolean } = { replicaExpected: false },
   ) {
     this.keys = redisKeys(keyPrefix);
     for (const [name, script] of Object.entries(SCRIPTS)) {
@@ -320,18 +323,21 @@ export class RedisRunStore implements RunStore {
   }
 
   /**
-   * WAIT 1 on this store's connection (the one every write went through), when the master has a
-   * replica connected. The wait stays within the client's command deadline, so the answer comes
-   * from Redis and not from the client giving up.
+   * WAIT 1 on this store's connection (the one every write went through). With no replica connected
+   * the answer is "no_replica" at once, unless the deployment has one (`replicaExpected`): then
+   * the WAIT runs all the same (a replica reconnecting in time confirms it), and "replica_missing"
+   * when none did. The wait stays within the client's command deadline, so the answer comes from
+   * Redis and not from the client giving up.
    */
-  async awaitReplication(timeoutMs: number): Promise<"replicated" | "not_replicated" | "no_replica"> {
+  async awaitReplication(timeoutMs: number): Promise<ReplicationAnswer> {
     const info = await redisCall("read Redis's replication", () => this.redis.info("replication"));
     const replicas = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
-    if (replicas === 0) return "no_replica";
+    if (replicas === 0 && !this.durability.replicaExpected) return "no_replica";
     const commandTimeout = this.redis.options.commandTimeout ?? timeoutMs * 2;
     const waitMs = Math.max(1, Math.min(timeoutMs, Math.floor(commandTimeout * 0.75)));
     const acknowledged = await redisCall("wait for a replica", () => this.redis.wait(1, waitMs));
-    return acknowledged >= 1 ? "replicated" : "not_replicated";
+    if (acknowledged >= 1) return "replicated";
+    return replicas === 0 ? "replica_missing" : "not_replicated";
   }
 
   async dedupe(

@@ -19,6 +19,14 @@ export const redisSchema = z
       .strict()
       .optional(),
     passwordEnv: envVarName.optional(),
+    /**
+     * Whether Redis is deployed with a replica (by default: yes behind Sentinel, no for one URL).
+     * When one is expected and none is connected, a step that cannot be repeated does not start:
+     * its running mark would be on no replica, and a failover could promote one without it and the
+     * step run again. With `false` a lone master counts as durable (a single Redis, or every replica
+     * lost for good with its site: say so here, knowing a failover can then lose marks).
+     */
+    expectReplica: z.boolean().optional(),
     keyPrefix: z
       .string()
       .regex(/^[a-z0-9:_-]*$/)

@@ -5,6 +5,8 @@ import { RedisRunStore } from "../../../src/adapters/redis/redis-run-store.js";
 import { parseEnvironment } from "../../../src/config/environment.js";
 import { type Config, redisSchema } from "../../../src/domain/config.js";
 import type { StoreLimits } from "../../../src/ports/run-store.js";
+import { openRedisStore } from "../../../src/runtime/open-redis-store.js";
+import { testConfig } from "../../support/config-fixture.js";
 import { recordingLogger } from "../../support/recording-logger.js";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.js";
 import { runEvent, runRecord, stepRecord, uniqueId } from "../../support/run-fixtures.js";
@@ -51,6 +53,25 @@ describe("Redis run store on a real server", () => {
   it("has no replica to wait for on a single server, and says so at once", async () => {
     const store = await openStore(server.url);
     expect(await store.awaitReplication(2_000)).toBe("no_replica");
+  });
+
+  it("says a replica is missing, after waiting for one, when the deployment declares one and none is connected", async () => {
+    const config = { ...testConfig(), redis: redisConfig({ url: server.url, expectReplica: true }) };
+    const { store } = await openRedisStore(config, parseEnvironment({}), recordingLogger());
+    try {
+      expect(await store.kvSet("mark", "running")).toBe(true);
+      expect(await store.awaitReplication(200)).toBe("replica_missing");
+    } finally {
+      await store.close();
+    }
+    // One URL and nothing declared: a single Redis, as durable as it is.
+    const single = { ...testConfig(), redis: redisConfig({ url: server.url }) };
+    const plain = await openRedisStore(single, parseEnvironment({}), recordingLogger());
+    try {
+      expect(await plain.store.awaitReplication(200)).toBe("no_replica");
+    } finally {
+      await plain.store.close();
+    }
   });
 
   it("counts the runs a store wrote before it kept a summary, once, and finds the finished ones for retention", async () => {
