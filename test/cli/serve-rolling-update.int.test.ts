@@ -73,6 +73,41 @@ const step = (id: string, release?: string) => ({
   onFailure: "pause",
 });
 
+/**
+ * `/dr failover payments` typed in Slack and approved there by two people (the signed request and
+ * clicks are the run's proofs); resolves once its first step's program started.
+ */
+async function requestAndApprove(): Promise<string> {
+  const before = new Set((await store.listRuns()).map((r) => r.id));
+  const cards = new Set(
+    emulator
+      .messages(INCIDENT)
+      .filter((m) => m.text.includes("Failover requested"))
+      .map((m) => m.ts),
+  );
+  await emulator.sendSlashCommand({
+    userId: "U0ONCALL",
+    channelId: INCIDENT,
+    text: 'failover payments --reason "DC1 storage array lost"',
+  });
+  const card = await emulator.waitFor(
+    () => emulator.messages(INCIDENT).find((m) => m.text.includes("Failover requested") && !cards.has(m.ts)),
+    { timeoutMs: 15_000, description: "the request's card" },
+  );
+  for (const approver of ["U0A1", "U0A2"])
+    await emulator.sendBlockAction({
+      userId: approver,
+      channelId: INCIDENT,
+      messageTs: card.ts,
+      actionId: "dr:approve",
+    });
+  await waitFor(async () => (await ledger()).some((l) => l.step === "fence-dc1" && l.event === "start"), {
+    timeoutMs: 30_000,
+    description: "the first step to start",
+  });
+  return (await store.listRuns()).find((r) => !before.has(r.id))!.id;
+}
+
 async function startServe(port: number): Promise<ServeProcess> {
   const serve = await startServeProcess(env, { port });
   processes.push(serve);
@@ -157,25 +192,7 @@ describe("a rolling update of drbot serve in the middle of a failover", () => {
       oldExit = exit;
     });
 
-    // Requested and approved by two people in Slack: the signed request and clicks are the proofs.
-    await emulator.sendSlashCommand({
-      userId: "U0ONCALL",
-      channelId: INCIDENT,
-      text: 'failover payments --reason "DC1 storage array lost"',
-    });
-    const card = await emulator.waitForMessage(INCIDENT, "Failover requested", { timeoutMs: 15_000 });
-    for (const approver of ["U0A1", "U0A2"])
-      await emulator.sendBlockAction({
-        userId: approver,
-        channelId: INCIDENT,
-        messageTs: card.ts,
-        actionId: "dr:approve",
-      });
-    await waitFor(async () => (await ledger()).some((l) => l.step === "fence-dc1" && l.event === "start"), {
-      timeoutMs: 30_000,
-      description: `the first step to start; serve said:\n${old.output()}`,
-    });
-    const runId = (await store.listRuns())[0]!.id;
+    const runId = await requestAndApprove();
     const approved = (await store.getRun(runId))!;
     expect(approved.approvals.map((a) => [a.userId, a.proof?.via])).toEqual([
       ["U0A1", "slack"],
@@ -238,5 +255,44 @@ describe("a rolling update of drbot serve in the middle of a failover", () => {
       "switch-dns": ["succeeded", 1],
       announce: ["succeeded", 1],
     });
+  });
+
+  it("stops the step at a second SIGTERM, and the next process finds it unobservable and pauses for a person instead of running it again", async () => {
+    for (const serve of processes.splice(0)) await serve.stop();
+    await rm(releaseFile(), { force: true });
+    await rm(ledgerFile(), { force: true });
+    const port = await freePort();
+    emulator.setRequestUrl(`http://127.0.0.1:${port}/slack/events`);
+    const leaving = await startServe(port);
+    let exit: { exitCode?: number; signal?: string } | undefined;
+    void leaving.exited.then((e) => {
+      exit = e;
+    });
+    const runId = await requestAndApprove();
+    const next = await startServe(await freePort());
+    leaving.signal("SIGTERM");
+    await waitFor(async () => (await leaving.get("/readyz").catch(() => ({ status: 0 }))).status === 503, {
+      timeoutMs: 10_000,
+      description: "the draining process to answer 503 on /readyz",
+    });
+    leaving.signal("SIGTERM");
+    await waitFor(() => exit !== undefined, {
+      timeoutMs: DRAIN_GRACE_MS,
+      description: `the process to exit after the second SIGTERM; it said:\n${leaving.output()}`,
+    });
+    expect(exit).toEqual({ exitCode: 0 });
+    expect(leaving.logLines()).toContainEqual(
+      expect.objectContaining({
+        operation: "serve.drain",
+        msg: "SIGTERM again: stopping the steps in flight now; the next executor re-observes them",
+      }),
+    );
+    // The step's program was stopped; the next process cannot tell whether it did its work.
+    await waitFor(async () => (await store.getRun(runId))?.state.startsWith("paused") === true, {
+      timeoutMs: 60_000,
+      description: `the next process to pause the run; it said:\n${next.output()}`,
+    });
+    expect((await store.getRun(runId))!.stateReason).toContain("fence-dc1");
+    expect((await ledger()).map((l) => `${l.step} ${l.event}`)).toEqual(["fence-dc1 start"]);
   });
 });
