@@ -118,6 +118,9 @@ export function createSlackApp(
       signingSecret: settings.signingSecret!,
       endpoints: EVENTS_PATH,
       processBeforeResponse: false,
+      // The replay guard in front checks every signature (once, the same rules and stricter):
+      // nothing unsigned reaches Bolt, and Bolt does not spend a second check on each request.
+      signatureVerification: false,
       port: settings.port ?? 3000,
       // Each listener gets the request exactly as Slack signed it: the proof kept with the action.
       customPropertiesExtractor: signedRequestOf,
@@ -145,6 +148,9 @@ export function createSlackApp(
     logger,
     logLevel: LogLevel.WARN,
     extendedErrorHandler: true,
+    // No conversation state is kept in Bolt: its in-memory store cost every request a failed
+    // lookup (a new Error) before the listener could ack.
+    convoStore: false,
   });
   handleAppErrors(app, { log, fetch });
   const defaultChannel = deps.service.config.slack.incidentChannels[0];

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { signSlackRequest } from "../../src/emulator/request-signing.js";
@@ -46,14 +47,35 @@ describe("the replay guard", () => {
     expect(await guard.check(signedAt(sec), Buffer.from(BODY))).toBe("replay");
   });
 
-  it("leaves requests that are not validly signed to Bolt, and remembers nothing of them", async () => {
-    const { guard } = guardAt(start);
+  it("finds requests that are not validly signed unverified, says why, and remembers nothing of them", async () => {
+    const { guard, log } = guardAt(start);
     const forged = signSlackRequest("wrong-secret", sec, BODY);
     expect(await guard.check(forged, Buffer.from(BODY))).toBe("unverified");
     expect(await guard.check({}, Buffer.from(BODY))).toBe("unverified");
     expect(await guard.check(signedAt(sec - 6 * 60), Buffer.from(BODY))).toBe("unverified");
     expect(await guard.check(signedAt(sec), Buffer.from(`${BODY}&x=1`))).toBe("unverified");
+    expect(log.messages("warn")).toEqual([
+      expect.stringContaining("signature does not match"),
+      expect.stringContaining("without signature headers"),
+      expect.stringContaining("more than 5 minutes ago"),
+      expect.stringContaining("signature does not match"),
+    ]);
     expect(await guard.check(signedAt(sec), Buffer.from(BODY))).toBe("fresh");
+  });
+
+  it("admits a request signed just inside the window and refuses one a second past it, as Bolt does", async () => {
+    const { guard } = guardAt(start);
+    expect(await guard.check(signedAt(sec - 5 * 60), Buffer.from(BODY))).toBe("fresh");
+    expect(await guard.check(signedAt(sec - 5 * 60 - 1), Buffer.from(BODY))).toBe("unverified");
+  });
+
+  it("refuses a timestamp that is not whole seconds as sent by Slack, even when signed over those bytes", async () => {
+    const { guard } = guardAt(start);
+    for (const timestamp of [`0${sec}`, `${sec}.0`, ` ${sec}`, `+${sec}`]) {
+      const digest = createHmac("sha256", SECRET).update(`v0:${timestamp}:${BODY}`).digest("hex");
+      const headers = { "x-slack-signature": `v0=${digest}`, "x-slack-request-timestamp": timestamp };
+      expect(await guard.check(headers, Buffer.from(BODY)), timestamp).toBe("unverified");
+    }
   });
 
   it("refuses a request signed more than five minutes ahead, which it could not remember long enough", async () => {

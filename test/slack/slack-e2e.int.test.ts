@@ -183,6 +183,31 @@ describe("Slack conversations", () => {
     expect(await h.store.listRuns()).toEqual([]);
   });
 
+  it("answers Slack's unsigned ssl_check and passes nothing that rides along with it to a listener", async () => {
+    h = await startSlackHarness({ runbooks: [failover] });
+    const post = (fields: Array<[string, string]>) =>
+      fetch(h!.emulator.options.requestUrl!, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+        signal: AbortSignal.timeout(10_000),
+      });
+    const command: Array<[string, string]> = [
+      ["command", "/dr"],
+      ["text", 'failover payments --reason "x"'],
+      ["user_id", "U0ONCALL"],
+      ["channel_id", INCIDENT],
+      ["response_url", h.emulator.options.requestUrl!],
+    ];
+    const sslCheck: Array<[string, string]> = [["ssl_check", "1"]];
+    expect((await post([...sslCheck, ["token", "x"]])).status).toBe(200);
+    expect((await post([...sslCheck, ...command])).status).toBe(200);
+    expect((await post([...sslCheck, ["ssl_check", "2"], ...command])).status).toBe(401);
+    expect((await post(command)).status).toBe(401);
+    expect(await h.store.listRuns()).toEqual([]);
+    expect(await h.service.auditTrail()).toEqual([]);
+  });
+
   it("rejects a request: the card says so and the scope is free again", async () => {
     h = await startSlackHarness({ runbooks: [failover] });
     const { card, runId } = await requestFailover(h);

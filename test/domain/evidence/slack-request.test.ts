@@ -1,5 +1,10 @@
+import { createSecretKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { readSignedSlackRequest, signSlackRequest } from "../../../src/domain/evidence/slack-request.js";
+import {
+  readSignedSlackRequest,
+  signSlackRequest,
+  slackSignatureMatches,
+} from "../../../src/domain/evidence/slack-request.js";
 
 /** Slack's own worked example (docs: verifying requests from Slack). */
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -11,6 +16,16 @@ const SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c
 describe("a Slack request kept as proof", () => {
   it("is signed as Slack signs it (Slack's worked example)", () => {
     expect(signSlackRequest(SECRET, TIMESTAMP, BODY)).toBe(SIGNATURE);
+  });
+
+  it("matches Slack's worked example from the raw bytes with a key made once, and nothing else", () => {
+    const key = createSecretKey(Buffer.from(SECRET));
+    const digest = SIGNATURE.slice(3);
+    expect(slackSignatureMatches(key, TIMESTAMP, Buffer.from(BODY), digest)).toBe(true);
+    expect(slackSignatureMatches(SECRET, TIMESTAMP, BODY, digest)).toBe(true);
+    expect(slackSignatureMatches(key, "1531420619", Buffer.from(BODY), digest)).toBe(false);
+    expect(slackSignatureMatches(key, TIMESTAMP, Buffer.from(`${BODY}&x=1`), digest)).toBe(false);
+    expect(slackSignatureMatches(key, TIMESTAMP, Buffer.from(BODY), digest.slice(0, 62))).toBe(false);
   });
 
   it("reads who typed which command once the signature is checked", () => {
