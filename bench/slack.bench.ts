@@ -35,7 +35,7 @@ async function scenario(label: string, tag: (typeof TAGS)[number], h: SlackHarne
   await Promise.all(warm.map((u) => h.dr(u, "help", "C0RANDOM")));
   await Promise.all(warm.map((u) => h.dr(u, "status", "C0RANDOM")));
   await waitFor(
-    () => warm.every((u) => h.emulator.ephemerals(u).some((e) => e.text.includes("RPO per tier"))),
+    () => warm.every((u) => h.emulator.ephemerals(u).some((e) => e.text.includes("*RPO per tier*"))),
     { timeoutMs: 60_000, intervalMs: 20, description: "the warm-up status answers" },
   );
   const started = Date.now();
@@ -45,7 +45,7 @@ async function scenario(label: string, tag: (typeof TAGS)[number], h: SlackHarne
     () => {
       answered.length = 0;
       for (const u of users) {
-        const answer = h.emulator.ephemerals(u).find((e) => e.text.includes("RPO per tier"));
+        const answer = h.emulator.ephemerals(u).find((e) => e.text.includes("*RPO per tier*"));
         if (answer) answered.push(answer.at - started);
       }
       return answered.length === users.length;
@@ -72,7 +72,9 @@ async function scenario(label: string, tag: (typeof TAGS)[number], h: SlackHarne
   const dc1Down = users.filter((u) =>
     h.emulator
       .ephemerals(u)
-      .some((e) => e.text.includes("RPO per tier") && /\*dc1\* \(primary\): :red_circle: down/.test(e.text)),
+      .some(
+        (e) => e.text.includes("*RPO per tier*") && /\*dc1\* \(primary\): :red_circle: down/.test(e.text),
+      ),
   ).length;
   await h.service.reject({ actor: "U0ONCALL", runId: value.split("|")[0]!, note: "bench" });
   return [

@@ -2,7 +2,7 @@ import { type AckMessage, type AppAck, ackMessage } from "./app-ack.js";
 import { validateBlocks } from "./block-kit-validation.js";
 import type { ResolvedOptions } from "./emulator-options.js";
 import type { EventLog } from "./event-log.js";
-import { deliverOverHttp } from "./http-delivery.js";
+import type { HttpDelivery } from "./http-delivery.js";
 import {
   actionTs,
   type BlockActionInput,
@@ -54,6 +54,7 @@ export class InteractionSender {
       log: EventLog;
       responseUrls: ResponseUrls;
       sockets: SocketModeServer;
+      http: HttpDelivery;
     },
   ) {}
 
@@ -145,7 +146,7 @@ export class InteractionSender {
         headers["x-slack-retry-num"] = String(retryNum);
         headers["x-slack-retry-reason"] = retryReason;
       }
-      ack = await deliverOverHttp({ url, body: sent.formBody, headers }, this.deps.options);
+      ack = await this.deps.http.deliver({ url, body: sent.formBody, headers }, this.deps.options);
     }
     this.deps.log.record({
       type: "interaction_delivered",

@@ -4,6 +4,7 @@ import { type ResolvedOptions, resolveOptions, type SlackEmulatorOptions } from 
 import { type EmulatorEvent, EventLog, type LoggedEvent } from "./event-log.js";
 import type { InjectedFault } from "./fault-injector.js";
 import { receiveUpload } from "./file-methods.js";
+import { HttpDelivery } from "./http-delivery.js";
 import type { BlockActionInput, SlashCommandInput } from "./interaction-payloads.js";
 import { type DeliveryOptions, type InteractionResult, InteractionSender } from "./interaction-sender.js";
 import type { RateLimitRule } from "./rate-limiter.js";
@@ -54,6 +55,7 @@ export class SlackEmulator {
   private readonly responseUrls: ResponseUrls;
   private readonly sockets: SocketModeServer;
   private readonly interactions: InteractionSender;
+  private readonly http = new HttpDelivery();
   private readonly page?: WebPage;
   private server?: Server;
   private origin = "";
@@ -87,6 +89,7 @@ export class SlackEmulator {
       log: this.log,
       responseUrls: this.responseUrls,
       sockets: this.sockets,
+      http: this.http,
     });
     const webPage = this.options.webPage;
     if (webPage)
@@ -151,6 +154,7 @@ export class SlackEmulator {
 
   /** Closes the server, every WebSocket and every kept-alive connection. */
   async stop(): Promise<void> {
+    this.http.close();
     await this.sockets.close();
     const server = this.server;
     if (!server) return;
