@@ -66,7 +66,7 @@ export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
   const records = recorder.run.plan.steps.map((s) => steps.get(s.id)!);
   const waitingOn = records.filter((r) => r.status === "waiting").map((r) => r.id);
   if (waitingOn.length > 0) {
-    if (recorder.run.state === "waiting_manual") return "settled";
+    if (recorder.run.state === "waiting_manual") return (await changedSinceRead(x)) ? "again" : "settled";
     // One compare-and-set, no blind retry: if anything changed since we read (a tick bumps the
     // run's version), judge the manual steps again instead of going to sleep on stale data.
     const written = await recorder.moveOnce((run, ctx) => waitForPerson(run, { waitingOn }, ctx));
@@ -93,6 +93,16 @@ export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
   const reason = `steps cannot start because what they need did not succeed: ${stuck.slice(0, 10).join(", ")}`;
   await recorder.move((run, ctx) => pauseOnFailedStep(run, { reason }, ctx));
   return "settled";
+}
+
+/**
+ * Whether a person changed the run since this pass read it (an abort, a tick): a run already waiting
+ * is not written again, so nothing else would tell, and the executor would let go of the lease with
+ * the change unseen.
+ */
+async function changedSinceRead(x: RunExecution): Promise<boolean> {
+  const stored = await x.lease.read(() => x.o.store.getRun(x.runId));
+  return stored !== undefined && stored.version !== x.recorder.run.version;
 }
 
 /** A terminal move; a run that ended frees its scope for the next request. */

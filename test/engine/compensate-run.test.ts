@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { buildPlan } from "../../src/domain/plan.js";
 import { buildRunReport, describeEvent } from "../../src/domain/run-report.js";
 import { resolveScope } from "../../src/domain/scope.js";
+import { defineStepKind } from "../../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
 import { decideKind } from "../support/decide-step-kind.js";
@@ -92,6 +94,64 @@ describe("a run that ends early undoes what it did", () => {
     await h.service.abort({ actor: APPROVER, runId: run.id });
     await h.waitForState(run.id, ["aborted"]);
     expect(h.ledger.entries).toEqual(["isolate", "undo-isolate"]);
+  });
+
+  it("on an abort of a run waiting for a person that no process drove when it was written: the supervisor carries it out", async () => {
+    const store = new MemoryRunStore(clock);
+    const ledger = new Ledger();
+    const serve = harness({ store, ledger, ownerId: "serve" });
+    // Written as the CLI with --detach writes it, or a process that stopped right after.
+    const detached = harness({ store, ledger, ownerId: "cli", autoStart: false });
+    const run = await serve.createApprovedRun([
+      undoable("isolate"),
+      checklist("ready"),
+      undoable("scale-up"),
+    ]);
+    expect(await serve.engine.drive(run.id)).toEqual({ driven: true, state: "waiting_manual" });
+    const answered = await detached.service.abort({ actor: APPROVER, runId: run.id, note: "stand down" });
+    expect(answered).toMatchObject({ state: "running", control: { action: "abort", userId: APPROVER } });
+    expect((await serve.service.supervise()).driven).toEqual([run.id]);
+    const ended = await serve.waitForState(run.id, ["aborted"]);
+    expect(ended.stateReason).toBe(`aborted by ${APPROVER}: stand down`);
+    expect(ledger.entries).toEqual(["isolate", "undo-isolate"]);
+  });
+
+  it("on an abort that lands while an executor judges the waiting step: the same pass carries it out", async () => {
+    const store = new MemoryRunStore(clock);
+    const ledger = new Ledger();
+    let personActs: (() => Promise<unknown>) | undefined;
+    const waitsForPerson = defineStepKind({
+      kind: "test.wait-for-person",
+      description: "Waits for a person; the test acts as one while it is judged.",
+      params: z.object({}).strict(),
+      siteParams: [],
+      idempotent: true,
+      summarize: () => "wait for a person",
+      async execute() {
+        const act = personActs;
+        personActs = undefined;
+        await act?.();
+        return { status: "waiting", output: "waiting for a person" };
+      },
+    });
+    const serve = harness({ store, ledger, ownerId: "serve", extraKinds: [waitsForPerson] });
+    const detached = harness({
+      store,
+      ledger,
+      ownerId: "cli",
+      autoStart: false,
+      extraKinds: [waitsForPerson],
+    });
+    const run = await serve.createApprovedRun([
+      undoable("isolate"),
+      { id: "ready", title: "Ready?", kind: "test.wait-for-person", with: {} },
+    ]);
+    expect(await serve.engine.drive(run.id)).toEqual({ driven: true, state: "waiting_manual" });
+    personActs = () => detached.service.abort({ actor: APPROVER, runId: run.id });
+    // A pass of the waiting run (as after a tick): the abort is written while the step is judged.
+    expect(await serve.engine.drive(run.id)).toEqual({ driven: true, state: "aborted" });
+    expect(personActs).toBeUndefined();
+    expect(ledger.entries).toEqual(["isolate", "undo-isolate"]);
   });
 
   it("on a failure that aborts the run: undoes the failed step too, then the always steps", async () => {

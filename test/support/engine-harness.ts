@@ -146,6 +146,11 @@ export function engineHarness(options: {
   restorePoints?: DrServiceDeps["restorePoints"];
   /** Which site serves each application (in memory, every application at home, when left out). */
   siteState?: SiteStateStore;
+  /**
+   * Whether the service drives the runs people change (true, as `drbot serve`); false as the CLI
+   * with --detach, or a process that stops right after writing the change.
+   */
+  autoStart?: boolean;
 }): EngineHarness {
   const config = withTestKeys(options.config ?? testConfig());
   const ledger = options.ledger ?? new Ledger();
@@ -191,6 +196,7 @@ export function engineHarness(options: {
       directory: { groupsOf: async (u) => (u === "U0GROUPIE" ? ["S0CMD"] : []) },
       observer,
       log,
+      ...(options.autoStart === false ? { autoStart: false } : {}),
       ...(options.readRpo ? { readRpo: options.readRpo } : {}),
       ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
     }),

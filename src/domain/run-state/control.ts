@@ -18,7 +18,11 @@ export interface ControlInput {
  * Aborts a run. A request still waiting for approval is aborted at once; a run an executor holds is
  * asked to stop, and its executor undoes what the run did (src/engine/compensate-run.ts) and aborts
  * it. A paused run whose runbook says how to undo or clean up (undo clauses, `always` steps) goes
- * back to an executor to do that before it ends; one with nothing to undo is aborted at once.
+ * back to an executor to do that before it ends; one with nothing to undo is aborted at once. A run
+ * waiting for a person goes back to running with the abort on it: no executor holds a waiting run,
+ * so the abort must not wait on it for a person's tick; running, any executor takes it over (the
+ * supervisor drives a running run nobody holds) and carries the abort out, and one judging the
+ * waiting step at that moment sees the abort when it settles.
  */
 export function abortRun(run: RunRecord, input: ControlInput, now: number): RunMove {
   const ctx: MoveContext = { actor: input.actor.userId, now };
@@ -29,10 +33,12 @@ export function abortRun(run: RunRecord, input: ControlInput, now: number): RunM
     ...run.decisions,
     { userId: ctx.actor, at: now, decision: "aborted", ...withNote },
   ];
-  if (PAUSED_STATES.has(run.state) && hasCompensation(run)) {
+  const waiting = run.state === "waiting_manual";
+  if (waiting || (PAUSED_STATES.has(run.state) && hasCompensation(run))) {
     const control = { action: "abort" as const, userId: ctx.actor, at: now, ...withNote };
+    const then = hasCompensation(run) ? "undoing what the run did" : "ending it";
     return enter(run, "running", ctx, {
-      reason: `aborted by ${ctx.actor}${input.note ? `: ${input.note}` : ""}; undoing what the run did`,
+      reason: `aborted by ${ctx.actor}${input.note ? `: ${input.note}` : ""}; ${then}`,
       patch: { control, decisions },
       data: { by: ctx.actor, control: "abort" },
     });

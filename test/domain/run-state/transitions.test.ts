@@ -151,7 +151,7 @@ const EXPECTED: Record<keyof typeof MOVES, string[]> = {
     expired,
   ],
   reject: ["rejected", decided, decided, decided, decided, decided, decided, ...ENDED.slice(1), expired],
-  abort: ["aborted", "=", "=", "=", "aborted", "aborted", "=", ...ENDED],
+  abort: ["aborted", "=", "=", "running", "aborted", "aborted", "=", ...ENDED],
   pause: [invalid, invalid, "=", "=", ...NO(9)],
   resume: [...NO(4), "running", "running", ...NO(7)],
   // Never before the run starts: skipping is not approving.
