@@ -92,6 +92,11 @@ export function createAppContext(deps: DrServiceDeps): AppContext {
       ...(deps.signingSecret ? { signingSecret: deps.signingSecret } : {}),
       log: deps.log,
     }),
-    driver: new RunDriver({ engine: deps.engine, log: deps.log, autoStart: deps.autoStart !== false }),
+    driver: new RunDriver({
+      engine: deps.engine,
+      log: deps.log,
+      autoStart: deps.autoStart !== false,
+      store: deps.store,
+    }),
   };
 }

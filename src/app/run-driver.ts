@@ -1,9 +1,21 @@
 import type { DriveOutcome } from "../engine/run-engine.js";
 import type { Logger } from "../ports/logger.js";
+import type { RunStore } from "../ports/run-store.js";
 
 /** How often, and how many times, a person's act retries a run another process holds (30 s). */
 const HELD_RETRY_MS = 100;
 const HELD_RETRIES = 300;
+/** How long a pass asked of the other replicas waits for one (a drain lasts well under this). */
+const PASS_REQUEST_TTL_MS = 15 * 60_000;
+
+/**
+ * The key that asks the other replicas' supervisors for a pass of a run parked for a person
+ * (waiting_manual), which they otherwise leave alone: a person acted on it here while this process
+ * was draining, so the pass that judges the act falls to them.
+ */
+export function passRequestKey(runId: string): string {
+  return `pass-requested:${runId}`;
+}
 
 export interface RunDriverDeps {
   engine: { drive(runId: string): Promise<DriveOutcome> };
@@ -13,6 +25,8 @@ export interface RunDriverDeps {
    * runs in the foreground instead, so a terminal that exits never leaves a step half done.
    */
   autoStart: boolean;
+  /** Where a pass this process cannot make (it drains) is asked of the others. */
+  store?: Pick<RunStore, "kvSet">;
 }
 
 /**
@@ -26,7 +40,12 @@ export class RunDriver {
   /** Starts executing an approved (or abandoned) run. */
   start(runId: string, operation: string): void {
     if (!this.d.autoStart) return;
-    void this.d.engine.drive(runId).catch((err: unknown) => this.failed(runId, operation, err));
+    void this.d.engine
+      .drive(runId)
+      .then((outcome) =>
+        !outcome.driven && outcome.reason === "draining" ? this.askOthers(runId, operation) : undefined,
+      )
+      .catch((err: unknown) => this.failed(runId, operation, err));
   }
 
   /**
@@ -44,6 +63,10 @@ export class RunDriver {
         this.failed(runId, operation, err);
         return;
       }
+      if (!outcome.driven && outcome.reason === "draining") {
+        await this.askOthers(runId, operation);
+        return;
+      }
       if (!outcome.driven && outcome.reason === "held") {
         if (left > 0) setTimeout(() => void attempt(left - 1), HELD_RETRY_MS).unref();
         else
@@ -55,6 +78,23 @@ export class RunDriver {
       }
     };
     void attempt(HELD_RETRIES);
+  }
+
+  /**
+   * This process drains and starts nothing: the act is stored, and the pass that judges it is asked
+   * of the other replicas (their supervisor takes over a running run by itself, and drives a parked
+   * one when asked this way).
+   */
+  private async askOthers(runId: string, operation: string): Promise<void> {
+    try {
+      await this.d.store?.kvSet(passRequestKey(runId), operation, { ttlMs: PASS_REQUEST_TTL_MS });
+      this.d.log.info("this process is draining: the run is left to another replica", { operation, runId });
+    } catch (err) {
+      this.d.log.error(
+        "this process is draining and could not hand the person's act over; the run waits for the next act on it",
+        { operation, runId, err },
+      );
+    }
   }
 
   private failed(runId: string, operation: string, err: unknown): void {

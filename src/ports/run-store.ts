@@ -173,5 +173,8 @@ export interface RunStore {
   kvGet(key: string): Promise<string | undefined>;
   kvSet(key: string, value: string, options?: { ttlMs?: number; onlyIfAbsent?: boolean }): Promise<boolean>;
 
+  /** Removes a key of that state; removing one that is not there is not an error. */
+  kvDelete(key: string): Promise<void>;
+
   close(): Promise<void>;
 }

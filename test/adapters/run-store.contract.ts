@@ -514,7 +514,7 @@ export function describeRunStoreContract(
     });
 
     describe("key-value state", () => {
-      it("keeps small values, with only-if-absent and expiry", async () => {
+      it("keeps small values, with only-if-absent, expiry and removal", async () => {
         const { store, elapse } = await open();
         const key = uniqueId("kv");
         expect(await store.kvGet(key)).toBeUndefined();
@@ -523,6 +523,10 @@ export function describeRunStoreContract(
         expect(await store.kvGet(key)).toBe("one");
         expect(await store.kvSet(key, "three")).toBe(true);
         expect(await store.kvGet(key)).toBe("three");
+        await store.kvSet(`${key}-gone`, "removed");
+        await store.kvDelete(`${key}-gone`);
+        expect(await store.kvGet(`${key}-gone`)).toBeUndefined();
+        await store.kvDelete(`${key}-gone`);
 
         await store.kvSet(`${key}-ttl`, "soon gone", { ttlMs: 200 });
         expect(await store.kvSet(`${key}-ttl`, "refused", { ttlMs: 200, onlyIfAbsent: true })).toBe(false);

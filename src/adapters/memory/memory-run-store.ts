@@ -289,6 +289,10 @@ export class MemoryRunStore implements RunStore {
     return true;
   }
 
+  async kvDelete(key: string): Promise<void> {
+    this.kv.delete(key);
+  }
+
   async close(): Promise<void> {}
 
   private checkLease(runId: string, token: string): void {

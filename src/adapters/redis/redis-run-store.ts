@@ -376,6 +376,10 @@ export class RedisRunStore implements RunStore {
     return reply === "OK";
   }
 
+  async kvDelete(key: string): Promise<void> {
+    await redisCall("remove a value", () => this.redis.del(this.keys.kv(key)));
+  }
+
   /** Closes the connection; QUIT has the command deadline, and a dead connection is just dropped. */
   async close(): Promise<void> {
     await this.redis.quit().catch(
