@@ -2,8 +2,10 @@ import { DrError } from "../domain/errors.js";
 import type { RunEvent, RunRecord, StepRecord } from "../domain/run.js";
 import { isRefused, type MoveContext, type RunChange, type RunMove } from "../domain/run-state/run-change.js";
 import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import { lostStepWrites } from "./lost-step-writes.js";
 import type { OperatorControls } from "./operator-controls.js";
 import type { RunLease } from "./run-lease.js";
 
@@ -15,6 +17,7 @@ export interface RunRecorderOptions {
   clock: Clock;
   observer: RunObserver;
   ownerId: string;
+  log: Logger;
 }
 
 /**
@@ -26,6 +29,8 @@ export interface RunRecorderOptions {
 export class RunRecorder {
   private current: RunRecord | undefined;
   private records = new Map<string, StepRecord>();
+  /** Every step record this executor wrote in this pass, as it wrote it (src/engine/lost-step-writes.ts). */
+  private readonly written = new Map<string, StepRecord>();
 
   constructor(
     private readonly o: RunRecorderOptions,
@@ -52,15 +57,42 @@ export class RunRecorder {
     const run = await this.lease.read(() => this.o.store.getRun(this.runId));
     if (!run) throw new DrError("unknown_run", `no run ${this.runId}`);
     this.current = run;
-    this.records = await this.lease.read(() => this.o.store.getSteps(this.runId));
+    this.records = await this.readSteps();
     this.controls.note(run.control);
     return run;
   }
 
   /** Reads the steps again (people tick while the run executes). */
   async reloadSteps(): Promise<ReadonlyMap<string, StepRecord>> {
-    this.records = await this.lease.read(() => this.o.store.getSteps(this.runId));
+    this.records = await this.readSteps();
     return this.records;
+  }
+
+  /** The steps as stored, with what a Redis failover lost of this pass's own writes written again. */
+  private async readSteps(): Promise<Map<string, StepRecord>> {
+    const stored = await this.lease.read(() => this.o.store.getSteps(this.runId));
+    for (const mine of lostStepWrites(stored, this.written)) {
+      const was = stored.get(mine.id);
+      this.o.log.warn(
+        "a step record this executor wrote is no longer in Redis (a failover lost an acknowledged write); writing it again",
+        {
+          operation: "engine.lost-step-write",
+          runId: this.runId,
+          stepId: mine.id,
+          stored: was ? `${was.status} (attempt ${was.attempts})` : "none",
+          written: `${mine.status} (attempt ${mine.attempts})`,
+        },
+      );
+      const record = was?.attestations ? { ...mine, attestations: was.attestations } : mine;
+      const event = this.event(
+        "step.state",
+        { status: mine.status, attempt: mine.attempts, rewritten: true },
+        mine.id,
+      );
+      await this.lease.fenced(() => this.o.store.putStep(this.runId, record, event, this.lease.token));
+      stored.set(mine.id, record);
+    }
+    return stored;
   }
 
   event(type: RunEvent["type"], data: Record<string, unknown>, stepId?: string): RunEvent {
@@ -124,6 +156,7 @@ export class RunRecorder {
     );
     await this.lease.fenced(() => this.o.store.putStep(this.runId, record, event, this.lease.token));
     this.records.set(record.id, record);
+    this.written.set(record.id, record);
     this.o.observer.onRunEvent(event, this.run, this.records);
   }
 
