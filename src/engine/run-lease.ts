@@ -76,7 +76,8 @@ export class RunLease {
   /**
    * A write the lease fences: refused here once the lease may have lapsed (see above), and a
    * `lost_lease` refusal from the store marks the lease lost. Redis unavailable for a moment (a
-   * Sentinel failover, a reconnect) is retried while the lease holds, backing off from 50 ms to 1 s:
+   * Sentinel failover, a reconnect) is retried while the lease holds, backing off from 50 ms to 1 s,
+   * and unavailable until the hold ends loses the lease (`lost_lease`), as a partition does:
    * a write whose answer was lost may have been applied, and the executor's writes allow for that
    * (a compare-and-set refused as stale is read again and decided anew; a step record is written
    * whole, its event perhaps twice).
@@ -98,13 +99,15 @@ export class RunLease {
         return await call();
       } catch (error) {
         if (isDrError(error, "lost_lease")) this.lose();
-        if (!isDrError(error, "unavailable") || this.heldForMs() <= delay) throw error;
+        if (!isDrError(error, "unavailable")) throw error;
         this.o.log.debug("Redis unavailable for the run's executor; retrying while the lease holds", {
           operation: "engine.store-retry",
           runId: this.runId,
           err: error,
         });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        // Never past the lease's hold: Redis still unavailable then loses the lease (above), so the
+        // run is left to the next owner to re-observe, never failed here for an engine error.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(delay, this.heldForMs()))));
       }
     }
   }
