@@ -36,6 +36,15 @@ export function forEachItems(
           vars: { app, workload },
         })),
       );
+    case "sandboxWorkload":
+      return apps
+        .filter((app) => app.restoreTest.replicas > 0)
+        .flatMap((app) =>
+          app.workloads.map((workload) => ({
+            key: `${workload.namespace}.${workload.name === "*" ? "all" : workload.name}`,
+            vars: { app, workload, replicas: app.restoreTest.replicas },
+          })),
+        );
     case "cronJob":
       return apps.flatMap((app) =>
         app.cronJobs.map((cronJob) => ({

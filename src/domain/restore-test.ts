@@ -24,7 +24,8 @@ export type SandboxOptionalResource = keyof typeof SANDBOX_OPTIONAL_RESOURCES;
  */
 export const SANDBOX_NEVER_RESTORED = ["pods", "replicasets.apps"] as const;
 
-export const restoreTestSchema = z
+/** An application's restore test, as written (restoreTestSchema adds the default of a missing one). */
+export const restoreTestObject = z
   .object({
     /** Replicas of every restored Deployment and StatefulSet in the sandbox; 0 starts nothing. */
     replicas: z.number().int().min(0).max(100).default(0),
@@ -37,8 +38,9 @@ export const restoreTestSchema = z
       )
       .default([]),
   })
-  .strict()
-  .prefault({});
+  .strict();
+
+export const restoreTestSchema = restoreTestObject.prefault({});
 
 export type RestoreTestConfig = z.output<typeof restoreTestSchema>;
 
@@ -87,4 +89,33 @@ export function sandboxPolicy(namespace: string, dns: DnsServers): NetworkPolicy
       },
     ],
   };
+}
+
+/**
+ * Velero's resource modifiers for a sandbox restore (its `resourceModifierRules`, applied to each
+ * object before Velero creates it): every Deployment and StatefulSet arrives with the sandbox's
+ * replicas, and CronJobs and Jobs, when they are restored at all, arrive suspended. So no restored
+ * workload ever exists at its backed-up replicas, not even between the restore and a scale-down.
+ * Merge patches, so a field the backup lacks is set as well.
+ */
+export interface ResourceModifierRule {
+  /** Velero's groupResource: "deployments.apps". */
+  groupResource: string;
+  /** A JSON merge patch. */
+  mergePatch: Readonly<Record<string, unknown>>;
+}
+
+export function sandboxModifiers(restoreTest: RestoreTestConfig): ResourceModifierRule[] {
+  const replicas = { spec: { replicas: restoreTest.replicas } };
+  const suspended = { spec: { suspend: true } };
+  return [
+    { groupResource: "deployments.apps", mergePatch: replicas },
+    { groupResource: "statefulsets.apps", mergePatch: replicas },
+    ...(restoreTest.include.includes("cronjobs")
+      ? [{ groupResource: SANDBOX_OPTIONAL_RESOURCES.cronjobs, mergePatch: suspended }]
+      : []),
+    ...(restoreTest.include.includes("jobs")
+      ? [{ groupResource: SANDBOX_OPTIONAL_RESOURCES.jobs, mergePatch: suspended }]
+      : []),
+  ];
 }

@@ -22,8 +22,20 @@ export type OnFailure = (typeof ON_FAILURE)[number];
 export const RUNS_IN = ["real", "drill", "both"] as const;
 export type RunsIn = (typeof RUNS_IN)[number];
 
-/** What a step is repeated over; its parameters may use the matching placeholders. */
-export const FOR_EACH = ["application", "namespace", "workload", "cronJob", "healthCheck", "tier"] as const;
+/**
+ * What a step is repeated over; its parameters may use the matching placeholders. `sandboxWorkload`
+ * is a workload of an application whose restore test starts its workloads
+ * (applications[].restoreTest.replicas above 0), with `{{replicas}}`: the restore test's readiness.
+ */
+export const FOR_EACH = [
+  "application",
+  "namespace",
+  "workload",
+  "sandboxWorkload",
+  "cronJob",
+  "healthCheck",
+  "tier",
+] as const;
 export type ForEach = (typeof FOR_EACH)[number];
 
 export const RTO_PHASES = ["activation", "validation"] as const;

@@ -66,6 +66,8 @@ export interface RestoreInfo {
   namespaceMapping: Record<string, string>;
   /** As the Restore asked; absent means Velero's default (keep existing objects, warn). */
   existingResourcePolicy?: string;
+  /** Resources the Restore left out ("pods", "replicasets.apps"). */
+  excludedResources?: string[];
   createdAt: number;
   startedAt?: number;
   completedAt?: number;

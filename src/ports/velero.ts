@@ -1,4 +1,6 @@
 import { DrError } from "../domain/errors.js";
+import type { ResourceModifierRule } from "../domain/restore-test.js";
+import type { FoundGroup } from "../domain/restore-verification.js";
 import type { BackupInfo, ExistingResourcePolicy, RestoreInfo, RestoreResults } from "../domain/velero.js";
 import type { RequestOptions } from "./site.js";
 
@@ -53,6 +55,14 @@ export interface NewRestore {
   existingResourcePolicy: ExistingResourcePolicy;
   /** Resources of the backup not to restore ("pods", "replicasets.apps"); empty restores them all. */
   excludedResources?: string[];
+  /**
+   * Changes Velero makes to each object before creating it (its resource modifiers): kept in a
+   * ConfigMap of the restore's name in Velero's namespace, labelled like the restore, made before
+   * the Restore that names it. `deleteRestoreModifiers` removes it once the restore is over.
+   */
+  resourceModifiers?: ResourceModifierRule[];
+  /** false: no cluster-scoped object is restored (a sandbox leaves nothing outside its namespaces). */
+  includeClusterResources?: boolean;
   labels: Record<string, string>;
 }
 
@@ -88,6 +98,29 @@ export interface VeleroPort {
    * (timeout) when no Velero server answers before the deadline: the site's Velero is down.
    */
   restoreResults(name: string, options?: RequestOptions): Promise<RestoreResults | undefined>;
+  /**
+   * What a backup holds, by type ("apps/v1/Deployment" → ["production/payments-api"]), read like
+   * restoreResults through a DownloadRequest. Undefined when the store has no list for it.
+   */
+  backupResourceList(name: string, options?: RequestOptions): Promise<Record<string, string[]> | undefined>;
+  /** Deletes the resource modifiers of a restore (its ConfigMap); false when there were none. Idempotent. */
+  deleteRestoreModifiers(restoreName: string, options?: RequestOptions): Promise<boolean>;
+  /** Which resource serves a kind on the site ("deployments"), by discovery; undefined when none does. */
+  resourceOf(
+    apiVersion: string,
+    kind: string,
+    options?: RequestOptions,
+  ): Promise<{ resource: string; namespaced: boolean } | undefined>;
+  /**
+   * The names of the objects of a type in a namespace of the site (what a restore brought back),
+   * with the type's resource name; undefined when the site does not serve the type.
+   */
+  listNamespaced(
+    namespace: string,
+    apiVersion: string,
+    kind: string,
+    options?: RequestOptions,
+  ): Promise<FoundGroup | undefined>;
 }
 
 /** Velero per site: the step kinds and the RPO reader ask for a site and Velero's namespace. */

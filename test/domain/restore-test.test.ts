@@ -2,7 +2,12 @@ import * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { networkPolicyObject } from "../../src/adapters/kubernetes/run-objects.js";
-import { restoreTestSchema, sandboxExclusions, sandboxPolicy } from "../../src/domain/restore-test.js";
+import {
+  restoreTestSchema,
+  sandboxExclusions,
+  sandboxModifiers,
+  sandboxPolicy,
+} from "../../src/domain/restore-test.js";
 import { allows, type Endpoint, type PolicyObject } from "../support/network-policy-evaluator.js";
 
 /**
@@ -97,5 +102,25 @@ describe("what a restore test leaves out of the sandbox", () => {
       "jobs.batch",
     ]);
     expect(restoreTestSchema.safeParse({ include: ["pods"] }).success).toBe(false);
+  });
+});
+
+describe("how Velero creates what it restores into the sandbox", () => {
+  it("creates every Deployment and StatefulSet at 0 replicas, so none runs at its backed-up replicas even for a moment", () => {
+    expect(sandboxModifiers(restoreTestSchema.parse(undefined))).toEqual([
+      { groupResource: "deployments.apps", mergePatch: { spec: { replicas: 0 } } },
+      { groupResource: "statefulsets.apps", mergePatch: { spec: { replicas: 0 } } },
+    ]);
+  });
+
+  it("uses the configured replicas, and creates included CronJobs and Jobs suspended", () => {
+    expect(sandboxModifiers(restoreTestSchema.parse({ replicas: 1, include: ["cronjobs", "jobs"] }))).toEqual(
+      [
+        { groupResource: "deployments.apps", mergePatch: { spec: { replicas: 1 } } },
+        { groupResource: "statefulsets.apps", mergePatch: { spec: { replicas: 1 } } },
+        { groupResource: "cronjobs.batch", mergePatch: { spec: { suspend: true } } },
+        { groupResource: "jobs.batch", mergePatch: { spec: { suspend: true } } },
+      ],
+    );
   });
 });

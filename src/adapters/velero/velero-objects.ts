@@ -58,6 +58,7 @@ export function restoreInfo(raw: unknown): RestoreInfo {
   };
   if (str(spec.scheduleName)) info.scheduleName = str(spec.scheduleName);
   if (str(spec.existingResourcePolicy)) info.existingResourcePolicy = str(spec.existingResourcePolicy);
+  if (strings(spec.excludedResources).length > 0) info.excludedResources = strings(spec.excludedResources);
   setTime(info, "startedAt", status.startTimestamp);
   setTime(info, "completedAt", status.completionTimestamp);
   if (str(status.failureReason)) info.failureReason = str(status.failureReason);

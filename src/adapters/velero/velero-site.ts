@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import type { SiteConfig } from "../../domain/config.js";
+import type { FoundGroup } from "../../domain/restore-verification.js";
 import type { BackupInfo, RestoreInfo, RestoreResults } from "../../domain/velero.js";
 import type { RequestOptions } from "../../ports/site.js";
 import {
@@ -15,7 +16,8 @@ import {
 import { KubeError } from "../kubernetes/kube-error.js";
 import { loadKubeConfig } from "../kubernetes/load-kube-config.js";
 import { withDeadline } from "../kubernetes/with-deadline.js";
-import { downloadRestoreResults } from "./restore-results.js";
+import { downloadBackupResourceList, downloadRestoreResults } from "./restore-results.js";
+import { modifiersConfigMap, ObjectNames } from "./restore-sandbox.js";
 import {
   backupInfo,
   downloadUrlOf,
@@ -40,6 +42,8 @@ export class VeleroSite implements VeleroPort {
   readonly site: string;
   readonly namespace: string;
   private readonly api: k8s.CustomObjectsApi;
+  private readonly core: k8s.CoreV1Api;
+  private readonly objects: ObjectNames;
   private readonly timeoutMs: number;
 
   /** Throws KubeError (invalid_config) when the kubeconfig or its context cannot be used. */
@@ -50,7 +54,10 @@ export class VeleroSite implements VeleroPort {
     this.site = site.name;
     this.namespace = options.namespace ?? "velero";
     this.timeoutMs = options.timeoutMs ?? site.requestTimeout;
-    this.api = loadKubeConfig(site, options).makeApiClient(k8s.CustomObjectsApi);
+    const kc = loadKubeConfig(site, options);
+    this.api = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.objects = kc.makeApiClient(ObjectNames);
   }
 
   async listBackups(options?: RequestOptions & { labelSelector?: string }): Promise<BackupInfo[]> {
@@ -117,6 +124,25 @@ export class VeleroSite implements VeleroPort {
   }
 
   async createRestore(restore: NewRestore, options?: RequestOptions): Promise<RestoreInfo> {
+    // The modifiers first: Velero reads them when it starts the restore, and fails one naming none.
+    if (restore.resourceModifiers?.length) {
+      const body = modifiersConfigMap(
+        restore.name,
+        this.namespace,
+        restore.labels,
+        restore.resourceModifiers,
+      );
+      try {
+        await this.request(
+          `create ConfigMap ${this.namespace}/${restore.name} (resource modifiers)`,
+          options,
+          (o) => this.core.createNamespacedConfigMap({ namespace: this.namespace, body }, o),
+        );
+      } catch (error) {
+        // Made by an earlier attempt of the same request: the same name means the same rules.
+        if (!(error instanceof KubeError && error.reason === "conflict")) throw error;
+      }
+    }
     const body = {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: "Restore",
@@ -127,6 +153,10 @@ export class VeleroSite implements VeleroPort {
         ...(restore.namespaceMapping ? { namespaceMapping: restore.namespaceMapping } : {}),
         existingResourcePolicy: restore.existingResourcePolicy,
         ...(restore.excludedResources?.length ? { excludedResources: restore.excludedResources } : {}),
+        ...(restore.includeClusterResources === false ? { includeClusterResources: false } : {}),
+        ...(restore.resourceModifiers?.length
+          ? { resourceModifier: { kind: "ConfigMap", name: restore.name } }
+          : {}),
       },
     };
     return restoreInfo(await this.create("restores", restore.name, body, options));
@@ -137,9 +167,75 @@ export class VeleroSite implements VeleroPort {
       site: this.site,
       operation: `read Velero's results of restore ${this.namespace}/${name}`,
     };
+    return this.download("RestoreResults", name, where, options, downloadRestoreResults);
+  }
+
+  async backupResourceList(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<Record<string, string[]> | undefined> {
+    const where = {
+      site: this.site,
+      operation: `read the resource list of backup ${this.namespace}/${name}`,
+    };
+    return this.download("BackupResourceList", name, where, options, downloadBackupResourceList);
+  }
+
+  async deleteRestoreModifiers(restoreName: string, options?: RequestOptions): Promise<boolean> {
+    try {
+      await this.request(
+        `delete ConfigMap ${this.namespace}/${restoreName} (resource modifiers)`,
+        options,
+        (o) => this.core.deleteNamespacedConfigMap({ name: restoreName, namespace: this.namespace }, o),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof KubeError && error.reason === "not_found") return false;
+      throw error;
+    }
+  }
+
+  async resourceOf(
+    apiVersion: string,
+    kind: string,
+    options?: RequestOptions,
+  ): Promise<{ resource: string; namespaced: boolean } | undefined> {
+    return this.request(`find the resource of ${apiVersion} ${kind}`, options, (o) =>
+      this.objects.resourceOf(apiVersion, kind, o),
+    );
+  }
+
+  async listNamespaced(
+    namespace: string,
+    apiVersion: string,
+    kind: string,
+    options?: RequestOptions,
+  ): Promise<FoundGroup | undefined> {
+    return this.request(`list ${apiVersion} ${kind} in ${namespace}`, options, (o) =>
+      this.objects.names(namespace, apiVersion, kind, o),
+    );
+  }
+
+  /**
+   * A file of Velero's in the storage location, through a DownloadRequest the site's Velero server
+   * answers with a signed URL, then read from there (so drbot must reach the object store's
+   * endpoint, as the velero CLI must).
+   */
+  private async download<T>(
+    kind: "RestoreResults" | "BackupResourceList",
+    name: string,
+    where: { site: string; operation: string },
+    options: RequestOptions | undefined,
+    read: (
+      url: string,
+      where: { site: string; operation: string },
+      timeoutMs: number,
+      signal?: AbortSignal,
+    ) => Promise<T>,
+  ): Promise<T> {
     const deadline = Date.now() + DOWNLOAD_REQUEST_TIMEOUT_MS;
     // A name of its own per read: Velero answers each request once and deletes it when it expires.
-    const request = `${name.slice(0, 200)}-results-${randomBytes(4).toString("hex")}`;
+    const request = `${name.slice(0, 200)}-${kind === "RestoreResults" ? "results" : "contents"}-${randomBytes(4).toString("hex")}`;
     await this.create(
       "downloadrequests",
       request,
@@ -151,7 +247,7 @@ export class VeleroSite implements VeleroPort {
           namespace: this.namespace,
           labels: { "app.kubernetes.io/managed-by": "drbot" },
         },
-        spec: { target: { kind: "RestoreResults", name } },
+        spec: { target: { kind, name } },
       },
       options,
     );
@@ -160,7 +256,7 @@ export class VeleroSite implements VeleroPort {
       const url = downloadUrlOf(await this.get("downloadrequests", request, options));
       if (url) {
         const left = Math.max(1_000, Math.min(this.timeoutMs * 2, deadline - Date.now()));
-        return downloadRestoreResults(url, where, left, options?.signal);
+        return read(url, where, left, options?.signal);
       }
       if (Date.now() + delay > deadline)
         throw new KubeError(

@@ -24,7 +24,18 @@ export function refuseApplicationNamespace(config: Config, namespace: string): s
     : undefined;
 }
 
-const params = z.object({ site: nameSchema, namespace: scratchNamespaceSchema }).strict();
+const params = z
+  .object({
+    site: nameSchema,
+    namespace: scratchNamespaceSchema,
+    /**
+     * Deletes the namespace only when this run made it (it carries the run's label): a clean-up that
+     * runs whatever happened (on failure, on abort) never deletes a namespace another run or a
+     * person made, which the run's k8s.sandbox refused to take over.
+     */
+    ownedByRun: z.boolean().default(false),
+  })
+  .strict();
 
 export const k8sDeleteNamespaceStep = defineStepKind({
   kind: "k8s.delete-namespace",
@@ -32,13 +43,21 @@ export const k8sDeleteNamespaceStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
-  summarize: (p) => `delete scratch namespace ${p.namespace} on ${p.site}`,
+  summarize: (p) =>
+    `delete scratch namespace ${p.namespace} on ${p.site}${p.ownedByRun ? " if this run made it" : ""}`,
   async execute(ctx, p) {
     const refused = refuseApplicationNamespace(ctx.config, p.namespace);
     if (refused) return { status: "failed", error: refused };
-    const existed = await serviceOf(ctx, "sites")
-      .site(p.site)
-      .deleteNamespace(p.namespace, { deadline: ctx.deadline, signal: ctx.signal });
+    const site = serviceOf(ctx, "sites").site(p.site);
+    if (p.ownedByRun) {
+      const made = await site.listByRunId(ctx.run.id, { signal: ctx.signal });
+      if (!made.includes(`Namespace ${p.namespace}`))
+        return {
+          status: "succeeded",
+          output: `${p.namespace} on ${p.site} was not made by this run (absent, or another's): left as it is`,
+        };
+    }
+    const existed = await site.deleteNamespace(p.namespace, { deadline: ctx.deadline, signal: ctx.signal });
     return {
       status: "succeeded",
       output: existed ? `deleted ${p.namespace} on ${p.site}` : `${p.namespace} was not there on ${p.site}`,

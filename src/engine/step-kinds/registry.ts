@@ -33,6 +33,7 @@ import { siteStandbyStep } from "./site-standby.js";
 import { veleroBackupStep } from "./velero-backup.js";
 import { veleroRestoreStep } from "./velero-restore.js";
 import { veleroStorageLocationStep } from "./velero-storage-location.js";
+import { veleroVerifyRestoreStep } from "./velero-verify-restore.js";
 import { waitStep } from "./wait.js";
 
 /**
@@ -104,6 +105,7 @@ export const VELERO_STEP_KINDS: AnyStepKind[] = [
   veleroBackupStep,
   veleroRestoreStep,
   veleroStorageLocationStep,
+  veleroVerifyRestoreStep,
 ];
 
 /** Longhorn: DR volume activation (services.longhorn). */

@@ -22,6 +22,11 @@ export function stepSelector(ctx: StepContext, stepId: string = ctx.step.id): st
   return `${RUN_ID_LABEL}=${labelValue(ctx.run.id)},${STEP_LABEL}=${labelValue(stepId)}`;
 }
 
+/** Every object of the run, whichever step made it. */
+export function runSelector(ctx: StepContext): string {
+  return `${RUN_ID_LABEL}=${labelValue(ctx.run.id)}`;
+}
+
 /**
  * A name fixed by run, step and attempt, so creating it again (a retried request, a takeover) meets
  * the object already there instead of making a twin. At most 63 characters: Velero copies backup

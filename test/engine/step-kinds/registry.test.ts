@@ -52,6 +52,7 @@ describe("the step kind registry", () => {
       "velero.backup",
       "velero.restore",
       "velero.storage-location",
+      "velero.verify-restore",
     ]);
   });
 });
