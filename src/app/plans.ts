@@ -1,6 +1,6 @@
 import type { Config, RunKind } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
-import { buildPlan, sitesNamedBy } from "../domain/plan.js";
+import { buildPlan, type StepCatalog, sitesNamedBy } from "../domain/plan.js";
 import type { Plan, RunMode } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
 import { refuseServingStandby, resolveScope } from "../domain/scope.js";
@@ -32,6 +32,11 @@ export class Plans {
         `no runbook named "${name}"; known: ${[...this.runbooks.keys()].join(", ")}`,
       );
     return found;
+  }
+
+  /** The step kinds plans are built with (and their steps' raw parameters parsed again). */
+  get catalog(): StepCatalog {
+    return this.registry;
   }
 
   /** The loaded runbook of that name, if there is one. */

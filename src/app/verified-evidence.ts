@@ -167,6 +167,7 @@ export class VerifiedEvidence implements Evidence {
         expiryMs: this.d.plans.expiryMs(runbook),
         validForMs: this.d.config.approvals.validFor,
         proofKeys: this.proofKeys(),
+        catalog: this.d.plans.catalog,
       });
     } catch (error) {
       this.d.log.error("checking a run's evidence failed", {

@@ -7,6 +7,7 @@ import type { Plan, PlanStep, RunMode, RunScope } from "./run.js";
 import type { Runbook, RunbookStep } from "./runbook.js";
 import { scopeApplications } from "./scope.js";
 import { type Decider, resolveCondition } from "./step-condition.js";
+import { findCycle } from "./step-graph.js";
 import { expandTemplate, TemplateError } from "./template.js";
 
 /** What the plan builder needs to know of step kinds; the engine's registry provides it. */
@@ -44,6 +45,8 @@ export interface StepKindDescription {
   outcomes?: readonly string[];
   /** Whether repeating the step with these params is harmless (an undo's kind must be). */
   isIdempotent?(params: Record<string, unknown>): boolean;
+  /** The kind changes nothing at any site (it reads, checks, waits or records): `always` is only for these. */
+  readOnly?: boolean;
 }
 
 /**
@@ -135,6 +138,11 @@ function assemblePlan(
         });
         return;
       }
+      if (step.always && !kind.readOnly)
+        issues.push({
+          path: [...path, "always"],
+          message: `${step.id} is a ${step.kind} step, which changes a site: always is only for kinds that change none (checks, proofs, records), since an always step runs after an abort even where the steps before it did not; give the step an undo instead`,
+        });
       let when: PlanStep["when"];
       if (step.when) {
         const resolved = resolveCondition(step.when, path, deciders);
@@ -193,9 +201,12 @@ function assemblePlan(
               message: `unknown step kind "${step.undo.kind}"`,
             });
           } else {
-            const undoParams = undoKind.parse(
-              expandTemplate(step.undo.with, { ...baseContext, ...item.vars }, [...path, "undo", "with"]),
-            );
+            const undoRaw = expandTemplate(step.undo.with, { ...baseContext, ...item.vars }, [
+              ...path,
+              "undo",
+              "with",
+            ]) as Record<string, unknown>;
+            const undoParams = undoKind.parse(undoRaw);
             const undoIssues = undoParams.ok
               ? siteIssues(undoKind, undoParams.value, config)
               : undoParams.issues;
@@ -203,6 +214,7 @@ function assemblePlan(
               undo = {
                 kind: step.undo.kind,
                 params: undoParams.value,
+                rawParams: undoRaw,
                 timeoutMs: step.undo.timeout ?? step.timeout ?? runbook.defaultTimeout,
               };
             for (const issue of undoIssues)
@@ -222,6 +234,7 @@ function assemblePlan(
           title: item.key ? `${step.title} (${item.key})` : step.title,
           kind: step.kind,
           params: parsed.value,
+          rawParams: params,
           timeoutMs: step.timeout ?? runbook.defaultTimeout,
           retries: step.retries,
           retryDelayMs: step.retryDelay,
@@ -330,30 +343,6 @@ function describeStepAt(runbook: Runbook, path: readonly (string | number)[]): s
   if (path[0] !== "phases" || path[2] !== "steps") return "";
   const step = runbook.phases[path[1] as number]?.steps[path[3] as number];
   return step ? `step ${step.id} at ` : "";
-}
-
-function findCycle(steps: PlanStep[]): string[] | undefined {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    if (state.get(id) === "done") return undefined;
-    if (state.get(id) === "visiting") return [...stack.slice(stack.indexOf(id)), id];
-    state.set(id, "visiting");
-    stack.push(id);
-    for (const need of byId.get(id)?.needs ?? []) {
-      const found = visit(need);
-      if (found) return found;
-    }
-    stack.pop();
-    state.set(id, "done");
-    return undefined;
-  };
-  for (const step of steps) {
-    const found = visit(step.id);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 export function formatPath(path: readonly (string | number)[]): string {

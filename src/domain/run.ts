@@ -56,7 +56,14 @@ export interface PlanStep {
   rtoPhase: RunbookRtoPhase;
   title: string;
   kind: string;
+  /** The params as the kind's schema made them (defaults filled in, durations in milliseconds). */
   params: Record<string, unknown>;
+  /**
+   * The params as the runbook gave them, placeholders expanded, before the kind's schema: what the
+   * engine parses again before it runs the step (src/domain/plan-params.ts). Absent in plans made
+   * before drbot kept them.
+   */
+  rawParams?: Record<string, unknown>;
   timeoutMs: number;
   retries: number;
   retryDelayMs: number;
@@ -64,7 +71,12 @@ export interface PlanStep {
   needs: string[];
   group?: string;
   concurrency?: number;
-  undo?: { kind: string; params: Record<string, unknown>; timeoutMs: number };
+  undo?: {
+    kind: string;
+    params: Record<string, unknown>;
+    rawParams?: Record<string, unknown>;
+    timeoutMs: number;
+  };
   /** Runs only when the step `step` (one of this step's needs) decided one of `is`; skipped otherwise. */
   when?: StepCondition;
   /** Runs even when the run ends early (abort, failure with abort), after the undo. */

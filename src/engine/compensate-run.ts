@@ -1,4 +1,6 @@
+import { LEGACY_PLAN } from "../domain/plan-params.js";
 import type { PlanStep, StepRecord } from "../domain/run.js";
+import { checkBeforeUndo, checkedStep } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
 import { skipUnmetCondition } from "./skip-unmet-condition.js";
 import { abortableDelay } from "./step-kind.js";
@@ -18,8 +20,15 @@ import { nextAttempt, observeStep, runStepAttempt } from "./step-runner.js";
  * undone again, so a process taking over a run stopped half-way through its compensation carries on
  * where it stopped. A failed undo does not stop the others: each is recorded, and the run ends with
  * them.
+ *
+ * Before each undo and each `always` step the run's evidence is checked as before every step
+ * (src/engine/evidence-gate.ts): a tampered run stops here ("refused": nothing of the tampered plan
+ * runs, its undo included; the caller refuses and announces it), while a run merely no longer
+ * approved enough is still taken back. Each runs with its params parsed again from the raw ones.
+ * "stopped": this executor stopped half-way (lease lost, shutdown, evidence it cannot check here);
+ * the next one carries on.
  */
-export async function compensateRun(x: RunExecution): Promise<void> {
+export async function compensateRun(x: RunExecution): Promise<"done" | "stopped" | "refused"> {
   const steps = x.recorder.steps;
   const toUndo = x.recorder.run.plan.steps
     .map((step, index) => ({ step, index, record: steps.get(step.id) }))
@@ -30,16 +39,37 @@ export async function compensateRun(x: RunExecution): Promise<void> {
         b.index - a.index,
     )
     .map(({ step }) => step);
-  for (const step of toUndo) {
-    if (x.ending.signal.aborted) return;
-    await undoStep(x, step);
+  for (const planned of toUndo) {
+    const gate = await beforeEach(x, planned, "undo");
+    if (gate !== "ok") return gate;
+    const step = checkedStep(x, planned, `${planned.id}.undo`);
+    if (step) await undoStep(x, step);
+    else if (x.evidenceRefusal?.problem === "tampered") return "refused";
+    else await saveUndo(x, steps.get(planned.id)!, { undo: "not run", error: LEGACY_PLAN });
   }
-  for (const step of x.recorder.run.plan.steps) {
-    if (x.ending.signal.aborted) return;
-    const record = x.recorder.steps.get(step.id);
-    if (step.always && record && record.status !== "succeeded" && record.status !== "skipped")
-      await runAlways(x, step, record);
+  for (const planned of x.recorder.run.plan.steps) {
+    const record = x.recorder.steps.get(planned.id);
+    if (!planned.always || !record || record.status === "succeeded" || record.status === "skipped") continue;
+    const gate = await beforeEach(x, planned, "always");
+    if (gate !== "ok") return gate;
+    const step = checkedStep(x, planned, planned.id);
+    if (!step) {
+      if (x.evidenceRefusal?.problem === "tampered") return "refused";
+      continue;
+    }
+    await runAlways(x, step, record);
   }
+  return x.ending.signal.aborted ? "stopped" : "done";
+}
+
+/** Whether the next undo or `always` step may run: not once stopping, nor for a tampered run. */
+async function beforeEach(
+  x: RunExecution,
+  step: PlanStep,
+  what: string,
+): Promise<"ok" | "refused" | "stopped"> {
+  if (x.ending.signal.aborted) return "stopped";
+  return checkBeforeUndo(x, `${step.id} (${what})`);
 }
 
 async function undoStep(x: RunExecution, step: PlanStep): Promise<void> {

@@ -1,4 +1,5 @@
 import { pauseOnFailedStep, takeOverRun } from "../domain/run-state/execute.js";
+import { checkedStep } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
 import { isIdempotent } from "./step-kind.js";
 import { observeStep } from "./step-runner.js";
@@ -6,7 +7,8 @@ import { observeStep } from "./step-runner.js";
 /**
  * After a takeover: steps left `running` by the dead executor are asked whether their effect holds.
  * Holds → succeeded (observed). Does not hold → run again. Unknown → run again only if repeating is
- * harmless; otherwise the run pauses for a person. Returns false when the run paused.
+ * harmless; otherwise the run pauses for a person. Returns false when the run paused, or when a
+ * step's params did not parse again to the stored ones (the run is refused: x.evidenceRefusal).
  */
 export async function reobserveInterrupted(x: RunExecution): Promise<boolean> {
   const { recorder, o } = x;
@@ -20,7 +22,9 @@ export async function reobserveInterrupted(x: RunExecution): Promise<boolean> {
   }
   const unverifiable: string[] = [];
   for (const record of stranded) {
-    const step = x.planSteps.get(record.id)!;
+    // Observed with what its params parse to again; a step that fails that refuses the run.
+    const step = checkedStep(x, x.planSteps.get(record.id)!, "reobserve");
+    if (!step) return false;
     const kind = o.registry.get(step.kind);
     const observation = kind
       ? await observeStep(x.deps, kind, recorder.run, step, record, x.abort.signal)

@@ -3,13 +3,13 @@ import type { PlanStep } from "../domain/run.js";
 import { finishReobserving, startRun } from "../domain/run-state/execute.js";
 import { isDrivable, isTerminal } from "../domain/run-state/states.js";
 import { scopeLockKeys } from "../domain/scope.js";
-import { checkEvidence, refuseRun } from "./evidence-gate.js";
+import { checkEvidence } from "./evidence-gate.js";
 import { OperatorControls } from "./operator-controls.js";
 import { reobserveInterrupted } from "./reobserve-steps.js";
 import type { DriveOutcome, RunEngineOptions } from "./run-engine.js";
 import { RunLease } from "./run-lease.js";
 import { RunRecorder } from "./run-recorder.js";
-import { settleRun } from "./settle-run.js";
+import { settleRefusal, settleRun } from "./settle-run.js";
 import { StepAbort, type StepRunnerDeps } from "./step-runner.js";
 import { launchReadySteps } from "./step-scheduler.js";
 
@@ -87,7 +87,7 @@ export class RunExecution {
       if (!isDrivable(run.state)) return { driven: false, reason: "not_executable", state: run.state };
       const gate = await checkEvidence(this, "claim");
       if (gate !== "ok") {
-        await refuseRun(this);
+        await settleRefusal(this);
         return { driven: false, reason: gate, state: this.recorder.run.state };
       }
       for (const step of run.plan.steps) this.planSteps.set(step.id, step);
@@ -110,7 +110,10 @@ export class RunExecution {
   private async execute(): Promise<void> {
     for (;;) {
       if (this.recorder.run.state === "approved") await this.recorder.move(startRun);
-      if (!(await reobserveInterrupted(this))) return;
+      if (!(await reobserveInterrupted(this))) {
+        if (this.evidenceRefusal) await settleRun(this);
+        return;
+      }
       if (this.recorder.run.state === "interrupted") await this.recorder.move(finishReobserving);
       while (!this.lease.lost && !this.controls.abort) {
         launchReadySteps(this);

@@ -24,7 +24,7 @@ import type { RunExecution } from "./run-execution.js";
 export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
   const { recorder } = x;
   if (x.evidenceRefusal) {
-    await refuseRun(x);
+    await settleRefusal(x);
     return "settled";
   }
   // Ticks may have landed while we ran: read the steps again before deciding.
@@ -41,16 +41,17 @@ export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
   }
   const abort = x.controls.abort;
   if (abort) {
-    await compensateRun(x);
-    if (x.ending.signal.aborted) return "settled"; // stopped half-way: the next executor carries on
-    await finish(x, (run, ctx) => abortByOperator(run, { control: abort }, ctx));
+    const undone = await compensateRun(x);
+    if (undone === "refused") await refuseRun(x);
+    // "stopped": stopped half-way, the next executor carries on.
+    if (undone === "done") await finish(x, (run, ctx) => abortByOperator(run, { control: abort }, ctx));
     return "settled";
   }
   const failReason = x.failReason;
   if (failReason) {
-    await compensateRun(x);
-    if (x.ending.signal.aborted) return "settled";
-    await finish(x, (run, ctx) => failRun(run, { reason: failReason }, ctx));
+    const undone = await compensateRun(x);
+    if (undone === "refused") await refuseRun(x);
+    if (undone === "done") await finish(x, (run, ctx) => failRun(run, { reason: failReason }, ctx));
     return "settled";
   }
   const pauseReason = x.pauseReason;
@@ -103,6 +104,20 @@ export async function settleRun(x: RunExecution): Promise<"settled" | "again"> {
 async function changedSinceRead(x: RunExecution): Promise<boolean> {
   const stored = await x.lease.read(() => x.o.store.getRun(x.runId));
   return stored !== undefined && stored.version !== x.recorder.run.version;
+}
+
+/**
+ * A run whose evidence did not hold is refused: aborted and announced, nothing more of it runs. One
+ * an operator asked to abort that is refused as no longer approved enough (paused past
+ * approvals.validFor, an approver removed) is first taken back as the abort asked: its undo reverses
+ * only what its approved plan did. A tampered run's undo never runs.
+ */
+export async function settleRefusal(x: RunExecution): Promise<void> {
+  if (x.evidenceRefusal?.problem === "unapproved" && x.controls.abort) {
+    const undone = await compensateRun(x);
+    if (undone === "stopped") return; // the next executor carries on
+  }
+  await refuseRun(x);
 }
 
 /** A terminal move; a run that ended frees its scope for the next request. */

@@ -42,6 +42,12 @@ export interface StepKindDefinition<S extends ParamsSchema> {
   siteParams: readonly SiteParam<z.output<S>>[];
   /** True when running it twice has the same effect as once (scale to N, wait, check). */
   idempotent: boolean | ((params: z.output<S>) => boolean);
+  /**
+   * True when the kind changes nothing at any site: it reads, checks, waits or records (in drbot's
+   * own store or in Slack). Only such a step may be marked `always`, since it runs after an abort
+   * even where the steps before it did not.
+   */
+  readOnly?: true;
   summarize(params: z.output<S>): string;
   execute(ctx: StepContext, params: z.output<S>): Promise<StepResult>;
   /** Does the effect already hold? Required for non-idempotent kinds to be resumed safely. */
@@ -123,9 +129,10 @@ export interface StepContext {
  * so a kind writes `params: z.object({...})` and its functions are typed by it.
  */
 export function defineStepKind<S extends ParamsSchema>(definition: StepKindDefinition<S>): StepKind<S> {
-  // The one place params are taken on trust. The plan stores what this kind's schema produced, and
-  // the engine hands exactly that back; parsing it again is no check, since an output is not always
-  // an input (a duration "30d" comes out as milliseconds, and a number goes in as seconds).
+  // The one place params are taken as typed. They are what this kind's schema produced: the engine
+  // parses a step's raw params again before it runs it and hands over that result
+  // (src/domain/plan-params.ts); an output is not always an input (a duration "30d" comes out as
+  // milliseconds, and a number goes in as seconds), so the output is never parsed again itself.
   const planned = (params: Record<string, unknown>) => params as z.output<S>;
   const { idempotent, observe, applyPins, checkConfig, outcomes } = definition;
   return {
@@ -155,6 +162,7 @@ export function defineStepKind<S extends ParamsSchema>(definition: StepKindDefin
         }
       : {}),
     ...(outcomes ? { outcomes } : {}),
+    ...(definition.readOnly ? { readOnly: true } : {}),
   };
 }
 

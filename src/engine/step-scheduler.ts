@@ -3,7 +3,7 @@ import type { PlanStep, StepRecord } from "../domain/run.js";
 import { continueAfterManualStep } from "../domain/run-state/execute.js";
 import { stepDependencies } from "../domain/step-condition.js";
 import { unconfirmedRunningMark } from "./durable-mark.js";
-import { checkEvidence } from "./evidence-gate.js";
+import { checkEvidence, checkedStep } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
 import { skipUnmetCondition } from "./skip-unmet-condition.js";
 import { abortableDelay } from "./step-kind.js";
@@ -63,15 +63,20 @@ function groupHasRoom(x: RunExecution, step: PlanStep): boolean {
 }
 
 /** Runs a step's attempts (retrying as its runbook says) and records each before and after. */
-async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
+async function runStep(x: RunExecution, planned: PlanStep): Promise<void> {
   const { recorder, o } = x;
-  let record = recorder.steps.get(step.id)!;
+  let record = recorder.steps.get(planned.id)!;
   if (record.status === "waiting") {
-    await reevaluateWaiting(x, step, record);
+    await reevaluateWaiting(x, planned, record);
     return;
   }
-  // Nothing runs unless the run as stored still proves it may; a refusal stops every step in flight.
-  if (x.evidenceRefusal || (await checkEvidence(x, step.id)) !== "ok") {
+  // Nothing runs unless the run as stored still proves it may, and the step's params parse again to
+  // the stored ones (it runs with what they parse to); a refusal stops every step in flight.
+  const step =
+    x.evidenceRefusal || (await checkEvidence(x, planned.id)) !== "ok"
+      ? undefined
+      : checkedStep(x, planned, planned.id);
+  if (!step) {
     x.abort.abort(new StepAbort("shutdown"));
     return;
   }
@@ -135,9 +140,14 @@ async function runStep(x: RunExecution, step: PlanStep): Promise<void> {
  * Manual steps (checklists, gates) are judged again on every pass. They have no side effects, so
  * nothing is written unless the answer changed: no "running" noise in the timeline per tick.
  */
-async function reevaluateWaiting(x: RunExecution, step: PlanStep, stale: StepRecord): Promise<void> {
+async function reevaluateWaiting(x: RunExecution, planned: PlanStep, stale: StepRecord): Promise<void> {
   const { recorder, o } = x;
-  x.reevaluated.add(step.id);
+  x.reevaluated.add(planned.id);
+  const step = checkedStep(x, planned, planned.id);
+  if (!step) {
+    x.abort.abort(new StepAbort("shutdown"));
+    return;
+  }
   // People tick while we run: judge the step on the attestations stored now.
   const record = (await x.lease.read(() => o.store.getSteps(x.runId))).get(step.id) ?? stale;
   const kind = o.registry.get(step.kind);

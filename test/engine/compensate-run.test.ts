@@ -13,6 +13,7 @@ import {
   engineHarness,
   Ledger,
   ledgerStepKind,
+  proof,
   undoable,
   undoStepKind,
 } from "../support/engine-harness.js";
@@ -31,7 +32,7 @@ const checklist = (id: string) => ({
   kind: "checklist",
   with: { items: ["DR ready"] },
 });
-const alwaysRuns = (id: string) => effect(id, { always: true });
+const alwaysRuns = (id: string) => proof(id, { always: true });
 
 async function undoEvents(h: ReturnType<typeof harness>, runId: string) {
   return (await h.store.readEvents(runId)).filter((e) => e.type === "step.undo").map(describeEvent);

@@ -4,7 +4,7 @@ import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { buildRunReport } from "../../src/domain/run-report.js";
 import { defineStepKind } from "../../src/engine/step-kind.js";
 import { decideKind, scriptedDecideKind } from "../support/decide-step-kind.js";
-import { effect, engineHarness } from "../support/engine-harness.js";
+import { effect, engineHarness, proof } from "../support/engine-harness.js";
 import { waitFor } from "../support/wait-for.js";
 
 function harness() {
@@ -191,7 +191,7 @@ describe("conditional steps in a run", () => {
     const run = await h.createApprovedRun([
       effect("first", {}, { fail: true }),
       decide("yes"),
-      effect("cleanup-if-yes", { always: true, when: { step: "decide", is: "yes" } }),
+      proof("cleanup-if-yes", { always: true, when: { step: "decide", is: "yes" } }),
     ]);
     expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
     await h.service.abort({ actor: "U0A1", runId: run.id });

@@ -372,11 +372,12 @@ describe("on the CLI, with keys made by ssh-keygen", () => {
   }
   const key = (person: string) => keys.get(person)!.privatePath;
 
-  async function requestAs(app: string): Promise<{ runId: string; hash: string }> {
+  async function requestAs(app: string, ...extra: string[]): Promise<{ runId: string; hash: string }> {
     const r = await cli(
       "run",
       "failover",
       app,
+      ...extra,
       "--reason",
       "DC1 down",
       "--as",
@@ -590,6 +591,47 @@ describe("on the CLI, with keys made by ssh-keygen", () => {
       expect((await rt.store.getRun(runId))!.stateReason).toContain(
         "U0APPROVER2 is not an approver of failover runs now",
       );
+    } finally {
+      await rt.close();
+    }
+  });
+  it("refuses a run approved before approvals.required was raised as not approved enough under the current rule, not as tampering", async () => {
+    const { runId, hash } = await requestAs("customer-portal", "--with-shared");
+    for (const approver of ["U0APPROVER1", "U0APPROVER2"])
+      expect(
+        (
+          await cli(
+            "approve",
+            runId,
+            "--plan",
+            hash,
+            "--accept-data-loss",
+            "--as",
+            approver,
+            "--key",
+            key(approver),
+            "--detach",
+          )
+        ).code,
+      ).toBe(0);
+    const config = parse(await readFile(join(dir, "drbot.yaml"), "utf8"));
+    config.approvals.required.failover = 3;
+    await writeFile(join(dir, "raised.yaml"), stringify(config));
+    const rt = await createRuntime({
+      configPath: join(dir, "raised.yaml"),
+      runbooksDir: runbooks,
+      env: parseEnvironment(env),
+    });
+    try {
+      expect(await rt.engine.drive(runId)).toMatchObject({ reason: "refused", state: "aborted" });
+      const run = (await rt.store.getRun(runId))!;
+      expect(run.stateReason).toBe(
+        "refused, not approved as required: not enough approvals under the current rule: it was approved by 2 of the 2 asked for then, and the configuration now asks for 3; request it again",
+      );
+      expect((await rt.store.readEvents(runId)).at(-1)).toMatchObject({
+        type: "run.state",
+        data: { state: "aborted", refused: "unapproved" },
+      });
     } finally {
       await rt.close();
     }

@@ -97,6 +97,27 @@ export function undoStepKind(
   });
 }
 
+/**
+ * A read-only kind as `always` steps need (it stands for a proof like k8s.verify-clean, which
+ * changes no site): appends its key to the ledger only as the test's record that it ran.
+ */
+export function proofStepKind(ledger: Ledger): AnyStepKind {
+  return defineStepKind({
+    kind: "test.proof",
+    description: "Records that it ran in the ledger (read-only: changes no site).",
+    params: z.object({ key: z.string(), fail: z.boolean().default(false) }).strict(),
+    siteParams: [],
+    idempotent: true,
+    readOnly: true,
+    summarize: (p) => `proof ${p.key}`,
+    async execute(_ctx, p) {
+      if (p.fail) return { status: "failed", error: `${p.key} found something left` };
+      ledger.entries.push(p.key);
+      return { status: "succeeded", output: `checked ${p.key}` };
+    },
+  });
+}
+
 export class RecordingObserver implements RunObserver {
   readonly events: RunEvent[] = [];
   onRunEvent(event: RunEvent): void {
@@ -159,6 +180,7 @@ export function engineHarness(options: {
   const registry = createStepKindRegistry(
     ledgerStepKind(ledger),
     ...(extra.some((k) => k.kind === "test.undo") ? [] : [undoStepKind(ledger)]),
+    proofStepKind(ledger),
     ...extra,
   );
   const siteState = options.siteState ?? new MemorySiteState();
@@ -270,6 +292,11 @@ export function effect(
   params: Record<string, unknown> = {},
 ) {
   return { id, title: `Effect ${id}`, kind: "test.effect", with: { key: id, ...params }, ...extra };
+}
+
+/** A read-only proof step (test.proof), as a step marked `always` must be. */
+export function proof(id: string, extra: Record<string, unknown> = {}, params: Record<string, unknown> = {}) {
+  return { id, title: `Proof ${id}`, kind: "test.proof", with: { key: id, ...params }, ...extra };
 }
 
 /** An effect step whose undo (test.undo) appends `undo-ID`. */

@@ -18,6 +18,7 @@ import {
 import { RunEngine } from "../../src/engine/run-engine.js";
 import type { AnyStepKind } from "../../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../../src/engine/step-kinds/registry.js";
+import type { Clock } from "../../src/ports/clock.js";
 import { DirectoryRelay } from "../../src/ports/directory.js";
 import { type Logger, silentLogger } from "../../src/ports/logger.js";
 import { NoticeRelay } from "../../src/ports/notices.js";
@@ -98,6 +99,11 @@ export async function startSlackHarness(options: {
    * wires it in production (left out, tests of other behaviour drive runs without that check).
    */
   checkEvidence?: boolean;
+  /**
+   * The engine's and the use cases' clock (the real one when left out): a test moves it forward to
+   * show what time does to a run. Slack's own signatures and the surface keep the real time.
+   */
+  clock?: Clock;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -123,7 +129,8 @@ export async function startSlackHarness(options: {
   // Socket Mode carries no signature: its tests say they trust Slack's word, as a deployment must.
   const config =
     mode === "socket" ? { ...given, approvals: { ...given.approvals, trustSocketMode: true } } : given;
-  const clock = { now: () => Date.now() };
+  const realClock = { now: () => Date.now() };
+  const clock = options.clock ?? realClock;
   const store = options.store ?? new MemoryRunStore(clock);
   const siteState = options.siteState ?? new MemorySiteState();
   const ledger = options.ledger ?? new Ledger();
@@ -186,7 +193,7 @@ export async function startSlackHarness(options: {
     {
       service,
       store,
-      clock,
+      clock: realClock,
       ...(options.log ? { log: options.log } : {}),
       ...(options.onRunUpdatesStopped ? { onRunUpdatesStopped: options.onRunUpdatesStopped } : {}),
     },

@@ -1,7 +1,9 @@
 import type { RunKind } from "../config.js";
 import { dataLossKey } from "../data-loss.js";
 import { formatMs } from "../duration.js";
+import type { StepCatalog } from "../plan.js";
 import { canonicalJson, planMatchesHash } from "../plan-hash.js";
+import { LEGACY_PLAN, planParamsProblems } from "../plan-params.js";
 import type { Approval, RunRecord } from "../run.js";
 import { DR_COMMAND, RUN_ACTION, WATCH_ACTION } from "../slack-actions.js";
 import { type ProofKeys, readProof, type Said } from "./proof.js";
@@ -32,6 +34,8 @@ export interface EvidenceRules {
   /** How long after its last approval a run may still execute steps (approvals.validFor). */
   validForMs: number;
   proofKeys: ProofKeys;
+  /** The step kinds, to parse every step's raw parameters again (src/domain/plan-params.ts). */
+  catalog: StepCatalog;
 }
 
 /**
@@ -55,7 +59,11 @@ export function checkRunEvidence(run: RunRecord, rules: EvidenceRules): Evidence
   };
   const requester = requesterProblem(run, rules);
   if (requester) found[requester.problem].push(requester.reason);
-  if (rules.required === 0) {
+  const params = planParamsProblems(run.plan, rules.catalog);
+  found.tampered.push(...params.problems);
+  // A plan from before drbot kept raw parameters is no tampering, but nothing of it runs unchecked.
+  if (params.legacy) found.unapproved.push(LEGACY_PLAN);
+  else if (rules.required === 0) {
     if (rules.replannedHash === undefined)
       found.unverifiable.push(
         "it needs no approval, and the plan its runbook gives could not be computed to compare",
@@ -85,12 +93,19 @@ export function checkRunEvidence(run: RunRecord, rules: EvidenceRules): Evidence
         : `its last approval is ${formatMs(rules.now - newest)} old, past approvals.validFor (${formatMs(rules.validForMs)}); request it again`,
     );
   else if (counted.length < rules.required) {
-    // drbot never moves a run past its request with fewer approvals than its runbook needs.
-    if (run.state !== "pending_approval" && run.approvals.length < rules.required)
+    // drbot never moves a run past its request with fewer approvals than it asked for then. More
+    // asked for now (approvals.required raised since) is no tampering: the run is not approved
+    // enough under the rule as it stands.
+    const askedThen = Math.min(run.requiredApprovals, rules.required);
+    if (run.state !== "pending_approval" && run.approvals.length < askedThen)
       found.tampered.push(
-        `it holds ${run.approvals.length} approval(s) of the ${rules.required} it needs, yet says it is ${run.state.replace(/_/g, " ")}`,
+        `it holds ${run.approvals.length} approval(s) of the ${askedThen} it needs, yet says it is ${run.state.replace(/_/g, " ")}`,
       );
     else if (uncheckable.length > 0) found.unverifiable.push(...uncheckable);
+    else if (run.state !== "pending_approval" && run.requiredApprovals < rules.required)
+      found.unapproved.push(
+        `not enough approvals under the current rule: it was approved by ${counted.length} of the ${run.requiredApprovals} asked for then, and the configuration now asks for ${rules.required}; request it again`,
+      );
     else
       found.unapproved.push(
         `${counted.length} of the ${rules.required} approval(s) it needs are proven and from eligible people other than its requester`,

@@ -19,6 +19,7 @@ export const backupVerifyStep = defineStepKind({
   params,
   siteParams: [],
   idempotent: true,
+  readOnly: true,
   checkConfig: (p, config) => needAnyDataSources(config, p.sources, ["with", "sources"]),
   summarize: (p) => `verify backups${p.sources.length ? ` of ${p.sources.join(", ")}` : " of every source"}`,
   async execute(ctx, p) {

@@ -43,6 +43,7 @@ export const dbCatchUpStep = defineStepKind({
   siteParams: ["site"],
   checkConfig: (p, config) => postgresServerNeeds(p.source, p.site, config),
   idempotent: true,
+  readOnly: true,
   summarize: (p) =>
     `wait until ${describeSource(p.source)} in ${p.site} has replayed ${p.maxBytes === 0 ? "everything (0 bytes behind)" : `all but ${p.maxBytes} bytes`}`,
   async execute(ctx, p) {

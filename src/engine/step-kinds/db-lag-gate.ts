@@ -18,6 +18,7 @@ export const dbLagGateStep = defineStepKind({
   siteParams: [],
   checkConfig: (p, config) => postgresNeeds(p.source, config),
   idempotent: true,
+  readOnly: true,
   summarize: (p) =>
     `replication lag of ${describeSource(p.source)} at most ${p.max === undefined ? "its alert threshold" : formatMs(p.max)}`,
   async execute(ctx, p) {

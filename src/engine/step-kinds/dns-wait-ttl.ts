@@ -23,6 +23,7 @@ export const dnsWaitTtlStep = defineStepKind({
   params,
   siteParams: [],
   idempotent: true,
+  readOnly: true,
   summarize: (p) =>
     `wait one DNS TTL of ${p.records === "all" ? "every record" : p.records.join(", ")} after the switch, so no cached answer sends clients to the old site`,
   checkConfig: (p, config) => ttlNeeds(p.records, config.dns.records),

@@ -31,6 +31,7 @@ export const httpCheckStep = defineStepKind({
   params: httpParams,
   siteParams: [],
   idempotent: true,
+  readOnly: true,
   summarize: (p) =>
     [
       `${p.method} ${p.url} expects ${Array.isArray(p.expectStatus) ? p.expectStatus.join("/") : p.expectStatus}`,

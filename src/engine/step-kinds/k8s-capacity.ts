@@ -19,6 +19,7 @@ export const k8sCapacityStep = defineStepKind({
   params,
   siteParams: ["primary", "dr"],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `capacity of ${p.dr} against ${p.primary}${p.allowNMinus1 ? " (N-1 allowed)" : ""}`,
   execute: checkCapacity,
   async observe(ctx, p) {

@@ -20,6 +20,7 @@ export const k8sDiffStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `diff snapshots ${p.before} → ${p.after} of ${p.site}`,
   async execute(ctx, p) {
     const artifacts = serviceOf(ctx, "artifacts");

@@ -22,6 +22,7 @@ export const k8sHealthStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `health of ${p.site}`,
   execute: checkHealth,
   async observe(ctx, p) {

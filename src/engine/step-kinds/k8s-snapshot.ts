@@ -22,6 +22,7 @@ export const k8sSnapshotStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `snapshot "${p.label}" of ${p.site}`,
   async execute(ctx, p) {
     const snapshot = await serviceOf(ctx, "sites")

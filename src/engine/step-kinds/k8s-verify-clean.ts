@@ -20,6 +20,7 @@ export const k8sVerifyCleanStep = defineStepKind({
   params,
   siteParams: ["sites"],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `verify nothing of this run remains on ${p.sites.join(", ")}`,
   async execute(ctx, p) {
     const found = await findLeftovers(ctx, p.sites);

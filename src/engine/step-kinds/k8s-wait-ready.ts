@@ -24,6 +24,7 @@ export const k8sWaitReadyStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  readOnly: true,
   summarize: (p) =>
     `wait for ${p.namespace}/${p.name} on ${p.site}${p.replicas !== undefined ? ` (${p.replicas} ready)` : ""}`,
   async execute(ctx, p) {

@@ -17,6 +17,7 @@ export const notifyStep = defineStepKind({
   params: notifyParams,
   siteParams: [],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `notify: ${p.text.slice(0, 80)}`,
   async execute(ctx, p) {
     const delivered = ctx.services.notify

@@ -37,6 +37,7 @@ export const siteProbeStep = defineStepKind({
   checkConfig: (p, config) =>
     p.databases === "none" ? [] : postgresServerNeeds(p.databases, p.site, config),
   idempotent: true,
+  readOnly: true,
   summarize: (p) =>
     `decide whether ${p.site} answers (API server, nodes${p.databases === "none" ? "" : ", databases"}): reachable or unreachable`,
   async execute(ctx, p) {

@@ -19,6 +19,7 @@ export const siteStandbyStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `check that ${p.site} serves no application`,
   async execute(ctx, p) {
     const serving = servingSites(ctx.config, await serviceOf(ctx, "siteState").current());

@@ -14,6 +14,7 @@ export const waitStep = defineStepKind({
   params: waitParams,
   siteParams: [],
   idempotent: true,
+  readOnly: true,
   summarize: (p) => `wait ${p.duration} ms`,
   async execute(ctx, p) {
     const started = Date.now();

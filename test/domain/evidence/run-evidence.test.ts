@@ -3,7 +3,9 @@ import { dataLossKey } from "../../../src/domain/data-loss.js";
 import { KeyRing } from "../../../src/domain/evidence/key-ring.js";
 import { checkRunEvidence, type EvidenceRules } from "../../../src/domain/evidence/run-evidence.js";
 import { hashPlan } from "../../../src/domain/plan-hash.js";
-import type { Approval, RpoRisk, RunRecord } from "../../../src/domain/run.js";
+import { LEGACY_PLAN } from "../../../src/domain/plan-params.js";
+import type { Approval, Plan, PlanStep, RpoRisk, RunRecord } from "../../../src/domain/run.js";
+import { createStepKindRegistry } from "../../../src/engine/step-kinds/registry.js";
 import { plannedRun } from "../../support/planned-run.js";
 import {
   slackApproveProof,
@@ -38,6 +40,7 @@ function rules(overrides: Partial<EvidenceRules> = {}): EvidenceRules {
     expiryMs: 30 * 60_000,
     validForMs: 24 * 3_600_000,
     proofKeys: { signingSecret: TEST_SIGNING_SECRET, keys, trustSocketMode: false },
+    catalog: createStepKindRegistry(),
     ...overrides,
   };
 }
@@ -107,16 +110,86 @@ describe("checking a run's evidence before it executes", () => {
     const changed = { ...run, plan: { ...run.plan, steps: [step] } };
     expect(checkRunEvidence(changed, rules())).toMatchObject({
       problem: "tampered",
-      reasons: ["its plan does not match its hash: a step was changed after the plan was made"],
+      reasons: [
+        "its plan does not match its hash: a step was changed after the plan was made",
+        "step run: its stored parameters are not what the shell schema makes of its parameters as given",
+      ],
     });
     const { hash: _, ...rest } = changed.plan;
     const rehashed = { ...changed, plan: { ...changed.plan, hash: hashPlan(rest) } };
     expect(checkRunEvidence(rehashed, rules())).toMatchObject({
       problem: "tampered",
       reasons: [
+        "step run: its stored parameters are not what the shell schema makes of its parameters as given",
         "the approval by U0A1 was given for another run or another plan",
         "the approval by U0A2 was given for another run or another plan",
       ],
+    });
+  });
+
+  it("refuses as tampering a plan approved as it is whose stored params are not what its raw params parse to", () => {
+    const base = plannedRun(STEPS).plan;
+    const rehash = (steps: PlanStep[]): Plan => {
+      const { hash: _, ...rest } = { ...base, steps };
+      return { ...rest, hash: hashPlan(rest) };
+    };
+    const step = base.steps[0]!;
+    // Approved for exactly this plan: only parsing the raw params again shows what is wrong.
+    const otherParams = rehash([{ ...step, params: { ...step.params, command: "curl" } }]);
+    expect(checkRunEvidence(approvedRun({ plan: otherParams }), rules())).toEqual({
+      ok: false,
+      problem: "tampered",
+      reasons: [
+        "step run: its stored parameters are not what the shell schema makes of its parameters as given",
+      ],
+    });
+    const unparsable = rehash([{ ...step, rawParams: { command: 5 } }]);
+    expect(checkRunEvidence(approvedRun({ plan: unparsable }), rules())).toMatchObject({
+      problem: "tampered",
+      reasons: [
+        expect.stringMatching(
+          /^step run: its parameters as given do not parse with the shell schema \(command: /,
+        ),
+      ],
+    });
+    const halfKept = rehash([
+      { ...step, rawParams: undefined },
+      { ...step, id: "again" },
+    ]);
+    expect(checkRunEvidence(approvedRun({ plan: halfKept }), rules())).toMatchObject({
+      problem: "tampered",
+      reasons: ["step run keeps no parameters as the runbook gave them, though others do"],
+    });
+  });
+
+  it("refuses a run planned before drbot kept raw params, saying why and to request it again, not as tampering", () => {
+    const base = plannedRun(STEPS).plan;
+    const { hash: _, ...rest } = { ...base, steps: base.steps.map(({ rawParams: __, ...s }) => s) };
+    const legacy = { ...rest, hash: hashPlan(rest) };
+    expect(checkRunEvidence(approvedRun({ plan: legacy, state: "running" }), rules())).toEqual({
+      ok: false,
+      problem: "unapproved",
+      reasons: [LEGACY_PLAN],
+    });
+    expect(LEGACY_PLAN).toContain("request the run again");
+  });
+
+  it("refuses, as not enough approvals under the current rule and not as tampering, a run approved before approvals.required was raised", () => {
+    const run = approvedRun({ state: "running", requiredApprovals: 2 });
+    expect(checkRunEvidence(run, rules({ required: 3 }))).toEqual({
+      ok: false,
+      problem: "unapproved",
+      reasons: [
+        "not enough approvals under the current rule: it was approved by 2 of the 2 asked for then, and the configuration now asks for 3; request it again",
+      ],
+    });
+    // Fewer approvals than it asked for itself is still something drbot never writes.
+    const short = approvedRun({ state: "running", requiredApprovals: 2 });
+    expect(
+      checkRunEvidence({ ...short, approvals: short.approvals.slice(0, 1) }, rules({ required: 3 })),
+    ).toMatchObject({
+      problem: "tampered",
+      reasons: ["it holds 1 approval(s) of the 2 it needs, yet says it is running"],
     });
   });
 
