@@ -120,13 +120,27 @@ async function runStep(x: RunExecution, planned: PlanStep): Promise<void> {
         ...decided,
       });
       try {
-        await abortableDelay(step.retryDelayMs, x.abort.signal);
+        await abortableDelay(step.retryDelayMs, AbortSignal.any([x.abort.signal, x.draining]));
       } catch {
         // The run was stopped while waiting to retry (abort, lost lease, shutdown): settle decides.
+        if (x.abort.signal.aborted || !x.draining.aborted) return;
+      }
+      // Draining: nothing is in flight between two attempts, so the step is handed over not started
+      // (its attempts counted) at once: the next executor makes the next attempt, with nothing to
+      // re-observe (a step that cannot be observed would otherwise pause the run).
+      if (x.draining.aborted) {
+        await recorder.saveStep(
+          {
+            ...record,
+            status: "not_started",
+            output: outcome.output,
+            error: `${error} by the next executor`,
+          },
+          "step.state",
+          { handedOver: true },
+        );
         return;
       }
-      // Draining: no new attempt here; the next executor finds the step running and re-observes it.
-      if (x.draining.aborted) return;
       continue;
     }
     await recorder.saveStep(finished);
