@@ -45,8 +45,10 @@ export interface StepKindDescription {
   outcomes?: readonly string[];
   /** Whether repeating the step with these params is harmless (an undo's kind must be). */
   isIdempotent?(params: Record<string, unknown>): boolean;
-  /** The kind changes nothing at any site (it reads, checks, waits or records): `always` is only for these. */
+  /** The kind changes nothing at any site (it reads, checks, waits or records): `always` is for these. */
   readOnly?: boolean;
+  /** With these params the step only takes away what the run itself made: it may be `always` too. */
+  onlyOwnCleanup?(params: Record<string, unknown>): boolean;
 }
 
 /**
@@ -138,11 +140,6 @@ function assemblePlan(
         });
         return;
       }
-      if (step.always && !kind.readOnly)
-        issues.push({
-          path: [...path, "always"],
-          message: `${step.id} is a ${step.kind} step, which changes a site: always is only for kinds that change none (checks, proofs, records), since an always step runs after an abort even where the steps before it did not; give the step an undo instead`,
-        });
       let when: PlanStep["when"];
       if (step.when) {
         const resolved = resolveCondition(step.when, path, deciders);
@@ -190,6 +187,11 @@ function assemblePlan(
             message: need.message,
             need: true,
             ...(need.severity === "warning" ? { severity: "warning" as const } : {}),
+          });
+        if (step.always && !kind.readOnly && !kind.onlyOwnCleanup?.(parsed.value))
+          issues.push({
+            path: [...path, "always"],
+            message: `${step.id} is a ${step.kind} step, which changes a site: always is only for kinds that change none (checks, proofs, records) or take away only what the run itself made (k8s.delete-namespace with ownedByRun), since an always step runs after an abort even where the steps before it did not; give the step an undo instead`,
           });
         if (kind.applyPins && Object.keys(pins).length > 0) parsed.value = kind.applyPins(parsed.value, pins);
         let undo: PlanStep["undo"];

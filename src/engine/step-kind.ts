@@ -48,6 +48,11 @@ export interface StepKindDefinition<S extends ParamsSchema> {
    * even where the steps before it did not.
    */
   readOnly?: true;
+  /**
+   * True when, with these params, the step only takes away what the run itself made at a site (a
+   * scratch namespace carrying the run's label): like a read-only step, it may be marked `always`.
+   */
+  onlyOwnCleanup?(params: z.output<S>): boolean;
   summarize(params: z.output<S>): string;
   execute(ctx: StepContext, params: z.output<S>): Promise<StepResult>;
   /** Does the effect already hold? Required for non-idempotent kinds to be resumed safely. */
@@ -163,6 +168,9 @@ export function defineStepKind<S extends ParamsSchema>(definition: StepKindDefin
       : {}),
     ...(outcomes ? { outcomes } : {}),
     ...(definition.readOnly ? { readOnly: true } : {}),
+    ...(definition.onlyOwnCleanup
+      ? { onlyOwnCleanup: (params: Record<string, unknown>) => definition.onlyOwnCleanup!(planned(params)) }
+      : {}),
   };
 }
 

@@ -22,6 +22,7 @@ describe("loading runbooks with steps marked always", () => {
     const { dir, file } = await runbookDir([
       "      - { id: scale-down, title: Scale down, kind: k8s.scale, always: true, with: { site: dc2, namespace: production, name: payments-api, replicas: 0 } }",
       "      - { id: script, title: Script, kind: shell, always: true, with: { command: /bin/true } }",
+      "      - { id: drop, title: Drop, kind: k8s.delete-namespace, always: true, with: { site: dc2, namespace: drbot-restore-x } }",
     ]);
     const error = (await loadRunbooks(dir, config, registry).catch((e: Error) => e)) as Error;
     expect(error).toBeInstanceOf(Error);
@@ -29,13 +30,17 @@ describe("loading runbooks with steps marked always", () => {
       `${file}:7: phases[0].steps[0].always: scale-down is a k8s.scale step, which changes a site: always is only for kinds that change none (checks, proofs, records)`,
     );
     expect(error.message).toContain(`${file}:8: phases[0].steps[1].always: script is a shell step`);
+    expect(error.message).toContain(
+      `${file}:9: phases[0].steps[2].always: drop is a k8s.delete-namespace step`,
+    );
   });
 
-  it("accepts always on kinds that only read, check or record", async () => {
+  it("accepts always on kinds that only read, check or record, and on deleting only what the run made", async () => {
     const { dir } = await runbookDir([
       "      - { id: verify, title: Verify, kind: k8s.verify-clean, always: true, with: { sites: [dc2] } }",
       "      - { id: health, title: Health, kind: k8s.health, always: true, with: { site: dc2 } }",
       '      - { id: tell, title: Tell, kind: notify, always: true, with: { text: "cleanup checked" } }',
+      "      - { id: drop, title: Drop, kind: k8s.delete-namespace, always: true, with: { site: dc2, namespace: drbot-restore-x, ownedByRun: true } }",
     ]);
     expect([...(await loadRunbooks(dir, config, registry)).keys()]).toEqual(["cleanup"]);
   });

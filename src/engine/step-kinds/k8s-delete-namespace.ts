@@ -43,6 +43,8 @@ export const k8sDeleteNamespaceStep = defineStepKind({
   params,
   siteParams: ["site"],
   idempotent: true,
+  // Deleting only a namespace this run made is a clean-up a restore test runs `always`.
+  onlyOwnCleanup: (p) => p.ownedByRun,
   summarize: (p) =>
     `delete scratch namespace ${p.namespace} on ${p.site}${p.ownedByRun ? " if this run made it" : ""}`,
   async execute(ctx, p) {
