@@ -150,6 +150,12 @@ export function chaosConfig(leaseTtlMs: number): Config {
     applications: [{ name: "app", tier: "tier1", namespaces: ["prod"] }],
     // Durations as text: a bare number in the configuration is seconds.
     engine: { leaseTtl: `${leaseTtlMs}ms`, maxParallelSteps: 4, drainGrace: "2s" },
+    // Who may decide about a paused run: an approver other than the requester (bench/chaos-person.ts).
+    slack: {
+      permissions: {
+        failover: { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0BOSS"] } },
+      },
+    },
   });
 }
 

@@ -9,13 +9,16 @@ import { redisSchema } from "../src/domain/config.js";
 import { isDrError } from "../src/domain/errors.js";
 import { initialStepRecords, isTerminal, type RunRecord } from "../src/domain/run.js";
 import { scopeLockKeys } from "../src/domain/scope.js";
+import { withTestKeys } from "../test/support/proven-service.js";
 import { type SentinelSet, startSentinelSet } from "../test/support/redis-sentinel.js";
 import { runRecord } from "../test/support/run-fixtures.js";
 import { seededRandom } from "../test/support/seeded-random.js";
+import { waitFor } from "../test/support/wait-for.js";
 import { type BenchResult, percentile } from "./bench-kit.js";
 import { diagnose } from "./chaos-diagnose.js";
 import type { LeaseLine } from "./chaos-executor.js";
 import { type Death, death, type Executor, executorFleet } from "./chaos-fleet.js";
+import { chaosPerson } from "./chaos-person.js";
 import { processesLeft } from "./chaos-processes.js";
 import {
   chaosConfig,
@@ -37,7 +40,10 @@ import { executions, overlaps, repeatedEffects, takeovers } from "./chaos-tally.
  * replica). Every step execution is written outside Redis (bench/chaos-steps.ts); the figures
  * come from those files: effects done twice, one run executed by two executors at once, runs lost
  * (acknowledged, then missing or never settled), runs paused for a person, and the time from an
- * executor's death to another's first claim of a run it held.
+ * executor's death to another's first claim of a run it held. A run that pauses for a person gets
+ * one (bench/chaos-person.ts): they check the file, skip a step whose effect took place or resume
+ * the run, signed and checked as in production, and the executors carry it on; what they did and
+ * how each such run ended is listed.
  *
  * What it cannot show: a kernel's own TCP timeouts (the proxy holds connections open; clients give
  * up by their own deadlines), clock jumps, a disk that loses O_APPEND lines, or Kubernetes restarting
@@ -60,6 +66,8 @@ const FAILOVERS: { after: number; how: "kill" | "sentinel failover" }[] = [
   { after: 38, how: "kill" },
 ];
 const PREFIX = "chaos:";
+/** How many times the person looks at one run before leaving it paused. */
+const MAX_DECISIONS = 5;
 /** A run no executor can carry further without a person, or finished. */
 const SETTLED = (s: RunRecord["state"]) => isTerminal(s) || s === "paused_failed_step";
 
@@ -102,7 +110,8 @@ export async function run(): Promise<BenchResult> {
     const runs = store;
     const sentinels = set;
     const config = chaosConfig(LEASE_TTL_MS);
-    const { plan, scope } = chaosPlan(config, chaosRegistry(dir, "bench"), STEP_MS);
+    const registry = chaosRegistry(dir, "bench");
+    const { plan, scope } = chaosPlan(config, registry, STEP_MS);
     const fleetOf = executorFleet({
       set,
       dir,
@@ -120,6 +129,25 @@ export async function run(): Promise<BenchResult> {
     const resent: string[] = [];
     const settled = new Map<string, RunRecord>();
     const deaths: Death[] = [];
+    /** What the person decided about each run that paused for one, in order. */
+    const decisions = new Map<string, string[]>();
+    const person = chaosPerson({
+      config: withTestKeys(config),
+      store: runs,
+      registry,
+      dir,
+      replicaBack: async () => {
+        await waitFor(
+          async () => /connected_slaves:[1-9]/.test(await client.info("replication").catch(() => "")),
+          {
+            timeoutMs: 30_000,
+            intervalMs: 200,
+            description: "a replica connected to Redis's master",
+          },
+        );
+        await sentinels.waitForReplicasInSync(30_000);
+      },
+    });
     const failovers: { how: string; ms: number }[] = [];
     const faultNotes: string[] = [];
     const timeline: string[] = [];
@@ -184,7 +212,15 @@ export async function run(): Promise<BenchResult> {
         for (const id of created) {
           if (settled.has(id)) continue;
           const record = await runs.getRun(id).catch(() => undefined);
-          if (record && SETTLED(record.state)) settled.set(id, record);
+          if (!record || !SETTLED(record.state)) continue;
+          const asked = decisions.get(id) ?? [];
+          if (record.state === "paused_failed_step" && asked.length < MAX_DECISIONS) {
+            // The person looks at it now, as the executors and the faults carry on.
+            const did = await person(id).catch((error: unknown) => `could not decide (${String(error)})`);
+            decisions.set(id, [...asked, `${brief(record.stateReason ?? "paused")} → ${did}`]);
+            continue;
+          }
+          settled.set(id, record);
         }
         if (created.length === RUNS && settled.size === RUNS) done = true;
         else if (performance.now() > deadline) done = true;
@@ -279,7 +315,13 @@ export async function run(): Promise<BenchResult> {
       const s = final.get(id)?.state;
       return s !== undefined && isTerminal(s) && s !== "completed";
     });
-    const pausedNotes = await Promise.all(paused.map((id) => whyPaused(runs, id, final.get(id)!, lines)));
+    const pausedNotes = [
+      ...[...decisions].map(
+        ([id, did]) =>
+          `paused ${id}, the person: ${did.join("; paused again: ")}; it ended ${final.get(id)?.state}`,
+      ),
+      ...(await Promise.all(paused.map((id) => whyPaused(runs, id, final.get(id)!, lines)))),
+    ];
     const diagnosis = stuck.length > 0 ? await diagnose(sentinels, PREFIX, stuck) : [];
     await writeFile(join(dir, "faults.log"), `${timeline.join("\n")}\n`);
     const lost = missing.length + stuck.length + (RUNS - created.length);
@@ -301,7 +343,13 @@ export async function run(): Promise<BenchResult> {
         target: { op: "<=", value: 0 },
       },
       { name: "runs completed", value: completed.length, unit: "runs" },
-      { name: "runs paused for a person", value: paused.length, unit: "runs" },
+      { name: "runs paused for a person", value: decisions.size, unit: "runs" },
+      {
+        name: "of them completed after the person's decision",
+        value: [...decisions.keys()].filter((id) => completed.includes(id)).length,
+        unit: "runs",
+      },
+      { name: "runs left paused at the end", value: paused.length, unit: "runs" },
       {
         name: "repeatable steps done again (allowed)",
         value: repeated.idempotentRepeats.length,
@@ -375,6 +423,11 @@ export async function run(): Promise<BenchResult> {
     if (keep) console.log(`  kept for a look: ${dir} (effects, leases.log, faults.log, each executor's log)`);
     else await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A pause's reason up to its first parenthesis: what it is, without how to go on. */
+function brief(reason: string): string {
+  return reason.replace(/ \(.*$/, "").slice(0, 120);
 }
 
 /** Why a run paused for a person, and what a person who reads the file would do. */
