@@ -200,18 +200,5 @@ function namedSites<P>(keys: readonly SiteParam<P>[], params: P): SiteReference[
   });
 }
 
-/** Resolves after `ms`, or rejects as soon as `signal` aborts. Timers never outlive the step. */
-export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
+/** The shared abortable sleep (src/ports/abortable-delay.ts), as step kinds wait with it. */
+export { abortableDelay } from "../ports/abortable-delay.js";

@@ -4,6 +4,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { SiteConfig } from "../../domain/config.js";
 import { describeError } from "../../domain/errors.js";
 import type { EtcdJobConfig, EtcdSourceConfig } from "../../domain/etcd-source-config.js";
+import { abortableDelay } from "../../ports/abortable-delay.js";
 import type { CommandRunner } from "../../ports/command-runner.js";
 import type { EtcdSnapshotReport, SnapshotTag } from "../../ports/etcd-snapshots.js";
 import { loadKubeConfig } from "../kubernetes/load-kube-config.js";
@@ -158,7 +159,7 @@ export async function runEtcdSnapshotKubeJob(
       throw new EtcdError(
         "timeout",
         where,
-        `the step's time ran out before ${name ? `Job ${namespace}/${name}` : "the Job"} ended${story}`,
+        `${deps.signal.aborted ? "the step was stopped" : "the step's time ran out"} before ${name ? `Job ${namespace}/${name}` : "the Job"} ended${story}`,
         { cause: error },
       );
     }
@@ -185,8 +186,8 @@ export async function runEtcdSnapshotKubeJob(
           ? { state: "completed", why: "", ...(node ? { node } : {}) }
           : { state: "failed", why: `${done.reason ?? "Failed"}: ${done.message ?? ""}`.trim() };
       }
-      await new Promise((resolve) => setTimeout(resolve, deps.pollMs ?? 1_000));
-      if (signal.aborted) throw signal.reason;
+      // Stopped (an abort, a lost lease) or out of time: at once, not after the interval.
+      await abortableDelay(deps.pollMs ?? 1_000, signal);
     }
   }
 

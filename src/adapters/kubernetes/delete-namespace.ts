@@ -1,3 +1,4 @@
+import { abortableDelay } from "../../ports/abortable-delay.js";
 import type { NamespaceDeleteOptions } from "../../ports/site.js";
 import { KubeError } from "./kube-error.js";
 
@@ -39,7 +40,7 @@ export async function deleteNamespace(
         { site, operation },
         "the namespace was still terminating at the deadline",
       );
-    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+    await abortableDelay(Math.min(delay, left), options.signal);
     delay = Math.min(delay * 1.5, 1_000);
   }
   return existed;

@@ -1,5 +1,6 @@
 import type { NamedVariables } from "../../config/environment.js";
 import type { PostgresServerKey } from "../../domain/postgres-source.js";
+import { abortableDelay } from "../../ports/abortable-delay.js";
 import type { PostgresSourceConfig, ReplicationCallOptions } from "../../ports/database-replication.js";
 import type { PostgresWhere } from "./postgres-error.js";
 import { type Query, withPostgres } from "./with-postgres.js";
@@ -36,7 +37,11 @@ export function serverAddress(source: PostgresSourceConfig, server: PostgresServ
   return `${source[server].host}:${source[server].port}`;
 }
 
-/** Polls `ready` every `intervalMs` until it answers true or `deadline` (epoch ms) passes. */
+/**
+ * Polls `ready` every `intervalMs`: true once it answers true, false when `deadline` (epoch ms)
+ * passes first. Rejects with the signal's reason as soon as it aborts, mid-wait too: a step stopped
+ * or fenced does not wait out the interval, nor ask the server again.
+ */
 export async function pollUntil(
   ready: () => Promise<boolean>,
   {
@@ -46,8 +51,9 @@ export async function pollUntil(
   }: { deadline: number; intervalMs: number; signal?: AbortSignal | undefined },
 ): Promise<boolean> {
   for (;;) {
+    signal?.throwIfAborted();
     if (await ready()) return true;
-    if (Date.now() + intervalMs > deadline || signal?.aborted) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (Date.now() + intervalMs > deadline) return false;
+    await abortableDelay(intervalMs, signal);
   }
 }

@@ -323,6 +323,33 @@ describe("drbot's own etcd snapshot as a Job on the site's etcd node", () => {
     expect((error as EtcdError).failure).toBe("timeout");
     expect((error as Error).message).toContain("its pod was never scheduled");
   });
+
+  it("stops following the Job as soon as the step is stopped, without waiting out its poll, and says so", async () => {
+    await clusters.kubectl("dc1", "delete", "jobs", "--all", "-n", namespace(), "--wait=true");
+    const cfg = jobSource({ nodeSelector: { [ETCD_ROLE]: "absent" } });
+    // Read every ten minutes, within twenty: only the stop can end this wait while the test runs.
+    const service = new EtcdSnapshotService(cfg, commands, { now: () => now + 180_000, pollMs: 600_000 });
+    const stop = new AbortController();
+    const taking = service.take("etcd-dc1", { signal: stop.signal, timeoutMs: 1_200_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await waitFor(
+      async () =>
+        (
+          JSON.parse(await clusters.kubectl("dc1", "get", "jobs", "-n", namespace(), "-o", "json")) as {
+            items: unknown[];
+          }
+        ).items.length > 0,
+      { timeoutMs: 30_000, description: "the snapshot Job to be created" },
+    );
+    stop.abort(new Error("stopped by an operator's abort"));
+    const error = await taking;
+
+    expect(error).toBeInstanceOf(EtcdError);
+    expect((error as Error).message).toContain(`the step was stopped before Job ${namespace()}/`);
+    expect((error as Error).message).toContain("its pod was never scheduled");
+  });
 });
 
 interface ContainerJson {
