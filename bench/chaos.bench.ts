@@ -8,13 +8,11 @@ import { parseEnvironment } from "../src/config/environment.js";
 import { redisSchema } from "../src/domain/config.js";
 import { isDrError } from "../src/domain/errors.js";
 import { initialStepRecords, isTerminal, type RunRecord } from "../src/domain/run.js";
-import { scopeLockKeys } from "../src/domain/scope.js";
 import { withTestKeys } from "../test/support/proven-service.js";
 import { type SentinelSet, startSentinelSet } from "../test/support/redis-sentinel.js";
-import { runRecord } from "../test/support/run-fixtures.js";
 import { seededRandom } from "../test/support/seeded-random.js";
 import { waitFor } from "../test/support/wait-for.js";
-import { type BenchResult, percentile } from "./bench-kit.js";
+import { approvedRun, type BenchResult, percentile } from "./bench-kit.js";
 import { diagnose } from "./chaos-diagnose.js";
 import type { LeaseLine } from "./chaos-executor.js";
 import { type Death, death, type Executor, executorFleet } from "./chaos-fleet.js";
@@ -156,18 +154,12 @@ export async function run(): Promise<BenchResult> {
 
     const requestRun = async (index: number) => {
       const now = Date.now();
-      const record = runRecord({
+      const record = approvedRun({
         id: `chaos-${String(index).padStart(2, "0")}`,
         runbook: "chaos",
-        scopeKey: scopeLockKeys(scope, "failover").join(","),
         scope,
         plan,
-        state: "approved",
-        requiredApprovals: 0,
-        createdAt: now,
-        updatedAt: now,
-        expiresAt: now + 3_600_000,
-        rto: { requestedAt: now, approvedAt: now },
+        now,
       });
       const event = { type: "run.requested" as const, at: now, actor: "bench", runId: record.id, data: {} };
       const create = async () => {

@@ -6,14 +6,13 @@ import { configSchema } from "../src/domain/config.js";
 import { buildPlan } from "../src/domain/plan.js";
 import { initialStepRecords } from "../src/domain/run.js";
 import { runbookSchema } from "../src/domain/runbook.js";
-import { resolveScope, scopeLockKeys } from "../src/domain/scope.js";
+import { resolveScope } from "../src/domain/scope.js";
 import { RunEngine } from "../src/engine/run-engine.js";
 import { defineStepKind } from "../src/engine/step-kind.js";
 import { createStepKindRegistry } from "../src/engine/step-kinds/registry.js";
 import { silentLogger } from "../src/ports/logger.js";
 import { startRedisServer } from "../test/support/redis-server.js";
-import { runRecord } from "../test/support/run-fixtures.js";
-import { type BenchResult, percentile } from "./bench-kit.js";
+import { approvedRun, type BenchResult, percentile } from "./bench-kit.js";
 
 /**
  * Engine overhead: a run of 1,000 no-op steps, executed against a real redis-server on loopback.
@@ -78,20 +77,7 @@ export async function run(): Promise<BenchResult> {
     const scope = resolveScope(config, ["app"], "failover");
     const plan = buildPlan({ runbook, config, scope, mode: "real", catalog: registry });
     const now = Date.now();
-    // An approved run ready to drive; the fixture fills in the fields a benchmark does not vary.
-    const record = runRecord({
-      id: "bench-run",
-      runbook: "bench",
-      scopeKey: scopeLockKeys(scope, "failover").join(","),
-      scope,
-      plan,
-      state: "approved",
-      requiredApprovals: 0,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + 3_600_000,
-      rto: { requestedAt: now, approvedAt: now },
-    });
+    const record = approvedRun({ id: "bench-run", runbook: "bench", scope, plan, now });
     await store.createRun(record, initialStepRecords(plan), {
       type: "run.requested",
       at: now,
