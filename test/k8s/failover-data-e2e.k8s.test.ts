@@ -129,7 +129,7 @@ beforeAll(async () => {
       dataSources: [
         { name: "velero-daily", kind: "velero", site: "dc2", schedule: "daily-backup" },
         { name: "longhorn-critical", kind: "longhorn", site: "dc2", volumes: ["payments-data"] },
-        pg.source({ name: "postgres-main" }),
+        pg.rejoinableSource({ name: "postgres-main" }),
       ],
       slack: {
         incidentChannels: [INCIDENT],
@@ -168,6 +168,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET: emulator.signingSecret,
     SLACK_API_URL: emulator.apiUrl,
     PG_TEST_PASSWORD: pg.drbotPassword,
+    PG_TEST_SUPER_PASSWORD: pg.superPassword,
   };
   serve = execa(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
     env,

@@ -47,6 +47,11 @@ export interface PostgresPair {
   removeOldWal(role: "primary" | "replica"): Promise<void>;
   /** A postgres data source for the configuration (lagAlert and the rest can be overridden). */
   source(overrides?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The same source with each server's rejoin hook (and the primary's application name), as a
+   * failback needs it; the hook's process needs PG_TEST_SUPER_PASSWORD in drbot's environment.
+   */
+  rejoinableSource(overrides?: Record<string, unknown>): Record<string, unknown>;
   /** Runs SQL as the superuser on one server, with a 10 s deadline. */
   sql<R extends Record<string, unknown>>(
     role: "primary" | "replica",
@@ -309,6 +314,14 @@ export async function startPostgresPair(): Promise<PostgresPair> {
           primary: endpoint(primary.port),
           replica: { ...endpoint(replica.port), applicationName: REPLICA_APPLICATION_NAME },
           ...overrides,
+        };
+      },
+      rejoinableSource(this: PostgresPair, overrides = {}) {
+        const source = this.source(overrides) as { primary: object; replica: object };
+        return {
+          ...source,
+          primary: { ...source.primary, applicationName: "dc1", rejoin: this.rejoinHook("primary") },
+          replica: { ...source.replica, rejoin: this.rejoinHook("replica") },
         };
       },
       sql: (role, text, values) => sqlOn(role === "primary" ? primary.port : replica.port, text, values),

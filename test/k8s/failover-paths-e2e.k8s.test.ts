@@ -1,0 +1,222 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import { parseEnvironment } from "../../src/config/environment.js";
+import type { RunRecord } from "../../src/domain/run.js";
+import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
+import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
+import {
+  missingRows,
+  sampleWritability,
+  startWriter,
+  type WritabilitySampler,
+} from "../support/postgres-load.js";
+import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
+import { seedPaymentsDeployments, seedPaymentsObjects } from "../support/seed-payments-deployments.js";
+import { waitFor } from "../support/wait-for.js";
+
+/**
+ * The shipped failover and failback, unchanged, on two real clusters with real Velero and the real
+ * PostgreSQL pair, driven through drbot's runtime (request, two approvals, the engine): the planned
+ * path while DC1 answers, with the application writing all along; the failback after rows were
+ * written on DC2 during the outage; the emergency path with DC1's API server stopped. A sampler asks
+ * both databases, over and over, whether they take writes.
+ *
+ * What the test bed cannot show: KWOK runs no containers (pods become Ready without running), the
+ * DNS records are external-dns DNSEndpoints that nothing serves (the TTL is honoured by drbot's wait,
+ * not by a resolver), and the application is the test's writer, not a pod.
+ */
+const MIN = 60_000;
+const TTL_S = 2;
+let clusters: TestClustersWithVelero;
+let pg: PostgresPair;
+let sampler: WritabilitySampler;
+let configFile: string;
+
+/** Each test's runtime, closed after it whatever happened, so no engine drives on into the next. */
+const runtimes: Runtime[] = [];
+
+async function runtime(): Promise<Runtime> {
+  const rt = await createRuntime({
+    configPath: configFile,
+    runbooksDir: "runbooks",
+    store: new MemoryRunStore({ now: () => Date.now() }),
+    env: parseEnvironment({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PG_TEST_PASSWORD: pg.drbotPassword,
+      PG_TEST_SUPER_PASSWORD: pg.superPassword,
+    }),
+  });
+  runtimes.push(rt);
+  return rt;
+}
+
+/** Requests the runbook for payments, approves it twice and waits until it ends. */
+async function runShipped(
+  rt: Runtime,
+  runbook: "failover" | "failback",
+  options: { acceptsDataLoss?: boolean } = {},
+): Promise<RunRecord> {
+  const { run } = await rt.service.request({
+    actor: "U0ONCALL",
+    runbook,
+    targets: ["payments"],
+    reason: `${runbook} test`,
+    source: "cli",
+  });
+  for (const actor of ["U0A1", "U0A2"])
+    await rt.service.approve({ actor, runId: run.id, planHash: run.plan.hash, ...options });
+  let last: RunRecord | undefined;
+  await waitFor(
+    async () => {
+      last = await rt.store.getRun(run.id);
+      return ["completed", "completed_with_exceptions", "paused_failed_step", "failed", "aborted"].includes(
+        last?.state ?? "",
+      );
+    },
+    { timeoutMs: 8 * MIN, intervalMs: 250, description: `the ${runbook} to end` },
+  );
+  if (last?.state !== "completed" && last?.state !== "completed_with_exceptions") {
+    const steps = [...(await rt.store.getSteps(run.id)).values()].filter((s) => s.status !== "succeeded");
+    throw new Error(`${runbook} ended ${last?.state}: ${last?.stateReason}; ${JSON.stringify(steps)}`);
+  }
+  return last;
+}
+
+beforeAll(async () => {
+  [clusters, pg] = await Promise.all([startTestClustersWithVelero(), startPostgresPair()]);
+  await seedPaymentsDeployments(clusters, "dc1", 3, 2);
+  await seedPaymentsObjects(clusters, "dc1", { configVersion: "1" });
+  await seedPaymentsDeployments(clusters, "dc2", 0, 0);
+  await clusters.velero.cli(
+    "dc1",
+    "schedule",
+    "create",
+    "daily-backup",
+    "--schedule=0 2 * * *",
+    `--include-namespaces=${clusters.ns("production")},${clusters.ns("staging")}`,
+  );
+  const backup = await clusters.velero.backupFromSchedule("dc1", "daily-backup");
+  await clusters.velero.waitForBackup("dc2", backup, 3 * MIN);
+  await installDnsEndpointCrd(clusters, "dc2");
+  await clusters.kubectl("dc2", "create", "namespace", clusters.ns("dns"));
+  const base = clusters.rawConfig() as {
+    sites: Record<string, unknown>[];
+    applications: Record<string, unknown>[];
+  };
+  const permissions = { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } };
+  configFile = join(await mkdtemp(join(tmpdir(), "drbot-failover-paths-")), "drbot.yaml");
+  await writeFile(
+    configFile,
+    stringify({
+      ...base,
+      sites: base.sites.map((s) => ({ ...s, requestTimeout: "3s" })),
+      tiers: [{ name: "tier1", rto: "15m", rpo: "15m" }],
+      applications: base.applications.map((a) => ({ ...a, dataSources: ["velero-daily", "postgres-main"] })),
+      dataSources: [
+        { name: "velero-daily", kind: "velero", site: "dc2", schedule: "daily-backup" },
+        pg.rejoinableSource({ name: "postgres-main" }),
+      ],
+      slack: {
+        incidentChannels: ["C0INCIDENT"],
+        permissions: { failover: permissions, failback: permissions },
+      },
+      dns: {
+        provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
+        records: [
+          {
+            name: "payments.example.com",
+            type: "CNAME",
+            ttl: TTL_S,
+            weights: { dc1: 100, dc2: 0 },
+            targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
+          },
+        ],
+      },
+    }),
+  );
+  sampler = sampleWritability(pg);
+}, 10 * MIN);
+afterEach(async () => {
+  for (const rt of runtimes.splice(0)) await rt.close();
+});
+afterAll(async () => {
+  await sampler?.stop();
+  await Promise.all([clusters?.stop(), pg?.stop()]);
+});
+
+describe("the shipped failover's two paths and the failback of the data, on real clusters and PostgreSQL", () => {
+  it(
+    "takes the planned path while DC1 answers: no accepted write is lost, and the no-ready-site window is reported",
+    async () => {
+      const rt = await runtime();
+      const writer = startWriter(pg, () => "primary", "planned");
+      await waitFor(async () => writer.accepted.length > 20, { timeoutMs: 30_000, description: "writes" });
+      const run = await runShipped(rt, "failover");
+      await writer.stop();
+      const steps = await rt.store.getSteps(run.id);
+      expect(steps.get("probe-primary")?.outcome).toBe("reachable");
+      expect(steps.get("stop-writes")?.status).toBe("succeeded");
+      expect(steps.get("replica-caught-up")?.status).toBe("succeeded");
+      expect(steps.get("fence-primary")).toMatchObject({ status: "skipped", resolvedBy: "condition" });
+      expect(steps.get("scale-primary-down")?.outcome).toBe("confirmed");
+      expect(await missingRows(pg, "replica", writer.accepted)).toEqual([]);
+      const report = await rt.reports.build(run.id);
+      expect(report.traffic).toMatchObject({ path: "planned", ttlMs: TTL_S * 1000, met: true });
+      expect(report.outcome).toMatch(/no-ready-site window .* \(planned, met\)/);
+      expect(report.fencing.unconfirmed).toEqual([]);
+      expect(sampler.bothWritable()).toEqual([]);
+    },
+    8 * MIN,
+  );
+
+  it(
+    "brings home what DC2 took during the outage: every row is in DC1 afterwards, never both writable",
+    async () => {
+      const rt = await runtime();
+      const outage = startWriter(pg, () => "replica", "outage");
+      await waitFor(async () => outage.accepted.length > 50, {
+        timeoutMs: 30_000,
+        description: "writes on DC2",
+      });
+      const run = await runShipped(rt, "failback");
+      await outage.stop();
+      const steps = await rt.store.getSteps(run.id);
+      expect(steps.get("rejoin-primary-database")?.output).toMatch(/pg_rewind|pg_basebackup|already/);
+      expect(await missingRows(pg, "primary", outage.accepted)).toEqual([]);
+      expect(sampler.bothWritable()).toEqual([]);
+    },
+    8 * MIN,
+  );
+
+  it(
+    "takes the emergency path with DC1's API server stopped: completes within the tier's RTO, fencing recorded as not confirmed",
+    async () => {
+      await clusters.stopApiServer("dc1");
+      try {
+        const rt = await runtime();
+        // With the primary's API server down, approvers accept whatever the RPO reading could not show.
+        const run = await runShipped(rt, "failover", { acceptsDataLoss: true });
+        const steps = await rt.store.getSteps(run.id);
+        expect(steps.get("probe-primary")?.outcome).toBe("unreachable");
+        expect(steps.get("stop-writes")).toMatchObject({ status: "skipped", resolvedBy: "condition" });
+        expect(steps.get("fence-primary")?.outcome).toBe("unconfirmed");
+        const report = await rt.reports.build(run.id);
+        expect(report.fencing.unconfirmed).toContain("Scale the primary down where it still answers");
+        expect(report.outcome).toMatch(/fencing NOT confirmed/);
+        expect(report.traffic?.path).toBe("emergency");
+        expect(report.rto.finished).toBe(true);
+        expect(report.rto.totalMs).toBeLessThanOrEqual(run.tierRtoMs);
+        expect(sampler.bothWritable()).toEqual([]);
+      } finally {
+        await clusters.startApiServer("dc1");
+      }
+    },
+    8 * MIN,
+  );
+});
