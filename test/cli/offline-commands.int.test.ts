@@ -216,7 +216,7 @@ describe("drbot validate and plan, offline", () => {
     );
     // The failback validates with the primary's checks, and reporting has none there either.
     expect(result.stderr).toMatch(
-      /runbooks\/failback\.yaml:\d+: warning: phases\[3\]\.steps\[0\]\.forEach: application reporting has no health check for dc1/,
+      /runbooks\/failback\.yaml:\d+: warning: phases\[5\]\.steps\[0\]\.forEach: application reporting has no health check for dc1/,
     );
     expect(result.stdout).toContain("(3 warning(s))");
   });

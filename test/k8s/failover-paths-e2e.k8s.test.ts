@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
 import { parseEnvironment } from "../../src/config/environment.js";
 import type { RunRecord } from "../../src/domain/run.js";
-import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import type { Runtime } from "../../src/runtime/create-runtime.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
 import {
@@ -16,6 +17,7 @@ import {
   type WritabilitySampler,
 } from "../support/postgres-load.js";
 import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
+import { createProvenRuntime } from "../support/proven-runtime.js";
 import { seedPaymentsDeployments, seedPaymentsObjects } from "../support/seed-payments-deployments.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -36,15 +38,21 @@ let clusters: TestClustersWithVelero;
 let pg: PostgresPair;
 let sampler: WritabilitySampler;
 let configFile: string;
+/** The configuration as written, for a test that points DC1 elsewhere. */
+let configDoc: { sites: Record<string, unknown>[] } & Record<string, unknown>;
 
 /** Each test's runtime, closed after it whatever happened, so no engine drives on into the next. */
 const runtimes: Runtime[] = [];
+/** One store and site state for the file: which site serves, as a failover records it, is what the failback reads. */
+const store = new MemoryRunStore({ now: () => Date.now() });
+const siteState = new MemorySiteState();
 
-async function runtime(): Promise<Runtime> {
-  const rt = await createRuntime({
-    configPath: configFile,
+async function runtime(configPath = configFile): Promise<Runtime> {
+  const rt = await createProvenRuntime({
+    configPath,
     runbooksDir: "runbooks",
-    store: new MemoryRunStore({ now: () => Date.now() }),
+    store,
+    siteState,
     env: parseEnvironment({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -111,35 +119,34 @@ beforeAll(async () => {
   };
   const permissions = { requesters: { users: ["U0ONCALL"] }, approvers: { users: ["U0A1", "U0A2"] } };
   configFile = join(await mkdtemp(join(tmpdir(), "drbot-failover-paths-")), "drbot.yaml");
-  await writeFile(
-    configFile,
-    stringify({
-      ...base,
-      sites: base.sites.map((s) => ({ ...s, requestTimeout: "3s" })),
-      tiers: [{ name: "tier1", rto: "15m", rpo: "15m" }],
-      applications: base.applications.map((a) => ({ ...a, dataSources: ["velero-daily", "postgres-main"] })),
-      dataSources: [
-        { name: "velero-daily", kind: "velero", site: "dc2", schedule: "daily-backup" },
-        pg.rejoinableSource({ name: "postgres-main" }),
+  configDoc = {
+    ...base,
+    sites: base.sites.map((s) => ({ ...s, requestTimeout: "3s" })),
+    tiers: [{ name: "tier1", rto: "15m", rpo: "15m" }],
+    applications: base.applications.map((a) => ({ ...a, dataSources: ["velero-daily", "postgres-main"] })),
+    dataSources: [
+      { name: "velero-daily", kind: "velero", site: "dc2", schedule: "daily-backup" },
+      pg.rejoinableSource({ name: "postgres-main" }),
+    ],
+    slack: {
+      incidentChannels: ["C0INCIDENT"],
+      permissions: { failover: permissions, failback: permissions },
+    },
+    dns: {
+      provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
+      records: [
+        {
+          name: "payments.example.com",
+          applications: ["payments"],
+          type: "CNAME",
+          ttl: TTL_S,
+          weights: { dc1: 100, dc2: 0 },
+          targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
+        },
       ],
-      slack: {
-        incidentChannels: ["C0INCIDENT"],
-        permissions: { failover: permissions, failback: permissions },
-      },
-      dns: {
-        provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
-        records: [
-          {
-            name: "payments.example.com",
-            type: "CNAME",
-            ttl: TTL_S,
-            weights: { dc1: 100, dc2: 0 },
-            targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
-          },
-        ],
-      },
-    }),
-  );
+    },
+  };
+  await writeFile(configFile, stringify(configDoc));
   sampler = sampleWritability(pg);
 }, 10 * MIN);
 afterEach(async () => {
@@ -177,20 +184,7 @@ describe("the shipped failover's two paths and the failback of the data, on real
 
   it(
     "brings home what DC2 took during the outage: every row is in DC1 afterwards, never both writable",
-    async () => {
-      const rt = await runtime();
-      const outage = startWriter(pg, () => "replica", "outage");
-      await waitFor(async () => outage.accepted.length > 50, {
-        timeoutMs: 30_000,
-        description: "writes on DC2",
-      });
-      const run = await runShipped(rt, "failback");
-      await outage.stop();
-      const steps = await rt.store.getSteps(run.id);
-      expect(steps.get("rejoin-primary-database")?.output).toMatch(/pg_rewind|pg_basebackup|already/);
-      expect(await missingRows(pg, "primary", outage.accepted)).toEqual([]);
-      expect(sampler.bothWritable()).toEqual([]);
-    },
+    () => failBackWhileDc2Writes("outage"),
     8 * MIN,
   );
 
@@ -200,23 +194,64 @@ describe("the shipped failover's two paths and the failback of the data, on real
       await clusters.stopApiServer("dc1");
       try {
         const rt = await runtime();
-        // With the primary's API server down, approvers accept whatever the RPO reading could not show.
-        const run = await runShipped(rt, "failover", { acceptsDataLoss: true });
-        const steps = await rt.store.getSteps(run.id);
-        expect(steps.get("probe-primary")?.outcome).toBe("unreachable");
-        expect(steps.get("stop-writes")).toMatchObject({ status: "skipped", resolvedBy: "condition" });
-        expect(steps.get("fence-primary")?.outcome).toBe("unconfirmed");
-        const report = await rt.reports.build(run.id);
-        expect(report.fencing.unconfirmed).toContain("Scale the primary down where it still answers");
-        expect(report.outcome).toMatch(/fencing NOT confirmed/);
-        expect(report.traffic?.path).toBe("emergency");
-        expect(report.rto.finished).toBe(true);
-        expect(report.rto.totalMs).toBeLessThanOrEqual(run.tierRtoMs);
-        expect(sampler.bothWritable()).toEqual([]);
+        await failOverInAnEmergency(rt);
       } finally {
         await clusters.startApiServer("dc1");
       }
     },
     8 * MIN,
   );
+
+  it(
+    "brings the data home after the emergency failover too: every row DC2 took is in DC1, never both writable",
+    () => failBackWhileDc2Writes("after-emergency"),
+    8 * MIN,
+  );
 });
+
+/**
+ * The application writes on DC2 (serving since the failover) while the shipped failback runs: every
+ * accepted row is on DC1 afterwards, DC1's database was rewound or re-seeded as DC2's replica first,
+ * and at no sampled moment did both databases take writes.
+ */
+async function failBackWhileDc2Writes(tag: string): Promise<void> {
+  const rt = await runtime();
+  const outage = startWriter(pg, () => "replica", tag);
+  await waitFor(async () => outage.accepted.length > 50, {
+    timeoutMs: 30_000,
+    description: "writes on DC2",
+  });
+  const run = await runShipped(rt, "failback");
+  await outage.stop();
+  const steps = await rt.store.getSteps(run.id);
+  expect(steps.get("rejoin-primary-database")?.output).toMatch(/pg_rewind|pg_basebackup|already/);
+  expect(await missingRows(pg, "primary", outage.accepted)).toEqual([]);
+  expect(sampler.bothWritable()).toEqual([]);
+}
+
+/**
+ * The shipped failover with DC1's API server not answering: the probe finds it unreachable, the
+ * planned path's steps are skipped by their condition, the fencing of DC1's workloads is recorded as
+ * not confirmed (the report and its outcome say so), and the run completes within the tier's RTO,
+ * read from the run's recorded phases.
+ */
+async function failOverInAnEmergency(rt: Runtime): Promise<RunRecord> {
+  // With the primary's API server out of reach, approvers accept whatever the RPO reading could not show.
+  const run = await runShipped(rt, "failover", { acceptsDataLoss: true });
+  const steps = await rt.store.getSteps(run.id);
+  expect(steps.get("probe-primary")?.outcome).toBe("unreachable");
+  expect(steps.get("stop-writes")).toMatchObject({ status: "skipped", resolvedBy: "condition" });
+  expect(steps.get("dns-ttl-passed")).toMatchObject({ status: "skipped", resolvedBy: "condition" });
+  expect(steps.get("fence-primary")?.outcome).toBe("unconfirmed");
+  const report = await rt.reports.build(run.id);
+  expect(report.fencing.unconfirmed).toContain("Scale the primary down where it still answers");
+  expect(report.outcome).toMatch(/fencing NOT confirmed/);
+  expect(report.traffic?.path).toBe("emergency");
+  expect(report.rto.finished).toBe(true);
+  expect(report.rto.met).toBe(true);
+  expect(report.rto.totalMs).toBeLessThanOrEqual(run.tierRtoMs);
+  const phases = report.rto.phases.reduce((sum, p) => sum + (p.ms ?? 0), 0);
+  expect(phases + report.rto.waitingMs).toBeLessThanOrEqual(run.tierRtoMs);
+  expect(sampler.bothWritable()).toEqual([]);
+  return run;
+}
