@@ -1,6 +1,6 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
@@ -205,6 +205,44 @@ describe("the shipped failover's two paths and the failback of the data, on real
   it(
     "brings the data home after the emergency failover too: every row DC2 took is in DC1, never both writable",
     () => failBackWhileDc2Writes("after-emergency"),
+    8 * MIN,
+  );
+
+  it(
+    "takes the emergency path with DC1's API server hung: completes within the tier's RTO, fencing not confirmed, every call to DC1 ended by its deadline",
+    async () => {
+      // DC1's API server accepts connections and never answers (its database still does).
+      const hung = await clusters.hangEndpoint();
+      const hungConfig = join(dirname(configFile), "drbot-dc1-hung.yaml");
+      await writeFile(
+        hungConfig,
+        stringify({
+          ...configDoc,
+          sites: configDoc.sites.map((s) =>
+            s.name === "dc1" ? { ...s, kubeconfig: { path: hung.kubeconfigPath, context: hung.context } } : s,
+          ),
+        }),
+      );
+      const rt = await runtime(hungConfig);
+      const run = await failOverInAnEmergency(rt);
+      const steps = await rt.store.getSteps(run.id);
+      // The probe and every fencing step asked DC1 and got no answer; none waited past its deadline.
+      expect(steps.get("probe-primary")?.output ?? "").toMatch(/dc1/);
+      expect(hung.connections()).toBeGreaterThan(0);
+      // Each request to DC1 was cut off by its own deadline (the site's requestTimeout, 3 s), and its
+      // connection closed: at once, or by undici's connect timeout (10 s) for one still in its TLS
+      // handshake. Once drbot is shut down, none is left open waiting for an answer.
+      runtimes.splice(runtimes.indexOf(rt), 1);
+      await rt.close();
+      const opened = hung.connections();
+      await waitFor(async () => hung.open() === 0, {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        description: "every connection to the hung API server to be closed by drbot",
+      }).catch((error: unknown) => {
+        throw new Error(`${hung.open()} of ${opened} (now ${hung.connections()}) still open: ${error}`);
+      });
+    },
     8 * MIN,
   );
 });

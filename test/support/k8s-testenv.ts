@@ -37,6 +37,8 @@ export interface HungEndpoint {
   context: "hung";
   /** How many connections it has accepted (and never answered). */
   connections(): number;
+  /** How many of them are still open: a client that gave up by its deadline closed its own. */
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -262,6 +264,9 @@ async function listenHung(dir: string, kubeconfigPath: string): Promise<HungEndp
   const server: Server = createServer((socket) => {
     accepted++;
     sockets.add(socket);
+    // Reads (and drops) what the client sends, never answering: reading is what lets it see the
+    // client close its end, so `open()` counts only connections the client still holds.
+    socket.resume();
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => sockets.delete(socket));
   });
@@ -289,6 +294,7 @@ async function listenHung(dir: string, kubeconfigPath: string): Promise<HungEndp
     kubeconfigPath: kubeconfigFile,
     context: "hung",
     connections: () => accepted,
+    open: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -2,6 +2,51 @@ import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 
 type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
 
+/** Each pool handed out: how many requests are on it now, and how to retire it. */
+const pools = new WeakMap<Dispatcher, { inFlight: number; retired: boolean; retire: () => void }>();
+
+/**
+ * Counts a request on its pool until the returned function is called (when the request ended, by
+ * an answer, an error or its deadline). A dispatcher this module did not hand out is not counted.
+ */
+export function holdPool(dispatcher: Dispatcher): () => void {
+  const pool = pools.get(dispatcher);
+  if (!pool) return () => undefined;
+  pool.inFlight++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    pool.inFlight--;
+    if (pool.retired && pool.inFlight === 0) destroy(dispatcher);
+  };
+}
+
+/**
+ * Retires the pool a request went out on, when that request got no answer at all before its
+ * deadline: the server accepted the connection and never answered (a hung API server). undici keeps
+ * every request queued behind that connection and, at each connect timeout (10 s), connects again
+ * for the next one, aborted or not, so without this a hung site would be called long after every
+ * deadline, one request after another. The pool is dropped at once (the next request builds a new
+ * one) and destroyed once no request is on it any more (each ends by its own deadline), so a request
+ * still being answered on it, by a server that was only slow, is not cut short.
+ */
+export function retireHungPool(dispatcher: Dispatcher): void {
+  const pool = pools.get(dispatcher);
+  if (!pool || pool.retired) return;
+  pool.retired = true;
+  pool.retire();
+  if (pool.inFlight === 0) destroy(dispatcher);
+}
+
+function destroy(dispatcher: Dispatcher): void {
+  pools.delete(dispatcher);
+  void dispatcher.destroy().catch(
+    // Destroying fails only when the pool is already closed: its connections are gone either way.
+    () => undefined,
+  );
+}
+
 /**
  * A KubeConfig whose requests share one connection pool per cluster and credentials.
  *
@@ -23,6 +68,13 @@ export class PooledKubeConfig extends KubeConfig {
     const pooled = this.pools.get(key);
     if (!pooled) {
       this.pools.set(key, created);
+      pools.set(created, {
+        inFlight: 0,
+        retired: false,
+        retire: () => {
+          if (this.pools.get(key) === created) this.pools.delete(key);
+        },
+      });
       return;
     }
     context.setDispatcher(pooled);

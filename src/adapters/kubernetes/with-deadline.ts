@@ -5,6 +5,9 @@ import {
   type ResponseContext,
 } from "@kubernetes/client-node";
 import { KubeError, toKubeError } from "./kube-error.js";
+import { holdPool, retireHungPool } from "./pooled-kube-config.js";
+
+type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
 
 /**
  * Runs one API request with a deadline. client-node 2 has no request timeout of its own (undici
@@ -25,12 +28,21 @@ export async function withDeadline<T>(
   const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
   const deadline = { timeoutMs, timedOut: false };
   if (signal.aborted) throw toKubeError(signal.reason, where, { timeoutMs, timedOut: timeout.aborted });
+  // The pool the request went out on, until an answer (its headers) came back.
+  let unanswered: Dispatcher | undefined;
+  let release: (() => void) | undefined;
   const middleware = {
     pre: (ctx: RequestContext) => {
       ctx.setSignal(signal);
+      unanswered = ctx.getDispatcher();
+      // A request whose deadline passed before it went out is not counted: nothing would release it.
+      if (unanswered && !signal.aborted) release = holdPool(unanswered);
       return new Observable(Promise.resolve(ctx));
     },
-    post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
+    post: (rsp: ResponseContext) => {
+      unanswered = undefined;
+      return new Observable(Promise.resolve(rsp));
+    },
   };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -44,8 +56,11 @@ export async function withDeadline<T>(
     ]);
   } catch (error) {
     deadline.timedOut = timeout.aborted;
+    // No answer at all by the deadline: the server holds the connection and says nothing.
+    if (timeout.aborted && unanswered) retireHungPool(unanswered);
     throw error instanceof KubeError ? error : toKubeError(error, where, deadline);
   } finally {
+    release?.();
     if (onAbort) signal.removeEventListener("abort", onAbort);
   }
 }
