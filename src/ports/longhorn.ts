@@ -29,6 +29,50 @@ export interface LonghornPort {
    * once; Longhorn finishes the activation in the background (see `readVolume`).
    */
   activate(volume: LonghornVolume, options?: RequestOptions): Promise<void>;
+  /**
+   * Backs a volume up the way Longhorn's snapshotBackup action does: a Snapshot named `name`, then
+   * a Backup of it (same name) to the volume's backup target and backup volume. Idempotent by name:
+   * what already exists is left as it is. Returns at once; Longhorn uploads in the background (see
+   * `readBackup`).
+   */
+  backUp(volume: LonghornVolume, name: string, options?: RequestOptions): Promise<void>;
+  /** The backup, or undefined when there is none of that name. */
+  readBackup(namespace: string, name: string, options?: RequestOptions): Promise<LonghornBackup | undefined>;
+  /**
+   * Deletes a volume, guarded by the resourceVersion read with it (a volume changed since fails with
+   * `conflict`). Longhorn cannot turn an active volume back into a DR volume: its documented reversal
+   * deletes it and creates a DR volume of the same name from the other site's backup.
+   */
+  deleteVolume(volume: LonghornVolume, options?: RequestOptions): Promise<void>;
+  /** Creates a DR (standby) volume that restores `fromBackup`, then follows its backup volume. */
+  createStandby(standby: StandbyVolume, options?: RequestOptions): Promise<void>;
+}
+
+/** A Longhorn Backup as drbot reads it. */
+export interface LonghornBackup {
+  name: string;
+  /** "", Pending, InProgress, Completed, Error, Unknown. */
+  state: string;
+  error: string | undefined;
+  at: number | undefined;
+  /** status.url: what a DR volume's fromBackup names. */
+  url: string;
+  backupVolume: string;
+  /** status.volumeSize, in bytes as Longhorn writes it. */
+  volumeSize: string;
+}
+
+/** The DR volume to create: what Longhorn's own "create DR volume from backup" sets. */
+export interface StandbyVolume {
+  namespace: string;
+  name: string;
+  backupVolume: string;
+  backupTargetName: string;
+  /** The backup URL the volume restores first, then follows its backup volume from. */
+  fromBackup: string;
+  size: string;
+  numberOfReplicas: number;
+  dataEngine: string;
 }
 
 export interface LonghornVolume {
@@ -46,6 +90,9 @@ export interface LonghornVolume {
   robustness: string;
   frontend: string;
   dataEngine: string;
+  /** spec.size, in bytes as Longhorn writes it (a string). */
+  size: string;
+  numberOfReplicas: number | undefined;
   fromBackup: string;
   backupTargetName: string;
   /** The backup volume the volume restores from (its backup-volume label) or backs up to (its name). */

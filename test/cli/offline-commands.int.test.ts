@@ -140,7 +140,7 @@ describe("drbot validate and plan, offline", () => {
       /runbooks\/failover\.yaml:\d+: phases\[3\]\.steps\[0\]\.kind: needs a DNS provider, and the configuration has none: set dns\.provider/,
     );
     expect(result.stderr).toMatch(
-      /runbooks\/failback\.yaml:\d+: phases\[4\]\.steps\[5\]\.kind: needs a DNS provider/,
+      /runbooks\/failback\.yaml:\d+: phases\[4\]\.steps\[8\]\.kind: needs a DNS provider/,
     );
     expect(result.stdout).toBe("");
   });

@@ -8,7 +8,7 @@ import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
 import { startLonghorn } from "../support/backup-servers.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
-import type { FakeLonghorn } from "../support/longhorn-controller.js";
+import { type FakeLonghorn, SharedBackupTarget } from "../support/longhorn-controller.js";
 import { type PostgresPair, startPostgresPair } from "../support/postgres-pair.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import {
@@ -35,13 +35,16 @@ import { waitFor } from "../support/wait-for.js";
  *
  * What the test bed cannot show: KWOK runs no containers (pods become Ready without running) and
  * there are no volumes, so these are resource backups only; Longhorn's manager is a test controller
- * (test/support/longhorn-controller.ts), and external-dns's DNSEndpoints are read, not served.
+ * on each cluster (test/support/longhorn-controller.ts, sharing one backup target in memory: it
+ * writes the objects Longhorn would, no data moves), and external-dns's DNSEndpoints are read, not
+ * served.
  */
 const INCIDENT = "C0INCIDENT";
 const MIN = 60_000;
 
 let clusters: TestClustersWithVelero;
 let longhorn: FakeLonghorn;
+let longhornDc1: FakeLonghorn;
 let pg: PostgresPair;
 let redis: RedisServer;
 let emulator: SlackEmulator;
@@ -91,6 +94,15 @@ beforeAll(async () => {
     lastBackup: "backup-payments-1",
     lastBackupAt: twoMinutesAgo,
   });
+  // Longhorn on DC1: payments-data is the active source volume DC2's follows. Both sites' managers
+  // share one backup target, as two Longhorn installations on one bucket do; DC1's volume is
+  // detached (KWOK runs no pods, so nothing attaches it), as it is once the failover scaled DC1 down.
+  longhornDc1 = await startLonghorn(clusters, "dc1");
+  await longhornDc1.activeVolume("payments-data");
+  await longhornDc1.setVolumeState("payments-data", "detached");
+  const target = new SharedBackupTarget();
+  longhorn.shareTarget(target);
+  longhornDc1.shareTarget(target);
 
   // external-dns on DC2, where it survives the loss of DC1: the seed's weights, DC1 100 / DC2 0.
   await installDnsEndpointCrd(clusters, "dc2");
@@ -191,6 +203,7 @@ afterAll(async () => {
   serve?.kill("SIGTERM");
   await serve;
   longhorn?.stop();
+  longhornDc1?.stop();
   await emulator?.stop();
   await Promise.all([clusters?.stop(), pg?.stop(), redis?.stop()]);
   if (work) await rm(work, { recursive: true, force: true });
@@ -517,6 +530,36 @@ describe("failover and failback with real Velero and every data source, from Sla
       expect(await dnsWeights()).toEqual(["dc1=100", "dc2=0"]);
       expect(await locationAccess("dc1")).toBe("ReadWrite");
       expect(await locationAccess("dc2")).toBe("ReadOnly");
+
+      // Longhorn's direction reversed: DC2's volume was backed up, DC1's stale volume replaced by a DR
+      // volume of that backup, the last backup taken after DC2's writes stopped, DC1 activated from
+      // exactly it, and DC2's volume is a DR volume again, following the same backup volume.
+      const last = /backup (drbot-[0-9a-f]+) Completed/.exec(
+        shown.steps["last-dr-volume-backup"]?.output ?? "",
+      )?.[1];
+      expect(last, shown.steps["last-dr-volume-backup"]?.output).toBeDefined();
+      expect(shown.steps["primary-volumes-standby"]?.output).toMatch(
+        /payments-data: active volume replaced by a DR volume of backup drbot-[0-9a-f]+/,
+      );
+      for (const step of [
+        "back-up-dr-volumes",
+        "primary-volumes-standby",
+        "activate-primary-volumes",
+        "dr-volumes-standby",
+      ])
+        expect(shown.steps[step]?.status, step).toBe("succeeded");
+      const volume = (context: "dc1" | "dc2") =>
+        get(
+          context,
+          "volumes.longhorn.io",
+          "payments-data",
+          "-n",
+          "longhorn-system",
+          "-o",
+          "jsonpath={.spec.Standby}/{.status.isStandby}/{.status.lastBackup}",
+        );
+      expect(await volume("dc1")).toBe(`false/false/${last}`);
+      expect(await volume("dc2")).toBe(`true/true/${last}`);
     },
     10 * MIN,
   );

@@ -8,7 +8,39 @@ import * as k8s from "@kubernetes/client-node";
  * once spec.Standby is false, it first serves a pending backup-volume sync request, then restores
  * the newest backup and clears status.isStandby and status.restoreRequired, leaving the volume
  * healthy. A volume can be told to get stuck (activation never finishes) or to end up degraded.
+ *
+ * Two sites' controllers can share one backup target (`shareTarget`), as two Longhorn installations
+ * pointed at the same bucket do: then a Backup drbot creates is "uploaded" (Completed, with its URL)
+ * into the shared target, each site brings the target's backups in as Backup objects and keeps its
+ * BackupVolumes' newest backup current (Longhorn's backup target sync, here on every pass instead of
+ * every poll interval), a DR volume drbot creates starts restoring, every DR volume follows its
+ * backup volume's newest backup, and an activated volume is left detached (KWOK runs no pods, so
+ * nothing attaches it). This is a test controller, not Longhorn: no data moves, only the objects
+ * Longhorn would write.
  */
+
+/** A backup in the shared target (the bucket), by name. */
+export interface TargetBackup {
+  name: string;
+  backupVolume: string;
+  createdAt: string;
+  url: string;
+  volumeSize: string;
+}
+
+/** The backup target two sites' controllers share: what the bucket holds. */
+export class SharedBackupTarget {
+  readonly backups = new Map<string, TargetBackup>();
+
+  newest(backupVolume: string): TargetBackup | undefined {
+    let newest: TargetBackup | undefined;
+    for (const b of this.backups.values())
+      if (b.backupVolume === backupVolume && (!newest || b.createdAt >= newest.createdAt)) newest = b;
+    return newest;
+  }
+}
+
+const TARGET_URL = "s3://drbot-backups@us-west-2/";
 const GROUP = "longhorn.io";
 const VERSION = "v1beta2";
 
@@ -37,6 +69,7 @@ export class FakeLonghorn {
   readonly syncRequests: string[] = [];
   /** Volumes this controller finished activating, in order. */
   readonly activated: string[] = [];
+  private target: SharedBackupTarget | undefined;
 
   constructor(
     kubeconfigPath: string,
@@ -56,6 +89,16 @@ export class FakeLonghorn {
   async reset(): Promise<void> {
     for (const plural of Object.keys(KIND))
       await this.api.deleteCollectionNamespacedCustomObject(this.on(plural));
+  }
+
+  /** Shares a backup target with the other site's controller (see the class comment). */
+  shareTarget(target: SharedBackupTarget): void {
+    this.target = target;
+  }
+
+  /** Sets a volume's status.state, as Longhorn does when a workload attaches or releases it. */
+  async setVolumeState(name: string, state: "attached" | "detached"): Promise<void> {
+    await this.setStatus("volumes", name, { state });
   }
 
   behave(volume: string, behaviour: ActivationBehaviour): void {
@@ -198,8 +241,10 @@ export class FakeLonghorn {
   }
 
   private async reconcile(): Promise<void> {
+    if (this.target) await this.syncTarget(this.target);
     // biome-ignore lint/suspicious/noExplicitAny: Longhorn objects as the API returns them
     const volumes = (await this.api.listNamespacedCustomObject(this.on("volumes"))).items as any[];
+    if (this.target) await this.followTarget(this.target, volumes);
     for (const v of volumes) {
       if (v.spec?.Standby !== false || v.status?.isStandby !== true) continue;
       const name: string = v.metadata.name;
@@ -223,11 +268,109 @@ export class FakeLonghorn {
         isStandby: false,
         restoreRequired: false,
         robustness: behaviour === "degraded" ? "degraded" : "healthy",
-        state: "attached",
+        state: this.target ? "detached" : "attached",
         lastBackup,
         lastBackupAt,
       });
       this.activated.push(name);
+    }
+  }
+
+  /**
+   * Uploads this site's new backups into the target (a Backup drbot created is Completed at once,
+   * with its URL), then brings in the target's backups this site has not seen, and keeps each
+   * BackupVolume's newest backup current.
+   */
+  private async syncTarget(target: SharedBackupTarget): Promise<void> {
+    // biome-ignore lint/suspicious/noExplicitAny: Longhorn objects as the API returns them
+    const backups = (await this.api.listNamespacedCustomObject(this.on("backups"))).items as any[];
+    const here = new Set<string>();
+    for (const b of backups) {
+      const name: string = b.metadata.name;
+      here.add(name);
+      const backupVolume: string = b.metadata.labels?.["backup-volume"] ?? b.status?.volumeName ?? "";
+      if (!b.status?.state && b.spec?.snapshotName) {
+        // biome-ignore lint/suspicious/noExplicitAny: Longhorn objects as the API returns them
+        const volume: any = await this.get("volumes", backupVolume).catch(() => undefined);
+        const stored: TargetBackup = {
+          name,
+          backupVolume,
+          createdAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+          url: `${TARGET_URL}?backup=${name}&volume=${backupVolume}`,
+          volumeSize: volume?.spec?.size ?? "1073741824",
+        };
+        await this.setStatus("backups", name, this.completed(stored));
+        target.backups.set(name, stored);
+      } else if (b.status?.state === "Completed" && !target.backups.has(name)) {
+        const createdAt = b.status.backupCreatedAt ?? new Date().toISOString();
+        target.backups.set(name, {
+          name,
+          backupVolume,
+          createdAt,
+          url: b.status.url || `${TARGET_URL}?backup=${name}&volume=${backupVolume}`,
+          volumeSize: b.status.volumeSize || "1073741824",
+        });
+      }
+    }
+    for (const stored of target.backups.values()) {
+      if (here.has(stored.name)) continue;
+      await this.create("backups", {
+        metadata: {
+          name: stored.name,
+          labels: { "backup-volume": stored.backupVolume, "backup-target": "default" },
+        },
+        spec: { snapshotName: "" },
+      });
+      await this.setStatus("backups", stored.name, this.completed(stored));
+    }
+    for (const backupVolume of new Set([...target.backups.values()].map((b) => b.backupVolume))) {
+      const newest = target.newest(backupVolume)!;
+      const bvName = `bv-${backupVolume}`;
+      const bv = await this.get("backupvolumes", bvName).catch(() => undefined);
+      if (!bv) await this.backupVolume(backupVolume, newest.name, newest.createdAt);
+      else if (bv.status?.lastBackupName !== newest.name)
+        await this.setStatus("backupvolumes", bvName, {
+          lastBackupName: newest.name,
+          lastBackupAt: newest.createdAt,
+          lastSyncedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        });
+    }
+  }
+
+  private completed(stored: TargetBackup): Record<string, unknown> {
+    return {
+      state: "Completed",
+      progress: 100,
+      volumeName: stored.backupVolume,
+      backupTargetName: "default",
+      snapshotCreatedAt: stored.createdAt,
+      backupCreatedAt: stored.createdAt,
+      url: stored.url,
+      volumeSize: stored.volumeSize,
+    };
+  }
+
+  /** A DR volume drbot created starts restoring; every DR volume follows its newest backup. */
+  // biome-ignore lint/suspicious/noExplicitAny: Longhorn objects as the API returns them
+  private async followTarget(target: SharedBackupTarget, volumes: any[]): Promise<void> {
+    for (const v of volumes) {
+      if (v.spec?.Standby !== true) continue;
+      const newest = target.newest(v.metadata.labels?.["backup-volume"] ?? v.metadata.name);
+      if (!v.status?.state)
+        await this.setStatus("volumes", v.metadata.name, {
+          isStandby: true,
+          restoreRequired: true,
+          restoreInitiated: true,
+          state: "attached",
+          robustness: "healthy",
+          conditions: [{ type: "Restore", status: "True", reason: "RestoreInProgress", message: "" }],
+          ...(newest ? { lastBackup: newest.name, lastBackupAt: newest.createdAt } : {}),
+        });
+      else if (v.status?.isStandby && newest && v.status.lastBackup !== newest.name)
+        await this.setStatus("volumes", v.metadata.name, {
+          lastBackup: newest.name,
+          lastBackupAt: newest.createdAt,
+        });
     }
   }
 
@@ -251,6 +394,7 @@ export class FakeLonghorn {
 }
 
 const KIND: Record<string, string> = {
+  snapshots: "Snapshot",
   volumes: "Volume",
   backups: "Backup",
   backupvolumes: "BackupVolume",

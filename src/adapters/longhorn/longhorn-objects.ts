@@ -2,6 +2,7 @@ import { z } from "zod";
 import { redact } from "../../domain/redact.js";
 import type {
   BackupTargetState,
+  LonghornBackup,
   LonghornVolume,
   RecurringBackupJob,
   VolumeCondition,
@@ -42,6 +43,8 @@ export const volumeObject = z.object({
       dataEngine: text,
       fromBackup: text,
       backupTargetName: text,
+      size: text,
+      numberOfReplicas: z.number().nullish(),
     })
     .nullish(),
   status: z
@@ -69,6 +72,8 @@ export const backupObject = z.object({
       volumeName: text,
       backupTargetName: text,
       error: text,
+      url: text,
+      volumeSize: text,
     })
     .nullish(),
 });
@@ -138,6 +143,8 @@ export function toVolume(object: z.output<typeof volumeObject>): LonghornVolume 
     robustness: status?.robustness ?? "",
     frontend: spec?.frontend ?? "",
     dataEngine: spec?.dataEngine ?? "",
+    size: spec?.size ?? "",
+    numberOfReplicas: spec?.numberOfReplicas ?? undefined,
     fromBackup: spec?.fromBackup ?? "",
     backupTargetName: spec?.backupTargetName || DEFAULT_BACKUP_TARGET,
     backupVolume: followsLabel && labelled ? labelled : m.name,
@@ -197,4 +204,17 @@ export function backupJobsFor(
 /** A backup's completion time: when its upload finished, else when its snapshot was taken. */
 export function backupTime(backup: BackupObject): number | undefined {
   return parseTime(backup.status?.backupCreatedAt) ?? parseTime(backup.status?.snapshotCreatedAt);
+}
+
+export function toBackup(object: BackupObject): LonghornBackup {
+  const status = object.status;
+  return {
+    name: object.metadata.name,
+    state: status?.state ?? "",
+    error: status?.error ? redact(status.error) : undefined,
+    at: backupTime(object),
+    url: status?.url ?? "",
+    backupVolume: object.metadata.labels?.[BACKUP_VOLUME_LABEL] ?? status?.volumeName ?? "",
+    volumeSize: status?.volumeSize ?? "",
+  };
 }

@@ -6,6 +6,7 @@ import {
   type LonghornPort,
   type LonghornVolume,
   longhornNotInstalled,
+  type StandbyVolume,
   type VolumeBackupStatus,
 } from "../../ports/longhorn.js";
 import type { RequestOptions } from "../../ports/site.js";
@@ -29,12 +30,13 @@ import {
   parseObject,
   parseTime,
   recurringJobObject,
+  toBackup,
   toBackupTarget,
   toVolume,
   volumeObject,
 } from "./longhorn-objects.js";
 
-type Plural = "volumes" | "backups" | "backupvolumes" | "backuptargets" | "recurringjobs";
+type Plural = "volumes" | "backups" | "backupvolumes" | "backuptargets" | "recurringjobs" | "snapshots";
 
 /** Frontends Longhorn's webhook accepts on an active volume, per data engine (volume validator). */
 const VALID_FRONTENDS: Record<string, readonly string[]> = {
@@ -164,6 +166,112 @@ export class LonghornSite implements LonghornPort {
         k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch, o),
       ),
     );
+  }
+
+  async backUp(volume: LonghornVolume, name: string, options?: RequestOptions): Promise<void> {
+    const { namespace } = volume;
+    const labels = {
+      [BACKUP_VOLUME_LABEL]: volume.backupVolume,
+      [BACKUP_TARGET_LABEL]: volume.backupTargetName,
+    };
+    await this.createUnlessExists(`snapshot Longhorn volume ${namespace}/${volume.name}`, options, (o) =>
+      this.api.createNamespacedCustomObject(
+        {
+          ...this.on("snapshots", namespace),
+          body: {
+            apiVersion: `${LONGHORN_GROUP}/${LONGHORN_VERSION}`,
+            kind: "Snapshot",
+            metadata: { name, labels: { longhornvolume: volume.name } },
+            spec: { volume: volume.name, createSnapshot: true },
+          },
+        },
+        o,
+      ),
+    );
+    await this.createUnlessExists(`back up Longhorn volume ${namespace}/${volume.name}`, options, (o) =>
+      this.api.createNamespacedCustomObject(
+        {
+          ...this.on("backups", namespace),
+          body: {
+            apiVersion: `${LONGHORN_GROUP}/${LONGHORN_VERSION}`,
+            kind: "Backup",
+            metadata: { name, labels },
+            spec: { snapshotName: name, labels: {} },
+          },
+        },
+        o,
+      ),
+    );
+  }
+
+  async readBackup(namespace: string, name: string, options?: RequestOptions) {
+    const what = `read Longhorn backup ${namespace}/${name}`;
+    try {
+      const object = await this.request(what, options, (o) =>
+        this.api.getNamespacedCustomObject({ ...this.on("backups", namespace), name }, o),
+      );
+      return toBackup(this.parse(what, () => parseObject(backupObject, object, `backup ${name}`)));
+    } catch (error) {
+      if (!(error instanceof KubeError && error.reason === "not_found")) throw error;
+      await this.requireInstalled(what, options);
+      return undefined;
+    }
+  }
+
+  /** Deletes the volume, guarded by the resourceVersion read with it: a volume changed since stays. */
+  async deleteVolume(volume: LonghornVolume, options?: RequestOptions): Promise<void> {
+    const { namespace, name, resourceVersion } = volume;
+    await this.request(`delete Longhorn volume ${namespace}/${name}`, options, (o) =>
+      this.api.deleteNamespacedCustomObject(
+        { ...this.on("volumes", namespace), name, body: { preconditions: { resourceVersion } } },
+        o,
+      ),
+    );
+  }
+
+  async createStandby(standby: StandbyVolume, options?: RequestOptions): Promise<void> {
+    const { namespace, name } = standby;
+    await this.request(`create Longhorn DR volume ${namespace}/${name}`, options, (o) =>
+      this.api.createNamespacedCustomObject(
+        {
+          ...this.on("volumes", namespace),
+          body: {
+            apiVersion: `${LONGHORN_GROUP}/${LONGHORN_VERSION}`,
+            kind: "Volume",
+            metadata: {
+              name,
+              labels: {
+                [BACKUP_VOLUME_LABEL]: standby.backupVolume,
+                [BACKUP_TARGET_LABEL]: standby.backupTargetName,
+              },
+            },
+            spec: {
+              Standby: true,
+              frontend: "",
+              fromBackup: standby.fromBackup,
+              backupTargetName: standby.backupTargetName,
+              size: standby.size,
+              numberOfReplicas: standby.numberOfReplicas,
+              dataEngine: standby.dataEngine,
+            },
+          },
+        },
+        o,
+      ),
+    );
+  }
+
+  private async createUnlessExists(
+    what: string,
+    options: RequestOptions | undefined,
+    send: (o: k8s.ConfigurationOptions, signal: AbortSignal) => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await this.request(what, options, send);
+    } catch (error) {
+      // 409 on a create is AlreadyExists: the same name was created by an earlier attempt.
+      if (!(error instanceof KubeError && error.reason === "conflict")) throw error;
+    }
   }
 
   private async readVolumeObject(namespace: string, name: string, options?: RequestOptions) {

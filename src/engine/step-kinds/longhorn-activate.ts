@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { k8sNameSchema, nameSchema } from "../../domain/config.js";
+import { nameSchema } from "../../domain/config.js";
 import { needAnyDataSources } from "../../domain/config-needs.js";
 import { DrError, describeError, isDrError } from "../../domain/errors.js";
 import {
@@ -11,6 +11,7 @@ import {
 import { abortableDelay, defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
 import { serviceOf } from "../step-services.js";
 import { inParallel } from "./k8s-common.js";
+import { longhornBackupName, untilStepBackupsHere } from "./longhorn-backup.js";
 import {
   describeVolume,
   isActiveAndHealthy,
@@ -18,6 +19,16 @@ import {
   type ReadinessRules,
   volumePhase,
 } from "./longhorn-readiness.js";
+import {
+  eitherVolumesOrSources,
+  LONGHORN_CONCURRENCY,
+  readVolumes,
+  refText,
+  VOLUMES_OR_SOURCES,
+  type VolumeRef,
+  volumeParams,
+  volumesOf,
+} from "./longhorn-volumes.js";
 
 /**
  * Activates Longhorn DR (standby) volumes on the DR site during a failover, in three stages:
@@ -41,24 +52,17 @@ import {
  */
 const params = z
   .object({
-    site: nameSchema,
-    volumes: z.array(k8sNameSchema).min(1).optional(),
-    namespace: k8sNameSchema.default("longhorn-system"),
-    /** Data source names, or "*" for the run's applications' sources; only kind longhorn counts. */
-    sources: z.union([z.literal("*"), z.array(nameSchema)]).optional(),
+    ...volumeParams,
     /** Accept degraded volumes (fewer healthy replicas than asked), for a DR site short of nodes. */
     allowDegraded: z.boolean().default(false),
+    /**
+     * A longhorn.backup step of this run (a failback's last backup of the other site): activation
+     * waits until its backups are here, and a volume counts as activated once it restored them.
+     */
+    fromStep: nameSchema.optional(),
   })
   .strict()
-  .refine((p) => (p.volumes === undefined) !== (p.sources === undefined), {
-    message: "give either volumes (and namespace) or sources (names of longhorn data sources)",
-  });
-type Params = z.output<typeof params>;
-
-interface VolumeRef {
-  namespace: string;
-  name: string;
-}
+  .refine(eitherVolumesOrSources, VOLUMES_OR_SOURCES);
 
 export const longhornActivateStep = defineStepKind({
   kind: "longhorn.activate",
@@ -80,6 +84,11 @@ export const longhornActivateStep = defineStepKind({
     if (refs.length === 0) return { status: "succeeded", output: NOTHING_TO_ACTIVATE };
     const longhorn = serviceOf(ctx, "longhorn").site(p.site);
     const rules: ReadinessRules = { allowDegraded: p.allowDegraded };
+    const expected = p.fromStep ? refs.map((r) => longhornBackupName(ctx.run.id, p.fromStep!, r)) : [];
+    if (p.fromStep) {
+      const arrived = await untilStepBackupsHere(ctx, longhorn, p.site, refs, p.fromStep);
+      if ("failed" in arrived) return arrived.failed;
+    }
     const read = await readAll(ctx, longhorn, p.site, refs);
     if ("failed" in read) return read.failed;
     const { volumes } = read;
@@ -105,11 +114,11 @@ export const longhornActivateStep = defineStepKind({
       };
 
     // A few at a time: each is three requests, and a failover may activate dozens of volumes.
-    await inParallel(standby, ACTIVATE_CONCURRENCY, async ({ volume, backups }) => {
+    await inParallel(standby, LONGHORN_CONCURRENCY, async ({ volume, backups }) => {
       await activateOne(ctx, longhorn, volume, backups, rules);
       ctx.log(`${volume.name}: activation requested (spec.Standby=false)`);
     });
-    return verify(ctx, longhorn, p.site, refs, rules, standby.length);
+    return verify(ctx, longhorn, p.site, refs, rules, standby.length, expected);
   },
   async observe(ctx, p) {
     const refs = volumesOf(ctx, p);
@@ -132,36 +141,6 @@ export const longhornActivateStep = defineStepKind({
 });
 
 const NOTHING_TO_ACTIVATE = "no Longhorn data source among the step's sources: nothing to activate";
-
-/** The volumes named by the parameters, in order, without repeats. */
-function volumesOf(
-  ctx: StepContext,
-  p: Params,
-): VolumeRef[] | { failed: { status: "failed"; error: string } } {
-  if (p.volumes) return p.volumes.map((name) => ({ namespace: p.namespace, name }));
-  const config = ctx.config;
-  const names =
-    p.sources === "*"
-      ? config.applications
-          .filter((a) => ctx.scope.applications.includes(a.name))
-          .flatMap((a) => a.dataSources)
-      : (p.sources ?? []);
-  const refs = new Map<string, VolumeRef>();
-  for (const name of names) {
-    const source = config.dataSources.find((s) => s.name === name);
-    if (!source) return { failed: { status: "failed", error: `no data source named "${name}"` } };
-    if (source.kind !== "longhorn") continue;
-    for (const volume of source.volumes)
-      refs.set(`${source.namespace}/${volume}`, { namespace: source.namespace, name: volume });
-  }
-  return [...refs.values()];
-}
-
-const refText = (ref: VolumeRef) => `${ref.namespace}/${ref.name}`;
-
-function readVolumes(ctx: StepContext, longhorn: LonghornPort, refs: readonly VolumeRef[]) {
-  return Promise.all(refs.map((r) => longhorn.readVolume(r.namespace, r.name, { signal: ctx.signal })));
-}
 
 type Read =
   | { volumes: { volume: LonghornVolume; backups: VolumeBackupStatus | undefined }[] }
@@ -243,7 +222,6 @@ async function activateOne(
 }
 
 const MAX_ACTIVATE_ATTEMPTS = 5;
-const ACTIVATE_CONCURRENCY = 5;
 
 /** Polls until every volume is active and healthy, or fails with each laggard's state at the deadline. */
 async function verify(
@@ -253,12 +231,15 @@ async function verify(
   refs: readonly VolumeRef[],
   rules: ReadinessRules,
   activated: number,
+  expected: readonly string[],
 ): Promise<StepResult> {
   let delay = 200;
   for (;;) {
     const states = await readVolumes(ctx, longhorn, refs);
     const pending = states.flatMap((v, i) =>
-      v && isActiveAndHealthy(v, rules) ? [] : [v ? describeVolume(v) : `${refText(refs[i]!)} not found`],
+      v && isActiveAndHealthy(v, rules) && (expected[i] === undefined || v.lastBackup === expected[i])
+        ? []
+        : [v ? describeVolume(v) : `${refText(refs[i]!)} not found`],
     );
     if (pending.length === 0)
       return {

@@ -25,6 +25,8 @@ import { k8sSnapshotStep } from "./k8s-snapshot.js";
 import { k8sVerifyCleanStep } from "./k8s-verify-clean.js";
 import { k8sWaitReadyStep } from "./k8s-wait-ready.js";
 import { longhornActivateStep } from "./longhorn-activate.js";
+import { longhornBackupStep } from "./longhorn-backup.js";
+import { longhornStandbyStep } from "./longhorn-standby.js";
 import { notifyStep } from "./notify.js";
 import { shellStep } from "./shell.js";
 import { siteProbeStep } from "./site-probe.js";
@@ -109,7 +111,11 @@ export const VELERO_STEP_KINDS: AnyStepKind[] = [
 ];
 
 /** Longhorn: DR volume activation (services.longhorn). */
-export const LONGHORN_STEP_KINDS: AnyStepKind[] = [longhornActivateStep];
+export const LONGHORN_STEP_KINDS: AnyStepKind[] = [
+  longhornActivateStep,
+  longhornBackupStep,
+  longhornStandbyStep,
+];
 
 export function createStepKindRegistry(...extra: AnyStepKind[]): StepKindRegistry {
   return new StepKindRegistry().register(

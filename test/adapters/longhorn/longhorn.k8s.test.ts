@@ -408,6 +408,10 @@ describe("longhorn.activate", () => {
           site: real.site,
           readVolume: (...args) => real.readVolume(...args),
           backupStatus: (...args) => real.backupStatus(...args),
+          backUp: (...args) => real.backUp(...args),
+          readBackup: (...args) => real.readBackup(...args),
+          deleteVolume: (...args) => real.deleteVolume(...args),
+          createStandby: (...args) => real.createStandby(...args),
           async activate(volume, options) {
             if (!touched) {
               touched = true;

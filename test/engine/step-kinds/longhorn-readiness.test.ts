@@ -17,6 +17,8 @@ const standby: LonghornVolume = {
   robustness: "healthy",
   frontend: "",
   dataEngine: "v1",
+  size: "10737418240",
+  numberOfReplicas: 3,
   fromBackup: "s3://bucket@us-west-2/?backup=b1&volume=portal-data",
   backupTargetName: "default",
   backupVolume: "portal-data",

@@ -46,6 +46,8 @@ describe("the step kind registry", () => {
       "k8s.verify-clean",
       "k8s.wait-ready",
       "longhorn.activate",
+      "longhorn.backup",
+      "longhorn.standby",
       "site.probe",
       "site.serving",
       "site.standby",
