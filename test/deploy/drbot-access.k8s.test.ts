@@ -256,11 +256,14 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
         await rt.service.approve({ actor: approver, runId: run.id, planHash: run.plan.hash });
       const done = await finish(rt, run.id, 180_000);
       expect(done.state, JSON.stringify(done.notSucceeded)).toBe("completed");
-      expect(done.notSucceeded).toEqual([]);
+      // DC1 answers: the planned path; the emergency path's steps are skipped by their condition.
+      expect(done.notSucceeded.filter((s) => s.resolvedBy !== "condition")).toEqual([]);
+      expect(done.notSucceeded.map((s) => s.id)).toEqual(["fence-primary", "fence-primary-databases"]);
       for (const step of [
         "dr-site-health",
         "dr-capacity",
-        "fence-primary",
+        "probe-primary",
+        "scale-primary-down",
         "primary-backups-read-only",
         "activate-volumes",
         "restore-backup",
@@ -270,7 +273,7 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
         "switch-dns",
       ])
         expect(done.steps.get(step)?.status, step).toBe("succeeded");
-      expect(done.steps.get("fence-primary")!.output).toContain("fenced dc1: 2 workload(s) scaled to 0");
+      expect(done.steps.get("scale-primary-down")!.output).toContain("fenced dc1: 2 workload(s) scaled to 0");
 
       // What the bot did, read back with the admin contexts.
       expect(await replicas("dc1", "production")).toBe("0/");
