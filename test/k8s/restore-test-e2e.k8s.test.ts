@@ -47,6 +47,8 @@ let SANDBOX_STAGING: string;
 
 /** What to do when a step of the runbook is about to start, once. */
 const before = new Map<string, (signal: AbortSignal) => Promise<void>>();
+/** What to do beside a step of the runbook while it runs, once (given the run's id). */
+const during = new Map<string, (runId: string) => Promise<void>>();
 
 function hookedKinds(): AnyStepKind[] {
   const registry = createStepKindRegistry();
@@ -59,6 +61,11 @@ function hookedKinds(): AnyStepKind[] {
         if (hook) {
           before.delete(ctx.step.runbookStepId);
           await hook(ctx.signal);
+        }
+        const beside = during.get(ctx.step.runbookStepId);
+        if (beside) {
+          during.delete(ctx.step.runbookStepId);
+          void beside(ctx.run.id);
         }
         return kind.execute(ctx, params);
       },
@@ -219,6 +226,7 @@ afterAll(async () => {
 // have removed (and the test found left) is removed here.
 afterEach(async () => {
   before.clear();
+  during.clear();
   for (const ns of [SANDBOX, SANDBOX_STAGING])
     await kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=50s");
 });
@@ -351,6 +359,67 @@ describe("the monthly restore test on the local clusters with real Velero", () =
   );
 
   it(
+    "aborted while Velero restores, waits for the restore's end before it removes the sandbox, and proves nothing is left",
+    async () => {
+      const rt = await runtime();
+      let aborted = "";
+      during.set("restore", async (runId) => {
+        try {
+          await waitFor(
+            async () =>
+              (await kubectl(
+                "get",
+                "restores",
+                "-n",
+                "velero",
+                "-l",
+                `drbot.io/run-id=${runId}`,
+                "-o",
+                "name",
+              )) !== "",
+            { timeoutMs: MIN, intervalMs: 50, description: "the run's Restore" },
+          );
+          await rt.service.abort({ actor: "U0ONCALL", runId, note: "stop the test during the restore" });
+          aborted = "yes";
+        } catch (error) {
+          aborted = String(error);
+        }
+      });
+      try {
+        const run = await requestRestoreTest(rt, "aborted during the restore");
+        const done = await ended(rt, run.id, ["aborted", "failed", "completed", "completed_with_exceptions"]);
+        expect(aborted).toBe("yes");
+        expect(done.state, await outcome(rt, run.id)).toBe("aborted");
+        const steps = await rt.store.getSteps(run.id);
+        expect(steps.get("verify-clean"), await outcome(rt, run.id)).toMatchObject({ status: "succeeded" });
+        // Undone newest first: the restore's end awaited, then the sandbox deleted.
+        expect(steps.get("restore.payments")?.undone, await outcome(rt, run.id)).toBe(true);
+        expect(steps.get(`sandbox.${PRODUCTION}`)?.undone).toBe(true);
+        const undos = (await rt.store.readEvents(run.id))
+          .filter((e) => e.type === "step.undo")
+          .map((e) => e.stepId);
+        expect(undos.indexOf("restore.payments")).toBeLessThan(undos.indexOf(`sandbox.${PRODUCTION}`));
+        // Velero's restore is over (whatever its end), so nothing will make the sandbox again.
+        const phases = await kubectl(
+          "get",
+          "restores",
+          "-n",
+          "velero",
+          "-l",
+          `drbot.io/run-id=${run.id}`,
+          "-o",
+          "jsonpath={.items[*].status.phase}",
+        );
+        expect(phases).toMatch(/^(Completed|PartiallyFailed|Failed)$/);
+        expect(await leftOnDr(run.id)).toEqual([]);
+      } finally {
+        await rt.close();
+      }
+    },
+    6 * MIN,
+  );
+
+  it(
     "is refused while DR serves payments, and stops before making anything when DR starts serving before it runs",
     async () => {
       const siteState = new MemorySiteState();
@@ -370,7 +439,7 @@ describe("the monthly restore test on the local clusters with real Velero", () =
         // The test did not run: the run failed at its first step, and cleaned up after itself.
         expect(done.state, await outcome(rt, run.id)).toBe("failed");
         expect(steps.get("dr-is-standby")?.error).toContain("dc2 serves production: payments since");
-        expect(steps.get("sandbox.production")?.status ?? "not_started").toBe("not_started");
+        expect(steps.get(`sandbox.${PRODUCTION}`)?.status).toBe("not_started");
         expect(steps.get("verify-clean")).toMatchObject({ status: "succeeded" });
         expect(await leftOnDr(run.id)).toEqual([]);
 

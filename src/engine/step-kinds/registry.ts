@@ -34,6 +34,7 @@ import { siteServingStep } from "./site-serving.js";
 import { siteStandbyStep } from "./site-standby.js";
 import { veleroBackupStep } from "./velero-backup.js";
 import { veleroRestoreStep } from "./velero-restore.js";
+import { veleroSettleRestoresStep } from "./velero-settle-restores.js";
 import { veleroStorageLocationStep } from "./velero-storage-location.js";
 import { veleroVerifyRestoreStep } from "./velero-verify-restore.js";
 import { waitStep } from "./wait.js";
@@ -106,6 +107,7 @@ export const DATABASE_STEP_KINDS: AnyStepKind[] = [
 export const VELERO_STEP_KINDS: AnyStepKind[] = [
   veleroBackupStep,
   veleroRestoreStep,
+  veleroSettleRestoresStep,
   veleroStorageLocationStep,
   veleroVerifyRestoreStep,
 ];

@@ -53,6 +53,7 @@ describe("the step kind registry", () => {
       "site.standby",
       "velero.backup",
       "velero.restore",
+      "velero.settle-restores",
       "velero.storage-location",
       "velero.verify-restore",
     ]);

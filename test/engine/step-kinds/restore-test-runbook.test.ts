@@ -68,6 +68,11 @@ describe("the monthly restore test", () => {
       namespacePrefix: "drbot-restore-",
       sandbox: { replicas: 0, include: [] },
     });
+    // Velero cannot stop a restore: an abort waits for its end before the sandbox is deleted.
+    expect(byId("restore.payments").undo).toMatchObject({
+      kind: "velero.settle-restores",
+      params: { site: "dc2" },
+    });
     expect(byId("restore.payments").summary).toContain(
       "without pods, replicasets.apps, ingresses.networking.k8s.io, cronjobs.batch, jobs.batch, secrets, workloads created at 0 replicas, nothing cluster-scoped",
     );
