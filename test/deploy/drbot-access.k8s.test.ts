@@ -8,10 +8,13 @@ import { ExecaCommandRunner } from "../../src/adapters/execa/execa-command-runne
 import { KubernetesSite } from "../../src/adapters/kubernetes/kubernetes-site.js";
 import { readLonghornRpo } from "../../src/adapters/longhorn/read-longhorn-rpo.js";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
+import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
 import { readVeleroRpo } from "../../src/adapters/velero/read-velero-rpo.js";
 import type { Config } from "../../src/domain/config.js";
 import { k8sDeleteNamespaceStep } from "../../src/engine/step-kinds/k8s-delete-namespace.js";
 import { k8sScaleStep } from "../../src/engine/step-kinds/k8s-scale.js";
+import { longhornBackupStep } from "../../src/engine/step-kinds/longhorn-backup.js";
+import { longhornStandbyStep } from "../../src/engine/step-kinds/longhorn-standby.js";
 import { veleroBackupStep } from "../../src/engine/step-kinds/velero-backup.js";
 import { veleroStorageLocationStep } from "../../src/engine/step-kinds/velero-storage-location.js";
 import {
@@ -24,7 +27,7 @@ import { startLonghorn } from "../support/backup-servers.js";
 import { createSnapshotFile, installEtcdSnapshotFileCrd } from "../support/etcd-snapshot-file-crd.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
-import type { FakeLonghorn } from "../support/longhorn-controller.js";
+import { type FakeLonghorn, SharedBackupTarget } from "../support/longhorn-controller.js";
 import { createProvenRuntime } from "../support/proven-runtime.js";
 import { readPaymentsReplicas, seedPaymentsDeployments } from "../support/seed-payments-deployments.js";
 import { startShippedDrill } from "../support/start-shipped-drill.js";
@@ -424,4 +427,36 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
       await clusters.kubectl("dc1", "label", "node", "dc1-node-0", "node-role.kubernetes.io/etcd-");
     }
   }, 180_000);
+
+  it("let the failback reverse Longhorn: back a volume up, then make it a DR volume of that backup", async () => {
+    // The two sites' Longhorn managers share one backup target (test controller, not Longhorn).
+    longhorn.shareTarget(new SharedBackupTarget());
+    await longhorn.activeVolume("reverse-data");
+    await longhorn.setVolumeState("reverse-data", "detached");
+    const ctx = stepContext(botConfig, {
+      services: { longhorn: longhornSites(botConfig), siteState: new MemorySiteState() },
+    });
+    const backup = await longhornBackupStep.execute(
+      ctx,
+      longhornBackupStep.params.parse({ site: "dc2", volumes: ["reverse-data"] }),
+    );
+    expect(backup, JSON.stringify(backup)).toMatchObject({ status: "succeeded" });
+    const standby = await longhornStandbyStep.execute(
+      ctx,
+      longhornStandbyStep.params.parse({ site: "dc2", volumes: ["reverse-data"], fromStep: ctx.step.id }),
+    );
+    expect(standby, JSON.stringify(standby)).toMatchObject({ status: "succeeded" });
+    expect(
+      await clusters.kubectl(
+        "dc2",
+        "get",
+        "volumes.longhorn.io",
+        "reverse-data",
+        "-n",
+        "longhorn-system",
+        "-o",
+        "jsonpath={.spec.Standby}/{.status.isStandby}",
+      ),
+    ).toBe("true/true");
+  }, 120_000);
 });
