@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { describeError } from "../domain/errors.js";
+import { shownRun } from "../domain/evidence/shown-proof.js";
 import { placementWarnings } from "../domain/placement.js";
 import { type TierRpo, tierProblem, tierRpo } from "../domain/rpo.js";
 import { annotationWarnings } from "../domain/run-annotations.js";
@@ -77,7 +78,7 @@ async function readStatus(ctx: AppContext): Promise<StatusReport> {
     sites,
     rpo,
     serving,
-    activeRuns: active,
+    activeRuns: active.map(shownRun),
     warnings,
     ...(placement ? { placement } : {}),
     tookMs: Math.round(performance.now() - started),

@@ -10,6 +10,11 @@ const SECRET_SHAPES: RegExp[] = [
   /((?:password|passwd|pwd|secret|token|api[_-]?key|client-key-data|client-certificate-data|certificate-authority-data)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   /(\/\/[^:/\s@]*:)[^@/\s]+@/g,
+  // Slack's response_url and trigger_id (capabilities) and its verification token in a kept request:
+  // a form field, JSON, and JSON inside a form field.
+  /((?:response_url|trigger_id)=)[^&\s]+/gi,
+  /((?:response_url|trigger_id)"\s*:\s*")[^"]+/gi,
+  /((?:response_url|trigger_id|token)%22%3A%22)(?:(?!%22)[^&\s])+/gi,
 ];
 
 export const REDACTED = "[redacted]";

@@ -1,8 +1,11 @@
 import { REDACTED, redact } from "../../domain/redact.js";
 
-/** Field names whose value is a credential whatever it looks like. */
+/**
+ * Field names whose value is a credential whatever it looks like; Slack's response_url and
+ * trigger_id are capabilities (src/domain/evidence/shown-proof.ts).
+ */
 const CREDENTIAL_FIELD =
-  /^(password|passwd|pwd|secret|token|authorization|cookie|api[-_]?key|signing[-_]?secret|bot[-_]?token|app[-_]?token|private[-_]?key)$/i;
+  /^(password|passwd|pwd|secret|token|authorization|cookie|api[-_]?key|signing[-_]?secret|bot[-_]?token|app[-_]?token|private[-_]?key|response_urls?|trigger_id)$/i;
 
 const MAX_DEPTH = 6;
 const MAX_ITEMS = 50;
