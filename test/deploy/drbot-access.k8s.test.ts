@@ -78,16 +78,30 @@ async function grantDrbotAccess(context: "dc1" | "dc2"): Promise<void> {
     "--role=drbot-etcd-snapshots",
     "--user=drbot-bot",
   );
+  await clusters.kubectl(
+    context,
+    "create",
+    "rolebinding",
+    "drbot-test-bot",
+    "--namespace=velero",
+    "--role=drbot-velero-restore-modifiers",
+    "--user=drbot-bot",
+  );
 }
 
 function rawBotConfig(): Record<string, unknown> {
   const base = clusters.rawConfig() as {
     sites: Record<string, unknown>[];
     applications: Record<string, unknown>[];
+    slack: { permissions: Record<string, unknown> };
   };
   const bot = clusters.botContexts;
   return {
     ...base,
+    slack: {
+      ...base.slack,
+      permissions: { ...base.slack.permissions, verify: { requesters: { users: ["U0ONCALL"] } } },
+    },
     sites: base.sites.map((s) => ({
       ...s,
       kubeconfig: { path: clusters.kubeconfigPath, context: bot[s.name as "dc1" | "dc2"] },
@@ -459,4 +473,26 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
       ),
     ).toBe("true/true");
   }, 120_000);
+
+  it("let the shipped restore test run end to end: sandbox and its policy, restore held at 0 with its modifiers, verification, cleanup", async () => {
+    const rt = await runtime();
+    try {
+      const { run } = await rt.service.request({
+        actor: "U0ONCALL",
+        runbook: "restore-test",
+        targets: ["payments"],
+        reason: "access check",
+        source: "cli",
+      });
+      const done = await finish(rt, run.id, 120_000);
+      expect(done.state, JSON.stringify(done.notSucceeded)).toBe("completed");
+      expect(done.steps.get("compare")!.output).toContain("everything the backups hold is restored");
+      expect(done.steps.get("verify-clean")!.output).toContain(`nothing labelled with ${run.id} remains`);
+      expect(await clusters.kubectl("dc2", "get", "namespaces", "-o", "name")).not.toContain(
+        "drbot-restore-",
+      );
+    } finally {
+      await rt.close();
+    }
+  }, 180_000);
 });
