@@ -3,6 +3,7 @@ import { describeError } from "../domain/errors.js";
 import { shownRun } from "../domain/evidence/shown-proof.js";
 import { placementWarnings } from "../domain/placement.js";
 import { type TierRpo, tierProblem, tierRpo } from "../domain/rpo.js";
+import type { RunRecord } from "../domain/run.js";
 import { annotationWarnings } from "../domain/run-annotations.js";
 import type { SiteHealth } from "../domain/site-health.js";
 import { servedBy } from "../domain/site-state.js";
@@ -56,10 +57,11 @@ async function readStatus(ctx: AppContext): Promise<StatusReport> {
   const [sites, rpo, active, serving] = await Promise.all([
     Promise.all(ctx.config.sites.map((site) => readSite(ctx, site.name, site.role))),
     readRpoWithin(ctx, deadlineMs),
-    activeRuns(ctx),
+    activeRunsWithin(ctx, deadlineMs),
     readServingWithin(ctx, deadlineMs),
   ]);
   const warnings: string[] = [];
+  if ("unread" in active) warnings.push(`active runs ${active.unread}`);
   if (serving.read)
     for (const site of sites.filter((s) => !s.reachable)) {
       const served = servedBy(serving.applications, site.site).map((s) => s.application);
@@ -73,12 +75,13 @@ async function readStatus(ctx: AppContext): Promise<StatusReport> {
   }
   const placement = ctx.placement;
   if (placement) warnings.push(...placementWarnings(ctx.config, placement));
-  for (const run of active) warnings.push(...annotationWarnings(run));
+  const runs = "unread" in active ? [] : active.runs;
+  for (const run of runs) warnings.push(...annotationWarnings(run));
   return {
     sites,
     rpo,
     serving,
-    activeRuns: active.map(shownRun),
+    activeRuns: runs.map(shownRun),
     warnings,
     ...(placement ? { placement } : {}),
     tookMs: Math.round(performance.now() - started),
@@ -130,4 +133,19 @@ async function readRpoWithin(ctx: AppContext, deadlineMs: number): Promise<TierR
     unread(`could not be read: ${describeError(error)}`),
   );
   return (await answerWithin(reading, deadlineMs, undefined)) ?? unread(`no answer within ${deadlineMs} ms`);
+}
+
+/**
+ * The runs not yet ended, or why they could not be read in time: the sites are what status is for,
+ * and it answers with them when Redis does not (the warning says the runs are unknown, not none).
+ */
+async function activeRunsWithin(
+  ctx: AppContext,
+  deadlineMs: number,
+): Promise<{ runs: RunRecord[] } | { unread: string }> {
+  const reading = activeRuns(ctx).then(
+    (runs) => ({ runs }),
+    (error: unknown) => ({ unread: `could not be read: ${describeError(error)}` }),
+  );
+  return answerWithin(reading, deadlineMs, { unread: `could not be read within ${deadlineMs} ms` });
 }
