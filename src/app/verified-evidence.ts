@@ -156,14 +156,14 @@ export class VerifiedEvidence implements Evidence {
           (await this.d.actors.of(userId, runbook.kind, { role: "approver", groupsMustAnswer: true }))
             .approver,
         );
-      const replannedHash = required === 0 ? await this.replannedHash(run) : undefined;
+      const replanned = required === 0 ? await this.replan(run) : {};
       return checkRunEvidence(run, {
         now: this.d.clock.now(),
         runbookKind: runbook.kind,
         required,
         isApprover: (userId) => approvers.get(userId) === true,
         scheduled: run.requestedBy === SCHEDULE_ACTOR && SCHEDULED_KINDS.has(runbook.kind),
-        ...(replannedHash ? { replannedHash } : {}),
+        ...replanned,
         expiryMs: this.d.plans.expiryMs(runbook),
         validForMs: this.d.config.approvals.validFor,
         proofKeys: this.proofKeys(),
@@ -186,24 +186,41 @@ export class VerifiedEvidence implements Evidence {
   /**
    * The plan the configuration gives the run now, for runs that need no approval: computed as the
    * request computed it, from where its applications are served now (never the run's own word).
+   * Where the site state cannot be read, nothing is known (the run waits, unverifiable); where the
+   * plan is refused from what was read, the runbook refuses the run now (it is no longer allowed).
    */
-  private async replannedHash(run: RunRecord): Promise<string | undefined> {
+  private async replan(run: RunRecord): Promise<{ replannedHash?: string; replanRefused?: string }> {
+    let serving: Awaited<ReturnType<typeof readServing>>;
     try {
-      return this.d.plans.plan({
-        runbook: run.runbook,
-        targets: requestedTargets(run.scope),
-        withShared: run.scope.shared !== undefined,
-        mode: run.mode,
-        pins: run.plan.pins,
-        serving: await readServing(this.d),
-      }).hash;
+      serving = await readServing(this.d);
     } catch (error) {
-      this.d.log.warn("could not compute the plan of a run that needs no approval", {
+      this.d.log.warn("could not read the site state to plan a run that needs no approval", {
         operation: "evidence.replan",
         runId: run.id,
         err: error,
       });
-      return undefined;
+      return {};
+    }
+    try {
+      return {
+        replannedHash: this.d.plans.plan({
+          runbook: run.runbook,
+          targets: requestedTargets(run.scope),
+          withShared: run.scope.shared !== undefined,
+          mode: run.mode,
+          pins: run.plan.pins,
+          serving,
+        }).hash,
+      };
+    } catch (error) {
+      // Planning reads nothing: what it refuses now, it refuses until the configuration or the
+      // site state changes, so the run is refused rather than left waiting for ever.
+      this.d.log.warn("the runbook refuses a run that needs no approval now", {
+        operation: "evidence.replan",
+        runId: run.id,
+        err: error,
+      });
+      return { replanRefused: describeError(error) };
     }
   }
 }

@@ -29,6 +29,12 @@ export interface EvidenceRules {
   scheduled: boolean;
   /** For a run needing no approval: the hash of the plan the configuration gives for it now. */
   replannedHash?: string;
+  /**
+   * For a run needing no approval: why its runbook refuses it now (a site it needs is serving, its
+   * scope is gone). The plan is computed from the configuration and the site state alone, so this is
+   * a decision, not an outage: the run is no longer allowed, and ends.
+   */
+  replanRefused?: string;
   /** The runbook's approval window: a run starts within it of its last approval. */
   expiryMs: number;
   /** How long after its last approval a run may still execute steps (approvals.validFor). */
@@ -64,7 +70,9 @@ export function checkRunEvidence(run: RunRecord, rules: EvidenceRules): Evidence
   // A plan from before drbot kept raw parameters is no tampering, but nothing of it runs unchecked.
   if (params.legacy) found.unapproved.push(LEGACY_PLAN);
   else if (rules.required === 0) {
-    if (rules.replannedHash === undefined)
+    if (rules.replanRefused !== undefined)
+      found.unapproved.push(`it needs no approval, and its runbook refuses it now: ${rules.replanRefused}`);
+    else if (rules.replannedHash === undefined)
       found.unverifiable.push(
         "it needs no approval, and the plan its runbook gives could not be computed to compare",
       );

@@ -335,6 +335,18 @@ describe("checking a run's evidence before it executes", () => {
     });
   });
 
+  it("refuses, as no longer allowed and not as tampering, a run needing no approval that its runbook refuses now; waits when the plan could not be computed", () => {
+    const run = approvedRun({ approvals: [] });
+    expect(
+      checkRunEvidence(run, rules({ required: 0, replanRefused: "dr serves payments since 03:12" })),
+    ).toEqual({
+      ok: false,
+      problem: "unapproved",
+      reasons: ["it needs no approval, and its runbook refuses it now: dr serves payments since 03:12"],
+    });
+    expect(checkRunEvidence(run, rules({ required: 0 }))).toMatchObject({ problem: "unverifiable" });
+  });
+
   it("refuses as tampering a run whose scope, mode or kind differ from its plan's, or from its runbook's", () => {
     const run = approvedRun();
     expect(checkRunEvidence({ ...run, mode: "drill" }, rules()).ok).toBe(false);
