@@ -425,6 +425,33 @@ describe("the monthly restore test on the local clusters with real Velero", () =
   );
 
   it(
+    "stops at its first step, having made nothing, when DR starts serving between the request and the run",
+    async () => {
+      const siteState = new MemorySiteState();
+      const rt = await runtime(siteState);
+      try {
+        const [move] = servingAfterFailover(rt.config, ["payments"]).flatMap((s) => (s.move ? [s.move] : []));
+        const atCheck = holdAt("dr-is-standby");
+        const run = await requestRestoreTest(rt, "a failover starts meanwhile");
+        await reachedOrEnded(rt, run.id, atCheck.reached);
+        expect(await siteState.record([move!], { payments: null })).toEqual({ ok: true });
+        atCheck.release();
+        const done = await ended(rt, run.id, ["aborted", "failed", "completed", "completed_with_exceptions"]);
+        const steps = await rt.store.getSteps(run.id);
+        // The test did not run: the run failed at its first step, and proved it left nothing.
+        expect(done.state, await outcome(rt, run.id)).toBe("failed");
+        expect(steps.get("dr-is-standby")?.error).toContain("dc2 serves production: payments since");
+        expect(steps.get(`sandbox.${PRODUCTION}`)?.status).toBe("not_started");
+        expect(steps.get("verify-clean")).toMatchObject({ status: "succeeded" });
+        expect(await leftOnDr(run.id)).toEqual([]);
+      } finally {
+        await rt.close();
+      }
+    },
+    6 * MIN,
+  );
+
+  it(
     "is refused while DR serves payments, saying which application DR serves and how to end that",
     async () => {
       const siteState = new MemorySiteState();
