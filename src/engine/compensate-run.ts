@@ -66,10 +66,10 @@ export async function compensateRun(x: RunExecution): Promise<"done" | "stopped"
 async function beforeEach(
   x: RunExecution,
   step: PlanStep,
-  what: string,
+  what: "undo" | "always",
 ): Promise<"ok" | "refused" | "stopped"> {
   if (x.ending.signal.aborted) return "stopped";
-  return checkBeforeUndo(x, `${step.id} (${what})`);
+  return checkBeforeUndo(x, `${step.id} (${what})`, what);
 }
 
 async function undoStep(x: RunExecution, step: PlanStep): Promise<void> {

@@ -41,9 +41,13 @@ export async function checkEvidence(x: RunExecution, before: string): Promise<Ev
 export async function checkBeforeUndo(
   x: RunExecution,
   before: string,
+  what: "undo" | "always",
 ): Promise<"ok" | "refused" | "stopped"> {
   const found = await judgeEvidence(x, before);
-  if (!found || found.problem === "unapproved") return "ok";
+  if (!found) return "ok";
+  // An always step changes no site (or only takes away what the run made), checked on the stored
+  // plan too; an undo changes sites, so it runs only for a plan genuine proofs approved.
+  if (found.problem === "unapproved" && (what === "always" || found.vouched)) return "ok";
   if (found.problem === "unverifiable") return "stopped";
   x.evidenceRefusal = found;
   return "refused";
@@ -64,11 +68,12 @@ async function judgeEvidence(x: RunExecution, before: string): Promise<Refusal |
   if (verdict.ok && same) return undefined;
   const problem = verdict.ok ? "tampered" : verdict.problem;
   const reasons = verdict.ok ? ["the plan being executed is not the stored, approved one"] : verdict.reasons;
+  const vouched = !verdict.ok && verdict.vouched === true;
   const context = { operation: "engine.evidence", runId: x.runId, before, problem, reasons };
   if (problem === "unverifiable")
     x.o.log.warn("cannot check this run's evidence here; leaving it for a process that can", context);
   else x.o.log.error("refused to execute a run that does not prove it may", context);
-  return { problem, reasons };
+  return { problem, reasons, ...(vouched ? { vouched } : {}) };
 }
 
 /**

@@ -39,7 +39,9 @@ export class RunExecution {
   pauseReason: string | undefined;
   failReason: string | undefined;
   /** Why the run's evidence did not hold (src/engine/evidence-gate.ts): nothing more of it runs. */
-  evidenceRefusal: { problem: "tampered" | "unapproved" | "unverifiable"; reasons: string[] } | undefined;
+  evidenceRefusal:
+    | { problem: "tampered" | "unapproved" | "unverifiable"; reasons: string[]; vouched?: boolean }
+    | undefined;
 
   constructor(
     readonly o: RunEngineOptions,

@@ -151,6 +151,35 @@ describe("the engine's evidence check, on a run in a real Redis", () => {
     await announced(h, "*Not approved as required*", runId);
   });
 
+  it("does not run the undo of a run stripped of its approvals in Redis (said to need none) when it is aborted", async () => {
+    const runbook = testRunbook({
+      name: "failover",
+      approvals: { required: 2 },
+      phases: [{ name: "main", steps: [undoable("scale-up"), effect("switch-dns", {}, { fail: true })] }],
+    });
+    const { h, runId } = await approvedFailover(runbook);
+    await waitFor(async () => (await h.store.getRun(runId))!.state === "paused_failed_step", {
+      description: "the run to pause on the failed step",
+    });
+    // Someone who can write Redis makes the run one that asked for no approval: not tampering by
+    // the count (it holds what it asked for), but nothing genuine vouches for its plan any more.
+    const paused = (await h.store.getRun(runId))!;
+    expect(
+      await h.store.updateRun(
+        { ...paused, approvals: [], requiredApprovals: 0, version: paused.version + 1 },
+        paused.version,
+      ),
+    ).toBe(true);
+    await h.dr("U0A1", `abort ${runId}`);
+    await waitFor(async () => (await h.store.getRun(runId))!.state === "aborted", {
+      description: "the run to end aborted",
+    });
+    expect((await h.store.getRun(runId))!.stateReason).toMatch(/^refused, not approved as required/);
+    expect(h.ledger.entries).toEqual(["scale-up"]);
+    expect((await h.store.getSteps(runId)).get("scale-up")?.undone).toBeUndefined();
+    await announced(h, "*Not approved as required*", runId);
+  });
+
   it("does not run the undo of a run tampered with while it runs, when it is then aborted, and announces it", async () => {
     const runbook = testRunbook({
       name: "failover",

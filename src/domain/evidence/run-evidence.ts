@@ -52,7 +52,19 @@ export interface EvidenceRules {
  */
 export type EvidenceVerdict =
   | { ok: true; approvedBy: string[] }
-  | { ok: false; problem: "tampered" | "unapproved" | "unverifiable"; reasons: string[] };
+  | {
+      ok: false;
+      problem: "tampered" | "unapproved" | "unverifiable";
+      reasons: string[];
+      /**
+       * For an unapproved run: its plan is the one genuine proofs approved (a proven requester, and
+       * as many approvals by others, signed for this run and plan hash, as it asked for; or, needing
+       * none, the plan its runbook gives now), only no longer enough now (too old, an approver
+       * removed, more required). Only such a run's undo may take back what it did: an unapproved
+       * run nobody vouched for is refused whole, so a run written into Redis never gets its undo run.
+       */
+      vouched?: boolean;
+    };
 
 /** Clocks of the signer, Slack and drbot may disagree this much. */
 const SKEW_MS = 5 * 60_000;
@@ -66,7 +78,7 @@ export function checkRunEvidence(run: RunRecord, rules: EvidenceRules): Evidence
   const requester = requesterProblem(run, rules);
   if (requester) found[requester.problem].push(requester.reason);
   const params = planParamsProblems(run.plan, rules.catalog);
-  found.tampered.push(...params.problems);
+  found.tampered.push(...params.problems, ...alwaysProblems(run, rules.catalog));
   // A plan from before drbot kept raw parameters is no tampering, but nothing of it runs unchecked.
   if (params.legacy) found.unapproved.push(LEGACY_PLAN);
   else if (rules.required === 0) {
@@ -86,12 +98,22 @@ export function checkRunEvidence(run: RunRecord, rules: EvidenceRules): Evidence
   // when the others are not enough.
   const uncheckable: string[] = [];
   const seen = new Set<string>();
+  // Approvals signed for this run and plan by eligible-then people other than the requester, counted
+  // or not now (too old, the approver removed, the data loss read again).
+  let genuine = 0;
   for (const approval of run.approvals) {
     const judged = judgeApproval(run, approval, rules, seen);
     if (!("problem" in judged)) counted.push(judged);
     else if (judged.problem === "unverifiable") uncheckable.push(judged.reason);
     else found[judged.problem].push(judged.reason);
+    if (!("problem" in judged) || (judged.problem === "unapproved" && !judged.unproven)) genuine += 1;
   }
+  const vouched =
+    !params.legacy &&
+    requester === undefined &&
+    (rules.required === 0
+      ? rules.replannedHash === run.plan.hash
+      : genuine >= Math.max(1, run.requiredApprovals));
   const newest = Math.max(...counted.map((c) => c.at));
   const window = run.state === "approved" ? rules.expiryMs : rules.validForMs;
   if (counted.length > 0 && newest < rules.now - window - SKEW_MS)
@@ -122,11 +144,31 @@ export function checkRunEvidence(run: RunRecord, rules: EvidenceRules): Evidence
   if (found.tampered.length > 0) return { ok: false, problem: "tampered", reasons: found.tampered };
   if (found.unverifiable.length > 0)
     return { ok: false, problem: "unverifiable", reasons: found.unverifiable };
-  if (found.unapproved.length > 0) return { ok: false, problem: "unapproved", reasons: found.unapproved };
+  if (found.unapproved.length > 0)
+    return { ok: false, problem: "unapproved", reasons: found.unapproved, vouched };
   return { ok: true, approvedBy: counted.map((c) => c.userId) };
 }
 
-type Problem = { problem: "tampered" | "unverifiable" | "unapproved"; reason: string };
+type Problem = {
+  problem: "tampered" | "unverifiable" | "unapproved";
+  reason: string;
+  /** The proof is genuine but of a kind the configuration does not trust (Socket Mode). */
+  unproven?: true;
+};
+
+/**
+ * `always` steps run after an abort even where the steps before them did not, so drbot plans them
+ * only for kinds that change no site or take away only what the run made (checked at load): a stored
+ * plan with another is one drbot never wrote.
+ */
+function alwaysProblems(run: RunRecord, catalog: StepCatalog): string[] {
+  return run.plan.steps.flatMap((step) => {
+    if (!step.always) return [];
+    const kind = catalog.describe(step.kind);
+    if (kind?.readOnly || kind?.onlyOwnCleanup?.(step.params)) return [];
+    return [`its always step ${step.id} is a ${step.kind} step, which changes a site: drbot plans none such`];
+  });
+}
 
 /** The plan must be the one its hash names, and the run around it must say what the plan says. */
 function planProblems(run: RunRecord, rules: EvidenceRules): string[] {
@@ -223,6 +265,7 @@ function judgeApproval(
             ? "unapproved"
             : "unverifiable",
       reason: `the approval by ${who} is not proven: ${reading.reason}`,
+      ...(reading.problem === "untrusted" ? { unproven: true as const } : {}),
     };
   if (reading.userId !== who)
     return {

@@ -170,6 +170,7 @@ describe("checking a run's evidence before it executes", () => {
       ok: false,
       problem: "unapproved",
       reasons: [LEGACY_PLAN],
+      vouched: false,
     });
     expect(LEGACY_PLAN).toContain("request the run again");
   });
@@ -182,7 +183,13 @@ describe("checking a run's evidence before it executes", () => {
       reasons: [
         "not enough approvals under the current rule: it was approved by 2 of the 2 asked for then, and the configuration now asks for 3; request it again",
       ],
+      // Its plan is the one two genuine approvals approved: an abort may still take it back.
+      vouched: true,
     });
+    // Stripped of its approvals and said to have asked for none, nothing vouches for it.
+    expect(
+      checkRunEvidence({ ...run, approvals: [], requiredApprovals: 0 }, rules({ required: 3 })),
+    ).toMatchObject({ problem: "unapproved", vouched: false });
     // Fewer approvals than it asked for itself is still something drbot never writes.
     const short = approvedRun({ state: "running", requiredApprovals: 2 });
     expect(
@@ -190,6 +197,27 @@ describe("checking a run's evidence before it executes", () => {
     ).toMatchObject({
       problem: "tampered",
       reasons: ["it holds 1 approval(s) of the 2 it needs, yet says it is running"],
+    });
+  });
+
+  it("refuses as tampering a stored plan whose always step is of a kind that changes a site", () => {
+    const run = approvedRun();
+    const steps = run.plan.steps.map((step, i) => (i === 0 ? { ...step, always: true as const } : step));
+    const { hash: _, ...rest } = { ...run.plan, steps };
+    const forged = { ...rest, hash: hashPlan(rest) };
+    expect(checkRunEvidence({ ...run, plan: forged }, rules())).toMatchObject({
+      problem: "tampered",
+      reasons: expect.arrayContaining([
+        expect.stringMatching(/^its always step .* changes a site: drbot plans none such$/),
+      ]),
+    });
+  });
+
+  it("vouches for the plan of a run whose approvals are only too old now, so an abort may take it back", () => {
+    const run = approvedRun({ state: "running" });
+    expect(checkRunEvidence(run, rules({ now: NOW + 30 * 60_000, validForMs: 60_000 }))).toMatchObject({
+      problem: "unapproved",
+      vouched: true,
     });
   });
 
@@ -343,6 +371,7 @@ describe("checking a run's evidence before it executes", () => {
       ok: false,
       problem: "unapproved",
       reasons: ["it needs no approval, and its runbook refuses it now: dr serves payments since 03:12"],
+      vouched: false,
     });
     expect(checkRunEvidence(run, rules({ required: 0 }))).toMatchObject({ problem: "unverifiable" });
   });
