@@ -145,6 +145,8 @@ beforeAll(async () => {
         healthChecks: checks("analytics"),
       },
     ],
+    // The failover waits one record TTL after DNS moved before it scales DC1 down (and the failback
+    // before DC2): short here, as nothing resolves these names.
     dns: {
       provider: { kind: "external-dns", site: "dc2", namespace: clusters.ns("dns") },
       records: [
@@ -152,7 +154,7 @@ beforeAll(async () => {
           name: "app.example.com",
           applications: ["payments"],
           type: "CNAME",
-          ttl: 60,
+          ttl: 2,
           weights: { dc1: 100, dc2: 0 },
           targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
         },
@@ -160,7 +162,7 @@ beforeAll(async () => {
           name: "analytics.example.com",
           applications: ["analytics"],
           type: "CNAME",
-          ttl: 60,
+          ttl: 2,
           weights: { dc1: 100, dc2: 0 },
           targets: { dc1: ["dc1-lb.example.com"], dc2: ["dc2-lb.example.com"] },
         },
