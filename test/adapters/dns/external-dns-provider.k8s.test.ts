@@ -284,7 +284,11 @@ describe("the shipped failover and failback with external-dns", () => {
           incidentChannels: ["C0INCIDENT"],
           permissions: { failover: permissions, failback: permissions },
         },
-        dns: { provider: { kind: "external-dns", site: "dc2", namespace: dnsNamespace }, records },
+        // The runbooks wait one record TTL after moving DNS before they scale the old site down.
+        dns: {
+          provider: { kind: "external-dns", site: "dc2", namespace: dnsNamespace },
+          records: records.map((r) => ({ ...r, ttl: 2 })),
+        },
       }),
     );
     const rt = await createProvenRuntime({
