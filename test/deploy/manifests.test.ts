@@ -129,15 +129,21 @@ describe("the Kubernetes manifests", () => {
     ]);
   });
 
-  it("grant the target clusters' drbot identity no secrets, and deletes only of isolation policies and scratch namespaces", async () => {
+  it("grant the target clusters' drbot identity no secrets, and deletes only of isolation policies, scratch namespaces and Longhorn volumes", async () => {
     const docs = await documents("deploy/target-cluster/drbot-access.yaml");
     const role = docs.find((d) => d.kind === "ClusterRole") as unknown as {
-      rules: Array<{ resources?: string[]; verbs: string[] }>;
+      rules: Array<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>;
     };
     const resources = role.rules.flatMap((r) => r.resources ?? []);
     expect(resources).not.toContain("secrets");
+    // Longhorn volumes: the failback's longhorn.standby replaces a stale active volume on the
+    // primary with a DR volume following DR's last backup (Longhorn cannot make an active one standby).
     for (const rule of role.rules)
       if (rule.verbs.includes("delete"))
-        expect([["networkpolicies"], ["namespaces"]]).toContainEqual(rule.resources);
+        expect([
+          { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"] },
+          { apiGroups: [""], resources: ["namespaces"] },
+          { apiGroups: ["longhorn.io"], resources: ["volumes"] },
+        ]).toContainEqual({ apiGroups: rule.apiGroups, resources: rule.resources });
   });
 });
