@@ -1,0 +1,11 @@
+import type { ReadinessReport } from "../domain/readiness/readiness.js";
+
+/**
+ * The latest readiness round, as the watch leader last made it and kept it (src/app). Reading it
+ * never runs a check: `/dr status`, the approval card and App Home show what is there, with its
+ * age, and never wait on the sites for it.
+ */
+export interface ReadinessSource {
+  /** Undefined until a first round has been kept, or when the store cannot be read in time. */
+  latest(): Promise<ReadinessReport | undefined>;
+}
