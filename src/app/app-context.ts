@@ -11,6 +11,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Directory } from "../ports/directory.js";
 import type { Evidence } from "../ports/evidence.js";
 import type { Logger } from "../ports/logger.js";
+import type { ReadinessSource } from "../ports/readiness.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { SiteStateStore } from "../ports/site-state.js";
@@ -56,6 +57,8 @@ export interface DrServiceDeps {
   placement?: Placement;
   /** Recent Velero backups protecting a scope, as its target site sees them (velero-overview.ts). */
   restorePoints?: (scope: Pick<RunScope, "applications" | "toSite">) => Promise<ScopeRestorePoints>;
+  /** The latest readiness round the watch leader kept: status, cards and App Home show it. */
+  readiness?: ReadinessSource;
 }
 
 /** What every use case works with: the dependencies, and the shared run writer, actors, plans, driver. */

@@ -9,3 +9,9 @@ export interface ReadinessSource {
   /** Undefined until a first round has been kept, or when the store cannot be read in time. */
   latest(): Promise<ReadinessReport | undefined>;
 }
+
+/**
+ * One readiness round over every application, on both sites, bounded by the signal (the round's
+ * deadline): a check that has not read by then gives an `unknown` finding saying so, never a hang.
+ */
+export type AssessReadiness = (options: { signal: AbortSignal }) => Promise<ReadinessReport>;
