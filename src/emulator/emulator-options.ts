@@ -52,6 +52,8 @@ export interface SlackEmulatorOptions {
   /** How long the emulator keeps waiting after the deadline, so a late ack's latency can be measured. */
   ackObserveMs?: number;
   responseUrlMaxUses?: number;
+  /** How long a trigger_id may open a modal (3 s on Slack). */
+  triggerTtlMs?: number;
   responseUrlTtlMs?: number;
   /** Wall clock for ts values, response_url expiry and rate-limit windows; tests may pass a fake one. */
   now?: () => number;
@@ -98,6 +100,7 @@ export function resolveOptions(options: SlackEmulatorOptions): ResolvedOptions {
     ackTimeoutMs: options.ackTimeoutMs ?? 3_000,
     ackObserveMs: options.ackObserveMs ?? 10_000,
     responseUrlMaxUses: options.responseUrlMaxUses ?? 5,
+    triggerTtlMs: options.triggerTtlMs ?? 3_000,
     responseUrlTtlMs: options.responseUrlTtlMs ?? 30 * 60_000,
     now: options.now ?? Date.now,
   };

@@ -13,16 +13,29 @@ export type EmulatorEvent =
   | { type: "file_uploaded"; fileId: string; channel?: string }
   | {
       type: "interaction_delivered";
-      kind: "slash_command" | "block_actions";
+      kind: InteractionKind;
       outcome: DeliveryOutcome;
       status: number;
       ackMs: number;
       retryNum: number;
     }
+  | { type: "view_opened"; userId: string; viewId: string }
+  | { type: "view_updated"; userId: string; viewId: string }
+  | { type: "view_closed"; userId: string; viewId: string }
+  | { type: "view_published"; userId: string; viewId: string }
   | { type: "response_url_used"; id: string; accepted: boolean; error?: string; action?: string }
   | { type: "socket_connected"; connectionId: string }
   | { type: "socket_closed"; connectionId: string }
   | { type: "socket_disconnect_sent"; connectionId: string; reason: string };
+
+/** What Slack sends the app: interactions (form-encoded) and Events API callbacks (JSON). */
+export type InteractionKind =
+  | "slash_command"
+  | "block_actions"
+  | "view_submission"
+  | "view_closed"
+  | "event_callback"
+  | "url_verification";
 
 /** acked: 2xx within the deadline; timeout: no answer within it; rejected: non-2xx in time; unreachable: no app. */
 export type DeliveryOutcome = "acked" | "timeout" | "rejected" | "unreachable";

@@ -1,7 +1,7 @@
 import { type AckMessage, type AppAck, ackMessage } from "./app-ack.js";
 import { validateBlocks } from "./block-kit-validation.js";
 import type { ResolvedOptions } from "./emulator-options.js";
-import type { EventLog } from "./event-log.js";
+import type { EventLog, InteractionKind } from "./event-log.js";
 import type { HttpDelivery } from "./http-delivery.js";
 import {
   actionTs,
@@ -13,7 +13,8 @@ import {
 } from "./interaction-payloads.js";
 import { type SigningForgery, signatureHeaders } from "./request-signing.js";
 import type { ResponseUrls } from "./response-urls.js";
-import type { SocketModeServer } from "./socket-mode-server.js";
+import type { EnvelopeType, SocketModeServer } from "./socket-mode-server.js";
+import type { ViewState } from "./view-state.js";
 import type { WorkspaceState } from "./workspace-state.js";
 
 /**
@@ -22,12 +23,12 @@ import type { WorkspaceState } from "./workspace-state.js";
  * slash command's immediate response (the ack body) to the user when it came in time.
  */
 export interface InteractionResult extends AppAck {
-  kind: "slash_command" | "block_actions";
+  kind: InteractionKind;
   responseUrl: string;
   triggerId: string;
   /** 0 for the first delivery, N for the Nth redelivery. */
   retryNum: number;
-  /** What was sent: the slash command's form fields or the block_actions JSON. */
+  /** What was sent: the slash command's form fields, an interaction's JSON, or the event callback. */
   payload: Record<string, unknown>;
 }
 
@@ -36,13 +37,25 @@ export interface DeliveryOptions {
   forgery?: SigningForgery;
 }
 
-interface SentInteraction {
-  kind: InteractionResult["kind"];
+export interface SentInteraction {
+  kind: InteractionKind;
   payload: Record<string, unknown>;
+  /** The exact bytes sent over HTTP: form-encoded, or JSON for the Events API. */
   formBody: string;
+  /** Set for Events API bodies (application/json); interactions are form-encoded. */
+  contentType?: string;
   responseUrl: string;
   triggerId: string;
 }
+
+const ENVELOPE: Record<InteractionKind, EnvelopeType> = {
+  slash_command: "slash_commands",
+  block_actions: "interactive",
+  view_submission: "interactive",
+  view_closed: "interactive",
+  event_callback: "events_api",
+  url_verification: "events_api",
+};
 
 export class InteractionSender {
   private readonly sent = new WeakMap<InteractionResult, SentInteraction>();
@@ -55,6 +68,7 @@ export class InteractionSender {
       responseUrls: ResponseUrls;
       sockets: SocketModeServer;
       http: HttpDelivery;
+      views: ViewState;
     },
   ) {}
 
@@ -65,6 +79,7 @@ export class InteractionSender {
       userId: input.userId,
     });
     const triggerId = newTriggerId();
+    this.deps.views.issueTrigger(triggerId, input.userId);
     const payload = slashCommandFields(input, this.deps.options, { responseUrl, triggerId });
     return this.deliver(
       {
@@ -96,6 +111,7 @@ export class InteractionSender {
       isEphemeral: input.isEphemeral === true,
     });
     const triggerId = newTriggerId();
+    this.deps.views.issueTrigger(triggerId, input.userId);
     const payload = blockActionsPayload(
       input,
       this.deps.options,
@@ -123,6 +139,11 @@ export class InteractionSender {
     return this.deliver(sent, previous.retryNum + 1, options.forgery, options.reason ?? "http_timeout");
   }
 
+  /** Sends a payload built elsewhere (views, events) the way every interaction is sent. */
+  send(sent: SentInteraction, forgery?: SigningForgery): Promise<InteractionResult> {
+    return this.deliver(sent, 0, forgery);
+  }
+
   private async deliver(
     sent: SentInteraction,
     retryNum: number,
@@ -132,7 +153,7 @@ export class InteractionSender {
     let ack: AppAck;
     if (this.deps.options.mode === "socket") {
       ack = await this.deps.sockets.deliver(
-        sent.kind === "slash_command" ? "slash_commands" : "interactive",
+        ENVELOPE[sent.kind],
         sent.payload,
         retryNum > 0 ? { num: retryNum, reason: retryReason } : undefined,
       );
@@ -142,6 +163,7 @@ export class InteractionSender {
         throw new Error("HTTP mode needs the app's request URL: pass requestUrl or call setRequestUrl");
       // Signed with the real clock: the app checks the timestamp against its own clock.
       const headers = signatureHeaders(this.deps.options.signingSecret, Date.now(), sent.formBody, forgery);
+      if (sent.contentType) headers["content-type"] = sent.contentType;
       if (retryNum > 0) {
         headers["x-slack-retry-num"] = String(retryNum);
         headers["x-slack-retry-reason"] = retryReason;

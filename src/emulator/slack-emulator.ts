@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ResolvedOptions, resolveOptions, type SlackEmulatorOptions } from "./emulator-options.js";
+import { routeEmulatorRequest } from "./emulator-routes.js";
 import { type EmulatorEvent, EventLog, type LoggedEvent } from "./event-log.js";
 import type { InjectedFault } from "./fault-injector.js";
-import { receiveUpload } from "./file-methods.js";
 import { HttpDelivery } from "./http-delivery.js";
 import type { BlockActionInput, SlashCommandInput } from "./interaction-payloads.js";
 import { type DeliveryOptions, type InteractionResult, InteractionSender } from "./interaction-sender.js";
@@ -11,9 +11,14 @@ import type { RateLimitRule } from "./rate-limiter.js";
 import { type SigningForgery, signatureHeaders } from "./request-signing.js";
 import { ResponseUrls } from "./response-urls.js";
 import { SocketModeServer } from "./socket-mode-server.js";
+import {
+  ViewInteractions,
+  type ViewSubmissionInput,
+  type ViewSubmissionResult,
+} from "./view-interactions.js";
+import { type StoredView, ViewState } from "./view-state.js";
 import { type WaitOptions, waitForCondition } from "./wait-for-condition.js";
 import { WebApiDispatcher } from "./web-api-dispatcher.js";
-import { readBody } from "./web-api-request.js";
 import { WebPage } from "./web-page.js";
 import {
   type MessageVersion,
@@ -36,6 +41,8 @@ export type { BlockActionInput, SlashCommandInput } from "./interaction-payloads
 export type { DeliveryOptions, InteractionResult } from "./interaction-sender.js";
 export type { RateLimitRule } from "./rate-limiter.js";
 export type { SigningForgery } from "./request-signing.js";
+export type { ViewOutcome, ViewSubmissionInput, ViewSubmissionResult } from "./view-interactions.js";
+export type { StoredView } from "./view-state.js";
 export type { WaitOptions } from "./wait-for-condition.js";
 export type { WebPageOptions } from "./web-page.js";
 export type { MessageVersion, StoredEphemeral, StoredFile, StoredMessage } from "./workspace-state.js";
@@ -55,6 +62,9 @@ export class SlackEmulator {
   private readonly responseUrls: ResponseUrls;
   private readonly sockets: SocketModeServer;
   private readonly interactions: InteractionSender;
+  private readonly viewActions: ViewInteractions;
+  /** Open modals and Home tabs, per person (read-only for tests: `views.modal(userId)`, `views.home(userId)`). */
+  readonly views: ViewState;
   private readonly http = new HttpDelivery();
   private readonly page?: WebPage;
   private server?: Server;
@@ -64,6 +74,7 @@ export class SlackEmulator {
     this.options = resolveOptions(options);
     this.log = new EventLog(this.options.now);
     this.state = new WorkspaceState(this.options.now, this.log);
+    this.views = new ViewState(this.options.now, this.log, this.options.triggerTtlMs);
     const baseUrl = () => this.baseUrl;
     this.sockets = new SocketModeServer({
       appId: this.options.appId,
@@ -73,6 +84,7 @@ export class SlackEmulator {
     this.api = new WebApiDispatcher({
       options: this.options,
       state: this.state,
+      views: this.views,
       log: this.log,
       baseUrl,
       openSocketUrl: () => this.sockets.issueUrl(this.baseUrl),
@@ -90,6 +102,12 @@ export class SlackEmulator {
       responseUrls: this.responseUrls,
       sockets: this.sockets,
       http: this.http,
+      views: this.views,
+    });
+    this.viewActions = new ViewInteractions({
+      options: this.options,
+      views: this.views,
+      sender: this.interactions,
     });
     const webPage = this.options.webPage;
     if (webPage)
@@ -99,6 +117,8 @@ export class SlackEmulator {
         log: this.log,
         sendSlashCommand: (input) => this.interactions.sendSlashCommand(input),
         sendBlockAction: (input) => this.interactions.sendBlockAction(input),
+        views: this.views,
+        viewActions: this.viewActions,
       });
   }
 
@@ -141,7 +161,16 @@ export class SlackEmulator {
 
   /** Listens on 127.0.0.1 on `port` (a free one by default) and returns the base URL. */
   async start(port = 0): Promise<string> {
-    const server = createServer((req, res) => void this.route(req, res));
+    const server = createServer(
+      (req, res) =>
+        void routeEmulatorRequest(req, res, {
+          origin: this.origin,
+          api: this.api,
+          responseUrls: this.responseUrls,
+          state: this.state,
+          ...(this.page ? { page: this.page } : {}),
+        }),
+    );
     server.on("upgrade", (req, socket, head) => this.sockets.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -267,6 +296,34 @@ export class SlackEmulator {
     return this.interactions.sendBlockAction(input);
   }
 
+  /** Submits a person's modal (view_submission); the app's ack closes it, shows errors, updates or pushes. */
+  submitView(input: ViewSubmissionInput & DeliveryOptions): Promise<ViewSubmissionResult> {
+    return this.viewActions.submit(input);
+  }
+
+  /** Closes a person's modal; view_closed reaches the app when the view asked (notify_on_close). */
+  closeView(
+    input: { userId: string; viewId?: string } & DeliveryOptions,
+  ): Promise<InteractionResult | undefined> {
+    return this.viewActions.close(input);
+  }
+
+  /** A person opens the app's Home tab: `app_home_opened` over the Events API (signed JSON, or Socket Mode). */
+  openAppHome(input: { userId: string } & DeliveryOptions): Promise<InteractionResult> {
+    return this.viewActions.openHome(input);
+  }
+
+  /** Slack's url_verification of the events URL: ok when the app echoes the challenge. */
+  verifyEventsUrl(): Promise<{ ok: boolean; result: InteractionResult }> {
+    return this.viewActions.verifyEventsUrl();
+  }
+
+  /** Resolves with the person's top modal once `match` holds for it (any modal when left out). */
+  waitForModal(userId: string, match = (_: StoredView) => true, options: WaitOptions = {}) {
+    const probe = () => [this.views.modal(userId)].find((m) => m && match(m));
+    return this.waitFor(probe, { description: `a modal open for ${userId}`, ...options });
+  }
+
   /**
    * Sends an earlier interaction again, as a retry: `X-Slack-Retry-Num` / `X-Slack-Retry-Reason`
    * over HTTP, `retry_attempt` / `retry_reason` in Socket Mode. Same payload, fresh signature.
@@ -334,31 +391,5 @@ export class SlackEmulator {
       description: `an ephemeral to ${userId} matching ${String(match)}`,
       ...options,
     });
-  }
-
-  // ── HTTP routing ──────────────────────────────────────────────────────────────────────────────
-
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      const url = new URL(req.url ?? "/", this.origin);
-      const raw = await readBody(req);
-      if (url.pathname.startsWith("/api/")) return await this.api.handle(req, res, url, raw);
-      if (req.method === "POST" && url.pathname.startsWith("/response/"))
-        return this.responseUrls.handle(url.pathname.slice("/response/".length), raw, res);
-      if (req.method === "POST" && url.pathname.startsWith("/upload/")) {
-        const fileId = url.pathname.slice("/upload/".length);
-        const answer = await receiveUpload(this.state, fileId, req.headers["content-type"] ?? "", raw);
-        res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.body);
-        return;
-      }
-      if (this.page && (await this.page.handle(req, res, url, raw))) return;
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-    } catch (error) {
-      // An emulator bug must surface in the test, not hang it: answer 500 with the reason.
-      if (!res.headersSent)
-        res
-          .writeHead(500, { "content-type": "application/json" })
-          .end(JSON.stringify({ ok: false, error: "emulator_error", detail: String(error) }));
-    }
   }
 }

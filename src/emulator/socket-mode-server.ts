@@ -13,7 +13,7 @@ import type { EventLog } from "./event-log.js";
  * `disconnect` message makes the client reconnect through apps.connections.open. The `ws` server
  * answers the client's pings itself, so no keepalive logic is needed here.
  */
-export type EnvelopeType = "slash_commands" | "interactive";
+export type EnvelopeType = "slash_commands" | "interactive" | "events_api";
 
 interface PendingAck {
   started: number;
@@ -128,7 +128,9 @@ export class SocketModeServer {
           envelope_id: envelopeId,
           type,
           payload,
-          accepts_response_payload: type === "slash_commands",
+          accepts_response_payload:
+            type === "slash_commands" ||
+            (type === "interactive" && (payload as { type?: unknown }).type === "view_submission"),
           ...(retry ? { retry_attempt: retry.num, retry_reason: retry.reason } : {}),
         }),
       );

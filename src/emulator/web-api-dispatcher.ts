@@ -7,6 +7,8 @@ import { FaultInjector } from "./fault-injector.js";
 import { FILE_METHODS } from "./file-methods.js";
 import { IDENTITY_METHODS } from "./identity-methods.js";
 import { RateLimiter } from "./rate-limiter.js";
+import { VIEW_METHODS } from "./view-methods.js";
+import type { ViewState } from "./view-state.js";
 import { type ApiReply, fail, type WebApiMethod } from "./web-api-method.js";
 import { parseApiCall, stringArg } from "./web-api-request.js";
 import type { WorkspaceState } from "./workspace-state.js";
@@ -16,6 +18,7 @@ const METHODS: Record<string, WebApiMethod> = {
   ...CONVERSATION_METHODS,
   ...IDENTITY_METHODS,
   ...FILE_METHODS,
+  ...VIEW_METHODS,
 };
 
 export const SUPPORTED_METHODS = Object.keys(METHODS).sort();
@@ -35,6 +38,7 @@ export class WebApiDispatcher {
     private readonly deps: {
       options: ResolvedOptions;
       state: WorkspaceState;
+      views: ViewState;
       log: EventLog;
       baseUrl: () => string;
       openSocketUrl: () => string;
@@ -107,6 +111,7 @@ export class WebApiDispatcher {
       args: call.args,
       options,
       state: this.deps.state,
+      views: this.deps.views,
       baseUrl: this.deps.baseUrl(),
       openSocketUrl: this.deps.openSocketUrl,
     });

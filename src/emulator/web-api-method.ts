@@ -1,4 +1,5 @@
 import type { ResolvedOptions } from "./emulator-options.js";
+import type { ViewState } from "./view-state.js";
 import type { ApiArgs } from "./web-api-request.js";
 import type { StoredMessage, WorkspaceState } from "./workspace-state.js";
 
@@ -13,6 +14,8 @@ export interface MethodContext {
   args: ApiArgs;
   options: ResolvedOptions;
   state: WorkspaceState;
+  /** Open modals, Home tabs and the trigger ids views.open takes. */
+  views: ViewState;
   /** The emulator's own origin, e.g. http://127.0.0.1:PORT, for URLs it hands out. */
   baseUrl: string;
   /** Issues a one-use Socket Mode ticket and returns the ws:// URL that redeems it. */

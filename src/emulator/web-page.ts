@@ -5,6 +5,8 @@ import type { ResolvedOptions } from "./emulator-options.js";
 import type { EventLog } from "./event-log.js";
 import type { BlockActionInput, SlashCommandInput } from "./interaction-payloads.js";
 import type { InteractionResult } from "./interaction-sender.js";
+import type { ViewInteractions } from "./view-interactions.js";
+import type { StoredView, ViewState } from "./view-state.js";
 import type { StoredMessage, WorkspaceState } from "./workspace-state.js";
 
 /**
@@ -30,12 +32,15 @@ interface PageDeps {
   log: EventLog;
   sendSlashCommand(input: SlashCommandInput): Promise<InteractionResult>;
   sendBlockAction(input: BlockActionInput): Promise<InteractionResult>;
+  views: ViewState;
+  viewActions: ViewInteractions;
 }
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/page/page.js": { file: "page.js", type: "text/javascript; charset=utf-8" },
   "/page/block-kit.js": { file: "block-kit.js", type: "text/javascript; charset=utf-8" },
+  "/page/views.js": { file: "views.js", type: "text/javascript; charset=utf-8" },
   "/page/page.css": { file: "page.css", type: "text/css; charset=utf-8" },
   "/page/block-kit.css": { file: "block-kit.css", type: "text/css; charset=utf-8" },
 };
@@ -62,6 +67,19 @@ const actionBody = z
     selectedOptions: z.array(z.string().max(150)).max(10).optional(),
   })
   .strict();
+
+const viewSubmitBody = z
+  .object({
+    userId: slackId,
+    viewId: slackId,
+    values: z.record(
+      z.string().max(255),
+      z.union([z.string().max(3000), z.array(z.string().max(150)).max(100)]),
+    ),
+  })
+  .strict();
+const viewCloseBody = z.object({ userId: slackId, viewId: slackId }).strict();
+const homeBody = z.object({ userId: slackId }).strict();
 
 /** How long the page coalesces changes before telling browsers: a run's burst of edits is one notice. */
 const NOTIFY_COALESCE_MS = 50;
@@ -112,6 +130,36 @@ export class WebPage {
         return json(res, 409, { ok: false, error: error instanceof Error ? error.message : String(error) });
       }
     }
+    if (url.pathname.startsWith("/page/view-") || url.pathname === "/page/home")
+      return this.handleView(req.method ?? "", url.pathname, raw, res);
+    return false;
+  }
+
+  /** A modal's submit or close, and opening the Home tab, sent as Slack's client sends them. */
+  private async handleView(method: string, path: string, raw: Buffer, res: ServerResponse): Promise<boolean> {
+    if (method !== "POST") return false;
+    try {
+      if (path === "/page/view-submit") {
+        const input = parseJson(viewSubmitBody, raw);
+        if (!input.ok) return json(res, 400, { ok: false, error: input.error });
+        const result = await this.deps.viewActions.submit(input.value);
+        return json(res, 200, { ...outcomeOf(result), viewOutcome: result.viewOutcome });
+      }
+      if (path === "/page/view-close") {
+        const input = parseJson(viewCloseBody, raw);
+        if (!input.ok) return json(res, 400, { ok: false, error: input.error });
+        const result = await this.deps.viewActions.close(input.value);
+        return json(res, 200, result ? outcomeOf(result) : { ok: true });
+      }
+      if (path === "/page/home") {
+        const input = parseJson(homeBody, raw);
+        if (!input.ok) return json(res, 400, { ok: false, error: input.error });
+        return json(res, 200, outcomeOf(await this.deps.viewActions.openHome(input.value)));
+      }
+    } catch (error) {
+      // The person's own mistake (a required input left empty, no modal open): told back to the page.
+      return json(res, 409, { ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
     return false;
   }
 
@@ -151,6 +199,8 @@ export class WebPage {
             .filter((e) => e.channel === channel.id)
             .map((e) => ({ ts: e.ts, text: e.text, blocks: e.blocks, threadTs: e.threadTs }))
         : [],
+      modal: modalOf(this.deps.views.modal(userId)),
+      home: this.deps.views.home(userId)?.view.blocks ?? null,
       seq: this.deps.log.list().length,
     };
   }
@@ -177,6 +227,19 @@ export class WebPage {
       clearTimeout(pending);
     });
   }
+}
+
+function modalOf(view: StoredView | undefined) {
+  if (!view) return null;
+  const v = view.view;
+  return {
+    id: view.id,
+    title: v.title,
+    submit: v.submit,
+    close: v.close,
+    blocks: v.blocks,
+    errors: view.errors,
+  };
 }
 
 function outcomeOf(result: InteractionResult) {

@@ -119,6 +119,82 @@ describe("the emulator's web page", () => {
     ]);
   });
 
+  it("shows a person their modal with its errors, submits and closes it, and opens their Home tab", async () => {
+    const submitted: string[] = [];
+    app = await startHttpApp(emulator, (bolt) => {
+      bolt.command("/dr", async ({ ack, body, client: web }) => {
+        await ack();
+        await web.views.open({
+          trigger_id: body.trigger_id,
+          view: {
+            type: "modal",
+            callback_id: "confirm",
+            title: { type: "plain_text", text: "Confirm" },
+            submit: { type: "plain_text", text: "Go" },
+            blocks: [
+              {
+                type: "input",
+                block_id: "scope",
+                label: { type: "plain_text", text: "Scope" },
+                element: { type: "plain_text_input", action_id: "typed" },
+              },
+            ],
+          },
+        });
+      });
+      bolt.view("confirm", async ({ ack, view }) => {
+        const typed = view.state.values.scope?.typed?.value ?? "";
+        submitted.push(typed);
+        await ack(
+          typed === "payments"
+            ? undefined
+            : { response_action: "errors", errors: { scope: "Type payments" } },
+        );
+      });
+      bolt.event("app_home_opened", async ({ event, client: web }) => {
+        await web.views.publish({
+          user_id: event.user,
+          view: { type: "home", blocks: [{ type: "section", text: { type: "mrkdwn", text: "drbot home" } }] },
+        });
+      });
+    });
+    await post("/page/command", {
+      userId: "U0ALICE",
+      channelId: "C0INCIDENT",
+      text: "/dr failover payments",
+    });
+    const modal = await emulator.waitForModal("U0ALICE");
+    const seen = async () =>
+      (await (await page("/page/state?user=U0ALICE&channel=C0INCIDENT")).json()) as {
+        modal: { id: string; title: { text: string }; errors: Record<string, string> } | null;
+        home: Array<{ text: { text: string } }> | null;
+      };
+    expect((await seen()).modal).toMatchObject({ id: modal.id, title: { text: "Confirm" }, errors: {} });
+    expect((await stateFor("U0BOB")) as unknown).toMatchObject({ modal: null });
+
+    const empty = await post("/page/view-submit", { userId: "U0ALICE", viewId: modal.id, values: {} });
+    expect(empty.status).toBe(409);
+    const wrong = await post("/page/view-submit", {
+      userId: "U0ALICE",
+      viewId: modal.id,
+      values: { typed: "pay" },
+    });
+    expect(await wrong.json()).toMatchObject({ ok: true, viewOutcome: "errors" });
+    expect((await seen()).modal?.errors).toEqual({ scope: "Type payments" });
+    const right = await post("/page/view-submit", {
+      userId: "U0ALICE",
+      viewId: modal.id,
+      values: { typed: "payments" },
+    });
+    expect(await right.json()).toMatchObject({ ok: true, viewOutcome: "closed" });
+    expect((await seen()).modal).toBeNull();
+    expect(submitted).toEqual(["pay", "payments"]);
+
+    expect(await (await post("/page/home", { userId: "U0ALICE" })).json()).toMatchObject({ ok: true });
+    await emulator.waitFor(() => emulator.views.home("U0ALICE"));
+    expect((await seen()).home?.[0]?.text.text).toBe("drbot home");
+  });
+
   it("sends a checkboxes change with the options ticked, in the action and in state.values", async () => {
     const received: unknown[] = [];
     app = await startHttpApp(emulator, (bolt) => {

@@ -4,12 +4,15 @@
 // Slack would. Plain browser JavaScript: no build step, no framework.
 
 import { elements, escapeHtml, mrkdwn, renderBlocks, setDirectory, textObject } from "/page/block-kit.js";
+import { readInputs, renderHome, showModal } from "/page/views.js";
 
 const params = new URLSearchParams(location.search);
 const view = {
   user: params.get("as") ?? localStorage.getItem("drbot-demo-as") ?? "",
   channel: params.get("channel") ?? "",
   thread: "",
+  /** "channel", or "home" for the app's Home tab. */
+  tab: "channel",
   data: undefined,
   dismissed: new Set(),
   pendingConfirm: undefined,
@@ -72,7 +75,10 @@ function render() {
   $("banner").textContent = data.banner;
   $("workspace").textContent = data.team;
   $("channels").innerHTML = data.channels
-    .map((c) => `<li class="${c.id === data.channel?.id ? "active" : ""}"># ${escapeHtml(c.name)}</li>`)
+    .map(
+      (c) =>
+        `<li class="${view.tab === "channel" && c.id === data.channel?.id ? "active" : ""}" data-channel="${c.id}"># ${escapeHtml(c.name)}</li>`,
+    )
     .join("");
   $("personas").innerHTML = data.personas
     .map(
@@ -81,7 +87,13 @@ function render() {
     )
     .join("");
   const me = data.personas.find((p) => p.userId === view.user);
-  $("channel-name").textContent = `# ${data.channel?.name ?? "?"}`;
+  $("channel-name").textContent = view.tab === "home" ? "drbot · Home" : `# ${data.channel?.name ?? "?"}`;
+  $("home-tab").classList.toggle("active", view.tab === "home");
+  $("home").hidden = view.tab !== "home";
+  $("timeline").hidden = view.tab === "home";
+  $("composer").hidden = view.tab === "home";
+  if (view.tab === "home") $("home").innerHTML = renderHome(data.home);
+  showModal($("modal"), data.modal);
   $("acting").textContent = me ? `acting as ${me.name} (${me.label})` : "";
 
   const timeline = $("timeline");
@@ -207,6 +219,16 @@ document.addEventListener("click", (event) => {
     view.thread = target.dataset.thread;
     return renderThread();
   }
+  if (target.dataset.home) {
+    view.tab = "home";
+    render();
+    return void post("/page/home", { userId: view.user });
+  }
+  if (target.dataset.modal === "close") {
+    const viewId = $("modal").dataset.viewId;
+    $("modal").close();
+    return void post("/page/view-close", { userId: view.user, viewId });
+  }
   if (target.dataset.dismiss) {
     view.dismissed.add(target.dataset.dismiss);
     return render();
@@ -229,6 +251,37 @@ document.addEventListener("change", (event) => {
     isEphemeral: found.source.isEphemeral,
     selectedOptions: selected,
   });
+});
+
+// Channels in the sidebar go back from the Home tab to the channel.
+document.addEventListener("click", (event) => {
+  const item = event.target instanceof Element ? event.target.closest("li[data-channel]") : null;
+  if (!item) return;
+  view.tab = "channel";
+  view.channel = item.dataset.channel;
+  void refresh();
+});
+
+$("modal").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const dialog = $("modal");
+  const form = dialog.querySelector("form");
+  const answer = await post("/page/view-submit", {
+    userId: view.user,
+    viewId: dialog.dataset.viewId,
+    values: readInputs(form),
+  });
+  const error = form.querySelector(".modal-error");
+  if (error)
+    error.textContent = answer.ok ? "" : (answer.error ?? `drbot did not answer (${answer.outcome})`);
+});
+
+// Escape closes a Slack modal as Close does.
+$("modal").addEventListener("cancel", (event) => {
+  event.preventDefault();
+  const viewId = $("modal").dataset.viewId;
+  $("modal").close();
+  void post("/page/view-close", { userId: view.user, viewId });
 });
 
 $("thread-close").addEventListener("click", () => {
