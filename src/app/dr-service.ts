@@ -83,8 +83,9 @@ export class DrService {
     return readTierRpo(this.ctx);
   }
 
-  status(): Promise<StatusReport> {
-    return this.statusReader.status();
+  /** Status; `scope` (one tier or application name) adds its readiness findings. Throws unknown_scope. */
+  status(scope: readonly string[] = []): Promise<StatusReport> {
+    return this.statusReader.status(scope);
   }
 
   request(input: RequestInput): Promise<RequestOutcome> {

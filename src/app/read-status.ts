@@ -8,8 +8,10 @@ import { annotationWarnings } from "../domain/run-annotations.js";
 import type { SiteHealth } from "../domain/site-health.js";
 import { servedBy } from "../domain/site-state.js";
 import type { StatusReport } from "../domain/status-report.js";
+import { parseStatusScope } from "../domain/status-scope.js";
 import { answerWithin } from "./answer-within.js";
 import type { AppContext } from "./app-context.js";
+import { readKeptRound } from "./read-readiness.js";
 import { activeRuns } from "./read-runs.js";
 import { readServingWithin } from "./read-serving.js";
 
@@ -33,7 +35,17 @@ export class StatusReader {
 
   constructor(private readonly ctx: AppContext) {}
 
-  async status(): Promise<StatusReport> {
+  /**
+   * Status, with the details of one tier or application when `args` names one (checked against the
+   * configuration first: DrError unknown_scope naming the valid names, before anything is read).
+   */
+  async status(args: readonly string[] = []): Promise<StatusReport> {
+    const scope = parseStatusScope(this.ctx.config, args);
+    const report = await this.read();
+    return scope ? { ...report, scope } : report;
+  }
+
+  private async read(): Promise<StatusReport> {
     // Fifty people typing /dr status during an outage get one reading of the sites, not fifty:
     // concurrent callers share the reading in flight, and a reading serves for a short while.
     if (this.cache && performance.now() - this.cache.readAt < STATUS_REUSE_MS) return this.cache.report;
@@ -54,11 +66,12 @@ async function readStatus(ctx: AppContext): Promise<StatusReport> {
   const deadlineMs = ctx.statusDeadlineMs;
   // Sites, data sources and runs are read at the same time: the answer takes the slowest of them,
   // bounded by the deadline, never their sum.
-  const [sites, rpo, active, serving] = await Promise.all([
+  const [sites, rpo, active, serving, readiness] = await Promise.all([
     Promise.all(ctx.config.sites.map((site) => readSite(ctx, site.name, site.role))),
     readRpoWithin(ctx, deadlineMs),
     activeRunsWithin(ctx, deadlineMs),
     readServingWithin(ctx, deadlineMs),
+    readKeptRound(ctx, deadlineMs, "status.readiness"),
   ]);
   const warnings: string[] = [];
   if ("unread" in active) warnings.push(`active runs ${active.unread}`);
@@ -81,6 +94,7 @@ async function readStatus(ctx: AppContext): Promise<StatusReport> {
     sites,
     rpo,
     serving,
+    ...(readiness ? { readiness } : {}),
     activeRuns: runs.map(shownRun),
     warnings,
     ...(placement ? { placement } : {}),

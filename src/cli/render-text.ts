@@ -8,6 +8,7 @@ import { describeScope } from "../domain/scope.js";
 import { groupServing, type ServingReading } from "../domain/site-state.js";
 import type { StatusReport } from "../domain/status-report.js";
 import { describeCondition } from "../domain/step-condition.js";
+import { readinessText } from "./readiness-text.js";
 
 /** Plain-text views for the terminal; the JSON output is the records themselves. */
 export function planText(plan: Plan): string {
@@ -28,6 +29,7 @@ export function statusText(report: StatusReport): string {
     ),
   ];
   if (report.serving) lines.push("serving:", ...servingText(report.serving));
+  lines.push(...readinessText(report.readiness, report.scope));
   lines.push("RPO per tier:");
   for (const t of report.rpo) {
     lines.push(`  ${t.tier}: ${tierHeadline(t)}`);

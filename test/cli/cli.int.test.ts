@@ -386,6 +386,16 @@ describe("drbot CLI", () => {
     expect(noRedis).toBe(4);
   });
 
+  it("refuses status of an unknown tier or application with exit 2, naming the valid ones", async () => {
+    const result = await cli("status", "paymnts");
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(
+      'Unknown tier or application: "paymnts" is neither a tier nor an application. Tiers: ',
+    );
+    expect(result.err).toContain("Applications: payments, ");
+    expect((await cli("status", "payments")).code).toBe(0);
+  });
+
   it("says which site serves each application, in status --json and in text, from the site state in Redis", async () => {
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();

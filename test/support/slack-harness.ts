@@ -22,6 +22,7 @@ import type { Clock } from "../../src/ports/clock.js";
 import { DirectoryRelay } from "../../src/ports/directory.js";
 import { type Logger, silentLogger } from "../../src/ports/logger.js";
 import { NoticeRelay } from "../../src/ports/notices.js";
+import type { ReadinessSource } from "../../src/ports/readiness.js";
 import { ObserverRelay } from "../../src/ports/run-observer.js";
 import type { RunStore } from "../../src/ports/run-store.js";
 import type { SiteStateStore } from "../../src/ports/site-state.js";
@@ -104,6 +105,8 @@ export async function startSlackHarness(options: {
    * show what time does to a run. Slack's own signatures and the surface keep the real time.
    */
   clock?: Clock;
+  /** The kept readiness round status and the approval card show (none read when left out). */
+  readiness?: ReadinessSource;
 }): Promise<SlackHarness> {
   const mode = options.mode ?? "http";
   const emulator = new SlackEmulator({
@@ -168,6 +171,7 @@ export async function startSlackHarness(options: {
   const service: DrService = new DrService({
     ...(options.siteHealth ? { siteHealth: options.siteHealth } : {}),
     ...(options.readRpo ? { readRpo: options.readRpo } : {}),
+    ...(options.readiness ? { readiness: options.readiness } : {}),
     config,
     runbooks: new Map(options.runbooks.map((r) => [r.name, r])),
     store,

@@ -7,7 +7,7 @@ import type { CliCommandHandler } from "./cli-command.js";
 /** `drbot status|runs|show|report`: reading, never changing. */
 
 export const showStatus: CliCommandHandler = async (ctx) => {
-  const report = await (await ctx.runtime()).service.status();
+  const report = await (await ctx.runtime()).service.status(ctx.cmd.args);
   ctx.emit(report, statusText(report));
   return EXIT.ok;
 };

@@ -9,9 +9,13 @@ import { ephemeral, type SlackCommandHandler } from "./slack-command.js";
  */
 const STATUS_PLACEHOLDER_AFTER_MS = 750;
 
-/** `/dr status`: both sites, RPO per tier, active runs; within Slack's 3 s even when a site hangs. */
-export const answerStatus: SlackCommandHandler = async (_cmd, inv, deps) => {
-  const answer = deps.service.status().then(statusText);
+/**
+ * `/dr status [tier|application]`: both sites, readiness per tier (or the findings of the one named),
+ * RPO per tier, active runs; within Slack's 3 s even when a site or the readiness store hangs. An
+ * unknown name is refused before anything is read (the listener answers it and audits it).
+ */
+export const answerStatus: SlackCommandHandler = async (cmd, inv, deps) => {
+  const answer = deps.service.status(cmd.args).then(statusText);
   let timer: NodeJS.Timeout | undefined;
   const slow = new Promise<"slow">((resolve) => {
     timer = setTimeout(() => resolve("slow"), STATUS_PLACEHOLDER_AFTER_MS);

@@ -4,11 +4,13 @@ import type { SourceRpo } from "../../domain/rpo-design.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
 import type { StatusReport } from "../../domain/status-report.js";
 import { clip, escapeMrkdwn } from "./block-kit.js";
+import { readinessScopeLines, readinessStatusLines } from "./readiness-lines.js";
 import { servingReadingLines } from "./serving-lines.js";
 
 /**
- * The `/dr status` answer: both sites, which site serves each application, RPO per tier and source
- * against their design, active runs, warnings.
+ * The `/dr status` answer: both sites, which site serves each application, readiness per tier (or
+ * the findings of the tier or application asked about), RPO per tier and source against their
+ * design, active runs, warnings.
  */
 
 /** How many sources a tier lists (what is wrong first) before counting the rest: one outage cannot flood the answer. */
@@ -40,6 +42,14 @@ export function statusText(report: StatusReport): string {
     );
   }
   if (report.serving) lines.push("*Serving*", ...servingReadingLines(report.serving));
+  if (report.readiness)
+    lines.push(
+      ...(report.scope
+        ? readinessScopeLines(report.readiness, report.scope)
+        : readinessStatusLines(report.readiness)),
+    );
+  else if (report.scope)
+    lines.push(`*Readiness of ${escapeMrkdwn(report.scope.name)}*: this drbot reads no readiness`);
   lines.push("*RPO per tier*");
   for (const t of report.rpo) {
     lines.push(`• ${TIER_ICON[t.state]} ${t.tier}: ${escapeMrkdwn(tierHeadline(t))}`);
