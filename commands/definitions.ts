@@ -263,7 +263,8 @@ export const COMMANDS = [
   },
   {
     name: "abort",
-    summary: "Stop a run (in-flight steps are cancelled)",
+    summary:
+      "Stop a run at once: in-flight steps are cancelled, then what it changed is undone where the runbook can",
     args: [RUN],
     who: "operator",
     changesProduction: true,

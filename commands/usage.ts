@@ -8,6 +8,7 @@ import {
   isGlobalFlag,
   type Surface,
   WHO,
+  type Who,
 } from "./definitions.js";
 
 /** Usage lines and help texts, written from the command table for Slack (mrkdwn) and the terminal. */
@@ -58,12 +59,24 @@ export function commandHelp(command: CommandDefinition, surface: Surface): strin
   return lines.join("\n");
 }
 
+/**
+ * How a command that changes production is gated, in a word: a request waits for approvals; an
+ * operator's control (abort) takes effect at once, for the requester or an approver.
+ */
+const GATE: Record<Who, string> = {
+  anyone: "anyone",
+  requester: "runs after approvals",
+  approver: "approvers only",
+  operator: "the requester or an approver",
+  resumer: "an approver other than the requester",
+};
+
 /** `/dr help`: every command a line. */
 export function slackHelp(): string {
   const lines = ["*drbot* runs disaster recovery: plans, two-person approval, live progress.", ""];
   for (const c of commandsOn("slack"))
     lines.push(
-      `\`${commandUsage(c, "slack")}\`  ${c.summary}${c.changesProduction ? " _(approval-gated)_" : ""}`,
+      `\`${commandUsage(c, "slack")}\`  ${c.summary}${c.changesProduction ? ` _(${GATE[c.who]})_` : ""}`,
     );
   lines.push("", "`/dr help COMMAND` says more about one.");
   return lines.join("\n");

@@ -1,5 +1,6 @@
 import type { RunKind } from "../domain/config.js";
 import { unreadRisk } from "../domain/data-loss.js";
+import { formatMs } from "../domain/duration.js";
 import { describeError } from "../domain/errors.js";
 import { rpoRiskOf, runExposure, type TierRpo } from "../domain/rpo.js";
 import type { RpoRisk, RunMode, RunScope } from "../domain/run.js";
@@ -45,7 +46,7 @@ export async function readDataLoss(
   if (tiers === timedOut)
     return {
       exposure: undefined,
-      risk: unreadRisk(target, `no answer within ${ctx.statusDeadlineMs} ms`, now),
+      risk: unreadRisk(target, `no answer within ${formatMs(ctx.statusDeadlineMs)}`, now),
     };
   const exposure = runExposure(tiers, run.scope.tiers);
   const risk = rpoRiskOf(exposure);

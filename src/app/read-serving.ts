@@ -1,3 +1,4 @@
+import { formatMs } from "../domain/duration.js";
 import { describeError } from "../domain/errors.js";
 import { type Serving, type ServingReading, servingSites } from "../domain/site-state.js";
 import { answerWithin } from "./answer-within.js";
@@ -21,5 +22,8 @@ export async function readServingWithin(ctx: AppContext, deadlineMs: number): Pr
       detail: `could not be read: ${describeError(error)}`,
     }),
   );
-  return answerWithin(reading, deadlineMs, { read: false, detail: `no answer within ${deadlineMs} ms` });
+  return answerWithin(reading, deadlineMs, {
+    read: false,
+    detail: `no answer within ${formatMs(deadlineMs)}`,
+  });
 }

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { formatMs } from "../domain/duration.js";
 import { describeError } from "../domain/errors.js";
 import { shownRun } from "../domain/evidence/shown-proof.js";
 import { placementWarnings } from "../domain/placement.js";
@@ -111,7 +112,7 @@ async function readSite(ctx: AppContext, name: string, role: string): Promise<Si
     nodes: [],
     readyNodes: 0,
     latencyMs: deadlineMs,
-    error: { code: "timeout", message: `no answer within ${deadlineMs} ms` },
+    error: { code: "timeout", message: `no answer within ${formatMs(deadlineMs)}` },
   };
   if (!ctx.siteHealth)
     return { ...fallback, error: { code: "unavailable", message: "no Kubernetes access configured" }, role };
@@ -146,7 +147,9 @@ async function readRpoWithin(ctx: AppContext, deadlineMs: number): Promise<TierR
   const reading = readTierRpo(ctx).catch((error: unknown) =>
     unread(`could not be read: ${describeError(error)}`),
   );
-  return (await answerWithin(reading, deadlineMs, undefined)) ?? unread(`no answer within ${deadlineMs} ms`);
+  return (
+    (await answerWithin(reading, deadlineMs, undefined)) ?? unread(`no answer within ${formatMs(deadlineMs)}`)
+  );
 }
 
 /**
@@ -161,5 +164,5 @@ async function activeRunsWithin(
     (runs) => ({ runs }),
     (error: unknown) => ({ unread: `could not be read: ${describeError(error)}` }),
   );
-  return answerWithin(reading, deadlineMs, { unread: `could not be read within ${deadlineMs} ms` });
+  return answerWithin(reading, deadlineMs, { unread: `could not be read within ${formatMs(deadlineMs)}` });
 }

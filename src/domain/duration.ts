@@ -1,6 +1,3 @@
-// The per-function entry point: the package's index loads every function and locale (about 250 MB
-// of resident memory in Node) for the one we use.
-import { formatDuration } from "date-fns/formatDuration";
 import { z } from "zod";
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -32,25 +29,36 @@ export const durationSchema = z.union([z.string(), z.number().nonnegative()]).tr
   return ms;
 });
 
-/** Short human form for Slack and the CLI: "1h 5m", "42s", "850ms". */
+/**
+ * The one way drbot writes a duration, for people (Slack, the CLI, reports): its two largest units
+ * that are not zero, "15m", "1h 59m", "1d 30m", "14m 30s", "42s", the smaller one rounded (1h 59m
+ * 40s is "2h": a reader compares it with a target written the same way); under ten seconds to a
+ * tenth ("4.2s"), under a second in milliseconds ("850ms"). A negative duration keeps its sign.
+ */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return "unknown";
   const sign = ms < 0 ? "-" : "";
   const abs = Math.abs(ms);
   if (abs < 1000) return `${sign}${Math.round(abs)}ms`;
-  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(abs < 10_000 ? 1 : 0)}s`;
-  // A duration, not a calendar interval: whole days of 24 h, never months (40 days stay "40d").
-  const seconds = Math.round(abs / 1000);
-  const d = {
-    days: Math.floor(seconds / 86_400),
-    hours: Math.floor((seconds % 86_400) / 3_600),
-    minutes: Math.floor((seconds % 3_600) / 60),
-    seconds: seconds % 60,
-  };
-  const text = formatDuration(d, { format: ["days", "hours", "minutes", "seconds"], delimiter: " " })
-    .replace(/ days?/, "d")
-    .replace(/ hours?/, "h")
-    .replace(/ minutes?/, "m")
-    .replace(/ seconds?/, "s");
-  return `${sign}${text}`;
+  if (abs < 9_950) return `${sign}${(Math.round(abs / 100) / 10).toString()}s`;
+  const exact = components(Math.round(abs / 1000) * 1000);
+  const top = exact.findIndex((n) => n > 0);
+  const next = exact.findIndex((n, k) => k > top && n > 0);
+  const unit = UNITS[next === -1 ? UNITS.length - 1 : next]!;
+  // Rounding may carry into a larger unit (59m 40s is 1h): the rounded amount is split again.
+  const rounded = components(Math.round(abs / unit.ms) * unit.ms);
+  const shown = rounded.flatMap((n, k) => (n > 0 ? [`${n}${UNITS[k]!.name}`] : [])).slice(0, 2);
+  return `${sign}${shown.join(" ")}`;
+}
+
+/** A duration, not a calendar interval: whole days of 24 h, never months (40 days stay "40d"). */
+const UNITS = [
+  { name: "d", ms: 86_400_000 },
+  { name: "h", ms: 3_600_000 },
+  { name: "m", ms: 60_000 },
+  { name: "s", ms: 1_000 },
+] as const;
+
+function components(ms: number): number[] {
+  return UNITS.map((u, k) => Math.floor((k === 0 ? ms : ms % UNITS[k - 1]!.ms) / u.ms));
 }

@@ -5,6 +5,15 @@ import type { RtoTimes } from "./run.js";
  * (request to last approval), activation (execution of activation phases), validation (checks until
  * healthy). Phases not reached yet count up to `now` when they are under way.
  */
+/** What each phase covers, in the words the summary and the report explain them with. */
+export const RTO_PHASE_MEANING = {
+  detection: "the first failed check or alert until the request",
+  decision: "the request until the last approval",
+  activation:
+    "the run's steps until the first health or traffic check, without the time they waited for people",
+  validation: "health and traffic checks (HTTP, DNS) after the switch, until the run ended",
+} as const;
+
 export interface RtoMeasurement {
   detectionMs: number;
   decisionMs: number | undefined;

@@ -1,4 +1,5 @@
 import type { Config } from "../domain/config.js";
+import { formatMs } from "../domain/duration.js";
 import { DrError, describeError } from "../domain/errors.js";
 import { redact, truncateOutput } from "../domain/redact.js";
 import type { PlanStep, RunRecord, StepRecord } from "../domain/run.js";
@@ -83,7 +84,12 @@ export async function runStepAttempt(
     if (cause && error !== signal.reason)
       ctx.logger.debug("a step threw as it was stopped", { operation: "step.execute", cause, err: error });
     if (cause === "deadline")
-      return { status: "timed_out", output, error: `did not finish within ${step.timeoutMs} ms`, cause };
+      return {
+        status: "timed_out",
+        output,
+        error: `did not finish within ${formatMs(step.timeoutMs)}`,
+        cause,
+      };
     if (cause)
       return {
         status: "failed",

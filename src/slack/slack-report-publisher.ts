@@ -7,7 +7,7 @@ import type { RunObserver } from "../ports/run-observer.js";
 
 /**
  * Posts a run's report into its channel as files (Markdown, JSON, the timeline picture) when a
- * drill, failover or failback ends after it started executing. Only the process that wrote the final
+ * drill, failover or failback ends after a step of it started. Only the process that wrote the final
  * transition hears of it, so one report is posted per run. Slack being slow or down never touches the
  * run: the upload happens off the engine's path, each request with the WebClient's deadline.
  */
@@ -41,8 +41,12 @@ export class SlackReportPublisher implements RunObserver {
     if (!channel) return;
     const work = this.reports
       .files(run.id)
-      .then((files) => uploadReport(this.client, files, channel, `The report of ${run.id}`))
-      .then(() => void this.posted.push(run.id))
+      .then(async (files) => {
+        // Approved, then aborted before any step ran: nothing changed; its message says so, no report.
+        if (files.report.steps.every((s) => s.attempts === 0)) return;
+        await uploadReport(this.client, files, channel, `The report of ${run.id}`);
+        this.posted.push(run.id);
+      })
       .catch((error: unknown) => {
         const message = `report of ${run.id} not posted: ${error instanceof Error ? error.message : String(error)}`;
         this.errors.push(message);

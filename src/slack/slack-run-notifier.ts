@@ -1,11 +1,13 @@
 import type { WebClient } from "@slack/web-api";
 import { isStepFinished, isTerminal, type RunEvent, type RunRecord } from "../domain/run.js";
-import { ANNOTATION } from "../domain/run-annotations.js";
+import { runStarted } from "../domain/run-effects.js";
 import type { Clock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { Notice } from "../ports/notices.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import { ProgressClock } from "./progress-clock.js";
+import { recordUpdatesStopped } from "./record-updates-stopped.js";
 import { classifySlackFailure, retryDelayMs, type SlackFailure } from "./slack-failure.js";
 import { approvalCard } from "./views/approval-card.js";
 import { progressMessage } from "./views/progress-message.js";
@@ -40,6 +42,12 @@ export interface SlackRunNotifierOptions {
   defaultChannel?: string;
   /** The least time between two updates of one run (default 1 s). */
   minIntervalMs?: number;
+  /**
+   * How long a run's progress message may go without an edit while the run goes on (default 20 s):
+   * its elapsed time and time left keep moving while it waits for a person or a retry. One edit per
+   * run at most this often, through the same queue and rate limit as every other edit.
+   */
+  clockRefreshMs?: number;
   /** The longest wait between attempts while Slack keeps failing (default 60 s). */
   maxBackoffMs?: number;
   log?: Logger;
@@ -66,6 +74,8 @@ const STOPPED_REMEMBERED = 1_000;
 export class SlackRunNotifier implements RunObserver {
   private readonly pending = new Map<string, Pending>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Per active run with a progress message: the next redraw of its clock. */
+  private readonly clocks: ProgressClock;
   /** The channel a request came from, for its first card (the request listener knows it). */
   private readonly channels = new Map<string, string>();
   private readonly lastSent = new Map<string, number>();
@@ -87,6 +97,7 @@ export class SlackRunNotifier implements RunObserver {
     this.clock = o.clock;
     this.defaultChannel = o.defaultChannel;
     this.minIntervalMs = o.minIntervalMs ?? 1000;
+    this.clocks = new ProgressClock(o.clockRefreshMs ?? 20_000, (runId) => this.redraw(runId));
     this.maxBackoffMs = o.maxBackoffMs ?? 60_000;
     this.log = o.log ?? silentLogger;
   }
@@ -292,7 +303,7 @@ export class SlackRunNotifier implements RunObserver {
       { operation: "slack.notify-run", runId, slackError: failure.code, err: error },
     );
     this.o.onUpdatesStopped?.(runId, failure);
-    void this.recordStopped(runId, failure).catch((recordError: unknown) =>
+    void recordUpdatesStopped(this.store, this.clock, runId, failure).catch((recordError: unknown) =>
       this.log.warn("could not record on the run that its Slack updates stopped", {
         operation: "slack.notify-run",
         runId,
@@ -301,31 +312,18 @@ export class SlackRunNotifier implements RunObserver {
     );
   }
 
-  /** Writes the stop on the run (annotation and audit event), so status and show can say it. */
-  private async recordStopped(runId: string, failure: SlackFailure): Promise<void> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const run = await this.store.getRun(runId);
-      if (!run) return;
-      const now = this.clock.now();
-      const next: RunRecord = {
-        ...run,
-        annotations: { ...run.annotations, [ANNOTATION.slackUpdates]: `stopped: ${failure.text}` },
-        version: run.version + 1,
-        updatedAt: now,
-      };
-      const event: RunEvent = {
-        type: "run.note",
-        at: now,
-        actor: "slack",
-        runId,
-        data: { slackUpdates: "stopped", error: failure.code, reason: failure.text },
-      };
-      if (await this.store.updateRun(next, run.version, event)) return;
-    }
+  /** The run's clock is due: its progress is drawn again from the stored run, like any edit. */
+  private redraw(runId: string): void {
+    if (this.stopped.has(runId)) return;
+    const p = this.pending.get(runId) ?? { card: false, progress: false, replies: new Set<string>() };
+    p.progress = true;
+    this.pending.set(runId, p);
+    this.schedule(runId);
   }
 
   /** Drops what is kept about a run whose messages are final. */
   private forget(runId: string): void {
+    this.clocks.clear(runId);
     this.channels.delete(runId);
     this.lastSent.delete(runId);
   }
@@ -352,7 +350,9 @@ export class SlackRunNotifier implements RunObserver {
             await this.client.chat.postMessage({ channel, text: view.text, blocks: view.blocks })
           ).ts!;
       }
-      if (p.progress) {
+      // A request that ended before any step ran (withdrawn) gets no progress message: its card says it.
+      const withdrawn = isTerminal(run.state) && !runStarted(steps) && !refs.progressTs;
+      if (p.progress && !withdrawn) {
         const view = progressMessage(run, steps, now);
         if (refs.progressTs)
           await this.client.chat.update({
@@ -383,6 +383,7 @@ export class SlackRunNotifier implements RunObserver {
         }
       }
       await this.saveRefs(runId, refs);
+      if (!isTerminal(run.state) && refs.progressTs && !this.stopped.has(runId)) this.clocks.arm(runId);
       return isTerminal(run.state);
     } catch (error) {
       // Keep what was asked for: the next flush sends the newest state.

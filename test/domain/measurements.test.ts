@@ -43,7 +43,15 @@ describe("durations", () => {
     expect(parseDuration("soon")).toBeUndefined();
     expect(formatMs(5_400_000)).toBe("1h 30m");
     expect(formatMs(42_000)).toBe("42s");
-    expect(formatMs(90_061_000)).toBe("1d 1h 1m 1s");
+    expect(formatMs(90_061_000)).toBe("1d 1h");
+    expect(formatMs(7_140_000)).toBe("1h 59m");
+    expect(formatMs(900_000)).toBe("15m");
+    expect(formatMs(870_000)).toBe("14m 30s");
+    expect(formatMs(4_200)).toBe("4.2s");
+    expect(formatMs(59_600)).toBe("1m");
+    expect(formatMs(88_200_000)).toBe("1d 30m");
+    expect(formatMs(7_180_000)).toBe("2h");
+    expect(formatMs(9_960)).toBe("10s");
     expect(formatMs(40 * 86_400_000)).toBe("40d");
     expect(formatMs(-120_000)).toBe("-2m");
   });

@@ -50,7 +50,7 @@ export const httpCheckStep = defineStepKind({
       response = await fetch(p.url, { method: p.method, signal, redirect: "manual" });
     } catch (error) {
       const reason = signal.aborted
-        ? `no answer within ${budget} ms`
+        ? `no answer within ${formatMs(budget)}`
         : error instanceof Error
           ? error.cause instanceof Error
             ? error.cause.message
@@ -61,7 +61,7 @@ export const httpCheckStep = defineStepKind({
     const body = p.method === "GET" ? await readText(response, signal) : { text: "" };
     const took = ctx.clock.now() - started;
     const expected = Array.isArray(p.expectStatus) ? p.expectStatus : [p.expectStatus];
-    const output = `${p.method} ${p.url} → ${response.status} in ${took} ms`;
+    const output = `${p.method} ${p.url} → ${response.status} in ${formatMs(took)}`;
     if (!expected.includes(response.status))
       return {
         status: "failed",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema } from "../../domain/duration.js";
+import { durationSchema, formatMs } from "../../domain/duration.js";
 import { abortableDelay, defineStepKind } from "../step-kind.js";
 
 /**
@@ -15,12 +15,12 @@ export const waitStep = defineStepKind({
   siteParams: [],
   idempotent: true,
   readOnly: true,
-  summarize: (p) => `wait ${p.duration} ms`,
+  summarize: (p) => `wait ${formatMs(p.duration)}`,
   async execute(ctx, p) {
     const started = Date.now();
     await abortableDelay(p.duration, ctx.signal);
     const short = p.duration - (Date.now() - started);
     if (short > 0) await abortableDelay(short, ctx.signal);
-    return { status: "succeeded", output: `waited ${p.duration} ms` };
+    return { status: "succeeded", output: `waited ${formatMs(p.duration)}` };
   },
 });

@@ -19,7 +19,8 @@ import {
   type View,
   withinBlockBudget,
 } from "./block-kit.js";
-import { ACTION, approvalLines, KIND_TITLE, slackDate, slackTime, user } from "./run-view-parts.js";
+import { neverStarted } from "./run-summary.js";
+import { ACTION, approvalLines, KIND_TITLE, said, slackDate, slackTime, user } from "./run-view-parts.js";
 import { servingLines } from "./serving-lines.js";
 
 /**
@@ -165,8 +166,11 @@ function decisionLine(run: RunRecord): string {
       return `Expired at ${slackDate(run.expiresAt)}`;
     case "rejected":
     case "expired":
+      return neverStarted(run);
     case "aborted":
-      return `*${run.state}*${run.stateReason ? `: ${escapeMrkdwn(run.stateReason)}` : ""}`;
+      return run.rto.approvedAt === undefined
+        ? neverStarted(run)
+        : `*aborted*${run.stateReason ? `: ${said(run, run.stateReason)}` : ""}`;
     default:
       return `*Approved* by ${run.approvals.map((a) => `${user(a.userId)} at ${slackTime(a.at)}`).join(", ")}; the run is ${run.state.replace(/_/g, " ")}`;
   }

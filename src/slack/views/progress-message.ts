@@ -8,6 +8,7 @@ import {
   type StepRecord,
   type StepStatus,
 } from "../../domain/run.js";
+import { runEffects, runStarted, undoable } from "../../domain/run-effects.js";
 import {
   actions,
   type Block,
@@ -21,8 +22,8 @@ import {
   type View,
   withinBlockBudget,
 } from "./block-kit.js";
-import { summaryBlocks } from "./run-summary.js";
-import { ACTION, KIND_TITLE, STEP_ICON, slackTime, user } from "./run-view-parts.js";
+import { summaryBlocks, whatChanged } from "./run-summary.js";
+import { ACTION, clockAt, KIND_TITLE, STEP_ICON, said, slackTime, user } from "./run-view-parts.js";
 
 /**
  * The live progress message, edited in place: the RTO clock, each phase's steps with their status,
@@ -30,17 +31,20 @@ import { ACTION, KIND_TITLE, STEP_ICON, slackTime, user } from "./run-view-parts
  */
 
 export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepRecord>, now: number): View {
-  const rto = measureRun(run, steps, now);
-  const current = run.plan.steps.filter((s) => steps.get(s.id)?.status === "running").map((s) => s.title);
+  const rto = measureRun(run, steps, clockAt(run, now));
+  // A run that ended has nothing under way: its reason says where it stopped.
+  const current = isTerminal(run.state)
+    ? []
+    : run.plan.steps.filter((s) => steps.get(s.id)?.status === "running").map((s) => s.title);
   const counts = countStatuses(run, steps);
   const title = `${KIND_TITLE[run.kind]} ${run.id}: ${run.state.replace(/_/g, " ")}`;
   const blocks: Block[] = [
     header(title),
     fields([
       `*Scope*\n${run.scope.applications.join(", ")} (${run.scope.fromSite} → ${run.scope.toSite})`,
-      `*Elapsed*\n${formatMs(rto.totalMs)} of RTO ${formatMs(rto.targetMs)}${rto.finished ? (rto.met ? " ✅ met" : " ❌ missed") : ` · ${formatMs(Math.max(0, rto.remainingMs))} left`}`,
+      `*Elapsed*\n${elapsed(run, steps, rto)}`,
       `*Steps*\n${counts}`,
-      `*Now*\n${current.length ? escapeMrkdwn(clip(current.join(", "), 300)) : run.stateReason ? escapeMrkdwn(clip(run.stateReason, 300)) : "—"}`,
+      `*Now*\n${current.length ? escapeMrkdwn(clip(current.join(", "), 300)) : run.stateReason ? said(run, clip(run.stateReason, 300)) : "—"}`,
     ]),
   ];
   const budgetLine = [
@@ -53,7 +57,7 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
   ];
   if (budgetLine.length > 0) blocks.push(section(budgetLine.join("\n")));
   for (const phase of phasesOf(run)) {
-    blocks.push(section(phaseLines(phase.name, phase.steps, steps)));
+    blocks.push(section(phaseLines(phase.name, phase.steps, steps, isTerminal(run.state))));
   }
   const tail: Block[] = [];
   for (const step of run.plan.steps) {
@@ -65,7 +69,8 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
     const failing = run.plan.steps.find((s) =>
       ["failed", "timed_out"].includes(steps.get(s.id)?.status ?? ""),
     );
-    tail.push(section(`:double_vertical_bar: *Paused*: ${escapeMrkdwn(clip(run.stateReason ?? "", 1000))}`));
+    tail.push(section(`:double_vertical_bar: *Paused*: ${said(run, clip(run.stateReason ?? "", 1000))}`));
+    tail.push(whatChanged(run, steps));
     // A skip is a decision with a reason, by an approver other than the requester: typed, not clicked.
     if (failing)
       tail.push(
@@ -79,11 +84,11 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
           style: "primary",
           confirm: { title: "Resume the run?", text: "Failed steps run again.", confirm: "Resume" },
         }),
-        abortButton(run),
+        abortButton(run, steps),
       ]),
     );
   } else if (!isTerminal(run.state)) {
-    tail.push(actions(`running:${run.id}`, [abortButton(run)]));
+    tail.push(actions(`running:${run.id}`, [abortButton(run, steps)]));
   } else {
     tail.push(...summaryBlocks(run, steps, now));
   }
@@ -93,15 +98,34 @@ export function progressMessage(run: RunRecord, steps: ReadonlyMap<string, StepR
   };
 }
 
-const abortButton = (run: RunRecord) =>
-  button("Abort", ACTION.abort, run.id, {
+/** The RTO clock against the target: time left while the run goes on, met or missed once it finished. */
+function elapsed(run: RunRecord, steps: ReadonlyMap<string, StepRecord>, rto: ReturnType<typeof measureRun>) {
+  if (isTerminal(run.state) && !runStarted(steps)) return "— (no step ran)";
+  const against = `${formatMs(rto.totalMs)} of RTO ${formatMs(rto.targetMs)}`;
+  if (rto.finished) return `${against}${rto.met ? " ✅ met" : " ❌ missed"}`;
+  if (isTerminal(run.state)) return `${against} · stopped`;
+  return `${against} · ${formatMs(Math.max(0, rto.remainingMs))} left`;
+}
+
+/**
+ * Abort stops the run at once and takes back what it changed where the runbook has an undo: the
+ * button says so, and is the way to undo a paused run's changes (the same operator rights as
+ * /dr abort; no other path undoes).
+ */
+function abortButton(run: RunRecord, steps: ReadonlyMap<string, StepRecord>) {
+  const toUndo = undoable(runEffects(run, steps)).length;
+  return button(toUndo > 0 ? "Abort and undo" : "Abort", ACTION.abort, run.id, {
     style: "danger",
     confirm: {
       title: "Abort the run?",
-      text: "In-flight steps are cancelled; nothing else runs.",
+      text:
+        toUndo > 0
+          ? `In-flight steps are cancelled, nothing else runs, and the undo of ${toUndo} change(s) runs (see What changed).`
+          : "In-flight steps are cancelled, nothing else runs, and each step started so far is undone where the runbook has an undo.",
       confirm: "Abort",
     },
   });
+}
 
 function manualControls(run: RunRecord, step: PlanStep, record: StepRecord): Block[] {
   if (step.kind === "approval") {
@@ -158,19 +182,28 @@ function phasesOf(run: RunRecord): { name: string; steps: PlanStep[] }[] {
 }
 
 /** One phase's lines; a phase too long for a section shows the steps that matter and counts the rest. */
-function phaseLines(phase: string, planSteps: PlanStep[], steps: ReadonlyMap<string, StepRecord>): string {
+function phaseLines(
+  phase: string,
+  planSteps: PlanStep[],
+  steps: ReadonlyMap<string, StepRecord>,
+  ended: boolean,
+): string {
   const line = (s: PlanStep) => {
     const r = steps.get(s.id);
     const status = r?.status ?? "not_started";
+    // A run that ended leaves nothing running or waiting: such a step was stopped by the ending.
+    const stopped = ended && (status === "running" || status === "waiting");
     const took = r?.startedAt && r.endedAt ? ` ${formatMs(r.endedAt - r.startedAt)}` : "";
     const retry = r && r.attempts > 1 ? ` (attempt ${r.attempts})` : "";
     const decided = r?.outcome !== undefined ? `: ${escapeMrkdwn(clip(r.outcome, 40))}` : "";
     const notTaken = r?.skipReason ? ` _(skipped: ${escapeMrkdwn(clip(r.skipReason, 120))})_` : "";
     const skipped = r?.skipped
-      ? ` skipped by <@${r.skipped.by}>: ${escapeMrkdwn(clip(r.skipped.reason, 120))}`
+      ? ` skipped by ${user(r.skipped.by)}: ${escapeMrkdwn(clip(r.skipped.reason, 120))}`
       : "";
     const undone = r?.undone ? " ↩️ undone" : "";
-    return `${STEP_ICON[status]} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}${skipped}${undone}`;
+    const icon = stopped ? "⏹️" : STEP_ICON[status];
+    const cut = stopped ? " _(stopped when the run ended)_" : "";
+    return `${icon} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}${skipped}${cut}${undone}`;
   };
   const all = [`*${escapeMrkdwn(phase)}*`, ...planSteps.map(line)].join("\n");
   if (all.length <= LIMITS.sectionText) return all;

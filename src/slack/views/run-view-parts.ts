@@ -1,4 +1,5 @@
-import type { RunRecord, StepStatus } from "../../domain/run.js";
+import { namePeople, peopleOf } from "../../domain/people.js";
+import { isTerminal, type RunRecord, type StepStatus } from "../../domain/run.js";
 import { RUN_ACTION } from "../../domain/slack-actions.js";
 import { escapeMrkdwn } from "./block-kit.js";
 
@@ -27,6 +28,8 @@ export const KIND_TITLE: Record<RunRecord["kind"], string> = {
 
 /** A Slack user id as a mention; anything else (a CLI identity) as escaped text. */
 export const user = (id: string) => (/^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : escapeMrkdwn(id));
+/** A run's free text (a state reason, a note) for Slack: escaped, the people the run records as mentions. */
+export const said = (run: RunRecord, text: string) => namePeople(escapeMrkdwn(text), peopleOf(run), user);
 /** To the minute, in the reader's time zone. */
 export const slackDate = (ms: number) =>
   `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
@@ -42,4 +45,14 @@ export function approvalLines(approvals: RunRecord["approvals"]): string {
         `• ${user(a.userId)} at ${slackTime(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
     )
     .join("\n");
+}
+
+/**
+ * Where a run's clock stands: now while the run goes on (or once it finished, its RTO measured to
+ * the end); for a run that ended early (aborted, failed, rejected), when it ended, so it does not
+ * keep counting.
+ */
+export function clockAt(run: RunRecord, now: number): number {
+  if (!isTerminal(run.state) || run.rto.validationEndedAt !== undefined) return now;
+  return Math.min(now, run.updatedAt);
 }

@@ -35,9 +35,9 @@ describe("the Markdown report", () => {
   });
 
   it("reports a drill's wait for its checklist apart from activation, and what a failover would have taken without it", () => {
-    expect(md).toContain("| waiting for people | 8.0s | (apart from activation) | 0.11% |");
+    expect(md).toContain("| waiting for people | 8s | (apart from activation) | 0.11% |");
     expect(md).toContain(
-      "The drill waited 8.0s for people during activation (its checklists and gates); without that wait a failover would have taken 2m 32s.",
+      "The drill waited 8s for people during activation (its checklists and gates); without that wait a failover would have taken 2m 32s.",
     );
   });
 

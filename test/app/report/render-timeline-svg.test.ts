@@ -14,11 +14,11 @@ describe("the timeline picture", () => {
 
   it("draws one bar per step, named, with its duration", () => {
     expect(picture.steps.map((s) => [s.label, s.durationMs, s.durationText])).toEqual([
-      ["Pre-test checklist", 8 * S, "8.0s"],
-      ["Isolate DR", 1 * S, "1.0s"],
+      ["Pre-test checklist", 8 * S, "8s"],
+      ["Isolate DR", 1 * S, "1s"],
       ["Scale up on DR", 29 * S, "29s"],
-      ["Before/after diff", 1 * S, "1.0s"],
-      ["Nothing of this drill remains", 1 * S, "1.0s"],
+      ["Before/after diff", 1 * S, "1s"],
+      ["Nothing of this drill remains", 1 * S, "1s"],
     ]);
   });
 

@@ -37,7 +37,7 @@ describe("backup.verify", () => {
     ]);
     expect(await result).toEqual({ status: "succeeded", output: "2/2 sources fresh and verified" });
     expect(lines).toEqual([
-      "✓ postgres pg: 2.0s old (limit 15m): lag 2.0s, within 30s: ok",
+      "✓ postgres pg: 2s old (limit 15m): lag 2s, within 30s: ok",
       "✓ velero velero: 3h old (limit 4h): 3h old; no cadence is declared, so drbot cannot tell late from on time: ok",
     ]);
   });

@@ -89,7 +89,7 @@ describe("http check as a health check configures it", () => {
   it("gives up on an attempt at the health check's timeout, well before the step's deadline", async () => {
     expect(await run({ url: `${base}/hang`, timeout: 300 })).toEqual({
       status: "failed",
-      error: `${base}/hang: no answer within 300 ms`,
+      error: `${base}/hang: no answer within 300ms`,
     });
   });
 
@@ -97,7 +97,7 @@ describe("http check as a health check configures it", () => {
     const parsed = httpCheckStep.parse({ url: `${base}/healthz`, bodyIncludes: "ok", timeout: 2_000 });
     if (!parsed.ok) throw new Error("expected the params to parse");
     expect(httpCheckStep.summarize(parsed.value)).toBe(
-      `GET ${base}/healthz expects 200 with "ok" within 2.0s`,
+      `GET ${base}/healthz expects 200 with "ok" within 2s`,
     );
   });
 });
