@@ -1,8 +1,11 @@
 import type { Config } from "../domain/config.js";
 import { servingSites } from "../domain/site-state.js";
+import type { ArtifactStore } from "../ports/artifact-store.js";
 import type { Clock } from "../ports/clock.js";
 import type { LeaderLease } from "../ports/leader-lease.js";
 import type { Logger } from "../ports/logger.js";
+import type { AssessReadiness } from "../ports/readiness.js";
+import type { ReadinessStore } from "../ports/readiness-store.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { KubernetesServices } from "../ports/site.js";
 import type { SiteStateStore } from "../ports/site-state.js";
@@ -12,6 +15,8 @@ import { RpoAlertMonitor } from "./alerts/rpo-alert-monitor.js";
 import { DrCalendar, type ScheduleOutcome } from "./dr-calendar.js";
 import type { DrService } from "./dr-service.js";
 import { Leadership } from "./leadership.js";
+import { recordRunsReadiness } from "./readiness/readiness-of-runs.js";
+import { ReadinessRound } from "./readiness/readiness-round.js";
 import { servingProbes } from "./serving-probes.js";
 import { ServingWatcher, type ServingWatcherOptions } from "./serving-watcher.js";
 
@@ -36,6 +41,8 @@ export interface WatchDeps {
   onRound?: ServingWatcherOptions["onRound"];
   /** Email and webhooks: with any channel for them, the leader also watches RPO breaches and lag. */
   alerts?: AlertDispatcher;
+  /** The readiness checks and where their rounds are kept: with them, the leader makes the rounds. */
+  readiness?: { assess: AssessReadiness; store: ReadinessStore; artifacts: ArtifactStore };
 }
 
 export interface WatchHandle {
@@ -43,6 +50,7 @@ export interface WatchHandle {
   watcher: ServingWatcher | undefined;
   calendar: DrCalendar | undefined;
   rpoAlerts: RpoAlertMonitor | undefined;
+  readiness: ReadinessRound | undefined;
   /** Stops watching and releases the lease so another replica takes over at once. */
   stop(): Promise<void>;
   /** Stops without releasing the lease, like a crash (tests of the takeover). */
@@ -51,8 +59,8 @@ export interface WatchHandle {
 
 /**
  * Starts the leader's work in this replica: every replica competes for the lease; the one holding it
- * probes the sites that serve, runs the calendar and watches RPO breaches for the alert channels, and
- * stops them the moment it loses the lease.
+ * probes the sites that serve, runs the calendar, watches RPO breaches for the alert channels and makes
+ * the readiness rounds, and stops them the moment it loses the lease.
  * Throws DrError("invalid_config") when the calendar names a runbook that is not loaded.
  */
 export function startWatch(d: WatchDeps): WatchHandle {
@@ -118,6 +126,23 @@ export function startWatch(d: WatchDeps): WatchHandle {
           onError: report("alerts.rpo"),
         })
       : undefined;
+  const checks = d.readiness;
+  const readiness = checks
+    ? new ReadinessRound({
+        assess: checks.assess,
+        store: checks.store,
+        scope: {
+          tiers: d.config.tiers.map((t) => t.name),
+          applications: d.config.applications.map((a) => ({ name: a.name, tier: a.tier })),
+        },
+        clock: d.clock,
+        intervalMs: d.config.watch.readiness.interval,
+        deadlineMs: d.config.watch.readiness.deadline,
+        token: d.token,
+        log: d.log.child({ component: "readiness" }),
+        onKept: (report, requests) => recordRunsReadiness(checks.artifacts, report, requests),
+      })
+    : undefined;
   const leadership = new Leadership({
     lease: d.lease,
     name: LEADER_LEASE,
@@ -134,25 +159,28 @@ export function startWatch(d: WatchDeps): WatchHandle {
       watcher?.start();
       calendar?.start();
       rpoAlerts?.start();
+      readiness?.start();
     },
     onLost: () => {
       d.log.info(`no longer leading (${d.token})`, { operation: "watch.lead" });
       void watcher?.stop();
       void calendar?.stop();
       void rpoAlerts?.stop();
+      void readiness?.stop();
     },
     onError: report("watch.lease"),
   });
   leadership.start();
   const halt = async (release: boolean) => {
     await (release ? leadership.stop() : leadership.abandon());
-    await Promise.all([watcher?.stop(), calendar?.stop(), rpoAlerts?.stop()]);
+    await Promise.all([watcher?.stop(), calendar?.stop(), rpoAlerts?.stop(), readiness?.stop()]);
   };
   return {
     leadership,
     watcher,
     calendar,
     rpoAlerts,
+    readiness,
     stop: () => halt(true),
     abandon: () => halt(false),
   };

@@ -177,6 +177,9 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       rt.alerts,
     ),
     alerts: rt.alerts,
+    ...(rt.assessReadiness
+      ? { readiness: { assess: rt.assessReadiness, store: rt.readiness, artifacts: rt.artifacts } }
+      : {}),
     token: rt.engine.ownerId,
     log: log.child({ component: "watch" }),
   });

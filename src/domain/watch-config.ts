@@ -14,6 +14,25 @@ const runbookName = z
     "a runbook name (lowercase letters, digits, '.', '_', '-')",
   );
 
+/**
+ * The readiness round (would the DR site serve each application now?): made by the leader at this
+ * interval, each round cut at its deadline, what did not read by then reported as unknown.
+ */
+export const readinessRoundSchema = z
+  .object({
+    /** How often the leader makes a round (and once right after a failover, failback or drill ends). */
+    interval: durationSchema.default(300_000),
+    /** A round still reading by then is cut: the checks that did not read are unknown. */
+    deadline: durationSchema.default(60_000),
+  })
+  .strict()
+  .refine((r) => r.deadline <= r.interval, {
+    message: "deadline must not be longer than interval: a round must end before the next one",
+    path: ["deadline"],
+  })
+  .refine((r) => r.deadline >= 1_000, { message: "deadline must be at least 1s", path: ["deadline"] })
+  .prefault({});
+
 export const watchSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -38,6 +57,7 @@ export const watchSchema = z
     channel: channelSchema.optional(),
     /** The leader lease: another replica takes over within about this long after the leader dies. */
     leaseTtl: durationSchema.default(10_000),
+    readiness: readinessRoundSchema,
   })
   .strict()
   .refine((w) => w.probeTimeout <= w.interval, {

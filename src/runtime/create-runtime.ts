@@ -5,6 +5,7 @@ import { createDnsProvider } from "../adapters/dns/create-dns-provider.js";
 import { EtcdSnapshotService } from "../adapters/etcd/etcd-snapshot-service.js";
 import { ExecaCommandRunner } from "../adapters/execa/execa-command-runner.js";
 import { readLonghornRpo } from "../adapters/longhorn/read-longhorn-rpo.js";
+import { MemoryReadinessStore } from "../adapters/memory/memory-readiness-store.js";
 import { MemorySiteState } from "../adapters/memory/memory-site-state.js";
 import { PostgresReplication } from "../adapters/postgres/postgres-replication.js";
 import { readPostgresRpo } from "../adapters/postgres/read-postgres-rpo.js";
@@ -14,6 +15,7 @@ import type { AlertDispatcher } from "../app/alerts/alert-dispatcher.js";
 import { runOutcomeAlerts } from "../app/alerts/run-outcome-alerts.js";
 import { DrService, type DrServiceDeps } from "../app/dr-service.js";
 import { ledgerOnArtifacts } from "../app/ledger-on-artifacts.js";
+import { readinessOfRuns } from "../app/readiness/readiness-of-runs.js";
 import { RunReports } from "../app/report/run-reports.js";
 import { storeArtifacts } from "../app/store-artifacts.js";
 import { restorePointsForScope } from "../app/velero-overview.js";
@@ -40,6 +42,8 @@ import { type Clock, systemClock } from "../ports/clock.js";
 import { type Directory, DirectoryRelay } from "../ports/directory.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import { NoticeRelay } from "../ports/notices.js";
+import type { AssessReadiness } from "../ports/readiness.js";
+import type { ReadinessStore } from "../ports/readiness-store.js";
 import { ObserverRelay, type RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
 import type { KubernetesServices } from "../ports/site.js";
@@ -85,6 +89,10 @@ export interface RuntimeOptions {
   readRpo?: () => Promise<RpoReading[]>;
   /** Lists restore points instead of the configured Velero (the demo simulates them). */
   restorePoints?: DrServiceDeps["restorePoints"];
+  /** Where readiness rounds are kept, instead of the configured Redis's (in memory with `store`). */
+  readiness?: ReadinessStore;
+  /** The readiness checks, instead of those read from the configured sites (the demo simulates them). */
+  assessReadiness?: AssessReadiness;
 }
 
 /** One RPO reading per source for `status` and the approval card, well inside the status deadline. */
@@ -148,6 +156,10 @@ export interface Runtime {
   alerts: AlertDispatcher;
   /** Velero per site, for restore points on the approval card (src/app/velero-overview.ts). */
   velero: VeleroServices;
+  /** Where the watch leader keeps its readiness rounds; every surface reads the kept one. */
+  readiness: ReadinessStore;
+  /** One readiness round over every application (the watch leader, `drbot readiness --now`). */
+  assessReadiness: AssessReadiness | undefined;
   close(): Promise<void>;
 }
 
@@ -169,6 +181,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const opened = options.store ? undefined : await openRedisStore(config, env, log);
   const store = options.store ?? opened!.store;
   const siteState = options.siteState ?? opened?.siteState ?? new MemorySiteState();
+  const readiness = options.readiness ?? opened?.readiness ?? new MemoryReadinessStore(clock);
   const observer = new ObserverRelay(log.child({ component: "observers" }));
   for (const o of options.observers ?? []) observer.attach(o);
   // Run outcomes by email and webhook, from whichever process drives the run (serve or the CLI).
@@ -180,6 +193,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sites = options.sites ?? kubernetesSites(config);
   const velero = options.velero ?? veleroSites(config);
   const artifacts: ArtifactStore = storeArtifacts(store);
+  // Readiness before and after each failover, failback and drill, whichever process runs it.
+  observer.attach(
+    readinessOfRuns({ store: readiness, artifacts, clock, log: log.child({ component: "readiness" }) }),
+  );
   // Child processes get an allow-listed environment; drbot's own secrets are never passed on.
   const commands = new ExecaCommandRunner({
     environment: env.named,
@@ -301,6 +318,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     observer,
     autoStart: options.autoStart ?? true,
     placement: resolvePlacement(config, placementFacts(config, env)),
+    readiness,
     log: log.child({ component: "service" }),
     ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
   });
@@ -325,6 +343,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     sites,
     velero,
     alerts,
+    readiness,
+    assessReadiness: options.assessReadiness,
     async close() {
       await engine.stop();
       // A run's outcome may still be on its way out (the CLI exits right after): bounded.

@@ -23,6 +23,9 @@
  * | leader:<name>           | string+TTL | token of the replica leading (watcher, calendar) |
  * | serving                 | hash       | application → its newest ServingMove JSON       |
  * | serving:history         | stream     | every ServingMove, field `e`, capped            |
+ * | readiness:latest        | string     | the kept readiness round (ReadinessReport JSON) |
+ * | readiness:requests      | hash       | `<runId>#<moment>` → ReadinessRequest JSON      |
+ * | readiness:lock          | string+TTL | token of whoever makes a readiness round        |
  */
 export function redisKeys(prefix: string) {
   return {
@@ -44,6 +47,9 @@ export function redisKeys(prefix: string) {
     leader: (name: string) => `${prefix}leader:${name}`,
     serving: () => `${prefix}serving`,
     servingHistory: () => `${prefix}serving:history`,
+    readinessLatest: () => `${prefix}readiness:latest`,
+    readinessRequests: () => `${prefix}readiness:requests`,
+    readinessLock: () => `${prefix}readiness:lock`,
   };
 }
 
