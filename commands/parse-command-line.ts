@@ -1,8 +1,10 @@
 import type { z } from "zod";
 import { DrError } from "../src/domain/errors.js";
+import { closestNames } from "./closest-command.js";
 import {
   type CliCommandName,
   type CommandDefinition,
+  commandsOn,
   FLAGS,
   type FlagName,
   findCommand,
@@ -51,6 +53,8 @@ const camelCase = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => 
 
 /** Where the person reads how to use a command: `/dr help` or `drbot help`. */
 const HELP: Record<Surface, string> = { slack: "/dr help", cli: "drbot help" };
+
+const PREFIX: Record<Surface, string> = { slack: "/dr", cli: "drbot" };
 
 /** Flags are `--name` (and, on the CLI, `-h`); anything else, `-rf` included, is a word. */
 const FLAG_WORD: Record<Surface, RegExp> = { slack: /^--[^-]/, cli: /^--[^-]|^-[a-zA-Z]$/ };
@@ -111,8 +115,27 @@ export function parseCommandLine<S extends Surface>(
 
 function commandNamed(word: string, surface: Surface): CommandDefinition {
   const command = findCommand(word, surface);
-  if (!command) throw invalid(`unknown command "${word.slice(0, 40)}"; ${HELP[surface]} lists them`);
+  if (!command) throw invalid(unknownCommand(word, surface));
   return command;
+}
+
+/**
+ * What a person who mistyped a command reads: the command they most likely meant with its usage
+ * line, the other surface's command when that is what they typed, or the names to choose from;
+ * never the whole help, which buries the one line they need.
+ */
+export function unknownCommand(word: string, surface: Surface): string {
+  const typed = `\`${word.slice(0, 40).replace(/`/g, "'")}\``;
+  const offered = commandsOn(surface).map((c) => c.name);
+  const [only, ...others] = closestNames(word, offered);
+  if (only && others.length === 0)
+    return `unknown command ${typed}, did you mean \`${only}\`? usage: ${commandUsage(findCommand(only, surface)!, surface)}`;
+  if (only)
+    return `unknown command ${typed}, did you mean ${[only, ...others].map((n) => `\`${n}\``).join(" or ")}? ${HELP[surface]} says what each does`;
+  const other: Surface = surface === "slack" ? "cli" : "slack";
+  if (findCommand(word.toLowerCase(), other))
+    return `${typed} is not a ${PREFIX[surface]} command: it is \`${PREFIX[other]} ${word.toLowerCase()}\` ${surface === "slack" ? "on the drbot CLI" : "in Slack"} (${HELP[surface]} lists the commands here)`;
+  return `unknown command ${typed}; the commands are ${offered.join(", ")} (${HELP[surface]} says what each does)`;
 }
 
 function flagNamed(spelled: string, surface: Surface): FlagName {

@@ -1,4 +1,4 @@
-import { findCommand, type SlackCommandName } from "../../commands/definitions.js";
+import type { SlackCommandName } from "../../commands/definitions.js";
 import { type ParsedCommand, parseCommandLine } from "../../commands/parse-command-line.js";
 import { DrError } from "../domain/errors.js";
 
@@ -53,8 +53,7 @@ export function parseDrCommand(text: string): DrCommand {
       `that command is ${text.length} characters long; the limit is ${MAX_TEXT}`,
     );
   const words = tokenize(text.trim());
-  // An empty or unknown subcommand is answered with the help, whatever follows it.
-  if (!findCommand(words[0]?.toLowerCase() ?? "", "slack")) return { name: "help", args: [], flags: {} };
+  // `/dr` alone is answered with the help; an unknown subcommand is refused with the closest one.
   const parsed = parseCommandLine(words, "slack");
   return parsed.name === undefined ? { name: "help", args: [], flags: {} } : parsed;
 }

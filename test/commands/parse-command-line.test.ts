@@ -81,7 +81,15 @@ describe("parseCommandLine on the CLI", () => {
     expect(refusal(["run", "failover", "--as", "U0A1", "--backup", "../etc"], "cli")).toBe(
       "--backup takes a backup name (lowercase letters, digits, '-', '.')",
     );
-    expect(refusal(["frobnicate"], "cli")).toBe('unknown command "frobnicate"; drbot help lists them');
+    expect(refusal(["frobnicate"], "cli")).toBe(
+      "unknown command `frobnicate`; the commands are help, status, validate, plan, run, approve, reject, runs, show, report, abort, resume, skip, tick, serve (drbot help says what each does)",
+    );
+    expect(refusal(["aprove", "failover-1"], "cli")).toBe(
+      "unknown command `aprove`, did you mean `approve`? usage: drbot approve RUN --as USER [--key FILE] --plan HASH [--accept-data-loss] [--detach]",
+    );
+    expect(refusal(["failover", "payments"], "cli")).toBe(
+      "`failover` is not a drbot command: it is `/dr failover` in Slack (drbot help lists the commands here)",
+    );
     expect(refusal(["runs", "--bogus"], "cli")).toBe("unknown flag --bogus; drbot help lists the flags");
     expect(refusal(["--as", "U0A1"], "cli")).toBe("--as needs a command; drbot help lists them");
   });
@@ -119,7 +127,7 @@ describe("parseCommandLine in Slack", () => {
       '--backup does not apply to /dr failback [tier|app…] [--reason "…"] [--with-shared] [--dry-run]',
     );
     expect(refusal(["approve", "failover-1"], "slack")).toBe(
-      'unknown command "approve"; /dr help lists them',
+      "`approve` is not a /dr command: it is `drbot approve` on the drbot CLI (/dr help lists the commands here)",
     );
     expect(refusal(["show"], "slack")).toBe("RUN is missing; usage: /dr show RUN");
   });

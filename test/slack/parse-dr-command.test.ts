@@ -6,7 +6,10 @@ import { replyError } from "../../src/slack/listeners/reply-error.js";
 import { parseDrCommand, tokenize } from "../../src/slack/parse-dr-command.js";
 import { escapeMrkdwn } from "../../src/slack/views/block-kit.js";
 
-/** What the person who typed `/dr TEXT` sees when the parser refuses it (the ephemeral's text). */
+/**
+ * What the person who typed `/dr TEXT` sees when the parser refuses it: the ephemeral's text, without
+ * the invisible joiners that keep what they typed from being read as formatting.
+ */
 async function refusalSeen(text: string): Promise<string> {
   let error: unknown;
   try {
@@ -22,7 +25,7 @@ async function refusalSeen(text: string): Promise<string> {
   await replyError(respond, error, silentLogger, { operation: "slack.command.dr" });
   expect(sent).toHaveLength(1);
   expect(sent[0]).toMatchObject({ response_type: "ephemeral", replace_original: false });
-  return sent[0]!.text ?? "";
+  return (sent[0]!.text ?? "").replace(/\u200d/g, "");
 }
 
 describe("parseDrCommand", () => {
@@ -148,10 +151,26 @@ describe("parseDrCommand", () => {
     expect(parseDrCommand("help failover")).toEqual({ name: "help", args: ["failover"], flags: {} });
   });
 
-  it("answers an empty or unknown subcommand with help", () => {
+  it("answers an empty command with help", () => {
     expect(parseDrCommand("")).toEqual({ name: "help", args: [], flags: {} });
     expect(parseDrCommand("   ")).toEqual({ name: "help", args: [], flags: {} });
-    expect(parseDrCommand("frobnicate --bogus")).toEqual({ name: "help", args: [], flags: {} });
+  });
+
+  it("answers a mistyped subcommand with the closest one and its usage, not the whole help", async () => {
+    expect(await refusalSeen("falover payments")).toBe(
+      '*That input is not valid*: unknown command `falover`, did you mean `failover`? usage: /dr failover [tier|app…] [--reason "…"] [--backup NAME] [--with-shared] [--dry-run]',
+    );
+    expect(await refusalSeen("shwo failover-1")).toContain("did you mean `show`? usage: /dr show RUN");
+    expect(await refusalSeen("fail payments")).toContain("did you mean `failover` or `failback`?");
+  });
+
+  it("names the commands when nothing is close, and points a CLI command to the CLI", async () => {
+    expect(await refusalSeen("frobnicate --bogus")).toBe(
+      "*That input is not valid*: unknown command `frobnicate`; the commands are help, status, failover, failback, drill, runs, show, report, abort, resume, skip (/dr help says what each does)",
+    );
+    expect(await refusalSeen("approve failover-1")).toContain(
+      "is not a /dr command: it is `drbot approve` on the drbot CLI",
+    );
   });
 
   it("reads the run controls' arguments", () => {
