@@ -32,10 +32,20 @@ export async function claimScope(ctx: AppContext, run: RunRecord): Promise<void>
       throw await ctx.writer.refuse(AUDIT_STREAM, run.requestedBy, error);
     }
     if (!isTerminal(holder.state)) {
+      const shared = holder.scope.applications.filter((a) => run.scope.applications.includes(a));
       const error = new DrError(
         "scope_busy",
-        `run ${holder.id} (${holder.kind}, requested by ${holder.requestedBy}) is ${holder.state} for this scope`,
-        { runId: holder.id, owner: holder.requestedBy, state: holder.state },
+        `${shared.join(", ")} ${shared.length === 1 ? "is" : "are"} in run ${holder.id} (${holder.kind} of ${holder.scope.applications.join(", ")}, requested by ${holder.requestedBy}, ${holder.state.replace(/_/g, " ")}); one run at a time per application: wait for it to end, or abort it`,
+        {
+          runId: holder.id,
+          owner: holder.requestedBy,
+          state: holder.state,
+          kind: holder.kind,
+          applications: holder.scope.applications,
+          shared,
+          // What this request asked for: the same as the holder's, it is the same request made twice.
+          sameRequest: holder.kind === run.kind && sameSet(holder.scope.applications, run.scope.applications),
+        },
       );
       throw await ctx.writer.refuse(AUDIT_STREAM, run.requestedBy, error);
     }
@@ -44,6 +54,9 @@ export async function claimScope(ctx: AppContext, run: RunRecord): Promise<void>
   }
   throw new DrError("conflict", "the scope lock kept changing; try again");
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
 
 /** Frees the scope of a run that ended (rejected, expired, aborted before it ran). */
 export async function releaseScopeOf(ctx: AppContext, run: RunRecord): Promise<void> {

@@ -12,7 +12,7 @@ import { findChannel, findUser, isChannelMember } from "./workspace-directory.js
 import type { StoredMessage } from "./workspace-state.js";
 
 /**
- * chat.postMessage, chat.update, chat.delete and chat.postEphemeral with Slack's checks: channel
+ * chat.postMessage, chat.update, chat.delete, chat.postEphemeral and chat.getPermalink with Slack's checks: channel
  * and membership, text and Block Kit limits, thread parents, and only the bot's own messages may
  * be edited or deleted.
  */
@@ -171,7 +171,32 @@ const postEphemeral: WebApiMethod = {
   },
 };
 
+/**
+ * A message's address, as Slack gives it: the workspace's domain, the channel, and the ts without
+ * its dot. Slack answers for any message it knows in a channel the bot can see; deleted ones too
+ * would be Slack's business, the emulator refuses them (message_not_found).
+ */
+const getPermalink: WebApiMethod = {
+  token: "bot",
+  handle(context) {
+    const id = stringArg(context.args, "channel");
+    const ts = stringArg(context.args, "message_ts");
+    if (!id) return missingArgument("channel");
+    if (!ts) return missingArgument("message_ts");
+    const channel = findChannel(context.options, id);
+    if (!channel) return fail("channel_not_found");
+    const message = context.state.find(channel.id, ts);
+    if (!message || message.deleted) return fail("message_not_found");
+    return {
+      ok: true,
+      channel: channel.id,
+      permalink: `https://${context.options.teamDomain}.slack.com/archives/${channel.id}/p${ts.replace(".", "")}`,
+    };
+  },
+};
+
 export const CHAT_METHODS: Record<string, WebApiMethod> = {
+  "chat.getPermalink": getPermalink,
   "chat.postMessage": postMessage,
   "chat.update": update,
   "chat.delete": remove,

@@ -308,8 +308,14 @@ describe.each(["memory", "redis"] as const)("on the %s store", (kind) => {
         runId: winner.id,
         owner: winner.requestedBy,
         state: "pending_approval",
+        kind: "failover",
+        applications: winner.scope.applications,
+        shared: winner.scope.applications,
+        sameRequest: true,
       });
-      expect(error.message).toContain(winner.id);
+      expect(error.message).toBe(
+        `${winner.scope.applications.join(", ")} ${winner.scope.applications.length > 1 ? "are" : "is"} in run ${winner.id} (failover of ${winner.scope.applications.join(", ")}, requested by ${winner.requestedBy}, pending approval); one run at a time per application: wait for it to end, or abort it`,
+      );
       expect(await h.store.listRuns()).toHaveLength(1);
     });
   });

@@ -1,4 +1,5 @@
 import { argument, rest } from "../../../commands/parse-command-line.js";
+import { requestTargets } from "../../../commands/scope-words.js";
 import { EXIT } from "../../app/error-messages.js";
 import { planText } from "../render-text.js";
 import { actor, type CliCommandHandler, proven } from "./cli-command.js";
@@ -8,10 +9,18 @@ import { drive, finish } from "./drive-run.js";
 export const requestRun: CliCommandHandler = async (ctx) => {
   const rt = await ctx.runtime();
   const { reason, backup, mode, idempotencyKey, detach, withShared } = ctx.cmd.flags;
+  const runbook = rt.service.runbook(argument(ctx.cmd, "RUNBOOK"));
+  const targets = requestTargets(
+    runbook.kind,
+    rest(ctx.cmd),
+    rt.config.applications[0]?.name ?? "payments",
+    (scope) =>
+      `drbot run ${runbook.name} ${scope}${runbook.kind === "drill" ? "" : ' --reason "…"'} --as USER`,
+  );
   const outcome = await rt.service.request({
     actor: actor(ctx),
-    runbook: argument(ctx.cmd, "RUNBOOK"),
-    targets: rest(ctx.cmd),
+    runbook: runbook.name,
+    targets,
     reason: reason ?? "",
     source: "cli",
     ...(backup ? { pins: { backup } } : {}),

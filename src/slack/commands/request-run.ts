@@ -1,4 +1,6 @@
 import { rest } from "../../../commands/parse-command-line.js";
+import { requestTargets } from "../../../commands/scope-words.js";
+import { answerWithin } from "../../app/answer-within.js";
 import type { DrService } from "../../app/dr-service.js";
 import type { RunKind } from "../../domain/config.js";
 import { formatMs } from "../../domain/duration.js";
@@ -6,7 +8,8 @@ import { DrError } from "../../domain/errors.js";
 import { runExposure } from "../../domain/rpo.js";
 import { exposureText } from "../views/approval-card.js";
 import { escapeMrkdwn } from "../views/block-kit.js";
-import { ephemeral, type SlackCommandHandler, stateWords } from "./slack-command.js";
+import { scopeBusyText, scopeHolderOf } from "../views/scope-busy.js";
+import { ephemeral, type SlackCommandDeps, type SlackCommandHandler } from "./slack-command.js";
 
 /**
  * `/dr failover|failback|drill [tier|app…]`: in an incident channel, asks for approvals with a card
@@ -15,7 +18,6 @@ import { ephemeral, type SlackCommandHandler, stateWords } from "./slack-command
 export function requestRun(kind: RunKind): SlackCommandHandler {
   return async (cmd, inv, deps) => {
     const s = deps.service;
-    const targets = rest(cmd);
     const { reason, backup, window, dryRun, withShared } = cmd.flags;
     const channels = s.config.slack.incidentChannels;
     if (!dryRun && !channels.includes(inv.channel)) {
@@ -37,6 +39,14 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
       );
       return;
     }
+    const typed = rest(cmd);
+    const reasonHint = kind === "drill" ? "" : ' --reason "…"';
+    const targets = requestTargets(
+      kind,
+      typed,
+      s.config.applications[0]?.name ?? "payments",
+      (scope) => `/dr ${kind} ${scope}${reasonHint}`,
+    );
     const runbook = s.runbookFor(kind);
     const pins = backup ? { backup } : undefined;
     if (dryRun) {
@@ -47,7 +57,7 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
       return;
     }
     if (kind !== "drill" && !reason)
-      throw new DrError("invalid_input", `say why: /dr ${kind} ${targets.join(" ")} --reason "…"`);
+      throw new DrError("invalid_input", `say why: /dr ${kind} ${typed.join(" ")} --reason "…"`);
     let outcome: Awaited<ReturnType<DrService["request"]>>;
     try {
       outcome = await s.request({
@@ -63,15 +73,10 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
         ...(withShared ? { withShared: true } : {}),
       });
     } catch (error) {
-      // A double submission by the same person finds their own request holding the scope.
-      if (error instanceof DrError && error.code === "scope_busy" && error.details.owner === inv.actor) {
-        await ephemeral(
-          inv.respond,
-          `You already requested this: \`${String(error.details.runId)}\` is ${stateWords(String(error.details.state))}.`,
-        );
-        return;
-      }
-      throw error;
+      const holder = error instanceof DrError && error.code === "scope_busy" && scopeHolderOf(error.details);
+      if (!holder) throw error;
+      await ephemeral(inv.respond, scopeBusyText(holder, inv.actor, await cardLink(deps, holder.runId)));
+      return;
     }
     if (outcome.duplicate) return;
     await deps.notifier.postCard(outcome.run, inv.channel);
@@ -84,6 +89,30 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
       `Requested \`${outcome.run.id}\`: ${note}. Expires in ${formatMs(outcome.run.expiresAt - deps.clock.now())}.`,
     );
   };
+}
+
+/** How long a refusal waits for Slack to give the holder's card address before it goes without. */
+const CARD_LINK_DEADLINE_MS = 1_500;
+
+/** The address of a run's approval card, for a link; undefined when unknown or Slack is slow. */
+async function cardLink(deps: SlackCommandDeps, runId: string): Promise<string | undefined> {
+  const lookup = async () => {
+    const refs = await deps.notifier.refs(runId);
+    if (!refs?.cardTs) return undefined;
+    const answer = await deps.client.chat.getPermalink({ channel: refs.channel, message_ts: refs.cardTs });
+    return answer.permalink;
+  };
+  try {
+    return await answerWithin(lookup(), CARD_LINK_DEADLINE_MS, undefined);
+  } catch (error) {
+    // The refusal still names the run by id; only the link is left out.
+    deps.log.warn("could not find the address of a run's card", {
+      operation: "slack.command.scope-busy",
+      runId,
+      err: error,
+    });
+    return undefined;
+  }
 }
 
 async function dryRunText(

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { testConfig, testRunbook } from "../support/config-fixture.js";
+import { effect } from "../support/engine-harness.js";
+import { INCIDENT, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
+
+/**
+ * What `/dr` answers a person who types something incomplete or in the way of another run, through
+ * the emulator and the real @slack/bolt: the refusal says what is missing or who holds the scope,
+ * and nothing is requested.
+ */
+let h: SlackHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const failover = testRunbook({
+  name: "failover",
+  approvals: { required: 2 },
+  phases: [{ name: "activate", steps: [effect("scale-up")] }],
+});
+const drill = testRunbook({
+  name: "drill",
+  kind: "drill",
+  approvals: { required: 1 },
+  phases: [{ name: "drill", steps: [effect("drill-scale")] }],
+});
+
+/** Types `/dr TEXT` as `user` and returns the ephemeral answer as they read it (joiners are invisible). */
+async function answer(user: string, text: string, channel = INCIDENT): Promise<string> {
+  const seen = h!.ephemeralCount(user);
+  const ack = await h!.dr(user, text, channel);
+  expect(ack.status).toBe(200);
+  return (await h!.lastEphemeral(user, seen)).replace(/\u200d/g, "");
+}
+
+describe("/dr requests that name no scope", () => {
+  it("asks which applications or tier a failover is for, with no double space and nothing requested", async () => {
+    h = await startSlackHarness({ runbooks: [failover, drill] });
+    expect(await answer("U0ONCALL", "failover")).toBe(
+      '*That input is not valid*: which applications or tier? /dr failover payments --reason "…" (or /dr failover all --reason "…" for every application)',
+    );
+    expect(await answer("U0ONCALL", "failover payments")).toBe(
+      '*That input is not valid*: say why: /dr failover payments --reason "…"',
+    );
+    expect(await h.store.listRuns()).toEqual([]);
+  });
+
+  it("refuses a drill without a scope, and drills every application only when asked for with all", async () => {
+    h = await startSlackHarness({ runbooks: [failover, drill] });
+    expect(await answer("U0ONCALL", "drill")).toBe(
+      "*That input is not valid*: which applications or tier? /dr drill payments (or /dr drill all for every application)",
+    );
+    expect(await h.store.listRuns()).toEqual([]);
+    expect(await answer("U0ONCALL", "drill all payments")).toContain(
+      "`all` already names every application: give it alone",
+    );
+    expect(await answer("U0ONCALL", "drill all")).toMatch(/^Requested `drill-/);
+    const [run] = await h.store.listRuns();
+    expect(run!.scope.applications).toEqual(["payments", "core-api", "analytics"]);
+  });
+});
+
+describe("/dr requests for a scope another run holds", () => {
+  it("names the applications and the run holding them, linked to its card, for another scope of the same person", async () => {
+    h = await startSlackHarness({ runbooks: [failover, drill] });
+    expect(await answer("U0ONCALL", "drill payments")).toMatch(/^Requested `drill-/);
+    const [held] = await h.store.listRuns();
+    const card = await h.findMessage("DR drill requested");
+    const second = await answer("U0ONCALL", "drill tier1");
+    expect(second).not.toContain("You already requested this");
+    expect(second).toBe(
+      `*Another run holds this scope*: payments is in <https://drbot-emulator.slack.com/archives/${INCIDENT}/p${card.ts.replace(".", "")}|${held!.id}> (DR drill of payments, requested by you, pending approval). One run at a time per application: wait for it to end, or stop it with \`/dr abort ${held!.id}\`.`,
+    );
+    expect(await h.store.listRuns()).toHaveLength(1);
+  });
+
+  it("names the person who holds it, and says 'already requested' only for the same request made again", async () => {
+    const config = testConfig();
+    config.slack.permissions.failover!.requesters.users.push("U0ONCALL2");
+    h = await startSlackHarness({
+      runbooks: [failover, drill],
+      config,
+      extraUsers: [{ id: "U0ONCALL2", name: "oncall2" }],
+    });
+    await answer("U0ONCALL", 'failover tier1 --reason "DC1 down"');
+    const [held] = await h.store.listRuns();
+    expect(await answer("U0ONCALL2", 'failover payments --reason "DC1 down"')).toMatch(
+      new RegExp(
+        `^\\*Another run holds this scope\\*: payments is in <https://drbot-emulator\\.slack\\.com/archives/${INCIDENT}/p\\d+\\|${held!.id}> \\(failover of payments, core-api, requested by <@U0ONCALL>, pending approval\\)`,
+      ),
+    );
+    expect(await answer("U0ONCALL", 'failover payments core-api --reason "again"')).toMatch(
+      new RegExp(`^You already requested this: <https://[^|]+\\|${held!.id}> is pending approval\\.$`),
+    );
+    expect(await answer("U0ONCALL", "drill core-api")).toContain(
+      `core-api is in <https://drbot-emulator.slack.com/archives/${INCIDENT}/`,
+    );
+  });
+});
