@@ -5,6 +5,7 @@ import type { ResolvedOptions } from "./emulator-options.js";
 import type { EventLog } from "./event-log.js";
 import type { BlockActionInput, SlashCommandInput } from "./interaction-payloads.js";
 import type { InteractionResult } from "./interaction-sender.js";
+import { pageFiles, serveFile } from "./page-files.js";
 import type { ViewInteractions } from "./view-interactions.js";
 import type { StoredView, ViewState } from "./view-state.js";
 import type { StoredMessage, WorkspaceState } from "./workspace-state.js";
@@ -43,6 +44,12 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   "/page/views.js": { file: "views.js", type: "text/javascript; charset=utf-8" },
   "/page/page.css": { file: "page.css", type: "text/css; charset=utf-8" },
   "/page/block-kit.css": { file: "block-kit.css", type: "text/css; charset=utf-8" },
+  "/page/markdown.js": { file: "markdown.js", type: "text/javascript; charset=utf-8" },
+  "/page/files.js": { file: "files.js", type: "text/javascript; charset=utf-8" },
+  "/page/files.css": { file: "files.css", type: "text/css; charset=utf-8" },
+  "/page/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
+  // Browsers ask for /favicon.ico whatever the page links; the same picture answers.
+  "/favicon.ico": { file: "favicon.svg", type: "image/svg+xml" },
 };
 
 const slackId = z.string().regex(/^[A-Z0-9]{2,32}$/, "a Slack id such as U0ONCALL1");
@@ -102,6 +109,10 @@ export class WebPage {
         200,
         this.snapshot(url.searchParams.get("user") ?? "", url.searchParams.get("channel") ?? ""),
       );
+      return true;
+    }
+    if (req.method === "GET" && url.pathname.startsWith("/page/files/")) {
+      serveFile(this.deps.state, url.pathname.slice("/page/files/".length), res);
       return true;
     }
     if (req.method === "GET" && url.pathname === "/page/events") {
@@ -177,6 +188,7 @@ export class WebPage {
       bot: m.botId !== undefined,
       text: m.text,
       blocks: m.blocks,
+      files: pageFiles(state, m.fileIds),
       edits: m.versions.length - 1,
     });
     const messages = channel

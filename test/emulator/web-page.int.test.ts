@@ -267,4 +267,51 @@ describe("the emulator's web page", () => {
     expect(next).toMatch(/^data: \d+/);
     controller.abort();
   });
+
+  it("shows the files an upload shared under its message, serving a picture to draw, a Markdown file to preview and the rest as a download", async () => {
+    await client.filesUploadV2({
+      channel_id: "C0INCIDENT",
+      initial_comment: "The report of run-1: completed",
+      file_uploads: [
+        {
+          file: Buffer.from("<svg xmlns='http://www.w3.org/2000/svg'/>"),
+          filename: "run-1-timeline.svg",
+          title: "timeline",
+        },
+        { file: Buffer.from("# Report"), filename: "run-1-report.md", title: "report" },
+        { file: Buffer.from("{}"), filename: "run-1-report.json", title: "report (JSON)" },
+      ],
+    });
+    const state = (await (await page("/page/state?user=U0ALICE&channel=C0INCIDENT")).json()) as {
+      messages: Array<{
+        text: string;
+        files: Array<{ name: string; preview: string; url: string; size: number }>;
+      }>;
+    };
+    const [message] = state.messages;
+    expect(message!.text).toBe("The report of run-1: completed");
+    expect(message!.files.map((f) => [f.name, f.preview])).toEqual([
+      ["run-1-timeline.svg", "image"],
+      ["run-1-report.md", "markdown"],
+      ["run-1-report.json", "download"],
+    ]);
+    const [svg, markdown, json] = await Promise.all(message!.files.map((f) => page(f.url)));
+    expect(svg!.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await markdown!.text()).toBe("# Report");
+    expect(json!.headers.get("content-disposition")).toBe('attachment; filename="run-1-report.json"');
+    for (const answer of [svg, markdown, json]) {
+      // An uploaded file opened on its own runs no script and is never sniffed as something else.
+      expect(answer!.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(answer!.headers.get("content-security-policy")).toContain("sandbox");
+    }
+    expect((await page("/page/files/FNOSUCHFILE")).status).toBe(404);
+  });
+
+  it("serves a favicon, at the address browsers ask for as well as the one the page links", async () => {
+    for (const path of ["/favicon.ico", "/page/favicon.svg"]) {
+      const answer = await page(path);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("content-type")).toBe("image/svg+xml");
+    }
+  });
 });

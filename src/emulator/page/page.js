@@ -4,6 +4,7 @@
 // Slack would. Plain browser JavaScript: no build step, no framework.
 
 import { elements, escapeHtml, mrkdwn, renderBlocks, setDirectory, textObject } from "/page/block-kit.js";
+import { onPreviewLoaded, renderFiles } from "/page/files.js";
 import { readInputs, renderHome, showModal } from "/page/views.js";
 
 const params = new URLSearchParams(location.search);
@@ -40,6 +41,7 @@ function renderMessage(m, options = {}) {
   const body = m.blocks?.length
     ? renderBlocks(m.blocks, source)
     : `<div class="mrkdwn">${mrkdwn(m.text)}</div>`;
+  const files = renderFiles(m.files);
   const replies =
     !options.inThread && m.replies?.length
       ? `<div class="replies"><button type="button" data-thread="${m.ts}">${m.replies.length} ${m.replies.length === 1 ? "reply" : "replies"}</button></div>`
@@ -48,7 +50,7 @@ function renderMessage(m, options = {}) {
     <div class="avatar ${m.bot ? "bot" : ""}">${m.bot ? "DR" : escapeHtml(initials(name))}</div>
     <div class="message-body">
       <div class="meta"><span class="name">${escapeHtml(name)}</span>${m.bot ? '<span class="app-badge">APP</span>' : ""}<span class="time">${time(m.ts)}</span>${m.edits > 0 ? '<span class="edited">(edited)</span>' : ""}</div>
-      ${body}${replies}
+      ${body}${files}${replies}
     </div>
   </article>`;
 }
@@ -317,4 +319,5 @@ function listen() {
   };
 }
 
+onPreviewLoaded(() => render());
 void refresh().then(listen);
