@@ -159,6 +159,17 @@ export const environmentSchema = z
     LOG_LEVEL: variable(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`).default("info"), {
       description: "the least severe log line written (JSON lines on standard error)",
     }),
+    DRBOT_DEMO_STEP_SECONDS: variable(
+      z.coerce
+        .number("must be a number of seconds")
+        .min(0, "must be 0 or more")
+        .max(300, "must be at most 300")
+        .default(3),
+      {
+        description:
+          "`npm run demo`: about how long each simulated step takes, in seconds (each change to a simulated site; a replica becomes ready every half of it); 0 makes them instant",
+      },
+    ),
     DRBOT_K8S_BIN: variable(z.string().optional(), {
       description: "development: the local test clusters' binaries (`npm run demo -- --clusters`, the tests)",
     }),

@@ -16,14 +16,17 @@ const flags = z
   .object({
     port: z.coerce.number().int().min(0).max(65_535).default(0),
     clusters: z.boolean().default(false),
+    "step-seconds": z.coerce.number().min(0).max(300).optional(),
     help: z.boolean().default(false),
   })
   .strict();
 
-const USAGE = `usage: npm run demo [-- --port PORT] [-- --clusters]
-  --port PORT   serve the page on this port of 127.0.0.1 (default: a free one)
-  --clusters    use the local test clusters (scripts/testenv) instead of simulated sites
-REDIS_URL     use this Redis instead of starting a local redis-server`;
+const USAGE = `usage: npm run demo [-- --port PORT] [-- --clusters] [-- --step-seconds N]
+  --port PORT         serve the page on this port of 127.0.0.1 (default: a free one)
+  --clusters          use the local test clusters (scripts/testenv) instead of simulated sites
+  --step-seconds N    about how long each simulated step takes (default DRBOT_DEMO_STEP_SECONDS, else 3)
+REDIS_URL                use this Redis instead of starting a local redis-server
+DRBOT_DEMO_STEP_SECONDS  the simulated steps' seconds when --step-seconds is not given`;
 
 async function main(): Promise<number> {
   let options: z.output<typeof flags>;
@@ -32,6 +35,7 @@ async function main(): Promise<number> {
       options: {
         port: { type: "string" },
         clusters: { type: "boolean" },
+        "step-seconds": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -65,6 +69,7 @@ async function main(): Promise<number> {
     root,
     port: options.port,
     clusters: options.clusters,
+    stepSeconds: options["step-seconds"] ?? env.DRBOT_DEMO_STEP_SECONDS,
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     env,
     log,

@@ -34,6 +34,12 @@ export interface SimulatedSiteOptions {
   }>;
   nodes?: number;
   replicaReadyMs?: number;
+  /**
+   * How long each change to the site (a scale, a fence, network policies, a namespace, a snapshot)
+   * takes before it holds, as a real API server and its controllers take a moment: 0 for at once.
+   * Reads (health, capacity, inventories) answer at once, so `/dr status` stays quick.
+   */
+  operationMs?: number;
 }
 
 interface SimulatedWorkload {
@@ -58,10 +64,12 @@ export class SimulatedSite implements SitePort {
   /** CronJobs by "namespace/name" (the demo's sites have none). */
   private readonly cronJobs = new Map<string, CronJobState>();
   private readonly replicaReadyMs: number;
+  private readonly operationMs: number;
 
   constructor(private readonly options: SimulatedSiteOptions) {
     this.name = options.name;
     this.replicaReadyMs = options.replicaReadyMs ?? 400;
+    this.operationMs = options.operationMs ?? 0;
     this.nodes = Array.from({ length: options.nodes ?? 3 }, (_, i) => ({
       name: `${options.name}-node-${i + 1}`,
       ready: true,
@@ -143,7 +151,12 @@ export class SimulatedSite implements SitePort {
   }
 
   async scale(ref: WorkloadRef, replicas: number, options: RequestOptions = {}): Promise<void> {
-    this.check(`scale ${describe(ref)}`, options);
+    this.find(ref, "scale");
+    await this.work(`scale ${describe(ref)}`, options);
+    this.setReplicas(ref, replicas);
+  }
+
+  private setReplicas(ref: WorkloadRef, replicas: number): void {
     const workload = this.find(ref, "scale");
     if (workload.replicas === replicas) return;
     const now = this.options.clock.now();
@@ -171,6 +184,7 @@ export class SimulatedSite implements SitePort {
 
   async suspendCronJob(ref: CronJobRef, suspend: boolean, options: RequestOptions = {}): Promise<void> {
     const job = await this.readCronJob(ref, options);
+    await this.work(`suspend cronjob ${ref.namespace}/${ref.name}`, options);
     this.cronJobs.set(`${ref.namespace}/${ref.name}`, { ...job, suspended: suspend });
   }
 
@@ -192,6 +206,7 @@ export class SimulatedSite implements SitePort {
   }
 
   async snapshot(namespaces: readonly string[] = [], options: RequestOptions = {}): Promise<Snapshot> {
+    await this.work("take a snapshot", options);
     const workloads = await this.inventory(namespaces, options);
     const pods: Record<string, number> = {};
     const objects: SnapshotObject[] = [];
@@ -242,12 +257,13 @@ export class SimulatedSite implements SitePort {
 
   async fence(workloads: readonly WorkloadRef[], options: RequestOptions = {}): Promise<FenceResult> {
     const result: FenceResult = { site: this.name, reachable: true, fenced: [], notFound: [], failed: [] };
+    await this.work("fence workloads", options);
     for (const ref of workloads) {
       if (!this.workloads.has(keyOf(ref))) {
         result.notFound.push(ref);
         continue;
       }
-      await this.scale(ref, 0, options);
+      this.setReplicas(ref, 0);
       result.fenced.push(ref);
     }
     return result;
@@ -258,7 +274,7 @@ export class SimulatedSite implements SitePort {
     policies: readonly { namespace: string; policy: NetworkPolicyShape }[],
     options: RequestOptions = {},
   ): Promise<string[]> {
-    this.check("apply the run's network policies", options);
+    await this.work("apply the run's network policies", options);
     const names = policies.map(({ namespace, policy }) => `${namespace}/drbot-${policy.role}-${runId}`);
     const objects = this.runObjects.get(runId) ?? new Set<string>();
     for (const name of names) objects.add(`NetworkPolicy ${name}`);
@@ -267,7 +283,7 @@ export class SimulatedSite implements SitePort {
   }
 
   async removeIsolation(runId: string, options: RequestOptions = {}): Promise<number> {
-    this.check("remove the run's network policies", options);
+    await this.work("remove the run's network policies", options);
     const objects = this.runObjects.get(runId) ?? new Set<string>();
     const policies = [...objects].filter((o) => o.startsWith("NetworkPolicy "));
     for (const p of policies) objects.delete(p);
@@ -275,7 +291,7 @@ export class SimulatedSite implements SitePort {
   }
 
   async createRunNamespace(runId: string, name: string, options: RequestOptions = {}): Promise<void> {
-    this.check(`create namespace ${name}`, options);
+    await this.work(`create namespace ${name}`, options);
     const objects = this.runObjects.get(runId) ?? new Set<string>();
     objects.add(`Namespace ${name}`);
     this.runObjects.set(runId, objects);
@@ -288,7 +304,7 @@ export class SimulatedSite implements SitePort {
 
   /** Removes the namespace's workloads; false when it had none. */
   async deleteNamespace(name: string, options: NamespaceDeleteOptions): Promise<boolean> {
-    this.check(`delete namespace ${name}`, options);
+    await this.work(`delete namespace ${name}`, options);
     const doomed = [...this.workloads.entries()].filter(([, w]) => w.ref.namespace === name);
     for (const [key] of doomed) this.workloads.delete(key);
     let existed = doomed.length > 0;
@@ -300,6 +316,13 @@ export class SimulatedSite implements SitePort {
         }
     }
     return existed;
+  }
+
+  /** A change takes `operationMs`; cut short by the signal, it fails as a timeout and changes nothing. */
+  private async work(what: string, options: RequestOptions): Promise<void> {
+    this.check(what, options);
+    if (this.operationMs > 0) await pause(this.operationMs, options.signal);
+    this.check(what, options);
   }
 
   private check(what: string, options: RequestOptions): void {

@@ -2,14 +2,10 @@ import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryRunStore } from "../adapters/memory/memory-run-store.js";
-import type { ScopeRestorePoints } from "../app/velero-overview.js";
 import { type Environment, type NamedVariables, parseEnvironment } from "../config/environment.js";
 import { loadConfig } from "../config/load-config.js";
-import { lastOccurrence } from "../domain/cadence.js";
 import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
-import type { RpoReading } from "../domain/rpo.js";
-import { designOf } from "../domain/rpo-design.js";
 import { SlackEmulator } from "../emulator/slack-emulator.js";
 import { systemClock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
@@ -20,6 +16,7 @@ import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
 import { DEMO_CHANNEL, DEMO_OTHERS, DEMO_PEOPLE, DEMO_USERGROUPS, writeDemoConfig } from "./demo-config.js";
 import { seedClusterWorkloads, startClusters } from "./local-clusters.js";
 import { freePort, type LocalRedis, startLocalRedis } from "./local-redis.js";
+import { simulatedRestorePoints, simulatedRpo } from "./simulated-backups.js";
 import { SimulatedSite } from "./simulated-site.js";
 
 /**
@@ -38,7 +35,13 @@ export interface DemoOptions {
   clusters?: boolean;
   /** An existing Redis; a local redis-server is started when left out. */
   redisUrl?: string;
-  /** How long a simulated replica takes to become ready. */
+  /**
+   * About how long a simulated step takes, in seconds: each change to a simulated site takes this
+   * long, and a scaled-up replica becomes ready every half of it. 0 (the default) makes them
+   * instant, as the tests want; `npm run demo` passes DRBOT_DEMO_STEP_SECONDS (default 3).
+   */
+  stepSeconds?: number;
+  /** How long a simulated replica takes to become ready, when not derived from `stepSeconds`. */
   replicaReadyMs?: number;
   /** The environment the demo runs in: its PATH finds redis-server, its children inherit it. */
   env: Environment;
@@ -129,7 +132,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       ...(options.secrets ? { secrets: options.secrets } : {}),
       ownerId: "drbot-demo",
       ...(redis.url ? {} : { store: new MemoryRunStore(systemClock) }),
-      ...(clusters ? {} : { sites: simulatedSites(config, options.replicaReadyMs ?? 400) }),
+      ...(clusters ? {} : { sites: simulatedSites(config, simulatedTiming(options)) }),
       readRpo: async () => simulatedRpo(config, systemClock.now()),
       restorePoints: async (scope) => simulatedRestorePoints(config, scope, systemClock.now()),
     });
@@ -240,8 +243,19 @@ async function demoRunbooks(root: string, dir: string): Promise<string> {
   return target;
 }
 
+function simulatedTiming(options: DemoOptions): { operationMs: number; replicaReadyMs: number } {
+  const stepMs = Math.round((options.stepSeconds ?? 0) * 1000);
+  return {
+    operationMs: stepMs,
+    replicaReadyMs: options.replicaReadyMs ?? (stepMs > 0 ? Math.round(stepMs / 2) : 400),
+  };
+}
+
 /** DC1 runs every workload at its active replicas; DC2 is the warm standby at its standby replicas. */
-function simulatedSites(config: Config, replicaReadyMs: number): KubernetesServices {
+function simulatedSites(
+  config: Config,
+  timing: { operationMs: number; replicaReadyMs: number },
+): KubernetesServices {
   const sites = new Map<string, SitePort>();
   for (const site of config.sites) {
     const workloads = config.applications.flatMap((app) =>
@@ -261,7 +275,7 @@ function simulatedSites(config: Config, replicaReadyMs: number): KubernetesServi
         datacenter: site.region ?? site.name,
         clock: systemClock,
         workloads,
-        replicaReadyMs,
+        ...timing,
       }),
     );
   }
@@ -272,65 +286,4 @@ function simulatedSites(config: Config, replicaReadyMs: number): KubernetesServi
       return site;
     },
   };
-}
-
-/**
- * Plausible, labelled readings on each source's designed schedule (the newest backup is the one the
- * cadence last called for), so the card and status show what a healthy day looks like.
- */
-function simulatedRpo(config: Config, now: number): RpoReading[] {
-  return config.dataSources.map((source) => {
-    const cadence = designOf(source).cadence;
-    const pointAt =
-      cadence?.kind === "cron"
-        ? (lastOccurrence(cadence.expression, now) ?? now - 60_000)
-        : cadence?.kind === "interval"
-          ? now - Math.min(9 * 60_000, cadence.everyMs / 2)
-          : undefined;
-    return {
-      source: source.name,
-      kind: source.kind,
-      exposureMs: pointAt === undefined ? (source.kind === "postgres" ? 4_000 : 9 * 60_000) : now - pointAt,
-      at: now,
-      detail: `SIMULATED ${source.kind} reading`,
-      ...(pointAt !== undefined ? { recoveryPointAt: pointAt } : {}),
-    };
-  });
-}
-
-/** Three nightly Velero backups per schedule protecting the scope, newest 9 minutes old: SIMULATED. */
-function simulatedRestorePoints(
-  config: Config,
-  scope: { applications: readonly string[]; toSite: string },
-  now: number,
-): ScopeRestorePoints {
-  const names = new Set(
-    config.applications.filter((a) => scope.applications.includes(a.name)).flatMap((a) => a.dataSources),
-  );
-  return config.dataSources.flatMap((source) => {
-    if (source.kind !== "velero" || !names.has(source.name)) return [];
-    const backups = [0, 1, 2].map((day) => {
-      const dataAt = now - 9 * 60_000 - day * 86_400_000;
-      const stamp = new Date(dataAt).toISOString().replace(/\D/g, "").slice(0, 14);
-      return {
-        name: `${source.schedule}-${stamp}-simulated`,
-        schedule: source.schedule,
-        phase: "Completed",
-        dataAt,
-        completedAt: dataAt + 60_000,
-        good: true,
-        warnings: 0,
-        errors: 0,
-      };
-    });
-    return [
-      {
-        source: source.name,
-        schedule: source.schedule,
-        site: scope.toSite,
-        installed: true as const,
-        backups,
-      },
-    ];
-  });
 }

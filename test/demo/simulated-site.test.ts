@@ -53,3 +53,25 @@ describe("a simulated site", () => {
     expect(result).toMatchObject({ reachable: true, fenced: [ref], notFound: [{ ...ref, name: "gone" }] });
   });
 });
+
+describe("a simulated site whose changes take time", () => {
+  const slow = () =>
+    new SimulatedSite({
+      name: "dc2",
+      datacenter: "us-west",
+      clock: { now: () => 0 },
+      workloads: [{ namespace: "production", name: "api", replicas: 0 }],
+      operationMs: 60_000,
+    });
+
+  it("answers reads at once while a change is still under way, and a change cut short changes nothing", async () => {
+    const dc2 = slow();
+    const controller = new AbortController();
+    const scaling = dc2.scale(ref, 3, { signal: controller.signal });
+    expect((await dc2.health()).reachable).toBe(true);
+    expect(await dc2.readScale(ref)).toBe(0);
+    controller.abort();
+    await expect(scaling).rejects.toMatchObject({ code: "timeout", message: expect.stringContaining("dc2") });
+    expect(await dc2.readScale(ref)).toBe(0);
+  });
+});
