@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { capacityOf } from "../../domain/capacity.js";
 import { compareInventories } from "../../domain/compare-snapshots.js";
 import type { SiteConfig } from "../../domain/config.js";
 import type { NetworkPolicyShape } from "../../domain/network-policy.js";
@@ -100,15 +101,7 @@ export class KubernetesSite implements SitePort {
   }
 
   async capacity(options?: RequestOptions): Promise<SiteCapacity> {
-    const nodes = await this.nodes(options);
-    const ready = nodes.filter((n) => n.ready);
-    return {
-      site: this.name,
-      nodes: nodes.length,
-      readyNodes: ready.length,
-      cpuMillis: ready.reduce((sum, n) => sum + n.cpuMillis, 0),
-      memoryBytes: ready.reduce((sum, n) => sum + n.memoryBytes, 0),
-    };
+    return capacityOf(this.name, await this.nodes(options));
   }
 
   async listWorkloads(

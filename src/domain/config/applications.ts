@@ -3,6 +3,7 @@ import { k8sNameSchema, nameSchema } from "../config-names.js";
 import { durationSchema } from "../duration.js";
 import { isolationSchema } from "../isolation.js";
 import { restoreTestSchema } from "../restore-test.js";
+import { applicationReadinessSchema } from "./application-readiness.js";
 import { checkUniqueNames, defineSection, namesOf } from "./config-section.js";
 
 export const workloadSchema = z
@@ -55,6 +56,8 @@ export const applicationSchema = z
     /** What a drill isolating the application's namespaces keeps open to the site it cuts off. */
     isolation: isolationSchema,
     restoreTest: restoreTestSchema,
+    /** CRDs it uses, certificate margin and drill grace, for the readiness checks. */
+    readiness: applicationReadinessSchema,
   })
   .strict();
 

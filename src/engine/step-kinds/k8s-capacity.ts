@@ -1,12 +1,12 @@
 import { z } from "zod";
+import { judgeSiteCapacity } from "../../domain/capacity.js";
 import { nameSchema } from "../../domain/config.js";
 import { defineStepKind, type StepContext, type StepResult } from "../step-kind.js";
 import { serviceOf } from "../step-services.js";
 
 /**
- * The DR site must have the primary's capacity (allocatable CPU and memory of Ready nodes), or N-1
- * nodes' worth where allowed (the seed's rule): with N Ready nodes on the primary, DR needs (N-1)/N
- * of its CPU and memory. Idempotent; it changes nothing, so observing it is checking again.
+ * The DR site must have the primary's capacity, or N-1 nodes' worth where allowed (the seed's rule,
+ * src/domain/capacity.ts). Idempotent; it changes nothing, so observing it is checking again.
  */
 const params = z
   .object({ primary: nameSchema, dr: nameSchema, allowNMinus1: z.boolean().default(true) })
@@ -37,12 +37,8 @@ async function checkCapacity(ctx: StepContext, p: Params): Promise<StepResult> {
     sites.site(p.primary).capacity(options),
     sites.site(p.dr).capacity(options),
   ]);
-  // DR needs num/den of the primary; compared cross-multiplied so that (N-1)/N never rounds up.
-  const [num, den] =
-    p.allowNMinus1 && primary.readyNodes > 1 ? [primary.readyNodes - 1, primary.readyNodes] : [1, 1];
-  const short = (have: number, primaryHas: number) => have * den < primaryHas * num;
-  const output = `${p.dr}: ${dr.readyNodes} nodes, ${dr.cpuMillis / 1000} CPU, ${(dr.memoryBytes / 2 ** 30).toFixed(0)} GiB; ${p.primary}: ${primary.readyNodes} nodes, ${primary.cpuMillis / 1000} CPU, ${(primary.memoryBytes / 2 ** 30).toFixed(0)} GiB`;
-  if (short(dr.cpuMillis, primary.cpuMillis) || short(dr.memoryBytes, primary.memoryBytes))
+  const { short, output } = judgeSiteCapacity(primary, dr, p.allowNMinus1);
+  if (short)
     return {
       status: "failed",
       error: `${p.dr} has less capacity than ${p.allowNMinus1 ? "N-1 of " : ""}${p.primary}`,
