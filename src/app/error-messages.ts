@@ -36,6 +36,24 @@ export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   internal: "drbot hit an internal error",
 };
 
+/**
+ * What a person does about a refusal, in the words of the surface they act on (a Slack card has
+ * buttons, the CLI has flags): the use cases refuse in words that fit both, and each surface adds
+ * its own way out.
+ */
+const REMEDIES: Partial<Record<DrErrorCode, Record<"slack" | "cli", string>>> = {
+  data_loss_not_accepted: {
+    slack: "approve with the card's “Approve, accepting data loss” button, which accepts it",
+    cli: "approve again with --accept-data-loss, which accepts it",
+  },
+};
+
+/** A refusal's message with the surface's way out, when it has one. */
+export function refusalText(error: { code: DrErrorCode; message: string }, surface: "slack" | "cli"): string {
+  const remedy = REMEDIES[error.code]?.[surface];
+  return remedy ? `${error.message}; ${remedy}` : error.message;
+}
+
 /** A short reference for one unexpected failure: in the person's answer and in the log line. */
 export function errorReference(): string {
   return randomBytes(3).toString("hex");

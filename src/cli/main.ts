@@ -6,7 +6,7 @@ import { findCommand } from "../../commands/definitions.js";
 import { type ParsedCommandLine, parseCommandLine } from "../../commands/parse-command-line.js";
 import { cliUsage, commandHelp } from "../../commands/usage.js";
 import { createPinoLogger } from "../adapters/logging/pino-logger.js";
-import { ERROR_HEADLINES, EXIT, exitCodeFor } from "../app/error-messages.js";
+import { ERROR_HEADLINES, EXIT, exitCodeFor, refusalText } from "../app/error-messages.js";
 import { type Environment, environmentSecrets, parseEnvironment } from "../config/environment.js";
 import { DrError, describeError, isDrError } from "../domain/errors.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
@@ -99,7 +99,7 @@ function reportError(error: unknown, flags: { json?: boolean | undefined }, io: 
   if (isDrError(error)) {
     if (flags.json)
       io.out(JSON.stringify({ ok: false, code: error.code, message: error.message, details: error.details }));
-    else io.err(`${ERROR_HEADLINES[error.code]}: ${error.message}`);
+    else io.err(`${ERROR_HEADLINES[error.code]}: ${refusalText(error, "cli")}`);
     return exitCodeFor(error.code);
   }
   io.err(`drbot hit an internal error: ${describeError(error)}`);

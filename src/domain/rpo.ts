@@ -158,6 +158,8 @@ export function tierProblem(t: TierRpo): string | undefined {
     case "unknown":
       return `${t.tier}: RPO unknown, treat as at risk (${t.unknown.join(", ")} could not be read)`;
     default:
+      if (!Number.isFinite(t.effectiveMs))
+        return `${t.tier}: data at risk unknown (${t.worstSource ?? "a source"} gave no amount), treat as beyond the RPO target of ${formatMs(t.targetMs)}`;
       return `${t.tier}: data at risk ${formatMs(t.effectiveMs)} exceeds the RPO target of ${formatMs(t.targetMs)} (${t.worstSource ?? "?"})`;
   }
 }

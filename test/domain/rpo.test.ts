@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeRpoRisk } from "../../src/domain/approval.js";
 import { lastOccurrence, longestGap, parseCadence } from "../../src/domain/cadence.js";
-import { type RpoReading, rpoRiskOf, runExposure, tierRpo } from "../../src/domain/rpo.js";
+import { type RpoReading, rpoRiskOf, runExposure, tierProblem, tierRpo } from "../../src/domain/rpo.js";
 import { checkRpoDesign, cronFor } from "../../src/domain/rpo-design-check.js";
 import { tierHeadline } from "../../src/domain/rpo-text.js";
 import { testConfig } from "../support/config-fixture.js";
@@ -234,5 +234,28 @@ describe("drbot validate on the RPO design", () => {
     expect(checkRpoDesign(undeclared).map((f) => f.message)).toEqual([
       'etcd declares no cadence, so drbot cannot tell a late backup from an on-time one; set cadence (RKE2\'s etcd-snapshot-schedule-cron, like "0 */6 * * *")',
     ]);
+  });
+});
+
+describe("tierProblem", () => {
+  it("says the data at risk is unknown, never that an unknown amount exceeds the RPO target", () => {
+    const tier1 = tierRpo(config, onSchedule(), NOW).find((t) => t.tier === "tier1")!;
+    const beyond = { ...tier1, state: "beyond_target" as const, withinTarget: false };
+    expect(tierProblem({ ...beyond, effectiveMs: 2 * HOUR, worstSource: "pg" })).toBe(
+      "tier1: data at risk 2h exceeds the RPO target of 15m (pg)",
+    );
+    const unmeasured = tierProblem({ ...beyond, effectiveMs: Number.POSITIVE_INFINITY, worstSource: "pg" });
+    expect(unmeasured).toBe(
+      "tier1: data at risk unknown (pg gave no amount), treat as beyond the RPO target of 15m",
+    );
+    expect(unmeasured).not.toContain("exceeds");
+  });
+
+  it("writes durations as people read them: 15m and 4h, not seconds", () => {
+    const tiers = tierRpo(config, [lag(undefined)], NOW);
+    const shown = tiers.map((t) => tierHeadline(t)).join("\n");
+    expect(shown).toContain("target 15m");
+    expect(shown).toContain("target 4h");
+    expect(shown).not.toMatch(/\d{3,}s\b/);
   });
 });

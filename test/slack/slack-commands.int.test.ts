@@ -463,7 +463,7 @@ describe("the approval card", () => {
       value: `${runId}|${hash}`,
     });
     expect(await h.lastEphemeral("U0A1", seen)).toBe(
-      `*This run loses more data than the RPO allows: accept it explicitly*: this failover would lose ${risk}; approve it with the button (or --accept-data-loss) that accepts this loss`,
+      `*This run loses more data than the RPO allows: accept it explicitly*: this failover would lose ${risk}, and an approval must accept that loss explicitly; approve with the card's “Approve, accepting data loss” button, which accepts it`,
     );
     expect((await h.store.getRun(runId))!.approvals).toEqual([]);
 

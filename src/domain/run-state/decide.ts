@@ -166,7 +166,7 @@ function refuseApproval(run: RunRecord, input: ApproveInput): DrError | undefine
   if (run.rpoRisk && input.acceptsDataLoss !== true)
     return new DrError(
       "data_loss_not_accepted",
-      `this ${run.kind} would lose ${describeRpoRisk(run.rpoRisk)}; approve it with the button (or --accept-data-loss) that accepts this loss`,
+      `this ${run.kind} would lose ${describeRpoRisk(run.rpoRisk)}, and an approval must accept that loss explicitly`,
     );
   return undefined;
 }

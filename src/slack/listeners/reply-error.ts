@@ -1,5 +1,10 @@
 import type { RespondFn } from "@slack/bolt";
-import { ERROR_HEADLINES, errorReference, unexpectedErrorText } from "../../app/error-messages.js";
+import {
+  ERROR_HEADLINES,
+  errorReference,
+  refusalText,
+  unexpectedErrorText,
+} from "../../app/error-messages.js";
 import { DrError } from "../../domain/errors.js";
 import type { LogContext, Logger } from "../../ports/logger.js";
 import { escapeMrkdwn } from "../views/block-kit.js";
@@ -26,7 +31,7 @@ export async function replyError(
 ): Promise<void> {
   const text =
     error instanceof DrError && error.code !== "internal"
-      ? `*${ERROR_HEADLINES[error.code]}*: ${escapeMrkdwn(error.message)}`
+      ? `*${ERROR_HEADLINES[error.code]}*: ${escapeMrkdwn(refusalText(error, "slack"))}`
       : logUnexpected(error, log, context);
   await answerEphemeral(respond, text, log, context);
 }
