@@ -82,6 +82,11 @@ export const FLAGS = {
     kind: "switch",
     summary: "Leave execution to a running `drbot serve` instead of driving the run here",
   },
+  now: {
+    kind: "switch",
+    summary:
+      "Run a readiness round here and now (within watch.readiness.deadline) instead of showing the kept one",
+  },
   out: {
     kind: "path",
     value: "DIR",
@@ -193,6 +198,15 @@ export const COMMANDS = [
     who: "requester",
     changesProduction: true,
     slack: { flags: ["reason", "window", "dry-run"] },
+  },
+  {
+    name: "readiness",
+    summary:
+      "Would DR serve each application now: the kept readiness round, each tier, application and finding (exit 6 when any application is not ready)",
+    args: [],
+    who: "anyone",
+    changesProduction: false,
+    cli: { flags: ["now"] },
   },
   {
     name: "validate",

@@ -96,7 +96,7 @@ export function cliUsage(): string {
   lines.push(
     "",
     "`drbot help COMMAND` says more about one.",
-    "exit codes: 0 ok, 1 refused, 2 bad usage or input, 3 invalid configuration or runbook, 4 a service unavailable, 5 the run did not complete",
+    "exit codes: 0 ok, 1 refused, 2 bad usage or input, 3 invalid configuration or runbook, 4 a service unavailable, 5 the run did not complete, 6 readiness: an application not ready",
   );
   return lines.join("\n");
 }

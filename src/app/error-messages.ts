@@ -72,6 +72,8 @@ export const EXIT = {
   invalidConfig: 3,
   unavailable: 4,
   runNotCompleted: 5,
+  /** `drbot readiness`: an application would not be served by the DR site (scripts gate on it). */
+  notReady: 6,
 } as const;
 
 export function exitCodeFor(code: DrErrorCode): number {

@@ -4,12 +4,9 @@ import type { ReadinessReport } from "../domain/readiness/readiness.js";
 import { answerWithin } from "./answer-within.js";
 import type { AppContext } from "./app-context.js";
 
-/**
- * How often the watch leader keeps a round; staleness is counted in these. The leader's default
- * (5 minutes) until the interval is read from the configuration (watch.readiness.interval).
- */
-export function readinessIntervalMs(_ctx: Pick<AppContext, "config">): number {
-  return 300_000;
+/** How often the watch leader keeps a round (watch.readiness.interval); staleness is counted in these. */
+export function readinessIntervalMs(ctx: Pick<AppContext, "config">): number {
+  return ctx.config.watch.readiness.interval;
 }
 
 /**

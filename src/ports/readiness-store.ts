@@ -21,10 +21,8 @@ export interface ReadinessRequest {
 /**
  * Where the watch leader keeps its readiness rounds, so that every replica reads the same one.
  *
- * Contract: every call has a deadline. `latest` (the ReadinessSource side) never throws: undefined
- * when nothing is kept or the store did not answer in time, and the adapter logs which. The other
- * methods throw DrError("unavailable") when the store does not answer in time; nothing is half
- * written (each is one command).
+ * Contract: every call has a deadline, and throws DrError("timeout") past it or DrError("unavailable")
+ * when the store fails; nothing is half written (each write is one command).
  */
 export interface ReadinessStore extends ReadinessSource {
   /** Replaces the kept round (idempotent for the same report). */

@@ -6,7 +6,11 @@ import type { ReadinessReport } from "../domain/readiness/readiness.js";
  * age, and never wait on the sites for it.
  */
 export interface ReadinessSource {
-  /** Undefined until a first round has been kept, or when the store cannot be read in time. */
+  /**
+   * Undefined until a first round has been kept. Rejects (DrError "unavailable" or "timeout") when
+   * the store cannot be read within its deadline, so a reader says "could not be read" rather than
+   * "not yet assessed".
+   */
   latest(): Promise<ReadinessReport | undefined>;
 }
 

@@ -30,7 +30,6 @@ export async function openRedisStore(
     readiness: new RedisReadinessStore(client, {
       keyPrefix: config.redis.keyPrefix,
       deadlineMs: config.redis.commandTimeout,
-      log: log.child({ component: "readiness" }),
     }),
   };
 }

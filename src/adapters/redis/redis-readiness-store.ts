@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import { DrError } from "../../domain/errors.js";
 import type { ReadinessReport } from "../../domain/readiness/readiness.js";
-import { type Logger, silentLogger } from "../../ports/logger.js";
 import {
   type ReadinessRequest,
   type ReadinessStore,
@@ -27,8 +26,6 @@ export interface RedisReadinessStoreOptions {
   keyPrefix?: string;
   /** Each call's deadline, besides the client's command timeout (which also bounds it). */
   deadlineMs?: number;
-  /** Where a kept round that cannot be read is told (latest answers undefined then). */
-  log?: Logger;
 }
 
 /**
@@ -40,7 +37,6 @@ export class RedisReadinessStore implements ReadinessStore {
   private readonly keys: RedisKeys;
   private readonly redis: ReadinessClient;
   private readonly deadlineMs: number;
-  private readonly log: Logger;
 
   constructor(redis: Redis, options: RedisReadinessStoreOptions = {}) {
     this.keys = redisKeys(options.keyPrefix ?? "drbot:");
@@ -48,23 +44,13 @@ export class RedisReadinessStore implements ReadinessStore {
       if (!(name in redis)) redis.defineCommand(name, script);
     this.redis = redis as ReadinessClient;
     this.deadlineMs = options.deadlineMs ?? 2_000;
-    this.log = options.log ?? silentLogger;
   }
 
   async latest(): Promise<ReadinessReport | undefined> {
-    try {
-      const raw = await this.call("read the kept readiness round", () =>
-        this.redis.get(this.keys.readinessLatest()),
-      );
-      return raw ? (JSON.parse(raw) as ReadinessReport) : undefined;
-    } catch (error) {
-      // The port's readers (status, cards, App Home) show "not known" rather than fail: said here.
-      this.log.warn("the kept readiness round could not be read; shown as not known", {
-        operation: "readiness.read",
-        err: error,
-      });
-      return undefined;
-    }
+    const raw = await this.call("read the kept readiness round", () =>
+      this.redis.get(this.keys.readinessLatest()),
+    );
+    return raw ? (JSON.parse(raw) as ReadinessReport) : undefined;
   }
 
   async keep(report: ReadinessReport): Promise<void> {

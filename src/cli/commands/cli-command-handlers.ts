@@ -5,11 +5,13 @@ import { showPlan, validate } from "./offline-commands.js";
 import { listRuns, showReport, showRun, showStatus } from "./read-runs.js";
 import { requestRun } from "./request-run.js";
 import { showHelp } from "./show-help.js";
+import { showReadiness } from "./show-readiness.js";
 
 /** The `drbot` dispatcher: one handler for each command `commands/definitions.ts` offers on the CLI. */
 export const CLI_COMMAND_HANDLERS: CliCommandHandlers = {
   help: showHelp,
   status: showStatus,
+  readiness: showReadiness,
   validate,
   plan: showPlan,
   run: requestRun,
