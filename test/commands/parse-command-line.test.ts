@@ -82,7 +82,7 @@ describe("parseCommandLine on the CLI", () => {
       "--backup takes a backup name (lowercase letters, digits, '-', '.')",
     );
     expect(refusal(["frobnicate"], "cli")).toBe(
-      "unknown command `frobnicate`; the commands are help, status, validate, plan, run, approve, reject, runs, show, report, abort, resume, skip, tick, serve (drbot help says what each does)",
+      "unknown command `frobnicate`; the commands are help, status, readiness, validate, plan, run, approve, reject, runs, show, report, abort, resume, skip, tick, serve (drbot help says what each does)",
     );
     expect(refusal(["aprove", "failover-1"], "cli")).toBe(
       "unknown command `aprove`, did you mean `approve`? usage: drbot approve RUN --as USER [--key FILE] --plan HASH [--accept-data-loss] [--detach]",
