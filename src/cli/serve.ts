@@ -41,8 +41,12 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
     );
   const metrics = new DrbotMetrics(
     rt.config,
-    { status: () => rt.service.status(), runSummary: () => rt.store.runSummary() },
-    { processMetrics: true, log: log.child({ component: "metrics" }) },
+    {
+      status: () => rt.service.status(),
+      runSummary: () => rt.store.runSummary(),
+      readiness: () => rt.readiness.latest(),
+    },
+    { processMetrics: true, log: log.child({ component: "metrics" }), now: () => rt.clock.now() },
   );
   rt.observers.attach(metrics);
   const routes = serveRoutes(rt, metrics, () => supervisor, {

@@ -1,10 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { type Config, primarySite } from "../../domain/config.js";
+import type { ReadinessReport } from "../../domain/readiness/readiness.js";
 import { isStepFinished, type RunEvent, type RunRecord, type StepRecord } from "../../domain/run.js";
 import type { StatusReport } from "../../domain/status-report.js";
 import { type Logger, silentLogger } from "../../ports/logger.js";
 import type { RunObserver } from "../../ports/run-observer.js";
 import type { RunSummary } from "../../ports/run-store.js";
+import { ReadinessMetrics } from "./readiness-metrics.js";
 import { SlackMetrics } from "./slack-metrics.js";
 
 /**
@@ -24,6 +26,8 @@ export interface MetricSources {
   status(): Promise<StatusReport>;
   /** Retained runs by kind and state, and how many are active (RunStore.runSummary). */
   runSummary(): Promise<RunSummary>;
+  /** The kept readiness round (ReadinessSource.latest): readiness-metrics.ts. */
+  readiness?(): Promise<ReadinessReport | undefined>;
 }
 
 export interface DrbotMetricsOptions {
@@ -33,6 +37,8 @@ export interface DrbotMetricsOptions {
   processMetrics?: boolean;
   /** Where a source that fails or is late is told (once, until it answers again); silent when left out. */
   log?: Logger;
+  /** The time the readiness round's age is counted to (default: the system clock). */
+  now?: () => number;
 }
 
 const BACKUP_KINDS = new Set(["velero", "etcd", "longhorn"]);
@@ -43,6 +49,8 @@ export class DrbotMetrics implements RunObserver {
   readonly registry = new Registry();
   /** Slack Web API calls, errors and 429s, and runs whose Slack updates stopped (slack-metrics.ts). */
   readonly slack = new SlackMetrics(this.registry);
+  private readonly readiness: ReadinessMetrics;
+  private readonly now: () => number;
   private readonly deadlineMs: number;
   private readonly log: Logger;
   /** Sources whose last reading failed or was late (drbot_source_up 0), logged once until they answer. */
@@ -82,6 +90,8 @@ export class DrbotMetrics implements RunObserver {
   ) {
     this.deadlineMs = options.sourceDeadlineMs ?? 5_000;
     this.log = options.log ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.readiness = new ReadinessMetrics(this.registry, config);
     const registers = [this.registry];
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Gauge<L>({ name, help, labelNames, registers });
@@ -201,7 +211,7 @@ export class DrbotMetrics implements RunObserver {
 
   /** The exposition text: readings refreshed first (each source within the deadline), then everything. */
   async metrics(): Promise<string> {
-    await Promise.all([this.readStatus(), this.readRuns()]);
+    await Promise.all([this.readStatus(), this.readRuns(), this.readReadiness()]);
     return this.registry.metrics();
   }
 
@@ -325,6 +335,14 @@ export class DrbotMetrics implements RunObserver {
       });
     }
     return undefined;
+  }
+
+  private async readReadiness(): Promise<void> {
+    const read = this.sources.readiness;
+    if (!read) return;
+    const report = await this.read("readiness", () => read.call(this.sources));
+    this.sourceUp.set({ source: "readiness" }, report === undefined && this.down.has("readiness") ? 0 : 1);
+    this.readiness.set(report, this.now());
   }
 
   private async readRuns(): Promise<void> {
