@@ -3,6 +3,7 @@ import { describePlacement } from "../domain/placement.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../domain/rpo-text.js";
 import { describeOverrun, measureRun } from "../domain/rto-budgets.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
+import { readableTimeline, runSpan, skipsOf } from "../domain/run-account.js";
 import { ANNOTATION } from "../domain/run-annotations.js";
 import { describeScope } from "../domain/scope.js";
 import { groupServing, type ServingReading } from "../domain/site-state.js";
@@ -36,7 +37,7 @@ export function statusText(report: StatusReport): string {
     for (const source of sourcesByConcern(t)) lines.push(`    ${oneLine(sourceLine(source))}`);
   }
   if (report.placement) lines.push(`drbot runs in: ${describePlacement(report.placement)}`);
-  lines.push(`active runs: ${report.activeRuns.length}`, ...report.activeRuns.map(runLine));
+  lines.push(`active runs: ${report.activeRuns.length}`, ...report.activeRuns.map((r) => runLine(r)));
   lines.push(...report.warnings.map((w) => `warning: ${w}`));
   return lines.join("\n");
 }
@@ -56,8 +57,32 @@ function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
 }
 
-export function runLine(run: RunRecord): string {
-  return `${run.id.padEnd(34)} ${run.state.padEnd(26)} ${run.kind.padEnd(9)} ${run.scope.applications.join(",")}  by ${run.requestedBy}`;
+/** A time on the terminal: UTC to the second, "2025-01-10 03:00:05Z". */
+export const utc = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "Z");
+
+/**
+ * `drbot runs` and status's active runs: id, state, kind, start, how long it took (or, given `now`,
+ * has gone on), scope, requester.
+ */
+export function runLine(run: RunRecord, now?: number): string {
+  const span = runSpan(run, now ?? run.updatedAt);
+  const lasted = span.ended
+    ? formatMs(span.durationMs)
+    : now !== undefined
+      ? `for ${formatMs(span.durationMs)}`
+      : "";
+  return `${run.id.padEnd(34)} ${run.state.padEnd(26)} ${run.kind.padEnd(9)} ${utc(span.startedAt)}  ${lasted.padEnd(10)} ${run.scope.applications.join(",")}  by ${run.requestedBy}`;
+}
+
+/** `drbot runs`: a header, then a line per run, newest first. */
+export function runsText(runs: readonly RunRecord[], now: number): string {
+  if (runs.length === 0) return "no runs yet";
+  const header = `${"RUN".padEnd(34)} ${"OUTCOME".padEnd(26)} ${"KIND".padEnd(9)} ${"STARTED (UTC)".padEnd(20)}  ${"TOOK".padEnd(10)} SCOPE`;
+  return [header, ...runs.map((r) => runLine(r, now))].join("\n");
 }
 
 const ICON: Record<StepRecord["status"], string> = {
@@ -83,7 +108,19 @@ export function runText(
     `  scope:     ${describeScope(run.scope)}`,
     `  requested: by ${run.requestedBy}: ${run.reason || "(no reason given)"}`,
     `  plan:      ${run.plan.hash}`,
-    `  approvals: ${run.approvals.length}/${run.requiredApprovals}${run.approvals.length ? ` (${run.approvals.map((a) => a.userId).join(", ")})` : ""}`,
+    `  approvals: ${run.approvals.length}/${run.requiredApprovals}`,
+    ...run.approvals.map(
+      (a) => `    ${a.userId} at ${utc(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
+    ),
+    ...run.decisions
+      .filter((d) => d.decision !== "approved" && d.decision !== "skipped")
+      .map(
+        (d) =>
+          `  ${d.decision.padEnd(10)} by ${d.userId} at ${utc(d.at)}${d.note ? `: ${oneLine(d.note)}` : ""}`,
+      ),
+    ...skipsOf(run, steps).map(
+      (s) => `  skipped:   ${s.stepId} by ${s.by} at ${utc(s.at)}: ${oneLine(s.reason)}`,
+    ),
     `  RTO:       ${formatMs(rto.totalMs)} of ${formatMs(rto.targetMs)}${rto.finished ? (rto.met ? " (met)" : " (missed)") : ` (${formatMs(rto.remainingMs)} left)`}`,
     ...(rto.overruns.length > 0 ? [`  over:      ${rto.overruns.map(describeOverrun).join("; ")}`] : []),
     ...(rto.waitingMs > 0
@@ -102,17 +139,18 @@ export function runText(
       `    ${ICON[status]} ${step.id.padEnd(40)} ${status}${took}${record?.error ? `: ${record.error}` : ""}`,
     );
   }
-  if (events.length > 0) {
-    lines.push("  timeline:");
-    for (const e of events.slice(-30))
+  const timeline = readableTimeline(events, TIMELINE_SHOWN);
+  if (timeline.entries.length > 0) {
+    lines.push("  timeline (UTC):");
+    if (timeline.omitted > 0)
       lines.push(
-        `    ${new Date(e.at).toISOString()} ${e.actor.padEnd(14)} ${e.type}${e.stepId ? ` ${e.stepId}` : ""} ${compact(e.data)}`,
+        `    … ${timeline.omitted} earlier events left out: \`drbot report ${run.id}\` has them all`,
       );
+    for (const e of timeline.entries)
+      lines.push(`    ${utc(e.at)}  ${e.actor.padEnd(14)} ${oneLine(e.text)}`);
   }
   return lines.join("\n");
 }
 
-function compact(data: Record<string, unknown>): string {
-  const text = JSON.stringify(data);
-  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
-}
+/** Timeline entries `drbot show` prints before it points to the report for the rest. */
+const TIMELINE_SHOWN = 40;

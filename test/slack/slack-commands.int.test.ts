@@ -144,21 +144,29 @@ describe("/dr status", () => {
 });
 
 describe("run commands in Slack", () => {
-  it("lists runs and shows one run's state and steps, before and after it ran", async () => {
+  it("lists runs with start, duration and outcome, and shows one run's approvals, steps and timeline, before and after it ran", async () => {
     h = await startSlackHarness({ runbooks: [twoSteps] });
     const { card, runId } = await requestFailover();
     const hash = (await h.store.getRun(runId))!.plan.hash;
-    expect(await answer("U0STRANGER", "runs", RANDOM)).toBe(
-      `\`${runId}\` pending approval: payments by <@U0ONCALL>`,
+    expect(await answer("U0STRANGER", "runs", RANDOM)).toMatch(
+      new RegExp(
+        `^\\*Recent runs\\* .*\n• \`${runId}\` Failover of payments · <!date\\^\\d+\\^[^>]+> by <@U0ONCALL> · going for [^·]+ · \\*pending approval\\*$`,
+      ),
     );
-    expect(await answer("U0STRANGER", `show ${runId}`, RANDOM)).toBe(
-      `*${runId}* pending approval (plan \`${hash}\`)\nnot started: Effect scale-up\nnot started: Effect switch-dns`,
-    );
+    const pending = await answer("U0STRANGER", `show ${runId}`, RANDOM);
+    expect(pending).toContain(`*Failover ${runId}*: *pending approval*`);
+    expect(pending).toContain(`Plan \`${hash}\` · 2 steps\n`);
+    expect(pending).toContain("*Approvals* 0/2\n• none yet");
+    expect(pending).toContain("◻️ Effect scale-up · not started");
+    expect(pending).toMatch(/• <!date\^\d+\^[^>]+> · <@U0ONCALL> · requested failover: DC1 unreachable/);
     const progress = await approve(card, runId);
     await waitForText(progress, "Summary");
-    expect(await answer("U0STRANGER", `show ${runId}`, RANDOM)).toBe(
-      `*${runId}* completed (plan \`${hash}\`)\nsucceeded: Effect scale-up\nsucceeded: Effect switch-dns`,
-    );
+    const done = await answer("U0STRANGER", `show ${runId}`, RANDOM);
+    expect(done).toContain(`*Failover ${runId}*: *completed*`);
+    expect(done).toMatch(/\*Approvals\* 2\/2\n• <@U0A1> at <!date[^>]+>\n• <@U0A2> at <!date[^>]+>/);
+    expect(done).toMatch(/✅ Effect scale-up · succeeded \(\d+ms\)/);
+    expect(done).toContain("· run running → completed");
+    expect(await answer("U0STRANGER", "runs", RANDOM)).toMatch(/ · took [^·]+ · \*completed\*$/);
     expect(await answer("U0STRANGER", "show failover-0101-0000-ffffff", RANDOM)).toMatch(/^\*No such run\*/);
     expect(await answer("U0STRANGER", "show", RANDOM)).toBe(
       "*That input is not valid*: RUN is missing; usage: /dr show RUN",

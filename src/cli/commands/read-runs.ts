@@ -1,6 +1,6 @@
 import { argument } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
-import { runLine, runText, statusText } from "../render-text.js";
+import { runsText, runText, statusText } from "../render-text.js";
 import { writeReportFiles } from "../write-report-files.js";
 import type { CliCommandHandler } from "./cli-command.js";
 
@@ -13,8 +13,9 @@ export const showStatus: CliCommandHandler = async (ctx) => {
 };
 
 export const listRuns: CliCommandHandler = async (ctx) => {
-  const runs = await (await ctx.runtime()).service.runs(ctx.cmd.flags.limit ?? 20);
-  ctx.emit(runs, runs.length ? runs.map(runLine).join("\n") : "no runs yet");
+  const rt = await ctx.runtime();
+  const runs = await rt.service.runs(ctx.cmd.flags.limit ?? 20);
+  ctx.emit(runs, runsText(runs, rt.clock.now()));
   return EXIT.ok;
 };
 
