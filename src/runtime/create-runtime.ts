@@ -51,6 +51,7 @@ import type { SiteStateStore } from "../ports/site-state.js";
 import type { VeleroServices } from "../ports/velero.js";
 import { createAlertDispatcher } from "./create-alerts.js";
 import { openRedisStore } from "./open-redis-store.js";
+import { configuredReadiness } from "./readiness-checks.js";
 import { kubernetesSites, longhornSites, veleroSites } from "./site-services.js";
 
 export { kubernetesSites, longhornSites, veleroSites } from "./site-services.js";
@@ -344,7 +345,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     velero,
     alerts,
     readiness,
-    assessReadiness: options.assessReadiness,
+    assessReadiness:
+      options.assessReadiness ??
+      configuredReadiness({
+        config,
+        runbooks,
+        siteState,
+        readRpo,
+        runs: store,
+        clock,
+        log: log.child({ component: "readiness" }),
+      }),
     async close() {
       await engine.stop();
       // A run's outcome may still be on its way out (the CLI exits right after): bounded.

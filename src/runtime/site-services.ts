@@ -1,3 +1,4 @@
+import { KubernetesInventory } from "../adapters/kubernetes/kubernetes-inventory.js";
 import { KubernetesSite } from "../adapters/kubernetes/kubernetes-site.js";
 import { LonghornSite } from "../adapters/longhorn/longhorn-site.js";
 import { VeleroSite } from "../adapters/velero/velero-site.js";
@@ -5,6 +6,7 @@ import type { Config } from "../domain/config.js";
 import { DrError } from "../domain/errors.js";
 import type { LonghornPort, LonghornServices } from "../ports/longhorn.js";
 import type { KubernetesServices, SitePort } from "../ports/site.js";
+import type { SiteInventories, SiteInventory } from "../ports/site-inventory.js";
 import type { VeleroPort, VeleroServices } from "../ports/velero.js";
 
 /*
@@ -48,4 +50,10 @@ export function veleroSites(config: Config): VeleroServices {
 export function longhornSites(config: Config): LonghornServices {
   const get = builtOnFirstUse<LonghornPort>(config);
   return { site: (name) => get(name, name, (site) => new LonghornSite(site)) };
+}
+
+/** What the readiness checks read of each site, built on first use like the sites. */
+export function kubernetesInventories(config: Config): SiteInventories {
+  const get = builtOnFirstUse<SiteInventory>(config);
+  return { inventory: (name) => get(name, name, (site) => new KubernetesInventory(site)) };
 }

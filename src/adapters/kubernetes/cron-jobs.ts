@@ -36,7 +36,8 @@ export function cronJobText(ref: CronJobRef): string {
   return `cronjob ${ref.namespace}/${ref.name}`;
 }
 
-function cronJobState(job: k8s.V1CronJob): CronJobState {
+/** A CronJob as plain data: the only place that knows its field names. */
+export function cronJobState(job: k8s.V1CronJob): CronJobState {
   const last = job.status?.lastScheduleTime;
   return {
     namespace: job.metadata?.namespace ?? "",

@@ -1,9 +1,11 @@
+import { describeError } from "../../domain/errors.js";
 import type { CertificateReading } from "../../domain/readiness/certificates.js";
 import type { DrillRecord } from "../../domain/readiness/drill.js";
 import type { CrdState, NamespaceObjects, Read } from "../../domain/readiness/site-objects.js";
 import type { RpoReading } from "../../domain/rpo.js";
 import type { NodeState } from "../../domain/site-health.js";
 import { type Serving, servingSites } from "../../domain/site-state.js";
+import type { SiteInventory } from "../../ports/site-inventory.js";
 import type { ReadinessDeps } from "./assess-readiness.js";
 import { readLastDrills } from "./last-drills.js";
 import { eachBounded, readWithin } from "./read-within.js";
@@ -36,25 +38,24 @@ export async function gatherReadings(
   const namespaces = [...new Set(config.applications.flatMap((a) => a.namespaces))];
   const limit = deps.concurrency ?? 8;
   const withCrds = config.applications.some((a) => a.readiness.crds.length > 0);
-  const unconfigured = (what: string): Read<never> => ({ error: `no ${what} reader is configured` });
 
   const servingRead = readWithin(signal, async () => servingSites(config, await deps.siteState.current()));
   const perSite = sites.map(async (site) => {
-    const inventory = deps.inventories?.inventory(site);
+    const inventory = inventoryOf(deps, site);
     const byNamespace = new Map<string, Read<NamespaceObjects>>();
     const [crds, nodes] = await Promise.all([
-      inventory && withCrds
-        ? readWithin(signal, () => inventory.listCrds({ signal }))
-        : Promise.resolve<Read<CrdState[]>>(inventory ? { value: [] } : unconfigured("Kubernetes")),
-      inventory
-        ? readWithin(signal, () => inventory.listNodes({ signal }))
-        : Promise.resolve<Read<NodeState[]>>(unconfigured("Kubernetes")),
+      "error" in inventory || !withCrds
+        ? Promise.resolve<Read<CrdState[]>>("error" in inventory ? inventory : { value: [] })
+        : readWithin(signal, () => inventory.value.listCrds({ signal })),
+      "error" in inventory
+        ? Promise.resolve<Read<NodeState[]>>(inventory)
+        : readWithin(signal, () => inventory.value.listNodes({ signal })),
       eachBounded(namespaces, limit, async (ns) => {
         byNamespace.set(
           ns,
-          inventory
-            ? await readWithin(signal, () => inventory.readNamespace(ns, { signal }))
-            : unconfigured("Kubernetes"),
+          "error" in inventory
+            ? inventory
+            : await readWithin(signal, () => inventory.value.readNamespace(ns, { signal })),
         );
       }),
     ]);
@@ -79,7 +80,7 @@ export async function gatherReadings(
           ? await readWithin(signal, () =>
               reader.read(url, { signal, timeoutMs: deps.certificateTimeoutMs ?? 5_000 }),
             )
-          : unconfigured("certificate"),
+          : { error: "no certificate reader is configured" },
       );
     });
     return read;
@@ -100,4 +101,15 @@ export async function gatherReadings(
     drills,
     certificates,
   };
+}
+
+/** The site's inventory, or why there is none (none configured, a kubeconfig that cannot be used). */
+function inventoryOf(deps: ReadinessDeps, site: string): Read<SiteInventory> {
+  if (!deps.inventories) return { error: "no Kubernetes reader is configured" };
+  try {
+    return { value: deps.inventories.inventory(site) };
+  } catch (error) {
+    // Adapters are built on first use: a broken kubeconfig is this site's finding, not the round's end.
+    return { error: describeError(error) };
+  }
 }

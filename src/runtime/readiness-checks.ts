@@ -1,0 +1,19 @@
+import { TlsCertificateReader } from "../adapters/tls/tls-certificate-reader.js";
+import { assessReadiness, type ReadinessDeps } from "../app/readiness/assess-readiness.js";
+import type { AssessReadiness } from "../ports/readiness.js";
+import { kubernetesInventories } from "./site-services.js";
+
+/**
+ * The readiness checks on the configured sites: each site's objects through its kubeconfig (built
+ * on first use), certificates by TLS handshakes against the system's CAs, the data sources through
+ * the same readers as `/dr status`, the run history from the store.
+ */
+export function configuredReadiness(
+  deps: Omit<ReadinessDeps, "inventories" | "certificates">,
+): AssessReadiness {
+  return assessReadiness({
+    ...deps,
+    inventories: kubernetesInventories(deps.config),
+    certificates: new TlsCertificateReader(),
+  });
+}
