@@ -9,15 +9,19 @@ import { describeScope } from "../domain/scope.js";
 import { groupServing, type ServingReading } from "../domain/site-state.js";
 import type { StatusReport } from "../domain/status-report.js";
 import { describeCondition } from "../domain/step-condition.js";
+import { describeUndo } from "../domain/undo-rule.js";
 import { readinessText } from "./readiness-text.js";
 
 /** Plain-text views for the terminal; the JSON output is the records themselves. */
 export function planText(plan: Plan): string {
   const lines = [`Plan ${plan.hash}: ${plan.runbookTitle} (${plan.mode}) for ${describeScope(plan.scope)}`];
-  for (const step of plan.steps)
+  for (const step of plan.steps) {
     lines.push(
       `  ${step.id.padEnd(40)} ${step.summary}${step.when ? ` (${describeCondition(step.when)})` : ""}`,
     );
+    const undo = describeUndo(step);
+    if (undo) lines.push(`  ${"".padEnd(40)} ↩ ${undo}`);
+  }
   return lines.join("\n");
 }
 

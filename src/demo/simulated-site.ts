@@ -182,10 +182,15 @@ export class SimulatedSite implements SitePort {
     return job;
   }
 
-  async suspendCronJob(ref: CronJobRef, suspend: boolean, options: RequestOptions = {}): Promise<void> {
-    const job = await this.readCronJob(ref, options);
+  async suspendCronJob(
+    ref: CronJobRef,
+    suspend: boolean,
+    options: RequestOptions & { runId?: string } = {},
+  ): Promise<void> {
+    const { suspendedByRun: _, ...job } = await this.readCronJob(ref, options);
     await this.work(`suspend cronjob ${ref.namespace}/${ref.name}`, options);
-    this.cronJobs.set(`${ref.namespace}/${ref.name}`, { ...job, suspended: suspend });
+    const by = suspend && options.runId ? { suspendedByRun: options.runId } : {};
+    this.cronJobs.set(`${ref.namespace}/${ref.name}`, { ...job, suspended: suspend, ...by });
   }
 
   async waitForRollout(ref: WorkloadRef, options: RolloutOptions): Promise<WorkloadState> {

@@ -218,6 +218,8 @@ function assemblePlan(
                 params: undoParams.value,
                 rawParams: undoRaw,
                 timeoutMs: step.undo.timeout ?? step.timeout ?? runbook.defaultTimeout,
+                ...(step.undo.until ? { until: step.undo.until } : {}),
+                summary: undoKind.summarize(undoParams.value),
               };
             for (const issue of undoIssues)
               issues.push({ path: [...path, "undo", "with", ...issue.path], message: issue.message });

@@ -7,6 +7,7 @@ import { describeScope } from "./scope.js";
 import type { Snapshot, SnapshotDiff } from "./snapshot.js";
 import { describeCondition } from "./step-condition.js";
 import { measureTrafficWindow, type TrafficReport, withTarget } from "./traffic-window.js";
+import { withheldUndos } from "./undo-rule.js";
 
 /**
  * A run's report: what happened, when, who decided, how long each step took, RTO and RPO against the
@@ -83,6 +84,8 @@ export interface RunReport {
   traffic?: TrafficReport;
   /** Steps that stop a site and could not confirm it (the site did not answer), by title. */
   fencing: { unconfirmed: string[] };
+  /** Steps of a run that ended early kept as they were: their undo's point of no return had started. */
+  notUndone: { stepId: string; title: string; until: string }[];
   drill?: {
     /** State before and after, as the snapshot steps recorded it. */
     snapshots: Array<{
@@ -268,6 +271,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
         ...(s.error ? { error: s.error } : {}),
       })),
     fencing: { unconfirmed: unconfirmedFencing(run.plan.steps, steps) },
+    notUndone: withheldUndos(run.plan.steps, steps),
     timeline: events.slice(-TIMELINE_MAX).map((e) => ({
       at: e.at,
       actor: e.actor,
@@ -358,7 +362,9 @@ function outcomeLine(report: RunReport): string {
     report.fencing.unconfirmed.length > 0
       ? `; fencing NOT confirmed: ${report.fencing.unconfirmed.join(", ")}`
       : "";
-  return `${report.run.state.replace(/_/g, " ")}: ${rto}; ${rpo}; steps: ${steps}${traffic}${fencing}${clean}`;
+  const kept = report.notUndone.map((k) => `${k.title} (${k.until} had started)`).join(", ");
+  const notUndone = kept ? `; NOT undone, past the point of no return: ${kept}` : "";
+  return `${report.run.state.replace(/_/g, " ")}: ${rto}; ${rpo}; steps: ${steps}${traffic}${fencing}${notUndone}${clean}`;
 }
 
 /** One line per audit event, in words. */

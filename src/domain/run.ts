@@ -76,6 +76,13 @@ export interface PlanStep {
     params: Record<string, unknown>;
     rawParams?: Record<string, unknown>;
     timeoutMs: number;
+    /**
+     * The runbook step past which this undo never runs: once any attempt of it (any of its
+     * instances) started, what the step did stays (src/domain/undo-rule.ts).
+     */
+    until?: string;
+    /** What the undo does, in one line (absent in plans made before drbot showed it). */
+    summary?: string;
   };
   /** Runs only when the step `step` (one of this step's needs) decided one of `is`; skipped otherwise. */
   when?: StepCondition;
@@ -237,6 +244,8 @@ export interface StepRecord {
   attestations?: Attestation[];
   /** The step's undo took effect (run or observed) when the run ended early. */
   undone?: boolean;
+  /** The step's undo was withheld when the run ended early: its point of no return had started. */
+  undoWithheld?: boolean;
 }
 
 export type RunEventType =

@@ -48,6 +48,12 @@ export const undoSchema = z
     kind: z.string().min(1),
     with: paramsSchema,
     timeout: durationSchema.optional(),
+    /**
+     * The point of no return for this undo: a later step of the runbook (`until: promote-database`).
+     * Once any attempt of that step started, the undo never runs, whatever ends the run: giving the
+     * primary its writes back after DR was promoted would be split brain.
+     */
+    until: stepIdSchema.optional(),
   })
   .strict();
 
@@ -109,7 +115,7 @@ export const phaseSchema = z
   })
   .strict();
 
-export const runbookSchema = z
+const runbookObject = z
   .object({
     name: nameSchema,
     title: z.string().min(1).max(120),
@@ -124,6 +130,29 @@ export const runbookSchema = z
     phases: z.array(phaseSchema).min(1),
   })
   .strict();
+
+export const runbookSchema = runbookObject.superRefine((runbook, ctx) => {
+  const order = new Map<string, number>();
+  runbook.phases.forEach((phase) => {
+    for (const step of phase.steps) if (!order.has(step.id)) order.set(step.id, order.size);
+  });
+  runbook.phases.forEach((phase, phaseIndex) => {
+    phase.steps.forEach((step, stepIndex) => {
+      const until = step.undo?.until;
+      if (until === undefined) return;
+      const path = ["phases", phaseIndex, "steps", stepIndex, "undo", "until"];
+      const at = order.get(until);
+      if (at === undefined)
+        ctx.addIssue({ code: "custom", path, message: `until names no step of this runbook: "${until}"` });
+      else if (at <= order.get(step.id)!)
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `until must name a step after ${step.id} (the point past which its undo must not run); "${until}" comes ${until === step.id ? "as the step itself" : "before it"}`,
+        });
+    });
+  });
+});
 
 export type Runbook = z.output<typeof runbookSchema>;
 export type RunbookPhase = Runbook["phases"][number];

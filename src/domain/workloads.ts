@@ -25,6 +25,8 @@ export interface CronJobState extends CronJobRef {
   lastScheduleAt?: number;
   /** Jobs it has running now. */
   active: number;
+  /** The run that suspended it, when drbot did (it resumes only what it suspended). */
+  suspendedByRun?: string;
 }
 
 export interface WorkloadState extends WorkloadRef {

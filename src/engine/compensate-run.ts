@@ -1,5 +1,6 @@
 import { LEGACY_PLAN } from "../domain/plan-params.js";
 import type { PlanStep, StepRecord } from "../domain/run.js";
+import { undoWithheldBecause } from "../domain/undo-rule.js";
 import { checkBeforeUndo, checkedStep } from "./evidence-gate.js";
 import type { RunExecution } from "./run-execution.js";
 import { skipUnmetCondition } from "./skip-unmet-condition.js";
@@ -21,6 +22,10 @@ import { nextAttempt, observeStep, runStepAttempt } from "./step-runner.js";
  * where it stopped. A failed undo does not stop the others: each is recorded, and the run ends with
  * them.
  *
+ * An undo with a point of no return (`until`: the failover's promotion) is withheld once any attempt
+ * of that step started: recorded on the step (`undoWithheld`) with a `step.undo` event saying why,
+ * never run, whoever asks and whatever the evidence.
+ *
  * Before each undo and each `always` step the run's evidence is checked as before every step
  * (src/engine/evidence-gate.ts): a tampered run stops here ("refused": nothing of the tampered plan
  * runs, its undo included; the caller refuses and announces it), while a run merely no longer
@@ -32,7 +37,10 @@ export async function compensateRun(x: RunExecution): Promise<"done" | "stopped"
   const steps = x.recorder.steps;
   const toUndo = x.recorder.run.plan.steps
     .map((step, index) => ({ step, index, record: steps.get(step.id) }))
-    .filter(({ step, record }) => step.undo && record && record.attempts > 0 && !record.undone)
+    .filter(
+      ({ step, record }) =>
+        step.undo && record && record.attempts > 0 && !record.undone && !record.undoWithheld,
+    )
     .sort(
       (a, b) =>
         (b.record?.endedAt ?? b.record?.startedAt ?? 0) - (a.record?.endedAt ?? a.record?.startedAt ?? 0) ||
@@ -40,6 +48,12 @@ export async function compensateRun(x: RunExecution): Promise<"done" | "stopped"
     )
     .map(({ step }) => step);
   for (const planned of toUndo) {
+    // Past its point of no return (the promotion started): never taken back, whatever the evidence.
+    const withheld = undoWithheldBecause(planned, x.recorder.run.plan.steps, steps);
+    if (withheld) {
+      await saveUndo(x, steps.get(planned.id)!, { undo: "withheld", evidence: withheld }, false, true);
+      continue;
+    }
     const gate = await beforeEach(x, planned, "undo");
     if (gate !== "ok") return gate;
     const step = checkedStep(x, planned, `${planned.id}.undo`);
@@ -127,12 +141,14 @@ async function saveUndo(
   record: StepRecord,
   result: { undo: string; error?: string; evidence?: string; output?: string },
   undone = false,
+  withheld = false,
 ): Promise<void> {
   const said = result.error ?? result.evidence ?? result.output?.split("\n").at(-1) ?? "";
   await x.recorder.saveStep(
     {
       ...record,
       ...(undone ? { undone: true } : {}),
+      ...(withheld ? { undoWithheld: true } : {}),
       output: `${record.output ? `${record.output}\n` : ""}undo: ${result.undo}${said ? ` (${said})` : ""}`,
     },
     "step.undo",

@@ -36,6 +36,13 @@ export interface WritesStopped {
   detail: string;
 }
 
+/** What taking the writes back on a server did. */
+export interface WritesResumed {
+  /** It took writes already: nothing was changed. */
+  alreadyWritable: boolean;
+  detail: string;
+}
+
 export interface Rejoin {
   /** It already streamed from the other server: the hook was not run. */
   already: boolean;
@@ -89,6 +96,17 @@ export interface DatabaseReplication {
     server: PostgresServerKey,
     options: LongCallOptions,
   ): Promise<WritesStopped>;
+  /**
+   * Takes the writes back on a server whose writes stopWrites stopped: its read-only default is
+   * removed, so new sessions write again. Idempotent. Throws DrError conflict for a server in
+   * recovery (a standby takes no writes). It does not look at the other server: the caller checks
+   * that it was not promoted meanwhile.
+   */
+  resumeWrites(
+    source: PostgresSourceConfig,
+    server: PostgresServerKey,
+    options: LongCallOptions,
+  ): Promise<WritesResumed>;
   /**
    * Makes the server a streaming replica of the other one through its `rejoin` hook (pg_rewind, or
    * pg_basebackup when rewinding is impossible), then waits until it streams from it. Does nothing

@@ -56,8 +56,17 @@ export interface SitePort {
   /** The CronJobs of a namespace. */
   listCronJobs(namespace: string, options?: RequestOptions): Promise<CronJobState[]>;
   readCronJob(ref: CronJobRef, options?: RequestOptions): Promise<CronJobState>;
-  /** Sets spec.suspend: true stops new Jobs (running ones finish), false lets the schedule run. Idempotent. */
-  suspendCronJob(ref: CronJobRef, suspend: boolean, options?: RequestOptions): Promise<void>;
+  /**
+   * Sets spec.suspend: true stops new Jobs (running ones finish), false lets the schedule run.
+   * Idempotent. Suspending with `runId` marks the CronJob as suspended by that run
+   * (CronJobState.suspendedByRun, the annotation SUSPENDED_BY_RUN_ANNOTATION) in the same write, so
+   * the run's undo resumes only what it suspended; resuming, or suspending without it, clears the mark.
+   */
+  suspendCronJob(
+    ref: CronJobRef,
+    suspend: boolean,
+    options?: RequestOptions & { runId?: string },
+  ): Promise<void>;
   /**
    * Polls until ready (and updated) replicas equal the desired count on the current generation.
    * Throws DrError `timeout` at the deadline, with the last state in details.
@@ -105,3 +114,5 @@ export interface KubernetesServices {
 }
 
 export const RUN_ID_LABEL = "drbot.io/run-id";
+/** On a CronJob a run suspended: the run's id (see SitePort.suspendCronJob). */
+export const SUSPENDED_BY_RUN_ANNOTATION = "drbot.io/suspended-by-run";

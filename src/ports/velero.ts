@@ -36,6 +36,8 @@ export interface StorageLocationInfo {
   accessMode?: string;
   lastSyncedAt?: number;
   message?: string;
+  /** The run that changed its access mode and the mode it had before, when drbot marked it so. */
+  changedByRun?: { runId: string; before: string };
 }
 
 export interface NewBackup {
@@ -81,12 +83,15 @@ export interface VeleroPort {
   /**
    * Sets a storage location ReadOnly or ReadWrite (idempotent). Read-only, Velero neither writes
    * backups there nor deletes expired ones: a DR site's location, and the primary's once it has
-   * lost the role. Throws DrError (not_found) when the site's Velero has no such location.
+   * lost the role. Throws DrError (not_found) when the site's Velero has no such location. With
+   * `byRun`, the location is marked (ACCESS_CHANGED_BY_RUN, ACCESS_BEFORE_RUN annotations) in the
+   * same write with the run that changed it and the mode it had, so that run's undo puts back that
+   * mode and nothing else; without it, the marks are removed.
    */
   setStorageLocationAccess(
     name: string,
     accessMode: StorageAccessMode,
-    options?: RequestOptions,
+    options?: RequestOptions & { byRun?: { runId: string; before: string } },
   ): Promise<StorageLocationInfo>;
   /** Creates the Restore; when one of that name exists already it is returned as it is (idempotent). */
   createRestore(restore: NewRestore, options?: RequestOptions): Promise<RestoreInfo>;
@@ -131,6 +136,9 @@ export interface VeleroServices {
 export const VELERO_SCHEDULE_LABEL = "velero.io/schedule-name";
 export const STEP_LABEL = "drbot.io/step";
 export const ATTEMPT_LABEL = "drbot.io/attempt";
+/** On a storage location a run changed: the run's id, and the access mode it had before. */
+export const ACCESS_CHANGED_BY_RUN = "drbot.io/access-mode-changed-by-run";
+export const ACCESS_BEFORE_RUN = "drbot.io/access-mode-before-run";
 
 export function veleroNotInstalled(site: string, operation: string): DrError {
   return new DrError(

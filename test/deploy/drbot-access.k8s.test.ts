@@ -275,7 +275,11 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
       expect(done.state, JSON.stringify(done.notSucceeded)).toBe("completed");
       // DC1 answers: the planned path; the emergency path's steps are skipped by their condition.
       expect(done.notSucceeded.filter((s) => s.resolvedBy !== "condition")).toEqual([]);
-      expect(done.notSucceeded.map((s) => s.id)).toEqual(["fence-primary", "fence-primary-databases"]);
+      expect(done.notSucceeded.map((s) => s.id)).toEqual([
+        "fence-primary-backups",
+        "fence-primary",
+        "fence-primary-databases",
+      ]);
       for (const step of [
         "dr-site-health",
         "dr-capacity",

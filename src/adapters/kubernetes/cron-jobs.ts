@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import type { CronJobRef, CronJobState } from "../../domain/workloads.js";
+import { SUSPENDED_BY_RUN_ANNOTATION } from "../../ports/site.js";
 
 /** What the CronJob calls need of a site: its batch API and its deadline-bound request. */
 export interface CronJobApi {
@@ -21,9 +22,19 @@ export async function readCronJob(api: CronJobApi, ref: CronJobRef): Promise<Cro
   return cronJobState(job);
 }
 
-/** A merge patch of spec.suspend alone: nothing else of the CronJob is touched. */
-export async function suspendCronJob(api: CronJobApi, ref: CronJobRef, suspend: boolean): Promise<void> {
-  const params = { name: ref.name, namespace: ref.namespace, body: { spec: { suspend } } };
+/**
+ * A merge patch of spec.suspend and drbot's mark of the run that suspended it (set with `runId`,
+ * removed otherwise), in one write: nothing else of the CronJob is touched.
+ */
+export async function suspendCronJob(
+  api: CronJobApi,
+  ref: CronJobRef,
+  suspend: boolean,
+  runId?: string,
+): Promise<void> {
+  const mark = { [SUSPENDED_BY_RUN_ANNOTATION]: suspend && runId ? runId : null };
+  const body = { metadata: { annotations: mark }, spec: { suspend } };
+  const params = { name: ref.name, namespace: ref.namespace, body };
   await api.request(`${suspend ? "suspend" : "resume"} ${cronJobText(ref)}`, (o) =>
     api.batch.patchNamespacedCronJob(
       params,
@@ -39,6 +50,7 @@ export function cronJobText(ref: CronJobRef): string {
 /** A CronJob as plain data: the only place that knows its field names. */
 export function cronJobState(job: k8s.V1CronJob): CronJobState {
   const last = job.status?.lastScheduleTime;
+  const by = job.metadata?.annotations?.[SUSPENDED_BY_RUN_ANNOTATION];
   return {
     namespace: job.metadata?.namespace ?? "",
     name: job.metadata?.name ?? "",
@@ -46,5 +58,6 @@ export function cronJobState(job: k8s.V1CronJob): CronJobState {
     schedule: job.spec?.schedule ?? "",
     ...(last ? { lastScheduleAt: new Date(last).getTime() } : {}),
     active: job.status?.active?.length ?? 0,
+    ...(by ? { suspendedByRun: by } : {}),
   };
 }

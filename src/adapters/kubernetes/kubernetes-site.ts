@@ -175,8 +175,12 @@ export class KubernetesSite implements SitePort {
     return readCronJob(this.cronJobApi(options), ref);
   }
 
-  suspendCronJob(ref: CronJobRef, suspend: boolean, options?: RequestOptions): Promise<void> {
-    return suspendCronJob(this.cronJobApi(options), ref, suspend);
+  suspendCronJob(
+    ref: CronJobRef,
+    suspend: boolean,
+    options?: RequestOptions & { runId?: string },
+  ): Promise<void> {
+    return suspendCronJob(this.cronJobApi(options), ref, suspend, options?.runId);
   }
 
   private cronJobApi(options: RequestOptions | undefined): CronJobApi {

@@ -17,12 +17,13 @@ import type {
   Promotion,
   Rejoin,
   ReplicationCallOptions,
+  WritesResumed,
   WritesStopped,
 } from "../../ports/database-replication.js";
 import { ExecaCommandRunner } from "../execa/execa-command-runner.js";
 import { onServer } from "./on-server.js";
 import { rejoinServer } from "./rejoin-server.js";
-import { clearReadOnly, readServerState, stopServerWrites } from "./server-control.js";
+import { clearReadOnly, readServerState, resumeServerWrites, stopServerWrites } from "./server-control.js";
 import type { Query } from "./with-postgres.js";
 
 /**
@@ -111,6 +112,14 @@ export class PostgresReplication implements DatabaseReplication {
     options: LongCallOptions,
   ): Promise<WritesStopped> {
     return stopServerWrites(this.env, source, server, options);
+  }
+
+  resumeWrites(
+    source: PostgresSourceConfig,
+    server: PostgresServerKey,
+    options: LongCallOptions,
+  ): Promise<WritesResumed> {
+    return resumeServerWrites(this.env, source, server, options);
   }
 
   rejoin(source: PostgresSourceConfig, server: PostgresServerKey, options: LongCallOptions): Promise<Rejoin> {

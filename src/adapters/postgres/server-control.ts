@@ -1,11 +1,12 @@
 import type { NamedVariables } from "../../config/environment.js";
 import type { DatabaseServerState } from "../../domain/database-server.js";
-import { describeError } from "../../domain/errors.js";
+import { DrError, describeError } from "../../domain/errors.js";
 import type { PostgresServerKey } from "../../domain/postgres-source.js";
 import type {
   LongCallOptions,
   PostgresSourceConfig,
   ReplicationCallOptions,
+  WritesResumed,
   WritesStopped,
 } from "../../ports/database-replication.js";
 import { onServer, pollUntil, serverAddress } from "./on-server.js";
@@ -139,6 +140,31 @@ export async function stopServerWrites(
         : `${state.writeTransactions} write transaction(s) still open`,
     ].join(", ");
     return { lsn: state.lsn, ended, notEnded, writeTransactions: state.writeTransactions, detail };
+  });
+}
+
+/**
+ * Takes the writes back on a server drbot stopped (the undo of stopServerWrites): the read-only
+ * default goes. A server in recovery is left alone (a standby takes no writes, whatever its default):
+ * DrError conflict.
+ */
+export async function resumeServerWrites(
+  env: NamedVariables,
+  source: PostgresSourceConfig,
+  server: PostgresServerKey,
+  options: LongCallOptions,
+): Promise<WritesResumed> {
+  const deadline = Date.now() + options.timeoutMs;
+  return onServer(env, source, server, "take its writes back on", options, async (query, signal) => {
+    const before = await stateOf(query, source, server);
+    if (before.inRecovery)
+      throw new DrError("conflict", `${before.address} is in recovery (a standby): it takes no writes`);
+    if (!before.readOnly) return { alreadyWritable: true, detail: `${before.address} takes writes already` };
+    await clearReadOnly(query, deadline, signal);
+    return {
+      alreadyWritable: false,
+      detail: `${before.address} takes writes again (read-only default removed)`,
+    };
   });
 }
 

@@ -1,6 +1,6 @@
 import type { BackupInfo, BackupPhase, RestoreInfo, RestorePhase } from "../../domain/velero.js";
 import type { ScheduleInfo, StorageLocationInfo } from "../../ports/velero.js";
-import { VELERO_SCHEDULE_LABEL } from "../../ports/velero.js";
+import { ACCESS_BEFORE_RUN, ACCESS_CHANGED_BY_RUN, VELERO_SCHEDULE_LABEL } from "../../ports/velero.js";
 
 /**
  * Velero objects as the API server returns them (velero.io/v1, no status subresource), read
@@ -8,7 +8,12 @@ import { VELERO_SCHEDULE_LABEL } from "../../ports/velero.js";
  * a failover.
  */
 interface VeleroObject {
-  metadata?: { name?: string; creationTimestamp?: string; labels?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
@@ -93,6 +98,9 @@ export function storageLocationInfo(raw: unknown): StorageLocationInfo {
   if (str(o.spec?.accessMode) || str(status.accessMode))
     info.accessMode = str(o.spec?.accessMode) || str(status.accessMode);
   if (str(status.message)) info.message = str(status.message);
+  const marks = o.metadata?.annotations ?? {};
+  const runId = marks[ACCESS_CHANGED_BY_RUN];
+  if (runId) info.changedByRun = { runId, before: marks[ACCESS_BEFORE_RUN] ?? "ReadWrite" };
   setTime(info, "lastSyncedAt", status.lastSyncedTime);
   return info;
 }

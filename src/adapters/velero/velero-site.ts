@@ -5,6 +5,8 @@ import type { FoundGroup } from "../../domain/restore-verification.js";
 import type { BackupInfo, RestoreInfo, RestoreResults } from "../../domain/velero.js";
 import type { RequestOptions } from "../../ports/site.js";
 import {
+  ACCESS_BEFORE_RUN,
+  ACCESS_CHANGED_BY_RUN,
   type NewBackup,
   type NewRestore,
   type ScheduleInfo,
@@ -80,9 +82,14 @@ export class VeleroSite implements VeleroPort {
   async setStorageLocationAccess(
     name: string,
     accessMode: StorageAccessMode,
-    options?: RequestOptions,
+    options?: RequestOptions & { byRun?: { runId: string; before: string } },
   ): Promise<StorageLocationInfo> {
     const what = `set Velero storage location ${this.namespace}/${name} ${accessMode}`;
+    const by = options?.byRun;
+    const annotations = {
+      [ACCESS_CHANGED_BY_RUN]: by?.runId ?? null,
+      [ACCESS_BEFORE_RUN]: by?.before ?? null,
+    };
     try {
       const patched = await this.request(what, options, (o) =>
         this.api.patchNamespacedCustomObject(
@@ -92,7 +99,7 @@ export class VeleroSite implements VeleroPort {
             namespace: this.namespace,
             plural: "backupstoragelocations",
             name,
-            body: { spec: { accessMode } },
+            body: { metadata: { annotations }, spec: { accessMode } },
           },
           k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch, o),
         ),

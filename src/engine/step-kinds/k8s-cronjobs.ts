@@ -16,6 +16,10 @@ import { serviceOf } from "../step-services.js";
  * and says it was not confirmed (the primary in an emergency failover), otherwise it fails.
  * Idempotent, and observable by reading spec.suspend. In a drill it only reads: a resumed CronJob
  * would run real batch work (queues, mail, payments) from the DR site.
+ *
+ * A CronJob this step suspends carries the run's id (SitePort.suspendCronJob), so the undo of a
+ * suspension, `suspend: false` with `onlySuspendedByRun: true`, resumes only the CronJobs this run
+ * suspended: one that was already suspended before the run (a paused batch job) stays suspended.
  */
 const params = z
   .object({
@@ -23,9 +27,15 @@ const params = z
     namespace: k8sNameSchema,
     name: z.union([k8sNameSchema, z.literal("*")]),
     suspend: z.boolean(),
+    /** Resume only the CronJobs this run suspended (the undo of a suspension). */
+    onlySuspendedByRun: z.boolean().default(false),
     whenUnreachable: z.enum(["fail", "continue"]).default("fail"),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.suspend && p.onlySuspendedByRun), {
+    message: "onlySuspendedByRun resumes what the run suspended: it needs suspend: false",
+    path: ["onlySuspendedByRun"],
+  });
 
 export const k8sCronJobsStep = defineStepKind({
   kind: "k8s.cronjobs",
@@ -35,7 +45,7 @@ export const k8sCronJobsStep = defineStepKind({
   idempotent: true,
   outcomes: FENCING_OUTCOMES,
   summarize: (p) =>
-    `${p.suspend ? "suspend" : "resume"} cronjob ${p.namespace}/${p.name} on ${p.site}${p.whenUnreachable === "continue" ? " where it answers" : ""}`,
+    `${p.suspend ? "suspend" : "resume"} cronjob ${p.namespace}/${p.name} on ${p.site}${p.onlySuspendedByRun ? " (only those this run suspended)" : ""}${p.whenUnreachable === "continue" ? " where it answers" : ""}`,
   async execute(ctx, p) {
     const site = serviceOf(ctx, "sites").site(p.site);
     if (p.whenUnreachable === "continue") {
@@ -58,6 +68,10 @@ export const k8sCronJobsStep = defineStepKind({
     let changed = 0;
     for (const job of jobs) {
       const state = await site.readCronJob(job, { signal: ctx.signal });
+      if (p.onlySuspendedByRun && state.suspended && state.suspendedByRun !== ctx.run.id) {
+        ctx.log(`${text(job)}: left suspended (${notThisRun(state.suspendedByRun)})`);
+        continue;
+      }
       if (state.suspended === p.suspend) {
         ctx.log(`${text(job)}: already ${verb}`);
         continue;
@@ -66,7 +80,7 @@ export const k8sCronJobsStep = defineStepKind({
         ctx.log(`${text(job)}: drill, left ${state.suspended ? "suspended" : "running"}`);
         continue;
       }
-      await site.suspendCronJob(job, p.suspend, { signal: ctx.signal });
+      await site.suspendCronJob(job, p.suspend, { signal: ctx.signal, runId: ctx.run.id });
       changed++;
       ctx.log(
         `${text(job)}: ${verb}${p.suspend && state.active > 0 ? ` (${state.active} Job(s) still running finish)` : ""}`,
@@ -88,8 +102,11 @@ export const k8sCronJobsStep = defineStepKind({
     const site = serviceOf(ctx, "sites").site(p.site);
     const jobs = await cronJobsOf(site, p, ctx.signal);
     const off: string[] = [];
-    for (const job of jobs)
-      if ((await site.readCronJob(job, { signal: ctx.signal })).suspended !== p.suspend) off.push(text(job));
+    for (const job of jobs) {
+      const state = await site.readCronJob(job, { signal: ctx.signal });
+      const ours = !p.onlySuspendedByRun || state.suspendedByRun === ctx.run.id;
+      if (ours && state.suspended !== p.suspend) off.push(text(job));
+    }
     const verb = p.suspend ? "suspended" : "resumed";
     return off.length === 0
       ? { holds: true, evidence: `${jobs.length} CronJob(s) already ${verb}` }
@@ -109,4 +126,8 @@ async function cronJobsOf(
 
 function text(ref: CronJobRef): string {
   return `cronjob ${ref.namespace}/${ref.name}`;
+}
+
+function notThisRun(by: string | undefined): string {
+  return by ? `suspended by ${by}, not this run` : "it was suspended before this run";
 }

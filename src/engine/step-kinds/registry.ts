@@ -7,6 +7,7 @@ import { dbCatchUpStep } from "./db-catch-up.js";
 import { dbLagGateStep } from "./db-lag-gate.js";
 import { dbPromoteStep } from "./db-promote.js";
 import { dbReadOnlyStep } from "./db-read-only.js";
+import { dbReadWriteStep } from "./db-read-write.js";
 import { dbRejoinStep } from "./db-rejoin.js";
 import { dnsSwitchStep } from "./dns-switch.js";
 import { dnsWaitTtlStep } from "./dns-wait-ttl.js";
@@ -100,6 +101,7 @@ export const KUBERNETES_STEP_KINDS: AnyStepKind[] = [
 export const DATABASE_STEP_KINDS: AnyStepKind[] = [
   dbLagGateStep,
   dbReadOnlyStep,
+  dbReadWriteStep,
   dbCatchUpStep,
   dbPromoteStep,
   dbRejoinStep,

@@ -5,6 +5,7 @@ import type { TierRpo } from "../../domain/rpo.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
 import type { PlanStep, RunRecord } from "../../domain/run.js";
 import { describeCondition } from "../../domain/step-condition.js";
+import { undoNote } from "../../domain/undo-rule.js";
 import {
   actions,
   type Block,
@@ -181,7 +182,8 @@ function planLines(steps: readonly PlanStep[]): string {
   let used = 0;
   for (const [i, step] of steps.entries()) {
     const only = step.when ? ` _(${escapeMrkdwn(describeCondition(step.when))})_` : "";
-    const line = `${i + 1}. *${escapeMrkdwn(clip(step.title, 80))}*${only}: ${escapeMrkdwn(clip(step.summary, 140))}`;
+    const undo = undoNote(step);
+    const line = `${i + 1}. *${escapeMrkdwn(clip(step.title, 80))}*${only}: ${escapeMrkdwn(clip(step.summary, 140))}${undo ? ` ↩️ _${escapeMrkdwn(undo)}_` : ""}`;
     if (used + line.length + 60 > LIMITS.sectionText) {
       lines.push(`… and ${steps.length - i} more step(s); \`/dr show\` lists them all`);
       break;

@@ -200,7 +200,7 @@ function phaseLines(
     const skipped = r?.skipped
       ? ` skipped by ${user(r.skipped.by)}: ${escapeMrkdwn(clip(r.skipped.reason, 120))}`
       : "";
-    const undone = r?.undone ? " ↩️ undone" : "";
+    const undone = r?.undone ? " ↩️ undone" : r?.undoWithheld ? " ⛔ kept (past its point of no return)" : "";
     const icon = stopped ? "⏹️" : STEP_ICON[status];
     const cut = stopped ? " _(stopped when the run ended)_" : "";
     return `${icon} ${escapeMrkdwn(clip(s.title, 90))}${decided}${took}${retry}${notTaken}${skipped}${cut}${undone}`;

@@ -6,7 +6,7 @@ import { STEP_ICON, user } from "./run-view-parts.js";
 /** One thread reply per finished step: status, duration, output (already redacted and truncated). */
 export function stepReply(step: PlanStep, record: StepRecord): View {
   const took = record.startedAt && record.endedAt ? ` in ${formatMs(record.endedAt - record.startedAt)}` : "";
-  const head = `${STEP_ICON[record.status]} *${escapeMrkdwn(step.title)}* ${record.status.replace(/_/g, " ")}${took}${record.attempts > 1 ? ` (attempt ${record.attempts})` : ""}${record.resolvedBy === "observed" ? " (observed after a takeover)" : ""}${record.skipped ? ` by ${user(record.skipped.by)}: ${escapeMrkdwn(clip(record.skipped.reason, 500))}` : ""}${record.undone ? ", then undone ↩️" : ""}`;
+  const head = `${STEP_ICON[record.status]} *${escapeMrkdwn(step.title)}* ${record.status.replace(/_/g, " ")}${took}${record.attempts > 1 ? ` (attempt ${record.attempts})` : ""}${record.resolvedBy === "observed" ? " (observed after a takeover)" : ""}${record.skipped ? ` by ${user(record.skipped.by)}: ${escapeMrkdwn(clip(record.skipped.reason, 500))}` : ""}${record.undone ? ", then undone ↩️" : ""}${record.undoWithheld ? ", kept: not undone past its point of no return" : ""}`;
   const body = [
     record.error ? `*Error*: ${escapeMrkdwn(clip(record.error, 800))}` : "",
     record.output ? `\`\`\`${clip(record.output.replace(/```/g, "'''"), 2400)}\`\`\`` : "",

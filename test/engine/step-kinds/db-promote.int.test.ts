@@ -41,6 +41,8 @@ class CountingReplication implements DatabaseReplication {
     this.real.readServer(source, server, options);
   stopWrites: DatabaseReplication["stopWrites"] = (source, server, options) =>
     this.real.stopWrites(source, server, options);
+  resumeWrites: DatabaseReplication["resumeWrites"] = (source, server, options) =>
+    this.real.resumeWrites(source, server, options);
   rejoin: DatabaseReplication["rejoin"] = (source, server, options) =>
     this.real.rejoin(source, server, options);
   promote: DatabaseReplication["promote"] = (source, options) => {

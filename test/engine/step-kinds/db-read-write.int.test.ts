@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PostgresReplication } from "../../../src/adapters/postgres/postgres-replication.js";
+import type { Config } from "../../../src/domain/config.js";
+import { dbReadOnlyStep } from "../../../src/engine/step-kinds/db-read-only.js";
+import { dbReadWriteStep } from "../../../src/engine/step-kinds/db-read-write.js";
+import { testConfig } from "../../support/config-fixture.js";
+import { acceptsWrites } from "../../support/postgres-load.js";
+import { type PostgresPair, startPostgresPair } from "../../support/postgres-pair.js";
+import { stepContext } from "../../support/step-context.js";
+
+/**
+ * db.read-write, the undo of db.read-only, on two real PostgreSQL servers in streaming replication:
+ * the primary's writes stopped and given back, and never given back once the replica was promoted
+ * (two writable servers). Each test starts its own pair (a promotion ends the replication).
+ */
+let pair: PostgresPair;
+let replication: PostgresReplication;
+let config: Config;
+
+beforeEach(async () => {
+  pair = await startPostgresPair();
+  replication = new PostgresReplication({ PG_TEST_PASSWORD: pair.drbotPassword });
+  config = testConfig({
+    dataSources: [pair.source(), { name: "velero", kind: "velero", site: "dc1", schedule: "daily" }],
+  });
+}, 120_000);
+afterEach(async () => {
+  await pair?.stop();
+});
+
+const ctx = (lines: string[] = []) => stepContext(config, { services: { replication }, lines });
+const onPrimary = { source: "*", site: "dc1" } as const;
+
+describe("db.read-write on a real PostgreSQL pair", () => {
+  it("gives the primary its writes back after db.read-only stopped them, and observes that it holds", async () => {
+    await dbReadOnlyStep.execute(ctx(), { ...onPrimary, whenUnreachable: "fail" });
+    expect(await acceptsWrites(pair, "primary")).toBe(false);
+    expect(await dbReadWriteStep.observe!(ctx(), onPrimary)).toMatchObject({ holds: false });
+
+    const lines: string[] = [];
+    expect(await dbReadWriteStep.execute(ctx(lines), onPrimary)).toEqual({
+      status: "succeeded",
+      output: "writes back on in dc1",
+    });
+    expect(lines.join("\n")).toMatch(/the other server is a standby/);
+    expect(await acceptsWrites(pair, "primary")).toBe(true);
+    expect(await dbReadWriteStep.observe!(ctx(), onPrimary)).toEqual({
+      holds: true,
+      evidence: "every server in dc1 takes writes",
+    });
+    // Again: nothing to change.
+    expect(await dbReadWriteStep.execute(ctx(), onPrimary)).toMatchObject({ status: "succeeded" });
+  });
+
+  it("leaves the writes off when the replica was promoted meanwhile: never two writable servers", async () => {
+    await dbReadOnlyStep.execute(ctx(), { ...onPrimary, whenUnreachable: "fail" });
+    await pair.sql("replica", "SELECT pg_promote(true, 30)");
+
+    const result = await dbReadWriteStep.execute(ctx(), onPrimary);
+
+    expect(result.status).toBe("failed");
+    expect(result.status === "failed" && result.error).toMatch(
+      /pg: the other server takes the primary's role .*: the writes stay off in dc1, or both would take writes/,
+    );
+    expect(await acceptsWrites(pair, "primary")).toBe(false);
+    expect(await acceptsWrites(pair, "replica")).toBe(true);
+  });
+});
