@@ -29,6 +29,7 @@ describe("the step kind registry", () => {
       "db.catch-up",
       "db.promote",
       "db.read-only",
+      "db.read-write",
       "db.rejoin",
       "dns.switch",
       "k8s.capacity",
