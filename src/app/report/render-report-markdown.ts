@@ -1,5 +1,7 @@
 import { formatMs } from "../../domain/duration.js";
+import type { WithReadiness } from "../../domain/readiness/scope-readiness.js";
 import type { RunReport } from "../../domain/run-report.js";
+import { readinessMarkdown } from "./render-readiness-markdown.js";
 
 /**
  * The report as Markdown, for the file posted to the channel and `drbot report`. Everything a person
@@ -7,7 +9,7 @@ import type { RunReport } from "../../domain/run-report.js";
  */
 const OUTPUT_MAX = 4_000;
 
-export function renderReportMarkdown(report: RunReport): string {
+export function renderReportMarkdown(report: WithReadiness<RunReport>): string {
   const r = report.run;
   const out: string[] = [];
   const line = (text = "") => out.push(text);
@@ -144,6 +146,10 @@ export function renderReportMarkdown(report: RunReport): string {
     line(
       `- ${cell(f.title)} (\`${f.stepId}\`): ${f.status.replace(/_/g, " ")} after ${f.attempts} attempt(s)${f.error ? `: ${cell(f.error)}` : ""}`,
     );
+  if (report.readiness) {
+    line();
+    out.push(...readinessMarkdown(report.readiness, cell, iso).slice(0, -1));
+  }
   if (report.drill) {
     const d = report.drill;
     line();

@@ -1,5 +1,6 @@
 import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { isDrError } from "../../domain/errors.js";
+import type { RunReadiness, ScopeReadiness, WithReadiness } from "../../domain/readiness/scope-readiness.js";
 import { buildRunReport, type RunReport } from "../../domain/run-report.js";
 import type { Snapshot, SnapshotDiff } from "../../domain/snapshot.js";
 import { switchedRecordsTtlMs } from "../../domain/traffic-window.js";
@@ -7,11 +8,12 @@ import type { ArtifactStore } from "../../ports/artifact-store.js";
 import type { Clock } from "../../ports/clock.js";
 import type { RunStore } from "../../ports/run-store.js";
 import type { DrService } from "../dr-service.js";
+import { readinessArtifact } from "../readiness/readiness-of-runs.js";
 import { renderReportMarkdown } from "./render-report-markdown.js";
 import { renderTimelineSvg } from "./render-timeline-svg.js";
 
 export interface RunReportFiles {
-  report: RunReport;
+  report: WithReadiness<RunReport>;
   markdown: string;
   json: string;
   svg: string;
@@ -32,19 +34,19 @@ export class RunReports {
     },
   ) {}
 
-  async build(runId: string): Promise<RunReport> {
+  async build(runId: string): Promise<WithReadiness<RunReport>> {
     try {
       return await this.buildLive(runId);
     } catch (error) {
       if (!isDrError(error, "unknown_run") || !this.d.archives) throw error;
       const archived = await this.d.archives.readArchive(runId);
       if (archived === undefined) throw error;
-      return JSON.parse(archived) as RunReport;
+      return JSON.parse(archived) as WithReadiness<RunReport>;
     }
   }
 
   /** The report of a run still in the store, built from its state now. */
-  async buildLive(runId: string): Promise<RunReport> {
+  async buildLive(runId: string): Promise<WithReadiness<RunReport>> {
     const { run, steps, events } = await this.d.service.show(runId);
     const diffs = new Map<string, SnapshotDiff>();
     for (const step of run.plan.steps.filter((s) => s.kind === "k8s.diff")) {
@@ -61,7 +63,8 @@ export class RunReports {
       if (snap) snapshots.set(step.id, snap);
     }
     const dnsTtlMs = switchedRecordsTtlMs(run.plan.steps, this.d.service.config.dns.records);
-    return buildRunReport({
+    const readiness = await this.readinessOf(run.id);
+    const report = buildRunReport({
       run,
       steps,
       events,
@@ -70,6 +73,7 @@ export class RunReports {
       now: this.d.clock.now(),
       ...(dnsTtlMs !== undefined ? { dnsTtlMs } : {}),
     });
+    return readiness ? { ...report, readiness } : report;
   }
 
   async files(runId: string): Promise<RunReportFiles> {
@@ -80,6 +84,17 @@ export class RunReports {
       json: `${JSON.stringify(report, null, 2)}\n`,
       svg: renderTimelineSvg(report),
     };
+  }
+
+  /** The scope's readiness the run recorded before and after it (readiness-of-runs.ts), if any. */
+  private async readinessOf(runId: string): Promise<RunReadiness | undefined> {
+    const [before, after] = await Promise.all(
+      (["before", "after"] as const).map(async (moment) =>
+        parse<ScopeReadiness>(await this.d.artifacts.get(runId, readinessArtifact(moment))),
+      ),
+    );
+    if (!before && !after) return undefined;
+    return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
   }
 
   /** The diff the step recorded; if only the snapshots survived, the diff is computed again from them. */

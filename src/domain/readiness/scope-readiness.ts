@@ -28,3 +28,12 @@ export function scopeReadiness(report: ReadinessReport, applications: readonly s
     missing,
   };
 }
+
+/** A run's report: its scope's readiness in the round before it and in the first round after it ended. */
+export interface RunReadiness {
+  before?: ScopeReadiness;
+  after?: ScopeReadiness;
+}
+
+/** A report (src/domain/run-report.ts) of a failover, failback or drill, with its scope's readiness. */
+export type WithReadiness<T> = T & { readiness?: RunReadiness };
