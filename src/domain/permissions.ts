@@ -53,7 +53,10 @@ export function refusePermission(action: RunAction, actor: Actor, run: RunFacts)
     case "approve":
       // The requester never counts, even when also listed as an approver.
       if (isRequester)
-        return new DrError("self_approval", "you requested this run; approval must come from someone else");
+        return new DrError(
+          "self_approval",
+          `you requested this run, and the two-person rule needs its approvals from others: an approver of ${run.kind} runs approves it, and you may withdraw it by rejecting it; nothing was recorded but this refusal`,
+        );
       return actor.approver ? undefined : notEligible(run.kind);
     case "reject":
       // The requester may withdraw their own request; anyone else must be an approver.

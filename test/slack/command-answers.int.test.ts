@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { testConfig, testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
-import { INCIDENT, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
+import {
+  blocksText,
+  INCIDENT,
+  type SlackHarness,
+  startSlackHarness,
+  waitForBlocksText,
+} from "../support/slack-harness.js";
 
 /**
  * What `/dr` answers a person who types something incomplete or in the way of another run, through
@@ -96,5 +102,38 @@ describe("/dr requests for a scope another run holds", () => {
     expect(await answer("U0ONCALL", "drill core-api")).toContain(
       `core-api is in <https://drbot-emulator.slack.com/archives/${INCIDENT}/`,
     );
+  });
+});
+
+describe("the Approve button", () => {
+  it("never invites the requester: no confirm dialog on the card, and their click is explained with nothing recorded", async () => {
+    h = await startSlackHarness({ runbooks: [failover, drill] });
+    await answer("U0ONCALL", 'failover payments --reason "DC1 down"');
+    const card = await h.findMessage("Failover requested");
+    const [run] = await h.store.listRuns();
+    const approve = (
+      card.blocks as { type: string; elements?: { action_id?: string; confirm?: unknown }[] }[]
+    )
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === "dr:approve");
+    expect(approve).toBeDefined();
+    expect(approve!.confirm).toBeUndefined();
+    expect(blocksText(card)).toContain(
+      `Approving approves plan \`${run!.plan.hash.slice(0, 12)}\` as shown: 2 approval(s) still needed, from approvers other than <@U0ONCALL>.`,
+    );
+
+    const seen = h.ephemeralCount("U0ONCALL");
+    await h.click("U0ONCALL", INCIDENT, card.ts, "dr:approve");
+    expect((await h.lastEphemeral("U0ONCALL", seen)).replace(/\u200d/g, "")).toBe(
+      "*You cannot approve your own request*: you requested this run, and the two-person rule needs its approvals from others: an approver of failover runs approves it, and you may withdraw it by rejecting it; nothing was recorded but this refusal",
+    );
+    expect((await h.store.getRun(run!.id))!.approvals).toEqual([]);
+    const audit = (await h.store.readEvents(run!.id)).filter((e) => e.type === "run.refusal");
+    expect(audit.map((e) => [e.actor, e.data.code])).toEqual([["U0ONCALL", "self_approval"]]);
+
+    // An approver's click approves the plan on the card at once, the rule enforced on the server.
+    await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
+    await waitForBlocksText(h, card, "1/2");
+    expect((await h.store.getRun(run!.id))!.approvals.map((a) => a.userId)).toEqual(["U0A1"]);
   });
 });

@@ -83,29 +83,22 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
   const tail: Block[] = [];
   if (run.state === "pending_approval" && now < run.expiresAt) {
     tail.push(
+      // No confirm dialog on Approve: Slack's client draws one for whoever clicks, the requester
+      // included, and would invite them to approve. drbot checks each click instead: the requester
+      // or a non-approver gets an explanation and nothing is recorded but the refusal in the audit
+      // trail; what a dialog told an approver (the plan, what is still needed) is on the card above.
+      context([
+        `Approving approves plan \`${run.plan.hash.slice(0, 12)}\` as shown${run.rpoRisk ? ", accepting the data loss above" : ""}: ${approvalsMissing(run)} approval(s) still needed, from approvers other than ${user(run.requestedBy)}.`,
+      ]),
       actions(`approval:${run.id}`, [
         run.rpoRisk
           ? button(
               "Approve, accepting data loss",
               ACTION.approve,
               `${run.id}|${run.plan.hash}|accept-${dataLossKey(run.rpoRisk)}`,
-              {
-                style: "danger",
-                confirm: {
-                  title: "Accept the data loss?",
-                  text: `This ${KIND_TITLE[run.kind].toLowerCase()} would lose ${describeRpoRisk(run.rpoRisk)}. You approve plan \`${run.plan.hash}\` and accept that loss. ${approvalsMissing(run)} approval(s) still needed.`,
-                  confirm: "Approve and accept",
-                },
-              },
+              { style: "danger" },
             )
-          : button("Approve", ACTION.approve, `${run.id}|${run.plan.hash}`, {
-              style: "primary",
-              confirm: {
-                title: "Approve this plan?",
-                text: `You approve plan \`${run.plan.hash}\`: ${KIND_TITLE[run.kind].toLowerCase()} of ${run.scope.applications.join(", ")} to ${run.scope.toSite}. ${approvalsMissing(run)} approval(s) still needed.`,
-                confirm: "Approve",
-              },
-            }),
+          : button("Approve", ACTION.approve, `${run.id}|${run.plan.hash}`, { style: "primary" }),
         button("Reject", ACTION.reject, run.id, {
           style: "danger",
           confirm: {
