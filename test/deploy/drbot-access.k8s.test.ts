@@ -23,6 +23,7 @@ import {
   type Runtime,
   veleroSites,
 } from "../../src/runtime/create-runtime.js";
+import { kubernetesInventories } from "../../src/runtime/site-services.js";
 import { startLonghorn } from "../support/backup-servers.js";
 import { createSnapshotFile, installEtcdSnapshotFileCrd } from "../support/etcd-snapshot-file-crd.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
@@ -395,6 +396,50 @@ describe("drbot's rights on a target cluster (deploy/target-cluster/drbot-access
       expect(reading.exposureMs!).toBeLessThan(60 * MIN);
     }
   }, 120_000);
+
+  it("let the readiness checks read each site: a namespace's objects, Secrets' names only where granted per namespace, CRDs, nodes", async () => {
+    const inventories = kubernetesInventories(botConfig);
+    const ns = clusters.ns("production");
+    for (const site of ["dc1", "dc2"] as const) {
+      const inventory = inventories.inventory(site);
+      const objects = await inventory.readNamespace(ns);
+      expect(objects.workloads.map((w) => w.name)).toContain("payments-api");
+      expect(objects.secretsUnread).toBe(`drbot may not list Secrets in ${ns} on ${site}`);
+      expect(await inventory.listCrds()).toContainEqual(
+        expect.objectContaining({ name: "backups.velero.io" }),
+      );
+      expect((await inventory.listNodes()).length).toBeGreaterThan(0);
+    }
+    // Granted in the application's namespace as the manifest's comment shows: the names are listed.
+    await clusters.kubectl(
+      "dc2",
+      "-n",
+      ns,
+      "create",
+      "role",
+      "drbot-secret-names",
+      "--verb=list",
+      "--resource=secrets",
+    );
+    await clusters.kubectl(
+      "dc2",
+      "-n",
+      ns,
+      "create",
+      "rolebinding",
+      "drbot-secret-names",
+      "--role=drbot-secret-names",
+      "--user=drbot-bot",
+    );
+    await waitFor(
+      async () => (await inventories.inventory("dc2").readNamespace(ns)).secretsUnread === undefined,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        description: "the Secrets' names to be listed once granted in the namespace",
+      },
+    );
+  });
 
   it("let drbot read RKE2's etcd snapshot list and take its own snapshot as a Job on the etcd node", async () => {
     // dc1 is RKE2: its ETCDSnapshotFile list holds a snapshot taken an hour ago; one node runs etcd.

@@ -23,7 +23,7 @@ export interface DriftSide {
   crds: Read<CrdState[]>;
 }
 
-type Difference = { verdict: "not_ready" | "degraded"; line: string };
+type Difference = { verdict: "not_ready" | "unknown" | "degraded"; line: string };
 
 export function judgeDrift(input: {
   reference: DriftSide;
@@ -71,10 +71,9 @@ export function judgeDrift(input: {
       evidence: [],
     };
   }
-  const sorted = [
-    ...differences.filter((d) => d.verdict === "not_ready"),
-    ...differences.filter((d) => d.verdict === "degraded"),
-  ];
+  const sorted = (["not_ready", "unknown", "degraded"] as const).flatMap((v) =>
+    differences.filter((d) => d.verdict === v),
+  );
   const verdict = sorted[0]!.verdict;
   const shown = sorted.slice(0, MAX_DIFF_LINES).map((d) => d.line);
   if (sorted.length > shown.length) shown.push(`and ${sorted.length - shown.length} more`);
@@ -86,7 +85,9 @@ export function judgeDrift(input: {
     action:
       verdict === "not_ready"
         ? `create what is missing on ${candidate.site} (deploy the application there as on ${reference.site}) before a failover`
-        : `bring ${candidate.site} in line with ${reference.site} (same images and configuration), or confirm the difference is intended`,
+        : verdict === "unknown"
+          ? "let drbot list what it could not (see the evidence), so the sites can be compared whole"
+          : `bring ${candidate.site} in line with ${reference.site} (same images and configuration), or confirm the difference is intended`,
   };
 }
 
@@ -165,12 +166,20 @@ function namespaceDifferences(
   }
   const candSecrets = new Set(cand.secrets);
   const refSecrets = new Set(ref.secrets);
-  for (const [name, optional] of usedNames(ref, "secrets"))
-    if (refSecrets.has(name) && !candSecrets.has(name))
-      out.push({
-        verdict: missing(optional),
-        line: `Secret ${ref.namespace}/${name}: missing on ${sites.cand}`,
-      });
+  const secretsUsed = usedNames(ref, "secrets");
+  const unread = [ref.secretsUnread, cand.secretsUnread].filter((u) => u !== undefined);
+  if (secretsUsed.size > 0 && unread.length > 0)
+    out.push({
+      verdict: "unknown",
+      line: `Secret names in ${ref.namespace} not compared: ${unread.join("; ")}`,
+    });
+  else
+    for (const [name, optional] of secretsUsed)
+      if (refSecrets.has(name) && !candSecrets.has(name))
+        out.push({
+          verdict: missing(optional),
+          line: `Secret ${ref.namespace}/${name}: missing on ${sites.cand}`,
+        });
   out.push(...accessDifferences(ref, cand, sites));
   return out;
 }

@@ -62,6 +62,11 @@ export interface NamespaceObjects {
   configMaps: Record<string, string>;
   /** Names of the Secrets present. */
   secrets: string[];
+  /**
+   * Why the Secrets' names could not be listed (drbot may not list Secrets there: RBAC cannot grant
+   * names without values, so that right is given per namespace, if at all). `secrets` is empty then.
+   */
+  secretsUnread?: string;
   serviceAccounts: string[];
   /** Role name → sha256 of its rules. */
   roles: Record<string, string>;

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentHash, KubernetesInventory } from "../../../src/adapters/kubernetes/kubernetes-inventory.js";
 import type { SiteConfig } from "../../../src/domain/config.js";
+import type { NamespaceObjects } from "../../../src/domain/readiness/site-objects.js";
 import { startTestClusters, type TestClusters } from "../../support/k8s-testenv.js";
 import { applyWidgetCrd, SEEDED_SECRET_VALUE, seedReadinessApp } from "../../support/seed-readiness-app.js";
+import { waitFor } from "../../support/wait-for.js";
 
 /**
  * The readiness checks' reads of one real cluster: a namespace's pod templates with what they refer
@@ -73,6 +75,60 @@ describe("the inventory of a site", () => {
     const objects = await dc1.readNamespace(ns);
     expect(objects.secrets).toContain("payments-db");
     expect(JSON.stringify(objects)).not.toContain(SEEDED_SECRET_VALUE);
+  });
+
+  it("without the right to list Secrets, reads everything else and says their names were not read", async () => {
+    // The bot user may list what the inventory reads in this namespace, Secrets excepted: the
+    // shipped ClusterRole grants no Secrets (RBAC cannot grant names without values).
+    await clusters.kubectl(
+      "dc1",
+      "create",
+      "role",
+      "inventory-no-secrets",
+      "-n",
+      ns,
+      "--verb=list",
+      "--resource=deployments.apps,statefulsets.apps,cronjobs.batch,configmaps,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io",
+    );
+    await clusters.kubectl(
+      "dc1",
+      "create",
+      "rolebinding",
+      "inventory-no-secrets",
+      "-n",
+      ns,
+      "--role=inventory-no-secrets",
+      "--user=drbot-bot",
+    );
+    const site = clusters.config().sites.find((s) => s.name === "dc1") as SiteConfig;
+    const bot = new KubernetesInventory({
+      ...site,
+      kubeconfig: { path: clusters.kubeconfigPath, context: clusters.botContexts.dc1, inCluster: false },
+    });
+    // RBAC's authorizer learns of the new binding from its informer: read until it has.
+    let objects: NamespaceObjects | undefined;
+    let refused: unknown;
+    await waitFor(
+      async () => {
+        objects = await bot.readNamespace(ns).then(
+          (read) => read,
+          (error: unknown) => {
+            refused = error;
+            return undefined;
+          },
+        );
+        return objects !== undefined;
+      },
+      {
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        description: `the bot's new rights to apply (last: ${String(refused)})`,
+      },
+    );
+    if (!objects) throw new Error("unreachable: waitFor returned without a reading");
+    expect(objects.workloads.map((w) => w.name)).toEqual(["payments-api", "payments-settle"]);
+    expect(objects.secrets).toEqual([]);
+    expect(objects.secretsUnread).toBe(`drbot may not list Secrets in ${ns} on dc1`);
   });
 
   it("reads a namespace that does not exist as empty, and the CRDs and nodes of the site", async () => {

@@ -136,3 +136,19 @@ describe("drift between the serving site and the standby", () => {
     });
   });
 });
+
+describe("drift where drbot may not list Secrets", () => {
+  it("compares everything else and says the Secret names were not compared", () => {
+    const finding = drift({
+      secrets: [],
+      secretsUnread: "drbot may not list Secrets in production on dc2",
+      workloads: [workloadSpec({ containers: [{ name: "api", image: "registry.example/payments:1.9" }] })],
+    });
+    expect(finding.verdict).toBe("unknown");
+    expect(finding.evidence).toEqual([
+      "Secret names in production not compared: drbot may not list Secrets in production on dc2",
+      "image Deployment production/payments-api container api: registry.example/payments:2.0 on dc1, registry.example/payments:1.9 on dc2",
+    ]);
+    expect(finding.action).toMatch(/let drbot list what it could not/);
+  });
+});
