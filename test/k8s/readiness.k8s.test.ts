@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRunStore } from "../../src/adapters/memory/memory-run-store.js";
 import { MemorySiteState } from "../../src/adapters/memory/memory-site-state.js";
+import { TlsCertificateReader } from "../../src/adapters/tls/tls-certificate-reader.js";
 import { assessReadiness } from "../../src/app/readiness/assess-readiness.js";
 import type { Config } from "../../src/domain/config.js";
 import type {
@@ -13,12 +14,14 @@ import { kubernetesInventories } from "../../src/runtime/site-services.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import { runEvent, runRecord } from "../support/run-fixtures.js";
 import { applyWidgetCrd, SEEDED_SECRET_VALUE, seedReadinessApp } from "../support/seed-readiness-app.js";
+import { startTlsEndpoint, type TlsEndpoint } from "../support/tls-endpoint.js";
 
 /**
  * Readiness on two real clusters (dc1 serving, dc2 standing by) for two applications of one tier,
  * each in a namespace of its own: a change on one site to one application's images, configuration,
  * CRDs, CronJobs or drill history turns exactly that application's readiness, with the evidence,
- * and undoing it turns it back. What KWOK cannot show: no container runs, so images are compared as
+ * and undoing it turns it back; so does a certificate of its DR health endpoint (a local TLS server)
+ * expiring within the tier's RTO plus the margin. What KWOK cannot show: no container runs, so images are compared as
  * the pod templates name them, never pulled; that a pod would start without its ConfigMap or Secret
  * is the check's reasoning, not something these clusters try.
  */
@@ -26,6 +29,9 @@ const DAY = 86_400_000;
 let clusters: TestClusters;
 let config: Config;
 let crdGroup: string;
+/** payments' https health endpoint on dc2: its certificate valid for 60 days, and one for 3. */
+let longCert: TlsEndpoint;
+let shortCert: TlsEndpoint;
 const apps = () => [
   { name: "payments", namespace: clusters.ns("payments") },
   { name: "ledger", namespace: clusters.ns("ledger") },
@@ -57,6 +63,7 @@ async function assess(store?: MemoryRunStore): Promise<ReadinessReport> {
     siteState: new MemorySiteState(),
     inventories: kubernetesInventories(config),
     runs: store ?? (await drilled({ payments: 10, ledger: 10 })),
+    certificates: new TlsCertificateReader({ ca: [longCert.ca, shortCert.ca] }),
     clock: { now: () => Date.now() },
     log: silentLogger,
   });
@@ -79,7 +86,11 @@ async function expectAllReady(store?: MemoryRunStore): Promise<void> {
 }
 
 beforeAll(async () => {
-  clusters = await startTestClusters();
+  [clusters, longCert, shortCert] = await Promise.all([
+    startTestClusters(),
+    startTlsEndpoint(60),
+    startTlsEndpoint(3),
+  ]);
   crdGroup = `${clusters.ns("readiness")}.example.com`;
   await Promise.all(
     (["dc1", "dc2"] as const).map(async (site) => {
@@ -87,7 +98,12 @@ beforeAll(async () => {
       for (const app of apps()) await seedReadinessApp(clusters, site, { ...app, serving: site === "dc1" });
     }),
   );
-  config = clusters.config({
+  config = configWith(longCert);
+}, 300_000);
+
+/** Both applications as seeded, payments' health check on dc2 at `endpoint`. */
+function configWith(endpoint: TlsEndpoint): Config {
+  return clusters.config({
     applications: apps().map((app) => ({
       name: app.name,
       tier: "tier1",
@@ -95,13 +111,19 @@ beforeAll(async () => {
       workloads: [{ namespace: app.namespace, name: `${app.name}-api`, replicas: 2 }],
       cronJobs: [{ namespace: app.namespace, name: "*" }],
       // Payments' objects are made of the CRD; ledger uses none.
-      ...(app.name === "payments" ? { readiness: { crds: [`widgets.${crdGroup}`] } } : {}),
+      ...(app.name === "payments"
+        ? {
+            readiness: { crds: [`widgets.${crdGroup}`] },
+            healthChecks: [{ name: "api-dc2", url: endpoint.url, site: "dc2" }],
+          }
+        : {}),
     })),
     calendar: {
       schedules: [{ name: "quarterly-drill", cron: "0 9 1 1,4,7,10 *", remind: "drill", targets: ["tier1"] }],
     },
   });
-}, 300_000);
+}
+
 afterAll(async () => {
   if (clusters)
     await Promise.all(
@@ -110,7 +132,7 @@ afterAll(async () => {
         ...apps().map((app) => clusters.kubectl(site, "delete", "namespace", app.namespace, "--wait=false")),
       ]),
     );
-  await clusters?.stop();
+  await Promise.all([clusters?.stop(), longCert?.close(), shortCert?.close()]);
 });
 
 describe("readiness on two real clusters", () => {
@@ -230,6 +252,23 @@ describe("readiness on two real clusters", () => {
       summary: `CronJob ${ns}/payments-settle: not suspended on dc2`,
     });
     await suspend(true);
+    await expectAllReady();
+  });
+
+  it("a certificate of payments' dc2 endpoint expiring within the RTO plus 7 days degrades payments alone; a renewed one makes it ready", async () => {
+    config = configWith(shortCert);
+    try {
+      const report = await assess();
+      expect(verdicts(report)).toEqual([
+        ["payments", "degraded"],
+        ["ledger", "ready"],
+      ]);
+      expect(finding(report, "payments", "certificates").summary).toMatch(
+        /^api-dc2: certificate CN=localhost expires \S+, within the RTO plus 7d$/,
+      );
+    } finally {
+      config = configWith(longCert);
+    }
     await expectAllReady();
   });
 
