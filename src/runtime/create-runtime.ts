@@ -51,7 +51,7 @@ import type { SiteStateStore } from "../ports/site-state.js";
 import type { VeleroServices } from "../ports/velero.js";
 import { createAlertDispatcher } from "./create-alerts.js";
 import { openRedisStore } from "./open-redis-store.js";
-import { configuredReadiness } from "./readiness-checks.js";
+import { readinessChecks } from "./readiness-checks.js";
 import { kubernetesSites, longhornSites, veleroSites } from "./site-services.js";
 
 export { kubernetesSites, longhornSites, veleroSites } from "./site-services.js";
@@ -345,17 +345,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     velero,
     alerts,
     readiness,
-    assessReadiness:
-      options.assessReadiness ??
-      configuredReadiness({
-        config,
-        runbooks,
-        siteState,
-        readRpo,
-        runs: store,
-        clock,
-        log: log.child({ component: "readiness" }),
-      }),
+    assessReadiness: readinessChecks(options, {
+      config,
+      runbooks,
+      siteState,
+      readRpo,
+      runs: store,
+      clock,
+      log,
+    }),
     async close() {
       await engine.stop();
       // A run's outcome may still be on its way out (the CLI exits right after): bounded.
