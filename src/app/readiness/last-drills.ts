@@ -5,8 +5,11 @@ import type { RunStore } from "../../ports/run-store.js";
 
 /** Where the newest successful drill of each application is remembered past the runs' retention. */
 export const LAST_DRILLS_KEY = "readiness:last-drills";
-/** How many runs, newest first, the round looks through for drills. */
-const RUNS_READ = 1_000;
+/**
+ * How many runs, newest first, the round looks through for drills: enough for weeks of runs, few
+ * enough to read every round. A drill further back is the remembered one.
+ */
+const RUNS_READ = 200;
 
 /**
  * The newest drill that ended `completed` with each application in its scope. Runs leave the store

@@ -1,5 +1,6 @@
 import { capacityOf, judgeSiteCapacity } from "../capacity.js";
 import type { NodeState } from "../site-health.js";
+import { capLines } from "./evidence.js";
 import type { ReadinessFinding } from "./readiness.js";
 import { isRead, type NodeRequirement, type Read, type WorkloadSpec, workloadText } from "./site-objects.js";
 
@@ -56,7 +57,7 @@ export function judgeCapacity(input: {
       check: "capacity",
       verdict: "not_ready",
       summary: problems[0]!,
-      evidence: [...problems.slice(1), ...evidence],
+      evidence: capLines([...problems.slice(1), ...evidence]),
       action: judged.short
         ? `add nodes to ${candidate.site} (it needs ${allow ? "N-1 of " : ""}${reference.site}'s CPU and memory)`
         : `label ${candidate.site}'s nodes as the application's pods select (as on ${reference.site})`,
@@ -66,14 +67,14 @@ export function judgeCapacity(input: {
       check: "capacity",
       verdict: "unknown",
       summary: `${candidate.site} has the capacity; the node labels the pods select could not be read`,
-      evidence,
+      evidence: capLines(evidence),
       action: "make both sites answer drbot's reads",
     };
   return {
     check: "capacity",
     verdict: "ready",
     summary: `${candidate.site} has the capacity${allow ? " (N-1)" : ""} and the node labels the pods select`,
-    evidence,
+    evidence: capLines(evidence),
   };
 }
 

@@ -1,4 +1,5 @@
 import { formatMs } from "../duration.js";
+import { capLines } from "./evidence.js";
 import type { ReadinessFinding, ReadinessVerdict } from "./readiness.js";
 import { worstVerdict } from "./readiness.js";
 import { isRead, type Read } from "./site-objects.js";
@@ -88,7 +89,7 @@ export function judgeCertificates(input: {
       verdict === "ready"
         ? `${tls} ${tls === 1 ? "certificate" : "certificates"} on ${input.site} valid beyond the RTO plus ${formatMs(margin)}`
         : judged.find((j) => j.verdict === verdict)!.line,
-    evidence: judged.map((j) => j.line),
+    evidence: capLines(judged.map((j) => j.line)),
     ...(verdict === "ready"
       ? {}
       : {

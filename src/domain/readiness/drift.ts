@@ -1,3 +1,4 @@
+import { capLines, MAX_EVIDENCE_LINES } from "./evidence.js";
 import type { ReadinessFinding } from "./readiness.js";
 import { type CrdState, isRead, type NamespaceObjects, type Read, workloadText } from "./site-objects.js";
 
@@ -15,7 +16,7 @@ import { type CrdState, isRead, type NamespaceObjects, type Read, workloadText }
  * start, running something other than what serves now. A reference marked `optional` is degraded
  * when missing. The diff lists the worst lines first, at most MAX_DIFF_LINES, then "and N more".
  */
-export const MAX_DIFF_LINES = 8;
+export const MAX_DIFF_LINES = MAX_EVIDENCE_LINES;
 
 export interface DriftSide {
   site: string;
@@ -75,8 +76,10 @@ export function judgeDrift(input: {
     differences.filter((d) => d.verdict === v),
   );
   const verdict = sorted[0]!.verdict;
-  const shown = sorted.slice(0, MAX_DIFF_LINES).map((d) => d.line);
-  if (sorted.length > shown.length) shown.push(`and ${sorted.length - shown.length} more`);
+  const shown = capLines(
+    sorted.map((d) => d.line),
+    MAX_DIFF_LINES,
+  );
   return {
     check: "drift",
     verdict,

@@ -1,4 +1,5 @@
 import type { ApplicationConfig } from "../config.js";
+import { capLines } from "./evidence.js";
 import type { ReadinessFinding } from "./readiness.js";
 import { isRead, type NamespaceObjects, type Read } from "./site-objects.js";
 
@@ -71,7 +72,7 @@ export function judgeStandby(input: {
     check: "standby",
     verdict: "degraded",
     summary: problems[0]!,
-    evidence: problems,
+    evidence: capLines(problems),
     action: `on ${site}, suspend the application's CronJobs and scale its workloads to their standbyReplicas (a failback does both)`,
   };
 }

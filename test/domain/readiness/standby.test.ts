@@ -54,6 +54,13 @@ describe("standby hygiene", () => {
     ]);
   });
 
+  it("lists at most eight problems, then how many more", () => {
+    const jobs = Array.from({ length: 11 }, (_, i) => job(`job-${i}`, false));
+    const finding = standby(namespaceObjects({ cronJobs: jobs, workloads: [workloadSpec({ replicas: 0 })] }));
+    expect(finding.evidence).toHaveLength(9);
+    expect(finding.evidence.at(-1)).toBe("and 3 more");
+  });
+
   it("is unknown, never presuming a standby, when which site serves could not be read", () => {
     const finding = judgeStandby({
       application: payments,
