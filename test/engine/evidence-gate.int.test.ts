@@ -180,6 +180,51 @@ describe("the engine's evidence check, on a run in a real Redis", () => {
     await announced(h, "*Not approved as required*", runId);
   });
 
+  it("does not give back what a run stopped once its promotion started, when its point of no return was removed in Redis", async () => {
+    const runbook = testRunbook({
+      name: "failover",
+      approvals: { required: 2 },
+      phases: [
+        {
+          name: "main",
+          steps: [
+            undoable("stop-writes", {
+              undo: { kind: "test.undo", with: { key: "undo-stop-writes" }, until: "promote" },
+            }),
+            effect("promote", {}, { fail: true }),
+          ],
+        },
+      ],
+    });
+    const { h, runId } = await approvedFailover(runbook);
+    await waitFor(async () => (await h.store.getRun(runId))!.state === "paused_failed_step", {
+      description: "the run to pause on the failed promotion",
+    });
+    // Someone who can write Redis drops the point of no return, so the abort would write on both sites.
+    const paused = (await h.store.getRun(runId))!;
+    const steps = paused.plan.steps.map((s) => {
+      if (!s.undo) return s;
+      const { until: _, ...undo } = s.undo;
+      return { ...s, undo };
+    });
+    expect(
+      await h.store.updateRun(
+        { ...paused, plan: { ...paused.plan, steps }, version: paused.version + 1 },
+        paused.version,
+      ),
+    ).toBe(true);
+    await h.dr("U0A1", `abort ${runId}`);
+    await waitFor(async () => (await h.store.getRun(runId))!.state === "aborted", {
+      description: "the run to end aborted",
+    });
+    expect((await h.store.getRun(runId))!.stateReason).toContain(
+      "refused, tampering: its plan does not match its hash",
+    );
+    expect(h.ledger.entries).toEqual(["stop-writes"]);
+    expect((await h.store.getSteps(runId)).get("stop-writes")?.undone).toBeUndefined();
+    await announced(h, "*Tampering*", runId);
+  });
+
   it("does not run the undo of a run tampered with while it runs, when it is then aborted, and announces it", async () => {
     const runbook = testRunbook({
       name: "failover",
