@@ -105,6 +105,47 @@ describe("k8s.cronjobs on the real clusters", () => {
     expect(await suspendedOn("dc1", "statements")).toBe("false");
   });
 
+  it("resumes, as the undo of a suspension, only the CronJobs its own run suspended", async () => {
+    const runA = { ...context(), run: { ...context().run, id: "failover-a" } };
+    const runB = { ...context(), run: { ...context().run, id: "failover-b" } };
+    // On dc1 both run; settlement is suspended by someone before the run.
+    await k8sCronJobsStep.execute(runA, params({ site: "dc1", suspend: false }));
+    await clusters.kubectl(
+      "dc1",
+      "patch",
+      "cronjob",
+      "settlement",
+      "-n",
+      BATCH,
+      "--type=merge",
+      "-p",
+      '{"spec":{"suspend":true}}',
+    );
+    expect(await k8sCronJobsStep.execute(runA, params({ site: "dc1", suspend: true }))).toMatchObject({
+      output: `2 CronJob(s) in ${BATCH} on dc1 suspended (1 changed)`,
+    });
+    const undo = params({ site: "dc1", suspend: false, onlySuspendedByRun: true });
+    // Another run's undo resumes nothing of failover-a's.
+    expect(await k8sCronJobsStep.observe!(runB, undo)).toMatchObject({ holds: true });
+    await k8sCronJobsStep.execute(runB, undo);
+    expect(await suspendedOn("dc1", "statements")).toBe("true");
+
+    expect(await k8sCronJobsStep.observe!(runA, undo)).toEqual({
+      holds: false,
+      evidence: `not resumed: cronjob ${BATCH}/statements`,
+    });
+    const lines: string[] = [];
+    await k8sCronJobsStep.execute({ ...runA, log: (l: string) => lines.push(l) }, undo);
+    expect(await suspendedOn("dc1", "statements")).toBe("false");
+    expect(await suspendedOn("dc1", "settlement")).toBe("true");
+    expect(lines).toContain(`cronjob ${BATCH}/settlement: left suspended (it was suspended before this run)`);
+    expect(await k8sCronJobsStep.observe!(runA, undo)).toMatchObject({ holds: true });
+    expect(() => params({ site: "dc1", suspend: true, onlySuspendedByRun: true })).toThrow(
+      /needs suspend: false/,
+    );
+    await k8sCronJobsStep.execute(runA, params({ site: "dc1", suspend: false }));
+  });
+
   it("in a drill, reads the CronJobs and changes none", async () => {
     const result = await k8sCronJobsStep.execute(context("drill"), params({ site: "dc2", suspend: false }));
     expect(result).toEqual({

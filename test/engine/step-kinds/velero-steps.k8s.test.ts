@@ -678,6 +678,91 @@ describe("velero.storage-location", () => {
     expect(await veleroStorageLocationStep.observe!(ctx, params())).toMatchObject({ holds: true });
   });
 
+  const modeOf = (location: string) =>
+    clusters.kubectl(
+      "dc2",
+      "get",
+      "backupstoragelocation",
+      location,
+      "-n",
+      "velero",
+      "-o",
+      "jsonpath={.spec.accessMode}",
+    );
+
+  it("puts back the mode a run changed, and only for that run: as-before-run, the undo", async () => {
+    await controller.putStorageLocation("undo-bucket", { phase: "Available" }, false);
+    await clusters.kubectl(
+      "dc2",
+      "patch",
+      "backupstoragelocation",
+      "undo-bucket",
+      "-n",
+      "velero",
+      "--type=merge",
+      "-p",
+      '{"spec":{"accessMode":"ReadWrite"}}',
+    );
+    const run = contextFor("primary-backups-read-only", { runId: "failover-a" });
+    await veleroStorageLocationStep.execute(run, params({ location: "undo-bucket", accessMode: "ReadOnly" }));
+    expect(await modeOf("undo-bucket")).toBe("ReadOnly");
+    const back = params({ location: "undo-bucket", accessMode: "as-before-run" });
+
+    // Another run's undo finds the location changed by failover-a, not by it: left as it is.
+    const other = contextFor("primary-backups-read-only.undo", { runId: "failover-b" });
+    expect(await veleroStorageLocationStep.observe!(other, back)).toMatchObject({ holds: true });
+    expect(await veleroStorageLocationStep.execute(other, back)).toEqual({
+      status: "succeeded",
+      output: "storage location undo-bucket on dc2 is ReadOnly, not changed by this run: left as it is",
+    });
+    expect(await modeOf("undo-bucket")).toBe("ReadOnly");
+
+    const undo = contextFor("primary-backups-read-only.undo", { runId: "failover-a" });
+    expect(await veleroStorageLocationStep.observe!(undo, back)).toEqual({
+      holds: false,
+      evidence: "storage location undo-bucket on dc2 is ReadOnly, changed by this run from ReadWrite",
+    });
+    expect(await veleroStorageLocationStep.execute(undo, back)).toEqual({
+      status: "succeeded",
+      output: "storage location undo-bucket on dc2: ReadOnly → ReadWrite, as before this run",
+    });
+    expect(await modeOf("undo-bucket")).toBe("ReadWrite");
+    // The mark went with it: the undo again changes nothing.
+    expect(await veleroStorageLocationStep.observe!(undo, back)).toMatchObject({ holds: true });
+    expect(await veleroStorageLocationStep.execute(undo, back)).toMatchObject({
+      output: expect.stringContaining("not changed by this run: left as it is"),
+    });
+  });
+
+  it("leaves a location that had the mode already unmarked: its undo changes nothing", async () => {
+    await controller.putStorageLocation("kept-bucket", { phase: "Available" }, false);
+    await clusters.kubectl(
+      "dc2",
+      "patch",
+      "backupstoragelocation",
+      "kept-bucket",
+      "-n",
+      "velero",
+      "--type=merge",
+      "-p",
+      '{"spec":{"accessMode":"ReadOnly"}}',
+    );
+    const run = contextFor("primary-backups-read-only", { runId: "failover-c" });
+    expect(
+      await veleroStorageLocationStep.execute(
+        run,
+        params({ location: "kept-bucket", accessMode: "ReadOnly" }),
+      ),
+    ).toMatchObject({
+      output: "storage location kept-bucket on dc2 is ReadOnly already",
+    });
+    await veleroStorageLocationStep.execute(
+      run,
+      params({ location: "kept-bucket", accessMode: "as-before-run" }),
+    );
+    expect(await modeOf("kept-bucket")).toBe("ReadOnly");
+  });
+
   it("fails when the site's Velero has no such location", async () => {
     expect(
       await veleroStorageLocationStep.execute(contextFor("x"), params({ location: "elsewhere" })),
