@@ -3,6 +3,7 @@ import { recordsOfScope } from "./dns-weights.js";
 import { DrError } from "./errors.js";
 import { forEachItems, healthCheckGaps } from "./for-each.js";
 import { hashPlan } from "./plan-hash.js";
+import { withRtoPhases } from "./rto.js";
 import type { Plan, PlanStep, RunMode, RunScope } from "./run.js";
 import type { Runbook, RunbookStep } from "./runbook.js";
 import { scopeApplications } from "./scope.js";
@@ -282,7 +283,7 @@ function assemblePlan(
     kind: runbook.kind,
     mode,
     scope,
-    steps,
+    steps: withRtoPhases(steps),
     pins,
   };
   return { ...plan, hash: hashPlan(plan) };

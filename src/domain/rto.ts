@@ -1,4 +1,4 @@
-import type { RtoTimes } from "./run.js";
+import type { PlanStep, RtoTimes } from "./run.js";
 
 /**
  * RTO split as in the seed's breakdown: detection (first failed check to the request), decision
@@ -13,6 +13,25 @@ export const RTO_PHASE_MEANING = {
     "the run's steps until the first health or traffic check, without the time they waited for people",
   validation: "health and traffic checks (HTTP, DNS) after the switch, until the run ended",
 } as const;
+
+/** Step kinds that check health or traffic: once traffic has moved, their time is validation. */
+const CHECK_KINDS: ReadonlySet<string> = new Set(["http"]);
+/** Step kinds that move traffic. */
+const SWITCH_KINDS: ReadonlySet<string> = new Set(["dns.switch"]);
+
+/**
+ * Each step's part of the RTO: its runbook phase's, except a health or traffic check that comes
+ * after the plan's first traffic switch, which is validation whatever phase the runbook put it in
+ * (the service is being proven healthy, not brought up). Validation starts with the first such step.
+ */
+export function withRtoPhases<S extends Pick<PlanStep, "kind" | "rtoPhase">>(steps: readonly S[]): S[] {
+  const switched = steps.findIndex((s) => SWITCH_KINDS.has(s.kind));
+  return steps.map((step, index) =>
+    switched !== -1 && index > switched && CHECK_KINDS.has(step.kind) && step.rtoPhase !== "validation"
+      ? { ...step, rtoPhase: "validation" }
+      : step,
+  );
+}
 
 export interface RtoMeasurement {
   detectionMs: number;

@@ -175,6 +175,30 @@ describe("what steps need from the configuration", () => {
     expect(p.steps[0]!.summary).toBe("DNS app.example.com → dc2 100");
   });
 
+  it("counts a health check after the traffic switch as validation, whatever phase the runbook put it in", () => {
+    const withDns = testConfig({
+      dns: {
+        provider: { kind: "webhook", url: "http://127.0.0.1:9/weights" },
+        records: [{ name: "app.example.com", applications: ["payments"], weights: { dc1: 100, dc2: 0 } }],
+      },
+    });
+    const check = (id: string) => ({ id, title: id, kind: "http", with: { url: "http://127.0.0.1:9/" } });
+    const p = buildPlan({
+      runbook: testRunbook({
+        phases: [{ name: "traffic", steps: [check("before-switch"), dnsSwitch, check("after-switch")] }],
+      }),
+      config: withDns,
+      scope: resolveScope(withDns, ["payments"], "failover"),
+      mode: "real",
+      catalog: registry,
+    });
+    expect(p.steps.map((s) => `${s.id}: ${s.rtoPhase}`)).toEqual([
+      "before-switch: activation",
+      "switch-dns: activation",
+      "after-switch: validation",
+    ]);
+  });
+
   it("refuses an etcd snapshot of a source that is not an etcd source", () => {
     expect(() =>
       plan([{ id: "snap", title: "Snap", kind: "etcd.snapshot", with: { source: "pg" } }]),
