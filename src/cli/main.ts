@@ -10,6 +10,9 @@ import { ERROR_HEADLINES, EXIT, exitCodeFor, refusalText } from "../app/error-me
 import { type Environment, environmentSecrets, parseEnvironment } from "../config/environment.js";
 import { DrError, describeError, isDrError } from "../domain/errors.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
+import { slackSettingsFromEnv } from "../slack/create-slack-app.js";
+import { directoryClient } from "../slack/slack-directory.js";
+import { SlackPeopleNames } from "../slack/slack-people-names.js";
 import type { CliContext, CliIo } from "./commands/cli-command.js";
 import { CLI_COMMAND_HANDLERS } from "./commands/cli-command-handlers.js";
 
@@ -77,6 +80,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         // Only the bot executes runs on its own; other commands drive theirs in the foreground.
         autoStart: name === "serve",
       });
+      // Names in reports and `show` when the bot's token is at hand; IDs when not, or Slack is down.
+      const slack = slackSettingsFromEnv(env);
+      if (slack && name !== "serve")
+        runtime.names.use(
+          new SlackPeopleNames(
+            directoryClient(slack.botToken, slack.apiUrl ? { apiUrl: slack.apiUrl } : {}),
+            { log: log.child({ component: "slack-names" }), deadlineMs: 1_500 },
+          ),
+        );
       return runtime;
     },
   };

@@ -1,4 +1,5 @@
 import { formatMs } from "../domain/duration.js";
+import { namePeople, nameWithId, peopleOf } from "../domain/people.js";
 import { describePlacement } from "../domain/placement.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../domain/rpo-text.js";
 import { describeOverrun, measureRun } from "../domain/rto-budgets.js";
@@ -104,26 +105,30 @@ export function runText(
   steps: ReadonlyMap<string, StepRecord>,
   now: number,
   events: RunEvent[] = [],
+  /** Display names of the people the run records (from the directory); IDs where absent. */
+  names: ReadonlyMap<string, string> = new Map(),
 ): string {
   const rto = measureRun(run, steps, now);
+  const who = (id: string) => nameWithId(names, id);
+  const said = (text: string) => namePeople(text, peopleOf(run, steps), who);
   const lines = [
     `Run ${run.id}: ${run.plan.runbookTitle} (${run.mode})`,
-    `  state:     ${run.state}${run.stateReason ? ` (${run.stateReason})` : ""}`,
+    `  state:     ${run.state}${run.stateReason ? ` (${said(run.stateReason)})` : ""}`,
     `  scope:     ${describeScope(run.scope)}`,
-    `  requested: by ${run.requestedBy}: ${run.reason || "(no reason given)"}`,
+    `  requested: by ${who(run.requestedBy)} at ${utc(run.createdAt)}: ${run.reason || "(no reason given)"}`,
     `  plan:      ${run.plan.hash}`,
     `  approvals: ${run.approvals.length}/${run.requiredApprovals}`,
     ...run.approvals.map(
-      (a) => `    ${a.userId} at ${utc(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
+      (a) => `    ${who(a.userId)} at ${utc(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
     ),
     ...run.decisions
       .filter((d) => d.decision !== "approved" && d.decision !== "skipped")
       .map(
         (d) =>
-          `  ${d.decision.padEnd(10)} by ${d.userId} at ${utc(d.at)}${d.note ? `: ${oneLine(d.note)}` : ""}`,
+          `  ${d.decision.padEnd(10)} by ${who(d.userId)} at ${utc(d.at)}${d.note ? `: ${oneLine(d.note)}` : ""}`,
       ),
     ...skipsOf(run, steps).map(
-      (s) => `  skipped:   ${s.stepId} by ${s.by} at ${utc(s.at)}: ${oneLine(s.reason)}`,
+      (s) => `  skipped:   ${s.stepId} by ${who(s.by)} at ${utc(s.at)}: ${oneLine(s.reason)}`,
     ),
     `  RTO:       ${formatMs(rto.totalMs)} of ${formatMs(rto.targetMs)}${rto.finished ? (rto.met ? " (met)" : " (missed)") : ` (${formatMs(rto.remainingMs)} left)`}`,
     ...(rto.overruns.length > 0 ? [`  over:      ${rto.overruns.map(describeOverrun).join("; ")}`] : []),
@@ -151,7 +156,7 @@ export function runText(
         `    … ${timeline.omitted} earlier events left out: \`drbot report ${run.id}\` has them all`,
       );
     for (const e of timeline.entries)
-      lines.push(`    ${utc(e.at)}  ${e.actor.padEnd(14)} ${oneLine(e.text)}`);
+      lines.push(`    ${utc(e.at)}  ${who(e.actor).padEnd(14)} ${oneLine(said(e.text))}`);
   }
   return lines.join("\n");
 }

@@ -11,6 +11,7 @@ import { createSlackApp, type SlackSurface, slackSettingsFromEnv } from "../slac
 import { registerWatchListeners } from "../slack/listeners/watch-listeners.js";
 import { SlackAlertChannel } from "../slack/slack-alert-channel.js";
 import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
+import { SlackPeopleNames } from "../slack/slack-people-names.js";
 import { SlackWatchNotifier } from "../slack/slack-watch-notifier.js";
 import type { CliIo } from "./commands/cli-command.js";
 import { startManagementServer } from "./management-server.js";
@@ -83,6 +84,15 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
         log: log.child({ component: "slack-directory" }),
         cacheTtlMs: rt.config.slack.directoryCacheTtl,
       }),
+    );
+    rt.names.use(
+      new SlackPeopleNames(
+        directoryClient(settings.botToken, {
+          ...(settings.apiUrl ? { apiUrl: settings.apiUrl } : {}),
+          fetch,
+        }),
+        { log: log.child({ component: "slack-names" }) },
+      ),
     );
     surface = createSlackApp(
       { ...settings, fetch },

@@ -13,6 +13,7 @@ import type { KubernetesServices, SitePort } from "../ports/site.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import { createSlackApp, type SlackSurface } from "../slack/create-slack-app.js";
 import { directoryClient, SlackDirectory } from "../slack/slack-directory.js";
+import { SlackPeopleNames } from "../slack/slack-people-names.js";
 import { DEMO_CHANNEL, DEMO_OTHERS, DEMO_PEOPLE, DEMO_USERGROUPS, writeDemoConfig } from "./demo-config.js";
 import { seedClusterWorkloads, startClusters } from "./local-clusters.js";
 import { freePort, type LocalRedis, startLocalRedis } from "./local-redis.js";
@@ -161,6 +162,11 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         groups: () => DEMO_USERGROUPS.map((g) => g.id),
         log: runtime.log.child({ component: "slack-directory" }),
         cacheTtlMs: runtime.config.slack.directoryCacheTtl,
+      }),
+    );
+    runtime.names.use(
+      new SlackPeopleNames(directoryClient(emulator.botToken, { apiUrl: emulator.apiUrl }), {
+        log: runtime.log.child({ component: "slack-names" }),
       }),
     );
     // As in `drbot serve`: progress in the channel, and each drill's and failover's report (the

@@ -1,4 +1,5 @@
 import type { RunRecord, StepRecord } from "./run.js";
+import type { RunReport } from "./run-report.js";
 
 /**
  * People as readers know them. Runs record people by their Slack user ID ("aborted by U0ONCALL1");
@@ -18,6 +19,19 @@ export function peopleOf(run: RunRecord, steps?: ReadonlyMap<string, StepRecord>
     for (const a of record.attestations ?? []) ids.add(a.userId);
   }
   return [...ids].filter((id) => id.length > 0);
+}
+
+/** Everyone the report records by user ID: requester, approvers, deciders, tickers, skippers. */
+export function reportPeople(report: RunReport): string[] {
+  return [
+    ...new Set([
+      report.run.requestedBy,
+      ...report.approvals.received.map((a) => a.userId),
+      ...report.decisions.map((d) => d.userId),
+      ...report.attestations.map((a) => a.userId),
+      ...report.steps.flatMap((s) => (s.skipped ? [s.skipped.by] : [])),
+    ]),
+  ];
 }
 
 /**

@@ -41,6 +41,7 @@ const EFFECT: Record<string, string | ((params: Record<string, unknown>) => stri
   "k8s.delete-namespace": "deleted",
   "db.promote": "promoted",
   "db.read-only": "writes stopped",
+  "db.read-write": "writes given back",
   "db.rejoin": "rejoined",
   "dns.switch": "switched",
   "site.serving": "recorded serving",
@@ -58,11 +59,12 @@ const EFFECT: Record<string, string | ((params: Record<string, unknown>) => stri
  * - `in_effect`: the run completed (with exceptions or not): the change is what it was for.
  * - `undone`: its undo ran, or was observed already in effect.
  * - `undo_failed`: its undo was tried and did not take effect.
+ * - `withheld`: its undo was withheld, the run having passed the step's point of no return.
  * - `not_undone`: the run ended with it in place although it has an undo (not reached, or refused).
  * - `undo_pending`: the run has not ended; aborting it runs the undo.
  * - `kept`: the runbook gives it no undo; it stays whatever happens.
  */
-export type EffectUndo = "in_effect" | "undone" | "undo_failed" | "not_undone" | "undo_pending" | "kept";
+export type EffectUndo = "in_effect" | "undone" | "withheld" | "undo_failed" | "not_undone" | "undo_pending" | "kept";
 
 export interface RunEffect {
   stepId: string;
@@ -122,6 +124,7 @@ function effectWord(step: PlanStep): string {
 
 function undoOf(step: PlanStep, record: StepRecord, ended: boolean): EffectUndo {
   if (record.undone) return "undone";
+  if (record.undoWithheld) return "withheld";
   if (!step.undo) return "kept";
   if (!ended) return "undo_pending";
   // compensate-run.ts writes each undo's result at the end of the step's output ("undo: failed (…)").
@@ -135,6 +138,7 @@ function undoOf(step: PlanStep, record: StepRecord, ended: boolean): EffectUndo 
 export const UNDO_TEXT: Record<EffectUndo, string> = {
   in_effect: "in effect",
   undone: "undone",
+  withheld: "kept: not undone past its point of no return",
   undo_failed: "undo failed, still in place",
   not_undone: "not undone, still in place",
   undo_pending: "in place; Abort undoes it",

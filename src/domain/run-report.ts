@@ -35,6 +35,8 @@ export interface RunReport {
     createdAt: number;
   };
   outcome: string;
+  /** Display names of the people the report records, by user ID, as far as they could be read. */
+  people?: Record<string, string>;
   rto: {
     targetMs: number;
     totalMs: number;

@@ -24,3 +24,28 @@ export class DirectoryRelay implements Directory {
     return this.target.groupsOf(userId, among);
   }
 }
+
+/**
+ * People's display names, for reports and the CLI (Slack itself shows mentions). The Slack adapter
+ * asks users.info, cached, within its own deadline; whoever it cannot name within it is left out
+ * (shown by ID), never waited for: a report or `drbot show` answers while Slack is down.
+ */
+export interface PeopleNames {
+  /** The display names it could read, by user ID. Never throws. */
+  namesOf(userIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
+}
+
+export const noNames: PeopleNames = { namesOf: async () => new Map() };
+
+/** Names chosen after start-up (a Slack client exists only once its token is known). */
+export class PeopleNamesRelay implements PeopleNames {
+  constructor(private target: PeopleNames = noNames) {}
+
+  use(names: PeopleNames): void {
+    this.target = names;
+  }
+
+  namesOf(userIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return this.target.namesOf(userIds);
+  }
+}

@@ -39,7 +39,7 @@ import type { AnyStepKind, StepServices } from "../engine/step-kind.js";
 import { createStepKindRegistry, type StepKindRegistry } from "../engine/step-kinds/registry.js";
 import type { ArtifactStore } from "../ports/artifact-store.js";
 import { type Clock, systemClock } from "../ports/clock.js";
-import { type Directory, DirectoryRelay } from "../ports/directory.js";
+import { type Directory, DirectoryRelay, PeopleNamesRelay } from "../ports/directory.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import { NoticeRelay } from "../ports/notices.js";
 import type { AssessReadiness } from "../ports/readiness.js";
@@ -147,6 +147,8 @@ export interface Runtime {
   notices: NoticeRelay;
   /** Who belongs to which user group; the Slack surface plugs its directory in. */
   directory: DirectoryRelay;
+  /** People's display names for reports and the CLI; plugged in where a Slack token is known. */
+  names: PeopleNamesRelay;
   /** Snapshots and diffs recorded by runs. */
   artifacts: ArtifactStore;
   /** Run reports (Markdown, JSON, timeline SVG). */
@@ -189,6 +191,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const alerts = createAlertDispatcher(config, env.named, log);
   observer.attach(runOutcomeAlerts(alerts, () => clock.now()));
   const directory = new DirectoryRelay(options.directory);
+  const names = new PeopleNamesRelay();
   const notices = new NoticeRelay();
   const postgresSources = config.dataSources.filter((d) => d.kind === "postgres");
   const sites = options.sites ?? kubernetesSites(config);
@@ -339,8 +342,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     observers: observer,
     notices,
     directory,
+    names,
     artifacts,
-    reports: new RunReports({ service, artifacts, clock, archives: store }),
+    reports: new RunReports({ service, artifacts, clock, archives: store, names }),
     sites,
     velero,
     alerts,

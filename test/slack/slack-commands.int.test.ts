@@ -136,10 +136,10 @@ describe("/dr status", () => {
     expect(shown).toHaveLength(2);
     expect(shown[0]!.text).toContain("Checking both sites… one is slow to answer");
     expect(shown[1]).toBe(final);
-    expect(final.text).toContain("• *dc1* (primary): :red_circle: down: no answer within 2000 ms");
+    expect(final.text).toContain("• *dc1* (primary): :red_circle: down: no answer within 2s");
     expect(final.text).toContain("• *dc2* (dr): :large_green_circle: healthy");
-    expect(final.text).toContain("◦ ❔ pg (data): unknown: no answer within 2000 ms");
-    expect(final.text).toContain("◦ ❔ velero (configuration): unknown: no answer within 2000 ms");
+    expect(final.text).toContain("◦ ❔ pg (data): unknown: no answer within 2s");
+    expect(final.text).toContain("◦ ❔ velero (configuration): unknown: no answer within 2s");
   });
 });
 
@@ -235,7 +235,8 @@ describe("run commands in Slack", () => {
     expect(await answer("U0ONCALL", `abort ${runId}`)).toBe(
       `Abort of \`${runId}\` requested; it is aborted.`,
     );
-    await waitForText(card, "*aborted*");
+    await waitForText(card, "*Withdrawn* before it was approved");
+    expect(blocksText(latest(card))).toContain("Nothing was changed.");
     expect(blocksText(latest(card))).not.toContain("dr:approve");
     expect(await answer("U0ONCALL", 'failover payments --reason "second try"')).toMatch(
       /^Requested `failover-[a-z0-9-]+`: needs 2 approval\(s\) from someone other than you/,
@@ -529,7 +530,9 @@ describe("live progress", () => {
     const summary = blocksText(latest(progress));
     expect(summary).toContain("*Summary*: completed with exceptions");
     expect(summary).toMatch(/of RTO 2h ✅ met/);
-    for (const phase of ["Detection", "Decision", "Activation", "Validation"])
+    // Nobody's alert started this run: detection is 0, and the summary says why.
+    expect(summary).toContain("*Detection*\\n0 (a person started this run)");
+    for (const phase of ["Decision", "Activation", "Validation"])
       expect(summary).toMatch(new RegExp(`\\*${phase}\\*\\\\n(\\d+ms|\\d+(\\.\\d)?s)`));
     expect(summary).toMatch(/\*RTO\*\\n\S+ against 2h ✅/);
     expect(summary).toContain(`*Approved by*\\n• <@U0A1> at <!date^${Math.floor(a1!.at / 1000)}^`);

@@ -321,7 +321,8 @@ describe("clicks that cannot act", () => {
 
     // The housekeeping every replica runs marks the request expired; the card says so, without buttons.
     expect((await h.service.supervise()).expired).toEqual([run.id]);
-    await waitForText(card, "*expired*: no decision before the approval expiry");
+    await waitForText(card, "*Expired* at <!date^");
+    expect(blocksText(latest(card))).toContain("without the approvals it needed. Nothing was changed.");
     expect(blocksText(latest(card))).not.toContain("dr:approve");
     expect((await h.store.getRun(run.id))!.approvals).toEqual([]);
   });

@@ -1,11 +1,13 @@
 import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { isDrError } from "../../domain/errors.js";
+import { reportPeople } from "../../domain/people.js";
 import type { RunReadiness, ScopeReadiness, WithReadiness } from "../../domain/readiness/scope-readiness.js";
 import { buildRunReport, type RunReport } from "../../domain/run-report.js";
 import type { Snapshot, SnapshotDiff } from "../../domain/snapshot.js";
 import { switchedRecordsTtlMs } from "../../domain/traffic-window.js";
 import type { ArtifactStore } from "../../ports/artifact-store.js";
 import type { Clock } from "../../ports/clock.js";
+import type { PeopleNames } from "../../ports/directory.js";
 import type { RunStore } from "../../ports/run-store.js";
 import type { DrService } from "../dr-service.js";
 import { readinessArtifact } from "../readiness/readiness-of-runs.js";
@@ -31,6 +33,8 @@ export class RunReports {
       artifacts: ArtifactStore;
       clock: Clock;
       archives?: Pick<RunStore, "readArchive">;
+      /** Display names for the people the report records (IDs are kept beside them). */
+      names?: PeopleNames;
     },
   ) {}
 
@@ -77,7 +81,7 @@ export class RunReports {
   }
 
   async files(runId: string): Promise<RunReportFiles> {
-    const report = await this.build(runId);
+    const report = await this.withNames(await this.build(runId));
     return {
       report,
       markdown: renderReportMarkdown(report),
@@ -95,6 +99,15 @@ export class RunReports {
     );
     if (!before && !after) return undefined;
     return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
+  }
+
+  /** The report with the display names of the people it records, as far as they can be read now. */
+  private async withNames<R extends RunReport>(report: R): Promise<R> {
+    if (!this.d.names) return report;
+    const names = await this.d.names.namesOf(reportPeople(report));
+    return names.size > 0
+      ? { ...report, people: { ...report.people, ...Object.fromEntries(names) } }
+      : report;
   }
 
   /** The diff the step recorded; if only the snapshots survived, the diff is computed again from them. */

@@ -1,5 +1,6 @@
 import { argument } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
+import { peopleOf } from "../../domain/people.js";
 import { runsText, runText, statusText } from "../render-text.js";
 import { writeReportFiles } from "../write-report-files.js";
 import type { CliCommandHandler } from "./cli-command.js";
@@ -22,7 +23,11 @@ export const listRuns: CliCommandHandler = async (ctx) => {
 export const showRun: CliCommandHandler = async (ctx) => {
   const rt = await ctx.runtime();
   const { run, steps, events } = await rt.service.show(argument(ctx.cmd, "RUN"));
-  ctx.emit({ run, steps: Object.fromEntries(steps), events }, runText(run, steps, rt.clock.now(), events));
+  const names = await rt.names.namesOf(peopleOf(run, steps));
+  ctx.emit(
+    { run, steps: Object.fromEntries(steps), events },
+    runText(run, steps, rt.clock.now(), events, names),
+  );
   return EXIT.ok;
 };
 

@@ -103,6 +103,7 @@ const OUTCOME: Partial<Record<RunRecord["state"], string>> = {
 const UNDO_ICON: Record<keyof typeof UNDO_TEXT, string> = {
   in_effect: "✅",
   undone: "↩️",
+  withheld: "⛔",
   undo_failed: "⚠️",
   not_undone: "⚠️",
   undo_pending: "▪️",

@@ -61,6 +61,22 @@ describe("the Markdown report", () => {
     expect(md).toContain("| Pre-test checklist | Stakeholders notified | U0ONCALL | 2026-11-25T09:01:35Z |");
   });
 
+  it("names people by the directory's names with their IDs beside them, in every table and in the timeline", () => {
+    const report = buildRunReport({ run, steps: records, events, diffs, now: run.createdAt + 200_000 });
+    const named = renderReportMarkdown({
+      ...report,
+      run: { ...report.run, state: "aborted", stateReason: "aborted by U0A1: drill window over" },
+      people: { U0ONCALL: "Dana Oncall", U0A1: "Alex Approver" },
+    });
+    expect(named).toContain("| Requested by | Dana Oncall (U0ONCALL) via");
+    expect(named).toContain(
+      "| Pre-test checklist | Stakeholders notified | Dana Oncall (U0ONCALL) | 2026-11-25T09:01:35Z |",
+    );
+    expect(named).toMatch(/\| Alex Approver \(U0A1\) \| 2026-11-25T09:\d\d:\d\dZ \|/);
+    expect(named).toContain("| State | aborted: aborted by Alex Approver (U0A1): drill window over |");
+    expect(named).not.toMatch(/\| U0A1 \|/);
+  });
+
   it("shows each step's duration, the diff and the cleanup proof", () => {
     expect(md).toContain("| Scale up on DR (`scale-up`) | failover | k8s.scale | succeeded | 2 |");
     expect(md).toContain("~ Deployment production/payments-api: replicas 0 → 3");
