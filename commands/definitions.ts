@@ -71,6 +71,10 @@ export const FLAGS = {
     kind: "switch",
     summary: "Approve a run that loses more data than its tier's RPO allows, knowingly",
   },
+  "accept-not-ready": {
+    kind: "switch",
+    summary: "Approve a real failover or failback whose scope's DR readiness is not ready, knowingly",
+  },
   mode: { kind: "mode", value: "real|drill", summary: "Plan a real run or a drill (default: the runbook's)" },
   limit: { kind: "count", value: "N", summary: "How many (default 20)" },
   "idempotency-key": {
@@ -168,7 +172,8 @@ export const COMMANDS = [
   },
   {
     name: "status",
-    summary: "Health of both sites, which site serves each application, RPO per tier, active runs",
+    summary:
+      "Health of both sites, which site serves each application, readiness and RPO per tier (name one for its findings), active runs",
     args: [{ name: "tier|app" }],
     who: "anyone",
     changesProduction: false,
@@ -238,7 +243,7 @@ export const COMMANDS = [
     args: [RUN],
     who: "approver",
     changesProduction: true,
-    cli: { flags: ["plan", "accept-data-loss", "detach"] },
+    cli: { flags: ["plan", "accept-data-loss", "accept-not-ready", "detach"] },
   },
   {
     name: "reject",

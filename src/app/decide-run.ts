@@ -1,4 +1,5 @@
 import { dataLossKey } from "../domain/data-loss.js";
+import { needsReadinessAcceptance, readinessKey } from "../domain/readiness/run-readiness.js";
 import type { RunRecord } from "../domain/run.js";
 import { approveRun, refuseClosedDecision, rejectRun } from "../domain/run-state/decide.js";
 import { requestedTargets } from "../domain/scope.js";
@@ -8,6 +9,7 @@ import { releaseScopeOf } from "./claim-scope.js";
 import type { ControlRequest } from "./control-run.js";
 import { proveAction } from "./prove-action.js";
 import { readDataLoss } from "./read-data-loss.js";
+import { readRunReadiness } from "./read-readiness.js";
 import { readServing } from "./read-serving.js";
 import { cleanReason } from "./request-run.js";
 
@@ -17,6 +19,8 @@ export interface ApproveInput {
   planHash: string;
   /** The approver accepts a data loss beyond the tier's RPO (required when the run has an rpoRisk). */
   acceptsDataLoss?: boolean;
+  /** The approver accepts approving a scope that is not ready (required when the run's readiness is). */
+  acceptsNotReady?: boolean;
   /** The approver's proof: Slack's signed click, or a signer of their SSH key (the CLI). */
   witness?: Witness;
 }
@@ -27,7 +31,9 @@ export interface ApproveInput {
  * written only for the plan people saw and the data they accepted to lose: the exposure is read
  * again first, and the plan computed again inside the same compare-and-set
  * (src/domain/run-state/decide.ts), so a drifted plan or a worse (or unknown) exposure voids the
- * approvals, and a plan that cannot be computed keeps the request waiting.
+ * approvals, and a plan that cannot be computed keeps the request waiting. A scope that is not ready
+ * is accepted the same way: its readiness is read again at the last approval, and not ready where
+ * approvers did not accept it voids the approvals.
  */
 export async function approveRequest(
   ctx: AppContext,
@@ -45,6 +51,9 @@ export async function approveRequest(
       action: "approve",
       run: current,
       ...(input.acceptsDataLoss && current.rpoRisk ? { acceptsDataLoss: dataLossKey(current.rpoRisk) } : {}),
+      ...(input.acceptsNotReady && current.readiness && needsReadinessAcceptance(current)
+        ? { acceptsNotReady: readinessKey(current.readiness) }
+        : {}),
     },
     input.witness,
   );
@@ -53,7 +62,12 @@ export async function approveRequest(
   const serving = await readServing(ctx);
   const last =
     current.state === "pending_approval" && current.approvals.length + 1 >= current.requiredApprovals;
-  const fresh = last ? await readDataLoss(ctx, current, "approve.rpo") : undefined;
+  const [fresh, freshReadiness] = last
+    ? await Promise.all([
+        readDataLoss(ctx, current, "approve.rpo"),
+        readRunReadiness(ctx, current.scope.applications, "approve.readiness"),
+      ])
+    : [undefined, undefined];
   const couldLoseData = ctx.readRpo !== undefined && current.kind === "failover" && current.mode === "real";
   const run = await ctx.writer.apply(input.runId, input.actor, (r, now) =>
     approveRun(
@@ -62,6 +76,7 @@ export async function approveRequest(
         actor,
         planHash: input.planHash,
         acceptsDataLoss: input.acceptsDataLoss === true,
+        acceptsNotReady: input.acceptsNotReady === true,
         replan: () =>
           ctx.plans.plan({
             runbook: r.runbook,
@@ -74,6 +89,7 @@ export async function approveRequest(
         expiryMs: ctx.plans.expiryMs(r.runbook),
         ...(proof ? { proof } : {}),
         ...(fresh && couldLoseData ? { fresh: { risk: fresh.risk } } : {}),
+        ...(freshReadiness ? { freshReadiness } : {}),
       },
       now,
     ),

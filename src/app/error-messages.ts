@@ -24,6 +24,7 @@ export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   plan_changed: "The plan changed; review it again",
   plan_unavailable: "The plan cannot be computed now; the request keeps waiting",
   data_loss_not_accepted: "This run loses more data than the RPO allows: accept it explicitly",
+  not_ready_not_accepted: "The DR readiness of this scope is not ready: accept it explicitly",
   unproven: "Not proven: drbot could not verify who did this",
   invalid_state: "Not possible in the run's current state",
   lost_lease: "Another drbot process took over this run",
@@ -45,6 +46,10 @@ const REMEDIES: Partial<Record<DrErrorCode, Record<"slack" | "cli", string>>> = 
   data_loss_not_accepted: {
     slack: "approve with the card's “Approve, accepting data loss” button, which accepts it",
     cli: "approve again with --accept-data-loss, which accepts it",
+  },
+  not_ready_not_accepted: {
+    slack: "approve with the card's “Approve, accepting not ready” button, which accepts it",
+    cli: "approve again with --accept-not-ready, which accepts it",
   },
 };
 

@@ -1,6 +1,7 @@
 import { describeError } from "../domain/errors.js";
 import { type KeptRound, keptRound } from "../domain/readiness/kept-round.js";
 import type { ReadinessReport } from "../domain/readiness/readiness.js";
+import { type RunReadiness, runReadiness } from "../domain/readiness/run-readiness.js";
 import { answerWithin } from "./answer-within.js";
 import type { AppContext } from "./app-context.js";
 
@@ -34,4 +35,18 @@ export async function readKeptRound(
     return { state: "unread", detail: `could not be read: no answer within ${deadlineMs} ms` };
   if ("detail" in read) return { state: "unread", detail: read.detail };
   return keptRound(read.report, ctx.clock.now(), readinessIntervalMs(ctx));
+}
+
+/**
+ * The readiness of a run's scope for its card (and, at the last approval, to compare with what was
+ * accepted): read within the status deadline, so a request or an approval never waits on the store.
+ * Undefined when this process reads no readiness.
+ */
+export async function readRunReadiness(
+  ctx: Pick<AppContext, "readiness" | "clock" | "config" | "log" | "statusDeadlineMs">,
+  applications: readonly string[],
+  operation: string,
+): Promise<RunReadiness | undefined> {
+  const kept = await readKeptRound(ctx, ctx.statusDeadlineMs, operation);
+  return kept ? runReadiness(kept, applications) : undefined;
 }

@@ -19,6 +19,7 @@ import type { AppContext } from "./app-context.js";
 import { claimScope, SCOPE_RUN_TTL_MS } from "./claim-scope.js";
 import { proveAction } from "./prove-action.js";
 import { readDataLoss } from "./read-data-loss.js";
+import { readRunReadiness } from "./read-readiness.js";
 import { readServing } from "./read-serving.js";
 import { AUDIT_STREAM } from "./run-writer.js";
 import type { ScopeRestorePoints } from "./velero-overview.js";
@@ -95,9 +96,10 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
     throw error;
   }
   const targets = strictestTargets(ctx.config, plan.scope);
-  const [{ exposure, risk: rpoRisk }, restorePoints] = await Promise.all([
+  const [{ exposure, risk: rpoRisk }, restorePoints, readiness] = await Promise.all([
     readDataLoss(ctx, { kind: runbook.kind, mode: plan.mode, scope: plan.scope }, "request.rpo"),
     runbook.kind === "failover" ? restorePointsOnCard(ctx, plan.scope) : Promise.resolve(undefined),
+    readRunReadiness(ctx, plan.scope.applications, "request.readiness"),
   ]);
   const required = runbook.approvals.required ?? ctx.config.approvals.required[runbook.kind];
   const expiryMs = ctx.plans.expiryMs(runbook);
@@ -143,6 +145,7 @@ export async function requestRun(ctx: AppContext, input: RequestInput): Promise<
       tierRpoMs: targets.rpoMs,
       ...(exposure && Number.isFinite(exposure.effectiveMs) ? { rpoExposureMs: exposure.effectiveMs } : {}),
       ...(rpoRisk ? { rpoRisk } : {}),
+      ...(readiness ? { readiness } : {}),
       ...(restorePoints && restorePoints.length > 0 ? { restorePoints } : {}),
       serving: serving.filter((s) => plan.scope.applications.includes(s.application)),
       version: 1,

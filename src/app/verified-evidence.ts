@@ -106,6 +106,7 @@ export class VerifiedEvidence implements Evidence {
       nonce: randomBytes(16).toString("hex"),
       details: {
         ...(expected.acceptsDataLoss ? { "accepts-data-loss": expected.acceptsDataLoss } : {}),
+        ...(expected.acceptsNotReady ? { "accepts-not-ready": expected.acceptsNotReady } : {}),
         ...(expected.step ? { step: expected.step } : {}),
         ...(expected.item ? { item: expected.item } : {}),
         ...(expected.reason ? { reason: expected.reason } : {}),
@@ -126,6 +127,7 @@ export class VerifiedEvidence implements Evidence {
       ["step", expected.step],
       ["item", expected.item],
       ["accepts-data-loss", expected.acceptsDataLoss],
+      ["accepts-not-ready", expected.acceptsNotReady],
     ] as const)
       if (claim.details[line] !== wanted) return `the signature's ${line} is not the action's`;
     const now = this.d.clock.now();
@@ -243,6 +245,8 @@ function judgeSlack(said: SlackStatement, expected: ExpectedAction): string | un
     if (approves.planHash !== run.plan.hash) return "the Slack click approves another plan than the run's";
     if (approves.acceptsDataLoss !== expected.acceptsDataLoss)
       return "the data at risk changed since the card was shown; review the new card";
+    if (approves.acceptsNotReady !== expected.acceptsNotReady)
+      return "the readiness changed since the card was shown; review the new card";
   }
   return undefined;
 }

@@ -24,6 +24,7 @@ export type DrErrorCode =
   | "plan_changed"
   | "plan_unavailable"
   | "data_loss_not_accepted"
+  | "not_ready_not_accepted"
   | "unproven"
   | "invalid_state"
   | "lost_lease"

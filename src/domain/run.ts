@@ -1,5 +1,6 @@
 import type { RunKind } from "./config.js";
 import type { Proof } from "./evidence/proof.js";
+import type { RunReadiness } from "./readiness/run-readiness.js";
 import type { RtoBudgets } from "./rto-budgets.js";
 import type { RunState } from "./run-state/states.js";
 import type { OnFailure, RunbookRtoPhase } from "./runbook.js";
@@ -115,6 +116,8 @@ export interface Approval {
   planHash: string;
   /** The approver explicitly accepted losing more data than the tier's RPO (see RunRecord.rpoRisk). */
   acceptedDataLoss?: boolean;
+  /** The approver explicitly accepted approving a scope that is not ready (see RunRecord.readiness). */
+  acceptedNotReady?: boolean;
   /**
    * Who approved, provable without trusting the store: Slack's signed click or the approver's SSH
    * signature (src/domain/evidence/proof.ts). The engine checks it again before it executes.
@@ -204,6 +207,11 @@ export interface RunRecord {
   rpoExposureMs?: number;
   /** Set when approvers must accept a data loss beyond the tier's RPO. */
   rpoRisk?: RpoRisk;
+  /**
+   * The scope's readiness from the kept round when the run was requested (read again at the last
+   * approval): listed on the card; not ready, a real failover or failback needs explicit acceptance.
+   */
+  readiness?: RunReadiness;
   /** Which site served each of the scope's applications when the run was requested. */
   serving?: Serving[];
   /** Recent backups of the scope when the run was requested (failover only). */

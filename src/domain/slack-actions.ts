@@ -21,3 +21,39 @@ export const WATCH_ACTION = {
 
 /** The slash command every `/dr …` request arrives as. */
 export const DR_COMMAND = "/dr";
+
+/**
+ * What the Approve button carries: the run, the plan hash, and the readings the approver accepts
+ * (`accept-<data-loss key>`, `accept-not-ready-<readiness key>`), in any order after the hash. The
+ * engine reads a kept click back with the same parser, so the card, the listener and the evidence
+ * check agree on what a click accepted.
+ */
+export interface ApproveClick {
+  runId: string;
+  planHash: string;
+  acceptsDataLoss?: string;
+  acceptsNotReady?: string;
+}
+
+const ACCEPTS_NOT_READY = "accept-not-ready-";
+const ACCEPTS_DATA_LOSS = "accept-";
+
+export function approveValue(click: ApproveClick): string {
+  return [
+    click.runId,
+    click.planHash,
+    ...(click.acceptsDataLoss ? [`${ACCEPTS_DATA_LOSS}${click.acceptsDataLoss}`] : []),
+    ...(click.acceptsNotReady ? [`${ACCEPTS_NOT_READY}${click.acceptsNotReady}`] : []),
+  ].join("|");
+}
+
+export function parseApproveValue(value: string): ApproveClick {
+  const [runId = "", planHash = "", ...accepts] = value.split("|");
+  const click: ApproveClick = { runId, planHash };
+  for (const part of accepts) {
+    // The longer prefix first: a not-ready acceptance also starts with "accept-".
+    if (part.startsWith(ACCEPTS_NOT_READY)) click.acceptsNotReady = part.slice(ACCEPTS_NOT_READY.length);
+    else if (part.startsWith(ACCEPTS_DATA_LOSS)) click.acceptsDataLoss = part.slice(ACCEPTS_DATA_LOSS.length);
+  }
+  return click;
+}

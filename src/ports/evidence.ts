@@ -27,6 +27,8 @@ export interface ExpectedAction {
   item?: string;
   /** The key of the data-loss reading the approver accepts (src/domain/data-loss.ts). */
   acceptsDataLoss?: string;
+  /** The key of the not-ready readiness reading the approver accepts (src/domain/readiness/run-readiness.ts). */
+  acceptsNotReady?: string;
   reason?: string;
 }
 

@@ -85,7 +85,7 @@ describe("parseCommandLine on the CLI", () => {
       "unknown command `frobnicate`; the commands are help, status, readiness, validate, plan, run, approve, reject, runs, show, report, abort, resume, skip, tick, serve (drbot help says what each does)",
     );
     expect(refusal(["aprove", "failover-1"], "cli")).toBe(
-      "unknown command `aprove`, did you mean `approve`? usage: drbot approve RUN --as USER [--key FILE] --plan HASH [--accept-data-loss] [--detach]",
+      "unknown command `aprove`, did you mean `approve`? usage: drbot approve RUN --as USER [--key FILE] --plan HASH [--accept-data-loss] [--accept-not-ready] [--detach]",
     );
     expect(refusal(["failover", "payments"], "cli")).toBe(
       "`failover` is not a drbot command: it is `/dr failover` in Slack (drbot help lists the commands here)",

@@ -165,6 +165,8 @@ export function engineHarness(options: {
   config?: Config;
   readRpo?: () => Promise<RpoReading[]>;
   restorePoints?: DrServiceDeps["restorePoints"];
+  /** The kept readiness round requests and approvals read (none when left out). */
+  readiness?: DrServiceDeps["readiness"];
   /** Which site serves each application (in memory, every application at home, when left out). */
   siteState?: SiteStateStore;
   /**
@@ -221,6 +223,7 @@ export function engineHarness(options: {
       ...(options.autoStart === false ? { autoStart: false } : {}),
       ...(options.readRpo ? { readRpo: options.readRpo } : {}),
       ...(options.restorePoints ? { restorePoints: options.restorePoints } : {}),
+      ...(options.readiness ? { readiness: options.readiness } : {}),
     }),
   );
   let counter = 0;

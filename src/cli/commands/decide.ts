@@ -6,12 +6,13 @@ import { drive, finish } from "./drive-run.js";
 /** `drbot approve RUN --plan HASH`: the last approval starts the run, executed here unless --detach. */
 export const approveRun: CliCommandHandler = async (ctx) => {
   const rt = await ctx.runtime();
-  const { plan, acceptDataLoss, detach } = ctx.cmd.flags;
+  const { plan, acceptDataLoss, acceptNotReady, detach } = ctx.cmd.flags;
   const { run, started } = await rt.service.approve({
     actor: actor(ctx),
     runId: argument(ctx.cmd, "RUN"),
     planHash: plan ?? "",
     acceptsDataLoss: acceptDataLoss === true,
+    acceptsNotReady: acceptNotReady === true,
     ...proven(ctx),
   });
   if (started && !detach) return finish(ctx, rt, await drive(ctx, rt, run.id));

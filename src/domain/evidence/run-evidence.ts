@@ -4,8 +4,15 @@ import { formatMs } from "../duration.js";
 import type { StepCatalog } from "../plan.js";
 import { canonicalJson, planMatchesHash } from "../plan-hash.js";
 import { LEGACY_PLAN, planParamsProblems } from "../plan-params.js";
+import { needsReadinessAcceptance, readinessKey } from "../readiness/run-readiness.js";
 import type { Approval, RunRecord } from "../run.js";
-import { DR_COMMAND, RUN_ACTION, WATCH_ACTION } from "../slack-actions.js";
+import {
+  type ApproveClick,
+  DR_COMMAND,
+  parseApproveValue,
+  RUN_ACTION,
+  WATCH_ACTION,
+} from "../slack-actions.js";
 import { type ProofKeys, readProof, type Said } from "./proof.js";
 
 /**
@@ -228,23 +235,21 @@ function requests(said: Said, run: RunRecord): boolean {
   }
 }
 
-/** What an approval's proof approves: the run, the plan and the data-loss reading it names. */
-export function approvalSaid(
-  said: Said,
-): { runId: string; planHash: string; acceptsDataLoss?: string } | undefined {
+/** What an approval's proof approves: the run, the plan, and the data-loss and readiness readings it names. */
+export function approvalSaid(said: Said): ApproveClick | undefined {
   if (said.kind === "claim") {
     if (said.claim.action !== "approve") return undefined;
-    const accepts = said.claim.details["accepts-data-loss"];
+    const dataLoss = said.claim.details["accepts-data-loss"];
+    const notReady = said.claim.details["accepts-not-ready"];
     return {
       runId: said.claim.runId,
       planHash: said.claim.planHash,
-      ...(accepts ? { acceptsDataLoss: accepts } : {}),
+      ...(dataLoss ? { acceptsDataLoss: dataLoss } : {}),
+      ...(notReady ? { acceptsNotReady: notReady } : {}),
     };
   }
   if (said.kind !== "action" || said.actionId !== RUN_ACTION.approve) return undefined;
-  const [runId = "", planHash = "", accept] = said.value.split("|");
-  const accepts = accept?.startsWith("accept-") ? accept.slice("accept-".length) : undefined;
-  return { runId, planHash, ...(accepts ? { acceptsDataLoss: accepts } : {}) };
+  return parseApproveValue(said.value);
 }
 
 function judgeApproval(
@@ -291,5 +296,10 @@ function judgeApproval(
     return { problem: "unapproved", reason: `${who} is not an approver of ${run.kind} runs now` };
   if (run.rpoRisk && said.acceptsDataLoss !== dataLossKey(run.rpoRisk))
     return { problem: "unapproved", reason: `${who} did not accept the data loss the run now shows` };
+  if (needsReadinessAcceptance(run) && run.readiness && said.acceptsNotReady !== readinessKey(run.readiness))
+    return {
+      problem: "unapproved",
+      reason: `${who} did not accept the not-ready readiness the run now shows`,
+    };
   return { userId: who, at: reading.at };
 }

@@ -11,6 +11,7 @@
  *     at: 2026-01-01T03:00:00.000Z
  *     nonce: 5f1c…(32 hex)
  *     accepts-data-loss: 1a2b3c4d5e6f7a8b
+ *     accepts-not-ready: 8b7a6f5e4d3c2b1a
  *
  * The signature binds every line: another run, another plan, another person, or a later replay of
  * the same text does not pass (src/app/prove-action.ts keeps nonces; the engine checks the binding).
@@ -30,7 +31,7 @@ export const SIGNED_ACTIONS = [
 export type SignedAction = (typeof SIGNED_ACTIONS)[number];
 
 /** Optional lines, in the order they are written. */
-const DETAIL_KEYS = ["accepts-data-loss", "step", "item", "reason"] as const;
+const DETAIL_KEYS = ["accepts-data-loss", "accepts-not-ready", "step", "item", "reason"] as const;
 export type ClaimDetail = (typeof DETAIL_KEYS)[number];
 
 export interface SignedClaim {

@@ -3,6 +3,12 @@ import { dataLossWorsened } from "../data-loss.js";
 import { DrError, describeError } from "../errors.js";
 import type { Proof } from "../evidence/proof.js";
 import { type Actor, refusePermission } from "../permissions.js";
+import {
+  describeNotReady,
+  needsReadinessAcceptance,
+  type RunReadiness,
+  readinessWorsened,
+} from "../readiness/run-readiness.js";
 import type { Approval, Plan, RpoRisk, RunRecord } from "../run.js";
 import { enter, type MoveContext, note, type RunChange, type RunMove, runEvent } from "./run-change.js";
 
@@ -18,6 +24,8 @@ export interface ApproveInput {
   planHash: string;
   /** The approver saw the data-loss warning and accepted it (required when the run has an rpoRisk). */
   acceptsDataLoss?: boolean;
+  /** The approver saw the not-ready findings and accepted them (required when the scope is not ready). */
+  acceptsNotReady?: boolean;
   /**
    * Computes the plan again from today's configuration and runbooks; called only for the last
    * approval, which is written only if the plan is still the one approved. Throws when it cannot.
@@ -33,6 +41,11 @@ export interface ApproveInput {
    * unknown, and the approvals are void (src/domain/data-loss.ts).
    */
   fresh?: { risk: RpoRisk | undefined };
+  /**
+   * The scope's readiness read again as the last approval arrived (undefined: not read). Not ready
+   * where approvers did not accept it, or worse than accepted, and the approvals are void.
+   */
+  freshReadiness?: RunReadiness;
 }
 
 export interface RejectInput {
@@ -73,6 +86,7 @@ export function approveRun(run: RunRecord, input: ApproveInput, now: number): Ru
     at: now,
     planHash: input.planHash,
     ...(run.rpoRisk ? { acceptedDataLoss: true } : {}),
+    ...(needsReadinessAcceptance(run) ? { acceptedNotReady: true } : {}),
     ...(input.proof ? { proof: input.proof } : {}),
   };
   const approvals = [...run.approvals, approval];
@@ -82,6 +96,7 @@ export function approveRun(run: RunRecord, input: ApproveInput, now: number): Ru
     required: run.requiredApprovals,
     state,
     ...(run.rpoRisk ? { acceptedDataLoss: true } : {}),
+    ...(needsReadinessAcceptance(run) ? { acceptedNotReady: true } : {}),
   });
   if (approvals.length < run.requiredApprovals)
     return note(run, ctx, { approvals, decisions }, "run.approval", counted(run.state));
@@ -103,6 +118,15 @@ export function approveRun(run: RunRecord, input: ApproveInput, now: number): Ru
       risk: input.fresh.risk,
       why: `the data at risk changed: ${worse}`,
     });
+  const notReady =
+    input.freshReadiness && needsReadinessAcceptance({ ...run, readiness: input.freshReadiness })
+      ? readinessWorsened(run.readiness, input.freshReadiness)
+      : undefined;
+  if (notReady && input.freshReadiness)
+    return voidApprovals(run, ctx, input, {
+      readiness: input.freshReadiness,
+      why: `the readiness changed: ${notReady}`,
+    });
   return enter(run, "approved", ctx, {
     patch: { approvals, decisions, rto: { ...run.rto, approvedAt: now } },
     type: "run.approval",
@@ -118,7 +142,7 @@ function voidApprovals(
   run: RunRecord,
   ctx: MoveContext,
   input: ApproveInput,
-  change: { plan?: Plan; risk?: RpoRisk | undefined; why: string },
+  change: { plan?: Plan; risk?: RpoRisk | undefined; readiness?: RunReadiness; why: string },
 ): RunChange {
   const plan = change.plan ?? run.plan;
   const reason = change.plan
@@ -141,6 +165,7 @@ function voidApprovals(
       stateReason: reason,
       approvals: [],
       rpoRisk: risk,
+      ...(change.readiness ? { readiness: change.readiness } : {}),
       expiresAt: ctx.now + input.expiryMs,
       rto: { ...run.rto, approvedAt: undefined },
     },
@@ -167,6 +192,11 @@ function refuseApproval(run: RunRecord, input: ApproveInput): DrError | undefine
     return new DrError(
       "data_loss_not_accepted",
       `this ${run.kind} would lose ${describeRpoRisk(run.rpoRisk)}, and an approval must accept that loss explicitly`,
+    );
+  if (needsReadinessAcceptance(run) && run.readiness && input.acceptsNotReady !== true)
+    return new DrError(
+      "not_ready_not_accepted",
+      `the DR site is not ready to serve this scope (${describeNotReady(run.readiness)}), and an approval must accept that explicitly`,
     );
   return undefined;
 }

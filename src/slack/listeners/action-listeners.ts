@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import type { DrService } from "../../app/dr-service.js";
 import { APPROVAL_GATE_ITEM } from "../../domain/approval-gate.js";
 import { DrError } from "../../domain/errors.js";
+import { parseApproveValue } from "../../domain/slack-actions.js";
 import type { Clock } from "../../ports/clock.js";
 import type { Witness } from "../../ports/evidence.js";
 import type { Logger } from "../../ports/logger.js";
@@ -52,13 +53,16 @@ export function registerActionListeners(
   };
 
   on(ACTION.approve, async (value, actor, witness) => {
-    const [runId, planHash, accept] = split(value, 2, 1) as [string, string, string | undefined];
+    split(value, 2, 2);
+    const click = parseApproveValue(value);
     const { run, started } = await deps.service.approve({
       actor,
-      runId,
-      planHash,
-      // The click names the data-loss reading it accepts; the proof check compares it with the run's.
-      acceptsDataLoss: accept?.startsWith("accept-") === true,
+      runId: click.runId,
+      planHash: click.planHash,
+      // The click names the data-loss and readiness readings it accepts; the proof check compares
+      // them with the run's.
+      acceptsDataLoss: click.acceptsDataLoss !== undefined,
+      acceptsNotReady: click.acceptsNotReady !== undefined,
       witness,
     });
     if (run.state === "pending_approval" && run.stateReason?.startsWith("approvals voided"))

@@ -1,9 +1,11 @@
 import { approvalsMissing, describeRpoRisk } from "../../domain/approval.js";
 import { dataLossKey } from "../../domain/data-loss.js";
 import { formatMs } from "../../domain/duration.js";
+import { needsReadinessAcceptance, readinessKey } from "../../domain/readiness/run-readiness.js";
 import type { TierRpo } from "../../domain/rpo.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../../domain/rpo-text.js";
 import type { PlanStep, RunRecord } from "../../domain/run.js";
+import { approveValue } from "../../domain/slack-actions.js";
 import { describeCondition } from "../../domain/step-condition.js";
 import { undoNote } from "../../domain/undo-rule.js";
 import {
@@ -20,6 +22,7 @@ import {
   type View,
   withinBlockBudget,
 } from "./block-kit.js";
+import { readinessCardText } from "./readiness-lines.js";
 import { neverStarted } from "./run-summary.js";
 import { ACTION, approvalLines, KIND_TITLE, said, slackDate, slackTime, user } from "./run-view-parts.js";
 import { servingLines } from "./serving-lines.js";
@@ -80,6 +83,8 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
           .join(" · ")}`,
       ]),
     );
+  const readiness = readinessCardText(run);
+  if (readiness) blocks.push(section(readiness));
   const tail: Block[] = [];
   if (run.state === "pending_approval" && now < run.expiresAt) {
     tail.push(
@@ -88,17 +93,10 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
       // or a non-approver gets an explanation and nothing is recorded but the refusal in the audit
       // trail; what a dialog told an approver (the plan, what is still needed) is on the card above.
       context([
-        `Approving approves plan \`${run.plan.hash.slice(0, 12)}\` as shown${run.rpoRisk ? ", accepting the data loss above" : ""}: ${approvalsMissing(run)} approval(s) still needed, from approvers other than ${user(run.requestedBy)}.`,
+        `Approving approves plan \`${run.plan.hash.slice(0, 12)}\` as shown${acceptingText(run)}: ${approvalsMissing(run)} approval(s) still needed, from approvers other than ${user(run.requestedBy)}.`,
       ]),
       actions(`approval:${run.id}`, [
-        run.rpoRisk
-          ? button(
-              "Approve, accepting data loss",
-              ACTION.approve,
-              `${run.id}|${run.plan.hash}|accept-${dataLossKey(run.rpoRisk)}`,
-              { style: "danger" },
-            )
-          : button("Approve", ACTION.approve, `${run.id}|${run.plan.hash}`, { style: "primary" }),
+        approveButton(run),
         button("Reject", ACTION.reject, run.id, {
           style: "danger",
           confirm: {
@@ -116,6 +114,39 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
     text: clip(`${title}: ${run.approvals.length}/${run.requiredApprovals} approvals`, LIMITS.messageText),
     blocks: withinBlockBudget(blocks, tail),
   };
+}
+
+/**
+ * Approve, bound to the plan's hash and naming what the approver accepts: a data loss beyond the RPO,
+ * a scope that is not ready, or both. A plain Approve when there is nothing to accept. No confirm
+ * dialog: Slack would show it to the requester too (the context line above the buttons says it all).
+ */
+function approveButton(run: RunRecord) {
+  const notReady = needsReadinessAcceptance(run) && run.readiness ? readinessKey(run.readiness) : undefined;
+  const dataLoss = run.rpoRisk ? dataLossKey(run.rpoRisk) : undefined;
+  const value = approveValue({
+    runId: run.id,
+    planHash: run.plan.hash,
+    ...(dataLoss ? { acceptsDataLoss: dataLoss } : {}),
+    ...(notReady ? { acceptsNotReady: notReady } : {}),
+  });
+  if (!dataLoss && !notReady) return button("Approve", ACTION.approve, value, { style: "primary" });
+  const label =
+    dataLoss && notReady
+      ? "Approve, accepting data loss and not ready"
+      : dataLoss
+        ? "Approve, accepting data loss"
+        : "Approve, accepting not ready";
+  return button(label, ACTION.approve, value, { style: "danger" });
+}
+
+/** ", accepting the data loss and the not-ready readiness above", or nothing to accept. */
+function acceptingText(run: RunRecord): string {
+  const accepted = [
+    run.rpoRisk ? "the data loss" : "",
+    needsReadinessAcceptance(run) ? "the not-ready readiness" : "",
+  ].filter(Boolean);
+  return accepted.length > 0 ? `, accepting ${accepted.join(" and ")} above` : "";
 }
 
 /**

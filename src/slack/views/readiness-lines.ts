@@ -8,8 +8,11 @@ import {
   tierLine,
   VERDICT_WORDS,
 } from "../../domain/readiness/readiness-text.js";
+import { needsReadinessAcceptance } from "../../domain/readiness/run-readiness.js";
+import type { RunRecord } from "../../domain/run.js";
 import type { StatusScope } from "../../domain/status-scope.js";
-import { clip, escapeMrkdwn } from "./block-kit.js";
+import { clip, escapeMrkdwn, LIMITS } from "./block-kit.js";
+import { slackDate } from "./run-view-parts.js";
 
 /**
  * Readiness in Slack: one line per tier in `/dr status`, a scope's findings with their evidence and
@@ -67,4 +70,46 @@ function findingLines(finding: ReadinessFinding): string[] {
     lines.push(`        … and ${finding.evidence.length - EVIDENCE_SHOWN} more lines`);
   if (finding.action) lines.push(`        → ${escapeMrkdwn(clip(finding.action, 300))}`);
   return lines;
+}
+
+/**
+ * The approval card's readiness section, above the buttons: the scope's verdict as read for the
+ * request, its worst findings with what to do, and, for a real failover or failback of a scope that
+ * is not ready, that each approver must accept it (a drill or dry run shows the findings only).
+ */
+export function readinessCardText(run: RunRecord): string {
+  const readiness = run.readiness;
+  if (!readiness) return "";
+  if (!readiness.read) return `*DR readiness*: :warning: ${escapeMrkdwn(readiness.detail)}`;
+  const lines: string[] = [];
+  if (needsReadinessAcceptance(run))
+    lines.push(
+      ":rotating_light: *The DR site is not ready to serve this scope.* Each approver must accept that explicitly.",
+    );
+  lines.push(
+    `*DR readiness*: ${VERDICT_ICON[readiness.verdict]} ${VERDICT_WORDS[readiness.verdict]} (round of ${slackDate(readiness.readAt)}${run.mode === "real" ? "" : "; a drill needs no acceptance"})`,
+  );
+  // Findings while they fit the section, then how many more and where to read them all.
+  let used = lines.join("\n").length;
+  let shown = 0;
+  for (const f of readiness.findings) {
+    const text = [
+      `• ${VERDICT_ICON[f.verdict]} ${escapeMrkdwn(clip(`${f.application} ${findingLine(f)}`, 240))}`,
+      ...(f.action ? [`    → ${escapeMrkdwn(clip(f.action, 200))}`] : []),
+    ].join("\n");
+    if (used + text.length + 1 > LIMITS.sectionText - 120) break;
+    lines.push(text);
+    used += text.length + 1;
+    shown += 1;
+  }
+  const more = readiness.findings.length - shown + readiness.omitted;
+  if (more > 0) lines.push(`… and ${more} more: \`/dr status ${escapeMrkdwn(statusName(run))}\``);
+  return clip(lines.join("\n"), LIMITS.sectionText);
+}
+
+/** What `/dr status` details for the run's scope: its one application, or its one tier. */
+function statusName(run: RunRecord): string {
+  const [application] = run.scope.applications;
+  if (run.scope.applications.length === 1 && application) return application;
+  return run.scope.tiers[0] ?? "";
 }

@@ -39,12 +39,15 @@ export const slackTime = (ms: number) =>
 
 /** Who approved and when, one approver a line. */
 export function approvalLines(approvals: RunRecord["approvals"]): string {
-  return approvals
-    .map(
-      (a) =>
-        `• ${user(a.userId)} at ${slackTime(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
-    )
-    .join("\n");
+  return approvals.map((a) => `• ${user(a.userId)} at ${slackTime(a.at)}${acceptedText(a)}`).join("\n");
+}
+
+/** What an approver accepted explicitly: " (accepted the data loss and not ready)", or nothing. */
+function acceptedText(a: RunRecord["approvals"][number]): string {
+  const accepted = [a.acceptedDataLoss ? "the data loss" : "", a.acceptedNotReady ? "not ready" : ""].filter(
+    Boolean,
+  );
+  return accepted.length > 0 ? ` (accepted ${accepted.join(" and ")})` : "";
 }
 
 /**
