@@ -1,3 +1,4 @@
+import { formatMs } from "../domain/duration.js";
 import { describeError } from "../domain/errors.js";
 import { type KeptRound, keptRound } from "../domain/readiness/kept-round.js";
 import type { ReadinessReport } from "../domain/readiness/readiness.js";
@@ -32,7 +33,7 @@ export async function readKeptRound(
   );
   const read = await answerWithin<Awaited<typeof reading> | typeof late>(reading, deadlineMs, late);
   if (read === late)
-    return { state: "unread", detail: `could not be read: no answer within ${deadlineMs} ms` };
+    return { state: "unread", detail: `could not be read: no answer within ${formatMs(deadlineMs)}` };
   if ("detail" in read) return { state: "unread", detail: read.detail };
   return keptRound(read.report, ctx.clock.now(), readinessIntervalMs(ctx));
 }

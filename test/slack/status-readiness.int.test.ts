@@ -92,7 +92,7 @@ describe("readiness in /dr status", () => {
     readiness.hang = true;
     await start(readiness);
     const text = await answer("status", true);
-    expect(text).toContain(":warning: *Readiness*: readiness could not be read: no answer within 2000 ms");
+    expect(text).toContain(":warning: *Readiness*: readiness could not be read: no answer within 2s");
     expect(text).toContain("*Active runs*: none");
   });
 });
