@@ -255,6 +255,56 @@ describe("readiness on two real clusters", () => {
     await expectAllReady();
   });
 
+  it("ledger scaled up on dc2 while dc1 serves degrades ledger's standby alone; scaling it back makes it ready", async () => {
+    const ns = clusters.ns("ledger");
+    await clusters.kubectl("dc2", "scale", "deployment/ledger-api", "--replicas=2", "-n", ns);
+    const report = await assess();
+    expect(verdicts(report)).toEqual([
+      ["payments", "ready"],
+      ["ledger", "degraded"],
+    ]);
+    expect(finding(report, "ledger", "standby").evidence).toEqual([
+      `Deployment ${ns}/ledger-api: 2 replicas on dc2, standby keeps 0`,
+    ]);
+    await clusters.kubectl("dc2", "scale", "deployment/ledger-api", "--replicas=0", "-n", ns);
+    await expectAllReady();
+  });
+
+  it("a node label payments' pods select on dc1 that no dc2 node has makes payments not ready alone; labelling a dc2 node makes it ready", async () => {
+    const ns = clusters.ns("payments");
+    const label = `readiness.drbot.test/${clusters.ns("disk")}`;
+    const select = (selector: Record<string, string | null>) =>
+      clusters.kubectl(
+        "dc1",
+        "patch",
+        "deployment",
+        "payments-api",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { template: { spec: { nodeSelector: selector } } } }),
+      );
+    await clusters.kubectl("dc1", "label", "node", "dc1-node-0", `${label}=ssd`, "--overwrite");
+    await select({ "kubernetes.io/os": "linux", [label]: "ssd" });
+    try {
+      const report = await assess();
+      expect(verdicts(report)).toEqual([
+        ["payments", "not_ready"],
+        ["ledger", "ready"],
+      ]);
+      expect(finding(report, "payments", "capacity").summary).toBe(
+        `Deployment ${ns}/payments-api selects kubernetes.io/os=linux, ${label}=ssd: no Ready node on dc2 has it`,
+      );
+      await clusters.kubectl("dc2", "label", "node", "dc2-node-0", `${label}=ssd`, "--overwrite");
+      await expectAllReady();
+    } finally {
+      await select({ [label]: null }); // a merge patch removes a key set to null
+      for (const site of ["dc1", "dc2"] as const)
+        await clusters.kubectl(site, "label", "node", `${site}-node-0`, `${label}-`);
+    }
+  });
+
   it("a certificate of payments' dc2 endpoint expiring within the RTO plus 7 days degrades payments alone; a renewed one makes it ready", async () => {
     config = configWith(shortCert);
     try {
