@@ -181,6 +181,7 @@ export function createSlackApp(
       await app.start(settings.host ? { port, host: settings.host } : port);
     },
     async stop() {
+      notifier.stopClocks();
       await app.stop();
     },
   };

@@ -28,6 +28,12 @@ export class ProgressClock {
     this.timers.delete(runId);
   }
 
+  /** Stops every clock (the surface is shutting down). */
+  clearAll(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
   /** Runs whose clock is armed (tests). */
   get armed(): number {
     return this.timers.size;

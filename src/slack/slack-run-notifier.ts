@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from "../ports/logger.js";
 import type { Notice } from "../ports/notices.js";
 import type { RunObserver } from "../ports/run-observer.js";
 import type { RunStore } from "../ports/run-store.js";
+import { postLooseNotice } from "./post-loose-notice.js";
 import { ProgressClock } from "./progress-clock.js";
 import { recordUpdatesStopped } from "./record-updates-stopped.js";
 import { classifySlackFailure, retryDelayMs, type SlackFailure } from "./slack-failure.js";
@@ -184,7 +185,7 @@ export class SlackRunNotifier implements RunObserver {
    * a passing failure throws (the step fails, and its retries apply).
    */
   async postNotice(notice: Notice): Promise<boolean> {
-    if (notice.channel) return this.postLoose(notice.channel, notice);
+    if (notice.channel) return postLooseNotice(this.client, this.log, notice.channel, notice);
     let refs = await this.refs(notice.runId);
     if (!refs?.progressTs) {
       // A notice early in a run may come before its progress message is out: let that go first.
@@ -219,17 +220,9 @@ export class SlackRunNotifier implements RunObserver {
     return true;
   }
 
-  /** A notice to a channel of its own, outside any run's thread; false when Slack refuses it. */
-  private async postLoose(channel: string, notice: Notice): Promise<boolean> {
-    const icon = notice.level === "warning" ? ":rotating_light:" : ":mega:";
-    try {
-      await this.client.chat.postMessage({ channel, text: `${icon} ${notice.text}` });
-      return true;
-    } catch (error) {
-      const context = { operation: "slack.notice", runId: notice.runId, channel, err: error };
-      this.log.error("could not post a notice to its channel", context);
-      return false;
-    }
+  /** Stops redrawing clocks (shutdown): queued edits still go out with `idle`. */
+  stopClocks(): void {
+    this.clocks.clearAll();
   }
 
   /** Resolves when everything queued so far has been sent (tests and shutdown). */
