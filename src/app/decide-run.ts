@@ -1,4 +1,5 @@
 import { dataLossKey } from "../domain/data-loss.js";
+import { refusePermission } from "../domain/permissions.js";
 import { needsReadinessAcceptance, readinessKey } from "../domain/readiness/run-readiness.js";
 import type { RunRecord } from "../domain/run.js";
 import { approveRun, refuseClosedDecision, rejectRun } from "../domain/run-state/decide.js";
@@ -117,5 +118,20 @@ export async function rejectRequest(
     rejectRun(r, { actor, ...(note ? { note } : {}) }, now),
   );
   await releaseScopeOf(ctx, run);
+  return run;
+}
+
+/**
+ * Whether `actor` may reject the run now (it still waits for approvals, and they are an approver or
+ * its requester), before they are asked why: a refusal is audited and thrown, nothing else changes.
+ */
+export async function checkReject(
+  ctx: AppContext,
+  input: { actor: string; runId: string },
+): Promise<RunRecord> {
+  const run = await ctx.writer.load(input.runId);
+  const actor = await ctx.actors.of(input.actor, run.kind, { role: "approver" });
+  const refusal = refuseClosedDecision(run, ctx.clock.now()) ?? refusePermission("reject", actor, run);
+  if (refusal) throw await ctx.writer.refuse(run.id, input.actor, refusal);
   return run;
 }

@@ -8,7 +8,7 @@ import type { StatusReport } from "../domain/status-report.js";
 import type { Evidence } from "../ports/evidence.js";
 import { type AppContext, createAppContext, type DrServiceDeps } from "./app-context.js";
 import { abort, type ControlRequest, pause, resume, skip } from "./control-run.js";
-import { type ApproveInput, approveRequest, rejectRequest } from "./decide-run.js";
+import { type ApproveInput, approveRequest, checkReject, rejectRequest } from "./decide-run.js";
 import type { PlanRequest } from "./plans.js";
 import { activeRuns, auditTrail, recentRuns, showRun } from "./read-runs.js";
 import { readServing } from "./read-serving.js";
@@ -98,6 +98,11 @@ export class DrService {
 
   reject(input: ControlRequest & { note?: string }): Promise<RunRecord> {
     return rejectRequest(this.ctx, input);
+  }
+
+  /** Refuses, audited, a person who may not reject the run now; before they are asked why. */
+  checkReject(input: { actor: string; runId: string }): Promise<RunRecord> {
+    return checkReject(this.ctx, input);
   }
 
   abort(input: ControlRequest & { note?: string }): Promise<RunRecord> {

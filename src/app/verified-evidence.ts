@@ -15,7 +15,7 @@ import type { SlackStatement } from "../domain/evidence/slack-request.js";
 import { SCHEDULE_ACTOR, SCHEDULED_KINDS } from "../domain/permissions.js";
 import type { RunRecord } from "../domain/run.js";
 import { requestedTargets } from "../domain/scope.js";
-import { DR_COMMAND, WATCH_ACTION } from "../domain/slack-actions.js";
+import { DR_COMMAND, REJECT_REASON_INPUT, RUN_VIEW, WATCH_ACTION } from "../domain/slack-actions.js";
 import type { Clock } from "../ports/clock.js";
 import type { Evidence, ExpectedAction, Witness } from "../ports/evidence.js";
 import type { Logger } from "../ports/logger.js";
@@ -24,6 +24,7 @@ import type { SiteStateStore } from "../ports/site-state.js";
 import type { Actors } from "./actors.js";
 import type { Plans } from "./plans.js";
 import { readServing } from "./read-serving.js";
+import { cleanReason } from "./request-run.js";
 
 /** Clocks of the signer and of drbot may disagree this much. */
 const SKEW_MS = 5 * 60_000;
@@ -234,9 +235,22 @@ function judgeSlack(said: SlackStatement, expected: ExpectedAction): string | un
     const requests =
       said.kind === "command"
         ? said.command === DR_COMMAND && said.text.trim().split(/\s+/)[0] === run.kind
-        : (said.actionId === WATCH_ACTION.alertFailover && run.kind === "failover") ||
-          said.actionId === WATCH_ACTION.reminderRequest;
+        : said.kind === "action" &&
+          ((said.actionId === WATCH_ACTION.alertFailover && run.kind === "failover") ||
+            said.actionId === WATCH_ACTION.reminderRequest);
     return requests ? undefined : `the Slack request is not a request of a ${run.kind}`;
+  }
+  if (said.kind === "submission") {
+    // A modal proves only the action it was opened for, on its run, with the words typed in it.
+    if (
+      expected.action !== "reject" ||
+      said.callbackId !== RUN_VIEW.reject ||
+      said.privateMetadata.split("|")[0] !== run.id
+    )
+      return "the submitted Slack modal is not the rejection of this run";
+    if (cleanReason(said.values[REJECT_REASON_INPUT] ?? "") !== (expected.reason ?? ""))
+      return "the reason proven is not the reason given";
+    return undefined;
   }
   if (expected.action === "approve") {
     const approves = approvalSaid(said);

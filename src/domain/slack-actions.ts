@@ -13,6 +13,17 @@ export const RUN_ACTION = {
   abort: "dr:abort",
 } as const;
 
+/**
+ * The callback ids of drbot's modals: a submitted modal is evidence too (the reject with its reason
+ * is proven by the signed submission).
+ */
+export const RUN_VIEW = {
+  reject: "dr:reject-reason",
+} as const;
+
+/** The reject modal's text input (its action id): the reason, optional. */
+export const REJECT_REASON_INPUT = "reason";
+
 /** The buttons on the watcher's alert and on calendar reminders, each requesting a run. */
 export const WATCH_ACTION = {
   alertFailover: "dr:alert-failover",

@@ -15,6 +15,7 @@ import { fetchWithDeadline } from "./fetch-with-deadline.js";
 import { handleAppErrors } from "./handle-app-errors.js";
 import { registerActionListeners } from "./listeners/action-listeners.js";
 import { registerDrCommand } from "./listeners/dr-command.js";
+import { registerRejectListeners } from "./listeners/reject-listeners.js";
 import { ReplayGuard } from "./replay-guard.js";
 import type { SlackFailure } from "./slack-failure.js";
 import { SlackReportPublisher } from "./slack-report-publisher.js";
@@ -169,6 +170,7 @@ export function createSlackApp(
   const publisher = new SlackReportPublisher(client, reports, defaultChannel, log);
   registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client, log, acks });
   registerActionListeners(app, { service: deps.service, log, acks, clock: deps.clock });
+  registerRejectListeners(app, { service: deps.service, notifier, log, acks, clock: deps.clock });
   return {
     app,
     notifier,

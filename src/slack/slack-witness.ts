@@ -1,6 +1,10 @@
 import type { BufferedIncomingMessage } from "@slack/bolt";
 import { z } from "zod";
-import type { SignedSlackRequest, SlackStatement } from "../domain/evidence/slack-request.js";
+import {
+  readSubmission,
+  type SignedSlackRequest,
+  type SlackStatement,
+} from "../domain/evidence/slack-request.js";
 import type { Witness } from "../ports/evidence.js";
 
 /**
@@ -64,6 +68,10 @@ function socketStatement(body: unknown, at: number): SlackStatement {
       triggerId: command.data.trigger_id ?? "",
       at,
     };
+  if (typeof body === "object" && body !== null && (body as { type?: unknown }).type === "view_submission") {
+    const submission = readSubmission(body as Record<string, unknown>, at);
+    if (submission) return submission;
+  }
   const action = actionBody.parse(body);
   const [first] = action.actions;
   return {

@@ -8,6 +8,7 @@ import {
   startSlackHarness,
   waitForBlocksText,
 } from "../support/slack-harness.js";
+import { waitFor } from "../support/wait-for.js";
 
 /**
  * What `/dr` answers a person who types something incomplete or in the way of another run, through
@@ -135,5 +136,66 @@ describe("the Approve button", () => {
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve");
     await waitForBlocksText(h, card, "1/2");
     expect((await h.store.getRun(run!.id))!.approvals.map((a) => a.userId)).toEqual(["U0A1"]);
+  });
+});
+
+describe("Reject", () => {
+  it("asks why in a modal, ends the request, and tells the requester in the card's thread with the reason", async () => {
+    h = await startSlackHarness({ runbooks: [failover, drill] });
+    await answer("U0ONCALL", 'failover payments --reason "DC1 down"');
+    const card = await h.findMessage("Failover requested");
+    const [run] = await h.store.listRuns();
+    await h.click("U0A1", INCIDENT, card.ts, "dr:reject");
+    await waitFor(() => h!.emulator.views.modal("U0A1") !== undefined, { description: "the reject modal" });
+    expect(h.emulator.views.modal("U0A1")).toMatchObject({
+      view: { callback_id: "dr:reject-reason", title: { text: "Reject the request" } },
+    });
+    // Opening the modal decides nothing.
+    expect((await h.store.getRun(run!.id))!.state).toBe("pending_approval");
+
+    const submitted = await h.emulator.submitView({
+      userId: "U0A1",
+      values: { reason: "  wrong scope: payments only, core-api stays  " },
+    });
+    expect(submitted.viewOutcome).toBe("closed");
+    await waitForBlocksText(h, card, "rejected");
+    const rejected = (await h.store.getRun(run!.id))!;
+    expect(rejected.state).toBe("rejected");
+    expect(rejected.decisions.at(-1)).toMatchObject({
+      userId: "U0A1",
+      decision: "rejected",
+      note: "wrong scope: payments only, core-api stays",
+    });
+    await waitFor(() => h!.emulator.thread(INCIDENT, card.ts).length > 0, {
+      description: "the thread reply",
+    });
+    expect(h.emulator.thread(INCIDENT, card.ts).map((m) => m.text)).toContain(
+      `<@U0ONCALL>: your failover request \`${run!.id}\` was rejected by <@U0A1>: wrong scope: payments only, core-api stays.`,
+    );
+    // The scope is free again.
+    expect(await answer("U0ONCALL", 'failover payments --reason "again"')).toMatch(/^Requested `failover-/);
+  });
+
+  it("refuses a stranger on the click, before asking why, and takes no reason too", async () => {
+    h = await startSlackHarness({ runbooks: [failover, drill] });
+    await answer("U0ONCALL", 'failover payments --reason "DC1 down"');
+    const card = await h.findMessage("Failover requested");
+    const [run] = await h.store.listRuns();
+
+    const seen = h.ephemeralCount("U0STRANGER");
+    await h.click("U0STRANGER", INCIDENT, card.ts, "dr:reject");
+    expect(await h.lastEphemeral("U0STRANGER", seen)).toMatch(/^\*You are not an approver/);
+    expect(h.emulator.views.modal("U0STRANGER")).toBeUndefined();
+    expect((await h.store.getRun(run!.id))!.state).toBe("pending_approval");
+
+    await h.click("U0A1", INCIDENT, card.ts, "dr:reject");
+    await waitFor(() => h!.emulator.views.modal("U0A1") !== undefined, { description: "the modal" });
+    await h.emulator.submitView({ userId: "U0A1", values: {} });
+    await waitFor(() => h!.emulator.thread(INCIDENT, card.ts).length > 0, {
+      description: "the thread reply",
+    });
+    expect(h.emulator.thread(INCIDENT, card.ts).at(-1)!.text).toBe(
+      `<@U0ONCALL>: your failover request \`${run!.id}\` was rejected by <@U0A1> (no reason given).`,
+    );
   });
 });

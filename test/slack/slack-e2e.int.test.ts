@@ -221,6 +221,9 @@ describe("Slack conversations", () => {
     await h.click("U0STRANGER", INCIDENT, card.ts, "dr:reject");
     expect(await h.lastEphemeral("U0STRANGER")).toContain("not an approver");
     await h.click("U0A2", INCIDENT, card.ts, "dr:reject");
+    // Reject asks why in a modal; submitting it rejects.
+    await waitFor(() => h!.emulator.views.modal("U0A2") !== undefined, { description: "the reject modal" });
+    await h.emulator.submitView({ userId: "U0A2", values: { reason: "wrong scope" } });
     await waitForBlocksText(h, card, "rejected");
     expect(blocksText(latestMessage(h, card))).not.toContain("dr:approve");
     await h.click("U0A1", INCIDENT, card.ts, "dr:approve").catch(() => undefined);

@@ -232,6 +232,8 @@ function requests(said: Said, run: RunRecord): boolean {
         (said.actionId === WATCH_ACTION.alertFailover && run.kind === "failover") ||
         said.actionId === WATCH_ACTION.reminderRequest
       );
+    case "submission":
+      return false;
   }
 }
 

@@ -30,7 +30,16 @@ export type SlackStatement =
       triggerId: string;
       at: number;
     }
-  | { kind: "action"; userId: string; actionId: string; value: string; channelId?: string; at: number };
+  | { kind: "action"; userId: string; actionId: string; value: string; channelId?: string; at: number }
+  /** A modal submitted: which modal (callback id), what it was about, and the inputs as typed, by action id. */
+  | {
+      kind: "submission";
+      userId: string;
+      callbackId: string;
+      privateMetadata: string;
+      values: Record<string, string>;
+      at: number;
+    };
 
 export type SlackRequestCheck = { ok: true; statement: SlackStatement } | { ok: false; reason: string };
 
@@ -62,7 +71,8 @@ export function slackSignatureMatches(
 
 /**
  * Checks the signature with the signing secret and reads who did what. Only the first action of a
- * block_actions payload counts (Slack sends one per click).
+ * block_actions payload counts (Slack sends one per click); a view_submission says which modal and
+ * what was typed in it.
  */
 export function readSignedSlackRequest(request: SignedSlackRequest, secret: string): SlackRequestCheck {
   const digest = slackSignatureDigest(request.signature);
@@ -105,6 +115,7 @@ function readActionPayload(payload: string, at: number): SlackStatement | undefi
     // A payload that is not JSON states no action: the proof proves nothing, which the caller refuses.
     return undefined;
   }
+  if (isRecord(parsed) && parsed.type === "view_submission") return readSubmission(parsed, at);
   if (!isRecord(parsed) || parsed.type !== "block_actions") return undefined;
   const user = isRecord(parsed.user) ? parsed.user.id : undefined;
   const action = Array.isArray(parsed.actions) && isRecord(parsed.actions[0]) ? parsed.actions[0] : undefined;
@@ -116,6 +127,27 @@ function readActionPayload(payload: string, at: number): SlackStatement | undefi
     actionId: action.action_id,
     value: typeof action.value === "string" ? action.value : "",
     ...(typeof channel === "string" ? { channelId: channel } : {}),
+    at,
+  };
+}
+
+/** A view_submission: the modal's callback id and private metadata, and each text input's value. */
+export function readSubmission(parsed: Record<string, unknown>, at: number): SlackStatement | undefined {
+  const user = isRecord(parsed.user) ? parsed.user.id : undefined;
+  const view = isRecord(parsed.view) ? parsed.view : undefined;
+  if (typeof user !== "string" || !view || typeof view.callback_id !== "string") return undefined;
+  const values: Record<string, string> = {};
+  const state = isRecord(view.state) && isRecord(view.state.values) ? view.state.values : {};
+  for (const block of Object.values(state))
+    if (isRecord(block))
+      for (const [actionId, input] of Object.entries(block))
+        if (isRecord(input) && typeof input.value === "string") values[actionId] = input.value;
+  return {
+    kind: "submission",
+    userId: user,
+    callbackId: view.callback_id,
+    privateMetadata: typeof view.private_metadata === "string" ? view.private_metadata : "",
+    values,
     at,
   };
 }

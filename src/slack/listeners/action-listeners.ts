@@ -69,11 +69,7 @@ export function registerActionListeners(
       return `${run.stateReason.replace(/^approvals voided: /, "Every approval was voided: ")}. Review the new card.`;
     return started ? undefined : `Approved (${run.approvals.length}/${run.requiredApprovals}).`;
   });
-  on(ACTION.reject, async (value, actor, witness) => {
-    const [runId] = split(value, 1) as [string];
-    await deps.service.reject({ actor, runId, witness });
-    return undefined;
-  });
+  // Reject opens a modal for the reason: src/slack/listeners/reject-listeners.ts.
   on(new RegExp(`^${ACTION.tick}:\\d+$`), async (value, actor, witness) => {
     const [runId, stepId, index] = split(value, 3) as [string, string, string];
     const { run } = await deps.service.show(runId);

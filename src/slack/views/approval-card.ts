@@ -97,14 +97,8 @@ export function approvalCard(run: RunRecord, now: number, exposure?: TierRpo): V
       ]),
       actions(`approval:${run.id}`, [
         approveButton(run),
-        button("Reject", ACTION.reject, run.id, {
-          style: "danger",
-          confirm: {
-            title: "Reject this request?",
-            text: "The request ends; someone must ask again.",
-            confirm: "Reject",
-          },
-        }),
+        // Reject opens a modal that asks why: it is the confirmation, and the requester is told the reason.
+        button("Reject…", ACTION.reject, run.id, { style: "danger" }),
       ]),
     );
   } else {
