@@ -40,7 +40,10 @@ export interface ReadinessDeps {
   certificates?: CertificateReader;
   clock: Clock;
   log: Logger;
-  /** Namespaces read at once per site, and certificates at once (default 8). */
+  /**
+   * Namespaces read at once per site (eight lists each), and certificates at once (default 2): a
+   * round is no hurry, and its answers arriving in bursts delay every other answer of the process.
+   */
   concurrency?: number;
   /** Deadline of one TLS handshake (default 5 s); the round's signal cuts it shorter. */
   certificateTimeoutMs?: number;

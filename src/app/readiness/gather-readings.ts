@@ -36,7 +36,7 @@ export async function gatherReadings(
   const { config } = deps;
   const sites = config.sites.map((s) => s.name);
   const namespaces = [...new Set(config.applications.flatMap((a) => a.namespaces))];
-  const limit = deps.concurrency ?? 8;
+  const limit = deps.concurrency ?? 2;
   const withCrds = config.applications.some((a) => a.readiness.crds.length > 0);
 
   const servingRead = readWithin(signal, async () => servingSites(config, await deps.siteState.current()));
