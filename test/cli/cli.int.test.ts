@@ -361,6 +361,15 @@ describe("drbot CLI", () => {
     }
   });
 
+  it("asks which applications or tier a failover is for, and nothing is requested (exit 2)", async () => {
+    const none = await cli("run", "failover", "--reason", "DC1 down", "--as", "U0ONCALL1");
+    expect(none.code).toBe(2);
+    expect(none.err).toContain(
+      'which applications or tier? drbot run failover payments --reason "…" --as USER (or drbot run failover all --reason "…" --as USER for every application)',
+    );
+    expect((await cli("runs", "--json")).json()).toEqual([]);
+  });
+
   it("exits 3 naming the file and the path when a runbook is broken", async () => {
     const dir = await mkdtemp(join(tmpdir(), "drbot-cli-broken-"));
     await writeFile(

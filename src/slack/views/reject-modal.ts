@@ -4,6 +4,10 @@ import { REJECT_REASON_INPUT, RUN_VIEW } from "../../domain/slack-actions.js";
 import { clip, escapeMrkdwn } from "./block-kit.js";
 import { KIND_TITLE, user } from "./run-view-parts.js";
 
+/** "failover", "DR drill": a run's kind inside a sentence. */
+const kindWords = (run: RunRecord) =>
+  run.kind === "drill" ? KIND_TITLE.drill : KIND_TITLE[run.kind].toLowerCase();
+
 /** The longest reason a rejection keeps (the input refuses more, and so does the parser). */
 export const REJECT_REASON_MAX = 500;
 
@@ -40,7 +44,7 @@ export function rejectModal(run: RunRecord, channel: string) {
         text: {
           type: "mrkdwn",
           text: clip(
-            `Reject \`${run.id}\`: ${KIND_TITLE[run.kind].toLowerCase()} of ${escapeMrkdwn(run.scope.applications.join(", "))}, requested by ${user(run.requestedBy)}. The request ends; someone must ask again. ${user(run.requestedBy)} is told in the card's thread, with your reason.`,
+            `Reject \`${run.id}\`: ${kindWords(run)} of ${escapeMrkdwn(run.scope.applications.join(", "))}, requested by ${user(run.requestedBy)}. The request ends; someone must ask again. ${user(run.requestedBy)} is told in the card's thread, with your reason.`,
             3000,
           ),
         },
@@ -64,5 +68,5 @@ export function rejectModal(run: RunRecord, channel: string) {
 
 /** The thread reply that tells the requester their request was rejected, by whom and why. */
 export function rejectedReply(run: RunRecord, by: string, reason: string | undefined): string {
-  return `${user(run.requestedBy)}: your ${KIND_TITLE[run.kind].toLowerCase()} request \`${run.id}\` was rejected by ${user(by)}${reason ? `: ${escapeMrkdwn(reason)}` : " (no reason given)"}.`;
+  return `${user(run.requestedBy)}: your ${kindWords(run)} request \`${run.id}\` was rejected by ${user(by)}${reason ? `: ${escapeMrkdwn(reason)}` : " (no reason given)"}.`;
 }

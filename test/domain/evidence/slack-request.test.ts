@@ -76,3 +76,36 @@ describe("a Slack request kept as proof", () => {
     expect(check(BODY, "01531420618", SIGNATURE).ok).toBe(false);
   });
 });
+
+describe("a submitted modal kept as proof", () => {
+  it("reads who submitted which modal, what it was about and what was typed, once the signature checks", () => {
+    const payload = {
+      type: "view_submission",
+      user: { id: "U0A1" },
+      view: {
+        id: "V0REJECT",
+        callback_id: "dr:reject-reason",
+        private_metadata: "failover-1204-0300-abcdef|C0INCIDENT",
+        state: { values: { reason: { reason: { type: "plain_text_input", value: "wrong scope" } } } },
+      },
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const timestamp = "1796353200";
+    const signature = signSlackRequest(SECRET, timestamp, body);
+    expect(readSignedSlackRequest({ body, timestamp, signature }, SECRET)).toEqual({
+      ok: true,
+      statement: {
+        kind: "submission",
+        userId: "U0A1",
+        callbackId: "dr:reject-reason",
+        privateMetadata: "failover-1204-0300-abcdef|C0INCIDENT",
+        values: { reason: "wrong scope" },
+        at: 1_796_353_200_000,
+      },
+    });
+    const altered = body.replace("wrong%20scope", "right%20scope").replace("wrong+scope", "right+scope");
+    expect(readSignedSlackRequest({ body: altered, timestamp, signature }, SECRET)).toMatchObject({
+      ok: false,
+    });
+  });
+});
