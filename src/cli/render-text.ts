@@ -1,6 +1,8 @@
 import { formatMs } from "../domain/duration.js";
 import { namePeople, nameWithId, peopleOf } from "../domain/people.js";
 import { describePlacement } from "../domain/placement.js";
+import { findingLine, VERDICT_WORDS } from "../domain/readiness/readiness-text.js";
+import { needsReadinessAcceptance } from "../domain/readiness/run-readiness.js";
 import { sourceLine, sourcesByConcern, tierHeadline } from "../domain/rpo-text.js";
 import { describeOverrun, measureRun } from "../domain/rto-budgets.js";
 import type { Plan, RunEvent, RunRecord, StepRecord } from "../domain/run.js";
@@ -117,9 +119,11 @@ export function runText(
     `  scope:     ${describeScope(run.scope)}`,
     `  requested: by ${who(run.requestedBy)} at ${utc(run.createdAt)}: ${run.reason || "(no reason given)"}`,
     `  plan:      ${run.plan.hash}`,
+    ...readinessOfRun(run),
     `  approvals: ${run.approvals.length}/${run.requiredApprovals}`,
     ...run.approvals.map(
-      (a) => `    ${who(a.userId)} at ${utc(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}`,
+      (a) =>
+        `    ${who(a.userId)} at ${utc(a.at)}${a.acceptedDataLoss ? " (accepted the data loss)" : ""}${a.acceptedNotReady ? " (accepted not ready)" : ""}`,
     ),
     ...run.decisions
       .filter((d) => d.decision !== "approved" && d.decision !== "skipped")
@@ -163,3 +167,16 @@ export function runText(
 
 /** Timeline entries `drbot show` prints before it points to the report for the rest. */
 const TIMELINE_SHOWN = 40;
+
+/** The scope's readiness as the run read it, and the flag approving it takes when it is not ready. */
+function readinessOfRun(run: RunRecord): string[] {
+  const r = run.readiness;
+  if (!r) return [];
+  if (!r.read) return [`  readiness: ${oneLine(r.detail)}`];
+  const accept = needsReadinessAcceptance(run) ? " (approve with --accept-not-ready, which accepts it)" : "";
+  return [
+    `  readiness: ${VERDICT_WORDS[r.verdict]}, round of ${utc(r.readAt)}${accept}`,
+    ...r.findings.map((f) => `    ${VERDICT_WORDS[f.verdict]}: ${f.application} ${oneLine(findingLine(f))}`),
+    ...(r.omitted > 0 ? [`    and ${r.omitted} more (drbot status ${run.scope.applications[0] ?? ""})`] : []),
+  ];
+}

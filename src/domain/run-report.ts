@@ -3,11 +3,14 @@ import { formatMs } from "./duration.js";
 import { unconfirmedFencing } from "./fencing.js";
 import { measureRun, type RtoBudgetPhase } from "./rto-budgets.js";
 import type { Decision, RunEvent, RunMode, RunRecord, RunScope, RunState, StepRecord } from "./run.js";
+import { describeEvent } from "./run-event-text.js";
 import { describeScope } from "./scope.js";
 import type { Snapshot, SnapshotDiff } from "./snapshot.js";
 import { describeCondition } from "./step-condition.js";
 import { measureTrafficWindow, type TrafficReport, withTarget } from "./traffic-window.js";
 import { withheldUndos } from "./undo-rule.js";
+
+export { describeEvent } from "./run-event-text.js";
 
 /**
  * A run's report: what happened, when, who decided, how long each step took, RTO and RPO against the
@@ -64,7 +67,14 @@ export interface RunReport {
   };
   approvals: {
     required: number;
-    received: Array<{ userId: string; at: number; waitMs: number; planHash: string }>;
+    received: Array<{
+      userId: string;
+      at: number;
+      waitMs: number;
+      planHash: string;
+      /** What the approver accepted explicitly with the approval (a data loss, a scope not ready). */
+      accepted?: ("data loss" | "not ready")[];
+    }>;
   };
   decisions: Decision[];
   attestations: Array<{ stepId: string; stepTitle: string; item: string; userId: string; at: number }>;
@@ -250,6 +260,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
         at: a.at,
         waitMs: Math.max(0, a.at - run.rto.requestedAt),
         planHash: a.planHash,
+        ...acceptedBy(a),
       })),
     },
     decisions: run.decisions,
@@ -369,34 +380,10 @@ function outcomeLine(report: RunReport): string {
   return `${report.run.state.replace(/_/g, " ")}: ${rto}; ${rpo}; steps: ${steps}${traffic}${fencing}${notUndone}${clean}`;
 }
 
-/** One line per audit event, in words. */
-export function describeEvent(e: RunEvent): string {
-  const d = e.data;
-  const str = (v: unknown) => (typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v));
-  switch (e.type) {
-    case "run.requested":
-      return `requested ${str(d.runbook)}${d.reason ? `: ${str(d.reason)}` : ""} (plan ${str(d.planHash)}, ${str(d.required)} approval(s) needed)`;
-    case "run.approval":
-      return `approval recorded (${str(d.approvals)}/${str(d.required)}), run ${str(d.state).replace(/_/g, " ")}`;
-    case "run.refusal":
-      return `refused (${str(d.code)}): ${str(d.message)}`;
-    case "run.state":
-      return `run ${d.from ? `${str(d.from).replace(/_/g, " ")} → ` : ""}${str(d.state).replace(/_/g, " ")}${d.reason ? ` (${str(d.reason)})` : ""}`;
-    case "run.takeover":
-      return `run taken over by ${str(d.owner)}${d.from ? ` (${str(d.from).replace(/_/g, " ")} → interrupted)` : ""}${d.reason ? `: ${str(d.reason)}` : ""}`;
-    case "step.state":
-      return `${e.stepId ?? "step"} ${str(d.status).replace(/_/g, " ")}${d.attempt ? ` (attempt ${str(d.attempt)})` : ""}${d.outcome !== undefined ? `, decided ${str(d.outcome)}` : ""}${d.error ? `: ${str(d.error)}` : ""}`;
-    case "step.observed":
-      return `${e.stepId ?? "step"} observed after takeover: ${str(d.status).replace(/_/g, " ")}${d.evidence ? ` (${str(d.evidence)})` : ""}`;
-    case "step.undo":
-      return `${e.stepId ?? "step"} undo (${str(d.kind)}): ${str(d.undo).replace(/_/g, " ")}${d.evidence ? ` (${str(d.evidence)})` : ""}${d.error ? `: ${str(d.error)}` : ""}`;
-    case "step.attestation":
-      return `ticked "${str(d.item)}" on ${e.stepId ?? "a step"}`;
-    case "step.output":
-      return `${e.stepId ?? "step"} output`;
-    case "run.note": {
-      const text = JSON.stringify(d);
-      return `note ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`;
-    }
-  }
+function acceptedBy(a: RunRecord["approvals"][number]): { accepted?: ("data loss" | "not ready")[] } {
+  const accepted = [
+    ...(a.acceptedDataLoss ? (["data loss"] as const) : []),
+    ...(a.acceptedNotReady ? (["not ready"] as const) : []),
+  ];
+  return accepted.length > 0 ? { accepted } : {};
 }

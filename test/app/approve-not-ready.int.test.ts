@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
 import { refusalText } from "../../src/app/error-messages.js";
+import { runText } from "../../src/cli/render-text.js";
 import type { DrError } from "../../src/domain/errors.js";
 import { parseClaim } from "../../src/domain/evidence/signed-claim.js";
 import { readinessKey } from "../../src/domain/readiness/run-readiness.js";
@@ -57,6 +58,11 @@ describe("approving a not-ready failover from the CLI", () => {
       source: "cli",
     });
     expect(run.readiness).toMatchObject({ read: true, verdict: "not_ready", notReady: 1 });
+    // drbot show says what is not ready and how to accept it.
+    const shown = runText(run, await h.store.getSteps(run.id), Date.now());
+    expect(shown).toMatch(
+      /\n {2}readiness: not ready, round of [^\n]+ \(approve with --accept-not-ready, which accepts it\)\n {4}not ready: payments drift: image payments-api: ghcr\.io\/acme\/payments:1\.4\.2 on dc1, 1\.4\.1 on dc2\n/,
+    );
 
     const refused = await h.service.approve({ actor: "U0A1", runId: run.id, planHash: run.plan.hash }).then(
       () => undefined,

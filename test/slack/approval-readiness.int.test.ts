@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
+import { renderReportMarkdown } from "../../src/app/report/render-report-markdown.js";
+import { buildRunReport } from "../../src/domain/run-report.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
 import { FixedReadiness, readinessRound } from "../support/readiness-fixture.js";
@@ -101,8 +103,22 @@ describe("approving a failover whose scope is not ready", () => {
       ["U0A1", true],
       ["U0A2", true],
     ]);
-    const approvals = (await h.store.readEvents(runId)).filter((e) => e.type === "run.approval");
+    const events = await h.store.readEvents(runId);
+    const approvals = events.filter((e) => e.type === "run.approval");
     expect(approvals.map((e) => e.data.acceptedNotReady)).toEqual([true, true]);
+
+    // The report and its timeline say who accepted it.
+    const report = buildRunReport({ run, steps: await h.store.getSteps(runId), events, now: Date.now() });
+    expect(report.approvals.received.map((a) => [a.userId, a.accepted])).toEqual([
+      ["U0A1", ["not ready"]],
+      ["U0A2", ["not ready"]],
+    ]);
+    expect(report.timeline.filter((t) => t.type === "run.approval").map((t) => t.text)).toEqual([
+      "approval recorded (1/2), accepting that the scope is not ready, run pending approval",
+      "approval recorded (2/2), accepting that the scope is not ready, run approved",
+    ]);
+    const markdown = renderReportMarkdown(report);
+    expect(markdown).toContain("accepted explicitly, with the approval: not ready.");
   });
 
   it("voids the approvals when the scope turned not ready after the request, and asks again", async () => {

@@ -83,6 +83,10 @@ export function renderReportMarkdown(report: WithReadiness<RunReport>): string {
     line("|---|---|---|---|");
     for (const a of report.approvals.received)
       line(`| ${who(a.userId)} | ${iso(a.at)} | ${formatMs(a.waitMs)} | \`${cell(a.planHash)}\` |`);
+    const accepting = report.approvals.received.filter((a) => a.accepted?.length);
+    if (accepting.length > 0) line();
+    for (const a of accepting)
+      line(`${who(a.userId)} accepted explicitly, with the approval: ${a.accepted?.join(" and ")}.`);
   }
   if (report.decisions.length > 0) {
     line();
