@@ -41,6 +41,16 @@ async function answer(user: string, text: string, channel = INCIDENT): Promise<s
   return (await h!.lastEphemeral(user, seen)).replace(/\u200d/g, "");
 }
 
+describe("/dr help", () => {
+  it("answers help for a mistyped command with the closest one, not the whole help", async () => {
+    h = await startSlackHarness({ runbooks: [failover, drill] });
+    expect(await answer("U0STRANGER", "help falover")).toBe(
+      '*That input is not valid*: unknown command `falover`, did you mean `failover`? usage: /dr failover [tier|app…] [--reason "…"] [--backup NAME] [--with-shared] [--dry-run]',
+    );
+    expect(await answer("U0STRANGER", "help drill")).toMatch(/^`\/dr drill \[tier\|app…\]/);
+  });
+});
+
 describe("/dr requests that name no scope", () => {
   it("asks which applications or tier a failover is for, with no double space and nothing requested", async () => {
     h = await startSlackHarness({ runbooks: [failover, drill] });
