@@ -98,7 +98,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       ...(redis.url ? { redisUrl: redis.url } : {}),
       ...(clusters ? { kubeconfig: clusters.kubeconfig } : {}),
     });
-    const runbooksDir = await demoRunbooks(options.root, dir);
+    const runbooksDir = await demoRunbooks(dir);
 
     const emulator = new SlackEmulator({
       users: [...DEMO_PEOPLE, ...DEMO_OTHERS].map((p) => ({ id: p.id, name: p.name, realName: p.realName })),
@@ -239,13 +239,12 @@ async function openRedis(
   return { url: started.redis.url, local: started.redis };
 }
 
-/** The demo runbooks, plus the shipped drill (it needs no adapter the demo lacks). */
-async function demoRunbooks(root: string, dir: string): Promise<string> {
+/** The demo runbooks (failover, failback and drill, with checklists where a laptop has no Velero, DNS or application). */
+async function demoRunbooks(dir: string): Promise<string> {
   const target = join(dir, "runbooks");
   await mkdir(target);
   for (const file of await readdir(DEMO_DIR))
     if (file.endsWith(".yaml")) await copyFile(new URL(file, DEMO_DIR), join(target, file));
-  await copyFile(join(root, "runbooks", "drill.yaml"), join(target, "drill.yaml"));
   return target;
 }
 
