@@ -1,4 +1,6 @@
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { RedisReadinessStore } from "../../src/adapters/redis/redis-readiness-store.js";
 import type { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
@@ -6,6 +8,7 @@ import { FixedReadiness, readinessRound } from "../support/readiness-fixture.js"
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
 import { RANDOM, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 
 /**
  * Readiness in `/dr status` through the emulator and the real @slack/bolt, runs and audit in a real
@@ -35,7 +38,7 @@ const failover = testRunbook({
   phases: [{ name: "activate", steps: [effect("scale-up")] }],
 });
 
-async function start(readiness: FixedReadiness): Promise<SlackHarness> {
+async function start(readiness: FixedReadiness | RedisReadinessStore): Promise<SlackHarness> {
   store = await openTestRedisStore(redis.url, `status-readiness-${process.pid}-${++prefixes}:`);
   h = await startSlackHarness({ runbooks: [failover], store, readiness });
   return h;
@@ -94,5 +97,30 @@ describe("readiness in /dr status", () => {
     const text = await answer("status", true);
     expect(text).toContain(":warning: *Readiness*: readiness could not be read: no answer within 2s");
     expect(text).toContain("*Active runs*: none");
+  });
+
+  it("answers with the sites when the Redis keeping the round stops answering, saying the round could not be read (never 'not assessed')", async () => {
+    const proxy = await startTcpProxy({ port: Number(new URL(redis.url).port) });
+    const client = new Redis(`redis://127.0.0.1:${proxy.port}`, {
+      lazyConnect: true,
+      commandTimeout: 5_000,
+      maxRetriesPerRequest: 1,
+    });
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      const kept = new RedisReadinessStore(client, { keyPrefix: `status-readiness-${process.pid}-kept:` });
+      await kept.keep(readinessRound(Date.now() - 60_000));
+      await start(kept);
+      // A round is kept; the network to that Redis breaks before anyone asks.
+      proxy.blackhole();
+      const text = await answer("status", true);
+      expect(text).toMatch(/:warning: \*Readiness\*: readiness could not be read: /);
+      expect(text).toContain("• *dc2* (dr)");
+      expect(text).toContain("*Active runs*: none");
+    } finally {
+      client.disconnect();
+      await proxy.stop();
+    }
   });
 });
