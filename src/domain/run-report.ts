@@ -3,6 +3,7 @@ import { formatMs } from "./duration.js";
 import { unconfirmedFencing } from "./fencing.js";
 import { measureRun, type RtoBudgetPhase } from "./rto-budgets.js";
 import type { Decision, RunEvent, RunMode, RunRecord, RunScope, RunState, StepRecord } from "./run.js";
+import type { RunEffect } from "./run-effects.js";
 import { describeEvent } from "./run-event-text.js";
 import { describeScope } from "./scope.js";
 import type { Snapshot, SnapshotDiff } from "./snapshot.js";
@@ -38,6 +39,8 @@ export interface RunReport {
     createdAt: number;
   };
   outcome: string;
+  /** What the run changed and what became of each change (run-effects.ts); absent in older reports. */
+  effects?: RunEffect[];
   /** Display names of the people the report records, by user ID, as far as they could be read. */
   people?: Record<string, string>;
   rto: {

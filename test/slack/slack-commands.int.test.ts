@@ -238,6 +238,9 @@ describe("run commands in Slack", () => {
     await waitForText(card, "*Withdrawn* before it was approved");
     expect(blocksText(latest(card))).toContain("Nothing was changed.");
     expect(blocksText(latest(card))).not.toContain("dr:approve");
+    // Nothing ran: no progress message with an RTO, no report; the card alone says it.
+    await h.surface.notifier.idle();
+    expect(h.emulator.messages(INCIDENT).filter((m) => m.text.includes(runId))).toEqual([]);
     expect(await answer("U0ONCALL", 'failover payments --reason "second try"')).toMatch(
       /^Requested `failover-[a-z0-9-]+`: needs 2 approval\(s\) from someone other than you/,
     );

@@ -1,6 +1,7 @@
 import { formatMs } from "../../domain/duration.js";
 import { namePeople, nameWithId, reportPeople } from "../../domain/people.js";
 import type { WithReadiness } from "../../domain/readiness/scope-readiness.js";
+import { UNDO_TEXT } from "../../domain/run-effects.js";
 import type { RunReport } from "../../domain/run-report.js";
 import { readinessMarkdown } from "./render-readiness-markdown.js";
 
@@ -32,6 +33,16 @@ export function renderReportMarkdown(report: WithReadiness<RunReport>): string {
   line(`| Requested by | ${who(r.requestedBy)} via ${cell(r.source)} at ${iso(r.createdAt)} |`);
   line(`| Reason | ${cell(r.reason || "(none given)")} |`);
   line(`| Plan | \`${cell(r.planHash)}\` |`);
+  if (report.effects && r.state !== "completed") {
+    line();
+    line("## What changed");
+    line();
+    if (report.effects.length === 0) line("Nothing: no step that changes a site had started.");
+    for (const e of report.effects)
+      line(
+        `- ${cell(e.effect)}: ${cell(e.title)} (\`${e.stepId}\`)${e.status === "succeeded" ? "" : ` (${e.status.replace(/_/g, " ")}, may be partial)`}: ${UNDO_TEXT[e.undo]}`,
+      );
+  }
   line();
   line("## RTO");
   line();

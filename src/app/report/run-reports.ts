@@ -2,6 +2,7 @@ import { diffSnapshots } from "../../domain/compare-snapshots.js";
 import { isDrError } from "../../domain/errors.js";
 import { reportPeople } from "../../domain/people.js";
 import type { RunReadiness, ScopeReadiness, WithReadiness } from "../../domain/readiness/scope-readiness.js";
+import { runEffects } from "../../domain/run-effects.js";
 import { buildRunReport, type RunReport } from "../../domain/run-report.js";
 import type { Snapshot, SnapshotDiff } from "../../domain/snapshot.js";
 import { switchedRecordsTtlMs } from "../../domain/traffic-window.js";
@@ -77,7 +78,8 @@ export class RunReports {
       now: this.d.clock.now(),
       ...(dnsTtlMs !== undefined ? { dnsTtlMs } : {}),
     });
-    return readiness ? { ...report, readiness } : report;
+    const withEffects = { ...report, effects: runEffects(run, steps) };
+    return readiness ? { ...withEffects, readiness } : withEffects;
   }
 
   async files(runId: string): Promise<RunReportFiles> {

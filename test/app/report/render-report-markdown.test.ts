@@ -77,6 +77,30 @@ describe("the Markdown report", () => {
     expect(named).not.toMatch(/\| U0A1 \|/);
   });
 
+  it("lists what an aborted run changed and what became of each change", () => {
+    const report = buildRunReport({ run, steps: records, events, diffs, now: run.createdAt + 200_000 });
+    const aborted = renderReportMarkdown({
+      ...report,
+      run: { ...report.run, state: "aborted" },
+      effects: [
+        { stepId: "isolate", title: "Isolate DR", effect: "isolated", status: "succeeded", undo: "undone" },
+        {
+          stepId: "scale-up",
+          title: "Scale up on DR",
+          effect: "scaled",
+          status: "failed",
+          undo: "undo_failed",
+        },
+      ],
+    });
+    expect(aborted).toContain("## What changed");
+    expect(aborted).toContain("- isolated: Isolate DR (`isolate`): undone");
+    expect(aborted).toContain(
+      "- scaled: Scale up on DR (`scale-up`) (failed, may be partial): undo failed, still in place",
+    );
+    expect(md).not.toContain("## What changed");
+  });
+
   it("shows each step's duration, the diff and the cleanup proof", () => {
     expect(md).toContain("| Scale up on DR (`scale-up`) | failover | k8s.scale | succeeded | 2 |");
     expect(md).toContain("~ Deployment production/payments-api: replicas 0 → 3");
