@@ -189,7 +189,7 @@ describe("which site serves, in Slack", () => {
     expect(await answer("U0ONCALL", 'failback tier1 --reason "x"')).toContain(
       "payments is served from dc1 (its home); core-api is served from dc1 (its home): a failback brings applications home, and they are already there",
     );
-    const mixed = await answer("U0ONCALL", 'failover --reason "everything"');
+    const mixed = await answer("U0ONCALL", 'failover all --reason "everything"');
     expect(mixed).toContain("*These applications are served from different sites*");
     expect(mixed).toContain("analytics is served from dc2 since");
 
