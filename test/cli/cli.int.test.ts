@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
 import { RedisSiteState } from "../../src/adapters/redis/redis-site-state.js";
 import { runCli } from "../../src/cli/main.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
@@ -403,6 +404,20 @@ describe("drbot CLI", () => {
       'Unknown tier or application: "paymnts" is neither a tier nor an application. Tiers: ',
     );
     expect(result.err).toContain("Applications: payments, ");
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      const audit = await new RedisRunStore(client, "drbot:").readAudit({ limit: 1000 });
+      expect(audit).toContainEqual(
+        expect.objectContaining({
+          type: "run.refusal",
+          actor: "cli",
+          data: expect.objectContaining({ code: "unknown_scope", command: "status" }),
+        }),
+      );
+    } finally {
+      client.disconnect();
+    }
     expect((await cli("status", "payments")).code).toBe(0);
   });
 

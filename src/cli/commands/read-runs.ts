@@ -1,5 +1,6 @@
 import { argument } from "../../../commands/parse-command-line.js";
 import { EXIT } from "../../app/error-messages.js";
+import { isDrError } from "../../domain/errors.js";
 import { peopleOf } from "../../domain/people.js";
 import { runsText, runText, statusText } from "../render-text.js";
 import { writeReportFiles } from "../write-report-files.js";
@@ -7,8 +8,17 @@ import type { CliCommandHandler } from "./cli-command.js";
 
 /** `drbot status|runs|show|report`: reading, never changing. */
 
+/** Who the audit trail names for a reading command, which runs as no one in particular. */
+const CLI_ACTOR = "cli";
+
 export const showStatus: CliCommandHandler = async (ctx) => {
-  const report = await (await ctx.runtime()).service.status(ctx.cmd.args);
+  const rt = await ctx.runtime();
+  const report = await rt.service.status(ctx.cmd.args).catch(async (error: unknown) => {
+    // A name that is no tier or application is bad input: audited like in Slack, then refused (exit 2).
+    if (isDrError(error) && (error.code === "unknown_scope" || error.code === "invalid_input"))
+      await rt.service.auditRefusal(CLI_ACTOR, error, { command: "status" });
+    throw error;
+  });
   ctx.emit(report, statusText(report));
   return EXIT.ok;
 };
