@@ -137,3 +137,115 @@ describe("a run stopped once its point of no return started", () => {
       expect(steps.get(id), id).toMatchObject({ undoWithheld: true });
   });
 });
+
+/**
+ * The reviewer's scenario: DR cannot catch up, the run pauses, and someone tries to go on without
+ * the promotion (skip it and the catch-up, let DNS switch), then aborts. Skipping the point of no
+ * return is refused; and a run that went past it all the same (a skip recorded by a drbot that
+ * allowed it) keeps the primary stopped, since DR serves.
+ */
+const pausingAtCatchUp = () => [
+  ...planned({ fail: true }).map((s) => (s.id === "catch-up" ? { ...s, onFailure: "pause" } : s)),
+  effect("dns-switch"),
+  effect("wait-ttl", {}, { holdMs: 60_000 }),
+];
+
+async function pausedAtCatchUp(h: ReturnType<typeof harness>) {
+  const run = await h.createApprovedRun(pausingAtCatchUp());
+  expect(await h.engine.drive(run.id)).toEqual({ driven: true, state: "paused_failed_step" });
+  return run;
+}
+
+describe("an operator going past the point of no return without it", () => {
+  it("is refused a skip of the promotion that has not started, told to abort instead, audited, and nothing changes", async () => {
+    const h = harness();
+    const run = await pausedAtCatchUp(h);
+    const before = (await h.store.getRun(run.id))!;
+    await expect(
+      h.service.skip({ actor: APPROVER, runId: run.id, stepId: "promote", reason: "DR is fine" }),
+    ).rejects.toThrow(
+      "promote is promote, the point of no return of the undo of suspend-cronjobs, backups-read-only, stop-writes, and has not started: skipping it would keep what those steps did with promote never run. Abort the run instead (their undo gives it back), or resume it",
+    );
+    const after = (await h.store.getRun(run.id))!;
+    expect(after).toMatchObject({ state: "paused_failed_step", version: before.version });
+    expect((await h.store.getSteps(run.id)).get("promote")).toMatchObject({
+      status: "not_started",
+      attempts: 0,
+    });
+    // Recorded in the run's trail, the approver having a role on it.
+    expect(
+      (await h.store.readEvents(run.id)).filter((e) => e.type === "run.refusal").map((e) => e.actor),
+    ).toEqual([APPROVER]);
+    // Nor a later step, which would take the run past the promotion just the same.
+    await expect(
+      h.service.skip({ actor: APPROVER, runId: run.id, stepId: "dns-switch", reason: "later" }),
+    ).rejects.toThrow("dns-switch comes at or after promote, the point of no return");
+    // The abort it is told to make gives the primary everything back.
+    await h.service.abort({ actor: APPROVER, runId: run.id, note: "replication is broken" });
+    await h.waitForState(run.id, ["aborted"]);
+    expect(h.ledger.entries.filter((e) => e.startsWith("undo-"))).toEqual([
+      "undo-stop-writes",
+      "undo-backups-read-only",
+      "undo-suspend-cronjobs",
+      "undo-isolate-dr",
+    ]);
+  });
+
+  it("a run whose promotion was skipped by an operator, then DNS switched, and then aborted: ends without the undo", async () => {
+    const h = harness();
+    const run = await pausedAtCatchUp(h);
+    // As a drbot that let the skip through recorded it.
+    const promote = (await h.store.getSteps(run.id)).get("promote")!;
+    const at = Date.now();
+    await h.store.putStep(
+      run.id,
+      {
+        ...promote,
+        status: "skipped",
+        endedAt: at,
+        resolvedBy: "operator",
+        skipped: { by: APPROVER, at, reason: "DR is fine" },
+      },
+      {
+        type: "step.state",
+        at,
+        actor: APPROVER,
+        runId: run.id,
+        stepId: "promote",
+        data: { status: "skipped" },
+      },
+    );
+    await h.service.skip({ actor: APPROVER, runId: run.id, stepId: "catch-up", reason: "lag is fine" });
+    await waitFor(async () => (await h.store.getSteps(run.id)).get("wait-ttl")?.status === "running", {
+      description: "wait-ttl to be running, after dns-switch",
+    });
+    expect(h.ledger.entries).toContain("dns-switch");
+    await h.service.abort({ actor: APPROVER, runId: run.id });
+    await h.waitForState(run.id, ["aborted"]);
+    expect(h.ledger.entries.filter((e) => e.startsWith("undo-"))).toEqual(["undo-isolate-dr"]);
+    const steps = await h.store.getSteps(run.id);
+    for (const id of ["suspend-cronjobs", "backups-read-only", "stop-writes"])
+      expect(steps.get(id), id).toMatchObject({ undoWithheld: true });
+    expect(steps.get("stop-writes")?.output).toContain(
+      "undo: withheld (kept: promote (Effect promote) was skipped by an operator, at or past promote (Effect promote), and this step is not taken back past it)",
+    );
+  });
+
+  it("a run where only a step after the promotion started (its promotion's record lost): still keeps the primary stopped", async () => {
+    const h = harness();
+    const run = await pausedAtCatchUp(h);
+    const dns = (await h.store.getSteps(run.id)).get("dns-switch")!;
+    const at = Date.now();
+    await h.store.putStep(
+      run.id,
+      { ...dns, status: "succeeded", attempts: 1, startedAt: at, endedAt: at, resolvedBy: "executed" },
+      { type: "step.state", at, actor: "drbot", runId: run.id, stepId: "dns-switch", data: {} },
+    );
+    await h.service.abort({ actor: APPROVER, runId: run.id });
+    await h.waitForState(run.id, ["aborted"]);
+    expect(h.ledger.entries.filter((e) => e.startsWith("undo-"))).toEqual(["undo-isolate-dr"]);
+    expect((await h.store.getSteps(run.id)).get("stop-writes")?.output).toContain(
+      "kept: dns-switch (Effect dns-switch) was started, at or past promote",
+    );
+  });
+});

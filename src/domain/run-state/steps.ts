@@ -2,6 +2,7 @@ import { APPROVAL_GATE_ITEM } from "../approval-gate.js";
 import { DrError } from "../errors.js";
 import { type Actor, refusePermission } from "../permissions.js";
 import type { RunRecord, StepRecord } from "../run.js";
+import { skipPassesPointOfNoReturn } from "../undo-rule.js";
 import { refuseEnded } from "./control.js";
 import { enter, type MoveContext, note, type RunChange, type RunMove, runEvent } from "./run-change.js";
 import { PAUSED_STATES } from "./states.js";
@@ -27,7 +28,8 @@ export interface SkipInput extends StepActionInput {
  * Skips a step, as a decision by an approver other than the requester (src/domain/permissions.ts),
  * with a reason. Only a step that failed, or a step of a paused run, can be skipped: never before the
  * run starts (skipping is not approving), never an approval gate, never a checklist that needs a
- * second person. A run paused on the step goes on running.
+ * second person, never a step not yet started at or past some undo's point of no return while the
+ * run is before it (src/domain/undo-rule.ts: abort instead). A run paused on the step goes on running.
  */
 export function skipStep(run: RunRecord, input: SkipInput, now: number): RunMove {
   const ctx: MoveContext = { actor: input.actor.userId, now };
@@ -107,6 +109,8 @@ function refuseSkip(run: RunRecord, input: SkipInput): DrError | undefined {
       "invalid_state",
       `step ${input.stepId} is ${record.status.replace(/_/g, " ")}; only a failed step, or a step of a paused run, can be skipped`,
     );
+  const pointOfNoReturn = skipPassesPointOfNoReturn(input.stepId, run.plan.steps, input.steps);
+  if (pointOfNoReturn) return new DrError("not_permitted", pointOfNoReturn);
   return undefined;
 }
 
