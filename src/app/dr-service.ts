@@ -1,5 +1,6 @@
 import type { Config, RunKind } from "../domain/config.js";
 import type { DrError } from "../domain/errors.js";
+import type { KeptRound } from "../domain/readiness/kept-round.js";
 import type { TierRpo } from "../domain/rpo.js";
 import type { Plan, RunEvent, RunRecord, RunScope, StepRecord } from "../domain/run.js";
 import type { Runbook } from "../domain/runbook.js";
@@ -10,6 +11,7 @@ import { type AppContext, createAppContext, type DrServiceDeps } from "./app-con
 import { abort, type ControlRequest, pause, resume, skip } from "./control-run.js";
 import { type ApproveInput, approveRequest, checkReject, rejectRequest } from "./decide-run.js";
 import type { PlanRequest } from "./plans.js";
+import { readKeptRound } from "./read-readiness.js";
 import { activeRuns, auditTrail, recentRuns, showRun } from "./read-runs.js";
 import { readServing } from "./read-serving.js";
 import { readTierRpo, StatusReader } from "./read-status.js";
@@ -77,6 +79,14 @@ export class DrService {
   /** Recent Velero backups protecting a scope; empty when this process has no Velero access. */
   async restorePoints(scope: Pick<RunScope, "applications" | "toSite">): Promise<ScopeRestorePoints> {
     return this.ctx.restorePoints ? this.ctx.restorePoints(scope) : [];
+  }
+
+  /**
+   * The readiness round the watch leader kept, read within `deadlineMs` (never runs a check);
+   * undefined when this process reads no readiness.
+   */
+  readiness(deadlineMs: number, operation: string): Promise<KeptRound | undefined> {
+    return readKeptRound(this.ctx, deadlineMs, operation);
   }
 
   rpo(): Promise<TierRpo[]> {

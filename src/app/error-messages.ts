@@ -25,6 +25,7 @@ export const ERROR_HEADLINES: Record<DrErrorCode, string> = {
   plan_unavailable: "The plan cannot be computed now; the request keeps waiting",
   data_loss_not_accepted: "This run loses more data than the RPO allows: accept it explicitly",
   not_ready_not_accepted: "The DR readiness of this scope is not ready: accept it explicitly",
+  not_confirmed: "Not confirmed",
   unproven: "Not proven: drbot could not verify who did this",
   invalid_state: "Not possible in the run's current state",
   lost_lease: "Another drbot process took over this run",

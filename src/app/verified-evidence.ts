@@ -14,6 +14,7 @@ import { formatClaim, type SignedClaim } from "../domain/evidence/signed-claim.j
 import type { SlackStatement } from "../domain/evidence/slack-request.js";
 import { SCHEDULE_ACTOR, SCHEDULED_KINDS } from "../domain/permissions.js";
 import type { RunRecord } from "../domain/run.js";
+import { confirmsRequest } from "../domain/run-confirmation.js";
 import { requestedTargets } from "../domain/scope.js";
 import { DR_COMMAND, REJECT_REASON_INPUT, RUN_VIEW, WATCH_ACTION } from "../domain/slack-actions.js";
 import type { Clock } from "../ports/clock.js";
@@ -235,9 +236,11 @@ function judgeSlack(said: SlackStatement, expected: ExpectedAction): string | un
     const requests =
       said.kind === "command"
         ? said.command === DR_COMMAND && said.text.trim().split(/\s+/)[0] === run.kind
-        : said.kind === "action" &&
-          ((said.actionId === WATCH_ACTION.alertFailover && run.kind === "failover") ||
-            said.actionId === WATCH_ACTION.reminderRequest);
+        : said.kind === "submission"
+          ? confirmsRequest(said, run.kind)
+          : said.kind === "action" &&
+            ((said.actionId === WATCH_ACTION.alertFailover && run.kind === "failover") ||
+              said.actionId === WATCH_ACTION.reminderRequest);
     return requests ? undefined : `the Slack request is not a request of a ${run.kind}`;
   }
   if (said.kind === "submission") {

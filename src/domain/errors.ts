@@ -25,6 +25,7 @@ export type DrErrorCode =
   | "plan_unavailable"
   | "data_loss_not_accepted"
   | "not_ready_not_accepted"
+  | "not_confirmed"
   | "unproven"
   | "invalid_state"
   | "lost_lease"

@@ -64,7 +64,14 @@ const EFFECT: Record<string, string | ((params: Record<string, unknown>) => stri
  * - `undo_pending`: the run has not ended; aborting it runs the undo.
  * - `kept`: the runbook gives it no undo; it stays whatever happens.
  */
-export type EffectUndo = "in_effect" | "undone" | "withheld" | "undo_failed" | "not_undone" | "undo_pending" | "kept";
+export type EffectUndo =
+  | "in_effect"
+  | "undone"
+  | "withheld"
+  | "undo_failed"
+  | "not_undone"
+  | "undo_pending"
+  | "kept";
 
 export interface RunEffect {
   stepId: string;

@@ -56,7 +56,8 @@ export class ViewInteractions {
       input.forgery,
     );
     const answered = this.applyAnswer(stored, result);
-    return { ...result, ...answered };
+    // The same object, so it can be redelivered like any interaction.
+    return Object.assign(result, answered);
   }
 
   /** The person closes their top modal; the app hears of it only when the view set notify_on_close. */

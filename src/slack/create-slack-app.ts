@@ -14,6 +14,7 @@ import { boltLogger } from "./bolt-logger.js";
 import { fetchWithDeadline } from "./fetch-with-deadline.js";
 import { handleAppErrors } from "./handle-app-errors.js";
 import { registerActionListeners } from "./listeners/action-listeners.js";
+import { registerConfirmRun } from "./listeners/confirm-run-listener.js";
 import { registerDrCommand } from "./listeners/dr-command.js";
 import { registerRejectListeners } from "./listeners/reject-listeners.js";
 import { ReplayGuard } from "./replay-guard.js";
@@ -168,7 +169,9 @@ export function createSlackApp(
     deps.reports ??
     new RunReports({ service: deps.service, artifacts: storeArtifacts(deps.store), clock: deps.clock });
   const publisher = new SlackReportPublisher(client, reports, defaultChannel, log);
-  registerDrCommand(app, { service: deps.service, notifier, clock: deps.clock, reports, client, log, acks });
+  const commandDeps = { service: deps.service, notifier, clock: deps.clock, reports, client, log, acks };
+  registerDrCommand(app, commandDeps);
+  registerConfirmRun(app, commandDeps);
   registerActionListeners(app, { service: deps.service, log, acks, clock: deps.clock });
   registerRejectListeners(app, { service: deps.service, notifier, log, acks, clock: deps.clock });
   return {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { RedisRunStore } from "../../src/adapters/redis/redis-run-store.js";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
+import { typeDrCommand } from "../support/confirm-run.js";
 import { freePort, type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { openTestRedisStore } from "../support/redis-store-fixture.js";
 import { type ServeProcess, startServeProcess } from "../support/serve-process.js";
@@ -85,7 +86,7 @@ async function requestAndApprove(): Promise<string> {
       .filter((m) => m.text.includes("Failover requested"))
       .map((m) => m.ts),
   );
-  await emulator.sendSlashCommand({
+  await typeDrCommand(emulator, {
     userId: "U0ONCALL",
     channelId: INCIDENT,
     text: 'failover payments --reason "DC1 storage array lost"',

@@ -116,9 +116,14 @@ describe("Slack's response_url, trigger_id and token in the proofs drbot keeps",
     const body = new URLSearchParams(
       (shown.run.requestProof as Extract<Proof, { via: "slack" }>).request.body,
     );
-    expect(body.get("response_url")).toBe("[redacted]");
-    expect(body.get("trigger_id")).toBe("[redacted]");
-    expect(body.get("text")).toBe('failover payments --reason "DC1 unreachable"');
+    // A real failover is requested by the confirmation modal's submission: a JSON payload.
+    const payload = JSON.parse(body.get("payload")!);
+    expect(payload).toMatchObject({ type: "view_submission", trigger_id: "[redacted]", token: "[redacted]" });
+    expect(JSON.parse(payload.view.private_metadata)).toMatchObject({
+      kind: "failover",
+      targets: ["payments"],
+      reason: "DC1 unreachable",
+    });
   });
 
   it("are not written to the log, whether a run, a proof or a raw request body is logged", async () => {

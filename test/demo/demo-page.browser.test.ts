@@ -149,6 +149,18 @@ describe("the demo page, walked as the README's Try list and what a person tries
     await shot("01-status.png");
 
     await type('/dr failover payments --reason "DC1 power loss"');
+    // A real failover is confirmed first: the modal shows the plan and the data at risk, and asks
+    // for the scope's name.
+    const typed = page.locator('[data-testid="modal"] input[data-input-action="typed"]');
+    await typed.waitFor({ timeout: UI_TIMEOUT });
+    await expect(page.locator('[data-testid="modal-title"]').textContent()).resolves.toBe("Confirm failover");
+    await typed.fill("payment");
+    await page.locator('[data-testid="modal"] button[data-modal="submit"]').click();
+    await page.locator('[data-testid="modal-error"]').waitFor({ timeout: UI_TIMEOUT });
+    await typed.fill("payments");
+    await shot("02-confirm-failover.png");
+    await page.locator('[data-testid="modal"] button[data-modal="submit"]').click();
+    await page.locator('[data-testid="modal"]').waitFor({ state: "hidden", timeout: UI_TIMEOUT });
     const card = message("Failover requested");
     await card.waitFor({ timeout: UI_TIMEOUT });
     await expect(card.textContent()).resolves.toContain("0/2");

@@ -3,6 +3,7 @@ import { parseEnvironment } from "../../src/config/environment.js";
 import { DEMO_CHANNEL } from "../../src/demo/demo-config.js";
 import { type RunningDemo, startDemo } from "../../src/demo/start-demo.js";
 import type { StoredMessage } from "../../src/emulator/workspace-state.js";
+import { typeDrCommand } from "../support/confirm-run.js";
 import { readTimelinePicture } from "../support/svg-picture.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -30,7 +31,7 @@ const buttonsOf = (m: StoredMessage | undefined): string[] =>
 describe("the demo", () => {
   it("posts a failover's report, with its timeline picture, when the run completes", async () => {
     const { emulator } = demo;
-    await emulator.sendSlashCommand({
+    await typeDrCommand(emulator, {
       userId: "U0ONCALL1",
       channelId: CHANNEL,
       text: 'failover payments --reason "DC1 power loss"',

@@ -6,6 +6,7 @@ import { parseEnvironment } from "../../src/config/environment.js";
 import { DEMO_CHANNEL } from "../../src/demo/demo-config.js";
 import { REDIS_INSTALL_HINT } from "../../src/demo/local-redis.js";
 import { type RunningDemo, startDemo } from "../../src/demo/start-demo.js";
+import { typeDrCommand } from "../support/confirm-run.js";
 
 /**
  * A laptop without redis-server: the demo starts anyway, keeps its runs in memory, says so on its
@@ -53,7 +54,7 @@ describe("the demo without redis-server", () => {
       timeoutMs: 15_000,
     });
     expect(status.text).toContain("SIMULATED");
-    await emulator.sendSlashCommand({
+    await typeDrCommand(emulator, {
       userId: "U0ONCALL1",
       channelId: DEMO_CHANNEL.id,
       text: 'failover payments --reason "no Redis here"',

@@ -30,6 +30,7 @@ import { createSlackApp, type SlackSettings, type SlackSurface } from "../../src
 import { directoryClient, SlackDirectory } from "../../src/slack/slack-directory.js";
 import type { SlackFailure } from "../../src/slack/slack-failure.js";
 import { testConfig, testRunbook } from "./config-fixture.js";
+import { typeDrCommand } from "./confirm-run.js";
 import { effect, Ledger, ledgerStepKind } from "./engine-harness.js";
 import { freePort } from "./redis-server.js";
 import { waitFor } from "./wait-for.js";
@@ -47,7 +48,10 @@ export interface SlackHarness {
   siteState: SiteStateStore;
   ledger: Ledger;
   config: Config;
-  /** Types `/dr TEXT` as `user` in `channel` (the incident channel by default). */
+  /**
+   * Types `/dr TEXT` as `user` in `channel` (the incident channel by default); a real failover or
+   * failback is then confirmed in its modal by typing the scope's name, as the person would.
+   */
   dr(user: string, text: string, channel?: string): Promise<InteractionResult>;
   /**
    * Clicks, as `user`, the first button on the message whose action_id starts with `actionId`
@@ -225,7 +229,7 @@ export async function startSlackHarness(options: {
     ledger,
     config,
     dr: (user, text, channel = INCIDENT) =>
-      emulator.sendSlashCommand({ userId: user, channelId: channel, text }),
+      typeDrCommand(emulator, { userId: user, channelId: channel, text }),
     async click(user, channel, ts, actionId, valueIncludes) {
       const message = emulator.message(channel, ts);
       if (!message) throw new Error(`no message ${ts} in ${channel}`);

@@ -6,6 +6,7 @@ import { canonicalJson, planMatchesHash } from "../plan-hash.js";
 import { LEGACY_PLAN, planParamsProblems } from "../plan-params.js";
 import { needsReadinessAcceptance, readinessKey } from "../readiness/run-readiness.js";
 import type { Approval, RunRecord } from "../run.js";
+import { confirmsRequest } from "../run-confirmation.js";
 import {
   type ApproveClick,
   DR_COMMAND,
@@ -233,7 +234,7 @@ function requests(said: Said, run: RunRecord): boolean {
         said.actionId === WATCH_ACTION.reminderRequest
       );
     case "submission":
-      return false;
+      return confirmsRequest(said, run.kind);
   }
 }
 

@@ -85,7 +85,7 @@ export function readSignedSlackRequest(request: SignedSlackRequest, secret: stri
   const statement = readSlackBody(request.body, at);
   return statement
     ? { ok: true, statement }
-    : { ok: false, reason: "the signed request is not a /dr command or a click" };
+    : { ok: false, reason: "the signed request is not a /dr command, a click or a modal submitted" };
 }
 
 /** What a (signed or, in Socket Mode, unsigned) request body says; undefined when it is neither kind. */

@@ -9,7 +9,13 @@ import { runExposure } from "../../domain/rpo.js";
 import { exposureText } from "../views/approval-card.js";
 import { escapeMrkdwn } from "../views/block-kit.js";
 import { scopeBusyText, scopeHolderOf } from "../views/scope-busy.js";
-import { ephemeral, type SlackCommandDeps, type SlackCommandHandler } from "./slack-command.js";
+import { askConfirmation } from "./confirm-run.js";
+import {
+  ephemeral,
+  type Invocation,
+  type SlackCommandDeps,
+  type SlackCommandHandler,
+} from "./slack-command.js";
 
 /**
  * `/dr failover|failback|drill [tier|app…]`: in an incident channel, asks for approvals with a card
@@ -58,37 +64,64 @@ export function requestRun(kind: RunKind): SlackCommandHandler {
     }
     if (kind !== "drill" && !reason)
       throw new DrError("invalid_input", `say why: /dr ${kind} ${typed.join(" ")} --reason "…"`);
-    let outcome: Awaited<ReturnType<DrService["request"]>>;
-    try {
-      outcome = await s.request({
-        actor: inv.actor,
-        runbook: runbook.name,
-        targets,
-        reason: [reason ?? "", window ? `(window: ${window})` : ""].filter(Boolean).join(" "),
-        source: "slack",
-        channel: inv.channel,
-        dedupeKey: `slack:${inv.triggerId}`,
-        witness: inv.witness,
-        ...(pins ? { pins } : {}),
-        ...(withShared ? { withShared: true } : {}),
-      });
-    } catch (error) {
-      const holder = error instanceof DrError && error.code === "scope_busy" && scopeHolderOf(error.details);
-      if (!holder) throw error;
-      await ephemeral(inv.respond, scopeBusyText(holder, inv.actor, await cardLink(deps, holder.runId)));
+    const request = {
+      targets,
+      reason: [reason ?? "", window ? `(window: ${window})` : ""].filter(Boolean).join(" "),
+      ...(backup ? { backup } : {}),
+      ...(withShared ? { withShared: true } : {}),
+    };
+    // A real failover or failback is confirmed first: the requester types the scope's name in a modal.
+    if (kind === "failover" || kind === "failback") {
+      await askConfirmation({ kind, ...request, channel: inv.channel }, inv, deps);
       return;
     }
-    if (outcome.duplicate) return;
-    await deps.notifier.postCard(outcome.run, inv.channel);
-    const note =
-      outcome.run.requiredApprovals > 0
-        ? `needs ${outcome.run.requiredApprovals} approval(s) from someone other than you`
-        : "no approval needed; it starts now";
-    await ephemeral(
-      inv.respond,
-      `Requested \`${outcome.run.id}\`: ${note}. Expires in ${formatMs(outcome.run.expiresAt - deps.clock.now())}.`,
-    );
+    await submitRunRequest(kind, request, inv, deps, `slack:${inv.triggerId}`);
   };
+}
+
+/**
+ * Requests the run (a drill at once; a failover or failback once confirmed in its modal), posts its
+ * card in the channel and tells the requester what happens next. `inv.witness` is the proof kept: the
+ * signed command, or the signed submission of the confirmation modal.
+ */
+export async function submitRunRequest(
+  kind: RunKind,
+  request: { targets: string[]; reason: string; backup?: string; withShared?: boolean },
+  inv: Invocation,
+  deps: SlackCommandDeps,
+  dedupeKey: string,
+): Promise<void> {
+  const s = deps.service;
+  let outcome: Awaited<ReturnType<DrService["request"]>>;
+  try {
+    outcome = await s.request({
+      actor: inv.actor,
+      runbook: s.runbookFor(kind).name,
+      targets: request.targets,
+      reason: request.reason,
+      source: "slack",
+      channel: inv.channel,
+      dedupeKey,
+      witness: inv.witness,
+      ...(request.backup ? { pins: { backup: request.backup } } : {}),
+      ...(request.withShared ? { withShared: true } : {}),
+    });
+  } catch (error) {
+    const holder = error instanceof DrError && error.code === "scope_busy" && scopeHolderOf(error.details);
+    if (!holder) throw error;
+    await ephemeral(inv.respond, scopeBusyText(holder, inv.actor, await cardLink(deps, holder.runId)));
+    return;
+  }
+  if (outcome.duplicate) return;
+  await deps.notifier.postCard(outcome.run, inv.channel);
+  const note =
+    outcome.run.requiredApprovals > 0
+      ? `needs ${outcome.run.requiredApprovals} approval(s) from someone other than you`
+      : "no approval needed; it starts now";
+  await ephemeral(
+    inv.respond,
+    `Requested \`${outcome.run.id}\`: ${note}. Expires in ${formatMs(outcome.run.expiresAt - deps.clock.now())}.`,
+  );
 }
 
 /** How long a refusal waits for Slack to give the holder's card address before it goes without. */
