@@ -174,7 +174,7 @@ describe("typed confirmation of a real failover", () => {
     expect((await h.store.listRuns()).map((r) => r.kind)).toEqual(["drill"]);
   });
 
-  it("refuses an unknown scope at once, without a modal", async () => {
+  it("tells an unknown scope in the modal and to the person, and asks nothing", async () => {
     h = await startSlackHarness({ runbooks: [failover] });
 
     await h.emulator.sendSlashCommand({
@@ -184,7 +184,12 @@ describe("typed confirmation of a real failover", () => {
     });
 
     expect(await h.lastEphemeral("U0ONCALL", 0)).toContain("neither a tier nor an application");
-    expect(h.emulator.events("view_opened")).toEqual([]);
+    const modal = await h.emulator.waitForModal("U0ONCALL", (m) =>
+      JSON.stringify(m.view.blocks).includes("nosuch"),
+    );
+    expect(modal.view.submit).toBeUndefined();
+    expect(JSON.stringify(modal.view.blocks)).toContain("Nothing was requested.");
+    expect(await h.store.listRuns()).toEqual([]);
   });
 
   it("opens at once while the data sources are slow, then shows the data at risk and the input", async () => {
@@ -199,7 +204,9 @@ describe("typed confirmation of a real failover", () => {
       channelId: INCIDENT,
       text: 'failover payments --reason "x"',
     });
-    const reading = await h.emulator.waitForModal("U0ONCALL");
+    const reading = await h.emulator.waitForModal("U0ONCALL", (m) =>
+      JSON.stringify(m.view.blocks).includes("Reading the data sources"),
+    );
     expect(reading.view.submit).toBeUndefined();
     expect(JSON.stringify(reading.view.blocks)).toContain("Reading the data sources…");
     answer([lagging]);

@@ -153,3 +153,21 @@ function readinessText(kept: KeptRound | undefined, applications: readonly strin
     LIMITS.sectionText,
   );
 }
+
+/**
+ * The modal as it opens, at once with the command's trigger id (Slack honours it for 3 s), before the
+ * plan is made: it asks nothing yet. Updated with the confirmation, or with why there is none.
+ */
+export function confirmRunNotice(request: ConfirmedRequest, text: string): ModalView {
+  return {
+    type: "modal",
+    callback_id: CONFIRM_RUN.callbackId,
+    private_metadata: encodeConfirmation(request),
+    title: {
+      type: "plain_text",
+      text: request.kind === "failover" ? "Confirm failover" : "Confirm failback",
+    },
+    close: { type: "plain_text", text: "Close" },
+    blocks: [section(clip(text, LIMITS.sectionText))],
+  };
+}
