@@ -10,6 +10,7 @@ const EMOJI = {
   raised_hand: "✋",
   large_yellow_circle: "🟡",
   large_green_circle: "🟢",
+  white_circle: "⚪",
   hourglass_flowing_sand: "⏳",
   hourglass: "⌛",
   grey_question: "❔",
