@@ -1,7 +1,7 @@
+import { WorkerInventories } from "../adapters/kubernetes/worker-inventories.js";
 import { TlsCertificateReader } from "../adapters/tls/tls-certificate-reader.js";
 import { assessReadiness, type ReadinessDeps } from "../app/readiness/assess-readiness.js";
 import type { AssessReadiness } from "../ports/readiness.js";
-import { kubernetesInventories } from "./site-services.js";
 
 /**
  * The runtime's readiness checks: those it is given; none when it is given sites in place of the
@@ -18,8 +18,8 @@ export function readinessChecks(
 }
 
 /**
- * The readiness checks on the configured sites: each site's objects through its kubeconfig (built
- * on first use), certificates by TLS handshakes against the system's CAs, the data sources through
+ * The readiness checks on the configured sites: each site's objects through its kubeconfig (read
+ * in a worker thread), certificates by TLS handshakes against the system's CAs, the data sources through
  * the same readers as `/dr status`, the run history from the store.
  */
 export function configuredReadiness(
@@ -27,7 +27,8 @@ export function configuredReadiness(
 ): AssessReadiness {
   return assessReadiness({
     ...deps,
-    inventories: kubernetesInventories(deps.config),
+    // Read in a worker thread: parsing the sites' objects never holds up an answer to a person.
+    inventories: new WorkerInventories(deps.config.sites),
     certificates: new TlsCertificateReader(),
   });
 }
