@@ -64,12 +64,13 @@ async function main(): Promise<number> {
   const secrets: string[] = [];
   const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
   const log = (line: string) => console.log(`[demo] ${line}`);
+  const stepSeconds = options["step-seconds"] ?? env.DRBOT_DEMO_STEP_SECONDS;
   log("starting Redis, the Slack emulator, the sites and drbot…");
   const demo = await startDemo({
     root,
     port: options.port,
     clusters: options.clusters,
-    stepSeconds: options["step-seconds"] ?? env.DRBOT_DEMO_STEP_SECONDS,
+    stepSeconds,
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     env,
     log,
@@ -81,7 +82,7 @@ async function main(): Promise<number> {
     secrets,
   });
   log(
-    `store: ${demo.store === "redis" ? "Redis" : "in memory"}; sites: ${demo.sites === "simulated" ? "SIMULATED in-process" : "local test clusters"}`,
+    `store: ${demo.store === "redis" ? "Redis" : "in memory"}; sites: ${demo.sites === "simulated" ? `SIMULATED in-process, each change taking about ${stepSeconds} s` : "local test clusters"}`,
   );
   console.log(`\n  drbot demo is ready: open ${demo.url}\n`);
   console.log(

@@ -20,7 +20,7 @@ describe("npm run demo", () => {
       const page = await fetch(url, { signal: AbortSignal.timeout(5_000) });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain("Slack emulator");
-      expect(output).toContain("SIMULATED");
+      expect(output).toContain("SIMULATED in-process, each change taking about 3 s");
 
       demo.kill("SIGINT");
       const result = await demo;
@@ -31,4 +31,15 @@ describe("npm run demo", () => {
       demo.kill("SIGKILL");
     }
   }, 120_000);
+
+  it("refuses a step time that is not a number of seconds from 0 to 300, saying so with its usage", async () => {
+    const result = await execa("bash", ["scripts/demo", "--step-seconds", "-1"], {
+      all: true,
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.all).toContain("--step-seconds");
+    expect(result.all).toContain("usage: npm run demo");
+  }, 90_000);
 });
