@@ -65,4 +65,27 @@ describe("db.read-write on a real PostgreSQL pair", () => {
     expect(await acceptsWrites(pair, "primary")).toBe(false);
     expect(await acceptsWrites(pair, "replica")).toBe(true);
   });
+
+  it("leaves the writes off when DR's server cannot be read, naming the check and the commands to run by hand", async () => {
+    await dbReadOnlyStep.execute(ctx(), { ...onPrimary, whenUnreachable: "fail" });
+    await pair.replica.stop();
+
+    const result = await dbReadWriteStep.execute(ctx(), onPrimary);
+
+    expect(result.status).toBe("failed");
+    const error = result.status === "failed" ? result.error : "";
+    expect(error).toMatch(
+      /^pg: the other server's role could not be read \(.+\), so the writes stay off in dc1: it may have been promoted\. /,
+    );
+    expect(error).toContain(
+      `Check that it is still a replica (\`psql -h 127.0.0.1 -p ${pair.replica.port} -d postgres -Atc "SELECT pg_is_in_recovery()"\` prints t), then give the writes back by hand: \`psql -h 127.0.0.1 -p ${pair.primary.port} -d postgres -c "ALTER SYSTEM RESET default_transaction_read_only" -c "SELECT pg_reload_conf()"\``,
+    );
+    expect(error).not.toContain(pair.drbotPassword);
+    expect(await acceptsWrites(pair, "primary")).toBe(false);
+
+    // DR back, still a standby: the undo gives the writes back.
+    await pair.replica.start();
+    expect(await dbReadWriteStep.execute(ctx(), onPrimary)).toMatchObject({ status: "succeeded" });
+    expect(await acceptsWrites(pair, "primary")).toBe(true);
+  });
 });
