@@ -140,4 +140,20 @@ describe("drbot readiness", () => {
     expect(code).toBe(4);
     expect(out.trim()).toBe("readiness: not yet assessed (the watch leader keeps a round every 5m)");
   });
+
+  it("--now makes a round here and keeps it for every replica: the example's sites cannot be reached, so their checks are unknown, saying why", async () => {
+    const { code, out } = await cli("readiness", "--now", "--json");
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json).toMatchObject({ state: "read", stale: false, notReady: [] });
+    const verdicts = json.report.applications.map((a: { verdict: string }) => a.verdict);
+    expect(verdicts).toHaveLength(6);
+    expect(verdicts).toContain("unknown");
+    const unread = json.report.applications
+      .flatMap((a: { findings: { verdict: string; summary: string }[] }) => a.findings)
+      .filter((f: { verdict: string }) => f.verdict === "unknown");
+    expect(unread.length).toBeGreaterThan(0);
+    for (const f of unread) expect(f.summary).not.toBe("");
+    expect((await store.latest())?.readAt).toBe(json.report.readAt);
+  });
 });
