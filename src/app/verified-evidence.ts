@@ -11,6 +11,7 @@ import {
 } from "../domain/evidence/proof.js";
 import { approvalSaid, checkRunEvidence, type EvidenceVerdict } from "../domain/evidence/run-evidence.js";
 import { formatClaim, type SignedClaim } from "../domain/evidence/signed-claim.js";
+import { clickProves, commandProves } from "../domain/evidence/slack-binding.js";
 import type { SlackStatement } from "../domain/evidence/slack-request.js";
 import { SCHEDULE_ACTOR, SCHEDULED_KINDS } from "../domain/permissions.js";
 import type { RunRecord } from "../domain/run.js";
@@ -264,8 +265,17 @@ function judgeSlack(said: SlackStatement, expected: ExpectedAction): string | un
       return "the data at risk changed since the card was shown; review the new card";
     if (approves.acceptsNotReady !== expected.acceptsNotReady)
       return "the readiness changed since the card was shown; review the new card";
+    return undefined;
   }
-  return undefined;
+  // Every other act is proven by its own button or /dr command on this run (and step), never by
+  // another signed request of the same person.
+  const bound = { action: expected.action, runId: run.id, ...(expected.step ? { step: expected.step } : {}) };
+  if (said.kind === "action") {
+    // A rejection with a reason is proven by the reject modal that carried the reason.
+    if (expected.action === "reject" && expected.reason) return "a rejection's reason is proven by its modal";
+    return clickProves(said, bound);
+  }
+  return commandProves(said, bound);
 }
 
 function unproven(expected: ExpectedAction, why: string, details: Record<string, unknown> = {}): DrError {
