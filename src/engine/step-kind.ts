@@ -127,6 +127,11 @@ export interface StepContext {
   log(line: string): void;
   /** Checklist ticks and similar attestations recorded on the step so far. */
   attestations: readonly { item: string; userId: string; at: number }[];
+  /**
+   * The output recorded on the step so far (an earlier attempt's); for an undo, what the step it
+   * takes back recorded (db.read-only notes there what it found before the run changed anything).
+   */
+  recordedOutput?: string;
 }
 
 /**

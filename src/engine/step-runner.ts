@@ -157,6 +157,7 @@ function stepContext(
     },
     step,
     attempt: record.attempts,
+    ...(record.output !== undefined ? { recordedOutput: record.output } : {}),
     mode: run.mode,
     scope: run.scope,
     config: deps.config,

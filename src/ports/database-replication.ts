@@ -34,6 +34,11 @@ export interface WritesStopped {
   /** Transactions that have written and are still open (0 means the writes have stopped). */
   writeTransactions: number;
   detail: string;
+  /**
+   * Where the read-only default was set before this call changed it ("postgresql.conf line 12",
+   * "ALTER SYSTEM (postgresql.auto.conf)"); absent when the server took writes by default.
+   */
+  readOnlyBefore?: string;
 }
 
 /** What taking the writes back on a server did. */

@@ -89,6 +89,7 @@ export async function stopServerWrites(
 ): Promise<WritesStopped> {
   const deadline = Date.now() + options.timeoutMs;
   return onServer(env, source, server, "stop its writes", options, async (query) => {
+    const before = await readOnlySetting(query);
     await query("ALTER SYSTEM SET default_transaction_read_only = on");
     await query("SELECT pg_reload_conf()");
     // This session applies the reload at its next command, after the postmaster has read the file:
@@ -139,7 +140,14 @@ export async function stopServerWrites(
         ? `no write transaction open; WAL at ${state.lsn}`
         : `${state.writeTransactions} write transaction(s) still open`,
     ].join(", ");
-    return { lsn: state.lsn, ended, notEnded, writeTransactions: state.writeTransactions, detail };
+    return {
+      lsn: state.lsn,
+      ended,
+      notEnded,
+      writeTransactions: state.writeTransactions,
+      detail,
+      ...(before.on ? { readOnlyBefore: describeSetting(before) } : {}),
+    };
   });
 }
 
@@ -168,20 +176,61 @@ export async function resumeServerWrites(
   });
 }
 
-/** Takes drbot's read-only default off again (a promoted server takes writes). */
+/** Where default_transaction_read_only comes from, as a new session gets it (pg_read_all_settings). */
+type ReadOnlySetting = {
+  on: boolean;
+  source: string;
+  sourcefile: string | null;
+  sourceline: number | null;
+};
+
+async function readOnlySetting(query: Query): Promise<ReadOnlySetting> {
+  const [row] = await query<ReadOnlySetting>(
+    `SELECT reset_val = 'on' AS on, source, sourcefile, sourceline
+       FROM pg_settings WHERE name = 'default_transaction_read_only'`,
+  );
+  if (!row) throw new Error("no row for default_transaction_read_only in pg_settings");
+  return row;
+}
+
+/** "postgresql.conf line 12", "ALTER SYSTEM (postgresql.auto.conf)", "the database's settings". */
+function describeSetting(s: ReadOnlySetting): string {
+  if (s.source === "configuration file" && s.sourcefile)
+    return setByAlterSystem(s)
+      ? "ALTER SYSTEM (postgresql.auto.conf)"
+      : `${s.sourcefile}${s.sourceline ? ` line ${s.sourceline}` : ""}`;
+  return `the server's ${s.source} settings`;
+}
+
+function setByAlterSystem(s: ReadOnlySetting): boolean {
+  return s.source === "configuration file" && (s.sourcefile?.endsWith("postgresql.auto.conf") ?? false);
+}
+
+/**
+ * Takes drbot's read-only default off again (a promoted server takes writes). A read-only default
+ * set elsewhere than by ALTER SYSTEM (postgresql.conf, ALTER DATABASE or ROLE ... SET) is not lifted
+ * by ALTER SYSTEM RESET: that fails at once, saying where it is set, rather than at the deadline.
+ */
 export async function clearReadOnly(query: Query, deadline: number, signal?: AbortSignal): Promise<void> {
   await query("SET default_transaction_read_only = off");
   await query("ALTER SYSTEM RESET default_transaction_read_only");
   await query("SELECT pg_reload_conf()");
   // reset_val is what a new session gets, once this session has applied the reload.
+  let elsewhere: ReadOnlySetting | undefined;
   const applied = await pollUntil(
-    async () =>
-      (
-        await query<{ off: boolean }>(
-          "SELECT reset_val = 'off' AS off FROM pg_settings WHERE name = 'default_transaction_read_only'",
-        )
-      )[0]?.off === true,
+    async () => {
+      // The session's own value back to the server's, so pg_settings says where that one comes from.
+      await query("RESET default_transaction_read_only");
+      const now = await readOnlySetting(query);
+      if (now.on && !setByAlterSystem(now)) elsewhere = now;
+      return !now.on || elsewhere !== undefined;
+    },
     { deadline, intervalMs: POLL_MS, signal },
   );
+  if (elsewhere)
+    throw new DrError(
+      "conflict",
+      `default_transaction_read_only = on is set in ${describeSetting(elsewhere)}, which ALTER SYSTEM RESET does not lift: remove it there and reload (SELECT pg_reload_conf())`,
+    );
   if (!applied) throw new Error("the server did not apply default_transaction_read_only = off in time");
 }

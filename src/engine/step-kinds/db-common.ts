@@ -88,3 +88,32 @@ export function postgresServerNeeds(source: string, site: string, config: Config
 export function isUnreachable(error: unknown): boolean {
   return error instanceof DrError && (error.code === "unavailable" || error.code === "timeout");
 }
+
+/**
+ * What db.read-only found on a source's server before the run changed anything, as it notes it in
+ * its output: read-only already (and where that is set), it took writes, or not known (an earlier
+ * attempt, cut short before it noted anything, may have made it read-only itself).
+ */
+export type ReadOnlyBefore = { readOnly: string } | "took writes" | "unknown";
+
+const NOTE = "before this run: ";
+
+export function noteReadOnlyBefore(source: string, before: ReadOnlyBefore): string {
+  if (before === "took writes") return `${NOTE}${source} took writes`;
+  if (before === "unknown")
+    return `${NOTE}${source} not known (an earlier attempt may have made it read-only): its undo gives the writes back`;
+  return `${NOTE}${source} was read-only already (set in ${before.readOnly}): its undo leaves it so`;
+}
+
+/** The note db.read-only left for `source` in a step's recorded output, if any. */
+export function readOnlyBeforeIn(output: string | undefined, source: string): ReadOnlyBefore | undefined {
+  for (const line of (output ?? "").split("\n")) {
+    if (!line.startsWith(`${NOTE}${source} `)) continue;
+    const rest = line.slice(NOTE.length + source.length + 1);
+    if (rest === "took writes") return "took writes";
+    if (rest.startsWith("not known")) return "unknown";
+    const set = /^was read-only already \(set in (.*)\): its undo leaves it so$/.exec(rest);
+    if (set) return { readOnly: set[1]! };
+  }
+  return undefined;
+}

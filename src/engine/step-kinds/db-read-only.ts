@@ -9,8 +9,11 @@ import {
   dbSourceParam,
   describeSource,
   isUnreachable,
+  noteReadOnlyBefore,
   postgresServerNeeds,
   postgresSources,
+  type ReadOnlyBefore,
+  readOnlyBeforeIn,
   remainingMs,
   serverIn,
 } from "./db-common.js";
@@ -25,6 +28,11 @@ import {
  *
  * A server that does not answer cannot be fenced: with `whenUnreachable: continue` the step goes on
  * and says that fencing was not confirmed (the emergency path), otherwise it fails.
+ *
+ * It notes in its output what each server was before the run changed anything (read-only already,
+ * and where that is set, or taking writes; a later attempt keeps the first attempt's note), so its
+ * undo (db.read-write) takes back only what the run changed: a server a DBA had made read-only
+ * stays so.
  *
  * Idempotent: doing it twice leaves the server as once. In a drill it only reads the server.
  */
@@ -64,10 +72,20 @@ export const dbReadOnlyStep = defineStepKind({
           ctx.log(`${source.name}: drill: left as it is (${describeServerState(state)})`);
           continue;
         }
+        // What the server was before the run: noted by an earlier attempt, or read by this one.
+        const noted = readOnlyBeforeIn(ctx.recordedOutput, source.name);
         const result = await replication.stopWrites(source, server, {
           signal: ctx.signal,
           timeoutMs: remainingMs(ctx),
         });
+        const before: ReadOnlyBefore =
+          noted ??
+          (ctx.attempt > 1
+            ? "unknown"
+            : result.readOnlyBefore
+              ? { readOnly: result.readOnlyBefore }
+              : "took writes");
+        ctx.log(noteReadOnlyBefore(source.name, before));
         ctx.log(`${source.name}: ${result.detail}`);
         for (const session of result.ended.slice(0, 20)) ctx.log(`  ended ${session}`);
         for (const session of result.notEnded) ctx.log(`  not ended: ${session}`);

@@ -11,6 +11,7 @@ import {
   describeSource,
   postgresServerNeeds,
   postgresSources,
+  readOnlyBeforeIn,
   remainingMs,
   serverIn,
 } from "./db-common.js";
@@ -30,6 +31,9 @@ import {
  * pg_stat_replication: a walsender there outlives a standby promoted behind a network partition
  * until wal_sender_timeout, which is exactly the case to rule out. A server in recovery is a
  * standby: left as it is, the step fails.
+ *
+ * It takes back only what the run changed: a server db.read-only noted as read-only before the run
+ * (in the output of the step it undoes) is left so, and the step says so.
  *
  * Idempotent; observable (every server in `site` out of recovery and not read-only). In a drill it
  * only reads.
@@ -65,6 +69,13 @@ export const dbReadWriteStep = defineStepKind({
         if (ctx.mode === "drill") {
           const state = await replication.readServer(source, server, { signal: ctx.signal });
           ctx.log(`${source.name}: drill: left as it is (${describeServerState(state)})`);
+          continue;
+        }
+        const before = readOnlyBeforeIn(ctx.recordedOutput, source.name);
+        if (typeof before === "object") {
+          ctx.log(
+            `${source.name}: left read-only in ${p.site}: it was before this run (set in ${before.readOnly})`,
+          );
           continue;
         }
         let peer: DatabaseServerState;

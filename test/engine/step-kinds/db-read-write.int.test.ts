@@ -1,3 +1,5 @@
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PostgresReplication } from "../../../src/adapters/postgres/postgres-replication.js";
 import type { Config } from "../../../src/domain/config.js";
@@ -7,6 +9,7 @@ import { testConfig } from "../../support/config-fixture.js";
 import { acceptsWrites } from "../../support/postgres-load.js";
 import { type PostgresPair, startPostgresPair } from "../../support/postgres-pair.js";
 import { stepContext } from "../../support/step-context.js";
+import { waitFor } from "../../support/wait-for.js";
 
 /**
  * db.read-write, the undo of db.read-only, on two real PostgreSQL servers in streaming replication:
@@ -87,5 +90,51 @@ describe("db.read-write on a real PostgreSQL pair", () => {
     await pair.replica.start();
     expect(await dbReadWriteStep.execute(ctx(), onPrimary)).toMatchObject({ status: "succeeded" });
     expect(await acceptsWrites(pair, "primary")).toBe(true);
+  });
+
+  it("leaves a server a DBA had made read-only before the run read-only, saying so in both steps", async () => {
+    await pair.sql("primary", "ALTER SYSTEM SET default_transaction_read_only = on");
+    await pair.sql("primary", "SELECT pg_reload_conf()");
+    await waitFor(async () => !(await acceptsWrites(pair, "primary")), {
+      description: "the primary to be read-only by the DBA's ALTER SYSTEM",
+    });
+
+    const stopLines: string[] = [];
+    const stopped = await dbReadOnlyStep.execute(ctx(stopLines), { ...onPrimary, whenUnreachable: "fail" });
+    expect(stopped).toMatchObject({ status: "succeeded" });
+    const recorded = [...stopLines, stopped.status === "succeeded" ? stopped.output : ""].join("\n");
+    expect(recorded).toContain(
+      "before this run: pg was read-only already (set in ALTER SYSTEM (postgresql.auto.conf)): its undo leaves it so",
+    );
+
+    const undoLines: string[] = [];
+    expect(await dbReadWriteStep.execute({ ...ctx(undoLines), recordedOutput: recorded }, onPrimary)).toEqual(
+      { status: "succeeded", output: "writes back on in dc1" },
+    );
+    expect(undoLines).toContain(
+      "pg: left read-only in dc1: it was before this run (set in ALTER SYSTEM (postgresql.auto.conf))",
+    );
+    expect(await acceptsWrites(pair, "primary")).toBe(false);
+  });
+
+  it("a server the run made read-only is given its writes back: the note says it took writes before", async () => {
+    const stopLines: string[] = [];
+    await dbReadOnlyStep.execute(ctx(stopLines), { ...onPrimary, whenUnreachable: "fail" });
+    expect(stopLines).toContain("before this run: pg took writes");
+    await dbReadWriteStep.execute({ ...ctx(), recordedOutput: stopLines.join("\n") }, onPrimary);
+    expect(await acceptsWrites(pair, "primary")).toBe(true);
+  });
+
+  it("fails at once, saying where, when postgresql.conf makes the server read-only: ALTER SYSTEM RESET cannot lift it", async () => {
+    await dbReadOnlyStep.execute(ctx(), { ...onPrimary, whenUnreachable: "fail" });
+    await appendFile(join(pair.primary.dataDir, "postgresql.conf"), "\ndefault_transaction_read_only = on\n");
+
+    const result = await dbReadWriteStep.execute(ctx(), onPrimary);
+
+    expect(result.status).toBe("failed");
+    expect(result.status === "failed" && result.error).toMatch(
+      /: default_transaction_read_only = on is set in \/.*\/postgresql\.conf line \d+, which ALTER SYSTEM RESET does not lift: remove it there and reload/,
+    );
+    expect(await acceptsWrites(pair, "primary")).toBe(false);
   });
 });
