@@ -150,9 +150,54 @@ export const runbookSchema = runbookObject.superRefine((runbook, ctx) => {
           path,
           message: `until must name a step after ${step.id} (the point past which its undo must not run); "${until}" comes ${until === step.id ? "as the step itself" : "before it"}`,
         });
+      else if (!waitsFor(runbook.phases, until, step.id))
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `until must name a step that starts only once ${step.id} is done; "${until}" may run beside it (group "${step.group}")`,
+        });
     });
   });
 });
+
+/**
+ * Whether the step `later` starts only once `earlier` is done in every mode both run in, as the
+ * plan orders steps (src/domain/plan.ts): each step needs the block before it (a step, or
+ * consecutive steps of one group, which run side by side), its explicit needs and its `when` step.
+ */
+function waitsFor(phases: z.output<typeof phaseSchema>[], later: string, earlier: string): boolean {
+  const all = phases.flatMap((phase) => phase.steps);
+  return (["real", "drill"] as const).every((mode) => {
+    const steps = all.filter((s) => s.runsIn === "both" || s.runsIn === mode);
+    if (!steps.some((s) => s.id === later) || !steps.some((s) => s.id === earlier)) return true;
+    const needs = new Map<string, string[]>();
+    let previous: string[] = [];
+    let current: string[] = [];
+    let group: string | undefined;
+    for (const s of steps) {
+      if (!(s.group && s.group === group)) {
+        if (current.length > 0) previous = current;
+        current = [];
+      }
+      group = s.group;
+      needs.set(s.id, [...previous, ...s.needs, ...(s.when ? [s.when.step] : [])]);
+      current.push(s.id);
+    }
+    const seen = new Set<string>();
+    const stack = [later];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      for (const need of needs.get(id) ?? []) {
+        if (need === earlier) return true;
+        if (!seen.has(need)) {
+          seen.add(need);
+          stack.push(need);
+        }
+      }
+    }
+    return false;
+  });
+}
 
 export type Runbook = z.output<typeof runbookSchema>;
 export type RunbookPhase = Runbook["phases"][number];

@@ -89,4 +89,20 @@ describe("loading a runbook whose undo has a point of no return (undo.until)", (
     expect(hashPlan({ ...rest, steps: moved })).not.toBe(hash);
     expect(hashPlan({ ...rest, steps: dropped })).not.toBe(hash);
   });
+
+  it("refuses a point of no return in the same group as the step: the two would run side by side", async () => {
+    const grouped = (line: string) => line.replace(/ \}$/, ", group: data }");
+    const { message } = await loadError([grouped(STOP_WRITES("promote")), grouped(PROMOTE)]);
+    expect(message).toContain(
+      'phases[0].steps[0].undo.until: until must name a step that starts only once stop-writes is done; "promote" may run beside it (group "data")',
+    );
+    // The same steps one after the other load.
+    const { dir } = await runbookDir([STOP_WRITES("promote"), grouped(CATCH_UP), grouped(PROMOTE)]);
+    expect((await loadRunbooks(dir, config, registry)).has("switch")).toBe(true);
+  });
+
+  it("loads the shipped failover and failback, whose points of no return wait for their steps", async () => {
+    const runbooks = await loadRunbooks(join(import.meta.dirname, "../../runbooks"), config, registry);
+    expect(runbooks.has("failover") && runbooks.has("failback")).toBe(true);
+  });
 });
