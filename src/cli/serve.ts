@@ -106,6 +106,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       },
     );
     rt.observers.attach(surface.notifier);
+    rt.observers.attach(surface.home);
     rt.observers.attach(surface.reports);
     const notifier = surface.notifier;
     rt.notices.attach((notice) => notifier.postNotice(notice));

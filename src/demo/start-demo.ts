@@ -172,6 +172,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     // As in `drbot serve`: progress in the channel, and each drill's and failover's report (the
     // Markdown, the JSON and the timeline picture) posted there when it ends.
     runtime.observers.attach(surface.notifier);
+    runtime.observers.attach(surface.home);
     runtime.observers.attach(surface.reports);
     const notifier = surface.notifier;
     runtime.notices.attach((notice) => notifier.postNotice(notice));

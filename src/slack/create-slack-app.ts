@@ -9,6 +9,7 @@ import type { Directory } from "../ports/directory.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
 import type { RunStore } from "../ports/run-store.js";
 import { AckGate } from "./ack-gate.js";
+import { AppHomePublisher } from "./app-home-publisher.js";
 import { authorizeBot } from "./authorize-bot.js";
 import { boltLogger } from "./bolt-logger.js";
 import { fetchWithDeadline } from "./fetch-with-deadline.js";
@@ -36,6 +37,8 @@ export interface SlackSettings {
   responseUrlTimeoutMs?: number;
   /** Pacing of a run's message updates: the least interval, and the longest wait while Slack fails. */
   runUpdates?: { minIntervalMs?: number; maxBackoffMs?: number };
+  /** How long changes are gathered before the Home tab is published again (default 5 s). */
+  homeDebounceMs?: number;
   /** Interface to listen on (HTTP mode); all interfaces when left out, 127.0.0.1 for the demo. */
   host?: string;
 }
@@ -61,6 +64,8 @@ export function slackSettingsFromEnv(env: EnvironmentVariables): SlackSettings |
 export interface SlackSurface {
   app: App;
   notifier: SlackRunNotifier;
+  /** drbot's Home tab, republished when runs change state: attach it to the run observers. */
+  home: AppHomePublisher;
   /** Posts each drill's and failover's report when it ends; attach it to the run observers. */
   reports: SlackReportPublisher;
   client: WebClient;
@@ -172,11 +177,25 @@ export function createSlackApp(
   const commandDeps = { service: deps.service, notifier, clock: deps.clock, reports, client, log, acks };
   registerDrCommand(app, commandDeps);
   registerConfirmRun(app, commandDeps);
+  const home = new AppHomePublisher({
+    client,
+    service: deps.service,
+    notifier,
+    clock: deps.clock,
+    log,
+    ...(settings.homeDebounceMs !== undefined ? { debounceMs: settings.homeDebounceMs } : {}),
+  });
+  app.event("app_home_opened", async ({ event }) => {
+    if (event.tab !== "home") return;
+    await acks.settled();
+    await home.opened(event.user);
+  });
   registerActionListeners(app, { service: deps.service, log, acks, clock: deps.clock });
   registerRejectListeners(app, { service: deps.service, notifier, log, acks, clock: deps.clock });
   return {
     app,
     notifier,
+    home,
     reports: publisher,
     client,
     log,

@@ -61,6 +61,15 @@ async function type(text: string): Promise<void> {
   await page.locator("#composer-input").press("Enter");
 }
 
+/** A real failover or failback opens drbot's confirmation modal: type the scope's name and submit. */
+async function confirmInModal(name: string): Promise<void> {
+  const typed = page.locator('[data-testid="modal"] input[data-input-action="typed"]');
+  await typed.waitFor({ timeout: UI_TIMEOUT });
+  await typed.fill(name);
+  await page.locator('[data-testid="modal"] button[data-modal="submit"]').click();
+  await page.locator('[data-testid="modal"]').waitFor({ state: "hidden", timeout: UI_TIMEOUT });
+}
+
 async function actAs(userId: string): Promise<void> {
   await page.locator(`button.persona[data-user="${userId}"]`).click();
   await page
@@ -110,6 +119,8 @@ const byCreated = (a: RunRecord, b: RunRecord) => a.createdAt - b.createdAt;
 async function requestAndApprove(command: string, cardText: string, approvers: readonly string[]) {
   await actAs(OLIVIA);
   await type(command);
+  const real = /^\/dr (failover|failback) (\S+)/.exec(command);
+  if (real) await confirmInModal(real[2]!);
   const card = message(cardText);
   await card.waitFor({ timeout: UI_TIMEOUT });
   for (const approver of approvers) {
@@ -340,6 +351,18 @@ describe("the demo page, walked as the README's Try list and what a person tries
         .sort(),
     ).toEqual(["isolate", "scale-up.production.core-api", "scale-up.staging.core-api"]);
   }, 120_000);
+
+  it("shows drbot's Home tab from the sidebar: readiness, who serves what, runs and the calendar", async () => {
+    await page.goto(`${demo.url}?as=U0ONCALL1`);
+    await page.locator("#home-tab").click();
+    const home = page.locator('[data-testid="app-home"]');
+    await home.locator("text=Serving").waitFor({ timeout: UI_TIMEOUT });
+    await expect(home.textContent()).resolves.toContain("Recent runs");
+    await expect(page.locator("#channel-name").textContent()).resolves.toBe("drbot · Home");
+    await shot("08-app-home.png");
+    await page.locator('li[data-channel="C0INCIDENT"]').click();
+    await page.locator("#channel-name", { hasText: "# incident" }).waitFor({ timeout: UI_TIMEOUT });
+  });
 
   it("opens # general from the sidebar, where an uploaded Markdown file is shown as text and runs nothing", async () => {
     const bot = new WebClient(demo.emulator.botToken, {

@@ -92,7 +92,7 @@ export async function startSlackHarness(options: {
   /** The RPO readings of the data sources, as the data-source adapters would report them. */
   readRpo?: () => Promise<RpoReading[]>;
   /** Slack settings a test sets itself (the response_url deadline, the pacing of run updates). */
-  slack?: Pick<SlackSettings, "responseUrlTimeoutMs" | "runUpdates">;
+  slack?: Pick<SlackSettings, "responseUrlTimeoutMs" | "runUpdates" | "homeDebounceMs">;
   /** Told when Slack refuses a run's messages for good. */
   onRunUpdatesStopped?: (runId: string, failure: SlackFailure) => void;
   /** Where the surface logs what no person is told (silent when left out). */
@@ -215,6 +215,7 @@ export async function startSlackHarness(options: {
     }),
   );
   relay.attach(surface.notifier);
+  relay.attach(surface.home);
   const notifier = surface.notifier;
   notices.attach((notice) => notifier.postNotice(notice));
   await surface.start();
