@@ -149,13 +149,17 @@ function manualControls(run: RunRecord, step: PlanStep, record: StepRecord): Blo
   }
   const items = (step.params.items as string[] | undefined) ?? [];
   const ticked = record.attestations ?? [];
-  const lines = items.map((item) => {
-    const tick = ticked.find((a) => a.item === item);
-    return tick ? `✅ ${escapeMrkdwn(item)}: ${user(tick.userId)}` : `⬜ ${escapeMrkdwn(item)}`;
-  });
   const open = items
     .map((item, index) => ({ item, index }))
     .filter(({ item }) => !ticked.some((a) => a.item === item));
+  // Each item is shown once: a ticked one as a line with who ticked it, an open one as its button.
+  // An open item too long for a button's text is written out in full above the buttons too.
+  const lines = items.flatMap((item) => {
+    const tick = ticked.find((a) => a.item === item);
+    if (tick) return [`✅ ${escapeMrkdwn(item)}: ${user(tick.userId)}`];
+    return item.length > LIMITS.buttonText - 2 ? [`⬜ ${escapeMrkdwn(item)}`] : [];
+  });
+  if (open.length > 0) lines.push(`_Tick each item below once it is done (${open.length} open)._`);
   return [
     section(`:clipboard: *${escapeMrkdwn(step.title)}*\n${lines.join("\n")}`),
     ...(open.length
