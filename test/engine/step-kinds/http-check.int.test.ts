@@ -96,8 +96,6 @@ describe("http check as a health check configures it", () => {
   it("shows the body text and timeout in the plan", () => {
     const parsed = httpCheckStep.parse({ url: `${base}/healthz`, bodyIncludes: "ok", timeout: 2_000 });
     if (!parsed.ok) throw new Error("expected the params to parse");
-    expect(httpCheckStep.summarize(parsed.value)).toBe(
-      `GET ${base}/healthz expects 200 with "ok" within 2s`,
-    );
+    expect(httpCheckStep.summarize(parsed.value)).toBe(`GET ${base}/healthz expects 200 with "ok" within 2s`);
   });
 });
