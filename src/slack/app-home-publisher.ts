@@ -22,6 +22,9 @@ const READ_MS = 1_500;
 export class AppHomePublisher implements RunObserver {
   private readonly viewers = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private roundWatch: NodeJS.Timeout | undefined;
+  /** When the readiness round last shown was made (none: no round shown yet). */
+  private shownReadAt: number | undefined;
   private publishing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -32,13 +35,32 @@ export class AppHomePublisher implements RunObserver {
       clock: Clock;
       log: Logger;
       debounceMs?: number;
+      /** How often the kept readiness round is looked at for a newer one (default 30 s). */
+      readinessCheckMs?: number;
     },
   ) {}
 
   /** A person opened the Home tab: they get it now, and its updates from now on. */
   opened(userId: string): Promise<void> {
     this.viewers.add(userId);
+    this.watchRounds();
     return this.enqueue([userId]);
+  }
+
+  /**
+   * A readiness round is made by the watch leader, maybe in another process: while someone has the
+   * tab, the kept round is looked at (one bounded Redis read) and a newer one republishes the tab.
+   */
+  private watchRounds(): void {
+    if (this.roundWatch) return;
+    this.roundWatch = setInterval(() => void this.checkRound(), this.d.readinessCheckMs ?? 30_000);
+    this.roundWatch.unref();
+  }
+
+  private async checkRound(): Promise<void> {
+    if (this.viewers.size === 0) return;
+    const kept = await this.d.service.readiness(READ_MS, "slack.app-home");
+    if (kept?.state === "read" && kept.report.readAt !== this.shownReadAt) this.changed();
   }
 
   /** Something shown changed: everyone who opened the tab gets it again, coalesced. */
@@ -63,6 +85,8 @@ export class AppHomePublisher implements RunObserver {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.roundWatch);
+    this.roundWatch = undefined;
   }
 
   private enqueue(users: string[]): Promise<void> {
@@ -73,7 +97,9 @@ export class AppHomePublisher implements RunObserver {
   private async publish(users: string[]): Promise<void> {
     let view: ReturnType<typeof appHomeView>;
     try {
-      view = appHomeView(await this.read());
+      const input = await this.read();
+      if (input.readiness?.state === "read") this.shownReadAt = input.readiness.report.readAt;
+      view = appHomeView(input);
     } catch (error) {
       this.d.log.error("could not make the Home tab", { operation: "slack.app-home", err: error });
       return;

@@ -39,6 +39,8 @@ export interface SlackSettings {
   runUpdates?: { minIntervalMs?: number; maxBackoffMs?: number };
   /** How long changes are gathered before the Home tab is published again (default 5 s). */
   homeDebounceMs?: number;
+  /** How often the Home tab looks for a newer readiness round while someone has it (default 30 s). */
+  homeReadinessCheckMs?: number;
   /** Interface to listen on (HTTP mode); all interfaces when left out, 127.0.0.1 for the demo. */
   host?: string;
 }
@@ -184,6 +186,9 @@ export function createSlackApp(
     clock: deps.clock,
     log,
     ...(settings.homeDebounceMs !== undefined ? { debounceMs: settings.homeDebounceMs } : {}),
+    ...(settings.homeReadinessCheckMs !== undefined
+      ? { readinessCheckMs: settings.homeReadinessCheckMs }
+      : {}),
   });
   app.event("app_home_opened", async ({ event }) => {
     if (event.tab !== "home") return;
@@ -206,6 +211,7 @@ export function createSlackApp(
     },
     async stop() {
       notifier.stopClocks();
+      home.stop();
       await app.stop();
     },
   };

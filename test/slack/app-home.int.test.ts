@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { testRunbook } from "../support/config-fixture.js";
 import { effect } from "../support/engine-harness.js";
+import { FixedReadiness, readinessRound } from "../support/readiness-fixture.js";
 import { INCIDENT, type SlackHarness, startSlackHarness } from "../support/slack-harness.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -62,5 +63,34 @@ describe("the App Home tab", () => {
     expect(publishes).toBeLessThan(12);
     expect(homeText(h, "U0ONCALL")).toContain("*Recent runs*");
     expect(h.emulator.views.home("U0A1")).toBeUndefined();
+  });
+
+  it("is published again when the watch leader keeps a newer readiness round, and not while the round is the same", async () => {
+    const readiness = new FixedReadiness(readinessRound(Date.now() - 60_000));
+    h = await startSlackHarness({
+      runbooks: [drill],
+      readiness,
+      slack: { homeDebounceMs: 50, homeReadinessCheckMs: 100 },
+    });
+    await h.emulator.openAppHome({ userId: "U0ONCALL" });
+    await waitFor(() => homeText(h!, "U0ONCALL").includes("payments (not ready)"), {
+      description: "the Home tab with payments not ready",
+    });
+    const published = () =>
+      h!.emulator.events("view_published").filter((e) => e.userId === "U0ONCALL").length;
+    const before = published();
+    // The same round read again and again publishes nothing more.
+    const reads = readiness.reads;
+    await waitFor(() => readiness.reads >= reads + 3, {
+      description: "the kept round looked at three more times",
+    });
+    expect(published()).toBe(before);
+
+    // The leader keeps a round where payments' image drift was mended.
+    readiness.keep(readinessRound(Date.now(), { payments: [] }));
+    await waitFor(() => !homeText(h!, "U0ONCALL").includes("payments (not ready)"), {
+      description: "the Home tab republished with the new round",
+    });
+    expect(published()).toBe(before + 1);
   });
 });

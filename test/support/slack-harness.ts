@@ -92,7 +92,10 @@ export async function startSlackHarness(options: {
   /** The RPO readings of the data sources, as the data-source adapters would report them. */
   readRpo?: () => Promise<RpoReading[]>;
   /** Slack settings a test sets itself (the response_url deadline, the pacing of run updates). */
-  slack?: Pick<SlackSettings, "responseUrlTimeoutMs" | "runUpdates" | "homeDebounceMs">;
+  slack?: Pick<
+    SlackSettings,
+    "responseUrlTimeoutMs" | "runUpdates" | "homeDebounceMs" | "homeReadinessCheckMs"
+  >;
   /** Told when Slack refuses a run's messages for good. */
   onRunUpdatesStopped?: (runId: string, failure: SlackFailure) => void;
   /** Where the surface logs what no person is told (silent when left out). */
