@@ -16,17 +16,8 @@ export async function requestFailoverFromAlert(
   deps: { service: DrService; store: Pick<RunStore, "kvGet"> },
   input: { actor: string; alertId: string; witness?: Witness },
 ): Promise<RequestOutcome & { record: AlertRecord }> {
-  const raw = await deps.store.kvGet(alertRecordKey(input.alertId));
-  if (!raw) throw new DrError("invalid_input", "this alert is unknown or too old; use /dr failover");
-  const record = JSON.parse(raw) as AlertRecord;
+  const record = await readOpenAlert(deps.store, input.alertId);
   const { alert } = record;
-  if (alert.clearedAt !== undefined)
-    throw new DrError(
-      "invalid_state",
-      alert.clearedBecause === "no_longer_serving"
-        ? `${alert.site} no longer serves the applications of this alert; see /dr status for where they are served`
-        : `${alert.site} recovered ${formatMs(alert.clearedAt - alert.openedAt)} after this alert; if a failover is still wanted, use /dr failover`,
-    );
   const failing = alert.failing.map((f) => `${f.target}: ${f.detail}`).join("; ");
   const outcome = await deps.service.request({
     actor: input.actor,
@@ -40,4 +31,20 @@ export async function requestFailoverFromAlert(
     dedupeKey: `alert:${alert.id}`,
   });
   return { ...outcome, record };
+}
+
+/** The alert's record while it is open; refused (with what to do) when unknown, too old or cleared. */
+export async function readOpenAlert(store: Pick<RunStore, "kvGet">, alertId: string): Promise<AlertRecord> {
+  const raw = await store.kvGet(alertRecordKey(alertId));
+  if (!raw) throw new DrError("invalid_input", "this alert is unknown or too old; use /dr failover");
+  const record = JSON.parse(raw) as AlertRecord;
+  const { alert } = record;
+  if (alert.clearedAt !== undefined)
+    throw new DrError(
+      "invalid_state",
+      alert.clearedBecause === "no_longer_serving"
+        ? `${alert.site} no longer serves the applications of this alert; see /dr status for where they are served`
+        : `${alert.site} recovered ${formatMs(alert.clearedAt - alert.openedAt)} after this alert; if a failover is still wanted, use /dr failover`,
+    );
+  return record;
 }

@@ -118,6 +118,7 @@ export async function serve(rt: Runtime, io: CliIo): Promise<number> {
       service: rt.service,
       store: rt.store,
       notifier: surface.notifier,
+      client: surface.client,
       log: surface.log,
       acks: surface.acks,
       clock: rt.clock,

@@ -28,6 +28,8 @@ export interface ConfirmedRequest {
   channel: string;
   backup?: string;
   withShared?: boolean;
+  /** The watcher's alert the request comes from: its record gives the reason and the detection time. */
+  alert?: string;
 }
 
 const requestSchema = z
@@ -38,6 +40,10 @@ const requestSchema = z
     channel: z.string().regex(/^[A-Z0-9]{2,32}$/),
     backup: z.string().max(253).optional(),
     withShared: z.boolean().optional(),
+    alert: z
+      .string()
+      .regex(/^[a-z0-9._-]{1,120}$/)
+      .optional(),
   })
   .strict();
 

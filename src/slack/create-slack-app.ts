@@ -178,7 +178,7 @@ export function createSlackApp(
   const publisher = new SlackReportPublisher(client, reports, defaultChannel, log);
   const commandDeps = { service: deps.service, notifier, clock: deps.clock, reports, client, log, acks };
   registerDrCommand(app, commandDeps);
-  registerConfirmRun(app, commandDeps);
+  registerConfirmRun(app, { ...commandDeps, store: deps.store });
   const home = new AppHomePublisher({
     client,
     service: deps.service,

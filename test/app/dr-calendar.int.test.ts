@@ -97,6 +97,7 @@ async function startDrbot(options: {
     service: h.service,
     store,
     notifier: h.surface.notifier,
+    client: h.surface.client,
     log: h.surface.log,
     clock: { now: () => Date.now() },
   });

@@ -16,6 +16,7 @@ import { registerWatchListeners } from "../../src/slack/listeners/watch-listener
 import { SlackWatchNotifier } from "../../src/slack/slack-watch-notifier.js";
 import { WATCH_ACTION } from "../../src/slack/views/watch-views.js";
 import { testRunbook } from "../support/config-fixture.js";
+import { confirmOpenModal } from "../support/confirm-run.js";
 import { effect } from "../support/engine-harness.js";
 import { startTestClusters, type TestClusters } from "../support/k8s-testenv.js";
 import { type RedisServer, startRedisServer } from "../support/redis-server.js";
@@ -91,6 +92,7 @@ beforeAll(async () => {
     service: h.service,
     store,
     notifier: h.surface.notifier,
+    client: h.surface.client,
     log: h.surface.log,
     clock: { now: () => Date.now() },
   });
@@ -120,7 +122,9 @@ describe("failure detection of the sites that serve", () => {
     expect(JSON.stringify(alert.blocks)).toContain(WATCH_ACTION.alertFailover);
     expect(JSON.stringify(alert.blocks)).toContain("payments");
 
+    // A real failover: the alert's button asks the scope's name typed, as /dr failover does.
     await h.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    await confirmOpenModal(h.emulator, "U0ONCALL");
     const card = await h.findMessage("Failover requested");
     expect(JSON.stringify(card.blocks)).toContain("0/2");
     const [run] = await store.listRuns();
@@ -137,9 +141,12 @@ describe("failure detection of the sites that serve", () => {
 
     const seen = h.ephemeralCount("U0A1");
     await h.click("U0A1", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    await confirmOpenModal(h.emulator, "U0A1");
     expect(await h.lastEphemeral("U0A1", seen)).toContain("may not request failover");
     // The first click's own confirmation may still be on its way: wait for the answer to this one.
+    const first = h.emulator.views.modal("U0ONCALL")?.id;
     await h.click("U0ONCALL", INCIDENT, alert.ts, WATCH_ACTION.alertFailover);
+    await confirmOpenModal(h.emulator, "U0ONCALL", first ? { before: first } : {});
     await waitFor(
       () =>
         h.emulator.ephemerals("U0ONCALL").some((e) => e.text.includes(`Already requested: \`${run!.id}\``)),

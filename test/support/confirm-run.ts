@@ -46,3 +46,32 @@ export async function typeDrCommand(
     );
   return result;
 }
+
+/**
+ * Confirms the modal drbot opened for a person (after a click that asks the typed confirmation):
+ * waits for it to offer its input (a modal other than `before`), types the scope's name and submits.
+ */
+export async function confirmOpenModal(
+  emulator: SlackEmulator,
+  userId: string,
+  options: { before?: string; timeoutMs?: number } = {},
+): Promise<void> {
+  const modal = await emulator.waitFor(
+    () => {
+      const open = emulator.views.modal(userId);
+      return open && open.id !== options.before && open.view.submit ? open : undefined;
+    },
+    { description: `the confirmation modal for ${userId}`, timeoutMs: options.timeoutMs ?? 10_000 },
+  );
+  const request = readConfirmation(String(modal.view.private_metadata ?? ""));
+  if (!request) throw new Error("the confirmation modal carries no request drbot can read");
+  const submitted = await emulator.submitView({
+    userId,
+    viewId: modal.id,
+    values: { typed: confirmationName(request.targets) },
+  });
+  if (submitted.viewOutcome !== "closed")
+    throw new Error(
+      `the confirmation was not accepted: ${submitted.viewOutcome} ${JSON.stringify(submitted.errors)}`,
+    );
+}

@@ -24,7 +24,7 @@ const READINESS_WAIT_MS = 500;
 export async function askConfirmation(
   request: ConfirmedRequest,
   inv: Invocation,
-  deps: SlackCommandDeps,
+  deps: Pick<SlackCommandDeps, "service" | "client" | "clock" | "log">,
 ): Promise<void> {
   const s = deps.service;
   const planRequest = {
@@ -84,7 +84,11 @@ function canCarry(request: ConfirmedRequest): boolean {
 }
 
 /** Opens the modal at once, saying the plan is being made; `update` replaces its content (by hash). */
-async function openModal(request: ConfirmedRequest, inv: Invocation, deps: SlackCommandDeps) {
+async function openModal(
+  request: ConfirmedRequest,
+  inv: Invocation,
+  deps: Pick<SlackCommandDeps, "client" | "log">,
+) {
   let opened: Awaited<ReturnType<typeof deps.client.views.open>>;
   try {
     opened = await deps.client.views.open({

@@ -1,4 +1,5 @@
 import type { App, RespondFn, ViewSubmitAction } from "@slack/bolt";
+import { requestFailoverFromAlert } from "../../app/request-failover-from-alert.js";
 import { DrError } from "../../domain/errors.js";
 import {
   CONFIRM_RUN,
@@ -6,6 +7,7 @@ import {
   readConfirmation,
   typedMatches,
 } from "../../domain/run-confirmation.js";
+import type { RunStore } from "../../ports/run-store.js";
 import { submitRunRequest } from "../commands/request-run.js";
 import type { SlackCommandDeps } from "../commands/slack-command.js";
 import { slackWitness } from "../slack-witness.js";
@@ -21,7 +23,10 @@ import { replyError } from "./reply-error.js";
  * note to the requester, a refusal) is as for a command, the person's answers as ephemerals in the
  * channel the command was typed in.
  */
-export function registerConfirmRun(app: App, deps: SlackCommandDeps): void {
+export function registerConfirmRun(
+  app: App,
+  deps: SlackCommandDeps & { store: Pick<RunStore, "kvGet"> },
+): void {
   app.view<ViewSubmitAction>(CONFIRM_RUN.callbackId, async ({ ack, body, view, context: bolt }) => {
     const actor = body.user.id;
     const request = readConfirmation(view.private_metadata);
@@ -53,6 +58,21 @@ export function registerConfirmRun(app: App, deps: SlackCommandDeps): void {
     const context = { operation: `slack.confirm.${request.kind}`, user: actor, channel: request.channel };
     const respond = ephemeralIn(deps, request.channel, actor);
     try {
+      if (request.alert) {
+        // From the watcher's alert: its record gives the reason, the detection time and one run per alert.
+        const witness = slackWitness(bolt, body, deps.clock.now());
+        const outcome = await requestFailoverFromAlert(deps, { actor, alertId: request.alert, witness });
+        const run = outcome.run;
+        if (outcome.duplicate) {
+          await respond({ text: `Already requested: \`${run.id}\` is ${run.state.replace(/_/g, " ")}.` });
+          return;
+        }
+        await deps.notifier.postCard(run, run.channel ?? request.channel);
+        await respond({
+          text: `Requested \`${run.id}\`: needs ${run.requiredApprovals} approval(s) from someone other than you.`,
+        });
+        return;
+      }
       await submitRunRequest(
         request.kind,
         request,
