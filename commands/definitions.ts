@@ -82,6 +82,11 @@ export const FLAGS = {
     value: "KEY",
     summary: "The same key twice requests one run (safe to retry a command)",
   },
+  yes: {
+    kind: "switch",
+    summary:
+      "Request a real failover or failback without typing its scope's name to confirm (for scripts; needed when not on a terminal)",
+  },
   detach: {
     kind: "switch",
     summary: "Leave execution to a running `drbot serve` instead of driving the run here",
@@ -235,7 +240,7 @@ export const COMMANDS = [
     args: [{ name: "RUNBOOK", required: true }, SCOPE],
     who: "requester",
     changesProduction: true,
-    cli: { flags: ["reason", "backup", "mode", "with-shared", "idempotency-key", "detach"] },
+    cli: { flags: ["reason", "backup", "mode", "with-shared", "idempotency-key", "detach", "yes"] },
   },
   {
     name: "approve",

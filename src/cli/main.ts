@@ -135,6 +135,11 @@ if (invokedDirectly) {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     env: process.env,
+    terminal: {
+      input: process.stdin,
+      output: process.stdout,
+      isTTY: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    },
   });
   process.exitCode = code;
 }

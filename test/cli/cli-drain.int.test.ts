@@ -80,6 +80,7 @@ async function request(runbook: string): Promise<{ runId: string; hash: string }
       "run",
       runbook,
       "payments",
+      "--yes",
       "--reason",
       "drill",
       "--as",

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { execa } from "execa";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -119,6 +120,7 @@ describe("drbot CLI", () => {
       "run",
       "failover",
       app,
+      "--yes",
       "--reason",
       "DC1 unreachable",
       "--as",
@@ -147,6 +149,7 @@ describe("drbot CLI", () => {
       "run",
       "failover",
       "payments",
+      "--yes",
       "--reason",
       "DC1 unreachable",
       ...signedBy("U0ONCALL1"),
@@ -309,7 +312,16 @@ describe("drbot CLI", () => {
   });
 
   it("refuses a --as identity that may not act, with exit 1, and asks for one when it is missing (exit 2)", async () => {
-    const stranger = await cli("run", "failover", "batch-jobs", "--reason", "x", "--as", "U0STRANGER");
+    const stranger = await cli(
+      "run",
+      "failover",
+      "batch-jobs",
+      "--yes",
+      "--reason",
+      "x",
+      "--as",
+      "U0STRANGER",
+    );
     expect(stranger.code).toBe(1);
     expect(stranger.err).toContain("You are not allowed to do that: you may not request failover runs");
     const anonymous = await cli("run", "failover", "batch-jobs", "--reason", "x");
@@ -318,6 +330,128 @@ describe("drbot CLI", () => {
     // Neither refusal created a run: batch-jobs is still free to request.
     const { runId } = await requestFailover("batch-jobs");
     expect((await cli("reject", runId, "--as", "U0ONCALL1")).code).toBe(0);
+  });
+
+  /**
+   * Runs drbot on a terminal (PassThrough streams said to be one) where the person types `typed`
+   * and Enter, or ends the input (Ctrl-D) when it is undefined; `shown` is what the terminal showed.
+   */
+  async function cliOnTerminal(typed: string | undefined, ...argv: string[]) {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = "";
+    output.on("data", (chunk: Buffer) => {
+      shown += chunk.toString("utf8");
+    });
+    if (typed === undefined) input.end();
+    else input.write(`${typed}\n`);
+    let out = "";
+    let err = "";
+    const key = keys.get("U0ONCALL1")!.privatePath;
+    const code = await runCli([...argv, "--as", "U0ONCALL1", "--key", key], {
+      out: (t) => (out += `${t}\n`),
+      err: (t) => (err += `${t}\n`),
+      env,
+      terminal: { input, output, isTTY: true },
+    });
+    return { code, out, err, shown, json: () => JSON.parse(out) };
+  }
+
+  /** The audit trail's refusals of confirmations. */
+  async function notConfirmedAudits(): Promise<Array<{ data: Record<string, unknown> }>> {
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      const audit = await new RedisRunStore(client, "drbot:").readAudit({ limit: 1000 });
+      return audit.filter(
+        (e) => e.type === "run.refusal" && (e.data as { code?: string }).code === "not_confirmed",
+      ) as Array<{ data: Record<string, unknown> }>;
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  describe("a real failover is confirmed on the terminal by typing its scope's name", () => {
+    const request = ["run", "failover", "batch-jobs", "--reason", "DC1 down", "--json"];
+
+    it("shows the plan, the data at risk and the readiness, and requests the run when the name is typed exactly", async () => {
+      const result = await cliOnTerminal("  batch-jobs ", ...request);
+      expect(result.code, result.err).toBe(0);
+      expect(result.shown).toContain(
+        "Real failover of batch-jobs (dc1 → dc2). This changes production: traffic moves once it is approved.",
+      );
+      expect(result.shown).toContain("Reason: DC1 down");
+      expect(result.shown).toMatch(/Plan [0-9a-f]{12}, 2 steps/);
+      expect(result.shown).toContain("  1. Echo the scope, literally");
+      expect(result.shown).toContain("Data at risk: ");
+      expect(result.shown).toContain("Readiness: ");
+      expect(result.shown).toContain("Type batch-jobs to confirm");
+      expect(result.json()).toMatchObject({ state: "pending_approval" });
+      expect((await cli("reject", result.json().id, "--as", "U0ONCALL1")).code).toBe(0);
+    });
+
+    it("refuses another name (exit 1): nothing is requested and the refusal is audited with what was typed", async () => {
+      const result = await cliOnTerminal("batch-job", ...request);
+      expect(result.code).toBe(1);
+      expect(result.json()).toMatchObject({
+        ok: false,
+        code: "not_confirmed",
+        message: 'the name typed to confirm the failover was not "batch-jobs". Nothing was requested.',
+      });
+      expect(await notConfirmedAudits()).toContainEqual(
+        expect.objectContaining({
+          actor: "U0ONCALL1",
+          data: expect.objectContaining({ command: "failover", source: "cli", typed: "batch-job" }),
+        }),
+      );
+      // Nothing was requested: the scope is free.
+      const { runId } = await requestFailover("batch-jobs");
+      expect((await cli("reject", runId, "--as", "U0ONCALL1")).code).toBe(0);
+    });
+
+    it("refuses when the input ends before a name is typed (Ctrl-D), and requests nothing", async () => {
+      const result = await cliOnTerminal(undefined, ...request);
+      expect(result.code).toBe(1);
+      expect(result.json()).toMatchObject({
+        code: "not_confirmed",
+        message: "the failover was not confirmed (end of input). Nothing was requested.",
+      });
+      expect(await notConfirmedAudits()).toContainEqual(
+        expect.objectContaining({ data: expect.objectContaining({ unanswered: "end of input" }) }),
+      );
+      const { runId } = await requestFailover("batch-jobs");
+      expect((await cli("reject", runId, "--as", "U0ONCALL1")).code).toBe(0);
+    });
+
+    it("refuses without a terminal unless --yes is given (exit 2), saying so; with --yes it requests", async () => {
+      const refused = await cli("run", "failover", "batch-jobs", "--reason", "DC1 down", "--as", "U0ONCALL1");
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain(
+        "add --yes to request it without the question (scripts). Nothing was requested.",
+      );
+      expect(refused.out).toBe("");
+      const { runId } = await requestFailover("batch-jobs"); // passes --yes
+      expect((await cli("reject", runId, "--as", "U0ONCALL1")).code).toBe(0);
+    });
+
+    it("asks nothing for a drill of the failover runbook", async () => {
+      const drill = await cli(
+        "run",
+        "failover",
+        "batch-jobs",
+        "--mode",
+        "drill",
+        "--reason",
+        "practice",
+        "--as",
+        "U0ONCALL1",
+        "--detach",
+        "--json",
+      );
+      expect(drill.code, drill.err).toBe(0);
+      expect(drill.json()).toMatchObject({ mode: "drill" });
+      await cli("reject", drill.json().id, "--as", "U0ONCALL1");
+    });
   });
 
   it("reads the file --config names rather than DRBOT_CONFIG's", async () => {
@@ -461,6 +595,7 @@ describe("drbot CLI", () => {
         "failover",
         "customer-portal",
         "reporting",
+        "--yes",
         "--reason",
         "x",
         "--as",

@@ -241,6 +241,7 @@ describe("alerts with Slack unreachable", () => {
         "run",
         "verify-broken",
         "payments",
+        "--yes",
         "--as",
         "U0ONCALL",
         "--key",

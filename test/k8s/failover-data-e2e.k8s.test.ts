@@ -577,6 +577,7 @@ describe("failover and failback with real Velero and every data source, from Sla
           "run",
           "restore-test",
           "payments",
+          "--yes",
           "--reason",
           "monthly",
           "--as",

@@ -377,6 +377,7 @@ describe("on the CLI, with keys made by ssh-keygen", () => {
       "run",
       "failover",
       app,
+      "--yes",
       ...extra,
       "--reason",
       "DC1 down",
@@ -401,7 +402,7 @@ describe("on the CLI, with keys made by ssh-keygen", () => {
     JSON.parse((await cli("show", runId, "--json")).out).events as RunEvent[];
 
   it("refuses --as for someone else: without a key, and with the actor's own key (exit 1), audited with the key's fingerprint", async () => {
-    const unsigned = await cli("run", "failover", "payments", "--reason", "x", "--as", "U0ONCALL1");
+    const unsigned = await cli("run", "failover", "payments", "--yes", "--reason", "x", "--as", "U0ONCALL1");
     expect(unsigned.code).toBe(1);
     expect(unsigned.err).toContain("Not proven");
     expect(await audit()).toEqual(
@@ -712,6 +713,7 @@ describe("against drbot serve and a real Redis", () => {
         "run",
         "failover",
         "payments",
+        "--yes",
         "--reason",
         "x",
         "--as",

@@ -6,6 +6,7 @@ import type { NamedVariables } from "../../config/environment.js";
 import { DrError } from "../../domain/errors.js";
 import type { Witness } from "../../ports/evidence.js";
 import type { Runtime } from "../../runtime/create-runtime.js";
+import type { Terminal } from "../ask-typed.js";
 
 export interface CliIo {
   out(text: string): void;
@@ -13,6 +14,8 @@ export interface CliIo {
   err(text: string): void;
   /** The process's environment, parsed once by main (src/config/environment.ts) and passed down typed. */
   env: NamedVariables;
+  /** The person's terminal, where a real failover or failback is confirmed; absent: not a terminal. */
+  terminal?: Terminal;
 }
 
 /** What every `drbot` command handler gets: the parsed command line, the terminal, the runtime. */

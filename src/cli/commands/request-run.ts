@@ -3,12 +3,16 @@ import { requestTargets } from "../../../commands/scope-words.js";
 import { EXIT } from "../../app/error-messages.js";
 import { planText } from "../render-text.js";
 import { actor, type CliCommandHandler, proven } from "./cli-command.js";
+import { confirmOnTerminal } from "./confirm-run.js";
 import { drive, finish } from "./drive-run.js";
 
-/** `drbot run RUNBOOK [tier|app…]`: requests a run; one that needs no approval is executed here. */
+/**
+ * `drbot run RUNBOOK [tier|app…]`: requests a run; one that needs no approval is executed here. A
+ * real failover or failback is confirmed on the terminal first (`--yes` for scripts).
+ */
 export const requestRun: CliCommandHandler = async (ctx) => {
   const rt = await ctx.runtime();
-  const { reason, backup, mode, idempotencyKey, detach, withShared } = ctx.cmd.flags;
+  const { reason, backup, mode, idempotencyKey, detach, withShared, yes } = ctx.cmd.flags;
   const runbook = rt.service.runbook(argument(ctx.cmd, "RUNBOOK"));
   const targets = requestTargets(
     runbook.kind,
@@ -17,6 +21,20 @@ export const requestRun: CliCommandHandler = async (ctx) => {
     (scope) =>
       `drbot run ${runbook.name} ${scope}${runbook.kind === "drill" ? "" : ' --reason "…"'} --as USER`,
   );
+  const kind = runbook.kind;
+  const realMode = mode ?? (kind === "drill" ? "drill" : "real");
+  // A real failover or failback is confirmed first, as in Slack: the person types the scope's name.
+  if ((kind === "failover" || kind === "failback") && realMode === "real" && !yes)
+    await confirmOnTerminal(ctx, rt, {
+      kind,
+      actor: actor(ctx),
+      runbook: runbook.name,
+      targets,
+      reason: reason ?? "",
+      mode: realMode,
+      withShared: withShared === true,
+      ...(backup ? { pins: { backup } } : {}),
+    });
   const outcome = await rt.service.request({
     actor: actor(ctx),
     runbook: runbook.name,
