@@ -28,6 +28,14 @@ describe("askTyped", () => {
     await expect(answer).resolves.toEqual({ answered: false, why: "end of input" });
   });
 
+  it("gives no answer on Ctrl-C where the output is a terminal (line editing, keys read one by one)", async () => {
+    const t = terminal();
+    Object.assign(t.output, { isTTY: true, columns: 80 });
+    const answer = askTyped(t, "Type payments to confirm: ", 60_000);
+    t.input.write("paym\u0003");
+    await expect(answer).resolves.toEqual({ answered: false, why: "interrupted" });
+  });
+
   it("gives no answer once its deadline passes with nothing typed", async () => {
     const t = terminal();
     await expect(askTyped(t, "Type payments to confirm: ", 20)).resolves.toEqual({

@@ -357,14 +357,14 @@ describe("drbot CLI", () => {
     return { code, out, err, shown, json: () => JSON.parse(out) };
   }
 
-  /** The audit trail's refusals of confirmations. */
-  async function notConfirmedAudits(): Promise<Array<{ data: Record<string, unknown> }>> {
+  /** The audit trail's refusals with this code (not_confirmed: of confirmations). */
+  async function refusalAudits(code = "not_confirmed"): Promise<Array<{ data: Record<string, unknown> }>> {
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
     try {
       const audit = await new RedisRunStore(client, "drbot:").readAudit({ limit: 1000 });
       return audit.filter(
-        (e) => e.type === "run.refusal" && (e.data as { code?: string }).code === "not_confirmed",
+        (e) => e.type === "run.refusal" && (e.data as { code?: string }).code === code,
       ) as Array<{ data: Record<string, unknown> }>;
     } finally {
       client.disconnect();
@@ -398,7 +398,7 @@ describe("drbot CLI", () => {
         code: "not_confirmed",
         message: 'the name typed to confirm the failover was not "batch-jobs". Nothing was requested.',
       });
-      expect(await notConfirmedAudits()).toContainEqual(
+      expect(await refusalAudits()).toContainEqual(
         expect.objectContaining({
           actor: "U0ONCALL1",
           data: expect.objectContaining({ command: "failover", source: "cli", typed: "batch-job" }),
@@ -416,7 +416,7 @@ describe("drbot CLI", () => {
         code: "not_confirmed",
         message: "the failover was not confirmed (end of input). Nothing was requested.",
       });
-      expect(await notConfirmedAudits()).toContainEqual(
+      expect(await refusalAudits()).toContainEqual(
         expect.objectContaining({ data: expect.objectContaining({ unanswered: "end of input" }) }),
       );
       const { runId } = await requestFailover("batch-jobs");
@@ -430,6 +430,12 @@ describe("drbot CLI", () => {
         "add --yes to request it without the question (scripts). Nothing was requested.",
       );
       expect(refused.out).toBe("");
+      expect(await refusalAudits("invalid_input")).toContainEqual(
+        expect.objectContaining({
+          actor: "U0ONCALL1",
+          data: expect.objectContaining({ command: "failover", source: "cli" }),
+        }),
+      );
       const { runId } = await requestFailover("batch-jobs"); // passes --yes
       expect((await cli("reject", runId, "--as", "U0ONCALL1")).code).toBe(0);
     });
