@@ -45,6 +45,12 @@ export interface ReadinessDeps {
    * round is no hurry, and its answers arriving in bursts delay every other answer of the process.
    */
   concurrency?: number;
+  /**
+   * The least time between the starts of two namespace reads on one site (default 50 ms, about
+   * 160 lists a second at most): a round is spread out rather than a burst on the API servers,
+   * which answer everyone else too (drbot's own status among them).
+   */
+  namespacePaceMs?: number;
   /** Deadline of one TLS handshake (default 5 s); the round's signal cuts it shorter. */
   certificateTimeoutMs?: number;
 }

@@ -8,7 +8,7 @@ import { type Serving, servingSites } from "../../domain/site-state.js";
 import type { SiteInventory } from "../../ports/site-inventory.js";
 import type { ReadinessDeps } from "./assess-readiness.js";
 import { readLastDrills } from "./last-drills.js";
-import { eachBounded, readWithin } from "./read-within.js";
+import { eachBounded, paced, readWithin } from "./read-within.js";
 
 /**
  * Everything one round reads, each once however many applications share it: a site's namespace is
@@ -50,14 +50,19 @@ export async function gatherReadings(
       "error" in inventory
         ? Promise.resolve<Read<NodeState[]>>(inventory)
         : readWithin(signal, () => inventory.value.listNodes({ signal })),
-      eachBounded(namespaces, limit, async (ns) => {
-        byNamespace.set(
-          ns,
-          "error" in inventory
-            ? inventory
-            : await readWithin(signal, () => inventory.value.readNamespace(ns, { signal })),
-        );
-      }),
+      eachBounded(
+        namespaces,
+        limit,
+        async (ns) => {
+          byNamespace.set(
+            ns,
+            "error" in inventory
+              ? inventory
+              : await readWithin(signal, () => inventory.value.readNamespace(ns, { signal })),
+          );
+        },
+        paced(deps.namespacePaceMs ?? 50, signal),
+      ),
     ]);
     return { site, byNamespace, crds, nodes };
   });

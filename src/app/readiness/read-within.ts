@@ -28,15 +28,46 @@ export async function readWithin<T>(signal: AbortSignal, work: () => Promise<T>)
   }
 }
 
-/** Runs `work` on every item, at most `limit` at a time; `work` must not reject (use readWithin). */
+/**
+ * Runs `work` on every item, at most `limit` at a time; `work` must not reject (use readWithin).
+ * `pace`, when given, is awaited before each item starts (see paced).
+ */
 export async function eachBounded<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
+  pace?: () => Promise<void>,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length) {
+      const item = items[next++]!;
+      await pace?.();
+      await work(item);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Spaces starts at least `ms` apart (the first at once); a wait ends early when the signal aborts,
+ * so the work then finds the round over.
+ */
+export function paced(ms: number, signal: AbortSignal): () => Promise<void> {
+  let nextStart = 0;
+  return async () => {
+    const now = performance.now();
+    const start = Math.max(now, nextStart);
+    nextStart = start + ms;
+    if (start > now && !signal.aborted)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, start - now);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        }
+        signal.addEventListener("abort", done, { once: true });
+      });
+  };
 }
