@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { SlackEmulator } from "../../src/emulator/slack-emulator.js";
 import { startLonghorn } from "../support/backup-servers.js";
+import { typeDrCommand } from "../support/confirm-run.js";
 import { installDnsEndpointCrd } from "../support/external-dns-crds.js";
 import { startTestClustersWithVelero, type TestClustersWithVelero } from "../support/k8s-testenv.js";
 import { type FakeLonghorn, SharedBackupTarget } from "../support/longhorn-controller.js";
@@ -262,7 +263,8 @@ async function requestFromSlack(
 ): Promise<{ runId: string; progressTs: string }> {
   const seen = new Set(emulator.messages(INCIDENT).map((m) => m.ts));
   const kind = command.split(" ")[0] as "failover" | "failback";
-  await emulator.sendSlashCommand({ userId: "U0ONCALL", channelId: INCIDENT, text: command });
+  // A real failover or failback is confirmed in its modal by typing the scope's name.
+  await typeDrCommand(emulator, { userId: "U0ONCALL", channelId: INCIDENT, text: command });
   const title = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
   const card = await newTopLevel(`${title} requested`, seen);
   inspectCard(JSON.stringify(card.blocks));
