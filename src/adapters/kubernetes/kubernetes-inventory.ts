@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import type { SiteConfig } from "../../domain/config.js";
+import { canonicalJson } from "../../domain/plan-hash.js";
 import type { CrdState, NamespaceObjects, RoleBindingShape } from "../../domain/readiness/site-objects.js";
 import type { NodeState } from "../../domain/site-health.js";
 import type { RequestOptions } from "../../ports/site.js";
@@ -160,21 +161,7 @@ function roleBindingShape(namespace: string, b: k8s.V1RoleBinding): RoleBindingS
   };
 }
 
-/** sha256 of a value as JSON with every object's keys sorted: equal content, equal hash. */
+/** sha256 of a value as canonical JSON (plan-hash.ts): equal content, equal hash. */
 export function contentHash(value: unknown): string {
-  return createHash("sha256")
-    .update(JSON.stringify(sortKeys(value)))
-    .digest("hex");
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object")
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
-  return value;
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
 }
